@@ -1,0 +1,72 @@
+// The exported ABI of the LinUCB kernel: numbers only (i32 indices, usize pointers, f64 values).
+// Memory layout: ./layout.ts. Kernels: ./linucb.ts. Bump ABI_VERSION whenever a signature, the
+// layout or the meaning of a stored value changes: snapshots record it and refuse a mismatch.
+
+import {
+  configureLayout, RECORD, MODELS_BASE,
+  X_PTR, PRIORS_PTR, CONTEXTS_PTR, REWARDS_PTR, MODELS_PTR, ARMS_OUT_PTR, SCORES_PTR,
+  THETA_OFFSET, B_OFFSET, HEADER_OFFSET, SXX_OFFSET, SXR_OFFSET,
+} from "./layout";
+import * as layout from "./layout";
+import { clearScratch } from "./linucb";
+
+export {
+  initModels, updateOne, updateBatch, scoreCell, scoreCellBatch, accumulateBatch,
+  finalizeModel, resyncTheta,
+} from "./linucb";
+
+/** Version of this ABI and of the arena layout. */
+export function abiVersion(): i32 {
+  return 1;
+}
+
+/** Which build this is: 0 scalar, 1 SIMD (f64x2), 2 relaxed SIMD (fused multiply-add). */
+export function buildKind(): i32 {
+  if (ASC_FEATURE_RELAXED_SIMD) return 2;
+  if (ASC_FEATURE_SIMD) return 1;
+  return 0;
+}
+
+/**
+ * Fixes dimensions and hyper-parameters and places every region. Returns the byte offset where
+ * model storage begins; the host grows memory to cover it before any other call.
+ */
+export function configure(
+  d: i32, arms: i32, stageRows: i32, statistics: i32, alpha: f64, lambda: f64, gamma: f64,
+): usize {
+  layout.ALPHA = alpha;
+  layout.LAMBDA = lambda;
+  layout.GAMMA = gamma;
+  layout.INV_GAMMA = 1.0 / gamma;
+  return configureLayout(d, arms, stageRows, statistics != 0);
+}
+
+/** Zeroes scratch padding; call once memory covers modelsBase(). */
+export function prepare(): void {
+  clearScratch();
+}
+
+/** Changes α (only scores depend on it). */
+export function setAlpha(alpha: f64): void {
+  layout.ALPHA = alpha;
+}
+
+/** Bytes needed to hold `models` models, as f64 so that the host sees sizes past 4 GiB unwrapped. */
+export function requiredBytes(models: f64): f64 {
+  return <f64>MODELS_BASE + models * <f64>RECORD;
+}
+
+export function recordBytes(): usize { return RECORD; }
+export function modelsBase(): usize { return MODELS_BASE; }
+export function contextScratch(): usize { return X_PTR; }
+export function priorsPtr(): usize { return PRIORS_PTR; }
+export function contextsPtr(): usize { return CONTEXTS_PTR; }
+export function rewardsPtr(): usize { return REWARDS_PTR; }
+export function modelsPtr(): usize { return MODELS_PTR; }
+export function armsOutPtr(): usize { return ARMS_OUT_PTR; }
+export function scoresPtr(): usize { return SCORES_PTR; }
+export function thetaOffset(): usize { return THETA_OFFSET; }
+export function bOffset(): usize { return B_OFFSET; }
+export function headerOffset(): usize { return HEADER_OFFSET; }
+export function sxxOffset(): usize { return SXX_OFFSET; }
+export function sxrOffset(): usize { return SXR_OFFSET; }
