@@ -1,0 +1,349 @@
+/**
+ * What both engines share: ids ↔ indices, argument validation, exploration and propensities,
+ * batching rules (validate every row, then apply), statistics export/merge and snapshots. A
+ * concrete engine supplies only the numerical primitives (score, update, accumulate, finalize, read
+ * and write one model), so the WebAssembly engine and the TypeScript oracle cannot drift apart in
+ * behaviour, only in arithmetic — which is what the tests compare.
+ */
+import { CellRegistry } from "./cell-registry.js";
+import { LinUCBError, describeValue } from "./errors.js";
+import { chooseArm } from "./exploration.js";
+import { SeededRandom } from "./random.js";
+import { encodeSnapshot, type ModelRecord } from "./snapshot.js";
+import { checkStatistics, mergeModelStatistics, packedLength, type ModelStatisticsSlot } from "./statistics.js";
+import type {
+  BatchSelection, EventBatch, LinUCBEngine, LinUCBStatistics, ModelState, ResolvedOptions, Selection,
+} from "./types.js";
+import { checkCellId, checkContext, checkReward, resolveArm, resolveBatch, type ResolvedBatch } from "./validate.js";
+
+/** The shared half of an engine; subclasses implement the numerical primitives. */
+export abstract class EngineBase implements LinUCBEngine {
+  readonly options: ResolvedOptions;
+  readonly dimension: number;
+  readonly arms: readonly string[];
+  abstract readonly build: LinUCBEngine["build"];
+
+  /** Cell ids and their indices. */
+  protected readonly registry = new CellRegistry();
+  /** Arm id → index. */
+  protected readonly armIndexById: ReadonlyMap<string, number>;
+  /** The seeded stream behind exploration. */
+  protected readonly random: SeededRandom;
+  /** Whether accumulate() left models waiting for finalize(). */
+  protected pendingFinalize = false;
+  private readonly probabilities: Float64Array;
+
+  protected constructor(options: ResolvedOptions) {
+    this.options = options;
+    this.dimension = options.dimension;
+    this.arms = options.arms;
+    this.armIndexById = new Map(options.arms.map((arm, index) => [arm, index]));
+    this.random = new SeededRandom(options.seed);
+    this.probabilities = new Float64Array(options.arms.length);
+  }
+
+  // ── numerical primitives ────────────────────────────────────────────────────────────────────
+
+  /**
+   * Makes room for `cellCount` cells and sets the models of the new ones to their prior. Must
+   * throw before changing anything when the room cannot be had.
+   */
+  protected abstract growCells(cellCount: number): void;
+  /** Writes the K scores of a cell for a validated context into `out`; returns the argmax. */
+  protected abstract scoreCell(cell: number, context: ArrayLike<number>, out: Float64Array): number;
+  /** Scores `count` contexts of one cell: `scores` (count × K) and the argmax of each into `best`. */
+  protected abstract scoreCellMany(cell: number, contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void;
+  /** One online update of model `model` (cell·K + arm). */
+  protected abstract updateModel(model: number, context: ArrayLike<number>, reward: number): void;
+  /** Online updates of every row of a validated batch, in order. */
+  protected abstract updateRows(batch: ResolvedBatch): void;
+  /** Adds the rows to the statistics only and marks their models for the next finalize. */
+  protected abstract accumulateRows(batch: ResolvedBatch): void;
+  /** Recomputes every marked model from its statistics. */
+  protected abstract finalizeMarked(): void;
+  /** Sets every model of every cell to its prior. */
+  protected abstract resetModels(): void;
+  /** Reads one model's full state (statistics only when kept). */
+  protected abstract readModel(model: number): ModelRecord;
+  /** Overwrites one model's full state (used by restore). */
+  protected abstract writeModel(model: number, record: ModelRecord): void;
+  /** Copies one model's statistics into a slot of flat statistics arrays. */
+  protected abstract readStatistics(model: number, slot: ModelStatisticsSlot): void;
+  /** Overwrites one model's statistics from a slot and marks it for the next finalize. */
+  protected abstract writeStatistics(model: number, slot: ModelStatisticsSlot): void;
+
+  // ── cells and arms ──────────────────────────────────────────────────────────────────────────
+
+  cells(): readonly string[] {
+    return this.registry.list();
+  }
+
+  hasCell(id: string): boolean {
+    return this.registry.find(id) !== undefined;
+  }
+
+  addCells(ids: readonly string[]): void {
+    if (!Array.isArray(ids)) throw new TypeError(`\`ids\` must be an array of cell ids; received ${describeValue(ids)}`);
+    const fresh: string[] = [];
+    const seen = new Set<string>();
+    ids.forEach((id, i) => {
+      checkCellId(id, `ids[${i}]`);
+      if (this.registry.find(id) === undefined && !seen.has(id)) {
+        seen.add(id);
+        fresh.push(id);
+      }
+    });
+    if (fresh.length === 0) return;
+    this.growCells(this.registry.size + fresh.length);
+    for (const id of fresh) this.registry.add(id);
+  }
+
+  cellIndex(id: string): number {
+    checkCellId(id);
+    return this.registry.find(id) ?? this.createCell(id);
+  }
+
+  armIndex(id: string): number {
+    return resolveArm(id, this.armIndexById);
+  }
+
+  private createCell(id: string): number {
+    this.growCells(this.registry.size + 1);
+    return this.registry.add(id);
+  }
+
+  /** Index of a validated cell id, creating the cell on first use. */
+  protected cellFor(id: string): number {
+    return this.registry.find(id) ?? this.createCell(id);
+  }
+
+  private applyNewCells(batch: ResolvedBatch): void {
+    if (batch.newCells.length === 0) return;
+    this.growCells(this.registry.size + batch.newCells.length);
+    for (const id of batch.newCells) this.registry.add(id);
+  }
+
+  private resolve(batch: EventBatch): ResolvedBatch {
+    return resolveBatch(batch, this.dimension, this.registry.map, this.registry.size, this.armIndexById);
+  }
+
+  private requireStatistics(operation: string): void {
+    if (!this.options.statistics) {
+      throw new LinUCBError("STATISTICS_DISABLED", `${operation} needs exact statistics: create the engine with \`statistics: true\` (the default)`, { operation });
+    }
+  }
+
+  /** Finalizes models left pending by accumulate() before anything reads them. */
+  protected settle(): void {
+    if (this.pendingFinalize) this.finalize();
+  }
+
+  // ── scoring and selection ───────────────────────────────────────────────────────────────────
+
+  scores(cell: string, context: ArrayLike<number>, out?: Float64Array): Float64Array {
+    checkCellId(cell);
+    checkContext(context, this.dimension);
+    const k = this.arms.length;
+    if (out !== undefined && (!(out instanceof Float64Array) || out.length !== k)) {
+      throw new RangeError(`\`out\` must be a Float64Array of length ${k} (one per arm); received ${describeValue(out)}`);
+    }
+    const target = out ?? new Float64Array(k);
+    this.settle();
+    this.scoreCell(this.cellFor(cell), context, target);
+    return target;
+  }
+
+  select(cell: string, context: ArrayLike<number>): Selection {
+    const scores = this.scores(cell, context);
+    const choice = chooseArm(scores, this.options.exploration, this.random, this.probabilities);
+    return { arm: this.arms[choice.armIndex]!, armIndex: choice.armIndex, propensity: choice.propensity, scores };
+  }
+
+  selectMany(cell: string, contexts: Float64Array): BatchSelection {
+    checkCellId(cell);
+    const d = this.dimension;
+    if (!(contexts instanceof Float64Array)) {
+      throw new TypeError(`\`contexts\` must be a Float64Array (count × ${d}, row-major); received ${describeValue(contexts)}`);
+    }
+    if (contexts.length % d !== 0) {
+      throw new RangeError(`\`contexts\` length must be a multiple of the dimension ${d}; received ${contexts.length}`);
+    }
+    for (let i = 0; i < contexts.length; i++) {
+      const value = contexts[i]!;
+      if (value - value !== 0) {
+        const row = Math.floor(i / d);
+        throw new RangeError(`\`contexts\` row ${row} feature ${i - row * d} must be finite; received ${describeValue(value)}`);
+      }
+    }
+    const count = contexts.length / d;
+    const k = this.arms.length;
+    const scores = new Float64Array(count * k);
+    const armIndices = new Int32Array(count);
+    const propensities = new Float64Array(count).fill(1);
+    this.settle();
+    this.scoreCellMany(this.cellFor(cell), contexts, count, scores, armIndices);
+    if (this.options.exploration !== "ucb") {
+      for (let c = 0; c < count; c++) {
+        const choice = chooseArm(scores, this.options.exploration, this.random, this.probabilities, c * k);
+        armIndices[c] = choice.armIndex;
+        propensities[c] = choice.propensity;
+      }
+    }
+    return { armIndices, propensities, scores };
+  }
+
+  // ── learning ────────────────────────────────────────────────────────────────────────────────
+
+  update(cell: string, arm: string, context: ArrayLike<number>, reward: number): void {
+    checkCellId(cell);
+    const armIndex = resolveArm(arm, this.armIndexById);
+    checkContext(context, this.dimension);
+    checkReward(reward);
+    this.settle();
+    this.updateModel(this.cellFor(cell) * this.arms.length + armIndex, context, reward);
+  }
+
+  updateMany(batch: EventBatch): void {
+    const resolved = this.resolve(batch);
+    this.settle();
+    this.applyNewCells(resolved);
+    this.updateRows(resolved);
+  }
+
+  reset(): void {
+    this.resetModels();
+    this.pendingFinalize = false;
+  }
+
+  accumulate(batch: EventBatch): void {
+    this.requireStatistics("accumulate()");
+    const resolved = this.resolve(batch);
+    this.applyNewCells(resolved);
+    this.accumulateRows(resolved);
+    if (resolved.length > 0) this.pendingFinalize = true;
+  }
+
+  finalize(): void {
+    this.requireStatistics("finalize()");
+    this.finalizeMarked();
+    this.pendingFinalize = false;
+  }
+
+  refit(batch: EventBatch): void {
+    this.requireStatistics("refit()");
+    const resolved = this.resolve(batch);
+    this.applyNewCells(resolved);
+    this.reset();
+    this.accumulateRows(resolved);
+    this.finalize();
+  }
+
+  // ── statistics ──────────────────────────────────────────────────────────────────────────────
+
+  exportStatistics(cells?: readonly string[]): LinUCBStatistics {
+    this.requireStatistics("exportStatistics()");
+    const ids = cells === undefined ? this.registry.list() : [...cells];
+    const indices = ids.map((id, i) => {
+      checkCellId(id, `cells[${i}]`);
+      const index = this.registry.find(id);
+      if (index === undefined) throw new LinUCBError("UNKNOWN_CELL", `\`cells[${i}]\` ${describeValue(id)} is not a cell of this engine`, { cell: id });
+      return index;
+    });
+    const d = this.dimension;
+    const k = this.arms.length;
+    const models = ids.length * k;
+    const stats = {
+      dimension: d,
+      arms: this.arms,
+      discount: this.options.discount,
+      cells: ids,
+      xx: new Float64Array(models * packedLength(d)),
+      xr: new Float64Array(models * d),
+      counts: new Float64Array(models),
+      priorWeights: new Float64Array(models),
+    };
+    indices.forEach((cell, c) => {
+      for (let a = 0; a < k; a++) this.readStatistics(cell * k + a, { ...stats, model: c * k + a });
+    });
+    return stats;
+  }
+
+  mergeStatistics(stats: LinUCBStatistics): void {
+    this.requireStatistics("mergeStatistics()");
+    checkStatistics(stats, this.dimension, this.arms, this.options.discount);
+    const k = this.arms.length;
+    const d = this.dimension;
+    // Work on a copy of the current statistics of the cells involved, so that a refused merge
+    // (a discounted model with rows on both sides) is found before anything changes.
+    const known = stats.cells.filter((cell) => this.registry.find(cell) !== undefined);
+    const current = known.length > 0 ? this.exportStatistics(known) : null;
+    const position = new Map(known.map((cell, i) => [cell, i]));
+    const merged = stats.cells.map((cell, c) => {
+      const slots: ModelStatisticsSlot[] = [];
+      for (let a = 0; a < k; a++) {
+        const p = position.get(cell);
+        const target: ModelStatisticsSlot =
+          p === undefined
+            ? { xx: new Float64Array(packedLength(d)), xr: new Float64Array(d), counts: new Float64Array(1), priorWeights: new Float64Array([1]), model: 0 }
+            : { xx: current!.xx, xr: current!.xr, counts: current!.counts, priorWeights: current!.priorWeights, model: p * k + a };
+        mergeModelStatistics(target, { ...stats, model: c * k + a }, d, this.options.discount, cell, this.arms[a]!);
+        slots.push(target);
+      }
+      return slots;
+    });
+    this.settle();
+    const fresh = stats.cells.filter((cell) => this.registry.find(cell) === undefined);
+    if (fresh.length > 0) {
+      this.growCells(this.registry.size + fresh.length);
+      for (const cell of fresh) this.registry.add(cell);
+    }
+    stats.cells.forEach((cell, c) => {
+      const index = this.registry.find(cell)!;
+      for (let a = 0; a < k; a++) this.writeStatistics(index * k + a, merged[c]![a]!);
+    });
+    this.finalize();
+  }
+
+  // ── inspection and persistence ──────────────────────────────────────────────────────────────
+
+  model(cell: string, arm: string): ModelState {
+    checkCellId(cell);
+    const armIndex = resolveArm(arm, this.armIndexById);
+    const index = this.registry.find(cell);
+    if (index === undefined) throw new LinUCBError("UNKNOWN_CELL", `\`cell\` ${describeValue(cell)} is not a cell of this engine`, { cell });
+    this.settle();
+    const record = this.readModel(index * this.arms.length + armIndex);
+    const d = this.dimension;
+    const covariance = new Float64Array(d * d);
+    let p = 0;
+    for (let i = 0; i < d; i++) {
+      for (let j = i; j < d; j++) {
+        covariance[i * d + j] = record.inverse[p]!;
+        covariance[j * d + i] = record.inverse[p]!;
+        p++;
+      }
+    }
+    return { theta: record.theta, covariance, b: record.b, count: record.count, priorWeight: record.priorWeight };
+  }
+
+  snapshot(): Uint8Array {
+    this.settle();
+    const k = this.arms.length;
+    return encodeSnapshot({
+      options: this.options,
+      cells: this.registry.list(),
+      randomState: this.random.getState(),
+      readModel: (cell, arm) => this.readModel(cell * k + arm),
+    });
+  }
+
+  /** Restores cells, models and the random stream from a decoded snapshot (used by restoreLinUCB). */
+  protected restoreState(cells: readonly string[], randomState: readonly number[], records: (cell: number, arm: number) => ModelRecord): void {
+    this.addCells(cells);
+    const k = this.arms.length;
+    for (let c = 0; c < cells.length; c++) {
+      for (let a = 0; a < k; a++) this.writeModel(c * k + a, records(c, a));
+    }
+    this.random.setState(randomState);
+  }
+}

@@ -1,0 +1,302 @@
+/**
+ * The WebAssembly-backed LinUCB engine: `createLinUCB` and `restoreLinUCB`. This file maps cell and
+ * arm ids to model indices and moves numbers in and out of the kernel's memory; every piece of
+ * arithmetic happens in the kernel (assembly/linucb.ts). Contexts of a batch are copied into the
+ * kernel's staging area in one `Float64Array.set` per chunk — no per-event objects.
+ */
+import { EngineBase } from "./engine-base.js";
+import { LinUCBError } from "./errors.js";
+import { Kernel, resolveBuild, type ConcreteBuild } from "./kernel.js";
+import { resolveOptions } from "./options.js";
+import { decodeSnapshot, type DecodedSnapshot, type ModelRecord } from "./snapshot.js";
+import { packedLength, type ModelStatisticsSlot } from "./statistics.js";
+import type { KernelBuild, LinUCBOptions, ResolvedOptions } from "./types.js";
+import type { ResolvedBatch } from "./validate.js";
+
+/** Rows per kernel call at most; also bounds the staging area to about 4 MiB of contexts. */
+const maxStageRows = 1024;
+const stageContextBytes = 4 * 1024 * 1024;
+
+/** The engine returned by {@link createLinUCB}. */
+export class LinUCB extends EngineBase {
+  readonly build: ConcreteBuild;
+  private readonly kernel: Kernel;
+  private modelCount = 0;
+  /** Models accumulated into since the last finalize: a flag per model and their list. */
+  private marked = new Uint8Array(0);
+  private markedList: number[] = [];
+
+  /** @internal Use {@link createLinUCB}. */
+  constructor(options: ResolvedOptions, kernel: Kernel) {
+    super(options);
+    this.kernel = kernel;
+    this.build = kernel.build;
+    const f64 = kernel.f64View;
+    const dp = kernel.paddedDimension;
+    options.priorMeans.forEach((mean, arm) => f64.set(mean, kernel.priorsPtr / 8 + arm * dp));
+  }
+
+  /** Bytes of linear memory each (cell, arm) model occupies (hot part plus statistics if kept). */
+  get bytesPerModel(): number {
+    return this.kernel.recordBytes;
+  }
+
+  /** Bytes of linear memory the engine holds now. */
+  get memoryBytes(): number {
+    return this.kernel.exports.memory.buffer.byteLength;
+  }
+
+  protected growCells(cellCount: number): void {
+    const models = cellCount * this.arms.length;
+    if (models <= this.modelCount) return;
+    this.kernel.ensureModels(models);
+    if (this.marked.length < models) {
+      const grown = new Uint8Array(Math.max(models, this.marked.length * 2));
+      grown.set(this.marked);
+      this.marked = grown;
+    }
+    this.kernel.exports.initModels(this.modelCount, models - this.modelCount);
+    this.modelCount = models;
+  }
+
+  protected scoreCell(cell: number, context: ArrayLike<number>, out: Float64Array): number {
+    const kernel = this.kernel;
+    const f64 = kernel.f64View;
+    f64.set(context, kernel.contextsPtr / 8);
+    const best = kernel.exports.scoreCell(cell, kernel.contextsPtr, kernel.scoresPtr);
+    const from = kernel.scoresPtr / 8;
+    for (let a = 0; a < out.length; a++) out[a] = f64[from + a]!;
+    return best;
+  }
+
+  protected scoreCellMany(cell: number, contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void {
+    const kernel = this.kernel;
+    const d = this.dimension;
+    const k = this.arms.length;
+    const rows = kernel.stageRows;
+    for (let start = 0; start < count; start += rows) {
+      const n = Math.min(rows, count - start);
+      kernel.f64View.set(contexts.subarray(start * d, (start + n) * d), kernel.contextsPtr / 8);
+      kernel.exports.scoreCellBatch(cell, n);
+      const f64 = kernel.f64View;
+      scores.set(f64.subarray(kernel.scoresPtr / 8, kernel.scoresPtr / 8 + n * k), start * k);
+      best.set(kernel.i32View.subarray(kernel.armsOutPtr / 4, kernel.armsOutPtr / 4 + n), start);
+    }
+  }
+
+  protected updateModel(model: number, context: ArrayLike<number>, reward: number): void {
+    const kernel = this.kernel;
+    kernel.f64View.set(context, kernel.contextsPtr / 8);
+    kernel.exports.updateOne(model, kernel.contextsPtr, reward);
+  }
+
+  /** Copies rows [start, start + n) of a batch into staging. */
+  private stage(batch: ResolvedBatch, start: number, n: number): void {
+    const kernel = this.kernel;
+    const d = this.dimension;
+    const k = this.arms.length;
+    const f64 = kernel.f64View;
+    const i32 = kernel.i32View;
+    f64.set(batch.contexts.subarray(start * d, (start + n) * d), kernel.contextsPtr / 8);
+    f64.set(batch.rewards.subarray(start, start + n), kernel.rewardsPtr / 8);
+    const models = kernel.modelsPtr / 4;
+    for (let i = 0; i < n; i++) i32[models + i] = batch.cellIndices[start + i]! * k + batch.armIndices[start + i]!;
+  }
+
+  protected updateRows(batch: ResolvedBatch): void {
+    const rows = this.kernel.stageRows;
+    for (let start = 0; start < batch.length; start += rows) {
+      const n = Math.min(rows, batch.length - start);
+      this.stage(batch, start, n);
+      this.kernel.exports.updateBatch(n);
+    }
+  }
+
+  protected accumulateRows(batch: ResolvedBatch): void {
+    const rows = this.kernel.stageRows;
+    const k = this.arms.length;
+    for (let start = 0; start < batch.length; start += rows) {
+      const n = Math.min(rows, batch.length - start);
+      this.stage(batch, start, n);
+      this.kernel.exports.accumulateBatch(n);
+    }
+    for (let i = 0; i < batch.length; i++) this.mark(batch.cellIndices[i]! * k + batch.armIndices[i]!);
+  }
+
+  private mark(model: number): void {
+    if (this.marked[model] === 0) {
+      this.marked[model] = 1;
+      this.markedList.push(model);
+    }
+  }
+
+  protected finalizeMarked(): void {
+    const failed: number[] = [];
+    for (const model of this.markedList) {
+      if (this.kernel.exports.finalizeModel(model) === 0) this.marked[model] = 0;
+      else failed.push(model);
+    }
+    this.markedList = failed;
+    if (failed.length > 0) {
+      const k = this.arms.length;
+      const where = failed.slice(0, 5).map((m) => `cell ${JSON.stringify(this.registry.idAt(Math.floor(m / k)))} arm ${JSON.stringify(this.arms[m % k])}`);
+      throw new LinUCBError(
+        "NOT_POSITIVE_DEFINITE",
+        `A = wλI + Σxxᵀ is not positive definite to working precision for ${failed.length} model(s) (${where.join("; ")}); their previous state is kept — check the contexts' scale`,
+        { models: failed },
+      );
+    }
+  }
+
+  protected resetModels(): void {
+    this.kernel.exports.initModels(0, this.modelCount);
+    for (const model of this.markedList) this.marked[model] = 0;
+    this.markedList = [];
+  }
+
+  protected readModel(model: number): ModelRecord {
+    const kernel = this.kernel;
+    const f64 = kernel.f64View;
+    const d = this.dimension;
+    const dp = kernel.paddedDimension;
+    const base = kernel.modelPtr(model) / 8;
+    const readUpper = (at: number): Float64Array => {
+      const packed = new Float64Array(packedLength(d));
+      let p = 0;
+      for (let i = 0; i < d; i++) for (let j = i; j < d; j++) packed[p++] = f64[at + i * dp + j]!;
+      return packed;
+    };
+    const header = base + kernel.headerOffset / 8;
+    const record: ModelRecord = {
+      inverse: readUpper(base),
+      theta: f64.slice(base + kernel.thetaOffset / 8, base + kernel.thetaOffset / 8 + d),
+      b: f64.slice(base + kernel.bOffset / 8, base + kernel.bOffset / 8 + d),
+      count: f64[header]!,
+      priorWeight: f64[header + 1]!,
+    };
+    if (!this.options.statistics) return record;
+    return {
+      ...record,
+      xx: readUpper(base + kernel.sxxOffset / 8),
+      xr: f64.slice(base + kernel.sxrOffset / 8, base + kernel.sxrOffset / 8 + d),
+    };
+  }
+
+  protected writeModel(model: number, record: ModelRecord): void {
+    const kernel = this.kernel;
+    kernel.exports.initModels(model, 1);
+    const f64 = kernel.f64View;
+    const d = this.dimension;
+    const dp = kernel.paddedDimension;
+    const base = kernel.modelPtr(model) / 8;
+    const writeUpper = (at: number, packed: Float64Array): void => {
+      let p = 0;
+      for (let i = 0; i < d; i++) for (let j = i; j < d; j++) f64[at + i * dp + j] = packed[p++]!;
+    };
+    writeUpper(base, record.inverse);
+    f64.set(record.theta, base + kernel.thetaOffset / 8);
+    f64.set(record.b, base + kernel.bOffset / 8);
+    f64[base + kernel.headerOffset / 8] = record.count;
+    f64[base + kernel.headerOffset / 8 + 1] = record.priorWeight;
+    if (this.options.statistics) {
+      writeUpper(base + kernel.sxxOffset / 8, record.xx!);
+      f64.set(record.xr!, base + kernel.sxrOffset / 8);
+    }
+  }
+
+  protected readStatistics(model: number, slot: ModelStatisticsSlot): void {
+    const kernel = this.kernel;
+    const f64 = kernel.f64View;
+    const d = this.dimension;
+    const dp = kernel.paddedDimension;
+    const base = kernel.modelPtr(model) / 8;
+    const sxx = base + kernel.sxxOffset / 8;
+    let p = slot.model * packedLength(d);
+    for (let i = 0; i < d; i++) for (let j = i; j < d; j++) slot.xx[p++] = f64[sxx + i * dp + j]!;
+    slot.xr.set(f64.subarray(base + kernel.sxrOffset / 8, base + kernel.sxrOffset / 8 + d), slot.model * d);
+    slot.counts[slot.model] = f64[base + kernel.headerOffset / 8]!;
+    slot.priorWeights[slot.model] = f64[base + kernel.headerOffset / 8 + 1]!;
+  }
+
+  protected writeStatistics(model: number, slot: ModelStatisticsSlot): void {
+    const kernel = this.kernel;
+    const f64 = kernel.f64View;
+    const d = this.dimension;
+    const dp = kernel.paddedDimension;
+    const base = kernel.modelPtr(model) / 8;
+    const sxx = base + kernel.sxxOffset / 8;
+    let p = slot.model * packedLength(d);
+    for (let i = 0; i < d; i++) for (let j = i; j < d; j++) f64[sxx + i * dp + j] = slot.xx[p++]!;
+    f64.set(slot.xr.subarray(slot.model * d, slot.model * d + d), base + kernel.sxrOffset / 8);
+    f64[base + kernel.headerOffset / 8] = slot.counts[slot.model]!;
+    f64[base + kernel.headerOffset / 8 + 1] = slot.priorWeights[slot.model]!;
+    this.mark(model);
+    this.pendingFinalize = true;
+  }
+
+  /** @internal Used by {@link restoreLinUCB}. */
+  restoreFrom(decoded: DecodedSnapshot): void {
+    this.restoreState(decoded.cells, decoded.randomState, (cell, arm) => decoded.record(cell, arm));
+  }
+}
+
+function stageRowsFor(dimension: number): number {
+  return Math.max(1, Math.min(maxStageRows, Math.floor(stageContextBytes / (8 * dimension))));
+}
+
+async function instantiate(options: ResolvedOptions): Promise<LinUCB> {
+  const build = resolveBuild(options.build);
+  const kernel = await Kernel.create(build, {
+    dimension: options.dimension,
+    arms: options.arms.length,
+    stageRows: stageRowsFor(options.dimension),
+    statistics: options.statistics,
+    alpha: options.alpha,
+    lambda: options.lambda,
+    discount: options.discount,
+  });
+  return new LinUCB(options, kernel);
+}
+
+/**
+ * Creates a LinUCB engine backed by the WebAssembly kernel. Options are validated (TypeError /
+ * RangeError naming the option and the value) and the kernel build is chosen ('auto' picks relaxed
+ * SIMD, then SIMD, then scalar, by what the host supports).
+ */
+export async function createLinUCB(options: LinUCBOptions): Promise<LinUCB> {
+  const resolved = resolveOptions(options);
+  const engine = await instantiate(resolved);
+  if (options.cells !== undefined) engine.addCells(options.cells);
+  return engine;
+}
+
+/** Options of {@link restoreLinUCB}. */
+export interface RestoreOptions {
+  /** Kernel build to run the restored engine on. The state does not depend on it. @default 'auto' */
+  readonly build?: KernelBuild;
+}
+
+/**
+ * Rebuilds an engine from `snapshot()` bytes: same options, cells, models (bit for bit) and random
+ * stream. Throws LinUCBError SNAPSHOT_FOREIGN / SNAPSHOT_TRUNCATED / SNAPSHOT_CORRUPTED /
+ * SNAPSHOT_VERSION for bytes it cannot trust.
+ */
+export async function restoreLinUCB(bytes: Uint8Array, options: RestoreOptions = {}): Promise<LinUCB> {
+  const decoded = decodeSnapshot(bytes);
+  const resolved = resolveOptions({
+    dimension: decoded.options.dimension,
+    arms: decoded.options.arms,
+    alpha: decoded.options.alpha,
+    lambda: decoded.options.lambda,
+    discount: decoded.options.discount,
+    interceptIndex: decoded.options.interceptIndex,
+    exploration: decoded.options.exploration,
+    seed: decoded.options.seed,
+    statistics: decoded.options.statistics,
+    priors: Object.fromEntries(decoded.options.arms.map((arm, a) => [arm, decoded.options.priorMeans[a]!])),
+    build: options.build ?? "auto",
+  });
+  const engine = await instantiate(resolved);
+  engine.restoreFrom(decoded);
+  return engine;
+}

@@ -1,0 +1,158 @@
+/**
+ * Engine options: defaults, validation, and the resolved form both engines run on. Defaults are
+ * applied once here; nothing else in the engine reads a raw option.
+ */
+import { describeValue } from "./errors.js";
+import type { ArmPrior, Exploration, KernelBuild, LinUCBOptions, ResolvedOptions } from "./types.js";
+
+/** Default values of every optional field of {@link LinUCBOptions}. */
+export const defaultOptions = {
+  alpha: 1,
+  lambda: 1,
+  discount: 1,
+  interceptIndex: 0,
+  exploration: "ucb" as Exploration,
+  seed: 0,
+  build: "auto" as KernelBuild,
+  statistics: true,
+} as const;
+
+/** Largest dimension accepted: beyond it one model alone needs > 2 GiB of A⁻¹ and statistics. */
+export const maxDimension = 8192;
+
+const builds: readonly KernelBuild[] = ["auto", "relaxed", "simd", "scalar"];
+
+function fail(kind: "type" | "range", name: string, expected: string, value: unknown): never {
+  const message = `\`${name}\` must be ${expected}; received ${describeValue(value)}`;
+  throw kind === "type" ? new TypeError(message) : new RangeError(message);
+}
+
+function finiteNumber(name: string, value: unknown): number {
+  if (typeof value !== "number") fail("type", name, "a number", value);
+  if (!Number.isFinite(value)) fail("range", name, "a finite number", value);
+  return value;
+}
+
+/** Validates an exploration setting. */
+export function resolveExploration(value: unknown, name = "exploration"): Exploration {
+  if (value === "ucb") return "ucb";
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && keys[0] === "epsilon") {
+      const epsilon = (value as { epsilon: unknown }).epsilon;
+      if (typeof epsilon !== "number" || !(epsilon >= 0 && epsilon <= 1)) {
+        fail(typeof epsilon === "number" ? "range" : "type", `${name}.epsilon`, "a number in [0, 1]", epsilon);
+      }
+      return { epsilon };
+    }
+    if (keys.length === 1 && keys[0] === "softmax") {
+      const temperature = (value as { softmax: unknown }).softmax;
+      if (typeof temperature !== "number" || !(temperature > 0) || !Number.isFinite(temperature)) {
+        fail(typeof temperature === "number" ? "range" : "type", `${name}.softmax`, "a finite temperature > 0", temperature);
+      }
+      return { softmax: temperature };
+    }
+  }
+  return fail("type", name, "'ucb', { epsilon: number } or { softmax: number }", value);
+}
+
+function resolvePrior(
+  arm: string,
+  prior: ArmPrior,
+  dimension: number,
+  interceptIndex: number,
+): Float64Array {
+  const name = `priors[${JSON.stringify(arm)}]`;
+  const mean = new Float64Array(dimension);
+  if (typeof prior === "number") {
+    if (!Number.isFinite(prior)) fail("range", name, "a finite number or a vector", prior);
+    mean[interceptIndex] = prior;
+    return mean;
+  }
+  if (prior === null || typeof prior !== "object" || typeof (prior as ArrayLike<number>).length !== "number") {
+    fail("type", name, "a number or an array of numbers", prior);
+  }
+  if (prior.length !== dimension) {
+    fail("range", `${name}.length`, `equal to dimension (${dimension})`, prior.length);
+  }
+  for (let i = 0; i < dimension; i++) {
+    const value = prior[i];
+    if (typeof value !== "number" || !Number.isFinite(value)) fail("range", `${name}[${i}]`, "a finite number", value);
+    mean[i] = value;
+  }
+  return mean;
+}
+
+/** Validates options and applies defaults. Throws TypeError/RangeError naming the option and value. */
+export function resolveOptions(options: LinUCBOptions): ResolvedOptions {
+  if (options === null || typeof options !== "object") fail("type", "options", "an object", options);
+  const { dimension } = options;
+  if (typeof dimension !== "number") fail("type", "dimension", "a positive integer", dimension);
+  if (!Number.isInteger(dimension) || dimension < 1 || dimension > maxDimension) {
+    fail("range", "dimension", `a positive integer ≤ ${maxDimension}`, dimension);
+  }
+
+  const arms = options.arms;
+  if (!Array.isArray(arms)) fail("type", "arms", "an array of arm ids (strings)", arms);
+  if (arms.length === 0) fail("range", "arms", "a non-empty array", arms);
+  const seen = new Set<string>();
+  for (let i = 0; i < arms.length; i++) {
+    const id: unknown = arms[i];
+    if (typeof id !== "string") fail("type", `arms[${i}]`, "a string", id);
+    if (id.length === 0) fail("range", `arms[${i}]`, "a non-empty string", id);
+    if (seen.has(id)) fail("range", `arms[${i}]`, "unique (duplicate arm id)", id);
+    seen.add(id);
+  }
+
+  const alpha = finiteNumber("alpha", options.alpha ?? defaultOptions.alpha);
+  if (alpha < 0) fail("range", "alpha", "≥ 0", alpha);
+  const lambda = finiteNumber("lambda", options.lambda ?? defaultOptions.lambda);
+  if (!(lambda > 0)) fail("range", "lambda", "> 0", lambda);
+  const discount = finiteNumber("discount", options.discount ?? defaultOptions.discount);
+  if (!(discount > 0 && discount <= 1)) fail("range", "discount", "in (0, 1]", discount);
+
+  const interceptIndex = options.interceptIndex ?? defaultOptions.interceptIndex;
+  if (typeof interceptIndex !== "number") fail("type", "interceptIndex", "an integer", interceptIndex);
+  if (!Number.isInteger(interceptIndex) || interceptIndex < 0 || interceptIndex >= dimension) {
+    fail("range", "interceptIndex", `an integer in [0, ${dimension - 1}]`, interceptIndex);
+  }
+
+  const priors = options.priors ?? {};
+  if (priors === null || typeof priors !== "object" || Array.isArray(priors)) {
+    fail("type", "priors", "an object keyed by arm id", priors);
+  }
+  for (const key of Object.keys(priors)) {
+    if (!seen.has(key)) fail("range", "priors", `keyed by known arm ids (${arms.map((a) => JSON.stringify(a)).join(", ")})`, key);
+  }
+  const priorMeans = arms.map((arm) =>
+    priors[arm] === undefined ? new Float64Array(dimension) : resolvePrior(arm, priors[arm] as ArmPrior, dimension, interceptIndex),
+  );
+
+  const exploration = resolveExploration(options.exploration ?? defaultOptions.exploration);
+
+  const seed = options.seed ?? defaultOptions.seed;
+  if (typeof seed !== "number") fail("type", "seed", "an integer in [0, 2³² − 1]", seed);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) fail("range", "seed", "an integer in [0, 2³² − 1]", seed);
+
+  const build = options.build ?? defaultOptions.build;
+  if (!builds.includes(build)) fail("range", "build", "one of 'auto', 'relaxed', 'simd', 'scalar'", build);
+
+  const statistics = options.statistics ?? defaultOptions.statistics;
+  if (typeof statistics !== "boolean") fail("type", "statistics", "a boolean", statistics);
+
+  if (options.cells !== undefined && !Array.isArray(options.cells)) fail("type", "cells", "an array of cell ids", options.cells);
+
+  return {
+    dimension,
+    arms: Object.freeze([...arms]),
+    alpha,
+    lambda,
+    discount,
+    priorMeans,
+    interceptIndex,
+    exploration,
+    seed,
+    build,
+    statistics,
+  };
+}

@@ -1,0 +1,251 @@
+/**
+ * The reference engine: LinUCB in plain TypeScript with an explicit matrix inverse and no tricks.
+ * It keeps only the definition — per model A = wλI + Σ γ-weighted x·xᵀ and b = wλθ₀ + Σ γ-weighted
+ * r·x — and derives A⁻¹ by Gauss–Jordan elimination and θ = A⁻¹b whenever they are needed. It is
+ * the oracle the kernel builds are tested against, and the slow baseline in the benchmark.
+ *
+ * Its statistics are computed with exactly the operations the kernel uses (S ← γ·S + xᵢ·xⱼ), so
+ * exported statistics of the scalar build equal the reference's bit for bit.
+ */
+import { EngineBase } from "./engine-base.js";
+import { LinUCBError } from "./errors.js";
+import { resolveOptions } from "./options.js";
+import type { ModelRecord } from "./snapshot.js";
+import { packedLength, type ModelStatisticsSlot } from "./statistics.js";
+import type { LinUCBOptions, ResolvedOptions } from "./types.js";
+import type { ResolvedBatch } from "./validate.js";
+
+/** One model's defining sums and what is derived from them (cached until they change). */
+interface ReferenceModel {
+  /** Σ γ-weighted x·xᵀ, full d×d. */
+  readonly xx: Float64Array;
+  /** Σ γ-weighted r·x. */
+  readonly xr: Float64Array;
+  count: number;
+  priorWeight: number;
+  /** A⁻¹ and θ, or null when the sums changed since they were computed. */
+  derived: { readonly inverse: Float64Array; readonly theta: Float64Array; readonly b: Float64Array } | null;
+}
+
+/**
+ * Inverts a d×d matrix by Gauss–Jordan elimination with partial pivoting. Throws LinUCBError
+ * NOT_POSITIVE_DEFINITE when a pivot vanishes (A is singular to working precision).
+ */
+export function invertMatrix(matrix: Float64Array, d: number): Float64Array {
+  const a = Float64Array.from(matrix);
+  const inverse = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) inverse[i * d + i] = 1;
+  for (let column = 0; column < d; column++) {
+    let pivot = column;
+    for (let row = column + 1; row < d; row++) {
+      if (Math.abs(a[row * d + column]!) > Math.abs(a[pivot * d + column]!)) pivot = row;
+    }
+    const pivotValue = a[pivot * d + column]!;
+    if (!(Math.abs(pivotValue) > 0) || !Number.isFinite(pivotValue)) {
+      throw new LinUCBError("NOT_POSITIVE_DEFINITE", `matrix is singular to working precision (pivot ${pivotValue} in column ${column})`);
+    }
+    if (pivot !== column) {
+      for (let j = 0; j < d; j++) {
+        [a[pivot * d + j], a[column * d + j]] = [a[column * d + j]!, a[pivot * d + j]!];
+        [inverse[pivot * d + j], inverse[column * d + j]] = [inverse[column * d + j]!, inverse[pivot * d + j]!];
+      }
+    }
+    for (let j = 0; j < d; j++) {
+      a[column * d + j]! /= pivotValue;
+      inverse[column * d + j]! /= pivotValue;
+    }
+    for (let row = 0; row < d; row++) {
+      if (row === column) continue;
+      const factor = a[row * d + column]!;
+      if (factor === 0) continue;
+      for (let j = 0; j < d; j++) {
+        a[row * d + j]! -= factor * a[column * d + j]!;
+        inverse[row * d + j]! -= factor * inverse[column * d + j]!;
+      }
+    }
+  }
+  return inverse;
+}
+
+/** The plain-TypeScript LinUCB engine (same API as the WebAssembly one). */
+export class ReferenceLinUCB extends EngineBase {
+  readonly build = "reference" as const;
+  private readonly models: ReferenceModel[] = [];
+
+  /** @internal Use {@link createReferenceLinUCB}. */
+  constructor(options: ResolvedOptions) {
+    super(options);
+  }
+
+  private fresh(): ReferenceModel {
+    const d = this.dimension;
+    return { xx: new Float64Array(d * d), xr: new Float64Array(d), count: 0, priorWeight: 1, derived: null };
+  }
+
+  /** A⁻¹, θ and b of a model, from its definition. */
+  private derive(model: number): NonNullable<ReferenceModel["derived"]> {
+    const state = this.models[model]!;
+    if (state.derived !== null) return state.derived;
+    const d = this.dimension;
+    const ridge = state.priorWeight * this.options.lambda;
+    const prior = this.options.priorMeans[model % this.arms.length]!;
+    const a = Float64Array.from(state.xx);
+    for (let i = 0; i < d; i++) a[i * d + i]! += ridge;
+    const b = new Float64Array(d);
+    for (let i = 0; i < d; i++) b[i] = ridge * prior[i]! + state.xr[i]!;
+    const inverse = invertMatrix(a, d);
+    const theta = new Float64Array(d);
+    for (let i = 0; i < d; i++) {
+      let sum = 0;
+      for (let j = 0; j < d; j++) sum += inverse[i * d + j]! * b[j]!;
+      theta[i] = sum;
+    }
+    state.derived = { inverse, theta, b };
+    return state.derived;
+  }
+
+  protected growCells(cellCount: number): void {
+    const models = cellCount * this.arms.length;
+    while (this.models.length < models) this.models.push(this.fresh());
+  }
+
+  protected scoreCell(cell: number, context: ArrayLike<number>, out: Float64Array): number {
+    const d = this.dimension;
+    const k = this.arms.length;
+    let best = 0;
+    for (let arm = 0; arm < k; arm++) {
+      const { inverse, theta } = this.derive(cell * k + arm);
+      let estimate = 0;
+      let width = 0;
+      for (let i = 0; i < d; i++) {
+        estimate += theta[i]! * context[i]!;
+        let row = 0;
+        for (let j = 0; j < d; j++) row += inverse[i * d + j]! * context[j]!;
+        width += context[i]! * row;
+      }
+      out[arm] = estimate + this.options.alpha * Math.sqrt(Math.max(width, 0));
+      if (out[arm]! > out[best]!) best = arm;
+    }
+    return best;
+  }
+
+  protected scoreCellMany(cell: number, contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void {
+    const d = this.dimension;
+    const k = this.arms.length;
+    for (let c = 0; c < count; c++) {
+      best[c] = this.scoreCell(cell, contexts.subarray(c * d, c * d + d), scores.subarray(c * k, c * k + k));
+    }
+  }
+
+  /** S ← γS + x·xᵀ, s ← γs + r·x, n ← n + 1, w ← γw: the definition, one event. */
+  private addEvent(model: number, context: ArrayLike<number>, reward: number): void {
+    const state = this.models[model]!;
+    const d = this.dimension;
+    const gamma = this.options.discount;
+    for (let i = 0; i < d; i++) {
+      const xi = context[i]!;
+      for (let j = 0; j < d; j++) {
+        state.xx[i * d + j] = gamma === 1 ? state.xx[i * d + j]! + xi * context[j]! : gamma * state.xx[i * d + j]! + xi * context[j]!;
+      }
+      state.xr[i] = gamma === 1 ? state.xr[i]! + reward * xi : gamma * state.xr[i]! + reward * xi;
+    }
+    state.count += 1;
+    state.priorWeight *= gamma;
+    state.derived = null;
+  }
+
+  protected updateModel(model: number, context: ArrayLike<number>, reward: number): void {
+    this.addEvent(model, context, reward);
+  }
+
+  protected updateRows(batch: ResolvedBatch): void {
+    const d = this.dimension;
+    const k = this.arms.length;
+    for (let i = 0; i < batch.length; i++) {
+      this.addEvent(batch.cellIndices[i]! * k + batch.armIndices[i]!, batch.contexts.subarray(i * d, i * d + d), batch.rewards[i]!);
+    }
+  }
+
+  protected accumulateRows(batch: ResolvedBatch): void {
+    this.updateRows(batch);
+  }
+
+  protected finalizeMarked(): void {
+    // Derived values are recomputed from the definition on demand; nothing is pending.
+  }
+
+  protected resetModels(): void {
+    for (let m = 0; m < this.models.length; m++) this.models[m] = this.fresh();
+  }
+
+  protected readModel(model: number): ModelRecord {
+    const d = this.dimension;
+    const state = this.models[model]!;
+    const { inverse, theta, b } = this.derive(model);
+    const pack = (full: Float64Array): Float64Array => {
+      const packed = new Float64Array(packedLength(d));
+      let p = 0;
+      for (let i = 0; i < d; i++) for (let j = i; j < d; j++) packed[p++] = full[i * d + j]!;
+      return packed;
+    };
+    return {
+      inverse: pack(inverse),
+      theta: Float64Array.from(theta),
+      b: Float64Array.from(b),
+      count: state.count,
+      priorWeight: state.priorWeight,
+      xx: pack(state.xx),
+      xr: Float64Array.from(state.xr),
+    };
+  }
+
+  protected writeModel(model: number, record: ModelRecord): void {
+    if (record.xx === undefined || record.xr === undefined) {
+      throw new LinUCBError("STATISTICS_DISABLED", "the reference engine is defined by statistics; this state has none");
+    }
+    const state = this.fresh();
+    this.unpackInto(state, record.xx, 0, record.xr, 0);
+    state.count = record.count;
+    state.priorWeight = record.priorWeight;
+    this.models[model] = state;
+  }
+
+  private unpackInto(state: ReferenceModel, xx: Float64Array, xxOffset: number, xr: Float64Array, xrOffset: number): void {
+    const d = this.dimension;
+    let p = xxOffset;
+    for (let i = 0; i < d; i++) {
+      for (let j = i; j < d; j++) {
+        state.xx[i * d + j] = xx[p]!;
+        state.xx[j * d + i] = xx[p]!;
+        p++;
+      }
+    }
+    state.xr.set(xr.subarray(xrOffset, xrOffset + d));
+    state.derived = null;
+  }
+
+  protected readStatistics(model: number, slot: ModelStatisticsSlot): void {
+    const d = this.dimension;
+    const state = this.models[model]!;
+    let p = slot.model * packedLength(d);
+    for (let i = 0; i < d; i++) for (let j = i; j < d; j++) slot.xx[p++] = state.xx[i * d + j]!;
+    slot.xr.set(state.xr, slot.model * d);
+    slot.counts[slot.model] = state.count;
+    slot.priorWeights[slot.model] = state.priorWeight;
+  }
+
+  protected writeStatistics(model: number, slot: ModelStatisticsSlot): void {
+    const d = this.dimension;
+    const state = this.models[model]!;
+    this.unpackInto(state, slot.xx, slot.model * packedLength(d), slot.xr, slot.model * d);
+    state.count = slot.counts[slot.model]!;
+    state.priorWeight = slot.priorWeights[slot.model]!;
+  }
+}
+
+/** Creates the plain-TypeScript reference engine. Async only to share `createLinUCB`'s signature. */
+export async function createReferenceLinUCB(options: LinUCBOptions): Promise<ReferenceLinUCB> {
+  const engine = new ReferenceLinUCB(resolveOptions(options));
+  if (options.cells !== undefined) engine.addCells(options.cells);
+  return engine;
+}

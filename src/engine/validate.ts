@@ -1,0 +1,145 @@
+/**
+ * Argument checks shared by both engines. Each throws a TypeError or RangeError that names the
+ * argument and the value received, and none of them changes any state, so an engine can validate
+ * a whole batch before it applies any row of it.
+ */
+import { LinUCBError, describeValue } from "./errors.js";
+import type { EventBatch } from "./types.js";
+
+/** Checks a context vector: array-like, `dimension` long, every value finite. */
+export function checkContext(context: unknown, dimension: number, name = "context"): ArrayLike<number> {
+  if (context === null || typeof context !== "object" || typeof (context as ArrayLike<number>).length !== "number") {
+    throw new TypeError(`\`${name}\` must be an array or typed array of ${dimension} numbers; received ${describeValue(context)}`);
+  }
+  const vector = context as ArrayLike<number>;
+  if (vector.length !== dimension) {
+    throw new RangeError(`\`${name}\` must have length ${dimension} (the dimension); received length ${vector.length}`);
+  }
+  for (let i = 0; i < dimension; i++) {
+    const value = vector[i];
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      throw new RangeError(`\`${name}[${i}]\` must be a finite number; received ${describeValue(value)}`);
+    }
+  }
+  return vector;
+}
+
+/** Checks a reward: a finite number. */
+export function checkReward(reward: unknown, name = "reward"): number {
+  if (typeof reward !== "number") throw new TypeError(`\`${name}\` must be a number; received ${describeValue(reward)}`);
+  if (!Number.isFinite(reward)) throw new RangeError(`\`${name}\` must be finite; received ${describeValue(reward)}`);
+  return reward;
+}
+
+/** Checks a cell id: a non-empty string. */
+export function checkCellId(cell: unknown, name = "cell"): string {
+  if (typeof cell !== "string") throw new TypeError(`\`${name}\` must be a string cell id; received ${describeValue(cell)}`);
+  if (cell.length === 0) throw new RangeError(`\`${name}\` must be a non-empty string; received ""`);
+  return cell;
+}
+
+/** Resolves an arm id to its index, or throws LinUCBError UNKNOWN_ARM. */
+export function resolveArm(arm: unknown, armIndex: ReadonlyMap<string, number>, name = "arm"): number {
+  if (typeof arm !== "string") throw new TypeError(`\`${name}\` must be a string arm id; received ${describeValue(arm)}`);
+  const index = armIndex.get(arm);
+  if (index === undefined) {
+    throw new LinUCBError("UNKNOWN_ARM", `\`${name}\` ${describeValue(arm)} is not one of the engine's arms (${[...armIndex.keys()].map((a) => JSON.stringify(a)).join(", ")})`, { arm });
+  }
+  return index;
+}
+
+/** A batch whose rows all passed validation, with cells and arms resolved to indices. */
+export interface ResolvedBatch {
+  readonly length: number;
+  /** Cell index per row; cells that did not exist yet get the indices they will be created with. */
+  readonly cellIndices: Int32Array;
+  readonly armIndices: Int32Array;
+  readonly contexts: Float64Array;
+  readonly rewards: Float64Array;
+  /** Cell ids the batch introduces, in first-appearance order, to create before applying it. */
+  readonly newCells: readonly string[];
+}
+
+/**
+ * Validates every row of a batch and resolves ids to indices without changing anything: cells the
+ * batch introduces are only listed (with the indices they will get), so a batch with one bad row
+ * leaves the engine exactly as it was.
+ */
+export function resolveBatch(
+  batch: EventBatch,
+  dimension: number,
+  cellIndex: ReadonlyMap<string, number>,
+  cellCount: number,
+  armIndex: ReadonlyMap<string, number>,
+): ResolvedBatch {
+  if (batch === null || typeof batch !== "object") throw new TypeError(`\`batch\` must be an object; received ${describeValue(batch)}`);
+  const { cells, arms, contexts, rewards } = batch;
+  if (!(contexts instanceof Float64Array)) {
+    throw new TypeError(`\`batch.contexts\` must be a Float64Array (rows × ${dimension}, row-major); received ${describeValue(contexts)}`);
+  }
+  if (cells === null || typeof cells !== "object" || typeof cells.length !== "number") {
+    throw new TypeError(`\`batch.cells\` must be an array of cell ids or an Int32Array of cell indices; received ${describeValue(cells)}`);
+  }
+  const length = cells.length;
+  if (arms === null || typeof arms !== "object" || arms.length !== length) {
+    throw new RangeError(`\`batch.arms\` must have one entry per row (${length}); received ${describeValue(arms)}`);
+  }
+  if (rewards === null || typeof rewards !== "object" || rewards.length !== length) {
+    throw new RangeError(`\`batch.rewards\` must have one entry per row (${length}); received ${describeValue(rewards)}`);
+  }
+  if (contexts.length !== length * dimension) {
+    throw new RangeError(`\`batch.contexts\` must hold rows × dimension = ${length} × ${dimension} = ${length * dimension} values; received ${contexts.length}`);
+  }
+
+  const cellIndices = new Int32Array(length);
+  const newCells: string[] = [];
+  const pending = new Map<string, number>();
+  if (cells instanceof Int32Array) {
+    for (let i = 0; i < length; i++) {
+      const c = cells[i]!;
+      if (c < 0 || c >= cellCount) throw new RangeError(`\`batch.cells[${i}]\` must be a cell index in [0, ${cellCount - 1}]; received ${c}`);
+      cellIndices[i] = c;
+    }
+  } else {
+    for (let i = 0; i < length; i++) {
+      const id = checkCellId(cells[i], `batch.cells[${i}]`);
+      let c = cellIndex.get(id) ?? pending.get(id);
+      if (c === undefined) {
+        c = cellCount + newCells.length;
+        pending.set(id, c);
+        newCells.push(id);
+      }
+      cellIndices[i] = c;
+    }
+  }
+
+  const armCount = armIndex.size;
+  const armIndices = new Int32Array(length);
+  if (arms instanceof Int32Array) {
+    for (let i = 0; i < length; i++) {
+      const a = arms[i]!;
+      if (a < 0 || a >= armCount) throw new RangeError(`\`batch.arms[${i}]\` must be an arm index in [0, ${armCount - 1}]; received ${a}`);
+      armIndices[i] = a;
+    }
+  } else {
+    for (let i = 0; i < length; i++) armIndices[i] = resolveArm((arms as readonly string[])[i], armIndex, `batch.arms[${i}]`);
+  }
+
+  const rewardValues = rewards instanceof Float64Array ? rewards : new Float64Array(length);
+  for (let i = 0; i < length; i++) {
+    const r = rewards[i];
+    if (typeof r !== "number" || !Number.isFinite(r)) {
+      throw new RangeError(`\`batch.rewards[${i}]\` must be a finite number; received ${describeValue(r)}`);
+    }
+    if (rewardValues !== rewards) rewardValues[i] = r;
+  }
+  for (let i = 0; i < contexts.length; i++) {
+    const value = contexts[i]!;
+    // Subtraction is NaN exactly for NaN and ±Infinity: one comparison per value on the hot path.
+    if (value - value !== 0) {
+      const row = Math.floor(i / dimension);
+      throw new RangeError(`\`batch.contexts\` row ${row} feature ${i - row * dimension} must be finite; received ${describeValue(value)}`);
+    }
+  }
+  return { length, cellIndices, armIndices, contexts, rewards: rewardValues, newCells };
+}
