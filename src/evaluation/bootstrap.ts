@@ -5,7 +5,7 @@
  * denominator — for replay, how many events were kept — inside the interval.
  */
 import { createSeededRandom } from "./random.js";
-import { checkLevel, checkPositiveInteger, checkSeed } from "./validate.js";
+import { checkLevel, checkPositiveInteger, checkSeed, describeValue } from "./validate.js";
 
 /** Options of the bootstrap interval. */
 export interface BootstrapOptions {
@@ -51,6 +51,14 @@ export function resolveBootstrapOptions(options: BootstrapOptions = {}): Resolve
   };
 }
 
+/** One ratio statistic Σ uᵢ / Σ vᵢ for {@link bootstrapRatios}. */
+export interface RatioStatistic {
+  /** uᵢ per event. */
+  readonly numerators: Float64Array;
+  /** vᵢ per event, or `undefined` for the plain mean (vᵢ = 1). */
+  readonly denominators?: Float64Array | undefined;
+}
+
 /**
  * Percentile bootstrap interval of Σ uᵢ / Σ vᵢ.
  * @param numerators uᵢ per event.
@@ -61,39 +69,66 @@ export function bootstrapRatio(
   denominators: Float64Array | undefined,
   options: BootstrapOptions = {},
 ): ConfidenceInterval {
+  return bootstrapRatios([{ numerators, denominators }], options)[0];
+}
+
+/**
+ * Percentile bootstrap intervals of several ratio statistics over the same events, drawing each
+ * resample's event indices once for all of them. The draws depend only on the seed and the number of
+ * events, so each interval equals what {@link bootstrapRatio} gives for that statistic alone.
+ */
+export function bootstrapRatios(statistics: readonly RatioStatistic[], options: BootstrapOptions = {}): ConfidenceInterval[] {
   const { level, resamples, seed } = resolveBootstrapOptions(options);
-  const n = numerators.length;
-  if (denominators !== undefined && denominators.length !== n) {
-    throw new RangeError(`\`denominators\` must have length ${n} (one per numerator); received length ${denominators.length}`);
+  if (!Array.isArray(statistics) || statistics.length === 0) {
+    throw new TypeError(`\`statistics\` must be a non-empty array of { numerators, denominators? }; received ${describeValue(statistics)}`);
+  }
+  const n = statistics[0].numerators?.length;
+  for (const [s, { numerators, denominators }] of statistics.entries()) {
+    if (!(numerators instanceof Float64Array)) {
+      throw new TypeError(`\`statistics[${s}].numerators\` must be a Float64Array; received ${describeValue(numerators)}`);
+    }
+    if (numerators.length !== n) {
+      throw new RangeError(`\`statistics[${s}].numerators\` must have length ${n} like the first statistic; received length ${numerators.length}`);
+    }
+    if (denominators !== undefined && (!(denominators instanceof Float64Array) || denominators.length !== n)) {
+      throw new RangeError(`\`statistics[${s}].denominators\` must be a Float64Array of length ${n} (one per numerator); received ${describeValue(denominators)}`);
+    }
   }
   const random = createSeededRandom(seed);
-  const estimates = new Float64Array(resamples);
-  let valid = 0;
+  const indices = new Int32Array(n);
+  const estimates = statistics.map(() => new Float64Array(resamples));
+  const valid = new Int32Array(statistics.length);
   for (let b = 0; b < resamples; b++) {
-    let top = 0;
-    let bottom = 0;
-    if (denominators === undefined) {
-      for (let j = 0; j < n; j++) top += numerators[random.nextBelow(n)];
-      bottom = n;
-    } else {
-      for (let j = 0; j < n; j++) {
-        const i = random.nextBelow(n);
-        top += numerators[i];
-        bottom += denominators[i];
+    random.fillBelow(indices, n);
+    for (let s = 0; s < statistics.length; s++) {
+      const { numerators, denominators } = statistics[s];
+      let top = 0;
+      let bottom = n;
+      if (denominators === undefined) {
+        for (let j = 0; j < n; j++) top += numerators[indices[j]];
+      } else {
+        bottom = 0;
+        for (let j = 0; j < n; j++) {
+          const i = indices[j];
+          top += numerators[i];
+          bottom += denominators[i];
+        }
       }
+      if (bottom !== 0) estimates[s][valid[s]++] = top / bottom;
     }
-    if (bottom !== 0) estimates[valid++] = top / bottom;
   }
-  const kept = estimates.subarray(0, valid).sort();
-  return {
-    lower: quantile(kept, (1 - level) / 2),
-    upper: quantile(kept, (1 + level) / 2),
-    level,
-    standardError: standardDeviation(kept),
-    resamples,
-    seed,
-    degenerate: resamples - valid,
-  };
+  return estimates.map((all, s) => {
+    const kept = all.subarray(0, valid[s]).sort();
+    return {
+      lower: quantile(kept, (1 - level) / 2),
+      upper: quantile(kept, (1 + level) / 2),
+      level,
+      standardError: standardDeviation(kept),
+      resamples,
+      seed,
+      degenerate: resamples - valid[s],
+    };
+  });
 }
 
 /** Quantile of sorted values by linear interpolation between order statistics (R's type 7). NaN when empty. */

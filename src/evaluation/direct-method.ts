@@ -3,9 +3,8 @@
  * on the logged contexts. Low variance, but exactly as biased as the model; it ignores the logged
  * rewards except through the model. Reported mainly as the baseline that DR corrects.
  */
-import { bootstrapRatio } from "./bootstrap.js";
-import { checkEvents, resolveEstimateOptions, weighting } from "./estimate.js";
-import type { EstimateOptions, OffPolicyEstimate, ResolvedEstimateOptions, Weighting } from "./estimate.js";
+import { checkEvents, completeAlone, resolveEstimateOptions, weighting } from "./estimate.js";
+import type { EstimateOptions, OffPolicyEstimate, PendingEstimate, Weighting } from "./estimate.js";
 import type { LoggedEvents } from "./logged-events.js";
 import { policyTerms, type PolicyTerms, type RewardModel, type TargetPolicy } from "./target-policy.js";
 
@@ -22,7 +21,7 @@ export function estimateDirectMethod(
   checkEvents(events);
   const resolved = resolveEstimateOptions(options);
   const terms = policyTerms(events, policy, checkModelGiven(rewardModel));
-  return directMethodFromTerms(events, terms, weighting(events, terms, resolved.clip), resolved);
+  return completeAlone(directMethodFromTerms(events, terms, weighting(events, terms, resolved.clip)), resolved);
 }
 
 /** DM from precomputed terms (shared with {@link evaluateOffPolicy}). @internal */
@@ -30,20 +29,22 @@ export function directMethodFromTerms(
   events: LoggedEvents,
   terms: PolicyTerms,
   { diagnostics }: Weighting,
-  options: ResolvedEstimateOptions,
-): OffPolicyEstimate {
+): PendingEstimate {
   const values = terms.modelValue!;
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += values[i];
   return {
-    estimator: "dm",
-    value: sum / values.length,
-    interval: bootstrapRatio(values, undefined, options),
-    events: events.length,
-    // DM uses no weights, but their ESS still tells how well the logs support the target.
-    effectiveSampleSize: diagnostics.effectiveSampleSize,
-    weights: diagnostics,
-    warnings: ["the direct method is as biased as the reward model; its interval ignores that bias"],
+    statistic: { numerators: values },
+    complete: (interval) => ({
+      estimator: "dm",
+      value: sum / values.length,
+      interval,
+      events: events.length,
+      // DM uses no weights, but their ESS still tells how well the logs support the target.
+      effectiveSampleSize: diagnostics.effectiveSampleSize,
+      weights: diagnostics,
+      warnings: ["the direct method is as biased as the reward model; its interval ignores that bias"],
+    }),
   };
 }
 

@@ -5,10 +5,9 @@
  * action. Unbiased when the propensities are right (whatever q̂ is), and low-variance when q̂ is
  * good, since the weights then multiply small residuals.
  */
-import { bootstrapRatio } from "./bootstrap.js";
 import { checkModelGiven } from "./direct-method.js";
-import { checkEvents, mean, resolveEstimateOptions, weighting, weightWarnings } from "./estimate.js";
-import type { EstimateOptions, OffPolicyEstimate, ResolvedEstimateOptions, Weighting } from "./estimate.js";
+import { checkEvents, completeAlone, mean, resolveEstimateOptions, weighting, weightWarnings } from "./estimate.js";
+import type { EstimateOptions, OffPolicyEstimate, PendingEstimate, Weighting } from "./estimate.js";
 import type { LoggedEvents } from "./logged-events.js";
 import { policyTerms, type PolicyTerms, type RewardModel, type TargetPolicy } from "./target-policy.js";
 
@@ -25,7 +24,7 @@ export function estimateDoublyRobust(
   checkEvents(events);
   const resolved = resolveEstimateOptions(options);
   const terms = policyTerms(events, policy, checkModelGiven(rewardModel));
-  return doublyRobustFromTerms(events, terms, weighting(events, terms, resolved.clip), resolved);
+  return completeAlone(doublyRobustFromTerms(events, terms, weighting(events, terms, resolved.clip)), resolved);
 }
 
 /** DR from precomputed terms and weights (shared with {@link evaluateOffPolicy}). @internal */
@@ -33,8 +32,7 @@ export function doublyRobustFromTerms(
   events: LoggedEvents,
   terms: PolicyTerms,
   { weights, diagnostics }: Weighting,
-  options: ResolvedEstimateOptions,
-): OffPolicyEstimate {
+): PendingEstimate {
   const modelValue = terms.modelValue!;
   const modelLogged = terms.modelLogged!;
   const corrected = new Float64Array(events.length);
@@ -42,12 +40,15 @@ export function doublyRobustFromTerms(
     corrected[i] = modelValue[i] + weights[i] * (events.rewards[i] - modelLogged[i]);
   }
   return {
-    estimator: "dr",
-    value: mean(corrected),
-    interval: bootstrapRatio(corrected, undefined, options),
-    events: events.length,
-    effectiveSampleSize: diagnostics.effectiveSampleSize,
-    weights: diagnostics,
-    warnings: weightWarnings(diagnostics),
+    statistic: { numerators: corrected },
+    complete: (interval) => ({
+      estimator: "dr",
+      value: mean(corrected),
+      interval,
+      events: events.length,
+      effectiveSampleSize: diagnostics.effectiveSampleSize,
+      weights: diagnostics,
+      warnings: weightWarnings(diagnostics),
+    }),
   };
 }

@@ -2,7 +2,14 @@
  * What every off-policy estimator returns, the options they share, and the steps they share:
  * checking the events and turning the target policy into importance weights.
  */
-import { resolveBootstrapOptions, type BootstrapOptions, type ConfidenceInterval, type ResolvedBootstrapOptions } from "./bootstrap.js";
+import {
+  bootstrapRatio,
+  resolveBootstrapOptions,
+  type BootstrapOptions,
+  type ConfidenceInterval,
+  type RatioStatistic,
+  type ResolvedBootstrapOptions,
+} from "./bootstrap.js";
 import { importanceWeights, weightDiagnostics, type WeightDiagnostics } from "./importance-weights.js";
 import type { LoggedEvents } from "./logged-events.js";
 import type { PolicyTerms } from "./target-policy.js";
@@ -94,4 +101,19 @@ export function mean(values: Float64Array): number {
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += values[i];
   return sum / values.length;
+}
+
+/**
+ * An estimate whose bootstrap interval is still to be drawn: the per-event statistic to resample and
+ * how to finish the result. Lets {@link evaluateOffPolicy} bootstrap every estimator in one pass.
+ * @internal
+ */
+export interface PendingEstimate<T extends OffPolicyEstimate = OffPolicyEstimate> {
+  readonly statistic: RatioStatistic;
+  complete(interval: ConfidenceInterval): T;
+}
+
+/** Draws the interval of one pending estimate and completes it. */
+export function completeAlone<T extends OffPolicyEstimate>(pending: PendingEstimate<T>, options: BootstrapOptions): T {
+  return pending.complete(bootstrapRatio(pending.statistic.numerators, pending.statistic.denominators, options));
 }

@@ -4,7 +4,15 @@
  */
 import { directMethodFromTerms, checkModelGiven } from "./direct-method.js";
 import { doublyRobustFromTerms } from "./doubly-robust.js";
-import { checkEvents, resolveEstimateOptions, weighting, type EstimateOptions, type OffPolicyEstimate } from "./estimate.js";
+import { bootstrapRatios } from "./bootstrap.js";
+import {
+  checkEvents,
+  resolveEstimateOptions,
+  weighting,
+  type EstimateOptions,
+  type OffPolicyEstimate,
+  type PendingEstimate,
+} from "./estimate.js";
 import { ipsFromWeights } from "./inverse-propensity.js";
 import type { LoggedEvents } from "./logged-events.js";
 import { replayChooser, replayFromTerms, type ReplayEstimate } from "./replay.js";
@@ -41,11 +49,22 @@ export function evaluateOffPolicy(
   const rewardModel = options.rewardModel === undefined ? undefined : checkModelGiven(options.rewardModel);
   const terms = policyTerms(events, policy, rewardModel, replayChooser(resolved.seed));
   const weights = weighting(events, terms, resolved.clip);
+  const replay = replayFromTerms(events, terms);
+  const ips = ipsFromWeights(events, weights);
+  const snips = snipsFromWeights(events, weights);
+  const dr = rewardModel === undefined ? undefined : doublyRobustFromTerms(events, terms, weights);
+  const dm = rewardModel === undefined ? undefined : directMethodFromTerms(events, terms, weights);
+  const pending: PendingEstimate[] = [replay, ips, snips, ...(dr === undefined ? [] : [dr]), ...(dm === undefined ? [] : [dm])];
+  // One pass of resampling for all estimators: the same draws each would make alone with this seed.
+  const intervals = bootstrapRatios(
+    pending.map((estimate) => estimate.statistic),
+    resolved,
+  );
   return {
-    replay: replayFromTerms(events, terms, resolved),
-    ips: ipsFromWeights(events, weights, resolved),
-    snips: snipsFromWeights(events, weights, resolved),
-    dr: rewardModel === undefined ? undefined : doublyRobustFromTerms(events, terms, weights, resolved),
-    dm: rewardModel === undefined ? undefined : directMethodFromTerms(events, terms, weights, resolved),
+    replay: replay.complete(intervals[0]),
+    ips: ips.complete(intervals[1]),
+    snips: snips.complete(intervals[2]),
+    dr: dr?.complete(intervals[3]),
+    dm: dm?.complete(intervals[4]),
   };
 }

@@ -16,7 +16,7 @@ export { readLoggedEvents, type EventFileFormat, type EventFileOptions } from ".
 export type { PolicyFunction, RewardModel, RewardModelFunction, TargetPolicy } from "./target-policy.js";
 export { fixedActionPolicy, uniformPolicy } from "./policies.js";
 export { effectiveSampleSize, importanceWeights, weightDiagnostics, type WeightDiagnostics } from "./importance-weights.js";
-export { bootstrapRatio, type BootstrapOptions, type ConfidenceInterval } from "./bootstrap.js";
+export { bootstrapRatio, bootstrapRatios, type BootstrapOptions, type ConfidenceInterval, type RatioStatistic } from "./bootstrap.js";
 export type { EstimateOptions, EstimatorName, OffPolicyEstimate } from "./estimate.js";
 export { estimateIps } from "./inverse-propensity.js";
 export { estimateSnips } from "./self-normalized-ips.js";

@@ -3,9 +3,8 @@
  * Unbiased whenever the propensities are the true logging probabilities and every action the
  * target takes has pᵢ > 0; its variance grows with the weights.
  */
-import { bootstrapRatio } from "./bootstrap.js";
-import { checkEvents, mean, resolveEstimateOptions, weighting, weightWarnings } from "./estimate.js";
-import type { EstimateOptions, OffPolicyEstimate, ResolvedEstimateOptions, Weighting } from "./estimate.js";
+import { checkEvents, completeAlone, mean, resolveEstimateOptions, weighting, weightWarnings } from "./estimate.js";
+import type { EstimateOptions, OffPolicyEstimate, PendingEstimate, Weighting } from "./estimate.js";
 import type { LoggedEvents } from "./logged-events.js";
 import { policyTerms, type TargetPolicy } from "./target-policy.js";
 
@@ -16,20 +15,23 @@ import { policyTerms, type TargetPolicy } from "./target-policy.js";
 export function estimateIps(events: LoggedEvents, policy: TargetPolicy, options: EstimateOptions = {}): OffPolicyEstimate {
   checkEvents(events);
   const resolved = resolveEstimateOptions(options);
-  return ipsFromWeights(events, weighting(events, policyTerms(events, policy), resolved.clip), resolved);
+  return completeAlone(ipsFromWeights(events, weighting(events, policyTerms(events, policy), resolved.clip)), resolved);
 }
 
 /** IPS from precomputed weights (shared with {@link evaluateOffPolicy}). @internal */
-export function ipsFromWeights(events: LoggedEvents, { weights, diagnostics }: Weighting, options: ResolvedEstimateOptions): OffPolicyEstimate {
+export function ipsFromWeights(events: LoggedEvents, { weights, diagnostics }: Weighting): PendingEstimate {
   const terms = new Float64Array(events.length);
   for (let i = 0; i < terms.length; i++) terms[i] = weights[i] * events.rewards[i];
   return {
-    estimator: "ips",
-    value: mean(terms),
-    interval: bootstrapRatio(terms, undefined, options),
-    events: events.length,
-    effectiveSampleSize: diagnostics.effectiveSampleSize,
-    weights: diagnostics,
-    warnings: weightWarnings(diagnostics),
+    statistic: { numerators: terms },
+    complete: (interval) => ({
+      estimator: "ips",
+      value: mean(terms),
+      interval,
+      events: events.length,
+      effectiveSampleSize: diagnostics.effectiveSampleSize,
+      weights: diagnostics,
+      warnings: weightWarnings(diagnostics),
+    }),
   };
 }

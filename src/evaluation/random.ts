@@ -16,6 +16,11 @@ export interface SeededRandom {
    * n / 2³² — below 10⁻³ for any event count that fits in memory, far under bootstrap noise.
    */
   nextBelow(n: number): number;
+  /**
+   * Fills `out` with uniform integers in [0, n): the same numbers as `out.length` calls of
+   * `nextBelow(n)`, in a tight loop (the bootstrap's hot path).
+   */
+  fillBelow(out: Int32Array, n: number): void;
 }
 
 /**
@@ -50,10 +55,35 @@ export function createSeededRandom(seed: number): SeededRandom {
     s3 = rotl(s3, 11);
     return result;
   };
+  const fillBelow = (out: Int32Array, n: number): void => {
+    // xoshiro128** inlined over local copies of the state: several times faster than a call per draw.
+    let a = s0;
+    let b = s1;
+    let c = s2;
+    let d = s3;
+    const scale = n / 4294967296;
+    for (let i = 0; i < out.length; i++) {
+      const x = Math.imul(b, 5);
+      const result = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+      const t = b << 9;
+      c ^= a;
+      d ^= b;
+      b ^= c;
+      a ^= d;
+      c ^= t;
+      d = (d << 11) | (d >>> 21);
+      out[i] = Math.floor(result * scale);
+    }
+    s0 = a;
+    s1 = b;
+    s2 = c;
+    s3 = d;
+  };
   return {
     nextUint32,
+    fillBelow,
     nextFloat: () => ((nextUint32() >>> 5) * 67108864 + (nextUint32() >>> 6)) / 9007199254740992,
-    nextBelow: (n: number) => Math.floor((nextUint32() * n) / 4294967296),
+    nextBelow: (n: number) => Math.floor(nextUint32() * (n / 4294967296)),
   };
 }
 

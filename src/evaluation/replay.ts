@@ -5,8 +5,8 @@
  * under any other logging the kept events are a skewed sample, so the result says so. It keeps
  * about 1/K of the events, which the result reports too.
  */
-import { bootstrapRatio, resolveBootstrapOptions, type BootstrapOptions } from "./bootstrap.js";
-import { checkEvents, type OffPolicyEstimate } from "./estimate.js";
+import { resolveBootstrapOptions, type BootstrapOptions } from "./bootstrap.js";
+import { checkEvents, completeAlone, type OffPolicyEstimate, type PendingEstimate } from "./estimate.js";
 import { weightDiagnostics } from "./importance-weights.js";
 import type { LoggedEvents } from "./logged-events.js";
 import { createSeededRandom, type SeededRandom } from "./random.js";
@@ -59,11 +59,11 @@ export function replayChooser(seed: number): SeededRandom {
 export function replayEvaluate(events: LoggedEvents, policy: TargetPolicy, options: BootstrapOptions = {}): ReplayEstimate {
   checkEvents(events);
   const resolved = resolveBootstrapOptions(options);
-  return replayFromTerms(events, policyTerms(events, policy, undefined, replayChooser(resolved.seed)), resolved);
+  return completeAlone(replayFromTerms(events, policyTerms(events, policy, undefined, replayChooser(resolved.seed))), resolved);
 }
 
 /** Replay from precomputed choices (shared with {@link evaluateOffPolicy}). @internal */
-export function replayFromTerms(events: LoggedEvents, terms: PolicyTerms, options: BootstrapOptions): ReplayEstimate {
+export function replayFromTerms(events: LoggedEvents, terms: PolicyTerms): PendingEstimate<ReplayEstimate> {
   const n = events.length;
   const choices = terms.choices!;
   const keptIndicator = new Float64Array(n);
@@ -94,16 +94,19 @@ export function replayFromTerms(events: LoggedEvents, terms: PolicyTerms, option
   if (kept === 0) warnings.push(`replay kept none of the ${n} events: the target never chose a logged action, so there is no estimate`);
   const diagnostics = weightDiagnostics(keptIndicator);
   return {
-    estimator: "replay",
-    value: kept === 0 ? Number.NaN : rewardSum / kept,
-    interval: bootstrapRatio(keptRewards, keptIndicator, options),
-    events: n,
-    effectiveSampleSize: diagnostics.effectiveSampleSize,
-    weights: diagnostics,
-    warnings,
-    kept,
-    keptShare: kept / n,
-    uniformLogging,
-    propensityRange: { min, max },
+    statistic: { numerators: keptRewards, denominators: keptIndicator },
+    complete: (interval) => ({
+      estimator: "replay",
+      value: kept === 0 ? Number.NaN : rewardSum / kept,
+      interval,
+      events: n,
+      effectiveSampleSize: diagnostics.effectiveSampleSize,
+      weights: diagnostics,
+      warnings,
+      kept,
+      keptShare: kept / n,
+      uniformLogging,
+      propensityRange: { min, max },
+    }),
   };
 }

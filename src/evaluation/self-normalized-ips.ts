@@ -3,9 +3,8 @@
  * of n removes most of IPS's variance from large weights and makes the estimate invariant to a
  * constant shift of the rewards; the price is a bias of order 1/n (it is consistent, not unbiased).
  */
-import { bootstrapRatio } from "./bootstrap.js";
-import { checkEvents, resolveEstimateOptions, weighting, weightWarnings } from "./estimate.js";
-import type { EstimateOptions, OffPolicyEstimate, ResolvedEstimateOptions, Weighting } from "./estimate.js";
+import { checkEvents, completeAlone, resolveEstimateOptions, weighting, weightWarnings } from "./estimate.js";
+import type { EstimateOptions, OffPolicyEstimate, PendingEstimate, Weighting } from "./estimate.js";
 import type { LoggedEvents } from "./logged-events.js";
 import { policyTerms, type TargetPolicy } from "./target-policy.js";
 
@@ -16,11 +15,11 @@ import { policyTerms, type TargetPolicy } from "./target-policy.js";
 export function estimateSnips(events: LoggedEvents, policy: TargetPolicy, options: EstimateOptions = {}): OffPolicyEstimate {
   checkEvents(events);
   const resolved = resolveEstimateOptions(options);
-  return snipsFromWeights(events, weighting(events, policyTerms(events, policy), resolved.clip), resolved);
+  return completeAlone(snipsFromWeights(events, weighting(events, policyTerms(events, policy), resolved.clip)), resolved);
 }
 
 /** SNIPS from precomputed weights (shared with {@link evaluateOffPolicy}). @internal */
-export function snipsFromWeights(events: LoggedEvents, { weights, diagnostics }: Weighting, options: ResolvedEstimateOptions): OffPolicyEstimate {
+export function snipsFromWeights(events: LoggedEvents, { weights, diagnostics }: Weighting): PendingEstimate {
   const weighted = new Float64Array(events.length);
   let top = 0;
   let bottom = 0;
@@ -30,12 +29,15 @@ export function snipsFromWeights(events: LoggedEvents, { weights, diagnostics }:
     bottom += weights[i];
   }
   return {
-    estimator: "snips",
-    value: bottom === 0 ? Number.NaN : top / bottom,
-    interval: bootstrapRatio(weighted, weights, options),
-    events: events.length,
-    effectiveSampleSize: diagnostics.effectiveSampleSize,
-    weights: diagnostics,
-    warnings: weightWarnings(diagnostics),
+    statistic: { numerators: weighted, denominators: weights },
+    complete: (interval) => ({
+      estimator: "snips",
+      value: bottom === 0 ? Number.NaN : top / bottom,
+      interval,
+      events: events.length,
+      effectiveSampleSize: diagnostics.effectiveSampleSize,
+      weights: diagnostics,
+      warnings: weightWarnings(diagnostics),
+    }),
   };
 }
