@@ -17,8 +17,8 @@ export const defaultOptions = {
   statistics: true,
 } as const;
 
-/** Largest dimension accepted: beyond it one model alone needs > 2 GiB of A⁻¹ and statistics. */
-export const maxDimension = 8192;
+/** Largest dimension accepted: at 4096 one model already holds 256 MiB (A⁻¹ and Σxxᵀ). */
+export const maxDimension = 4096;
 
 const builds: readonly KernelBuild[] = ["auto", "relaxed", "simd", "scalar"];
 
