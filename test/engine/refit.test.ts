@@ -12,11 +12,12 @@ const builds = (["scalar", "simd", "relaxed"] as const).filter((build) => isBuil
 
 function slice(batch: Problem["batch"], from: number, to: number): EventBatch {
   const d = batch.contexts.length / batch.rewards.length;
+  const rewards = Float64Array.from(batch.rewards);
   return {
     cells: batch.cells.slice(from, to),
     arms: batch.arms.slice(from, to),
     contexts: batch.contexts.slice(from * d, to * d),
-    rewards: batch.rewards.slice(from, to),
+    rewards: rewards.slice(from, to),
   };
 }
 

@@ -56,7 +56,7 @@ async function engines(): Promise<LinUCBEngine[]> {
 describe.each(["wasm", "reference"])("bad input to the %s engine changes nothing", (which) => {
   const pick = async () => (await engines())[which === "wasm" ? 0 : 1]!;
   const contexts = (rows: number[][]) => new Float64Array(rows.flat());
-  const cases: [string, (engine: LinUCBEngine) => unknown, typeof Error, RegExp][] = [
+  const cases: [string, (engine: LinUCBEngine) => unknown, new (...args: never[]) => Error, RegExp][] = [
     ["short context", (e) => e.update("cell-0", "arm-0", [1, 2], 1), RangeError, /`context` must have length 3.*received length 2/],
     ["NaN in context", (e) => e.update("cell-0", "arm-0", [1, Number.NaN, 2], 1), RangeError, /`context\[1\]`.*received NaN/],
     ["Infinity in context", (e) => e.select("cell-0", [1, 2, Infinity]), RangeError, /`context\[2\]`.*received Infinity/],
