@@ -1,0 +1,338 @@
+/**
+ * The streaming corpus reader: a refit's rows, in id order, as columnar chunks ready for the engine,
+ * without ever holding the corpus whole or making an object per row.
+ *
+ * How it reads: keyset pages (`id > last ORDER BY id LIMIT chunkSize`) on one reserved connection,
+ * each page fetched as binary COPY and decoded straight into typed arrays. The read is bounded above
+ * by the highest matching id when it starts, so rows appended during a refit wait for the next one,
+ * and a read can be resumed exactly from the `lastId` of the last chunk it consumed.
+ *
+ * The synthetic wall (invariant 1): a read of `routing_outcomes` always has `source = 'prod'` in
+ * its SQL. It is not an option and never a filter applied in JavaScript, so synthetic and shadow
+ * rows cannot reach a production refit (they are not even scanned). A read of
+ * `routing_outcomes_synthetic` is a different table, and the cadence names it explicitly.
+ *
+ * Every row is validated: features one-dimensional, of length `dimension`, finite; propensity finite
+ * in (0, 1]; reward finite when present; source known for the table; cell and model non-empty.
+ * Invalid rows are skipped, counted and reported by id with the reason; rows without a reward
+ * (unjudged) are skipped and counted apart. Neither ever reaches the engine.
+ */
+import { ArrayRead, BinaryCopyReader } from "./binary-copy.js";
+import type { Db } from "./db.js";
+import { StoreError, describeValue } from "./errors.js";
+
+/** The tables a corpus can be read from. */
+export type CorpusTable = "routing_outcomes" | "routing_outcomes_synthetic";
+
+/** Options of {@link readCorpus}. */
+export interface CorpusReadOptions {
+  /** `'routing_outcomes'` (production rows only, always) or `'routing_outcomes_synthetic'`. */
+  readonly table: CorpusTable;
+  /** The engine's feature dimension d: every row's features must have exactly d values. */
+  readonly dimension: number;
+  /** Rows scanned per chunk (accepted + rejected + unjudged ≤ chunkSize). @default 10000 */
+  readonly chunkSize?: number;
+  /** Resume: read only rows with id > afterId (the `lastId` of the last chunk consumed). @default 0 */
+  readonly afterId?: number;
+  /** Only rows with created_at ≥ this instant. */
+  readonly createdFrom?: Date;
+  /** Only rows with created_at < this instant (e.g. the start of the held-out evaluation slice). */
+  readonly createdBefore?: Date;
+}
+
+/** A row that failed validation, by id, with the reason. */
+export interface RejectedRow {
+  readonly id: number;
+  readonly reason: string;
+}
+
+/**
+ * One chunk of accepted rows, columnar: row i is (ids[i], cells[i], arms[i],
+ * contexts[i·d … i·d + d), rewards[i], propensities[i], createdAtMs[i]). Field names follow the
+ * engine's `EventBatch` (cells, arms, contexts, rewards), so a chunk can be passed to
+ * `engine.accumulate` / `engine.updateMany` as it is; `arms` holds the `model` column and `contexts`
+ * the `features` column. Every chunk owns fresh arrays: keep them or let them go.
+ */
+export interface CorpusChunk {
+  /** Accepted rows in this chunk (the length of every column). */
+  readonly length: number;
+  /** Feature dimension d. */
+  readonly dimension: number;
+  /** Row ids (exact: int8 ids below 2^53). */
+  readonly ids: Float64Array;
+  /** Policy cell of each row. */
+  readonly cells: string[];
+  /** The model each row was routed to: the arm. */
+  readonly arms: string[];
+  /** Features, row-major, `length × dimension`. */
+  readonly contexts: Float64Array;
+  /** Judged rewards. */
+  readonly rewards: Float64Array;
+  /** Logging propensities, in (0, 1]. */
+  readonly propensities: Float64Array;
+  /** created_at as milliseconds since the Unix epoch. */
+  readonly createdAtMs: Float64Array;
+  /** Rows of this chunk that failed validation (not in the columns). */
+  readonly rejected: readonly RejectedRow[];
+  /** Rows of this chunk without a reward yet (not in the columns, not rejected). */
+  readonly unjudged: number;
+  /** Rows this chunk scanned: length + rejected.length + unjudged. */
+  readonly scanned: number;
+  /** The highest id scanned so far: pass it as `afterId` to resume after this chunk. */
+  readonly lastId: number;
+}
+
+/** Running totals of a read (final once iteration ends). */
+export interface CorpusReadTotals {
+  readonly scanned: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly unjudged: number;
+  readonly chunks: number;
+  /** The highest id scanned (the resume point), or `afterId` if none was. */
+  readonly lastId: number;
+  /** The read's upper bound: the highest matching id when it started (null before it starts). */
+  readonly highWaterId: number | null;
+  /** Rejected rows counted by reason kind (the text before the first colon). */
+  readonly rejectedByReason: Readonly<Record<string, number>>;
+}
+
+/** A corpus read: iterate it once with `for await`; `totals` tells what was read. */
+export interface CorpusReader extends AsyncIterable<CorpusChunk> {
+  readonly totals: CorpusReadTotals;
+}
+
+/** Largest dimension accepted: far beyond any routing context, small enough to catch a mix-up. */
+const MAX_DIMENSION = 65_536;
+const MAX_CHUNK_SIZE = 1_000_000;
+
+/** The SQL filter that defines each table's corpus; the prod one is the synthetic wall. */
+const CORPUS_FILTER: Readonly<Record<CorpusTable, string>> = {
+  routing_outcomes: "source = 'prod'",
+  routing_outcomes_synthetic: "source LIKE 'synthetic%'",
+};
+
+/** Whether a row's source belongs to the table's corpus (re-checked on the decoded value). */
+const KNOWN_SOURCE: Readonly<Record<CorpusTable, (source: string) => boolean>> = {
+  routing_outcomes: (source) => source === "prod",
+  routing_outcomes_synthetic: (source) => source.startsWith("synthetic"),
+};
+
+interface ResolvedOptions {
+  readonly table: CorpusTable;
+  readonly dimension: number;
+  readonly chunkSize: number;
+  readonly afterId: number;
+  readonly createdFrom: Date | undefined;
+  readonly createdBefore: Date | undefined;
+}
+
+function resolveOptions(options: CorpusReadOptions): ResolvedOptions {
+  if (typeof options !== "object" || options === null) throw new TypeError(`options must be an object; received ${describeValue(options)}`);
+  const { table, dimension, chunkSize = 10_000, afterId = 0, createdFrom, createdBefore } = options;
+  if (table !== "routing_outcomes" && table !== "routing_outcomes_synthetic") {
+    throw new RangeError(`table must be 'routing_outcomes' or 'routing_outcomes_synthetic'; received ${describeValue(table)}`);
+  }
+  if (!Number.isInteger(dimension) || dimension < 1 || dimension > MAX_DIMENSION) {
+    throw new RangeError(`dimension must be an integer from 1 to ${MAX_DIMENSION}; received ${describeValue(dimension)}`);
+  }
+  if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) {
+    throw new RangeError(`chunkSize must be an integer from 1 to ${MAX_CHUNK_SIZE}; received ${describeValue(chunkSize)}`);
+  }
+  if (!Number.isSafeInteger(afterId) || afterId < 0) {
+    throw new RangeError(`afterId must be a non-negative integer; received ${describeValue(afterId)}`);
+  }
+  for (const [name, value] of [["createdFrom", createdFrom], ["createdBefore", createdBefore]] as const) {
+    if (value !== undefined && (!(value instanceof Date) || Number.isNaN(value.getTime()))) {
+      throw new TypeError(`${name} must be a valid Date; received ${describeValue(value)}`);
+    }
+  }
+  if (createdFrom !== undefined && createdBefore !== undefined && createdFrom.getTime() > createdBefore.getTime()) {
+    throw new RangeError(`createdFrom must not be after createdBefore; received ${createdFrom.toISOString()} and ${createdBefore.toISOString()}`);
+  }
+  return { table, dimension, chunkSize, afterId, createdFrom, createdBefore };
+}
+
+/** `WHERE` conditions shared by the bound query and the pages (literals only: COPY takes no parameters). */
+function baseConditions(options: ResolvedOptions): string[] {
+  const conditions = [CORPUS_FILTER[options.table]];
+  // toISOString() yields only digits, '-', ':', '.', 'T' and 'Z': safe as a literal.
+  if (options.createdFrom !== undefined) conditions.push(`created_at >= '${options.createdFrom.toISOString()}'::timestamptz`);
+  if (options.createdBefore !== undefined) conditions.push(`created_at < '${options.createdBefore.toISOString()}'::timestamptz`);
+  return conditions;
+}
+
+/** The page query: one keyset page, columns in the order the decoder reads them. */
+function pageQuery(options: ResolvedOptions, afterId: number, highWaterId: number): string {
+  const conditions = [...baseConditions(options), `id > ${afterId}`, `id <= ${highWaterId}`];
+  return `SELECT id, cell, model, features, propensity, reward, (extract(epoch FROM created_at) * 1000)::float8, source
+FROM ${options.table}
+WHERE ${conditions.join(" AND ")}
+ORDER BY id
+LIMIT ${options.chunkSize}`;
+}
+
+/**
+ * Reads the corpus of `options.table` in chunks. Nothing is read until iteration starts; the
+ * connection is released when iteration ends, breaks or throws. A broken connection or failed
+ * query surfaces as a StoreError naming the table and the id to resume after.
+ */
+export function readCorpus(db: Db, options: CorpusReadOptions): CorpusReader {
+  const resolved = resolveOptions(options);
+  const totals = {
+    scanned: 0,
+    accepted: 0,
+    rejected: 0,
+    unjudged: 0,
+    chunks: 0,
+    lastId: resolved.afterId,
+    highWaterId: null as number | null,
+    rejectedByReason: {} as Record<string, number>,
+  };
+  let started = false;
+
+  async function* chunks(): AsyncGenerator<CorpusChunk, void, undefined> {
+    if (started) throw new TypeError("a corpus reader can be iterated only once; call readCorpus again (with afterId to resume)");
+    started = true;
+    const connection = await db.reserve().catch((error: unknown) => {
+      throw failure(error);
+    });
+    try {
+      const bound = await connection
+        .query<{ high: number | null }>(`SELECT max(id) AS high FROM ${resolved.table} WHERE ${CORPUS_FILTER[resolved.table]}`)
+        .catch((error: unknown) => {
+          throw failure(error);
+        });
+      const highWaterId = bound.rows[0]?.high ?? 0;
+      totals.highWaterId = highWaterId;
+      while (totals.lastId < highWaterId) {
+        let bytes: Buffer;
+        try {
+          bytes = await connection.copyOutBinary(pageQuery(resolved, totals.lastId, highWaterId));
+        } catch (error) {
+          throw failure(error);
+        }
+        const chunk = decodeChunk(bytes, resolved, totals.lastId);
+        if (chunk.scanned === 0) break;
+        totals.scanned += chunk.scanned;
+        totals.accepted += chunk.length;
+        totals.rejected += chunk.rejected.length;
+        totals.unjudged += chunk.unjudged;
+        totals.chunks++;
+        totals.lastId = chunk.lastId;
+        for (const row of chunk.rejected) {
+          const kind = row.reason.split(":", 1)[0] ?? row.reason;
+          totals.rejectedByReason[kind] = (totals.rejectedByReason[kind] ?? 0) + 1;
+        }
+        yield chunk;
+        if (chunk.scanned < resolved.chunkSize) break;
+      }
+    } finally {
+      connection.release();
+    }
+  }
+
+  function failure(error: unknown): StoreError {
+    const cause = error instanceof StoreError ? error : new StoreError("QUERY", String((error as Error)?.message ?? error), { cause: error });
+    return new StoreError(
+      cause.code,
+      `corpus read of ${resolved.table} failed after ${totals.scanned} rows (resume with afterId ${totals.lastId}): ${cause.message}`,
+      { cause, ...(cause.sqlstate === undefined ? {} : { sqlstate: cause.sqlstate }) },
+    );
+  }
+
+  return {
+    get totals(): CorpusReadTotals {
+      return { ...totals, rejectedByReason: { ...totals.rejectedByReason } };
+    },
+    [Symbol.asyncIterator]: () => chunks(),
+  };
+}
+
+/** Decodes one page into a chunk, validating every row. */
+function decodeChunk(bytes: Buffer, options: ResolvedOptions, previousLastId: number): CorpusChunk {
+  const { dimension, chunkSize, table } = options;
+  const knownSource = KNOWN_SOURCE[table];
+  // Sized for a full page; the columns are trimmed views at the end.
+  const ids = new Float64Array(chunkSize);
+  const contexts = new Float64Array(chunkSize * dimension);
+  const rewards = new Float64Array(chunkSize);
+  const propensities = new Float64Array(chunkSize);
+  const createdAtMs = new Float64Array(chunkSize);
+  const cells: string[] = [];
+  const arms: string[] = [];
+  const rejected: RejectedRow[] = [];
+  let unjudged = 0;
+  let scanned = 0;
+  let accepted = 0;
+  let lastId = previousLastId;
+
+  const reader = new BinaryCopyReader(bytes);
+  while (reader.nextRow() >= 0) {
+    scanned++;
+    // Columns: id, cell, model, features, propensity, reward, created_at (ms), source.
+    const id = reader.readInt8() as number; // primary key: never null
+    lastId = id;
+    const cell = reader.readText();
+    const model = reader.readText();
+    const featuresRead = reader.readFloat8Array(contexts, accepted * dimension, dimension);
+    const propensity = reader.readFloat8();
+    const reward = reader.readFloat8();
+    const createdAt = reader.readFloat8();
+    const source = reader.readText() ?? "";
+
+    let reason: string | undefined;
+    if (featuresRead === ArrayRead.notOneDimensional || featuresRead === null) {
+      reason = "features: not a one-dimensional array";
+    } else if (featuresRead === ArrayRead.wrongLength) {
+      reason = `features: ${reader.lastArrayLength} values, expected the dimension ${dimension}`;
+    } else if (featuresRead === ArrayRead.hasNull) {
+      reason = `features: element ${reader.lastNullIndex} is null`;
+    } else {
+      const base = accepted * dimension;
+      for (let j = 0; j < dimension; j++) {
+        if (!Number.isFinite(contexts[base + j])) {
+          reason = `features: element ${j} is ${contexts[base + j]}`;
+          break;
+        }
+      }
+    }
+    if (reason === undefined) {
+      if (propensity === null || !(propensity > 0 && propensity <= 1)) reason = `propensity: ${propensity} is not in (0, 1]`;
+      else if (reward !== null && !Number.isFinite(reward)) reason = `reward: ${reward} is not finite`;
+      else if (!knownSource(source)) reason = `source: unknown source ${JSON.stringify(source)} for ${table}`;
+      else if (cell === null || cell === "") reason = "cell: empty";
+      else if (model === null || model === "") reason = "model: empty";
+    }
+    if (reason !== undefined) {
+      rejected.push({ id, reason });
+      continue;
+    }
+    if (reward === null) {
+      unjudged++;
+      continue;
+    }
+    ids[accepted] = id;
+    cells.push(cell as string);
+    arms.push(model as string);
+    rewards[accepted] = reward;
+    propensities[accepted] = propensity as number;
+    createdAtMs[accepted] = createdAt ?? Number.NaN;
+    accepted++;
+  }
+  return {
+    length: accepted,
+    dimension,
+    ids: ids.subarray(0, accepted),
+    cells,
+    arms,
+    contexts: contexts.subarray(0, accepted * dimension),
+    rewards: rewards.subarray(0, accepted),
+    propensities: propensities.subarray(0, accepted),
+    createdAtMs: createdAtMs.subarray(0, accepted),
+    rejected,
+    unjudged,
+    scanned,
+    lastId,
+  };
+}

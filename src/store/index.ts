@@ -1,0 +1,54 @@
+/**
+ * The outcome store: everything the cadence and the CLI use from src/store/, in one explicit list.
+ * The store yields rows and columnar chunks; it never imports the engine.
+ */
+export type { DatabaseBackend, Db, Queryable, QueryResult, ReservedConnection } from "./db.js";
+export { atomically } from "./db.js";
+export { DEFAULT_DATA_DIR, openDatabase, type OpenDatabaseOptions } from "./open-database.js";
+export { StoreError, type StoreErrorCode } from "./errors.js";
+export { lockPathOf } from "./data-dir-lock.js";
+export {
+  ensureSchema,
+  migrateDown,
+  migrateUp,
+  migrationStatus,
+  type MigrateOptions,
+  type MigrationState,
+  type MigrationStatus,
+} from "./migrator.js";
+export { migrations, type Migration } from "./migrations/index.js";
+export {
+  readCorpus,
+  type CorpusChunk,
+  type CorpusReader,
+  type CorpusReadOptions,
+  type CorpusReadTotals,
+  type CorpusTable,
+  type RejectedRow,
+} from "./corpus-reader.js";
+export { loadSyntheticOutcomes, type LoadSyntheticOptions, type LoadSyntheticResult, type SyntheticOutcomeInput } from "./synthetic-loader.js";
+export {
+  failTrainingRun,
+  finishTrainingRun,
+  getTrainingRun,
+  startTrainingRun,
+  type FinishTrainingRun,
+  type JsonObject,
+  type StartTrainingRun,
+  type TrainingCadence,
+  type TrainingRun,
+  type TrainingRunStatus,
+} from "./training-runs.js";
+export {
+  activatePolicyVersion,
+  insertPolicyVersion,
+  readActivePolicy,
+  readPolicyVersion,
+  sha256Hex,
+  type Activation,
+  type ActivePolicy,
+  type NewPolicyVersion,
+  type PolicyVersion,
+  type PolicyVersionInfo,
+} from "./policy-versions.js";
+export { tryAcquireAdvisoryLock, withAdvisoryLock, type AdvisoryLock } from "./advisory-lock.js";

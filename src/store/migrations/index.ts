@@ -1,0 +1,16 @@
+/**
+ * Every migration, in order. Add a new one as the next `NNN_name.ts` file and one line here; never
+ * edit one that has been released (the runner records a checksum of each applied `up` and reports
+ * drift).
+ */
+import type { Migration } from "./migration.js";
+import { migration as routingOutcomes } from "./001_routing_outcomes.js";
+import { migration as routingOutcomesSource } from "./002_routing_outcomes_source.js";
+import { migration as routingOutcomesSynthetic } from "./003_routing_outcomes_synthetic.js";
+import { migration as trainingRuns } from "./004_training_runs.js";
+import { migration as policyVersions } from "./005_policy_versions.js";
+
+export type { Migration } from "./migration.js";
+
+/** The schema's history, oldest first; `version` is the 1-based position. */
+export const migrations: readonly Migration[] = [routingOutcomes, routingOutcomesSource, routingOutcomesSynthetic, trainingRuns, policyVersions];

@@ -1,0 +1,60 @@
+/**
+ * `COPY … TO STDOUT` for node-postgres without pg-copy-streams: a custom query object ("submittable",
+ * the extension point pg-cursor and pg-query-stream use) that sends the statement through the simple
+ * query protocol and collects the CopyData messages. It buffers the whole output, which is what the
+ * chunked reader wants (one bounded keyset page per COPY), and saves a dependency whose streams we
+ * would only concatenate again.
+ */
+import type { Connection, Submittable } from "pg";
+
+/** Messages node-postgres hands to the active query; only the ones COPY OUT produces matter. */
+interface CopyDataMessage {
+  readonly chunk: Buffer;
+}
+
+/** One `COPY (…) TO STDOUT` run; `result` resolves with all its bytes. */
+export class CopyOutQuery implements Submittable {
+  /** All the bytes the server sent, once the statement completed. */
+  readonly result: Promise<Buffer>;
+  private readonly chunks: Buffer[] = [];
+  private resolve!: (bytes: Buffer) => void;
+  private reject!: (error: Error) => void;
+  private failed = false;
+
+  constructor(private readonly text: string) {
+    this.result = new Promise<Buffer>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  submit(connection: Connection): void {
+    connection.query(this.text);
+  }
+
+  handleCopyData(message: CopyDataMessage): void {
+    this.chunks.push(message.chunk);
+  }
+
+  /** A COPY FROM would need data we do not have: refuse it so the server ends the statement. */
+  handleCopyInResponse(connection: Connection): void {
+    (connection as unknown as { sendCopyFail(message: string): void }).sendCopyFail("copyOutBinary runs COPY … TO STDOUT only");
+  }
+
+  handleReadyForQuery(): void {
+    if (!this.failed) this.resolve(Buffer.concat(this.chunks));
+  }
+
+  handleError(error: Error): void {
+    this.failed = true;
+    this.chunks.length = 0;
+    this.reject(error);
+  }
+
+  // The statement is a COPY: these do not occur, but the client calls them if the server sends them.
+  handleCommandComplete(): void {}
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handleEmptyQuery(): void {}
+  handlePortalSuspended(): void {}
+}

@@ -1,0 +1,140 @@
+/**
+ * The {@link Db} over embedded PGlite (Postgres compiled to WebAssembly) in a data folder: the
+ * default when no database URL is given, so a new user needs no server. One instance per folder and
+ * process, guarded by a lockfile (./data-dir-lock.ts). Its queries run on the main thread and block
+ * the event loop while they run; corpora of production size belong on a real PostgreSQL.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { Transaction } from "@electric-sql/pglite";
+import { acquireDataDirLock } from "./data-dir-lock.js";
+import type { Db, Queryable, QueryResult, ReservedConnection } from "./db.js";
+import { describeStatement, normaliseParams } from "./db.js";
+import { StoreError, wrapDriverError } from "./errors.js";
+import { assertOutsideTransaction, runInsideTransaction } from "./transaction-guard.js";
+import { sharedTypeParsers } from "./type-parsers.js";
+
+/** Options of {@link openPgliteDb}. */
+export interface PgliteDbOptions {
+  /** The data folder; created (with its parents) if missing. */
+  readonly dataDir: string;
+  /** Where the lock takeover message goes. */
+  readonly onWarning: (message: string) => void;
+}
+
+/** Locks `dataDir`, then opens (or creates: initdb, several seconds) the database in it. */
+export async function openPgliteDb(options: PgliteDbOptions): Promise<Db> {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dirname(dataDir), { recursive: true });
+  const lock = acquireDataDirLock(dataDir, options.onWarning);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    const instance = await PGlite.create(dataDir, { parsers: sharedTypeParsers as Record<number, (text: string) => unknown> });
+    return new PgliteDb(instance, dataDir, () => lock.release());
+  } catch (error) {
+    lock.release();
+    throw new StoreError("CONNECTION", `cannot open the PGlite database in ${dataDir}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** What PGlite's instance and its transactions have in common. */
+type PgliteTarget = Pick<Transaction, "query" | "exec">;
+
+async function runQuery<Row>(target: PgliteTarget, sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+  try {
+    const result = await target.query<Row>(sql, normaliseParams(params));
+    return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length };
+  } catch (error) {
+    throw wrapDriverError(error, `running ${describeStatement(sql)}`);
+  }
+}
+
+async function runExec(target: PgliteTarget, sql: string): Promise<void> {
+  try {
+    await target.exec(sql);
+  } catch (error) {
+    throw wrapDriverError(error, `running ${describeStatement(sql)}`);
+  }
+}
+
+async function runCopyOut(target: PgliteTarget, select: string): Promise<Buffer> {
+  // PGlite has no STDOUT: COPY writes to its virtual '/dev/blob', returned with the result.
+  const statement = `COPY (${select}) TO '/dev/blob' (FORMAT binary)`;
+  try {
+    const result = await target.query(statement);
+    if (result.blob === undefined) return Buffer.alloc(0);
+    return Buffer.from(await result.blob.arrayBuffer());
+  } catch (error) {
+    throw wrapDriverError(error, `running ${describeStatement(statement)}`);
+  }
+}
+
+function queryableOf(target: PgliteTarget): Queryable {
+  return {
+    query: (sql, params) => runQuery(target, sql, params),
+    exec: (sql) => runExec(target, sql),
+    copyOutBinary: (select) => runCopyOut(target, select),
+  };
+}
+
+class PgliteDb implements Db {
+  readonly backend = "pglite" as const;
+  private isClosed = false;
+
+  constructor(
+    private readonly instance: PGlite,
+    readonly location: string,
+    private readonly releaseLock: () => void,
+  ) {}
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    this.assertOpen("query");
+    return runQuery<Row>(this.instance, sql, params);
+  }
+
+  exec(sql: string): Promise<void> {
+    this.assertOpen("exec");
+    return runExec(this.instance, sql);
+  }
+
+  copyOutBinary(select: string): Promise<Buffer> {
+    this.assertOpen("copyOutBinary");
+    return runCopyOut(this.instance, select);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    this.assertOpen("transaction");
+    try {
+      // PGlite rolls back and re-throws when the callback throws.
+      return await this.instance.transaction((tx) => runInsideTransaction(this, () => fn(queryableOf(tx))));
+    } catch (error) {
+      throw error instanceof StoreError ? error : wrapDriverError(error, "running a transaction");
+    }
+  }
+
+  async reserve(): Promise<ReservedConnection> {
+    this.assertOpen("reserve");
+    // One instance is one session: reserving it pins nothing, it only gives the same interface.
+    return { ...queryableOf(this.instance), release: () => undefined };
+  }
+
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    try {
+      await this.instance.close();
+    } finally {
+      this.releaseLock();
+    }
+  }
+
+  private assertOpen(method: string): void {
+    if (this.isClosed) throw new StoreError("CLOSED", `db.${method}() was called after db.close() (${this.location})`);
+    assertOutsideTransaction(this, method);
+  }
+}

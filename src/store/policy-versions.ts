@@ -1,0 +1,157 @@
+/**
+ * Policy versions and the active-policy pointer. A snapshot is opaque bytes to the store (the
+ * engine's own format, with its own checks); the store adds a SHA-256 of them, computed on insert
+ * and verified on every read, so a snapshot damaged at rest or in transit is refused here with a
+ * clear error instead of failing somewhere inside a restore.
+ */
+import { createHash } from "node:crypto";
+import type { Db, Queryable } from "./db.js";
+import { atomically } from "./db.js";
+import { StoreError, describeValue } from "./errors.js";
+import type { JsonObject } from "./training-runs.js";
+import { jsonParameter } from "./training-runs.js";
+
+/** A policy version without its bytes. */
+export interface PolicyVersionInfo {
+  readonly id: number;
+  readonly createdAt: Date;
+  readonly trainingRunId: number;
+  /** Lower-case hex SHA-256 of the snapshot. */
+  readonly sha256: string;
+  /** Snapshot size in bytes. */
+  readonly byteLength: number;
+  readonly parameters: JsonObject;
+}
+
+/** A policy version with its verified snapshot bytes. */
+export interface PolicyVersion extends PolicyVersionInfo {
+  readonly snapshot: Uint8Array;
+}
+
+/** The active policy: the version, its bytes, and when it became active. */
+export interface ActivePolicy extends PolicyVersion {
+  readonly activatedAt: Date;
+}
+
+/** What {@link activatePolicyVersion} changed. */
+export interface Activation {
+  readonly policyVersionId: number;
+  /** The version that was active before, or null if none was. */
+  readonly previousPolicyVersionId: number | null;
+  readonly activatedAt: Date;
+}
+
+/** What a new version is made of. */
+export interface NewPolicyVersion {
+  readonly trainingRunId: number;
+  readonly snapshot: Uint8Array;
+  readonly parameters?: JsonObject;
+}
+
+interface PolicyVersionRow {
+  id: number;
+  created_at: Date;
+  training_run_id: number;
+  snapshot_sha256: string;
+  byte_length: number;
+  parameters: JsonObject;
+  snapshot?: Uint8Array;
+  activated_at?: Date;
+}
+
+const INFO_COLUMNS = "id, created_at, training_run_id, snapshot_sha256, octet_length(snapshot) AS byte_length, parameters";
+
+/** Lower-case hex SHA-256 of `bytes`. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+function toInfo(row: PolicyVersionRow): PolicyVersionInfo {
+  return {
+    id: row.id,
+    createdAt: row.created_at,
+    trainingRunId: row.training_run_id,
+    sha256: row.snapshot_sha256,
+    byteLength: row.byte_length,
+    parameters: row.parameters,
+  };
+}
+
+/** The row with its bytes, after checking them against the stored checksum. */
+function toVerified(row: PolicyVersionRow): PolicyVersion {
+  const snapshot = row.snapshot as Uint8Array;
+  const actual = sha256Hex(snapshot);
+  if (actual !== row.snapshot_sha256) {
+    throw new StoreError("CHECKSUM", `policy version ${row.id}: the stored snapshot (${snapshot.length} bytes) has SHA-256 ${actual}, but ${row.snapshot_sha256} was recorded; the snapshot is damaged`);
+  }
+  return { ...toInfo(row), snapshot };
+}
+
+function assertId(id: unknown, name: string): asserts id is number {
+  if (!Number.isSafeInteger(id) || (id as number) < 1) throw new RangeError(`${name} must be a positive integer id; received ${describeValue(id)}`);
+}
+
+/** Stores a snapshot as a new (inactive) policy version, with its checksum. */
+export async function insertPolicyVersion(q: Queryable, version: NewPolicyVersion): Promise<PolicyVersionInfo> {
+  if (typeof version !== "object" || version === null) throw new TypeError(`version must be an object; received ${describeValue(version)}`);
+  assertId(version.trainingRunId, "trainingRunId");
+  if (!(version.snapshot instanceof Uint8Array) || version.snapshot.length === 0) {
+    throw new TypeError(`snapshot must be a non-empty Uint8Array; received ${describeValue(version.snapshot)}`);
+  }
+  const parameters = version.parameters ?? {};
+  if (typeof parameters !== "object" || parameters === null || Array.isArray(parameters)) {
+    throw new TypeError(`parameters must be a plain object; received ${describeValue(parameters)}`);
+  }
+  const result = await q.query<PolicyVersionRow>(
+    `INSERT INTO policy_versions (training_run_id, snapshot, snapshot_sha256, parameters)
+     VALUES ($1, $2, $3, $4::text::jsonb) RETURNING ${INFO_COLUMNS}`,
+    [version.trainingRunId, version.snapshot, sha256Hex(version.snapshot), jsonParameter(parameters, "parameters")],
+  );
+  return toInfo(result.rows[0] as PolicyVersionRow);
+}
+
+/** One policy version with verified bytes, or null if there is none with this id. */
+export async function readPolicyVersion(q: Queryable, id: number): Promise<PolicyVersion | null> {
+  assertId(id, "id");
+  const result = await q.query<PolicyVersionRow>(`SELECT ${INFO_COLUMNS}, snapshot FROM policy_versions WHERE id = $1`, [id]);
+  const row = result.rows[0];
+  return row === undefined ? null : toVerified(row);
+}
+
+/**
+ * Makes `policyVersionId` the active policy and marks its training run promoted, atomically: in a
+ * new transaction when given a Db, inside the caller's when given a `tx` (to promote together with
+ * finishing the run, say). Concurrent activations serialise on the pointer row.
+ */
+export async function activatePolicyVersion(target: Db | Queryable, policyVersionId: number): Promise<Activation> {
+  assertId(policyVersionId, "policyVersionId");
+  return atomically(target, async (tx) => {
+    const version = await tx.query<{ training_run_id: number }>("SELECT training_run_id FROM policy_versions WHERE id = $1", [policyVersionId]);
+    const trainingRunId = version.rows[0]?.training_run_id;
+    if (trainingRunId === undefined) throw new StoreError("NOT_FOUND", `policy version ${policyVersionId} does not exist`);
+    // Lock the pointer row (if any) so the previous id we report is the one we replace.
+    const previous = await tx.query<{ policy_version_id: number }>("SELECT policy_version_id FROM active_policy FOR UPDATE");
+    const flipped = await tx.query<{ activated_at: Date }>(
+      `INSERT INTO active_policy (singleton, policy_version_id) VALUES (true, $1)
+       ON CONFLICT (singleton) DO UPDATE SET policy_version_id = EXCLUDED.policy_version_id, activated_at = now()
+       RETURNING activated_at`,
+      [policyVersionId],
+    );
+    await tx.query("UPDATE training_runs SET promoted = true WHERE id = $1", [trainingRunId]);
+    return {
+      policyVersionId,
+      previousPolicyVersionId: previous.rows[0]?.policy_version_id ?? null,
+      activatedAt: (flipped.rows[0] as { activated_at: Date }).activated_at,
+    };
+  });
+}
+
+/** The active policy with verified bytes, or null before the first activation. */
+export async function readActivePolicy(q: Queryable): Promise<ActivePolicy | null> {
+  const result = await q.query<PolicyVersionRow>(
+    `SELECT v.id, v.created_at, v.training_run_id, v.snapshot_sha256, octet_length(v.snapshot) AS byte_length, v.parameters, v.snapshot, a.activated_at
+     FROM active_policy a JOIN policy_versions v ON v.id = a.policy_version_id`,
+  );
+  const row = result.rows[0];
+  return row === undefined ? null : { ...toVerified(row), activatedAt: row.activated_at as Date };
+}

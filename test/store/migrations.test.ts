@@ -1,0 +1,198 @@
+import { describe, expect, it } from "vitest";
+import { StoreError } from "../../src/store/errors.js";
+import { migrations } from "../../src/store/migrations/index.js";
+import type { Migration } from "../../src/store/migrations/index.js";
+import { migrateDown, migrateUp, migrationStatus } from "../../src/store/migrator.js";
+import { describeOnBackends, useFreshDatabase } from "./backends.js";
+import { describeSchema } from "./schema.js";
+
+/** Tables of the schema, by the migration that creates them. */
+const TABLES = ["active_policy", "policy_versions", "routing_outcomes", "routing_outcomes_synthetic", "training_runs"];
+
+async function userTables(db: { query: (sql: string) => Promise<{ rows: unknown[] }> }): Promise<string[]> {
+  const result = await db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations' ORDER BY 1");
+  return (result.rows as { table_name: string }[]).map((row) => row.table_name);
+}
+
+async function insertOutcome(db: { query: (sql: string, params?: unknown[]) => Promise<unknown> }, extra: Record<string, unknown> = {}): Promise<void> {
+  const columns = { agent_id: "agent", cell: "code:hard", model: "m1", features: [1, 0.5], propensity: 0.5, completed: true, hallucinated: false, refused: false, ...extra };
+  const names = Object.keys(columns);
+  await db.query(
+    `INSERT INTO routing_outcomes (${names.join(", ")}) VALUES (${names.map((_, i) => `$${i + 1}`).join(", ")})`,
+    Object.values(columns),
+  );
+}
+
+describeOnBackends("migrations", (backend) => {
+  const database = useFreshDatabase(backend);
+
+  it("applies every migration in order on an empty database, and reports it", async () => {
+    const { db } = database;
+    const before = await migrationStatus(db);
+    expect(before.current).toBe(0);
+    expect(before.migrations.every((m) => m.appliedAt === null)).toBe(true);
+
+    const applied = await migrateUp(db);
+    expect(applied.map((m) => m.version)).toEqual(migrations.map((m) => m.version));
+    expect(await userTables(db)).toEqual(TABLES);
+
+    const after = await migrationStatus(db);
+    expect(after.current).toBe(migrations.length);
+    expect(after.latest).toBe(migrations.length);
+    expect(after.migrations.every((m) => m.appliedAt instanceof Date && m.unchanged)).toBe(true);
+    expect(after.unknown).toEqual([]);
+    // Nothing left to do: a second run applies nothing.
+    expect(await migrateUp(db)).toEqual([]);
+  });
+
+  it("goes up → down (all) → up to an identical schema", async () => {
+    const { db } = database;
+    await migrateUp(db);
+    const first = await describeSchema(db);
+    expect(first.length).toBeGreaterThan(40);
+
+    const reverted = await migrateDown(db, { to: 0 });
+    expect(reverted.map((m) => m.version)).toEqual(migrations.map((m) => m.version).reverse());
+    expect(await userTables(db)).toEqual([]);
+    expect((await migrationStatus(db)).current).toBe(0);
+
+    await migrateUp(db);
+    expect(await describeSchema(db)).toEqual(first);
+  });
+
+  it("reverts one migration by default, and each step down and up again restores the same schema", async () => {
+    const { db } = database;
+    await migrateUp(db);
+    const full = await describeSchema(db);
+    for (let version = migrations.length; version >= 1; version--) {
+      const reverted = await migrateDown(db);
+      expect(reverted.map((m) => m.version)).toEqual([version]);
+      expect((await migrationStatus(db)).current).toBe(version - 1);
+    }
+    for (let version = 1; version <= migrations.length; version++) {
+      expect((await migrateUp(db, { to: version })).map((m) => m.version)).toEqual([version]);
+    }
+    expect(await describeSchema(db)).toEqual(full);
+  });
+
+  it("adds routing_outcomes.source as its own migration: existing rows backfill to 'prod'; down drops index, constraint and column", async () => {
+    const { db } = database;
+    await migrateDown(db, { to: 0 });
+    await migrateUp(db, { to: 1 });
+    await insertOutcome(db);
+    await migrateUp(db, { to: 2 });
+    const rows = await db.query<{ source: string }>("SELECT source FROM routing_outcomes");
+    expect(rows.rows).toEqual([{ source: "prod" }]);
+    const schemaAt2 = await describeSchema(db);
+    expect(schemaAt2.some((line) => line.includes("routing_outcomes_source_check"))).toBe(true);
+    expect(schemaAt2.some((line) => line.includes("routing_outcomes_source_idx"))).toBe(true);
+
+    await migrateDown(db, { to: 1 });
+    const schemaAt1 = await describeSchema(db);
+    expect(schemaAt1.filter((line) => /\bsource\b/.test(line))).toEqual([]);
+    // The row survived the round trip down.
+    expect((await db.query("SELECT count(*)::int AS n FROM routing_outcomes")).rows).toEqual([{ n: 1 }]);
+    await migrateUp(db);
+  });
+
+  it("rolls a failing migration back entirely and stays at the previous version", async () => {
+    const { db } = database;
+    await migrateUp(db);
+    const before = await describeSchema(db);
+    const broken: Migration = {
+      version: migrations.length + 1,
+      name: "broken",
+      up: "CREATE TABLE half_done (id int); SELECT no_such_function();",
+      down: "DROP TABLE half_done;",
+    };
+    const error = await migrateUp(db, { migrations: [...migrations, broken] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).code).toBe("SCHEMA");
+    expect((error as Error).message).toMatch(/migration 6 \(broken\) failed and was rolled back/);
+    expect(await describeSchema(db)).toEqual(before);
+    expect((await migrationStatus(db)).current).toBe(migrations.length);
+  });
+
+  it("refuses to run against a database migrated by a newer release, and reports the unknown version", async () => {
+    const { db } = database;
+    await migrateUp(db);
+    await db.query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, 'from_the_future', 'x')", [migrations.length + 1]);
+    try {
+      const status = await migrationStatus(db);
+      expect(status.unknown).toEqual([{ version: migrations.length + 1, name: "from_the_future" }]);
+      await expect(migrateUp(db)).rejects.toMatchObject({ code: "SCHEMA", message: expect.stringMatching(/does not know \(6 from_the_future\); upgrade linucb/) });
+      await expect(migrateDown(db)).rejects.toMatchObject({ code: "SCHEMA", message: expect.stringMatching(/cannot revert migration 6 \(from_the_future\)/) });
+    } finally {
+      await db.query("DELETE FROM schema_migrations WHERE version = $1", [migrations.length + 1]);
+    }
+  });
+
+  it("reports a migration edited after it was applied", async () => {
+    const { db } = database;
+    await migrateUp(db);
+    const edited = migrations.map((m) => (m.version === 3 ? { ...m, up: `${m.up}\n-- edited` } : m));
+    const status = await migrationStatus(db, { migrations: edited });
+    expect(status.migrations.filter((m) => !m.unchanged).map((m) => m.version)).toEqual([3]);
+  });
+
+  it("rejects targets outside 0…latest", async () => {
+    const { db } = database;
+    await expect(migrateUp(db, { to: migrations.length + 1 })).rejects.toThrow(RangeError);
+    await expect(migrateDown(db, { to: -1 })).rejects.toThrow(/to must be an integer version between 0 and 5; received -1/);
+    await expect(migrateUp(db, { to: 1.5 })).rejects.toThrow(RangeError);
+  });
+
+  describe("constraints", () => {
+    it("refuses an unknown source and a propensity outside (0, 1] in routing_outcomes", async () => {
+      const { db } = database;
+      await migrateUp(db);
+      await expect(insertOutcome(db, { source: "staging" })).rejects.toMatchObject({ code: "QUERY", sqlstate: "23514", message: expect.stringMatching(/routing_outcomes_source_check/) });
+      for (const propensity of [0, -0.1, 1.0000001, Number.NaN]) {
+        await expect(insertOutcome(db, { propensity })).rejects.toMatchObject({ sqlstate: "23514", message: expect.stringMatching(/routing_outcomes_propensity_check/) });
+      }
+      for (const source of ["prod", "synthetic", "shadow"]) await insertOutcome(db, { source, propensity: 1 });
+    });
+
+    it("refuses a production source in routing_outcomes_synthetic", async () => {
+      const { db } = database;
+      await migrateUp(db);
+      const insert = (source: string) =>
+        db.query(
+          `INSERT INTO routing_outcomes_synthetic (agent_id, cell, model, features, propensity, completed, hallucinated, refused, source, seed, seq, affinity_version, difficulty)
+           VALUES ('a', 'c', 'm', '{1}', 0.5, true, false, false, $1, 1, (SELECT count(*) FROM routing_outcomes_synthetic), 'v1', 0.5)`,
+          [source],
+        );
+      await expect(insert("prod")).rejects.toMatchObject({ sqlstate: "23514", message: expect.stringMatching(/routing_outcomes_synthetic_source_check/) });
+      await expect(insert("shadow")).rejects.toMatchObject({ sqlstate: "23514" });
+      await insert("synthetic_coldstart_v1");
+    });
+
+    it("allows at most one active policy, by the schema", async () => {
+      const { db } = database;
+      await migrateUp(db);
+      const run = await db.query<{ id: number }>("INSERT INTO training_runs (cadence, corpus_table, source_filter) VALUES ('prod', 'routing_outcomes', 'prod') RETURNING id");
+      const runId = run.rows[0]?.id;
+      const versions = await db.query<{ id: number }>(
+        "INSERT INTO policy_versions (training_run_id, snapshot, snapshot_sha256) SELECT $1, '\\x01', repeat('a', 64) FROM generate_series(1, 2) RETURNING id",
+        [runId],
+      );
+      const [first, second] = versions.rows.map((row) => row.id);
+      await db.query("INSERT INTO active_policy (policy_version_id) VALUES ($1)", [first]);
+      // A second row, by default or explicitly: the singleton key refuses both.
+      await expect(db.query("INSERT INTO active_policy (policy_version_id) VALUES ($1)", [second])).rejects.toMatchObject({ sqlstate: "23505" });
+      await expect(db.query("INSERT INTO active_policy (singleton, policy_version_id) VALUES (false, $1)", [second])).rejects.toMatchObject({ sqlstate: "23514" });
+      expect((await db.query("SELECT count(*)::int AS n FROM active_policy")).rows).toEqual([{ n: 1 }]);
+    });
+
+    it("refuses a prod training run that would read anything but prod rows of routing_outcomes", async () => {
+      const { db } = database;
+      await migrateUp(db);
+      await expect(
+        db.query("INSERT INTO training_runs (cadence, corpus_table, source_filter) VALUES ('prod', 'routing_outcomes_synthetic', NULL)"),
+      ).rejects.toMatchObject({ sqlstate: "23514", message: expect.stringMatching(/training_runs_prod_corpus_check/) });
+      await expect(
+        db.query("INSERT INTO training_runs (cadence, corpus_table, source_filter) VALUES ('prod', 'routing_outcomes', 'shadow')"),
+      ).rejects.toMatchObject({ sqlstate: "23514" });
+    });
+  });
+});
