@@ -101,9 +101,11 @@ export function createLoggedEvents(init: LoggedEventsInit): LoggedEvents {
 
   let contexts: Float64Array = new Float64Array(0);
   let dimension = 0;
-  if (init.contexts !== undefined) {
+  // Empty contexts with no dimension are "no contexts", so a LoggedEvents passes back through unchanged.
+  const noContexts = init.contexts === undefined || (init.contexts.length === 0 && !init.dimension);
+  if (!noContexts) {
     dimension = checkPositiveInteger(init.dimension, "events.dimension");
-    const raw = checkArrayLike(init.contexts, "events.contexts");
+    const raw = checkArrayLike(init.contexts!, "events.contexts");
     checkLength(raw.length, n * dimension, "events.contexts", `${n} events × dimension ${dimension}`);
     contexts = raw instanceof Float64Array ? raw : Float64Array.from(raw);
     for (let j = 0; j < contexts.length; j++) {
@@ -114,7 +116,7 @@ export function createLoggedEvents(init: LoggedEventsInit): LoggedEvents {
         );
       }
     }
-  } else if (init.dimension !== undefined && init.dimension !== 0) {
+  } else if (init.contexts === undefined && init.dimension !== undefined && init.dimension !== 0) {
     throw new TypeError(`\`events.dimension\` is ${describeValue(init.dimension)} but no \`events.contexts\` were given`);
   }
   return { length: n, actionCount, actionIds, actions, rewards: rewardColumn, propensities: propensityColumn, contexts, dimension };

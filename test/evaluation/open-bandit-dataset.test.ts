@@ -86,7 +86,7 @@ describe("the uniform policy's click rate, estimated from the Thompson-sampling 
   // The observed rate is itself an estimate (46 clicks in 10,000), so the honest comparison is of two
   // noisy numbers: their intervals overlap, and they differ by less than 2 combined standard errors.
   it.each(["ips", "snips", "dr"] as const)("%s: its 95%% interval overlaps the observed rate's 95%% interval", (name) => {
-    const estimate = result[name];
+    const estimate = result[name]!;
     const onPolicy = estimateIps(uniformLogs, uniformPolicy(ITEMS), { seed: 2020 });
     expect(onPolicy.interval.lower).toBeLessThan(observed.rate);
     expect(onPolicy.interval.upper).toBeGreaterThan(observed.rate);
@@ -98,7 +98,7 @@ describe("the uniform policy's click rate, estimated from the Thompson-sampling 
   });
 
   it.each(["ips", "snips", "dr"] as const)("%s: differs from the observed rate by less than 2 combined standard errors", (name) => {
-    const estimate = result[name];
+    const estimate = result[name]!;
     const observedVariance = (observed.rate * (1 - observed.rate)) / observed.count;
     const combined = Math.sqrt(estimate.interval.standardError ** 2 + observedVariance);
     expect(Math.abs(estimate.value - observed.rate)).toBeLessThan(2 * combined);

@@ -64,7 +64,7 @@ describe("bootstrap coverage over 200 independent logs of 1000 events", () => {
       seed,
     });
     for (const name of ["ips", "snips", "dr"] as const) {
-      const { lower, upper } = result[name].interval;
+      const { lower, upper } = result[name]!.interval;
       if (lower <= truth && truth <= upper) covered[name]++;
     }
   }
