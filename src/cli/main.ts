@@ -6,6 +6,7 @@ import { ExitCode, UsageError, type Command, type CommandIO } from "./command.js
 
 /** Every subcommand, loaded on demand. Add a line here for a new command file. */
 const commands: Readonly<Record<string, () => Promise<{ command: Command }>>> = {
+  evaluate: () => import("./commands/evaluate.js"),
 };
 
 function listing(): string {
