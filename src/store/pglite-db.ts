@@ -92,28 +92,35 @@ class PgliteDb implements Db {
     return this.isClosed;
   }
 
-  query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+  async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
     this.assertOpen("query");
     return runQuery<Row>(this.instance, sql, params);
   }
 
-  exec(sql: string): Promise<void> {
+  async exec(sql: string): Promise<void> {
     this.assertOpen("exec");
     return runExec(this.instance, sql);
   }
 
-  copyOutBinary(select: string): Promise<Buffer> {
+  async copyOutBinary(select: string): Promise<Buffer> {
     this.assertOpen("copyOutBinary");
     return runCopyOut(this.instance, select);
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     this.assertOpen("transaction");
+    let fromCallback: unknown;
     try {
       // PGlite rolls back and re-throws when the callback throws.
-      return await this.instance.transaction((tx) => runInsideTransaction(this, () => fn(queryableOf(tx))));
+      return await this.instance.transaction((tx) =>
+        runInsideTransaction(this, () => fn(queryableOf(tx))).catch((error: unknown) => {
+          fromCallback = error;
+          throw error;
+        }),
+      );
     } catch (error) {
-      throw error instanceof StoreError ? error : wrapDriverError(error, "running a transaction");
+      // The caller's own error passes through unchanged; BEGIN/COMMIT failures are wrapped.
+      throw error === fromCallback || error instanceof StoreError ? error : wrapDriverError(error, "running a transaction");
     }
   }
 

@@ -1,0 +1,180 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import ts from "typescript";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { acquireDataDirLock, lockPathOf, type DataDirLock } from "../../src/store/data-dir-lock.js";
+import { StoreError } from "../../src/store/errors.js";
+
+let root: string;
+const held: DataDirLock[] = [];
+const children: ChildProcess[] = [];
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "linucb-lock-test-"));
+});
+afterEach(() => {
+  for (const lock of held.splice(0)) lock.release();
+  for (const child of children.splice(0)) child.kill("SIGKILL");
+});
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+let counter = 0;
+function folder(): string {
+  return join(root, `db-${counter++}`);
+}
+
+function acquire(dataDir: string, onWarning: (message: string) => void = () => undefined): DataDirLock {
+  const lock = acquireDataDirLock(dataDir, onWarning);
+  held.push(lock);
+  return lock;
+}
+
+function writeLock(dataDir: string, owner: Record<string, unknown>): void {
+  writeFileSync(lockPathOf(dataDir), JSON.stringify({ hostname: hostname(), since: "2024-01-01T00:00:00.000Z", token: "t", ...owner }));
+}
+
+/** A pid that certainly belonged to a process that has exited. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
+  return Number(child.stdout);
+}
+
+/**
+ * The lock module compiled to plain JavaScript, so a child `node` process (which cannot run
+ * TypeScript on Node 20) can take a lock with the real code. Only node: builtins are imported.
+ */
+function compiledLockModule(): string {
+  const out = join(root, "compiled");
+  if (existsSync(join(out, "data-dir-lock.js"))) return join(out, "data-dir-lock.js");
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, "package.json"), '{ "type": "module" }');
+  for (const name of ["data-dir-lock", "errors"]) {
+    const source = readFileSync(new URL(`../../src/store/${name}.ts`, import.meta.url), "utf8");
+    const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+    writeFileSync(join(out, `${name}.js`), outputText);
+  }
+  return join(out, "data-dir-lock.js");
+}
+
+/** Starts a child that takes the lock of `dataDir` and then does `then` ('exit' or 'wait'). */
+function childHoldingLock(dataDir: string, then: "exit" | "wait"): Promise<{ child: ChildProcess; locked: boolean }> {
+  const script = `
+    import { acquireDataDirLock } from ${JSON.stringify(compiledLockModule())};
+    acquireDataDirLock(${JSON.stringify(dataDir)}, () => {});
+    process.stdout.write("locked\\n");
+    ${then === "wait" ? "setInterval(() => {}, 1000);" : "process.exit(0);"}
+  `;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let output = "";
+    child.stdout?.on("data", (data: Buffer) => {
+      output += data.toString();
+      if (output.includes("locked")) resolve({ child, locked: true });
+    });
+    child.on("error", reject);
+    child.on("exit", () => resolve({ child, locked: output.includes("locked") }));
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.on("exit", () => resolve());
+  });
+}
+
+describe("data-folder lock", () => {
+  it("is a file beside the folder that names this process, removed on release", () => {
+    const dataDir = folder();
+    const lock = acquire(dataDir);
+    expect(lock.path).toBe(`${dataDir}.lock`);
+    const owner = JSON.parse(readFileSync(lock.path, "utf8")) as { pid: number; hostname: string };
+    expect(owner).toMatchObject({ pid: process.pid, hostname: hostname() });
+    lock.release();
+    expect(existsSync(lock.path)).toBe(false);
+    lock.release(); // idempotent
+    acquire(dataDir); // and free again
+  });
+
+  it("refuses a second opener in the same process with a clear message", () => {
+    const dataDir = folder();
+    acquire(dataDir);
+    expect(() => acquire(dataDir)).toThrow(StoreError);
+    expect(() => acquire(dataDir)).toThrow(new RegExp(`the database folder ${dataDir} is already open in this process`));
+  });
+
+  it("refuses an opener while another live process holds the folder, naming the process and the file", async () => {
+    const dataDir = folder();
+    const { child, locked } = await childHoldingLock(dataDir, "wait");
+    expect(locked).toBe(true);
+    const error = (() => {
+      try {
+        acquire(dataDir);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error).toMatchObject({ code: "LOCKED" });
+    expect((error as Error).message).toContain(`is in use by process ${child.pid}`);
+    expect((error as Error).message).toContain(`delete ${dataDir}.lock`);
+    child.kill("SIGKILL");
+    await exited(child);
+  });
+
+  it("is released when the holding process exits without closing", async () => {
+    const dataDir = folder();
+    const { child, locked } = await childHoldingLock(dataDir, "exit");
+    expect(locked).toBe(true);
+    await exited(child);
+    expect(existsSync(lockPathOf(dataDir))).toBe(false);
+    acquire(dataDir);
+  });
+
+  it("takes over the lock of a killed process, with a message", async () => {
+    const dataDir = folder();
+    const { child } = await childHoldingLock(dataDir, "wait");
+    child.kill("SIGKILL"); // no exit handler runs: the lockfile stays behind
+    await exited(child);
+    expect(existsSync(lockPathOf(dataDir))).toBe(true);
+    const warnings: string[] = [];
+    acquire(dataDir, (message) => warnings.push(message));
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`taking over the lock of ${dataDir} from process ${child.pid}, which no longer runs`))]);
+    expect(JSON.parse(readFileSync(lockPathOf(dataDir), "utf8"))).toMatchObject({ pid: process.pid });
+  });
+
+  it("takes over a stale lock of a dead pid written by hand", () => {
+    const dataDir = folder();
+    const pid = deadPid();
+    writeLock(dataDir, { pid });
+    const warnings: string[] = [];
+    acquire(dataDir, (message) => warnings.push(message));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`from process ${pid}`);
+  });
+
+  it("refuses a lock held from another host, and an unreadable lockfile", () => {
+    const fromElsewhere = folder();
+    writeLock(fromElsewhere, { pid: deadPid(), hostname: "another-host" });
+    expect(() => acquire(fromElsewhere)).toThrow(/in use by process \d+ on host another-host .*; if that process is gone, delete/);
+
+    const garbled = folder();
+    writeFileSync(lockPathOf(garbled), "not json");
+    expect(() => acquire(garbled)).toThrow(/which cannot be read; if no other linucb process uses the folder, delete that file/);
+  });
+
+  it("never deletes a successor's lock when an old handle is released late", () => {
+    const dataDir = folder();
+    const first = acquire(dataDir);
+    // Simulate a takeover: somebody else's lock replaces ours on disk.
+    writeLock(dataDir, { pid: process.pid + 1_000_000, token: "successor" });
+    first.release();
+    expect(JSON.parse(readFileSync(lockPathOf(dataDir), "utf8"))).toMatchObject({ token: "successor" });
+  });
+});
