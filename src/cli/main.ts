@@ -6,6 +6,7 @@ import { ExitCode, UsageError, type Command, type CommandIO } from "./command.js
 
 /** Every subcommand, loaded on demand. Add a line here for a new command file. */
 const commands: Readonly<Record<string, () => Promise<{ command: Command }>>> = {
+  migrate: () => import("./commands/migrate.js"),
   evaluate: () => import("./commands/evaluate.js"),
 };
 
