@@ -25,3 +25,9 @@ export { estimateDirectMethod } from "./direct-method.js";
 export { isUniformLogging, replayEvaluate, type ReplayEstimate } from "./replay.js";
 export { evaluateOffPolicy, type OffPolicyEvaluation, type OffPolicyEvaluationOptions } from "./evaluate-off-policy.js";
 export { createSeededRandom, type SeededRandom } from "./random.js";
+export {
+  loggedEventsFromOutcomes,
+  type OutcomeEvents,
+  type OutcomeForEvaluation,
+} from "./logged-events-from-outcomes.js";
+export { formatEstimate } from "./format-estimate.js";
