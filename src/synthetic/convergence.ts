@@ -1,0 +1,321 @@
+/**
+ * The convergence report: does an engine refitted on a world's synthetic log choose the planted
+ * optimum? `convergenceReport(world, engine, rows, options)` → JSON-able data;
+ * `formatConvergenceReport(report)` → a readable table.
+ *
+ * - A cell is covered when the log holds at least `minRows` rows of it (default 20: about 2–3 rows
+ *   per model, below which no learner can be asked to have an opinion about the cell).
+ * - The learned greedy choice in a covered cell is argmax over the engine's arms of θ_armᵀx̄_c,
+ *   with θ from `engine.model(cell, arm).theta` and x̄_c the cell's mean context under the world's
+ *   context distribution. θ is linear, so θᵀx̄_c is also the learner's mean greedy estimate over
+ *   the cell's requests. Ties go to the arm listed first (as in the engine's UCB argmax).
+ * - The match share is the share of covered cells whose learned choice is the planted optimum; the
+ *   report passes when it is at least `threshold` (default 0.70).
+ * - Values are planted expected rewards (never estimates), averaged over the covered cells with
+ *   the cells' request shares as weights: of the planted optimum, of the learned choices, and of
+ *   the logging policy. Regret = optimum − learned; relative regret = regret / optimum.
+ * - A covered cell that the engine does not have (a pipeline bug) counts as a miss, and its value
+ *   is the logging policy's: without a model of its own the cell keeps being routed that way.
+ */
+import type { LinUCBEngine } from "../engine/types.js";
+import { describeValue } from "../engine/errors.js";
+import { cellExpectedRewards, cellLoggingValue } from "./planted.js";
+import type { SyntheticColumns } from "./generator.js";
+import { checkInteger, checkNumber, checkOptionsObject } from "./validation.js";
+import { checkWorld, type SyntheticWorld } from "./world.js";
+
+/** The members of an engine the report reads. Both engines (WebAssembly, reference) have them. */
+export type ConvergenceEngine = Pick<LinUCBEngine, "dimension" | "arms" | "hasCell" | "model">;
+
+/**
+ * The rows the engine was fitted on, to count rows per cell: generated columns, outcome rows (any
+ * objects with a `cell` id), or counts by cell id (a Map or a plain object).
+ */
+export type RowsPerCell =
+  | SyntheticColumns
+  | readonly { readonly cell: string }[]
+  | ReadonlyMap<string, number>
+  | Readonly<Record<string, number>>;
+
+/** Options of {@link convergenceReport}. */
+export interface ConvergenceOptions {
+  /** Rows a cell needs to be covered; an integer ≥ 1. @default 20 */
+  readonly minRows?: number;
+  /** Match share needed to pass, in [0, 1]. @default 0.7 */
+  readonly threshold?: number;
+}
+
+/** Default of {@link ConvergenceOptions.minRows}. */
+export const DEFAULT_MIN_ROWS = 20;
+/** Default of {@link ConvergenceOptions.threshold}. */
+export const DEFAULT_MATCH_THRESHOLD = 0.7;
+
+/** One cell of the report. */
+export interface CellConvergence {
+  readonly cell: string;
+  /** Rows of this cell in the log. */
+  readonly rows: number;
+  readonly covered: boolean;
+  /** The planted optimum and its expected reward. */
+  readonly planted: string;
+  readonly plantedReward: number;
+  /** The planted gap to the runner-up. */
+  readonly gap: number;
+  /** The learned greedy choice (null if the cell is not covered or the engine lacks it). */
+  readonly learned: string | null;
+  /** Its planted expected reward (null when there is no learned choice). */
+  readonly learnedReward: number | null;
+  /** The engine's own estimate θᵀx̄ for its choice (null when there is no learned choice). */
+  readonly learnedEstimate: number | null;
+  /** Whether learned = planted (null if not covered). */
+  readonly match: boolean | null;
+  /** plantedReward − learnedReward (null when there is no learned choice). */
+  readonly regret: number | null;
+}
+
+/** The convergence report. JSON-able: numbers, strings, booleans, nulls, arrays and objects. */
+export interface ConvergenceReport {
+  readonly source: string;
+  readonly seed: number;
+  readonly minRows: number;
+  readonly threshold: number;
+  readonly totalCells: number;
+  readonly coveredCells: number;
+  /** coveredCells / totalCells. */
+  readonly coverage: number;
+  /** Share of all requests that fall in covered cells. */
+  readonly coveredTraffic: number;
+  readonly matches: number;
+  /** matches / coveredCells (0 when nothing is covered). */
+  readonly matchShare: number;
+  /** matchShare ≥ threshold, and at least one cell covered. */
+  readonly pass: boolean;
+  /** Expected reward per request over the covered cells (weighted by their request shares). */
+  readonly value: {
+    readonly optimum: number;
+    readonly learned: number;
+    readonly logging: number;
+    /** optimum − learned. */
+    readonly regret: number;
+    /** regret / optimum. */
+    readonly relativeRegret: number;
+    /** optimum − logging: the regret the learner started from. */
+    readonly loggingRegret: number;
+  };
+  readonly cells: readonly CellConvergence[];
+}
+
+function isColumns(rows: unknown): rows is SyntheticColumns {
+  return (rows as Partial<SyntheticColumns>).cellIndices instanceof Int32Array;
+}
+
+/** Rows per cell id, from any {@link RowsPerCell}. */
+export function countRowsPerCell(world: SyntheticWorld, rows: RowsPerCell): Map<string, number> {
+  checkWorld(world);
+  const counts = new Map<string, number>();
+  if (rows === null || typeof rows !== "object") {
+    throw new TypeError(`\`rows\` must be generated columns, outcome rows or counts by cell, received ${describeValue(rows)}`);
+  }
+  if (isColumns(rows)) {
+    const byIndex = new Float64Array(world.cells.length);
+    for (let i = 0; i < rows.count; i++) byIndex[rows.cellIndices[i]]++;
+    world.cells.forEach((cell) => counts.set(cell.id, byIndex[cell.index]));
+    return counts;
+  }
+  if (Array.isArray(rows)) {
+    (rows as readonly { readonly cell: string }[]).forEach((row, i) => {
+      const cell = (row as { cell?: unknown } | null)?.cell;
+      if (typeof cell !== "string") {
+        throw new TypeError(`\`rows[${i}].cell\` must be a cell id, received ${describeValue(cell)}`);
+      }
+      counts.set(cell, (counts.get(cell) ?? 0) + 1);
+    });
+    return counts;
+  }
+  const entries = rows instanceof Map ? [...(rows as ReadonlyMap<string, number>)] : Object.entries(rows);
+  for (const [cell, count] of entries) {
+    if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
+      throw new TypeError(`\`rows[${JSON.stringify(cell)}]\` must be a row count (an integer ≥ 0), received ${describeValue(count)}`);
+    }
+    counts.set(cell, count);
+  }
+  return counts;
+}
+
+function checkEngine(world: SyntheticWorld, engine: unknown): ConvergenceEngine {
+  const candidate = engine as Partial<ConvergenceEngine> | null;
+  if (
+    candidate === null ||
+    typeof candidate !== "object" ||
+    !Array.isArray(candidate.arms) ||
+    typeof candidate.model !== "function" ||
+    typeof candidate.hasCell !== "function"
+  ) {
+    throw new TypeError(`\`engine\` must be a LinUCB engine (arms, hasCell, model), received ${describeValue(engine)}`);
+  }
+  if (candidate.dimension !== world.dimension) {
+    throw new RangeError(
+      `\`engine.dimension\` must be the world's dimension ${world.dimension}, received ${describeValue(candidate.dimension)}`,
+    );
+  }
+  for (const arm of candidate.arms) {
+    if (!world.models.includes(arm)) {
+      throw new RangeError(`\`engine.arms\` must be models of the world (${world.models.join(", ")}), received ${describeValue(arm)}`);
+    }
+  }
+  if (candidate.arms.length === 0) throw new RangeError("`engine.arms` must not be empty, received []");
+  return candidate as ConvergenceEngine;
+}
+
+/**
+ * The convergence report of an engine fitted on a world's log. See the module doc for the
+ * definitions. Throws TypeError / RangeError on a bad world, engine, rows or options.
+ */
+export function convergenceReport(
+  world: SyntheticWorld,
+  engine: ConvergenceEngine,
+  rows: RowsPerCell,
+  options?: ConvergenceOptions,
+): ConvergenceReport {
+  checkWorld(world);
+  const opts = checkOptionsObject<ConvergenceOptions>(options, "options");
+  const minRows = checkInteger(opts.minRows ?? DEFAULT_MIN_ROWS, "options.minRows", 1, Number.MAX_SAFE_INTEGER);
+  const threshold = checkNumber(opts.threshold ?? DEFAULT_MATCH_THRESHOLD, "options.threshold", 0, 1);
+  const checkedEngine = checkEngine(world, engine);
+  const counts = countRowsPerCell(world, rows);
+  const armModelIndex = checkedEngine.arms.map((arm) => world.models.indexOf(arm));
+
+  let coveredCells = 0;
+  let matches = 0;
+  let coveredTraffic = 0;
+  let optimum = 0;
+  let learnedValue = 0;
+  let logging = 0;
+  const cells = world.cells.map((cell): CellConvergence => {
+    const rewards = cellExpectedRewards(world, cell.index);
+    let planted = 0;
+    for (let m = 1; m < rewards.length; m++) if (rewards[m] > rewards[planted]) planted = m;
+    let runnerUp = -Infinity;
+    for (let m = 0; m < rewards.length; m++) if (m !== planted) runnerUp = Math.max(runnerUp, rewards[m]);
+    const rowCount = counts.get(cell.id) ?? 0;
+    const covered = rowCount >= minRows;
+    const base = {
+      cell: cell.id,
+      rows: rowCount,
+      covered,
+      planted: world.models[planted],
+      plantedReward: rewards[planted],
+      gap: rewards[planted] - runnerUp,
+    };
+    if (!covered) {
+      return { ...base, learned: null, learnedReward: null, learnedEstimate: null, match: null, regret: null };
+    }
+    coveredCells++;
+    coveredTraffic += cell.probability;
+    optimum += cell.probability * rewards[planted];
+    const cellLogging = cellLoggingValue(world, cell.index);
+    logging += cell.probability * cellLogging;
+    if (!checkedEngine.hasCell(cell.id)) {
+      learnedValue += cell.probability * cellLogging;
+      return { ...base, learned: null, learnedReward: null, learnedEstimate: null, match: false, regret: null };
+    }
+    let chosen = -1;
+    let estimate = -Infinity;
+    checkedEngine.arms.forEach((arm, a) => {
+      const theta = checkedEngine.model(cell.id, arm).theta;
+      let value = 0;
+      for (let k = 0; k < world.dimension; k++) value += theta[k] * cell.meanContext[k];
+      if (chosen < 0 || value > estimate) {
+        chosen = a;
+        estimate = value;
+      }
+    });
+    const chosenModel = armModelIndex[chosen];
+    const match = chosenModel === planted;
+    if (match) matches++;
+    learnedValue += cell.probability * rewards[chosenModel];
+    return {
+      ...base,
+      learned: world.models[chosenModel],
+      learnedReward: rewards[chosenModel],
+      learnedEstimate: estimate,
+      match,
+      regret: rewards[planted] - rewards[chosenModel],
+    };
+  });
+
+  const perRequest = (value: number): number => (coveredTraffic > 0 ? value / coveredTraffic : 0);
+  const value = {
+    optimum: perRequest(optimum),
+    learned: perRequest(learnedValue),
+    logging: perRequest(logging),
+    regret: perRequest(optimum - learnedValue),
+    relativeRegret: optimum !== 0 ? (optimum - learnedValue) / optimum : 0,
+    loggingRegret: perRequest(optimum - logging),
+  };
+  const matchShare = coveredCells > 0 ? matches / coveredCells : 0;
+  return {
+    source: world.source,
+    seed: world.seed,
+    minRows,
+    threshold,
+    totalCells: world.cells.length,
+    coveredCells,
+    coverage: coveredCells / world.cells.length,
+    coveredTraffic,
+    matches,
+    matchShare,
+    pass: coveredCells > 0 && matchShare >= threshold,
+    value,
+    cells,
+  };
+}
+
+function pad(text: string, width: number, right = false): string {
+  return right ? text.padStart(width) : text.padEnd(width);
+}
+
+function fixed(value: number | null, digits = 3): string {
+  return value === null ? "—" : value.toFixed(digits);
+}
+
+/** A readable table of a convergence report: one line per cell, then the summary. */
+export function formatConvergenceReport(report: ConvergenceReport): string {
+  const cellWidth = Math.max(4, ...report.cells.map((c) => c.cell.length));
+  const modelWidth = Math.max(7, ...report.cells.map((c) => Math.max(c.planted.length, c.learned?.length ?? 1)));
+  const header = [
+    pad("cell", cellWidth),
+    pad("rows", 6, true),
+    pad("planted", modelWidth),
+    pad("learned", modelWidth),
+    pad("gap", 6, true),
+    pad("regret", 7, true),
+    "match",
+  ].join("  ");
+  const lines = report.cells.map((c) =>
+    [
+      pad(c.cell, cellWidth),
+      pad(String(c.rows), 6, true),
+      pad(c.planted, modelWidth),
+      pad(c.learned ?? "—", modelWidth),
+      pad(fixed(c.gap), 6, true),
+      pad(fixed(c.regret), 7, true),
+      c.match === null ? "not covered" : c.match ? "yes" : "NO",
+    ].join("  "),
+  );
+  const percent = (x: number): string => `${(100 * x).toFixed(1)}%`;
+  const v = report.value;
+  return [
+    `Convergence report: ${report.source}, seed ${report.seed}`,
+    "",
+    header,
+    "-".repeat(header.length),
+    ...lines,
+    "",
+    `coverage      ${report.coveredCells}/${report.totalCells} cells with ≥ ${report.minRows} rows (${percent(report.coverage)} of cells, ${percent(report.coveredTraffic)} of requests)`,
+    `match share   ${report.matches}/${report.coveredCells} = ${percent(report.matchShare)} (threshold ${percent(report.threshold)})`,
+    `value         optimum ${v.optimum.toFixed(4)}   learned ${v.learned.toFixed(4)}   logging ${v.logging.toFixed(4)}`,
+    `regret        ${v.regret.toFixed(4)} (${percent(v.relativeRegret)} of the optimum; the logging policy's: ${v.loggingRegret.toFixed(4)})`,
+    `result        ${report.pass ? "PASS" : "FAIL"}`,
+  ].join("\n");
+}
