@@ -8,6 +8,7 @@ import { ExitCode, UsageError, type Command, type CommandIO } from "./command.js
 const commands: Readonly<Record<string, () => Promise<{ command: Command }>>> = {
   migrate: () => import("./commands/migrate.js"),
   evaluate: () => import("./commands/evaluate.js"),
+  synth: () => import("./commands/synth.js"),
 };
 
 function listing(): string {
