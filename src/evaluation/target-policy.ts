@@ -53,7 +53,7 @@ const SUM_TOLERANCE = 1e-6;
  * Reads the target policy (and the reward model) over all events, validating every row, and returns
  * the per-event quantities the estimators need.
  * @param chooser When given, also draws the replay choice per event from this stream.
- * @internal used by the estimators; exported for the cadence's diagnostics through the index.
+ * @internal used by the estimators (not exported from the package).
  */
 export function policyTerms(
   events: LoggedEvents,
