@@ -1,0 +1,88 @@
+import { PassThrough } from "node:stream";
+import { expect, it } from "vitest";
+import type { CommandIO } from "../../src/cli/command.js";
+import { main } from "../../src/cli/main.js";
+import { migrations } from "../../src/store/migrations/index.js";
+import { describeOnBackends, useFreshDatabase, type FreshDatabase } from "./backends.js";
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function linucb(argv: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+  const io: CommandIO = { stdout, stderr, env };
+  const code = await main(argv, io);
+  return { code, stdout: out, stderr: err };
+}
+
+const latest = migrations.length;
+
+describeOnBackends("linucb migrate", (backend) => {
+  const database = useFreshDatabase(backend);
+
+  /** The command opens the database itself: on PGlite the test's handle must let go of the folder first. */
+  async function withDatabaseReleased<T>(fn: (target: string[]) => Promise<T>): Promise<T> {
+    const fresh: FreshDatabase = database.fresh;
+    const target = fresh.options.databaseUrl !== undefined ? ["--database-url", fresh.options.databaseUrl] : ["--data-dir", fresh.options.dataDir as string];
+    if (backend.name === "pglite") await fresh.db.close();
+    return fn(target);
+  }
+
+  it("applies, lists and reverts migrations, one step down by default", async () => {
+    await withDatabaseReleased(async (target) => {
+      const before = await linucb(["migrate", "status", ...target]);
+      expect(before.code).toBe(0);
+      expect(before.stdout).toContain(`schema version 0 of ${latest}`);
+      expect(before.stdout).toMatch(/\n\s+1 {2}routing_outcomes\s+pending\n/);
+      expect(before.stderr).toMatch(backend.name === "pglite" ? /embedded database in / : /PostgreSQL at postgres:/);
+
+      const up = await linucb(["migrate", "up", ...target, "--to", "2"]);
+      expect(up).toMatchObject({ code: 0, stdout: `applied 001_routing_outcomes\napplied 002_routing_outcomes_source\nschema version 2 of ${latest}\n` });
+      const rest = await linucb(["migrate", "up", ...target]);
+      expect(rest.stdout.split("\n").filter((line) => line.startsWith("applied"))).toHaveLength(latest - 2);
+      expect((await linucb(["migrate", "up", ...target])).stdout).toBe(`nothing to do: schema version ${latest} of ${latest}\n`);
+
+      const json = await linucb(["migrate", "status", "--json", ...target]);
+      const status = JSON.parse(json.stdout) as { current: number; migrations: { appliedAt: string | null }[] };
+      expect(status.current).toBe(latest);
+      expect(status.migrations.every((m) => m.appliedAt !== null)).toBe(true);
+
+      const down = await linucb(["migrate", "down", ...target]);
+      expect(down).toMatchObject({ code: 0, stdout: `reverted 005_policy_versions\nschema version ${latest - 1} of ${latest}\n` });
+      const all = await linucb(["migrate", "down", "--all", ...target]);
+      expect(all.stdout.split("\n").filter((line) => line.startsWith("reverted"))).toHaveLength(latest - 1);
+      expect(all.stdout).toContain(`schema version 0 of ${latest}`);
+    });
+  });
+
+  it("reports usage errors with exit code 2 and the help", async () => {
+    for (const argv of [
+      ["migrate"],
+      ["migrate", "sideways"],
+      ["migrate", "up", "--to", "two"],
+      ["migrate", "down", "--all", "--to", "1"],
+      ["migrate", "status", "--to", "1"],
+      ["migrate", "up", "--all"],
+      ["migrate", "up", "--database-url", "postgres://x/y", "--data-dir", "d"],
+      ["migrate", "up", "--no-such-flag"],
+    ]) {
+      const run = await linucb(argv);
+      expect(run.code, argv.join(" ")).toBe(2);
+      expect(run.stderr).toContain("Usage: linucb migrate up|down|status");
+    }
+  });
+
+  it("fails with exit code 1 and one clear line when the database is unreachable", async () => {
+    const run = await linucb(["migrate", "status"], { DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^linucb migrate: cannot connect to PostgreSQL at postgres:\/\/nobody@127\.0\.0\.1:1\/none: /);
+  });
+});
