@@ -28,9 +28,9 @@ optimum) and n logged outcomes drawn by its deliberately suboptimal logging poli
 Synthetic data is pipeline QA, never evidence about real traffic.
 
 Options:
-  --out DIR     folder to write into, created if missing; files are replaced     (required)
-  --seed S      seed of the world and of the outcome draws, 0..4294967295        (default: ${DEFAULT_SEED})
-  --n N         number of outcomes, 0..${MAX_OUTCOME_COUNT}                       (default: ${DEFAULT_OUTCOME_COUNT})
+  --out DIR     folder to write into, created if missing; files are replaced (required)
+  --seed S      seed of the world and of the outcome draws, 0..4294967295 (default: ${DEFAULT_SEED})
+  --n N         number of outcomes, 0..${MAX_OUTCOME_COUNT} (default: ${DEFAULT_OUTCOME_COUNT})
   --json        print the summary as JSON
   -h, --help    show this help
 
