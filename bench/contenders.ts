@@ -1,0 +1,444 @@
+/**
+ * The implementations under test, as contenders of each task. A contender prepares its own state
+ * for a problem (creates an engine or a baseline, trains it on the warm-up block) and returns a
+ * body that processes one whole pre-generated block per call, so that per-call overhead is
+ * amortised and the figure is per event.
+ *
+ * - engine (each build): through the public API only. The per-event path is what a server calls
+ *   per request — `update(cellId, armId, context, reward)` and `scores(cellId, context, out)` with a
+ *   reused `out`; the batched path is `updateMany` with Int32Array indices and `selectMany`. Serving
+ *   tasks use `statistics: false` (what a serving engine sets); refit needs `statistics: true`, and
+ *   the update task also times the relaxed build with statistics on, to show their cost.
+ * - reference: the pure-TypeScript oracle (explicit inverse), timed on smaller blocks. Its update
+ *   only adds x·xᵀ to Σxxᵀ and defers the inversion to the next score of that model, so its update
+ *   figure is not a Sherman–Morrison step; replay shows the combined cost.
+ * - careful JS (bench/baselines/careful-js.ts): the ratio denominator of every figure.
+ * - ml-matrix (bench/baselines/ml-matrix.ts): what an npm user writes; smaller blocks.
+ */
+import {
+  createLinUCB, createReferenceLinUCB, type ConcreteBuild, type LinUCB, type LinUCBEngine,
+} from "../src/index.js";
+import { CarefulLinUCB } from "./baselines/careful-js.js";
+import { MlMatrixLinUCB } from "./baselines/ml-matrix.js";
+import type { Problem } from "./problem.js";
+import { alpha, armCount, armIds, cellIds, lambda, type Burst, type EventBlock } from "./workload.js";
+
+/** The timed tasks of issue 3. */
+export type TaskName = "update" | "select" | "batched-select" | "replay" | "refit";
+
+/** Every task, in the order they run and are reported. */
+export const taskNames: readonly TaskName[] = ["update", "select", "batched-select", "replay", "refit"];
+
+/** What each task measures, in one line (terminal header and README). */
+export const taskDescriptions: Readonly<Record<TaskName, string>> = {
+  update: "one Sherman–Morrison step per event (events/s)",
+  select: "score the K arms of the event's cell + argmax, per event (events/s)",
+  "batched-select": "bursts of contexts of one cell scored in one call (contexts/s)",
+  replay: "select, then update when the choice equals the logged arm (events/s)",
+  refit: "sufficient statistics + Cholesky of every model, from rows in memory (rows/s)",
+};
+
+/** Which implementation a contender runs. */
+export type Family = "engine" | "reference" | "careful-js" | "ml-matrix";
+
+/** A prepared contender: one call to `iterate` processes one whole block. */
+export interface TimedBody {
+  /** Events (or rows, or contexts) processed by one `iterate` call. */
+  readonly eventsPerIteration: number;
+  /** Processes one block; returns a checksum of its outputs (keeps the work observable). */
+  iterate(): number;
+  /** A score computed from the state after timing: finite if and only if the state is sane. */
+  probe(): number;
+}
+
+/** A timed loop before its probe is attached. */
+type Loop = Omit<TimedBody, "probe">;
+
+/** One implementation (and API path) competing in one task. */
+export interface Contender {
+  /** Stable id, unique within a task, e.g. `engine-relaxed/updateMany`. */
+  readonly id: string;
+  /** Row label in tables. */
+  readonly label: string;
+  readonly family: Family;
+  /** Kernel build, for engine contenders. */
+  readonly build?: ConcreteBuild;
+  /** `per-event`: one API call per event; `batched`: one call per block or burst. */
+  readonly path: "per-event" | "batched";
+  /** Whether the engine keeps exact statistics (engine contenders only). */
+  readonly statistics?: boolean;
+  /** Reference and ml-matrix run on smaller blocks. */
+  readonly slow: boolean;
+  /** Creates and warms the state; the returned body is what gets timed. */
+  prepare(problem: Problem): Promise<TimedBody>;
+}
+
+/** Index of the largest of `scores[0 … k)`; ties go to the lowest index (as in the engine). */
+function argmax(scores: Float64Array, k: number): number {
+  let best = 0;
+  for (let a = 1; a < k; a++) if (scores[a]! > scores[best]!) best = a;
+  return best;
+}
+
+/** The block a contender is timed on. */
+function eventsOf(problem: Problem, slow: boolean): EventBlock {
+  return slow ? problem.slowEvents : problem.events;
+}
+function burstsOf(problem: Problem, slow: boolean): readonly Burst[] {
+  return slow ? problem.slowBursts : problem.bursts;
+}
+function refitRowsOf(problem: Problem, slow: boolean): EventBlock {
+  return slow ? problem.slowRefitRows : problem.refitRows;
+}
+
+// ── engines (WebAssembly builds and the reference) through the public API ─────────────────────
+
+type EngineFactory = (problem: Problem, statistics: boolean) => Promise<LinUCBEngine>;
+
+function wasmEngine(build: ConcreteBuild): EngineFactory {
+  return async (problem, statistics) => {
+    const engine: LinUCB = await createLinUCB({
+      dimension: problem.shape.d, arms: [...armIds], alpha, lambda, build, statistics, cells: cellIds(problem.shape.cells),
+    });
+    if (engine.build !== build) throw new Error(`asked for build ${build}, got ${engine.build}`);
+    return engine;
+  };
+}
+
+const referenceEngine: EngineFactory = (problem) =>
+  createReferenceLinUCB({ dimension: problem.shape.d, arms: [...armIds], alpha, lambda, statistics: true, cells: cellIds(problem.shape.cells) });
+
+/** Trains an engine on the warm-up block through its batched path. */
+function warmEngine(engine: LinUCBEngine, problem: Problem): void {
+  const { cellIndices, armIndices, contexts, rewards } = problem.warm;
+  cellIds(problem.shape.cells).forEach((id, c) => {
+    if (engine.cellIndex(id) !== c) throw new Error("cells were not created in index order");
+  });
+  engine.updateMany({ cells: cellIndices, arms: armIndices, contexts, rewards });
+}
+
+/** Sum of the scores of the first context in the first cell: the state's sanity probe. */
+function engineProbe(engine: LinUCBEngine, problem: Problem): number {
+  const scores = engine.scores("cell-0", problem.events.contextViews[0]!);
+  let sum = 0;
+  for (let a = 0; a < scores.length; a++) sum += scores[a]!;
+  return sum;
+}
+
+function engineUpdatePerEvent(engine: LinUCBEngine, block: EventBlock): Loop {
+  const { cellIds: cells, armIds: arms, contextViews, rewards, length } = block;
+  return {
+    eventsPerIteration: length,
+    iterate() {
+      for (let e = 0; e < length; e++) engine.update(cells[e]!, arms[e]!, contextViews[e]!, rewards[e]!);
+      return length;
+    },
+  };
+}
+
+function engineUpdateBatched(engine: LinUCBEngine, block: EventBlock): Loop {
+  const batch = { cells: block.cellIndices, arms: block.armIndices, contexts: block.contexts, rewards: block.rewards };
+  return {
+    eventsPerIteration: block.length,
+    iterate() {
+      engine.updateMany(batch);
+      return block.length;
+    },
+  };
+}
+
+function engineSelectPerEvent(engine: LinUCBEngine, block: EventBlock): Loop {
+  const { cellIds: cells, contextViews, length } = block;
+  const out = new Float64Array(armCount);
+  return {
+    eventsPerIteration: length,
+    iterate() {
+      let checksum = 0;
+      for (let e = 0; e < length; e++) {
+        engine.scores(cells[e]!, contextViews[e]!, out);
+        checksum += argmax(out, armCount);
+      }
+      return checksum;
+    },
+  };
+}
+
+function engineSelectBatched(engine: LinUCBEngine, bursts: readonly Burst[]): Loop {
+  const contexts = bursts.reduce((sum, burst) => sum + burst.count, 0);
+  return {
+    eventsPerIteration: contexts,
+    iterate() {
+      let checksum = 0;
+      for (const burst of bursts) checksum += engine.selectMany(burst.cellId, burst.contexts).armIndices[0]!;
+      return checksum;
+    },
+  };
+}
+
+function engineReplay(engine: LinUCBEngine, block: EventBlock): Loop {
+  const { cellIds: cells, armIds: arms, armIndices, contextViews, rewards, length } = block;
+  const out = new Float64Array(armCount);
+  return {
+    eventsPerIteration: length,
+    iterate() {
+      let accepted = 0;
+      for (let e = 0; e < length; e++) {
+        engine.scores(cells[e]!, contextViews[e]!, out);
+        if (argmax(out, armCount) === armIndices[e]) {
+          engine.update(cells[e]!, arms[e]!, contextViews[e]!, rewards[e]!);
+          accepted++;
+        }
+      }
+      return accepted;
+    },
+  };
+}
+
+/**
+ * Refit from rows in memory. The reference derives A⁻¹ lazily, on the next score of a model, so
+ * after its refit every cell is scored once: the figure then covers the same work for everyone
+ * (every model ready to serve). The WebAssembly engine's refit already finalizes every model.
+ */
+function engineRefit(engine: LinUCBEngine, rows: EventBlock, problem: Problem, scoreEveryCell: boolean): Loop {
+  const batch = { cells: rows.cellIndices, arms: rows.armIndices, contexts: rows.contexts, rewards: rows.rewards };
+  const ids = cellIds(problem.shape.cells);
+  const context = problem.events.contextViews[0]!;
+  const out = new Float64Array(armCount);
+  return {
+    eventsPerIteration: rows.length,
+    iterate() {
+      engine.refit(batch);
+      if (!scoreEveryCell) return 0;
+      let checksum = 0;
+      for (const id of ids) checksum += engine.scores(id, context, out)[0]!;
+      return checksum;
+    },
+  };
+}
+
+/** Builds the timed body of an engine for a task and path, on a fresh, warmed engine. */
+async function prepareEngine(
+  factory: EngineFactory, task: TaskName, path: "per-event" | "batched", statistics: boolean, slow: boolean, problem: Problem,
+): Promise<TimedBody> {
+  const engine = await factory(problem, statistics);
+  warmEngine(engine, problem);
+  let body: Loop;
+  switch (task) {
+    case "update":
+      body = path === "batched" ? engineUpdateBatched(engine, eventsOf(problem, slow)) : engineUpdatePerEvent(engine, eventsOf(problem, slow));
+      break;
+    case "select":
+      body = engineSelectPerEvent(engine, eventsOf(problem, slow));
+      break;
+    case "batched-select":
+      body = engineSelectBatched(engine, burstsOf(problem, slow));
+      break;
+    case "replay":
+      body = engineReplay(engine, eventsOf(problem, slow));
+      break;
+    case "refit":
+      body = engineRefit(engine, refitRowsOf(problem, slow), problem, engine.build === "reference");
+      break;
+  }
+  return { ...body, probe: () => engineProbe(engine, problem) };
+}
+
+// ── careful JS ──────────────────────────────────────────────────────────────────────────────
+
+async function prepareCareful(task: TaskName, problem: Problem): Promise<TimedBody> {
+  const { d, cells } = problem.shape;
+  const model = new CarefulLinUCB(d, armCount, cells, alpha, lambda);
+  const warm = problem.warm;
+  for (let e = 0; e < warm.length; e++) model.update(warm.models[e]!, warm.contexts, e * d, warm.rewards[e]!);
+  const out = new Float64Array(armCount);
+  const probe = (): number => {
+    model.scoreCell(0, problem.events.contexts, 0, out);
+    return out.reduce((sum, s) => sum + s, 0);
+  };
+  const block = problem.events;
+  const { models, cellIndices, armIndices, contexts, rewards, length } = block;
+  switch (task) {
+    case "update":
+      return {
+        eventsPerIteration: length,
+        iterate() {
+          for (let e = 0; e < length; e++) model.update(models[e]!, contexts, e * d, rewards[e]!);
+          return length;
+        },
+        probe,
+      };
+    case "select":
+      return {
+        eventsPerIteration: length,
+        iterate() {
+          let checksum = 0;
+          for (let e = 0; e < length; e++) checksum += model.scoreCell(cellIndices[e]!, contexts, e * d, out);
+          return checksum;
+        },
+        probe,
+      };
+    case "batched-select": {
+      const bursts = problem.bursts;
+      const size = problem.sizes.burst;
+      const scores = new Float64Array(size * armCount);
+      const best = new Int32Array(size);
+      return {
+        eventsPerIteration: length,
+        iterate() {
+          let checksum = 0;
+          for (const burst of bursts) {
+            model.scoreCellMany(burst.cell, burst.contexts, burst.count, scores, best);
+            checksum += best[0]!;
+          }
+          return checksum;
+        },
+        probe,
+      };
+    }
+    case "replay":
+      return {
+        eventsPerIteration: length,
+        iterate() {
+          let accepted = 0;
+          for (let e = 0; e < length; e++) {
+            if (model.scoreCell(cellIndices[e]!, contexts, e * d, out) === armIndices[e]) {
+              model.update(models[e]!, contexts, e * d, rewards[e]!);
+              accepted++;
+            }
+          }
+          return accepted;
+        },
+        probe,
+      };
+    case "refit": {
+      const rows = problem.refitRows;
+      return {
+        eventsPerIteration: rows.length,
+        iterate() {
+          model.refit(rows.models, rows.contexts, rows.rewards, rows.length);
+          return 0;
+        },
+        probe,
+      };
+    }
+  }
+}
+
+// ── ml-matrix ───────────────────────────────────────────────────────────────────────────────
+
+async function prepareMlMatrix(task: TaskName, problem: Problem): Promise<TimedBody> {
+  const { d, cells } = problem.shape;
+  const model = new MlMatrixLinUCB(d, armCount, cells, alpha, lambda);
+  const warm = problem.warm;
+  for (let e = 0; e < warm.length; e++) model.update(warm.models[e]!, warm.contextViews[e]!, warm.rewards[e]!);
+  const out = new Float64Array(armCount);
+  const probe = (): number => {
+    model.scoreCell(0, problem.events.contextViews[0]!, out);
+    return out.reduce((sum, s) => sum + s, 0);
+  };
+  const { models, cellIndices, armIndices, contextViews, rewards, length } = problem.slowEvents;
+  switch (task) {
+    case "update":
+      return {
+        eventsPerIteration: length,
+        iterate() {
+          for (let e = 0; e < length; e++) model.update(models[e]!, contextViews[e]!, rewards[e]!);
+          return length;
+        },
+        probe,
+      };
+    case "select":
+      return {
+        eventsPerIteration: length,
+        iterate() {
+          let checksum = 0;
+          for (let e = 0; e < length; e++) checksum += model.scoreCell(cellIndices[e]!, contextViews[e]!, out);
+          return checksum;
+        },
+        probe,
+      };
+    case "batched-select": {
+      const bursts = problem.slowBursts;
+      return {
+        eventsPerIteration: length,
+        iterate() {
+          let checksum = 0;
+          for (const burst of bursts) checksum += model.scoreCellMany(burst.cell, burst.contexts, burst.count).best[0]!;
+          return checksum;
+        },
+        probe,
+      };
+    }
+    case "replay":
+      return {
+        eventsPerIteration: length,
+        iterate() {
+          let accepted = 0;
+          for (let e = 0; e < length; e++) {
+            if (model.scoreCell(cellIndices[e]!, contextViews[e]!, out) === armIndices[e]) {
+              model.update(models[e]!, contextViews[e]!, rewards[e]!);
+              accepted++;
+            }
+          }
+          return accepted;
+        },
+        probe,
+      };
+    case "refit": {
+      const rows = problem.slowRefitRows;
+      return {
+        eventsPerIteration: rows.length,
+        iterate() {
+          model.refit(rows.models, rows.contexts, rows.rewards, rows.length);
+          return 0;
+        },
+        probe,
+      };
+    }
+  }
+}
+
+// ── the line-up ─────────────────────────────────────────────────────────────────────────────
+
+/** The careful-JS contender's id: every ratio is taken against it. */
+export const baselineId = "careful-js";
+
+/**
+ * The contenders of `task`, for the given kernel builds (those the host supports). The engine's
+ * serving tasks run with `statistics: false`; refit with `statistics: true`; the update task also
+ * times `statisticsBuild` with statistics on, through both paths.
+ */
+export function contendersFor(task: TaskName, builds: readonly ConcreteBuild[], statisticsBuild: ConcreteBuild): Contender[] {
+  const list: Contender[] = [];
+  const statistics = task === "refit";
+  for (const build of builds) {
+    const factory = wasmEngine(build);
+    const engine = { family: "engine" as const, build, statistics, slow: false };
+    if (task === "update") {
+      list.push({ ...engine, id: `engine-${build}/update`, label: `engine ${build} update()`, path: "per-event", prepare: (p) => prepareEngine(factory, task, "per-event", false, false, p) });
+      list.push({ ...engine, id: `engine-${build}/updateMany`, label: `engine ${build} updateMany()`, path: "batched", prepare: (p) => prepareEngine(factory, task, "batched", false, false, p) });
+    } else if (task === "select") {
+      list.push({ ...engine, id: `engine-${build}/scores`, label: `engine ${build} scores(out)`, path: "per-event", prepare: (p) => prepareEngine(factory, task, "per-event", false, false, p) });
+    } else if (task === "batched-select") {
+      list.push({ ...engine, id: `engine-${build}/selectMany`, label: `engine ${build} selectMany()`, path: "batched", prepare: (p) => prepareEngine(factory, task, "batched", false, false, p) });
+    } else if (task === "replay") {
+      list.push({ ...engine, id: `engine-${build}/replay`, label: `engine ${build} scores+update`, path: "per-event", prepare: (p) => prepareEngine(factory, task, "per-event", false, false, p) });
+    } else {
+      list.push({ ...engine, id: `engine-${build}/refit`, label: `engine ${build} refit()`, path: "batched", prepare: (p) => prepareEngine(factory, task, "batched", true, false, p) });
+    }
+  }
+  if (task === "update" && builds.includes(statisticsBuild)) {
+    const factory = wasmEngine(statisticsBuild);
+    const engine = { family: "engine" as const, build: statisticsBuild, statistics: true, slow: false };
+    list.push({ ...engine, id: `engine-${statisticsBuild}+stats/update`, label: `engine ${statisticsBuild} +stats update()`, path: "per-event", prepare: (p) => prepareEngine(factory, task, "per-event", true, false, p) });
+    list.push({ ...engine, id: `engine-${statisticsBuild}+stats/updateMany`, label: `engine ${statisticsBuild} +stats updateMany()`, path: "batched", prepare: (p) => prepareEngine(factory, task, "batched", true, false, p) });
+  }
+  const batched = task === "batched-select" || task === "refit";
+  list.push({
+    id: "reference", label: "reference (TS, explicit inverse)", family: "reference", path: batched ? "batched" : "per-event", slow: true,
+    prepare: (p) => prepareEngine(referenceEngine, task, batched ? "batched" : "per-event", true, true, p),
+  });
+  list.push({ id: baselineId, label: "careful JS (Float64Array)", family: "careful-js", path: batched ? "batched" : "per-event", slow: false, prepare: (p) => prepareCareful(task, p) });
+  list.push({ id: "ml-matrix", label: "ml-matrix", family: "ml-matrix", path: batched ? "batched" : "per-event", slow: true, prepare: (p) => prepareMlMatrix(task, p) });
+  return list;
+}

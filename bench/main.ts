@@ -1,0 +1,251 @@
+/**
+ * `npm run bench`: every task of issue 3 on every problem shape, the implementations interleaved
+ * in one process, then the terminal tables, the target checks and the JSON file.
+ *
+ *   npm run bench                          full run (≤ 10 minutes)
+ *   npm run bench -- --quick               CI smoke test (≤ 60 s)
+ *   npm run bench -- --filter select/d16 --d 16 --cells 60 --no-memory     an optimisation loop
+ *
+ * The exit status is non-zero only when something did not run or produced a non-finite number —
+ * never because a speed target was missed.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createLinUCB, detectBuild, isBuildSupported, type ConcreteBuild } from "../src/index.js";
+import { baselineId, contendersFor, taskNames, type TimedBody } from "./contenders.js";
+import { checksumSink, measureGroup } from "./measure.js";
+import { boundBytesPerModel, measureMemory, memorySpecs, runMemoryProbe, type MemoryProbeResult, type MemoryProbeSpec } from "./memory.js";
+import { matchesFilter, parseOptions, usage, type BenchOptions } from "./options.js";
+import { buildProblem, type Problem } from "./problem.js";
+import { BenchRandom } from "./random.js";
+import { renderMarkdown, renderTerminal, replaceFigures } from "./report.js";
+import type { BenchReport, FailedMeasurement, MachineInfo, MeasurementRecord, ModelBytes } from "./results.js";
+import { checkTargets } from "./targets.js";
+import { alpha, armCount, armIds, lambda } from "./workload.js";
+
+const scriptPath = fileURLToPath(import.meta.url);
+/** bench/README.md, found from dist/bench/main.js. */
+const readmePath = fileURLToPath(new URL("../../bench/README.md", import.meta.url));
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+function machineInfo(builds: readonly ConcreteBuild[]): MachineInfo {
+  return {
+    node: process.version,
+    v8: process.versions.v8,
+    cpuModel: os.cpus()[0]?.model.trim() ?? "unknown",
+    cpus: os.availableParallelism(),
+    platform: process.platform,
+    arch: process.arch,
+    totalMemoryBytes: os.totalmem(),
+    autoBuild: detectBuild(),
+    builds,
+  };
+}
+
+/** Bytes per model of the engine at each dimension, with and without statistics. */
+async function engineModelBytes(dimensions: readonly number[]): Promise<ModelBytes[]> {
+  const result: ModelBytes[] = [];
+  for (const d of dimensions) {
+    for (const statistics of [false, true]) {
+      const engine = await createLinUCB({ dimension: d, arms: [...armIds], alpha, lambda, statistics, cells: ["probe"] });
+      result.push({ d, statistics, bytesPerModel: engine.bytesPerModel, boundBytesPerModel: boundBytesPerModel(d) });
+    }
+  }
+  return result;
+}
+
+/** Times every selected group; returns the figures and the contenders that produced none. */
+async function runSuite(options: BenchOptions, builds: readonly ConcreteBuild[], autoBuild: ConcreteBuild): Promise<{ measurements: MeasurementRecord[]; failures: FailedMeasurement[] }> {
+  const measurements: MeasurementRecord[] = [];
+  const failures: FailedMeasurement[] = [];
+  const order = new BenchRandom(options.seed ^ 0x0bade);
+  const settings = {
+    roundTime: options.time / options.rounds,
+    rounds: options.rounds,
+    minIterations: options.minIterations,
+    warmupTime: options.warmupTime,
+    warmupIterations: options.warmupIterations,
+  };
+  for (const d of options.dimensions) {
+    for (const cells of options.cells) {
+      let problem: Problem | undefined;
+      for (const task of taskNames) {
+        const prefix = `${task}/d${d}/c${cells}/`;
+        const all = contendersFor(task, builds, autoBuild);
+        const chosen = all.filter((c) => c.id === baselineId || matchesFilter(prefix + c.id, options.filter));
+        if (!chosen.some((c) => c.id !== baselineId && matchesFilter(prefix + c.id, options.filter))) continue;
+        const started = performance.now();
+        problem ??= buildProblem({ d, cells }, options.sizes, options.seed + 1000 * d + cells);
+        const bodies = new Map<string, TimedBody>();
+        for (const contender of chosen) {
+          try {
+            bodies.set(contender.id, await contender.prepare(problem));
+          } catch (cause) {
+            failures.push({ name: prefix + contender.id, error: `prepare failed: ${cause instanceof Error ? cause.stack ?? cause.message : String(cause)}` });
+          }
+        }
+        const outcomes = measureGroup(bodies, settings, order);
+        const baseline = outcomes.get(baselineId);
+        const baselineRate = baseline?.ok === true ? baseline.timing.opsPerSecond : null;
+        for (const contender of chosen) {
+          const outcome = outcomes.get(contender.id);
+          if (outcome === undefined) continue; // prepare failed, already recorded
+          const name = prefix + contender.id;
+          if (!outcome.ok) {
+            failures.push({ name, error: outcome.error });
+            continue;
+          }
+          const t = outcome.timing;
+          if (![t.opsPerSecond, t.nsPerOp, t.probe].every(Number.isFinite)) {
+            failures.push({ name, error: `non-finite figure: ops/s ${t.opsPerSecond}, ns/op ${t.nsPerOp}, state probe ${t.probe}` });
+            continue;
+          }
+          measurements.push({
+            name,
+            task,
+            d,
+            cells,
+            contender: contender.id,
+            label: contender.label,
+            family: contender.family,
+            build: contender.build ?? null,
+            path: contender.path,
+            statistics: contender.statistics ?? null,
+            eventsPerIteration: t.eventsPerIteration,
+            iterations: t.iterations,
+            opsPerSecond: t.opsPerSecond,
+            nsPerOp: t.nsPerOp,
+            bestOpsPerSecond: t.bestOpsPerSecond,
+            medianMs: t.medianMs,
+            meanMs: t.meanMs,
+            spreadPercent: t.spreadPercent,
+            ratioToCarefulJs: baselineRate === null ? null : t.opsPerSecond / baselineRate,
+          });
+        }
+        log(`  ${task} d=${d} cells=${cells}: ${bodies.size} contenders, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      }
+    }
+  }
+  return { measurements, failures };
+}
+
+/**
+ * The memory probes of this run: every dimension of a full run; in a quick one d = 16 (or the
+ * first dimension) without ml-matrix, whose probe alone takes seconds.
+ */
+function runMemoryCase(options: BenchOptions): MemoryProbeResult[] {
+  const dimensions = options.quick ? [options.dimensions.includes(16) ? 16 : options.dimensions[0]!] : options.dimensions;
+  const specs = memorySpecs(dimensions, !options.quick).filter((spec) => matchesFilter(`memory/d${spec.d}/${spec.implementation}`, options.filter));
+  return specs.map((spec) => {
+    const started = performance.now();
+    const result = measureMemory(spec, scriptPath);
+    log(`  memory d=${spec.d} ${spec.implementation}${spec.implementation === "engine" ? ` statistics=${spec.statistics}` : ""}: ${((performance.now() - started) / 1000).toFixed(1)} s${result.skipped === undefined ? "" : ` (${result.skipped})`}`);
+    return result;
+  });
+}
+
+/** Runs every compiled `store-*.js` beside this script as its own process (the Postgres bench). */
+function runStoreBenches(options: BenchOptions): boolean {
+  const dir = path.dirname(scriptPath);
+  const scripts = readdirSync(dir).filter((file) => /^store-.*\.js$/.test(file)).sort();
+  if (scripts.length === 0) {
+    log("--store: no bench/store-*.ts found; nothing to run");
+    return true;
+  }
+  let ok = true;
+  for (const script of scripts) {
+    log(`--store: running ${script}`);
+    const child = spawnSync(process.execPath, [...process.execArgv, path.join(dir, script), ...(options.quick ? ["--quick"] : [])], { stdio: "inherit" });
+    if (child.status !== 0) {
+      log(`--store: ${script} exited with status ${child.status}`);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === "--memory-probe") {
+    const result = await runMemoryProbe(JSON.parse(argv[1] ?? "") as MemoryProbeSpec);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return 0;
+  }
+  const options = parseOptions(argv);
+  if (options.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const started = new Date();
+  const builds = (["relaxed", "simd", "scalar"] as const).filter((build) => isBuildSupported(build));
+  const machine = machineInfo(builds);
+  const autoBuild = machine.autoBuild as ConcreteBuild;
+  log(`linucb bench${options.quick ? " --quick" : ""}: ${machine.cpuModel}, ${machine.cpus} CPUs, Node ${machine.node}, builds ${builds.join("/")} (auto = ${autoBuild})`);
+
+  const { measurements, failures } = await runSuite(options, builds, autoBuild);
+  const modelBytes = await engineModelBytes(options.dimensions);
+  const memory = options.memory ? runMemoryCase(options) : [];
+  for (const probe of memory) {
+    if (probe.skipped?.startsWith("probe process failed")) failures.push({ name: `memory/d${probe.d}/${probe.implementation}`, error: probe.skipped });
+  }
+
+  const report: BenchReport = {
+    version: 1,
+    date: started.toISOString(),
+    durationSeconds: (Date.now() - started.getTime()) / 1000,
+    machine,
+    run: {
+      quick: options.quick,
+      filter: options.filter,
+      seed: options.seed,
+      timeMsPerMeasurement: options.time,
+      rounds: options.rounds,
+      blockSizes: { ...options.sizes },
+    },
+    workload: {
+      description: "disjoint LinUCB, unit-norm random contexts, uniform random arms and cells, Bernoulli rewards",
+      arms: armCount,
+      alpha,
+      lambda,
+      dimensions: options.dimensions,
+      cells: options.cells,
+      statistics: "engine serving tasks (update, select, batched select, replay) with statistics: false; refit with statistics: true; update also with statistics: true for the auto build",
+    },
+    measurements,
+    failures,
+    modelBytes,
+    memory,
+    targets: checkTargets(measurements, modelBytes, autoBuild),
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+
+  process.stdout.write(`${renderTerminal(report)}\n`);
+  mkdirSync(path.dirname(path.resolve(options.json)), { recursive: true });
+  writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+  log(`results: ${options.json}`);
+  if (options.readme) {
+    writeFileSync(readmePath, replaceFigures(readFileSync(readmePath, "utf8"), renderMarkdown(report)));
+    log(`figures written to ${readmePath}`);
+  }
+  let ok = failures.length === 0;
+  if (options.store) ok = runStoreBenches(options) && ok;
+  if (!ok) log(`${failures.length} measurement(s) did not produce a finite figure`);
+  // Reading the sink keeps every checksum observable to the optimiser.
+  if (Number.isNaN(checksumSink())) log("note: a checksum was NaN");
+  return ok ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (error: unknown) => {
+    log(error instanceof Error ? error.stack ?? error.message : String(error));
+    process.exitCode = 2;
+  },
+);
