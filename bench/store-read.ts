@@ -66,7 +66,7 @@ async function buildCorpus(db: Db, rows: number, dimension: number): Promise<voi
     // `+ i * 0` ties the inner random() to the outer row, so every row gets its own features.
     await db.query(
       `INSERT INTO routing_outcomes (created_at, agent_id, cell, model, features, propensity, completed, hallucinated, refused, judge_score, judge_model, reward, source)
-       SELECT now() - (i || ' seconds')::interval, 'agent-' || (i % 7), 'cell-' || (i % 12), 'model-' || (i % 5),
+       SELECT timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second', 'agent-' || (i % 7), 'cell-' || (i % 12), 'model-' || (i % 5),
               ARRAY(SELECT random() + i * 0 FROM generate_series(1, $3)), 0.2, true, false, false, 0.5, 'judge', random(),
               CASE WHEN i % 10 = 0 THEN (CASE WHEN i % 20 = 0 THEN 'synthetic' ELSE 'shadow' END) ELSE 'prod' END
        FROM generate_series($1::int, $2::int) AS i`,
@@ -133,7 +133,7 @@ export async function benchmarkStoreRead(options: StoreReadBenchmarkOptions = {}
     await buildCorpus(db, Math.round(rows / 0.9), dimension);
     await db.exec("ANALYZE routing_outcomes");
     const loadSeconds = (performance.now() - loadStarted) / 1000;
-    // The newest quarter of the corpus, by time: the same query shape, a quarter of the rows.
+    // The newest quarter of the corpus, by time (the held-out slice shape): a quarter of the rows.
     const cut = await db.query<{ at: Date }>(
       "SELECT created_at AS at FROM routing_outcomes WHERE source = 'prod' ORDER BY created_at DESC OFFSET $1 LIMIT 1",
       [Math.floor(rows / 4)],

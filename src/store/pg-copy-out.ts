@@ -16,7 +16,9 @@ interface CopyDataMessage {
 export class CopyOutQuery implements Submittable {
   /** All the bytes the server sent, once the statement completed. */
   readonly result: Promise<Buffer>;
-  private readonly chunks: Buffer[] = [];
+  /** Bytes received so far, in a buffer grown by doubling. */
+  private received = Buffer.allocUnsafe(64 * 1024);
+  private length = 0;
   private resolve!: (bytes: Buffer) => void;
   private reject!: (error: Error) => void;
   private failed = false;
@@ -33,7 +35,16 @@ export class CopyOutQuery implements Submittable {
   }
 
   handleCopyData(message: CopyDataMessage): void {
-    this.chunks.push(message.chunk);
+    // Copy now: the message's chunk is a view into the protocol parser's receive buffer, which is
+    // overwritten as more data arrives (keeping the views corrupts large outputs).
+    const chunk = message.chunk;
+    if (this.length + chunk.length > this.received.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.received.length * 2, this.length + chunk.length));
+      this.received.copy(grown, 0, 0, this.length);
+      this.received = grown;
+    }
+    chunk.copy(this.received, this.length);
+    this.length += chunk.length;
   }
 
   /** A COPY FROM would need data we do not have: refuse it so the server ends the statement. */
@@ -42,12 +53,13 @@ export class CopyOutQuery implements Submittable {
   }
 
   handleReadyForQuery(): void {
-    if (!this.failed) this.resolve(Buffer.concat(this.chunks));
+    if (!this.failed) this.resolve(this.received.subarray(0, this.length));
   }
 
   handleError(error: Error): void {
     this.failed = true;
-    this.chunks.length = 0;
+    this.received = Buffer.alloc(0);
+    this.length = 0;
     this.reject(error);
   }
 

@@ -94,6 +94,26 @@ describeOnBackends("corpus reader", (backend) => {
     expect(reader.totals).toMatchObject({ scanned: 25, accepted: 25, rejected: 0, unjudged: 0, chunks: 3, lastId: 25, highWaterId: 25 });
   });
 
+  it("decodes pages of several megabytes exactly (d = 16, 10,000 rows per COPY)", async () => {
+    const { db } = database;
+    await db.query(
+      `INSERT INTO routing_outcomes (agent_id, cell, model, features, propensity, completed, hallucinated, refused, reward)
+       SELECT 'agent', 'cell-' || (i % 13), 'model-' || (i % 7), ARRAY(SELECT sin(i * 16 + j) FROM generate_series(1, 16) AS j), 0.5, true, false, false, cos(i)
+       FROM generate_series(1, 25000) AS i`,
+    );
+    const reader = readCorpus(db, { table: "routing_outcomes", dimension: 16, chunkSize: 10_000 });
+    const contexts: number[] = [];
+    const cells: string[] = [];
+    for await (const chunk of reader) {
+      for (const value of chunk.contexts) contexts.push(value);
+      cells.push(...chunk.cells);
+    }
+    const expected = await db.query<{ features: number[]; cell: string }>("SELECT features, cell FROM routing_outcomes ORDER BY id");
+    expect(reader.totals).toMatchObject({ accepted: 25_000, chunks: 3, rejected: 0 });
+    expect(cells).toEqual(expected.rows.map((row) => row.cell));
+    expect(contexts).toEqual(expected.rows.flatMap((row) => row.features));
+  });
+
   it("hands chunks that are engine batches as they are (cells, arms, contexts, rewards)", async () => {
     const { db } = database;
     await insertProdRows(db, 3);
