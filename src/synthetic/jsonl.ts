@@ -13,7 +13,8 @@
  */
 import { describeValue } from "../engine/errors.js";
 import type { SyntheticOutcome } from "../outcomes/outcome.js";
-import { FeatureIndex } from "./features.js";
+import { FEATURE_GRID, TASK_TYPES } from "./catalog.js";
+import { FeatureIndex, SYNTHETIC_DIMENSION } from "./features.js";
 import type { SyntheticColumns } from "./generator.js";
 import { checkInteger, checkOptionsObject } from "./validation.js";
 import { SYNTHETIC_JUDGE_MODEL, checkWorld, type SyntheticWorld } from "./world.js";
@@ -36,31 +37,47 @@ export function* outcomeJsonChunks(
   checkWorld(world);
   const opts = checkOptionsObject<JsonChunkOptions>(options, "options");
   const chunkRows = checkInteger(opts.chunkRows ?? 8192, "options.chunkRows", 1, 1_000_000);
+  if (columns.dimension !== SYNTHETIC_DIMENSION) {
+    throw new RangeError(`\`columns.dimension\` must be ${SYNTHETIC_DIMENSION}, received ${describeValue(columns.dimension)}`);
+  }
   const d = columns.dimension;
-  // Everything constant across rows is quoted once.
+  const models = world.models.length;
+  // Formatting numbers dominates the cost of a line, and almost every value comes from a small
+  // table: the agent's and the task's features, the propensities (one per cell, agent and model),
+  // and the grid values of difficulty and input size. Each is formatted once, up front.
   const agentIds = world.agents.map((a) => JSON.stringify(a.id));
   const cellIds = world.cells.map((c) => JSON.stringify(c.id));
   const modelIds = world.models.map((m) => JSON.stringify(m));
+  const agentFeatures = world.agents.map((a) => a.features.map((v) => `,${v}`).join(""));
+  const taskFeatures = world.cells.map((c) => TASK_TYPES[c.taskIndex].features.map((v) => `,${v}`).join(""));
+  const propensities = Array.from(world.propensities, (p) => String(p));
+  const gridValues = Array.from({ length: FEATURE_GRID + 1 }, (_, j) => String(j / FEATURE_GRID));
+  const gridValue = (value: number): string => {
+    const j = Math.round(value * FEATURE_GRID);
+    return j >= 0 && j <= FEATURE_GRID && j / FEATURE_GRID === value ? gridValues[j] : String(value);
+  };
   const tail = `,"policy_version":null,"source":${JSON.stringify(world.source)},"synthetic":true,"seed":${columns.seed},"affinity_version":${JSON.stringify(world.affinityVersion)},"difficulty":`;
   const judge = `,"judge_model":${JSON.stringify(SYNTHETIC_JUDGE_MODEL)},"reward":`;
   const x = columns.contexts;
   for (let start = 0; start < columns.count; start += chunkRows) {
     const end = Math.min(columns.count, start + chunkRows);
-    let text = "";
+    const lines = new Array<string>(end - start);
     for (let i = start; i < end; i++) {
       const row = i * d;
-      let features = String(x[row]);
-      for (let k = 1; k < d; k++) features += `,${x[row + k]}`;
-      const reward = columns.rewards[i];
-      text +=
+      const agent = columns.agentIndices[i];
+      const cell = columns.cellIndices[i];
+      const model = columns.modelIndices[i];
+      const difficulty = gridValue(x[row + FeatureIndex.difficulty]);
+      const reward = String(columns.rewards[i]);
+      lines[i - start] =
         `{"id":${i + 1},"created_at":"${new Date(columns.createdAtMs[i]).toISOString()}"` +
-        `,"agent_id":${agentIds[columns.agentIndices[i]]},"cell":${cellIds[columns.cellIndices[i]]}` +
-        `,"model":${modelIds[columns.modelIndices[i]]},"features":[${features}]` +
-        `,"propensity":${columns.propensities[i]},"completed":${columns.completed[i] === 1}` +
-        `,"hallucinated":${columns.hallucinated[i] === 1},"refused":${columns.refused[i] === 1}` +
-        `,"judge_score":${reward}${judge}${reward}${tail}${x[row + FeatureIndex.difficulty]}}\n`;
+        `,"agent_id":${agentIds[agent]},"cell":${cellIds[cell]},"model":${modelIds[model]}` +
+        `,"features":[1,${difficulty}${agentFeatures[agent]}${taskFeatures[cell]},${gridValue(x[row + FeatureIndex.inputSize])}]` +
+        `,"propensity":${propensities[(cell * world.agents.length + agent) * models + model]}` +
+        `,"completed":${columns.completed[i] === 1},"hallucinated":${columns.hallucinated[i] === 1}` +
+        `,"refused":${columns.refused[i] === 1},"judge_score":${reward}${judge}${reward}${tail}${difficulty}}\n`;
     }
-    yield text;
+    yield lines.join("");
   }
 }
 
