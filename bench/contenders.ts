@@ -1,8 +1,8 @@
 /**
  * The implementations under test, as contenders of each task. A contender prepares its own state
  * for a problem (creates an engine or a baseline, trains it on the warm-up block) and returns a
- * body that processes one whole pre-generated block per call, so that per-call overhead is
- * amortised and the figure is per event.
+ * body that processes any range of a pre-generated block, so that no timed loop generates or
+ * allocates its inputs and the figure is per event.
  *
  * - engine (each build): through the public API only. The per-event path is what a server calls
  *   per request — `update(cellId, armId, context, reward)` and `scores(cellId, context, out)` with a
@@ -41,12 +41,19 @@ export const taskDescriptions: Readonly<Record<TaskName, string>> = {
 /** Which implementation a contender runs. */
 export type Family = "engine" | "reference" | "careful-js" | "ml-matrix";
 
-/** A prepared contender: one call to `iterate` processes one whole block. */
+/**
+ * A prepared contender. Its pre-generated block is divided into units — one event, one burst of a
+ * batched select, or one whole refit — and `run(from, to)` processes units [from, to). The
+ * measurement picks how many units one timed iteration processes (see measure.ts), so that every
+ * contender's iterations last about as long, whatever its speed.
+ */
 export interface TimedBody {
-  /** Events (or rows, or contexts) processed by one `iterate` call. */
-  readonly eventsPerIteration: number;
-  /** Processes one block; returns a checksum of its outputs (keeps the work observable). */
-  iterate(): number;
+  /** Units in the block. */
+  readonly units: number;
+  /** Events (contexts, rows) per unit: what the figures count. */
+  readonly eventsPerUnit: number;
+  /** Processes units [from, to); returns a checksum of the outputs (keeps the work observable). */
+  run(from: number, to: number): number;
   /** A score computed from the state after timing: finite if and only if the state is sane. */
   probe(): number;
 }
@@ -126,35 +133,44 @@ function engineProbe(engine: LinUCBEngine, problem: Problem): number {
 }
 
 function engineUpdatePerEvent(engine: LinUCBEngine, block: EventBlock): Loop {
-  const { cellIds: cells, armIds: arms, contextViews, rewards, length } = block;
+  const { cellIds: cells, armIds: arms, contextViews, rewards } = block;
   return {
-    eventsPerIteration: length,
-    iterate() {
-      for (let e = 0; e < length; e++) engine.update(cells[e]!, arms[e]!, contextViews[e]!, rewards[e]!);
-      return length;
+    units: block.length,
+    eventsPerUnit: 1,
+    run(from, to) {
+      for (let e = from; e < to; e++) engine.update(cells[e]!, arms[e]!, contextViews[e]!, rewards[e]!);
+      return to - from;
     },
   };
 }
 
+/** `updateMany` over units [from, to) of the block: subarray views, no copies. */
 function engineUpdateBatched(engine: LinUCBEngine, block: EventBlock): Loop {
-  const batch = { cells: block.cellIndices, arms: block.armIndices, contexts: block.contexts, rewards: block.rewards };
+  const { cellIndices, armIndices, contexts, rewards, d } = block;
   return {
-    eventsPerIteration: block.length,
-    iterate() {
-      engine.updateMany(batch);
-      return block.length;
+    units: block.length,
+    eventsPerUnit: 1,
+    run(from, to) {
+      engine.updateMany({
+        cells: cellIndices.subarray(from, to),
+        arms: armIndices.subarray(from, to),
+        contexts: contexts.subarray(from * d, to * d),
+        rewards: rewards.subarray(from, to),
+      });
+      return to - from;
     },
   };
 }
 
 function engineSelectPerEvent(engine: LinUCBEngine, block: EventBlock): Loop {
-  const { cellIds: cells, contextViews, length } = block;
+  const { cellIds: cells, contextViews } = block;
   const out = new Float64Array(armCount);
   return {
-    eventsPerIteration: length,
-    iterate() {
+    units: block.length,
+    eventsPerUnit: 1,
+    run(from, to) {
       let checksum = 0;
-      for (let e = 0; e < length; e++) {
+      for (let e = from; e < to; e++) {
         engine.scores(cells[e]!, contextViews[e]!, out);
         checksum += argmax(out, armCount);
       }
@@ -164,25 +180,26 @@ function engineSelectPerEvent(engine: LinUCBEngine, block: EventBlock): Loop {
 }
 
 function engineSelectBatched(engine: LinUCBEngine, bursts: readonly Burst[]): Loop {
-  const contexts = bursts.reduce((sum, burst) => sum + burst.count, 0);
   return {
-    eventsPerIteration: contexts,
-    iterate() {
+    units: bursts.length,
+    eventsPerUnit: bursts[0]!.count,
+    run(from, to) {
       let checksum = 0;
-      for (const burst of bursts) checksum += engine.selectMany(burst.cellId, burst.contexts).armIndices[0]!;
+      for (let b = from; b < to; b++) checksum += engine.selectMany(bursts[b]!.cellId, bursts[b]!.contexts).armIndices[0]!;
       return checksum;
     },
   };
 }
 
 function engineReplay(engine: LinUCBEngine, block: EventBlock): Loop {
-  const { cellIds: cells, armIds: arms, armIndices, contextViews, rewards, length } = block;
+  const { cellIds: cells, armIds: arms, armIndices, contextViews, rewards } = block;
   const out = new Float64Array(armCount);
   return {
-    eventsPerIteration: length,
-    iterate() {
+    units: block.length,
+    eventsPerUnit: 1,
+    run(from, to) {
       let accepted = 0;
-      for (let e = 0; e < length; e++) {
+      for (let e = from; e < to; e++) {
         engine.scores(cells[e]!, contextViews[e]!, out);
         if (argmax(out, armCount) === armIndices[e]) {
           engine.update(cells[e]!, arms[e]!, contextViews[e]!, rewards[e]!);
@@ -195,9 +212,10 @@ function engineReplay(engine: LinUCBEngine, block: EventBlock): Loop {
 }
 
 /**
- * Refit from rows in memory. The reference derives A⁻¹ lazily, on the next score of a model, so
- * after its refit every cell is scored once: the figure then covers the same work for everyone
- * (every model ready to serve). The WebAssembly engine's refit already finalizes every model.
+ * Refit from rows in memory: one unit is a whole refit. The reference derives A⁻¹ lazily, on the
+ * next score of a model, so after its refit every cell is scored once: the figure then covers the
+ * same work for everyone (every model ready to serve). The WebAssembly engine's refit already
+ * finalizes every model.
  */
 function engineRefit(engine: LinUCBEngine, rows: EventBlock, problem: Problem, scoreEveryCell: boolean): Loop {
   const batch = { cells: rows.cellIndices, arms: rows.armIndices, contexts: rows.contexts, rewards: rows.rewards };
@@ -205,12 +223,14 @@ function engineRefit(engine: LinUCBEngine, rows: EventBlock, problem: Problem, s
   const context = problem.events.contextViews[0]!;
   const out = new Float64Array(armCount);
   return {
-    eventsPerIteration: rows.length,
-    iterate() {
-      engine.refit(batch);
-      if (!scoreEveryCell) return 0;
+    units: 1,
+    eventsPerUnit: rows.length,
+    run(from, to) {
       let checksum = 0;
-      for (const id of ids) checksum += engine.scores(id, context, out)[0]!;
+      for (let unit = from; unit < to; unit++) {
+        engine.refit(batch);
+        if (scoreEveryCell) for (const id of ids) checksum += engine.scores(id, context, out)[0]!;
+      }
       return checksum;
     },
   };
@@ -255,24 +275,25 @@ async function prepareCareful(task: TaskName, problem: Problem): Promise<TimedBo
     model.scoreCell(0, problem.events.contexts, 0, out);
     return out.reduce((sum, s) => sum + s, 0);
   };
-  const block = problem.events;
-  const { models, cellIndices, armIndices, contexts, rewards, length } = block;
+  const { models, cellIndices, armIndices, contexts, rewards, length } = problem.events;
   switch (task) {
     case "update":
       return {
-        eventsPerIteration: length,
-        iterate() {
-          for (let e = 0; e < length; e++) model.update(models[e]!, contexts, e * d, rewards[e]!);
-          return length;
+        units: length,
+        eventsPerUnit: 1,
+        run(from, to) {
+          for (let e = from; e < to; e++) model.update(models[e]!, contexts, e * d, rewards[e]!);
+          return to - from;
         },
         probe,
       };
     case "select":
       return {
-        eventsPerIteration: length,
-        iterate() {
+        units: length,
+        eventsPerUnit: 1,
+        run(from, to) {
           let checksum = 0;
-          for (let e = 0; e < length; e++) checksum += model.scoreCell(cellIndices[e]!, contexts, e * d, out);
+          for (let e = from; e < to; e++) checksum += model.scoreCell(cellIndices[e]!, contexts, e * d, out);
           return checksum;
         },
         probe,
@@ -283,11 +304,12 @@ async function prepareCareful(task: TaskName, problem: Problem): Promise<TimedBo
       const scores = new Float64Array(size * armCount);
       const best = new Int32Array(size);
       return {
-        eventsPerIteration: length,
-        iterate() {
+        units: bursts.length,
+        eventsPerUnit: bursts[0]!.count,
+        run(from, to) {
           let checksum = 0;
-          for (const burst of bursts) {
-            model.scoreCellMany(burst.cell, burst.contexts, burst.count, scores, best);
+          for (let b = from; b < to; b++) {
+            model.scoreCellMany(bursts[b]!.cell, bursts[b]!.contexts, bursts[b]!.count, scores, best);
             checksum += best[0]!;
           }
           return checksum;
@@ -297,10 +319,11 @@ async function prepareCareful(task: TaskName, problem: Problem): Promise<TimedBo
     }
     case "replay":
       return {
-        eventsPerIteration: length,
-        iterate() {
+        units: length,
+        eventsPerUnit: 1,
+        run(from, to) {
           let accepted = 0;
-          for (let e = 0; e < length; e++) {
+          for (let e = from; e < to; e++) {
             if (model.scoreCell(cellIndices[e]!, contexts, e * d, out) === armIndices[e]) {
               model.update(models[e]!, contexts, e * d, rewards[e]!);
               accepted++;
@@ -313,9 +336,10 @@ async function prepareCareful(task: TaskName, problem: Problem): Promise<TimedBo
     case "refit": {
       const rows = problem.refitRows;
       return {
-        eventsPerIteration: rows.length,
-        iterate() {
-          model.refit(rows.models, rows.contexts, rows.rewards, rows.length);
+        units: 1,
+        eventsPerUnit: rows.length,
+        run(from, to) {
+          for (let unit = from; unit < to; unit++) model.refit(rows.models, rows.contexts, rows.rewards, rows.length);
           return 0;
         },
         probe,
@@ -340,19 +364,21 @@ async function prepareMlMatrix(task: TaskName, problem: Problem): Promise<TimedB
   switch (task) {
     case "update":
       return {
-        eventsPerIteration: length,
-        iterate() {
-          for (let e = 0; e < length; e++) model.update(models[e]!, contextViews[e]!, rewards[e]!);
-          return length;
+        units: length,
+        eventsPerUnit: 1,
+        run(from, to) {
+          for (let e = from; e < to; e++) model.update(models[e]!, contextViews[e]!, rewards[e]!);
+          return to - from;
         },
         probe,
       };
     case "select":
       return {
-        eventsPerIteration: length,
-        iterate() {
+        units: length,
+        eventsPerUnit: 1,
+        run(from, to) {
           let checksum = 0;
-          for (let e = 0; e < length; e++) checksum += model.scoreCell(cellIndices[e]!, contextViews[e]!, out);
+          for (let e = from; e < to; e++) checksum += model.scoreCell(cellIndices[e]!, contextViews[e]!, out);
           return checksum;
         },
         probe,
@@ -360,10 +386,11 @@ async function prepareMlMatrix(task: TaskName, problem: Problem): Promise<TimedB
     case "batched-select": {
       const bursts = problem.slowBursts;
       return {
-        eventsPerIteration: length,
-        iterate() {
+        units: bursts.length,
+        eventsPerUnit: bursts[0]!.count,
+        run(from, to) {
           let checksum = 0;
-          for (const burst of bursts) checksum += model.scoreCellMany(burst.cell, burst.contexts, burst.count).best[0]!;
+          for (let b = from; b < to; b++) checksum += model.scoreCellMany(bursts[b]!.cell, bursts[b]!.contexts, bursts[b]!.count).best[0]!;
           return checksum;
         },
         probe,
@@ -371,10 +398,11 @@ async function prepareMlMatrix(task: TaskName, problem: Problem): Promise<TimedB
     }
     case "replay":
       return {
-        eventsPerIteration: length,
-        iterate() {
+        units: length,
+        eventsPerUnit: 1,
+        run(from, to) {
           let accepted = 0;
-          for (let e = 0; e < length; e++) {
+          for (let e = from; e < to; e++) {
             if (model.scoreCell(cellIndices[e]!, contextViews[e]!, out) === armIndices[e]) {
               model.update(models[e]!, contextViews[e]!, rewards[e]!);
               accepted++;
@@ -387,9 +415,10 @@ async function prepareMlMatrix(task: TaskName, problem: Problem): Promise<TimedB
     case "refit": {
       const rows = problem.slowRefitRows;
       return {
-        eventsPerIteration: rows.length,
-        iterate() {
-          model.refit(rows.models, rows.contexts, rows.rewards, rows.length);
+        units: 1,
+        eventsPerUnit: rows.length,
+        run(from, to) {
+          for (let unit = from; unit < to; unit++) model.refit(rows.models, rows.contexts, rows.rewards, rows.length);
           return 0;
         },
         probe,

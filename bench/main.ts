@@ -71,6 +71,7 @@ async function runSuite(options: BenchOptions, builds: readonly ConcreteBuild[],
     minIterations: options.minIterations,
     warmupTime: options.warmupTime,
     warmupIterations: options.warmupIterations,
+    iterationTime: options.iterationTime,
   };
   for (const d of options.dimensions) {
     for (const cells of options.cells) {
@@ -182,6 +183,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const started = new Date();
+  const loadAtStart = os.loadavg()[0]!;
   const builds = (["relaxed", "simd", "scalar"] as const).filter((build) => isBuildSupported(build));
   const machine = machineInfo(builds);
   const autoBuild = machine.autoBuild as ConcreteBuild;
@@ -206,6 +208,8 @@ async function main(argv: readonly string[]): Promise<number> {
       timeMsPerMeasurement: options.time,
       rounds: options.rounds,
       blockSizes: { ...options.sizes },
+      iterationTimeMs: options.iterationTime,
+      loadAverage: { start: loadAtStart, end: os.loadavg()[0]! },
     },
     workload: {
       description: "disjoint LinUCB, unit-norm random contexts, uniform random arms and cells, Bernoulli rewards",

@@ -4,9 +4,16 @@
  * machine drift (a noisy neighbour, frequency changes) spreads over all contenders instead of
  * landing on whichever happened to run last. The samples of all rounds are pooled per contender.
  *
- * Figures are per event: one sample is one call of a body, which processes a whole block, and
- * events/s = events per block / median sample time. The median, not the mean, because the machine
- * is shared and the occasional GC pause or preemption should not move the figure.
+ * Every contender's iterations last about as long (`iterationTime`, 1 ms by default): before
+ * timing, each body runs its whole block twice (the warm-up), the second pass is timed in pieces,
+ * and one iteration is then the largest power-of-two fraction of the block that fits the target. Equal
+ * iteration lengths matter on a shared machine: a 7 ms iteration is preempted far more often than
+ * a 0.5 ms one, which would penalise the slower contenders and inflate every ratio. A refit is one
+ * indivisible unit.
+ *
+ * Figures are per event: events/s = events per iteration / median iteration time. The median, not
+ * the mean, because the machine is shared and the occasional GC pause or preemption should not
+ * move the figure.
  */
 import { Bench } from "tinybench";
 import type { TimedBody } from "./contenders.js";
@@ -23,6 +30,8 @@ export interface TimingSettings {
   /** Warm-up before the first round (ms and iterations, both minimums). */
   readonly warmupTime: number;
   readonly warmupIterations: number;
+  /** Target duration of one iteration in ms; 0 = the whole block per iteration, no calibration. */
+  readonly iterationTime: number;
 }
 
 /** The timing of one contender. */
@@ -58,6 +67,29 @@ export function checksumSink(): number {
   return sink;
 }
 
+/**
+ * Units per iteration for `body`: the whole block, halved until one iteration is expected to take
+ * at most `targetMs` (never below one unit). Runs the block twice: a warm-up pass, then a pass cut
+ * into up to 8 timed pieces, of which the fastest gives the cost per unit (a piece that was
+ * preempted or slowed by a neighbour would otherwise shrink the iterations for no reason).
+ */
+export function calibrateChunk(body: TimedBody, targetMs: number): number {
+  if (targetMs <= 0 || body.units === 1) return body.units;
+  sink += body.run(0, body.units);
+  const pieces = Math.min(8, body.units);
+  let perUnit = Infinity;
+  for (let p = 0; p < pieces; p++) {
+    const from = Math.floor((p * body.units) / pieces);
+    const to = Math.floor(((p + 1) * body.units) / pieces);
+    const started = performance.now();
+    sink += body.run(from, to);
+    perUnit = Math.min(perUnit, (performance.now() - started) / (to - from));
+  }
+  let chunk = body.units;
+  while (chunk > 1 && chunk * perUnit > targetMs) chunk = Math.ceil(chunk / 2);
+  return chunk;
+}
+
 function quantile(sorted: readonly number[], q: number): number {
   const at = (sorted.length - 1) * q;
   const low = Math.floor(at);
@@ -69,6 +101,16 @@ function quantile(sorted: readonly number[], q: number): number {
 export function measureGroup(bodies: ReadonlyMap<string, TimedBody>, settings: TimingSettings, random: BenchRandom): Map<string, TimingOutcome> {
   const samples = new Map<string, number[]>([...bodies.keys()].map((id) => [id, []]));
   const errors = new Map<string, string>();
+  const chunks = new Map<string, number>();
+  const cursors = new Map<string, number>();
+  for (const [id, body] of bodies) {
+    try {
+      chunks.set(id, calibrateChunk(body, settings.iterationTime));
+      cursors.set(id, 0);
+    } catch (cause) {
+      errors.set(id, cause instanceof Error ? cause.stack ?? cause.message : String(cause));
+    }
+  }
   for (let round = 0; round < settings.rounds; round++) {
     const bench = new Bench({
       time: settings.roundTime,
@@ -82,8 +124,14 @@ export function measureGroup(bodies: ReadonlyMap<string, TimedBody>, settings: T
     for (const id of random.shuffle([...bodies.keys()])) {
       if (errors.has(id)) continue;
       const body = bodies.get(id)!;
+      const chunk = chunks.get(id)!;
+      // Consecutive iterations walk through the block, each over exactly `chunk` units.
+      let cursor = cursors.get(id)!;
       bench.add(id, () => {
-        sink += body.iterate();
+        if (cursor + chunk > body.units) cursor = 0;
+        sink += body.run(cursor, cursor + chunk);
+        cursor += chunk;
+        cursors.set(id, cursor);
       });
     }
     for (const task of bench.runSync()) {
@@ -110,6 +158,7 @@ export function measureGroup(bodies: ReadonlyMap<string, TimedBody>, settings: T
       continue;
     }
     const sorted = [...times].sort((a, b) => a - b);
+    const eventsPerIteration = chunks.get(id)! * body.eventsPerUnit;
     const medianMs = quantile(sorted, 0.5);
     const meanMs = sorted.reduce((sum, t) => sum + t, 0) / sorted.length;
     let probe: number;
@@ -122,13 +171,13 @@ export function measureGroup(bodies: ReadonlyMap<string, TimedBody>, settings: T
     outcomes.set(id, {
       ok: true,
       timing: {
-        eventsPerIteration: body.eventsPerIteration,
+        eventsPerIteration,
         iterations: sorted.length,
         medianMs,
         meanMs,
-        opsPerSecond: body.eventsPerIteration / (medianMs / 1000),
-        nsPerOp: (medianMs * 1e6) / body.eventsPerIteration,
-        bestOpsPerSecond: body.eventsPerIteration / (sorted[0]! / 1000),
+        opsPerSecond: eventsPerIteration / (medianMs / 1000),
+        nsPerOp: (medianMs * 1e6) / eventsPerIteration,
+        bestOpsPerSecond: eventsPerIteration / (sorted[0]! / 1000),
         spreadPercent: (100 * (quantile(sorted, 0.75) - quantile(sorted, 0.25))) / medianMs,
         probe,
       },

@@ -37,13 +37,15 @@ export interface BenchOptions {
   readonly time: number;
   /** Interleaved rounds per group: each round runs every contender once, in a fresh shuffled order. @default 4 (quick: 1) */
   readonly rounds: number;
-  /** Minimum timed iterations per contender and round. @default 2 (quick: 1) */
+  /** Minimum timed iterations per contender and round. @default 1 */
   readonly minIterations: number;
   /** Warm-up before the first round: at least this many ms and `warmupIterations` iterations. @default 100 (quick: 0) */
   readonly warmupTime: number;
   /** Minimum warm-up iterations before the first round; 0 turns warm-up off. @default 2 (quick: 0) */
   readonly warmupIterations: number;
-  /** Block sizes (events per timed iteration). @default full: 4096 / 256 slow, bursts of 256, refit 131072 / 8192 slow rows; quick: 1024 / 64, 256, 16384 / 1024 */
+  /** Target duration of one timed iteration, ms (the block is cut into chunks that fit it); 0 = whole blocks. @default 1 (quick: 0) */
+  readonly iterationTime: number;
+  /** Block sizes (events pre-generated per contender). @default full: 4096 / 256 slow, bursts of 256, refit 131072 / 8192 slow rows; quick: 1024 / 64, 256, 16384 / 1024 */
   readonly sizes: BlockSizes;
   /** Print usage and exit. @default false */
   readonly help: boolean;
@@ -132,9 +134,10 @@ export function parseOptions(argv: readonly string[], now: Date = new Date()): B
     seed,
     time: values.time === undefined ? (quick ? 25 : 1200) : nonNegativeNumber("time", values.time),
     rounds,
-    minIterations: quick ? 1 : 2,
+    minIterations: 1,
     warmupTime: quick ? 0 : 100,
     warmupIterations: quick ? 0 : 2,
+    iterationTime: quick ? 0 : 1,
     sizes: quick ? quickSizes : fullSizes,
     help: values.help === true,
   };

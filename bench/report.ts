@@ -123,7 +123,20 @@ export function renderTerminal(report: BenchReport): string {
     "",
     `${report.machine.cpuModel} (${report.machine.cpus} CPUs), Node ${report.machine.node}, peak RSS ${formatBytes(report.peakRssBytes)}, ${report.durationSeconds.toFixed(0)} s`,
   );
+  const warning = loadWarning(report);
+  if (warning !== null) lines.push(warning);
   return lines.join("\n");
+}
+
+/**
+ * A warning when other processes competed for the CPUs: a 1-minute load average above the CPU
+ * count (this run itself accounts for about 1).
+ */
+export function loadWarning(report: BenchReport): string | null {
+  const { start, end } = report.run.loadAverage;
+  const peak = Math.max(start, end);
+  if (peak <= report.machine.cpus) return null;
+  return `WARNING: the machine was loaded (1-min load average ${start.toFixed(1)} at start, ${end.toFixed(1)} at end, on ${report.machine.cpus} CPUs): absolute figures are unreliable, ratios less so.`;
 }
 
 function markdownTable(rows: string[][]): string[] {
@@ -140,7 +153,8 @@ export function renderMarkdown(report: BenchReport): string {
   const m = report.machine;
   const lines: string[] = [
     `Run of ${report.date.slice(0, 10)}${report.run.quick ? " (--quick: indicative only)" : ""}: ${m.cpuModel}, nproc ${m.cpus}, Node ${m.node}, ${m.platform}/${m.arch}; ` +
-      `engine build 'auto' = ${m.autoBuild}; ${report.durationSeconds.toFixed(0)} s; peak RSS ${formatBytes(report.peakRssBytes)}.`,
+      `engine build 'auto' = ${m.autoBuild}; ${report.durationSeconds.toFixed(0)} s; peak RSS ${formatBytes(report.peakRssBytes)}; ` +
+      `1-min load average ${report.run.loadAverage.start.toFixed(1)} → ${report.run.loadAverage.end.toFixed(1)}.`,
     "Each cell: events per second, ns per event, ratio to careful JS (same task, d and cells). The machine is shared: absolute rates move between runs, ratios much less.",
   ];
   for (const pivot of pivots(report.measurements)) {

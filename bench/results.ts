@@ -97,6 +97,10 @@ export interface BenchReport {
     readonly timeMsPerMeasurement: number;
     readonly rounds: number;
     readonly blockSizes: Readonly<Record<string, number>>;
+    /** Target ms per timed iteration (0: whole blocks). */
+    readonly iterationTimeMs: number;
+    /** 1-minute load average when the run started and ended (os.loadavg()[0]). */
+    readonly loadAverage: { readonly start: number; readonly end: number };
   };
   readonly workload: {
     readonly description: string;

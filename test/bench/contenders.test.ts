@@ -16,7 +16,7 @@ async function checksums(task: TaskName, d: number, cells: number): Promise<Map<
   const result = new Map<string, { checksum: number; probe: number; events: number }>();
   for (const contender of contendersFor(task, builds, detectBuild())) {
     const body = await contender.prepare(problem);
-    result.set(contender.id, { checksum: body.iterate(), probe: body.probe(), events: body.eventsPerIteration });
+    result.set(contender.id, { checksum: body.run(0, body.units), probe: body.probe(), events: body.units * body.eventsPerUnit });
   }
   return result;
 }
@@ -56,5 +56,17 @@ test("every task has a careful-JS baseline and each build's engine", () => {
     expect(ids).toContain("reference");
     for (const build of builds) expect(ids.some((id) => id.startsWith(`engine-${build}/`)), `${task} ${build}`).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
+  }
+});
+
+test("a block processed in chunks gives the same choices as in one pass", async () => {
+  const problem = buildProblem({ d: 8, cells: 4 }, sizes, 5);
+  for (const task of ["select", "batched-select"] as const) {
+    for (const contender of contendersFor(task, builds, detectBuild())) {
+      const body = await contender.prepare(problem);
+      const whole = body.run(0, body.units);
+      const half = Math.floor(body.units / 2);
+      expect(body.run(0, half) + body.run(half, body.units), `${task} ${contender.id}`).toBe(whole);
+    }
   }
 });
