@@ -17,7 +17,8 @@ import type { ResolvedRewardFunction } from "./reward.js";
 export interface PlantedCellOptimum {
   readonly cell: string;
   readonly taskType: string;
-  readonly difficulty: string;
+  /** The cell's difficulty bucket (trivial … expert). */
+  readonly difficultyBucket: string;
   /** Share of all requests that fall in this cell. */
   readonly probability: number;
   /** The optimal model and its expected reward (averaged over the cell's contexts). */
@@ -116,7 +117,7 @@ export function plantedOptimum(world: SyntheticWorld): PlantedOptimum {
     return {
       cell: cell.id,
       taskType: cell.taskType,
-      difficulty: DIFFICULTY_BUCKETS[cell.bucketIndex].id,
+      difficultyBucket: DIFFICULTY_BUCKETS[cell.bucketIndex].id,
       probability: cell.probability,
       optimal: models[best],
       optimalReward: rewards[best],

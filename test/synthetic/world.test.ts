@@ -159,6 +159,18 @@ describe("generateWorld", () => {
     }
   });
 
+  it("honours a higher logging floor and a greedier temperature, still misleading half of the cells", () => {
+    const world = generateWorld({ seed: 3, loggingFloor: 0.05, loggingTemperature: 0.01 });
+    expect(Math.min(...world.propensities)).toBeGreaterThanOrEqual(0.05 - 1e-15);
+    expect(Math.max(...world.propensities)).toBeGreaterThan(0.5);
+    let misled = 0;
+    for (const cell of world.cells) {
+      const shares = cellLoggingShares(world, cell.id);
+      if (shares.indexOf(Math.max(...shares)) !== ranked(world, cell.index).best) misled++;
+    }
+    expect(misled).toBeGreaterThanOrEqual(30);
+  });
+
   it("calibrates the expected completion rate under the logging policy to the target exactly", () => {
     for (const [options, target] of [
       [{ seed: 42 }, 0.48],
@@ -198,6 +210,7 @@ describe("generateWorld", () => {
     expect(() => generateWorld({ completionRate: 0.9 })).toThrow(/options\.completionRate.*0\.9/);
     expect(() => generateWorld({ loggingFloor: 0.2 })).toThrow(/options\.loggingFloor.*0\.2/);
     expect(() => generateWorld({ loggingFloor: 0 })).toThrow(RangeError);
+    expect(() => generateWorld({ loggingFloor: 0.125 })).toThrow(/options\.loggingFloor.*0\.125/);
     expect(() => generateWorld({ loggingTemperature: 0 })).toThrow(/options\.loggingTemperature/);
     expect(() => generateWorld({ loggingTemperature: Number.NaN })).toThrow(RangeError);
     expect(() => generateWorld({ reward: { hallucinationPenalty: -1 } })).toThrow(/options\.reward\.hallucinationPenalty.*-1/);
