@@ -91,7 +91,7 @@ export interface CorpusReadTotals {
   readonly chunks: number;
   /** The highest id scanned (the resume point), or `afterId` if none was. */
   readonly lastId: number;
-  /** The read's upper bound: the highest matching id when it started (null before it starts). */
+  /** The read's upper bound: the highest matching id when it started (null before it starts; afterId if none matched). */
   readonly highWaterId: number | null;
   /** Rejected rows counted by reason kind (the text before the first colon). */
   readonly rejectedByReason: Readonly<Record<string, number>>;
@@ -162,6 +162,19 @@ function baseConditions(options: ResolvedOptions): string[] {
   return conditions;
 }
 
+/** The lowest and highest matching ids. */
+function boundsQuery(options: ResolvedOptions): string {
+  const where = [...baseConditions(options), `id > ${options.afterId}`].join(" AND ");
+  const timeSliced = options.createdFrom !== undefined || options.createdBefore !== undefined;
+  // Without a time slice, min/max walk the (source, id) index from each end: instant. With one,
+  // that same plan would filter its way through every row before the slice, so the OFFSET 0 fence
+  // makes Postgres collect the slice's ids through the created_at index instead (measured on
+  // 1M rows: 330 ms → 90 ms for the newest quarter).
+  return timeSliced
+    ? `SELECT min(id) AS low, max(id) AS high FROM (SELECT id FROM ${options.table} WHERE ${where} OFFSET 0) AS slice`
+    : `SELECT min(id) AS low, max(id) AS high FROM ${options.table} WHERE ${where}`;
+}
+
 /** The page query: one keyset page, columns in the order the decoder reads them. */
 function pageQuery(options: ResolvedOptions, afterId: number, highWaterId: number): string {
   const conditions = [...baseConditions(options), `id > ${afterId}`, `id <= ${highWaterId}`];
@@ -198,22 +211,28 @@ export function readCorpus(db: Db, options: CorpusReadOptions): CorpusReader {
       throw failure(error);
     });
     try {
-      const bound = await connection
-        .query<{ high: number | null }>(`SELECT max(id) AS high FROM ${resolved.table} WHERE ${CORPUS_FILTER[resolved.table]}`)
+      // The matching id range, fixed at the start: the upper end makes the read a snapshot of what
+      // existed (appended rows wait for the next read); the lower end lets a time-sliced read start
+      // its keyset at the slice instead of filtering its way there from the first id.
+      const bounds = await connection
+        .query<{ low: number | null; high: number | null }>(boundsQuery(resolved))
         .catch((error: unknown) => {
           throw failure(error);
         });
-      const highWaterId = bound.rows[0]?.high ?? 0;
+      const low = bounds.rows[0]?.low ?? null;
+      const highWaterId = bounds.rows[0]?.high ?? resolved.afterId;
       totals.highWaterId = highWaterId;
-      while (totals.lastId < highWaterId) {
+      let after = low === null ? highWaterId : low - 1;
+      while (after < highWaterId) {
         let bytes: Buffer;
         try {
-          bytes = await connection.copyOutBinary(pageQuery(resolved, totals.lastId, highWaterId));
+          bytes = await connection.copyOutBinary(pageQuery(resolved, after, highWaterId));
         } catch (error) {
           throw failure(error);
         }
-        const chunk = decodeChunk(bytes, resolved, totals.lastId);
+        const chunk = decodeChunk(bytes, resolved, after);
         if (chunk.scanned === 0) break;
+        after = chunk.lastId;
         totals.scanned += chunk.scanned;
         totals.accepted += chunk.length;
         totals.rejected += chunk.rejected.length;
