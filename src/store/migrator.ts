@@ -7,8 +7,8 @@
  *
  * Why not node-pg-migrate: it reaches PGlite only through PGlite's pg.Pool adapter (slower, and a
  * second connection path to keep working), needs a loader option so that `NNN.down.sql` is not run as
- * an "up", and reads migrations from files that `tsc` does not copy into dist/. Sixty lines over
- * the one {@link Db} interface run identically on both back ends.
+ * an "up", and reads migrations from files that `tsc` does not copy into dist/ (ours are TS string
+ * constants). This page of code over the one {@link Db} interface runs identically on both back ends.
  */
 import { createHash } from "node:crypto";
 import type { Db, Queryable } from "./db.js";

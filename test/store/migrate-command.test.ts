@@ -73,6 +73,7 @@ describeOnBackends("linucb migrate", (backend) => {
       ["migrate", "up", "--all"],
       ["migrate", "up", "--database-url", "postgres://x/y", "--data-dir", "d"],
       ["migrate", "up", "--no-such-flag"],
+      ["migrate", "status", "--database-url", "not a url"],
     ]) {
       const run = await linucb(argv);
       expect(run.code, argv.join(" ")).toBe(2);

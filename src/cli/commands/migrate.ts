@@ -97,7 +97,13 @@ export const command: Command = {
 
     let db: Db | undefined;
     try {
-      db = await openDatabase(options);
+      try {
+        db = await openDatabase(options);
+      } catch (error) {
+        // A malformed --database-url is a usage error, not a database failure.
+        if (error instanceof TypeError) throw new UsageError(error.message);
+        throw error;
+      }
       io.stderr.write(`linucb migrate: ${db.backend === "postgres" ? "PostgreSQL at" : "embedded database in"} ${db.location}\n`);
       if (action === "status") {
         const status = await migrationStatus(db);
