@@ -4,7 +4,7 @@
 
 import {
   configureLayout, RECORD, MODELS_BASE,
-  X_PTR, PRIORS_PTR, CONTEXTS_PTR, REWARDS_PTR, MODELS_PTR, ARMS_OUT_PTR, SCORES_PTR,
+  X_PTR, CHOL_PTR, PRIORS_PTR, CONTEXTS_PTR, REWARDS_PTR, MODELS_PTR, ARMS_OUT_PTR, SCORES_PTR,
   THETA_OFFSET, B_OFFSET, HEADER_OFFSET, SXX_OFFSET, SXR_OFFSET,
 } from "./layout";
 import * as layout from "./layout";
@@ -12,12 +12,13 @@ import { clearScratch } from "./linucb";
 
 export {
   initModels, updateOne, updateBatch, scoreCell, scoreCellBatch, accumulateBatch,
-  finalizeModel, resyncTheta,
+  finalizeModel, resyncTheta, inverseToScratch, inverseFromScratch, statisticsToScratch,
+  statisticsFromScratch,
 } from "./linucb";
 
 /** Version of this ABI and of the arena layout. */
 export function abiVersion(): i32 {
-  return 1;
+  return 2;
 }
 
 /** Which build this is: 0 scalar, 1 SIMD (f64x2), 2 relaxed SIMD (fused multiply-add). */
@@ -58,6 +59,7 @@ export function requiredBytes(models: f64): f64 {
 
 export function recordBytes(): usize { return RECORD; }
 export function modelsBase(): usize { return MODELS_BASE; }
+export function exchangePtr(): usize { return CHOL_PTR; }
 export function contextScratch(): usize { return X_PTR; }
 export function priorsPtr(): usize { return PRIORS_PTR; }
 export function contextsPtr(): usize { return CONTEXTS_PTR; }

@@ -5,11 +5,14 @@
 //   │ X        DP f64         the current context, zero-padded from d to DP                  │
 //   │ U        DP f64         A⁻¹x (update) / work vector                                     │
 //   │ V        DP f64         √k·A⁻¹x (update) / work vector                                  │
-//   │ XB       4·DP f64       a block of four padded contexts (batched select)                 │
-//   │ CHOL     DP·DP f64      Cholesky factor L (lower) of A during finalize                   │
+//   │ CHOL     DP·DP f64      row-major work matrix: Cholesky factor during finalize, and the   │
+//   │                         exchange area where the host reads or writes one model's A⁻¹ or   │
+//   │                         Σxxᵀ as a plain upper triangle                                    │
 //   │ LINV     DP·DP f64      L⁻¹ (lower) during finalize                                     │
+//   │ XPAD     (S+4)·DP f64   staged contexts zero-padded to DP (S = staging rows; the spare    │
+//   │                         rows let a pair of contexts run past the last one)                │
 //   │ PRIORS   K·DP f64       θ₀ of each arm (the prior mean), zero-padded                    │
-//   ├──────────────────────────── staging (what JS writes and reads) ──────────────────────────┤
+//   ├──────────────────────────── staging (what the host writes and reads) ────────────────────┤
 //   │ CONTEXTS   S·d f64      dense contexts of a batch, row-major, NOT padded                  │
 //   │ REWARDS    S f64        rewards of a batch                                              │
 //   │ MODELS     S i32        model index (cell·K + arm) of each batch row                     │
@@ -18,23 +21,26 @@
 //   ├──────────────────────────── models (grows with the number of cells) ─────────────────────┤
 //   │ model m = cell·K + arm at MODELS_BASE + m·RECORD, RECORD a multiple of 64 bytes:         │
 //   │   hot part (read by select and update)                                                   │
-//   │     AINV   DP·DP   A⁻¹, only the upper triangle (j ≥ i) is valid; the strict lower        │
-//   │                    triangle and the padding rows/columns are kept exactly 0               │
+//   │     AINV   P       A⁻¹ in the panel layout with its diagonal halved (./panel.ts);         │
+//   │                    P = 8·M·(M+1) doubles, M = DP/4                                       │
 //   │     THETA  DP      θ = A⁻¹b (kept by the recursive-least-squares step)                   │
 //   │     B      DP      b = wλθ₀ + Σ γ-weighted r·x                                           │
 //   │     HEADER 8 f64   [0] n: events seen, [1] w: weight left on the prior (γⁿ), [2..7] 0    │
 //   │   cold part (only when statistics are kept)                                              │
-//   │     SXX    DP·DP   Σ γ-weighted x·xᵀ, upper triangle only, lower and padding 0           │
+//   │     SXX    P       Σ γ-weighted x·xᵀ in the panel layout, full diagonal                   │
 //   │     SXR    DP      Σ γ-weighted r·x                                                      │
 //   │     (padding to a multiple of 64 bytes)                                                   │
 //   └──────────────────────────────────────────────────────────────────────────────────────────┘
-// DP = d rounded up to a multiple of 4, so every row is 32-byte aligned and every loop over a row
-// runs in whole f64x2 pairs with no tail. With DP a multiple of 4, 8·(DP² + 2·DP) is already a
-// multiple of 64, so the hot part is exactly (DP² + 2·DP)·8 + 64 bytes.
+// DP = d rounded up to a multiple of 4, so every row segment is 32-byte aligned and every loop
+// runs in whole f64x2 pairs with no tail. 8·(P + 2·DP) = 64·M·(M+2) is a multiple of 64, so the
+// hot part is exactly 8·(P + 2·DP) + 64 bytes — less than (DP² + 2·DP)·8 + 64 because only the
+// upper triangle (by 4×4 blocks) is stored.
 //
 // Why A itself is not stored: keeping A += xxᵀ beside A⁻¹ made updates 70% slower at d = 16
 // (../shared/notes/kernel.md). The exact sufficient statistics (SXX, SXR, n, w) are kept instead,
 // in a cold part that select never touches, and only when the engine asks for them.
+
+import { panelDoubles } from "./panel";
 
 /** Feature dimension d. */
 export let D: i32 = 0;
@@ -58,7 +64,7 @@ export let INV_GAMMA: f64 = 1.0;
 export let X_PTR: usize = 0;
 export let U_PTR: usize = 0;
 export let V_PTR: usize = 0;
-export let XB_PTR: usize = 0;
+export let XPAD_PTR: usize = 0;
 export let CHOL_PTR: usize = 0;
 export let LINV_PTR: usize = 0;
 export let PRIORS_PTR: usize = 0;
@@ -101,14 +107,15 @@ export function configureLayout(d: i32, arms: i32, stageRows: i32, statistics: b
   const dp = <usize>DP;
   const vec: usize = dp << 3;
   const mat: usize = (dp * dp) << 3;
+  const panel: usize = <usize>panelDoubles(DP) << 3;
 
   let p = alignUp(__heap_base, 64);
   X_PTR = p; p += vec;
   U_PTR = p; p += vec;
   V_PTR = p; p += vec;
-  XB_PTR = p; p += vec << 2;
   CHOL_PTR = alignUp(p, 64); p = CHOL_PTR + mat;
   LINV_PTR = alignUp(p, 64); p = LINV_PTR + mat;
+  XPAD_PTR = alignUp(p, 64); p = XPAD_PTR + (<usize>stageRows + 4) * vec;
   PRIORS_PTR = alignUp(p, 64); p = PRIORS_PTR + <usize>arms * vec;
   CONTEXTS_PTR = alignUp(p, 64); p = CONTEXTS_PTR + ((<usize>stageRows * <usize>d) << 3);
   REWARDS_PTR = alignUp(p, 64); p = REWARDS_PTR + (<usize>stageRows << 3);
@@ -117,13 +124,13 @@ export function configureLayout(d: i32, arms: i32, stageRows: i32, statistics: b
   SCORES_PTR = alignUp(p, 64); p = SCORES_PTR + ((<usize>stageRows * <usize>arms) << 3);
   MODELS_BASE = alignUp(p, 64);
 
-  THETA_OFFSET = mat;
-  B_OFFSET = mat + vec;
-  HEADER_OFFSET = mat + (vec << 1);
+  THETA_OFFSET = panel;
+  B_OFFSET = panel + vec;
+  HEADER_OFFSET = panel + (vec << 1);
   const hot = HEADER_OFFSET + HEADER_BYTES;
   SXX_OFFSET = hot;
-  SXR_OFFSET = hot + mat;
-  RECORD = statistics ? alignUp(hot + mat + vec, 64) : hot;
+  SXR_OFFSET = hot + panel;
+  RECORD = statistics ? alignUp(hot + panel + vec, 64) : hot;
   return MODELS_BASE;
 }
 

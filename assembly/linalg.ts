@@ -1,4 +1,5 @@
-// f64 primitives over rows of the model arena (layout in ./layout.ts).
+// f64 vector primitives and the Cholesky factorisation (layout of the arena: ./layout.ts; the
+// layout of symmetric matrices and the products over it: ./panel.ts).
 //
 // Every vector handed to these functions is padded with zeros to an even length (rows are DP
 // long, DP a multiple of 4), so the SIMD paths run in whole f64x2 pairs with no scalar tail.
@@ -13,9 +14,10 @@
 // - the relaxed build fuses multiply-adds (implementation-defined rounding), so it is reproducible
 //   on one engine but may differ in the last bits between engines.
 
+/** a·b + c, fused in the relaxed build. */
 // @ts-ignore: decorator
 @inline
-function madd(a: v128, b: v128, c: v128): v128 {
+export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) {
     return f64x2.relaxed_madd(a, b, c);
   } else {
@@ -23,10 +25,10 @@ function madd(a: v128, b: v128, c: v128): v128 {
   }
 }
 
-// c − a·b
+/** c − a·b, fused in the relaxed build. */
 // @ts-ignore: decorator
 @inline
-function nmadd(a: v128, b: v128, c: v128): v128 {
+export function nmadd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) {
     return f64x2.relaxed_nmadd(a, b, c);
   } else {
@@ -34,10 +36,56 @@ function nmadd(a: v128, b: v128, c: v128): v128 {
   }
 }
 
+/** Sum of the two lanes. */
 // @ts-ignore: decorator
 @inline
-function hsum(v: v128): f64 {
+export function hsum(v: v128): f64 {
   return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+}
+
+/**
+ * Copies d values from `src` and zero-fills up to dp (dp even, ≥ d). Explicit loops, not
+ * memory.copy/fill: for vectors this short the bulk-memory instructions cost a call into the
+ * engine's runtime each, several times the copy itself.
+ */
+// @ts-ignore: decorator
+@inline
+export function copyPadded(dst: usize, src: usize, d: i32, dp: i32): void {
+  let j = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; j + 2 <= d; j += 2) {
+      const o = <usize>j << 3;
+      v128.store(dst + o, v128.load(src + o));
+    }
+  } else {
+    for (; j + 2 <= d; j += 2) {
+      const o = <usize>j << 3;
+      store<f64>(dst + o, load<f64>(src + o));
+      store<f64>(dst + o, load<f64>(src + o, 8), 8);
+    }
+  }
+  if (j < d) {
+    const o = <usize>j << 3;
+    store<f64>(dst + o, load<f64>(src + o));
+    store<f64>(dst + o, 0.0, 8);
+    j += 2;
+  }
+  for (; j < dp; j += 2) {
+    const o = <usize>j << 3;
+    store<f64>(dst + o, 0.0);
+    store<f64>(dst + o, 0.0, 8);
+  }
+}
+
+/** Sets n values (n even) to 0, with the same reasoning as copyPadded. */
+// @ts-ignore: decorator
+@inline
+export function zeroVector(dst: usize, n: i32): void {
+  for (let j = 0; j < n; j += 2) {
+    const o = <usize>j << 3;
+    store<f64>(dst + o, 0.0);
+    store<f64>(dst + o, 0.0, 8);
+  }
 }
 
 /** Σ a[j]·b[j] for j < n (n even). */
@@ -124,162 +172,34 @@ export function scaleInto(y: usize, s: f64, x: usize, n: i32): void {
 }
 
 /**
- * One pass over a row segment that both reads and scatters: returns Σ row[j]·x[j] and adds
- * xi·row[j] into u[j]. This is one row of the symmetric product u = A·x when only the upper
- * triangle of A is stored: the dot covers A[i][j≥i]·x[j], the scatter covers A[j][i] = A[i][j]
- * for j > i (the caller removes the diagonal, which both halves count).
+ * The O(d) half of a Sherman–Morrison step, in one pass: θ += c·u, b ← γ·b + r·x, v = s·u
+ * (γ = 1 skips the scaling of b).
  */
 // @ts-ignore: decorator
 @inline
-export function dotScatter(row: usize, x: usize, u: usize, xi: f64, n: i32): f64 {
+export function smVectors(theta: usize, b: usize, v: usize, u: usize, x: usize, c: f64, r: f64, s: f64, gamma: f64, n: i32): void {
   if (ASC_FEATURE_SIMD) {
-    const vxi = f64x2.splat(xi);
-    let acc = f64x2.splat(0);
+    const vc = f64x2.splat(c);
+    const vr = f64x2.splat(r);
+    const vs = f64x2.splat(s);
+    const vg = f64x2.splat(gamma);
     for (let j = 0; j < n; j += 2) {
       const o = <usize>j << 3;
-      const a = v128.load(row + o);
-      acc = madd(a, v128.load(x + o), acc);
-      v128.store(u + o, madd(vxi, a, v128.load(u + o)));
-    }
-    return hsum(acc);
-  } else {
-    let acc: f64 = 0;
-    for (let j = 0; j < n; j++) {
-      const o = <usize>j << 3;
-      const a = load<f64>(row + o);
-      acc += a * load<f64>(x + o);
-      store<f64>(u + o, load<f64>(u + o) + xi * a);
-    }
-    return acc;
-  }
-}
-
-/** row[j] = row[j] − vi·v[j] for j < n (n even). */
-// @ts-ignore: decorator
-@inline
-export function rank1Row(row: usize, vi: f64, v: usize, n: i32): void {
-  if (ASC_FEATURE_SIMD) {
-    const vv = f64x2.splat(vi);
-    for (let j = 0; j < n; j += 2) {
-      const o = <usize>j << 3;
-      v128.store(row + o, nmadd(vv, v128.load(v + o), v128.load(row + o)));
+      const uj = v128.load(u + o);
+      const xj = v128.load(x + o);
+      v128.store(theta + o, madd(vc, uj, v128.load(theta + o)));
+      const bj = v128.load(b + o);
+      v128.store(b + o, madd(vr, xj, gamma == 1.0 ? bj : f64x2.mul(vg, bj)));
+      v128.store(v + o, f64x2.mul(vs, uj));
     }
   } else {
     for (let j = 0; j < n; j++) {
       const o = <usize>j << 3;
-      store<f64>(row + o, load<f64>(row + o) - vi * load<f64>(v + o));
-    }
-  }
-}
-
-/** row[j] = g·row[j] − vi·v[j] for j < n (n even): the rank-1 step on A⁻¹/γ. */
-// @ts-ignore: decorator
-@inline
-export function scaledRank1Row(row: usize, g: f64, vi: f64, v: usize, n: i32): void {
-  if (ASC_FEATURE_SIMD) {
-    const vg = f64x2.splat(g);
-    const vv = f64x2.splat(vi);
-    for (let j = 0; j < n; j += 2) {
-      const o = <usize>j << 3;
-      v128.store(row + o, nmadd(vv, v128.load(v + o), f64x2.mul(vg, v128.load(row + o))));
-    }
-  } else {
-    for (let j = 0; j < n; j++) {
-      const o = <usize>j << 3;
-      store<f64>(row + o, g * load<f64>(row + o) - vi * load<f64>(v + o));
-    }
-  }
-}
-
-/**
- * u = A·x for a symmetric A of which only the upper triangle is stored (lower triangle exactly 0),
- * rows of stride `dp`, `d` meaningful rows. u must have room for dp values; it is overwritten.
- *
- * Row i is processed from column j0 = i rounded down to even, so every segment starts on a 16-byte
- * boundary; the one lower-triangle element this can include (j = i − 1) is 0 and adds nothing.
- */
-// @ts-ignore: decorator
-@inline
-export function symvUpper(a: usize, x: usize, u: usize, d: i32, dp: i32): void {
-  memory.fill(u, 0, <usize>dp << 3);
-  const rowBytes = <usize>dp << 3;
-  for (let i = 0; i < d; i++) {
-    const j0 = i & ~1;
-    const row = a + <usize>i * rowBytes;
-    const off = <usize>j0 << 3;
-    const xi = load<f64>(x + (<usize>i << 3));
-    const t = dotScatter(row + off, x + off, u + off, xi, dp - j0);
-    // The scatter added A[i][i]·x[i] to u[i] and the dot added it again: keep one.
-    const ui = u + (<usize>i << 3);
-    store<f64>(ui, load<f64>(ui) + t - load<f64>(row + (<usize>i << 3)) * xi);
-  }
-}
-
-/** xᵀA·x for a symmetric A stored as its upper triangle (see symvUpper). */
-// @ts-ignore: decorator
-@inline
-export function quadUpper(a: usize, x: usize, d: i32, dp: i32): f64 {
-  const rowBytes = <usize>dp << 3;
-  let q: f64 = 0;
-  for (let i = 0; i < d; i++) {
-    const j0 = i & ~1;
-    const row = a + <usize>i * rowBytes;
-    const off = <usize>j0 << 3;
-    const xi = load<f64>(x + (<usize>i << 3));
-    const t = dot(row + off, x + off, dp - j0);
-    // Σ_j≥i A_ij x_j counts the diagonal once and each off-diagonal pair once: double the pairs.
-    q += xi * (2.0 * t - load<f64>(row + (<usize>i << 3)) * xi);
-  }
-  return q;
-}
-
-/**
- * A ← g·A − v·vᵀ on the upper triangle (g = 1 skips the scaling). After an odd row the one
- * lower-triangle element the aligned segment touched is reset to 0, keeping the invariant.
- */
-// @ts-ignore: decorator
-@inline
-export function rank1Upper(a: usize, v: usize, g: f64, d: i32, dp: i32): void {
-  const rowBytes = <usize>dp << 3;
-  if (g == 1.0) {
-    for (let i = 0; i < d; i++) {
-      const j0 = i & ~1;
-      const row = a + <usize>i * rowBytes;
-      const off = <usize>j0 << 3;
-      rank1Row(row + off, load<f64>(v + (<usize>i << 3)), v + off, dp - j0);
-      if (i & 1) store<f64>(row + off, 0.0);
-    }
-  } else {
-    for (let i = 0; i < d; i++) {
-      const j0 = i & ~1;
-      const row = a + <usize>i * rowBytes;
-      const off = <usize>j0 << 3;
-      scaledRank1Row(row + off, g, load<f64>(v + (<usize>i << 3)), v + off, dp - j0);
-      if (i & 1) store<f64>(row + off, 0.0);
-    }
-  }
-}
-
-/** S ← g·S + x·xᵀ on the upper triangle (g = 1 skips the scaling); lower triangle kept 0. */
-// @ts-ignore: decorator
-@inline
-export function accumulateUpper(s: usize, x: usize, g: f64, d: i32, dp: i32): void {
-  const rowBytes = <usize>dp << 3;
-  if (g == 1.0) {
-    for (let i = 0; i < d; i++) {
-      const j0 = i & ~1;
-      const row = s + <usize>i * rowBytes;
-      const off = <usize>j0 << 3;
-      axpy(row + off, load<f64>(x + (<usize>i << 3)), x + off, dp - j0);
-      if (i & 1) store<f64>(row + off, 0.0);
-    }
-  } else {
-    for (let i = 0; i < d; i++) {
-      const j0 = i & ~1;
-      const row = s + <usize>i * rowBytes;
-      const off = <usize>j0 << 3;
-      scaleAxpy(row + off, g, load<f64>(x + (<usize>i << 3)), x + off, dp - j0);
-      if (i & 1) store<f64>(row + off, 0.0);
+      const uj = load<f64>(u + o);
+      store<f64>(theta + o, load<f64>(theta + o) + c * uj);
+      const bj = load<f64>(b + o);
+      store<f64>(b + o, (gamma == 1.0 ? bj : gamma * bj) + r * load<f64>(x + o));
+      store<f64>(v + o, s * uj);
     }
   }
 }

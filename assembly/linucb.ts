@@ -12,28 +12,31 @@
 // Cholesky factorisation of A = wλI + SXX.
 
 import {
-  D, DP, K, STATS, ALPHA, LAMBDA, GAMMA, INV_GAMMA,
-  X_PTR, U_PTR, V_PTR, XB_PTR, CHOL_PTR, LINV_PTR, PRIORS_PTR,
+  D, DP, K, STAGE_ROWS, STATS, ALPHA, LAMBDA, GAMMA, INV_GAMMA,
+  X_PTR, U_PTR, V_PTR, XPAD_PTR, CHOL_PTR, LINV_PTR, PRIORS_PTR,
   CONTEXTS_PTR, REWARDS_PTR, MODELS_PTR, ARMS_OUT_PTR, SCORES_PTR,
   THETA_OFFSET, B_OFFSET, HEADER_OFFSET, SXX_OFFSET, SXR_OFFSET, RECORD,
   modelAt,
 } from "./layout";
 import {
-  dot, axpy, scaleAxpy, scaleInto, symvUpper, quadUpper, rank1Upper, accumulateUpper,
-  choleskyInPlace, choleskyInverseUpper,
+  copyPadded, dot, axpy, scaleAxpy, scaleInto, smVectors, choleskyInPlace, choleskyInverseUpper,
 } from "./linalg";
+import {
+  panelOffset, symvPanel, quadPanel, quadPanel2, rank1Panel, accumulatePanel, panelToRowMajor, rowMajorToPanel,
+} from "./panel";
 
 /** Status codes returned to the host. */
 export const STATUS_OK: i32 = 0;
 /** A finalize met a matrix that is not positive definite to working precision. */
 export const STATUS_NOT_POSITIVE_DEFINITE: i32 = 1;
 
-/** Copies a dense context (d values) into the zero-padded scratch row `dst` (DP values). */
-// @ts-ignore: decorator
-@inline
-function loadPadded(dst: usize, src: usize): void {
-  memory.copy(dst, src, <usize>D << 3);
-  // The padding [d, DP) of X is zeroed once at configure time and never written afterwards.
+/** Pads the first `count` staged contexts (CONTEXTS, d values each) into XPAD (DP values each). */
+function padStaged(count: i32): void {
+  const rowBytes = <usize>D << 3;
+  const padBytes = <usize>DP << 3;
+  for (let e = 0; e < count; e++) {
+    copyPadded(XPAD_PTR + <usize>e * padBytes, CONTEXTS_PTR + <usize>e * rowBytes, D, DP);
+  }
 }
 
 /** Sets models [first, first + count) to their prior: A⁻¹ = I/λ, θ = θ₀, b = λθ₀, n = 0, w = 1. */
@@ -44,11 +47,12 @@ export function initModels(first: i32, count: i32): void {
   for (let m = first; m < first + count; m++) {
     const base = modelAt(m);
     memory.fill(base, 0, RECORD);
+    // A⁻¹ = I/λ, stored with its diagonal halved (see panel.ts).
     for (let i = 0; i < D; i++) {
-      store<f64>(base + ((<usize>i * dp + <usize>i) << 3), invLambda);
+      store<f64>(base + panelOffset(i, i, DP), invLambda * 0.5);
     }
     const prior = PRIORS_PTR + <usize>(m % K) * vecBytes;
-    memory.copy(base + THETA_OFFSET, prior, vecBytes);
+    copyPadded(base + THETA_OFFSET, prior, DP, DP);
     scaleInto(base + B_OFFSET, LAMBDA, prior, DP);
     store<f64>(base + HEADER_OFFSET, 0.0);
     store<f64>(base + HEADER_OFFSET, 1.0, 8);
@@ -61,37 +65,36 @@ export function clearScratch(): void {
   memory.fill(X_PTR, 0, vecBytes);
   memory.fill(U_PTR, 0, vecBytes);
   memory.fill(V_PTR, 0, vecBytes);
-  memory.fill(XB_PTR, 0, vecBytes << 2);
+  memory.fill(XPAD_PTR, 0, (<usize>STAGE_ROWS + 4) * vecBytes);
 }
 
 /** One online update of model m with the padded context in X and reward r. */
 // @ts-ignore: decorator
 @inline
-function updateModel(m: i32, r: f64): void {
+function updateModel(m: i32, x: usize, r: f64): void {
   const base = modelAt(m);
   const ainv = base;
   const theta = base + THETA_OFFSET;
   const b = base + B_OFFSET;
   const header = base + HEADER_OFFSET;
-  const x = X_PTR;
   const u = U_PTR;
   const v = V_PTR;
   const g = INV_GAMMA;
 
-  symvUpper(ainv, x, u, D, DP);
-  if (g != 1.0) scaleInto(u, g, u, DP);
-  const k = 1.0 / (1.0 + dot(x, u, DP));
+  let xu = symvPanel(ainv, x, u, D, DP);
+  if (g != 1.0) {
+    scaleInto(u, g, u, DP);
+    xu *= g;
+  }
+  const k = 1.0 / (1.0 + xu);
   const err = r - dot(x, theta, DP);
-  axpy(theta, k * err, u, DP);
-  if (GAMMA == 1.0) axpy(b, r, x, DP);
-  else scaleAxpy(b, GAMMA, r, x, DP);
-  scaleInto(v, Math.sqrt(k), u, DP);
-  rank1Upper(ainv, v, g, D, DP);
+  smVectors(theta, b, v, u, x, k * err, r, Math.sqrt(k), GAMMA, DP);
+  rank1Panel(ainv, v, g, D, DP);
 
   store<f64>(header, load<f64>(header) + 1.0);
   store<f64>(header, load<f64>(header, 8) * GAMMA, 8);
   if (STATS) {
-    accumulateUpper(base + SXX_OFFSET, x, GAMMA, D, DP);
+    accumulatePanel(base + SXX_OFFSET, x, GAMMA, D, DP);
     if (GAMMA == 1.0) axpy(base + SXR_OFFSET, r, x, DP);
     else scaleAxpy(base + SXR_OFFSET, GAMMA, r, x, DP);
   }
@@ -99,17 +102,18 @@ function updateModel(m: i32, r: f64): void {
 
 /** Online update of one model from the context at `contextPtr` (d dense values). */
 export function updateOne(m: i32, contextPtr: usize, r: f64): void {
-  loadPadded(X_PTR, contextPtr);
-  updateModel(m, r);
+  copyPadded(X_PTR, contextPtr, D, DP);
+  updateModel(m, X_PTR, r);
 }
 
 /** Online updates of the first `count` staged rows (MODELS, CONTEXTS, REWARDS), in order. */
 export function updateBatch(count: i32): void {
-  const rowBytes = <usize>D << 3;
+  padStaged(count);
+  const padBytes = <usize>DP << 3;
   for (let e = 0; e < count; e++) {
-    loadPadded(X_PTR, CONTEXTS_PTR + <usize>e * rowBytes);
     updateModel(
       load<i32>(MODELS_PTR + (<usize>e << 2)),
+      XPAD_PTR + <usize>e * padBytes,
       load<f64>(REWARDS_PTR + (<usize>e << 3)),
     );
   }
@@ -121,7 +125,7 @@ export function updateBatch(count: i32): void {
 function scoreModel(m: i32, x: usize): f64 {
   const base = modelAt(m);
   const estimate = dot(base + THETA_OFFSET, x, DP);
-  const width = quadUpper(base, x, D, DP);
+  const width = quadPanel(base, x, D, DP);
   return estimate + ALPHA * Math.sqrt(width > 0.0 ? width : 0.0);
 }
 
@@ -130,7 +134,7 @@ function scoreModel(m: i32, x: usize): f64 {
  * `outPtr` (K f64) and returns the argmax; ties go to the lowest arm index.
  */
 export function scoreCell(cell: i32, contextPtr: usize, outPtr: usize): i32 {
-  loadPadded(X_PTR, contextPtr);
+  copyPadded(X_PTR, contextPtr, D, DP);
   const first = cell * K;
   let best = 0;
   let bestScore = -Infinity;
@@ -151,19 +155,36 @@ export function scoreCell(cell: i32, contextPtr: usize, outPtr: usize): i32 {
  * Arms are the outer loop so each arm's A⁻¹ is read from cache for a whole block of contexts.
  */
 export function scoreCellBatch(cell: i32, count: i32): void {
-  const rowBytes = <usize>D << 3;
+  padStaged(count);
   const padBytes = <usize>DP << 3;
   const first = cell * K;
   const k = <usize>K;
-  for (let start = 0; start < count; start += 4) {
-    const block = min(4, count - start);
-    for (let c = 0; c < block; c++) {
-      loadPadded(XB_PTR + <usize>c * padBytes, CONTEXTS_PTR + <usize>(start + c) * rowBytes);
+  const q = U_PTR; // two quadratic forms
+  for (let a = 0; a < K; a++) {
+    const base = modelAt(first + a);
+    const theta = base + THETA_OFFSET;
+    if (DP <= 16) {
+      // A small A⁻¹ stays in L1 across contexts: the single-context loop, with fewer live
+      // registers, is faster than sharing loads between two contexts.
+      for (let c = 0; c < count; c++) {
+        const x = XPAD_PTR + <usize>c * padBytes;
+        const w = quadPanel(base, x, D, DP);
+        const s = dot(theta, x, DP) + ALPHA * Math.sqrt(w > 0.0 ? w : 0.0);
+        store<f64>(SCORES_PTR + ((<usize>c * k + <usize>a) << 3), s);
+      }
+      continue;
     }
-    for (let a = 0; a < K; a++) {
-      for (let c = 0; c < block; c++) {
-        const s = scoreModel(first + a, XB_PTR + <usize>c * padBytes);
-        store<f64>(SCORES_PTR + ((<usize>(start + c) * k + <usize>a) << 3), s);
+    for (let c = 0; c < count; c += 2) {
+      const x = XPAD_PTR + <usize>c * padBytes;
+      // The row after the last context is a spare row of XPAD: its score is computed and dropped.
+      quadPanel2(base, x, x + padBytes, q, D, DP);
+      const w0 = load<f64>(q);
+      const s0 = dot(theta, x, DP) + ALPHA * Math.sqrt(w0 > 0.0 ? w0 : 0.0);
+      store<f64>(SCORES_PTR + ((<usize>c * k + <usize>a) << 3), s0);
+      if (c + 1 < count) {
+        const w1 = load<f64>(q, 8);
+        const s1 = dot(theta, x + padBytes, DP) + ALPHA * Math.sqrt(w1 > 0.0 ? w1 : 0.0);
+        store<f64>(SCORES_PTR + ((<usize>(c + 1) * k + <usize>a) << 3), s1);
       }
     }
   }
@@ -188,14 +209,15 @@ export function scoreCellBatch(cell: i32, count: i32): void {
  * Requires statistics to be kept; the host checks.
  */
 export function accumulateBatch(count: i32): void {
-  const rowBytes = <usize>D << 3;
+  padStaged(count);
+  const padBytes = <usize>DP << 3;
   for (let e = 0; e < count; e++) {
-    loadPadded(X_PTR, CONTEXTS_PTR + <usize>e * rowBytes);
+    const x = XPAD_PTR + <usize>e * padBytes;
     const base = modelAt(load<i32>(MODELS_PTR + (<usize>e << 2)));
     const r = load<f64>(REWARDS_PTR + (<usize>e << 3));
-    accumulateUpper(base + SXX_OFFSET, X_PTR, GAMMA, D, DP);
-    if (GAMMA == 1.0) axpy(base + SXR_OFFSET, r, X_PTR, DP);
-    else scaleAxpy(base + SXR_OFFSET, GAMMA, r, X_PTR, DP);
+    accumulatePanel(base + SXX_OFFSET, x, GAMMA, D, DP);
+    if (GAMMA == 1.0) axpy(base + SXR_OFFSET, r, x, DP);
+    else scaleAxpy(base + SXR_OFFSET, GAMMA, r, x, DP);
     const header = base + HEADER_OFFSET;
     store<f64>(header, load<f64>(header) + 1.0);
     store<f64>(header, load<f64>(header, 8) * GAMMA, 8);
@@ -213,33 +235,55 @@ export function finalizeModel(m: i32): i32 {
   const rowBytes = dp << 3;
   const w = load<f64>(base + HEADER_OFFSET, 8);
   const ridge = w * LAMBDA;
-  const sxx = base + SXX_OFFSET;
   const chol = CHOL_PTR;
 
-  // Full symmetric A from the stored upper triangle.
+  // Full symmetric A = SXX + wλI in row-major CHOL, from the stored upper triangle.
+  panelToRowMajor(base + SXX_OFFSET, chol, D, DP, 1.0);
   for (let i = 0; i < D; i++) {
-    const src = sxx + <usize>i * rowBytes;
-    for (let j = i; j < D; j++) {
-      const value = load<f64>(src + (<usize>j << 3));
-      store<f64>(chol + <usize>i * rowBytes + (<usize>j << 3), value);
-      store<f64>(chol + <usize>j * rowBytes + (<usize>i << 3), value);
+    const row = chol + <usize>i * rowBytes;
+    for (let j = i + 1; j < D; j++) {
+      store<f64>(chol + <usize>j * rowBytes + (<usize>i << 3), load<f64>(row + (<usize>j << 3)));
     }
-    const diag = chol + <usize>i * rowBytes + (<usize>i << 3);
+    const diag = row + (<usize>i << 3);
     store<f64>(diag, load<f64>(diag) + ridge);
   }
   if (!choleskyInPlace(chol, D, DP)) return STATUS_NOT_POSITIVE_DEFINITE;
-  choleskyInverseUpper(chol, LINV_PTR, base, D, DP);
+  // L⁻¹ goes to LINV, then (L·Lᵀ)⁻¹ back into CHOL (L is no longer needed), then into the panel.
+  choleskyInverseUpper(chol, LINV_PTR, chol, D, DP);
+  rowMajorToPanel(chol, base, D, DP, 0.5);
 
   const prior = PRIORS_PTR + <usize>(m % K) * (dp << 3);
   const b = base + B_OFFSET;
   scaleInto(b, ridge, prior, DP);
   axpy(b, 1.0, base + SXR_OFFSET, DP);
-  symvUpper(base, b, base + THETA_OFFSET, D, DP);
+  symvPanel(base, b, base + THETA_OFFSET, D, DP);
   return STATUS_OK;
 }
 
 /** Recomputes θ = A⁻¹b for model m (clears the drift of the recursive θ step). */
 export function resyncTheta(m: i32): void {
   const base = modelAt(m);
-  symvUpper(base, base + B_OFFSET, base + THETA_OFFSET, D, DP);
+  symvPanel(base, base + B_OFFSET, base + THETA_OFFSET, D, DP);
+}
+
+/** Writes model m's A⁻¹ as a row-major upper triangle (full diagonal) into CHOL; returns CHOL. */
+export function inverseToScratch(m: i32): usize {
+  panelToRowMajor(modelAt(m), CHOL_PTR, D, DP, 2.0);
+  return CHOL_PTR;
+}
+
+/** Sets model m's A⁻¹ from the row-major upper triangle (full diagonal) in CHOL. */
+export function inverseFromScratch(m: i32): void {
+  rowMajorToPanel(CHOL_PTR, modelAt(m), D, DP, 0.5);
+}
+
+/** Writes model m's Σxxᵀ as a row-major upper triangle into CHOL; returns CHOL. */
+export function statisticsToScratch(m: i32): usize {
+  panelToRowMajor(modelAt(m) + SXX_OFFSET, CHOL_PTR, D, DP, 1.0);
+  return CHOL_PTR;
+}
+
+/** Sets model m's Σxxᵀ from the row-major upper triangle in CHOL. */
+export function statisticsFromScratch(m: i32): void {
+  rowMajorToPanel(CHOL_PTR, modelAt(m) + SXX_OFFSET, D, DP, 1.0);
 }

@@ -29,7 +29,7 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 export type ConcreteBuild = Exclude<KernelBuild, "auto">;
 
 /** The ABI version this TypeScript expects; must equal the kernel's `abiVersion()`. */
-export const kernelAbiVersion = 1;
+export const kernelAbiVersion = 2;
 
 /** Bytes in one wasm page. */
 const pageBytes = 65536;
@@ -47,6 +47,7 @@ interface KernelExports {
   requiredBytes(models: number): number;
   recordBytes(): number;
   modelsBase(): number;
+  exchangePtr(): number;
   contextScratch(): number;
   priorsPtr(): number;
   contextsPtr(): number;
@@ -67,6 +68,10 @@ interface KernelExports {
   accumulateBatch(count: number): void;
   finalizeModel(model: number): number;
   resyncTheta(model: number): void;
+  inverseToScratch(model: number): number;
+  inverseFromScratch(model: number): void;
+  statisticsToScratch(model: number): number;
+  statisticsFromScratch(model: number): void;
 }
 
 const base64ByBuild: Readonly<Record<ConcreteBuild, string>> = {
@@ -166,11 +171,12 @@ export class Kernel {
   readonly armsOutPtr: number;
   readonly scoresPtr: number;
   readonly modelsBase: number;
+  /** Byte offset of the exchange area (a row-major DP×DP matrix) for one model's A⁻¹ or Σxxᵀ. */
+  readonly exchangePtr: number;
   /** Staging capacity in rows. */
   readonly stageRows: number;
 
   private capacity = 0;
-  private buffer: ArrayBuffer | null = null;
   private f64 = new Float64Array(0);
   private i32 = new Int32Array(0);
 
@@ -197,6 +203,8 @@ export class Kernel {
     this.armsOutPtr = exports.armsOutPtr();
     this.scoresPtr = exports.scoresPtr();
     this.modelsBase = exports.modelsBase();
+    this.exchangePtr = exports.exchangePtr();
+    this.refresh();
     this.growTo(this.modelsBase);
     exports.prepare();
   }
@@ -257,6 +265,7 @@ export class Kernel {
     const pages = Math.ceil((bytes - have) / pageBytes);
     try {
       memory.grow(pages);
+      this.refresh();
     } catch (error) {
       throw new LinUCBError(
         "CAPACITY_EXCEEDED",
@@ -266,21 +275,22 @@ export class Kernel {
     }
   }
 
-  /** Float64 view over the whole memory, rebuilt if memory grew (old views detach on growth). */
+  /**
+   * Float64 view over the whole memory. Growth replaces `memory.buffer` and detaches old views
+   * (writes through them are silently dropped), so views are rebuilt in `growTo`: only this class
+   * grows the memory (the kernel has no allocator), so no per-call check is needed.
+   */
   get f64View(): Float64Array {
-    if (this.buffer !== this.exports.memory.buffer) this.refresh();
     return this.f64;
   }
 
-  /** Int32 view over the whole memory, rebuilt if memory grew. */
+  /** Int32 view over the whole memory (see f64View). */
   get i32View(): Int32Array {
-    if (this.buffer !== this.exports.memory.buffer) this.refresh();
     return this.i32;
   }
 
   private refresh(): void {
     const buffer = this.exports.memory.buffer;
-    this.buffer = buffer;
     this.f64 = new Float64Array(buffer);
     this.i32 = new Int32Array(buffer);
   }

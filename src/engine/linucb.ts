@@ -59,10 +59,22 @@ export class LinUCB extends EngineBase {
     this.modelCount = models;
   }
 
+  /** Copies one context into staging: a plain loop, cheaper than `set` for short vectors. */
+  private stageContext(context: ArrayLike<number>): void {
+    const f64 = this.kernel.f64View;
+    const at = this.kernel.contextsPtr / 8;
+    const d = this.dimension;
+    if (d > 64) {
+      f64.set(context, at);
+      return;
+    }
+    for (let i = 0; i < d; i++) f64[at + i] = context[i]!;
+  }
+
   protected scoreCell(cell: number, context: ArrayLike<number>, out: Float64Array): number {
     const kernel = this.kernel;
     const f64 = kernel.f64View;
-    f64.set(context, kernel.contextsPtr / 8);
+    this.stageContext(context);
     const best = kernel.exports.scoreCell(cell, kernel.contextsPtr, kernel.scoresPtr);
     const from = kernel.scoresPtr / 8;
     for (let a = 0; a < out.length; a++) out[a] = f64[from + a]!;
@@ -85,9 +97,8 @@ export class LinUCB extends EngineBase {
   }
 
   protected updateModel(model: number, context: ArrayLike<number>, reward: number): void {
-    const kernel = this.kernel;
-    kernel.f64View.set(context, kernel.contextsPtr / 8);
-    kernel.exports.updateOne(model, kernel.contextsPtr, reward);
+    this.stageContext(context);
+    this.kernel.exports.updateOne(model, this.kernel.contextsPtr, reward);
   }
 
   /** Copies rows [start, start + n) of a batch into staging. */
@@ -154,65 +165,73 @@ export class LinUCB extends EngineBase {
     this.markedList = [];
   }
 
-  protected readModel(model: number): ModelRecord {
+  /** Reads the row-major upper triangle the kernel left in its exchange area, packed. */
+  private readExchange(pointer: number): Float64Array {
+    const f64 = this.kernel.f64View;
+    const d = this.dimension;
+    const dp = this.kernel.paddedDimension;
+    const at = pointer / 8;
+    const packed = new Float64Array(packedLength(d));
+    let p = 0;
+    for (let i = 0; i < d; i++) for (let j = i; j < d; j++) packed[p++] = f64[at + i * dp + j]!;
+    return packed;
+  }
+
+  /** Writes a packed upper triangle into the kernel's exchange area as a row-major matrix. */
+  private writeExchange(packed: Float64Array, offset: number): void {
     const kernel = this.kernel;
     const f64 = kernel.f64View;
     const d = this.dimension;
     const dp = kernel.paddedDimension;
+    const at = kernel.exchangePtr / 8;
+    let p = offset;
+    for (let i = 0; i < d; i++) for (let j = i; j < d; j++) f64[at + i * dp + j] = packed[p++]!;
+  }
+
+  protected readModel(model: number): ModelRecord {
+    const kernel = this.kernel;
+    const d = this.dimension;
+    const inverse = this.readExchange(kernel.exports.inverseToScratch(model));
+    const f64 = kernel.f64View;
     const base = kernel.modelPtr(model) / 8;
-    const readUpper = (at: number): Float64Array => {
-      const packed = new Float64Array(packedLength(d));
-      let p = 0;
-      for (let i = 0; i < d; i++) for (let j = i; j < d; j++) packed[p++] = f64[at + i * dp + j]!;
-      return packed;
-    };
     const header = base + kernel.headerOffset / 8;
     const record: ModelRecord = {
-      inverse: readUpper(base),
+      inverse,
       theta: f64.slice(base + kernel.thetaOffset / 8, base + kernel.thetaOffset / 8 + d),
       b: f64.slice(base + kernel.bOffset / 8, base + kernel.bOffset / 8 + d),
       count: f64[header]!,
       priorWeight: f64[header + 1]!,
     };
     if (!this.options.statistics) return record;
-    return {
-      ...record,
-      xx: readUpper(base + kernel.sxxOffset / 8),
-      xr: f64.slice(base + kernel.sxrOffset / 8, base + kernel.sxrOffset / 8 + d),
-    };
+    const xx = this.readExchange(kernel.exports.statisticsToScratch(model));
+    const sxr = base + kernel.sxrOffset / 8;
+    return { ...record, xx, xr: kernel.f64View.slice(sxr, sxr + d) };
   }
 
   protected writeModel(model: number, record: ModelRecord): void {
     const kernel = this.kernel;
     kernel.exports.initModels(model, 1);
+    this.writeExchange(record.inverse, 0);
+    kernel.exports.inverseFromScratch(model);
     const f64 = kernel.f64View;
-    const d = this.dimension;
-    const dp = kernel.paddedDimension;
     const base = kernel.modelPtr(model) / 8;
-    const writeUpper = (at: number, packed: Float64Array): void => {
-      let p = 0;
-      for (let i = 0; i < d; i++) for (let j = i; j < d; j++) f64[at + i * dp + j] = packed[p++]!;
-    };
-    writeUpper(base, record.inverse);
     f64.set(record.theta, base + kernel.thetaOffset / 8);
     f64.set(record.b, base + kernel.bOffset / 8);
     f64[base + kernel.headerOffset / 8] = record.count;
     f64[base + kernel.headerOffset / 8 + 1] = record.priorWeight;
     if (this.options.statistics) {
-      writeUpper(base + kernel.sxxOffset / 8, record.xx!);
+      this.writeExchange(record.xx!, 0);
+      kernel.exports.statisticsFromScratch(model);
       f64.set(record.xr!, base + kernel.sxrOffset / 8);
     }
   }
 
   protected readStatistics(model: number, slot: ModelStatisticsSlot): void {
     const kernel = this.kernel;
-    const f64 = kernel.f64View;
     const d = this.dimension;
-    const dp = kernel.paddedDimension;
+    slot.xx.set(this.readExchange(kernel.exports.statisticsToScratch(model)), slot.model * packedLength(d));
+    const f64 = kernel.f64View;
     const base = kernel.modelPtr(model) / 8;
-    const sxx = base + kernel.sxxOffset / 8;
-    let p = slot.model * packedLength(d);
-    for (let i = 0; i < d; i++) for (let j = i; j < d; j++) slot.xx[p++] = f64[sxx + i * dp + j]!;
     slot.xr.set(f64.subarray(base + kernel.sxrOffset / 8, base + kernel.sxrOffset / 8 + d), slot.model * d);
     slot.counts[slot.model] = f64[base + kernel.headerOffset / 8]!;
     slot.priorWeights[slot.model] = f64[base + kernel.headerOffset / 8 + 1]!;
@@ -220,13 +239,11 @@ export class LinUCB extends EngineBase {
 
   protected writeStatistics(model: number, slot: ModelStatisticsSlot): void {
     const kernel = this.kernel;
-    const f64 = kernel.f64View;
     const d = this.dimension;
-    const dp = kernel.paddedDimension;
+    this.writeExchange(slot.xx, slot.model * packedLength(d));
+    kernel.exports.statisticsFromScratch(model);
+    const f64 = kernel.f64View;
     const base = kernel.modelPtr(model) / 8;
-    const sxx = base + kernel.sxxOffset / 8;
-    let p = slot.model * packedLength(d);
-    for (let i = 0; i < d; i++) for (let j = i; j < d; j++) f64[sxx + i * dp + j] = slot.xx[p++]!;
     f64.set(slot.xr.subarray(slot.model * d, slot.model * d + d), base + kernel.sxrOffset / 8);
     f64[base + kernel.headerOffset / 8] = slot.counts[slot.model]!;
     f64[base + kernel.headerOffset / 8 + 1] = slot.priorWeights[slot.model]!;

@@ -33,13 +33,14 @@
  */
 import { crc32 } from "./crc32.js";
 import { LinUCBError } from "./errors.js";
+import { kernelAbiVersion } from "./kernel.js";
 import { packedLength } from "./statistics.js";
 import type { Exploration, ResolvedOptions } from "./types.js";
 
 /** Format version written by this build. */
 export const snapshotFormatVersion = 1;
-/** Kernel ABI version whose state meaning this build writes (see assembly/index.ts). */
-export const snapshotAbiVersion = 1;
+/** Kernel ABI version the state was produced under (see assembly/index.ts). */
+export const snapshotAbiVersion = kernelAbiVersion;
 
 const magic = [0x4c, 0x49, 0x4e, 0x55, 0x43, 0x42, 0x00, 0x01]; // "LINUCB\0\x01"
 const fixedHeaderBytes = 92;

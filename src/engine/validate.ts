@@ -15,6 +15,14 @@ export function checkContext(context: unknown, dimension: number, name = "contex
   if (vector.length !== dimension) {
     throw new RangeError(`\`${name}\` must have length ${dimension} (the dimension); received length ${vector.length}`);
   }
+  if (vector instanceof Float64Array) {
+    // Typed values are numbers already; x − x is NaN exactly for NaN and ±Infinity.
+    for (let i = 0; i < dimension; i++) {
+      const value = vector[i]!;
+      if (value - value !== 0) throw new RangeError(`\`${name}[${i}]\` must be a finite number; received ${describeValue(value)}`);
+    }
+    return vector;
+  }
   for (let i = 0; i < dimension; i++) {
     const value = vector[i];
     if (typeof value !== "number" || !Number.isFinite(value)) {

@@ -40,10 +40,11 @@ test("adding thousands of cells grows memory without losing a write", async () =
 });
 
 test("capacity beyond 4 GiB is refused up front with CAPACITY_EXCEEDED and nothing changes", async () => {
-  // d = 1024 with statistics: about 16.8 MB per model, 134 MB per cell of 8 arms: 40 cells > 4 GiB.
+  // d = 1024 with statistics: about 8.4 MB per model (two panel matrices), 67 MB per cell of
+  // 8 arms: 70 cells > 4 GiB.
   const engine = await createLinUCB({ dimension: 1024, arms: ["a", "b", "c", "d", "e", "f", "g", "h"] });
   const memoryBefore = engine.memoryBytes;
-  const ids = Array.from({ length: 40 }, (_, i) => `cell-${i}`);
+  const ids = Array.from({ length: 70 }, (_, i) => `cell-${i}`);
   let error: unknown;
   try {
     engine.addCells(ids);
@@ -52,12 +53,12 @@ test("capacity beyond 4 GiB is refused up front with CAPACITY_EXCEEDED and nothi
   }
   expect(error).toBeInstanceOf(LinUCBError);
   expect((error as LinUCBError).code).toBe("CAPACITY_EXCEEDED");
-  expect((error as LinUCBError).message).toMatch(/320 models need .* GiB, more than one WebAssembly instance can hold/);
+  expect((error as LinUCBError).message).toMatch(/560 models need .* GiB, more than one WebAssembly instance can hold/);
   expect(engine.cells()).toEqual([]);
   expect(engine.memoryBytes).toBe(memoryBefore);
   // A single model too large for any instance is refused on first use, before any allocation.
-  // d = 4096 (the largest accepted), 16 arms: 16 × 256 MiB per cell > 4 GiB.
-  const huge = await createLinUCB({ dimension: 4096, arms: Array.from({ length: 16 }, (_, a) => `arm-${a}`) });
+  // d = 4096 (the largest accepted), 40 arms: 40 × 134 MB per cell > 4 GiB.
+  const huge = await createLinUCB({ dimension: 4096, arms: Array.from({ length: 40 }, (_, a) => `arm-${a}`) });
   expect(() => huge.select("c", new Float64Array(4096))).toThrow(expect.objectContaining({ code: "CAPACITY_EXCEEDED" }));
   expect(huge.cells()).toEqual([]);
 });

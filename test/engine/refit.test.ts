@@ -160,8 +160,14 @@ test("an engine without statistics refuses the batch path with STATISTICS_DISABL
     expect(call).toThrow(expect.objectContaining({ code: "STATISTICS_DISABLED" }));
   }
   expect(engine.snapshot()).toEqual(before);
-  // Without statistics a model is exactly the hot part: (DP² + 2·DP)·8 + 64 bytes.
-  expect(engine.bytesPerModel).toBe((4 * 4 + 2 * 4) * 8 + 64);
-  const padded = await createLinUCB({ dimension: 6, arms: problem.arms, statistics: false });
-  expect(padded.bytesPerModel).toBe((8 * 8 + 2 * 8) * 8 + 64);
+  // Without statistics a model is exactly the hot part: A⁻¹ in the panel layout (8·M·(M+1)
+  // doubles, M = DP/4), θ, b and a 64-byte header — within the (DP² + 2·DP)·8 + 64 budget.
+  const hotBytes = (dp: number) => (8 * (dp / 4) * (dp / 4 + 1) + 2 * dp) * 8 + 64;
+  expect(engine.bytesPerModel).toBe(hotBytes(4));
+  for (const d of [6, 16, 33, 64]) {
+    const dp = Math.ceil(d / 4) * 4;
+    const other = await createLinUCB({ dimension: d, arms: problem.arms, statistics: false });
+    expect(other.bytesPerModel).toBe(hotBytes(dp));
+    expect(other.bytesPerModel).toBeLessThanOrEqual((dp * dp + 2 * dp) * 8 + 64);
+  }
 });
