@@ -4,7 +4,7 @@
 
 import {
   configureLayout, RECORD, MODELS_BASE,
-  X_PTR, CHOL_PTR, PRIORS_PTR, CONTEXTS_PTR, REWARDS_PTR, MODELS_PTR, ARMS_OUT_PTR, SCORES_PTR,
+  X_PTR, CHOL_PTR, BASE_PRIORS_PTR, PRIORS_PTR, CONTEXTS_PTR, REWARDS_PTR, MODELS_PTR, ARMS_OUT_PTR, SCORES_PTR,
   THETA_OFFSET, B_OFFSET, HEADER_OFFSET, SXX_OFFSET, SXR_OFFSET,
 } from "./layout";
 import * as layout from "./layout";
@@ -15,10 +15,11 @@ export {
   finalizeModel, resyncTheta, inverseToScratch, inverseFromScratch, statisticsToScratch,
   statisticsFromScratch,
 } from "./linucb";
+export { poolArm } from "./pooling";
 
 /** Version of this ABI and of the arena layout. */
 export function abiVersion(): i32 {
-  return 2;
+  return 3;
 }
 
 /** Which build this is: 0 scalar, 1 SIMD (f64x2), 2 relaxed SIMD (fused multiply-add). */
@@ -62,6 +63,7 @@ export function modelsBase(): usize { return MODELS_BASE; }
 export function exchangePtr(): usize { return CHOL_PTR; }
 export function contextScratch(): usize { return X_PTR; }
 export function priorsPtr(): usize { return PRIORS_PTR; }
+export function basePriorsPtr(): usize { return BASE_PRIORS_PTR; }
 export function contextsPtr(): usize { return CONTEXTS_PTR; }
 export function rewardsPtr(): usize { return REWARDS_PTR; }
 export function modelsPtr(): usize { return MODELS_PTR; }

@@ -11,7 +11,8 @@
 //   │ LINV     DP·DP f64      L⁻¹ (lower) during finalize                                     │
 //   │ XPAD     (S+4)·DP f64   staged contexts zero-padded to DP (S = staging rows; the spare    │
 //   │                         rows let a pair of contexts run past the last one)                │
-//   │ PRIORS   K·DP f64       θ₀ of each arm (the prior mean), zero-padded                    │
+//   │ BASE     K·DP f64       θ₀ of each arm as the engine was configured, zero-padded        │
+//   │ PRIORS   K·DP f64       θ₀ in effect: BASE, or the arm's fit pooled over all cells        │
 //   ├──────────────────────────── staging (what the host writes and reads) ────────────────────┤
 //   │ CONTEXTS   S·d f64      dense contexts of a batch, row-major, NOT padded                  │
 //   │ REWARDS    S f64        rewards of a batch                                              │
@@ -67,6 +68,7 @@ export let V_PTR: usize = 0;
 export let XPAD_PTR: usize = 0;
 export let CHOL_PTR: usize = 0;
 export let LINV_PTR: usize = 0;
+export let BASE_PRIORS_PTR: usize = 0;
 export let PRIORS_PTR: usize = 0;
 export let CONTEXTS_PTR: usize = 0;
 export let REWARDS_PTR: usize = 0;
@@ -116,6 +118,7 @@ export function configureLayout(d: i32, arms: i32, stageRows: i32, statistics: b
   CHOL_PTR = alignUp(p, 64); p = CHOL_PTR + mat;
   LINV_PTR = alignUp(p, 64); p = LINV_PTR + mat;
   XPAD_PTR = alignUp(p, 64); p = XPAD_PTR + (<usize>stageRows + 4) * vec;
+  BASE_PRIORS_PTR = alignUp(p, 64); p = BASE_PRIORS_PTR + <usize>arms * vec;
   PRIORS_PTR = alignUp(p, 64); p = PRIORS_PTR + <usize>arms * vec;
   CONTEXTS_PTR = alignUp(p, 64); p = CONTEXTS_PTR + ((<usize>stageRows * <usize>d) << 3);
   REWARDS_PTR = alignUp(p, 64); p = REWARDS_PTR + (<usize>stageRows << 3);

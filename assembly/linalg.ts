@@ -273,3 +273,24 @@ export function choleskyInverseUpper(l: usize, w: usize, out: usize, d: i32, dp:
     }
   }
 }
+
+/**
+ * Solves (L·Lᵀ)·out = b given L from choleskyInPlace (row stride dp); `out` may alias `b`.
+ * Forward substitution L·y = b, then back substitution Lᵀ·out = y.
+ */
+export function choleskySolve(l: usize, b: usize, out: usize, d: i32, dp: i32): void {
+  const rowBytes = <usize>dp << 3;
+  for (let i = 0; i < d; i++) {
+    const row = l + <usize>i * rowBytes;
+    let t = load<f64>(b + (<usize>i << 3));
+    for (let k = 0; k < i; k++) t -= load<f64>(row + (<usize>k << 3)) * load<f64>(out + (<usize>k << 3));
+    store<f64>(out + (<usize>i << 3), t / load<f64>(row + (<usize>i << 3)));
+  }
+  for (let i = d - 1; i >= 0; i--) {
+    let t = load<f64>(out + (<usize>i << 3));
+    for (let k = i + 1; k < d; k++) {
+      t -= load<f64>(l + <usize>k * rowBytes + (<usize>i << 3)) * load<f64>(out + (<usize>k << 3));
+    }
+    store<f64>(out + (<usize>i << 3), t / load<f64>(l + <usize>i * rowBytes + (<usize>i << 3)));
+  }
+}

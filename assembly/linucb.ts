@@ -23,6 +23,7 @@ import {
 } from "./linalg";
 import {
   panelOffset, symvPanel, quadPanel, quadPanel2, rank1Panel, accumulatePanel, panelToRowMajor, rowMajorToPanel,
+  panelToSymmetric,
 } from "./panel";
 
 /** Status codes returned to the host. */
@@ -232,21 +233,12 @@ export function accumulateBatch(count: i32): void {
 export function finalizeModel(m: i32): i32 {
   const base = modelAt(m);
   const dp = <usize>DP;
-  const rowBytes = dp << 3;
   const w = load<f64>(base + HEADER_OFFSET, 8);
   const ridge = w * LAMBDA;
   const chol = CHOL_PTR;
 
   // Full symmetric A = SXX + wλI in row-major CHOL, from the stored upper triangle.
-  panelToRowMajor(base + SXX_OFFSET, chol, D, DP, 1.0);
-  for (let i = 0; i < D; i++) {
-    const row = chol + <usize>i * rowBytes;
-    for (let j = i + 1; j < D; j++) {
-      store<f64>(chol + <usize>j * rowBytes + (<usize>i << 3), load<f64>(row + (<usize>j << 3)));
-    }
-    const diag = row + (<usize>i << 3);
-    store<f64>(diag, load<f64>(diag) + ridge);
-  }
+  panelToSymmetric(base + SXX_OFFSET, chol, D, DP, ridge);
   if (!choleskyInPlace(chol, D, DP)) return STATUS_NOT_POSITIVE_DEFINITE;
   // L⁻¹ goes to LINV, then (L·Lᵀ)⁻¹ back into CHOL (L is no longer needed), then into the panel.
   choleskyInverseUpper(chol, LINV_PTR, chol, D, DP);

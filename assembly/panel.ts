@@ -428,3 +428,29 @@ export function rowMajorToPanel(src: usize, a: usize, d: i32, dp: i32, diagonalS
     }
   }
 }
+
+/**
+ * Writes the full symmetric row-major dp×dp matrix S + ridge·I, S a panel matrix with a full
+ * diagonal (Σxxᵀ): the matrix a Cholesky factorisation starts from.
+ */
+export function panelToSymmetric(s: usize, out: usize, d: i32, dp: i32, ridge: f64): void {
+  const rowBytes = <usize>dp << 3;
+  panelToRowMajor(s, out, d, dp, 1.0);
+  for (let i = 0; i < d; i++) {
+    const row = out + <usize>i * rowBytes;
+    for (let j = i + 1; j < d; j++) {
+      store<f64>(out + <usize>j * rowBytes + (<usize>i << 3), load<f64>(row + (<usize>j << 3)));
+    }
+    const diag = row + (<usize>i << 3);
+    store<f64>(diag, load<f64>(diag) + ridge);
+  }
+}
+
+/** dst += src over whole panel matrices (every stored element, zeros included). */
+export function addPanel(dst: usize, src: usize, dp: i32): void {
+  const n = panelDoubles(dp);
+  for (let j = 0; j < n; j++) {
+    const o = <usize>j << 3;
+    store<f64>(dst + o, load<f64>(dst + o) + load<f64>(src + o));
+  }
+}

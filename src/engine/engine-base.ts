@@ -61,8 +61,12 @@ export abstract class EngineBase implements LinUCBEngine {
   protected abstract accumulateRows(batch: ResolvedBatch): void;
   /** Recomputes every marked model from its statistics. */
   protected abstract finalizeMarked(): void;
-  /** Sets every model of every cell to its prior. */
+  /** Restores the configured priors and sets every model of every cell to its prior. */
   protected abstract resetModels(): void;
+  /** The prior mean of an arm in effect. */
+  protected abstract effectivePrior(arm: number): Float64Array;
+  /** Sets the prior mean of an arm in effect (used by restore). */
+  protected abstract setEffectivePrior(arm: number, mean: Float64Array): void;
   /** Reads one model's full state (statistics only when kept). */
   protected abstract readModel(model: number): ModelRecord;
   /** Overwrites one model's full state (used by restore). */
@@ -306,6 +310,10 @@ export abstract class EngineBase implements LinUCBEngine {
 
   // ── inspection and persistence ──────────────────────────────────────────────────────────────
 
+  priorMean(arm: string): Float64Array {
+    return Float64Array.from(this.effectivePrior(resolveArm(arm, this.armIndexById)));
+  }
+
   model(cell: string, arm: string): ModelState {
     checkCellId(cell);
     const armIndex = resolveArm(arm, this.armIndexById);
@@ -333,12 +341,19 @@ export abstract class EngineBase implements LinUCBEngine {
       options: this.options,
       cells: this.registry.list(),
       randomState: this.random.getState(),
+      effectivePriors: this.arms.map((_, arm) => this.effectivePrior(arm)),
       readModel: (cell, arm) => this.readModel(cell * k + arm),
     });
   }
 
   /** Restores cells, models and the random stream from a decoded snapshot (used by restoreLinUCB). */
-  protected restoreState(cells: readonly string[], randomState: readonly number[], records: (cell: number, arm: number) => ModelRecord): void {
+  protected restoreState(
+    cells: readonly string[],
+    randomState: readonly number[],
+    effectivePriors: readonly Float64Array[],
+    records: (cell: number, arm: number) => ModelRecord,
+  ): void {
+    effectivePriors.forEach((mean, arm) => this.setEffectivePrior(arm, mean));
     this.addCells(cells);
     const k = this.arms.length;
     for (let c = 0; c < cells.length; c++) {

@@ -29,7 +29,7 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 export type ConcreteBuild = Exclude<KernelBuild, "auto">;
 
 /** The ABI version this TypeScript expects; must equal the kernel's `abiVersion()`. */
-export const kernelAbiVersion = 2;
+export const kernelAbiVersion = 3;
 
 /** Bytes in one wasm page. */
 const pageBytes = 65536;
@@ -50,6 +50,7 @@ interface KernelExports {
   exchangePtr(): number;
   contextScratch(): number;
   priorsPtr(): number;
+  basePriorsPtr(): number;
   contextsPtr(): number;
   rewardsPtr(): number;
   modelsPtr(): number;
@@ -72,6 +73,7 @@ interface KernelExports {
   inverseFromScratch(model: number): void;
   statisticsToScratch(model: number): number;
   statisticsFromScratch(model: number): void;
+  poolArm(arm: number, cells: number): number;
 }
 
 const base64ByBuild: Readonly<Record<ConcreteBuild, string>> = {
@@ -165,6 +167,7 @@ export class Kernel {
   /** Byte offsets of scratch and staging regions. */
   readonly contextScratchPtr: number;
   readonly priorsPtr: number;
+  readonly basePriorsPtr: number;
   readonly contextsPtr: number;
   readonly rewardsPtr: number;
   readonly modelsPtr: number;
@@ -197,6 +200,7 @@ export class Kernel {
     this.sxrOffset = exports.sxrOffset();
     this.contextScratchPtr = exports.contextScratch();
     this.priorsPtr = exports.priorsPtr();
+    this.basePriorsPtr = exports.basePriorsPtr();
     this.contextsPtr = exports.contextsPtr();
     this.rewardsPtr = exports.rewardsPtr();
     this.modelsPtr = exports.modelsPtr();

@@ -33,7 +33,19 @@ export class LinUCB extends EngineBase {
     this.build = kernel.build;
     const f64 = kernel.f64View;
     const dp = kernel.paddedDimension;
-    options.priorMeans.forEach((mean, arm) => f64.set(mean, kernel.priorsPtr / 8 + arm * dp));
+    options.priorMeans.forEach((mean, arm) => {
+      f64.set(mean, kernel.basePriorsPtr / 8 + arm * dp);
+      f64.set(mean, kernel.priorsPtr / 8 + arm * dp);
+    });
+  }
+
+  protected effectivePrior(arm: number): Float64Array {
+    const at = this.kernel.priorsPtr / 8 + arm * this.kernel.paddedDimension;
+    return this.kernel.f64View.slice(at, at + this.dimension);
+  }
+
+  protected setEffectivePrior(arm: number, mean: Float64Array): void {
+    this.kernel.f64View.set(mean, this.kernel.priorsPtr / 8 + arm * this.kernel.paddedDimension);
   }
 
   /** Bytes of linear memory each (cell, arm) model occupies (hot part plus statistics if kept). */
@@ -141,7 +153,28 @@ export class LinUCB extends EngineBase {
     }
   }
 
+  /**
+   * Refits every arm's pooled prior from the statistics of all cells and marks every model, since
+   * each one's prior moved. All arms are pooled or none: on a failure the old priors come back.
+   */
+  private pool(): void {
+    const k = this.arms.length;
+    const saved = this.arms.map((_, arm) => this.effectivePrior(arm));
+    for (let arm = 0; arm < k; arm++) {
+      if (this.kernel.exports.poolArm(arm, this.registry.size) !== 0) {
+        saved.forEach((mean, a) => this.setEffectivePrior(a, mean));
+        throw new LinUCBError(
+          "NOT_POSITIVE_DEFINITE",
+          `the pooled fit of arm ${JSON.stringify(this.arms[arm])} is not positive definite to working precision; priors and models are kept — check the contexts' scale`,
+          { arm: this.arms[arm] },
+        );
+      }
+    }
+    for (let model = 0; model < this.modelCount; model++) this.mark(model);
+  }
+
   protected finalizeMarked(): void {
+    if (this.options.pooling) this.pool();
     const failed: number[] = [];
     for (const model of this.markedList) {
       if (this.kernel.exports.finalizeModel(model) === 0) this.marked[model] = 0;
@@ -160,7 +193,11 @@ export class LinUCB extends EngineBase {
   }
 
   protected resetModels(): void {
-    this.kernel.exports.initModels(0, this.modelCount);
+    const kernel = this.kernel;
+    const f64 = kernel.f64View;
+    const span = this.arms.length * kernel.paddedDimension;
+    f64.copyWithin(kernel.priorsPtr / 8, kernel.basePriorsPtr / 8, kernel.basePriorsPtr / 8 + span);
+    kernel.exports.initModels(0, this.modelCount);
     for (const model of this.markedList) this.marked[model] = 0;
     this.markedList = [];
   }
@@ -253,7 +290,7 @@ export class LinUCB extends EngineBase {
 
   /** @internal Used by {@link restoreLinUCB}. */
   restoreFrom(decoded: DecodedSnapshot): void {
-    this.restoreState(decoded.cells, decoded.randomState, (cell, arm) => decoded.record(cell, arm));
+    this.restoreState(decoded.cells, decoded.randomState, decoded.effectivePriors, (cell, arm) => decoded.record(cell, arm));
   }
 }
 
@@ -310,6 +347,7 @@ export async function restoreLinUCB(bytes: Uint8Array, options: RestoreOptions =
     exploration: decoded.options.exploration,
     seed: decoded.options.seed,
     statistics: decoded.options.statistics,
+    pooling: decoded.options.pooling,
     priors: Object.fromEntries(decoded.options.arms.map((arm, a) => [arm, decoded.options.priorMeans[a]!])),
     build: options.build ?? "auto",
   });

@@ -15,6 +15,7 @@ export const defaultOptions = {
   seed: 0,
   build: "auto" as KernelBuild,
   statistics: true,
+  pooling: false,
 } as const;
 
 /** Largest dimension accepted: at 4096 one model already holds 256 MiB (A⁻¹ and Σxxᵀ). */
@@ -140,6 +141,10 @@ export function resolveOptions(options: LinUCBOptions): ResolvedOptions {
   const statistics = options.statistics ?? defaultOptions.statistics;
   if (typeof statistics !== "boolean") fail("type", "statistics", "a boolean", statistics);
 
+  const pooling = options.pooling ?? defaultOptions.pooling;
+  if (typeof pooling !== "boolean") fail("type", "pooling", "a boolean", pooling);
+  if (pooling && !statistics) fail("range", "pooling", "false when `statistics` is false (pooling sums the statistics of all cells)", pooling);
+
   if (options.cells !== undefined && !Array.isArray(options.cells)) fail("type", "cells", "an array of cell ids", options.cells);
 
   return {
@@ -154,5 +159,6 @@ export function resolveOptions(options: LinUCBOptions): ResolvedOptions {
     seed,
     build,
     statistics,
+    pooling,
   };
 }

@@ -71,10 +71,22 @@ export function invertMatrix(matrix: Float64Array, d: number): Float64Array {
 export class ReferenceLinUCB extends EngineBase {
   readonly build = "reference" as const;
   private readonly models: ReferenceModel[] = [];
+  /** Prior mean per arm in effect: the configured one, or the fit pooled over all cells. */
+  private readonly priors: Float64Array[];
 
   /** @internal Use {@link createReferenceLinUCB}. */
   constructor(options: ResolvedOptions) {
     super(options);
+    this.priors = options.priorMeans.map((mean) => Float64Array.from(mean));
+  }
+
+  protected effectivePrior(arm: number): Float64Array {
+    return this.priors[arm]!;
+  }
+
+  protected setEffectivePrior(arm: number, mean: Float64Array): void {
+    this.priors[arm] = Float64Array.from(mean);
+    for (const state of this.models) state.derived = null;
   }
 
   private fresh(): ReferenceModel {
@@ -88,7 +100,7 @@ export class ReferenceLinUCB extends EngineBase {
     if (state.derived !== null) return state.derived;
     const d = this.dimension;
     const ridge = state.priorWeight * this.options.lambda;
-    const prior = this.options.priorMeans[model % this.arms.length]!;
+    const prior = this.priors[model % this.arms.length]!;
     const a = Float64Array.from(state.xx);
     for (let i = 0; i < d; i++) a[i * d + i]! += ridge;
     const b = new Float64Array(d);
@@ -171,10 +183,38 @@ export class ReferenceLinUCB extends EngineBase {
   }
 
   protected finalizeMarked(): void {
-    // Derived values are recomputed from the definition on demand; nothing is pending.
+    // Derived values are recomputed from the definition on demand; only pooled priors are due.
+    if (this.options.pooling) this.pool();
+  }
+
+  /** θ₀(a) = (λI + Σ_cells S)⁻¹ (λ·θ₀,configured(a) + Σ_cells s), by explicit inverse. */
+  private pool(): void {
+    const d = this.dimension;
+    const k = this.arms.length;
+    const lambda = this.options.lambda;
+    const pooled = this.arms.map((_, arm) => {
+      const a = new Float64Array(d * d);
+      const b = new Float64Array(d);
+      for (let model = arm; model < this.models.length; model += k) {
+        const state = this.models[model]!;
+        for (let i = 0; i < d * d; i++) a[i]! += state.xx[i]!;
+        for (let i = 0; i < d; i++) b[i]! += state.xr[i]!;
+      }
+      const base = this.options.priorMeans[arm]!;
+      for (let i = 0; i < d; i++) {
+        a[i * d + i]! += lambda;
+        b[i]! += lambda * base[i]!;
+      }
+      const inverse = invertMatrix(a, d);
+      const mean = new Float64Array(d);
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) mean[i]! += inverse[i * d + j]! * b[j]!;
+      return mean;
+    });
+    pooled.forEach((mean, arm) => this.setEffectivePrior(arm, mean));
   }
 
   protected resetModels(): void {
+    this.options.priorMeans.forEach((mean, arm) => this.setEffectivePrior(arm, mean));
     for (let m = 0; m < this.models.length; m++) this.models[m] = this.fresh();
   }
 

@@ -6,7 +6,7 @@
  *   8       4     u32 total length in bytes, checksum included
  *   12      2     u16 format version (1)
  *   14      2     u16 kernel ABI version the state was written under
- *   16      4     u32 flags: bit 0 = statistics kept
+ *   16      4     u32 flags: bit 0 = statistics kept, bit 1 = pooling
  *   20      4     u32 dimension d
  *   24      4     u32 arm count K
  *   28      4     u32 cell count C
@@ -20,7 +20,8 @@
  *   76      16    u32 × 4 random stream state (xoshiro128**)
  *   92      …     strings: K arm ids, then C cell ids, each u32 byte length + UTF-8 bytes
  *   …       pad   zero bytes to a multiple of 8
- *   …       8·K·d       f64 prior means θ₀, arm by arm
+ *   …       8·K·d       f64 configured prior means θ₀, arm by arm
+ *   …       8·K·d       f64 prior means in effect (equal to the above unless pooling), arm by arm
  *   …       per model (cell-major, then arm), f64:
  *                 A⁻¹ packed upper triangle d(d+1)/2, θ d, b d, n, w,
  *                 and when statistics are kept: Σxxᵀ packed upper d(d+1)/2, Σrx d
@@ -64,6 +65,8 @@ export interface SnapshotSource {
   readonly options: ResolvedOptions;
   readonly cells: readonly string[];
   readonly randomState: readonly number[];
+  /** Prior mean in effect per arm (pooled or configured). */
+  readonly effectivePriors: readonly Float64Array[];
   readModel(cell: number, arm: number): ModelRecord;
 }
 
@@ -72,6 +75,7 @@ export interface DecodedSnapshot {
   readonly options: Omit<ResolvedOptions, "build">;
   readonly cells: readonly string[];
   readonly randomState: readonly number[];
+  readonly effectivePriors: readonly Float64Array[];
   record(cell: number, arm: number): ModelRecord;
 }
 
@@ -97,7 +101,7 @@ export function encodeSnapshot(source: SnapshotSource): Uint8Array {
   for (const s of strings) stringBytes += 4 + s.length;
   const bodyStart = Math.ceil((fixedHeaderBytes + stringBytes) / 8) * 8;
   const perModel = modelValues(d, options.statistics);
-  const doubles = k * d + cells.length * k * perModel;
+  const doubles = 2 * k * d + cells.length * k * perModel;
   const total = bodyStart + doubles * 8 + 4;
   if (total > 0xffffffff) {
     throw new LinUCBError("CAPACITY_EXCEEDED", `the snapshot would be ${total} bytes, beyond the format's 4 GiB limit: snapshot shards separately`, { bytes: total });
@@ -109,7 +113,7 @@ export function encodeSnapshot(source: SnapshotSource): Uint8Array {
   view.setUint32(8, total, true);
   view.setUint16(12, snapshotFormatVersion, true);
   view.setUint16(14, snapshotAbiVersion, true);
-  view.setUint32(16, options.statistics ? 1 : 0, true);
+  view.setUint32(16, (options.statistics ? 1 : 0) | (options.pooling ? 2 : 0), true);
   view.setUint32(20, d, true);
   view.setUint32(24, k, true);
   view.setUint32(28, cells.length, true);
@@ -134,6 +138,7 @@ export function encodeSnapshot(source: SnapshotSource): Uint8Array {
     for (let i = 0; i < values.length; i++, offset += 8) view.setFloat64(offset, values[i]!, true);
   };
   for (const mean of options.priorMeans) put(mean);
+  for (const mean of source.effectivePriors) put(mean);
   for (let c = 0; c < cells.length; c++) {
     for (let a = 0; a < k; a++) {
       const record = source.readModel(c, a);
@@ -194,6 +199,8 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
 
   const flags = view.getUint32(16, true);
   const statistics = (flags & 1) === 1;
+  const pooling = (flags & 2) === 2;
+  if (flags > 3 || (pooling && !statistics)) corrupted(`impossible flags ${flags}`);
   const d = view.getUint32(20, true);
   const k = view.getUint32(24, true);
   const cellCount = view.getUint32(28, true);
@@ -226,7 +233,7 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
   const cells = strings.slice(k);
   const bodyStart = Math.ceil(offset / 8) * 8;
   const perModel = modelValues(d, statistics);
-  if (bodyStart + (k * d + cellCount * k * perModel) * 8 + 4 !== total) corrupted("body length does not match the header");
+  if (bodyStart + (2 * k * d + cellCount * k * perModel) * 8 + 4 !== total) corrupted("body length does not match the header");
 
   const read = (at: number, count: number): Float64Array => {
     const values = new Float64Array(count);
@@ -234,7 +241,8 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
     return values;
   };
   const priorMeans = arms.map((_, a) => read(bodyStart + 8 * a * d, d));
-  const modelsStart = bodyStart + 8 * k * d;
+  const effectivePriors = arms.map((_, a) => read(bodyStart + 8 * (k + a) * d, d));
+  const modelsStart = bodyStart + 16 * k * d;
   const p = packedLength(d);
   return {
     options: {
@@ -248,9 +256,11 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
       exploration,
       seed,
       statistics,
+      pooling,
     },
     cells,
     randomState,
+    effectivePriors,
     record(cell: number, arm: number): ModelRecord {
       let at = modelsStart + 8 * (cell * k + arm) * perModel;
       const take = (count: number): Float64Array => {

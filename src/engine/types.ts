@@ -48,6 +48,14 @@ export interface LinUCBOptions {
    * memory per model and some update time. @default true
    */
   readonly statistics?: boolean;
+  /**
+   * Share strength across cells: at every finalize (and so every refit), fit each arm on the rows
+   * of all cells — a ridge regression with `lambda`, starting from the arm's configured prior —
+   * and use that fit as the arm's prior mean θ₀ in every cell. Cells with few rows then start
+   * from what the arm does everywhere instead of from 0. Needs `statistics`. Online updates
+   * between two finalizes keep the pooled prior of the last one. @default false
+   */
+  readonly pooling?: boolean;
   /** Cells to create up front (more are created on first use). @default [] */
   readonly cells?: readonly string[];
 }
@@ -66,6 +74,7 @@ export interface ResolvedOptions {
   readonly seed: number;
   readonly build: KernelBuild;
   readonly statistics: boolean;
+  readonly pooling: boolean;
 }
 
 /**
@@ -182,6 +191,8 @@ export interface LinUCBEngine {
   /** Adds statistics (from this or another engine of the same shape) and refits the models touched. */
   mergeStatistics(stats: LinUCBStatistics): void;
 
+  /** The prior mean θ₀ of an arm now in effect (the configured one, or the pooled fit). */
+  priorMean(arm: string): Float64Array;
   /** A copy of one model's state. */
   model(cell: string, arm: string): ModelState;
   /** Versioned, checksummed binary state: restore with `restoreLinUCB`. */
