@@ -3,6 +3,7 @@ import { StoreError } from "../../src/store/errors.js";
 import { migrations } from "../../src/store/migrations/index.js";
 import type { Migration } from "../../src/store/migrations/index.js";
 import { migrateDown, migrateUp, migrationStatus } from "../../src/store/migrator.js";
+import { openDatabase } from "../../src/store/open-database.js";
 import { describeOnBackends, useFreshDatabase } from "./backends.js";
 import { describeSchema } from "./schema.js";
 
@@ -141,6 +142,22 @@ describeOnBackends("migrations", (backend) => {
     await expect(migrateDown(db, { to: -1 })).rejects.toThrow(/to must be an integer version between 0 and 5; received -1/);
     await expect(migrateUp(db, { to: 1.5 })).rejects.toThrow(RangeError);
   });
+
+  if (backend.name === "postgres") {
+    it("lets concurrent runners (two processes starting at once) apply each migration exactly once", async () => {
+      const { db, fresh } = database;
+      await migrateDown(db, { to: 0 });
+      const others = await Promise.all([openDatabase(fresh.options), openDatabase(fresh.options)]);
+      try {
+        const applied = await Promise.all([migrateUp(db), ...others.map((other) => migrateUp(other))]);
+        const versions = applied.flatMap((list) => list.map((m) => m.version)).sort((a, b) => a - b);
+        expect(versions).toEqual(migrations.map((m) => m.version));
+        expect((await migrationStatus(db)).current).toBe(migrations.length);
+      } finally {
+        await Promise.all(others.map((other) => other.close()));
+      }
+    });
+  }
 
   describe("constraints", () => {
     it("refuses an unknown source and a propensity outside (0, 1] in routing_outcomes", async () => {
