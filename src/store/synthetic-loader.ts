@@ -25,7 +25,7 @@ export type SyntheticOutcomeInput = Omit<SyntheticOutcome, "id" | "createdAt"> &
 export interface LoadSyntheticOptions {
   /** Position in the generator run of `rows[0]`; row i gets seq = firstSeq + i. @default 0 */
   readonly firstSeq?: number;
-  /** Rows per INSERT statement (all in one transaction). @default 1000 */
+  /** Rows per INSERT statement (all in one transaction). @default 5000 */
   readonly batchSize?: number;
   /** Called after each statement with the rows sent so far (for progress output). */
   readonly onProgress?: (rowsSent: number) => void | Promise<void>;
@@ -54,7 +54,7 @@ ON CONFLICT (source, seed, seq) DO NOTHING`;
 /** Writes `rows` into routing_outcomes_synthetic in one transaction; see the module comment. */
 export async function loadSyntheticOutcomes(db: Db, rows: readonly SyntheticOutcomeInput[], options: LoadSyntheticOptions = {}): Promise<LoadSyntheticResult> {
   if (!Array.isArray(rows)) throw new TypeError(`rows must be an array of synthetic outcomes; received ${describeValue(rows)}`);
-  const { firstSeq = 0, batchSize = 1000, onProgress } = options;
+  const { firstSeq = 0, batchSize = 5000, onProgress } = options;
   if (!Number.isSafeInteger(firstSeq) || firstSeq < 0) throw new RangeError(`firstSeq must be a non-negative integer; received ${describeValue(firstSeq)}`);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 50_000) {
     throw new RangeError(`batchSize must be an integer from 1 to 50000; received ${describeValue(batchSize)}`);
