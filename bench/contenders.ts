@@ -87,17 +87,6 @@ function argmax(scores: Float64Array, k: number): number {
   return best;
 }
 
-/** The block a contender is timed on. */
-function eventsOf(problem: Problem, slow: boolean): EventBlock {
-  return slow ? problem.slowEvents : problem.events;
-}
-function burstsOf(problem: Problem, slow: boolean): readonly Burst[] {
-  return slow ? problem.slowBursts : problem.bursts;
-}
-function refitRowsOf(problem: Problem, slow: boolean): EventBlock {
-  return slow ? problem.slowRefitRows : problem.refitRows;
-}
-
 // ── engines (WebAssembly builds and the reference) through the public API ─────────────────────
 
 type EngineFactory = (problem: Problem, statistics: boolean) => Promise<LinUCBEngine>;
@@ -236,28 +225,36 @@ function engineRefit(engine: LinUCBEngine, rows: EventBlock, problem: Problem, s
   };
 }
 
-/** Builds the timed body of an engine for a task and path, on a fresh, warmed engine. */
-async function prepareEngine(
-  factory: EngineFactory, task: TaskName, path: "per-event" | "batched", statistics: boolean, slow: boolean, problem: Problem,
-): Promise<TimedBody> {
-  const engine = await factory(problem, statistics);
+/** How an engine contender runs: which task, which API path, with or without statistics. */
+interface EngineRun {
+  readonly task: TaskName;
+  readonly path: "per-event" | "batched";
+  readonly statistics: boolean;
+  /** Time on the slow (smaller) blocks. */
+  readonly slow: boolean;
+}
+
+/** Builds the timed body of an engine for a run, on a fresh, warmed engine. */
+async function prepareEngine(factory: EngineFactory, run: EngineRun, problem: Problem): Promise<TimedBody> {
+  const engine = await factory(problem, run.statistics);
   warmEngine(engine, problem);
+  const events = run.slow ? problem.slowEvents : problem.events;
   let body: Loop;
-  switch (task) {
+  switch (run.task) {
     case "update":
-      body = path === "batched" ? engineUpdateBatched(engine, eventsOf(problem, slow)) : engineUpdatePerEvent(engine, eventsOf(problem, slow));
+      body = run.path === "batched" ? engineUpdateBatched(engine, events) : engineUpdatePerEvent(engine, events);
       break;
     case "select":
-      body = engineSelectPerEvent(engine, eventsOf(problem, slow));
+      body = engineSelectPerEvent(engine, events);
       break;
     case "batched-select":
-      body = engineSelectBatched(engine, burstsOf(problem, slow));
+      body = engineSelectBatched(engine, run.slow ? problem.slowBursts : problem.bursts);
       break;
     case "replay":
-      body = engineReplay(engine, eventsOf(problem, slow));
+      body = engineReplay(engine, events);
       break;
     case "refit":
-      body = engineRefit(engine, refitRowsOf(problem, slow), problem, engine.build === "reference");
+      body = engineRefit(engine, run.slow ? problem.slowRefitRows : problem.refitRows, problem, engine.build === "reference");
       break;
   }
   return { ...body, probe: () => engineProbe(engine, problem) };
@@ -432,6 +429,19 @@ async function prepareMlMatrix(task: TaskName, problem: Problem): Promise<TimedB
 /** The careful-JS contender's id: every ratio is taken against it. */
 export const baselineId = "careful-js";
 
+/** The API call each task times on the engine, per path (the label of its row). */
+const engineCalls: Readonly<Record<TaskName, { readonly path: "per-event" | "batched"; readonly call: string }[]>> = {
+  update: [{ path: "per-event", call: "update" }, { path: "batched", call: "updateMany" }],
+  select: [{ path: "per-event", call: "scores" }],
+  "batched-select": [{ path: "batched", call: "selectMany" }],
+  replay: [{ path: "per-event", call: "replay" }],
+  refit: [{ path: "batched", call: "refit" }],
+};
+
+function callLabel(call: string): string {
+  return call === "scores" ? "scores(out)" : call === "replay" ? "scores+update" : `${call}()`;
+}
+
 /**
  * The contenders of `task`, for the given kernel builds (those the host supports). The engine's
  * serving tasks run with `statistics: false`; refit with `statistics: true`; the update task also
@@ -439,35 +449,29 @@ export const baselineId = "careful-js";
  */
 export function contendersFor(task: TaskName, builds: readonly ConcreteBuild[], statisticsBuild: ConcreteBuild): Contender[] {
   const list: Contender[] = [];
-  const statistics = task === "refit";
-  for (const build of builds) {
-    const factory = wasmEngine(build);
-    const engine = { family: "engine" as const, build, statistics, slow: false };
-    if (task === "update") {
-      list.push({ ...engine, id: `engine-${build}/update`, label: `engine ${build} update()`, path: "per-event", prepare: (p) => prepareEngine(factory, task, "per-event", false, false, p) });
-      list.push({ ...engine, id: `engine-${build}/updateMany`, label: `engine ${build} updateMany()`, path: "batched", prepare: (p) => prepareEngine(factory, task, "batched", false, false, p) });
-    } else if (task === "select") {
-      list.push({ ...engine, id: `engine-${build}/scores`, label: `engine ${build} scores(out)`, path: "per-event", prepare: (p) => prepareEngine(factory, task, "per-event", false, false, p) });
-    } else if (task === "batched-select") {
-      list.push({ ...engine, id: `engine-${build}/selectMany`, label: `engine ${build} selectMany()`, path: "batched", prepare: (p) => prepareEngine(factory, task, "batched", false, false, p) });
-    } else if (task === "replay") {
-      list.push({ ...engine, id: `engine-${build}/replay`, label: `engine ${build} scores+update`, path: "per-event", prepare: (p) => prepareEngine(factory, task, "per-event", false, false, p) });
-    } else {
-      list.push({ ...engine, id: `engine-${build}/refit`, label: `engine ${build} refit()`, path: "batched", prepare: (p) => prepareEngine(factory, task, "batched", true, false, p) });
-    }
-  }
-  if (task === "update" && builds.includes(statisticsBuild)) {
-    const factory = wasmEngine(statisticsBuild);
-    const engine = { family: "engine" as const, build: statisticsBuild, statistics: true, slow: false };
-    list.push({ ...engine, id: `engine-${statisticsBuild}+stats/update`, label: `engine ${statisticsBuild} +stats update()`, path: "per-event", prepare: (p) => prepareEngine(factory, task, "per-event", true, false, p) });
-    list.push({ ...engine, id: `engine-${statisticsBuild}+stats/updateMany`, label: `engine ${statisticsBuild} +stats updateMany()`, path: "batched", prepare: (p) => prepareEngine(factory, task, "batched", true, false, p) });
-  }
-  const batched = task === "batched-select" || task === "refit";
-  list.push({
-    id: "reference", label: "reference (TS, explicit inverse)", family: "reference", path: batched ? "batched" : "per-event", slow: true,
-    prepare: (p) => prepareEngine(referenceEngine, task, batched ? "batched" : "per-event", true, true, p),
-  });
-  list.push({ id: baselineId, label: "careful JS (Float64Array)", family: "careful-js", path: batched ? "batched" : "per-event", slow: false, prepare: (p) => prepareCareful(task, p) });
-  list.push({ id: "ml-matrix", label: "ml-matrix", family: "ml-matrix", path: batched ? "batched" : "per-event", slow: true, prepare: (p) => prepareMlMatrix(task, p) });
+  const engineContenders = (build: ConcreteBuild, statistics: boolean, tag: string): Contender[] =>
+    engineCalls[task].map(({ path, call }) => {
+      const run: EngineRun = { task, path, statistics, slow: false };
+      const factory = wasmEngine(build);
+      return {
+        id: `engine-${build}${tag}/${call}`,
+        label: `engine ${build}${tag === "" ? "" : ` ${tag}`} ${callLabel(call)}`,
+        family: "engine",
+        build,
+        path,
+        statistics,
+        slow: false,
+        prepare: (problem) => prepareEngine(factory, run, problem),
+      };
+    });
+  for (const build of builds) list.push(...engineContenders(build, task === "refit", ""));
+  if (task === "update" && builds.includes(statisticsBuild)) list.push(...engineContenders(statisticsBuild, true, "+stats"));
+  const path = task === "batched-select" || task === "refit" ? "batched" : "per-event";
+  const referenceRun: EngineRun = { task, path, statistics: true, slow: true };
+  list.push(
+    { id: "reference", label: "reference (TS, explicit inverse)", family: "reference", path, slow: true, prepare: (p) => prepareEngine(referenceEngine, referenceRun, p) },
+    { id: baselineId, label: "careful JS (Float64Array)", family: "careful-js", path, slow: false, prepare: (p) => prepareCareful(task, p) },
+    { id: "ml-matrix", label: "ml-matrix", family: "ml-matrix", path, slow: true, prepare: (p) => prepareMlMatrix(task, p) },
+  );
   return list;
 }

@@ -69,8 +69,6 @@ async function runSuite(options: BenchOptions, builds: readonly ConcreteBuild[],
     roundTime: options.time / options.rounds,
     rounds: options.rounds,
     minIterations: options.minIterations,
-    warmupTime: options.warmupTime,
-    warmupIterations: options.warmupIterations,
     iterationTime: options.iterationTime,
   };
   for (const d of options.dimensions) {

@@ -27,9 +27,6 @@ export interface TimingSettings {
   readonly rounds: number;
   /** Minimum timed iterations per contender and round. */
   readonly minIterations: number;
-  /** Warm-up before the first round (ms and iterations, both minimums). */
-  readonly warmupTime: number;
-  readonly warmupIterations: number;
   /** Target duration of one iteration in ms; 0 = the whole block per iteration, no calibration. */
   readonly iterationTime: number;
 }
@@ -71,11 +68,13 @@ export function checksumSink(): number {
  * Units per iteration for `body`: the whole block, halved until one iteration is expected to take
  * at most `targetMs` (never below one unit). Runs the block twice: a warm-up pass, then a pass cut
  * into up to 8 timed pieces, of which the fastest gives the cost per unit (a piece that was
- * preempted or slowed by a neighbour would otherwise shrink the iterations for no reason).
+ * preempted or slowed by a neighbour would otherwise shrink the iterations for no reason). A
+ * one-unit block (a refit) gets just the warm-up pass.
  */
 export function calibrateChunk(body: TimedBody, targetMs: number): number {
-  if (targetMs <= 0 || body.units === 1) return body.units;
+  if (targetMs <= 0) return body.units;
   sink += body.run(0, body.units);
+  if (body.units === 1) return 1;
   const pieces = Math.min(8, body.units);
   let perUnit = Infinity;
   for (let p = 0; p < pieces; p++) {
@@ -115,9 +114,8 @@ export function measureGroup(bodies: ReadonlyMap<string, TimedBody>, settings: T
     const bench = new Bench({
       time: settings.roundTime,
       iterations: settings.minIterations,
-      warmup: round === 0 && settings.warmupIterations > 0,
-      warmupTime: settings.warmupTime,
-      warmupIterations: settings.warmupIterations,
+      // The calibration passes (calibrateChunk) are the warm-up; tinybench's would repeat them.
+      warmup: false,
       retainSamples: true,
       throws: false,
     });

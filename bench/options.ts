@@ -33,17 +33,17 @@ export interface BenchOptions {
   readonly readme: boolean;
   /** Seed of every generated block and of the run order. @default 1 */
   readonly seed: number;
-  /** Timed milliseconds per measurement, split evenly across `rounds`. @default 1200 (quick: 25) */
+  /** Timed milliseconds per measurement, split evenly across `rounds`. @default 1000 (quick: 25) */
   readonly time: number;
   /** Interleaved rounds per group: each round runs every contender once, in a fresh shuffled order. @default 4 (quick: 1) */
   readonly rounds: number;
   /** Minimum timed iterations per contender and round. @default 1 */
   readonly minIterations: number;
-  /** Warm-up before the first round: at least this many ms and `warmupIterations` iterations. @default 100 (quick: 0) */
-  readonly warmupTime: number;
-  /** Minimum warm-up iterations before the first round; 0 turns warm-up off. @default 2 (quick: 0) */
-  readonly warmupIterations: number;
-  /** Target duration of one timed iteration, ms (the block is cut into chunks that fit it); 0 = whole blocks. @default 1 (quick: 0) */
+  /**
+   * Target duration of one timed iteration, ms: each block is cut into chunks that fit it, after
+   * two warm-up passes over the block (see measure.ts). 0 = whole blocks, no warm-up passes.
+   * @default 1 (quick: 0)
+   */
   readonly iterationTime: number;
   /** Block sizes (events pre-generated per contender). @default full: 4096 / 256 slow, bursts of 256, refit 131072 / 8192 slow rows; quick: 1024 / 64, 256, 16384 / 1024 */
   readonly sizes: BlockSizes;
@@ -71,7 +71,7 @@ export const usage = `usage: npm run bench -- [options]
   --no-memory        skip the 10,000-cell memory probes
   --store            also run the Postgres read-throughput bench (bench/store-*.ts), if present
   --readme           rewrite the figures section of bench/README.md from this run
-  --time MS          timed ms per measurement (default 1200, quick 25)
+  --time MS          timed ms per measurement (default 1000, quick 25)
   --rounds N         interleaved rounds per group (default 4, quick 1)
   --seed N           seed of the workload and of the run order (default 1)
   --help             this text`;
@@ -132,11 +132,9 @@ export function parseOptions(argv: readonly string[], now: Date = new Date()): B
     store: values.store === true,
     readme: values.readme === true,
     seed,
-    time: values.time === undefined ? (quick ? 25 : 1200) : nonNegativeNumber("time", values.time),
+    time: values.time === undefined ? (quick ? 25 : 1000) : nonNegativeNumber("time", values.time),
     rounds,
     minIterations: 1,
-    warmupTime: quick ? 0 : 100,
-    warmupIterations: quick ? 0 : 2,
     iterationTime: quick ? 0 : 1,
     sizes: quick ? quickSizes : fullSizes,
     help: values.help === true,
