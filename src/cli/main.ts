@@ -9,6 +9,7 @@ const commands: Readonly<Record<string, () => Promise<{ command: Command }>>> = 
   migrate: () => import("./commands/migrate.js"),
   evaluate: () => import("./commands/evaluate.js"),
   synth: () => import("./commands/synth.js"),
+  gate: () => import("./commands/gate.js"),
 };
 
 function listing(): string {

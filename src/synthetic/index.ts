@@ -76,3 +76,10 @@ export {
 export { outcomeJsonChunks, parseOutcomeJsonLine, type JsonChunkOptions } from "./jsonl.js";
 export { writeSyntheticDataset, OUTCOMES_FILE, ANSWER_KEY_FILE, type WrittenDataset } from "./dataset.js";
 export { SeededRandom, deriveSeed } from "./prng.js";
+export {
+  runConvergenceGate,
+  syntheticEngineOptions,
+  warmupEngineOptions,
+  type GateOptions,
+  type GateResult,
+} from "./gate.js";

@@ -15,6 +15,7 @@ import {
   plantedOptimum,
   writeSyntheticDataset,
 } from "../../synthetic/index.js";
+import { integerOption } from "../arguments.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
 
 const help = `Usage: linucb synth --out DIR [--seed S] [--n N] [--json]
@@ -35,16 +36,6 @@ Options:
   -h, --help    show this help
 
 Exit codes: 0 written, 1 the files could not be written, 2 usage error.`;
-
-/** Parses a non-negative integer option; a UsageError naming the option otherwise. */
-function integerOption(text: string | undefined, option: string, fallback: number, max: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value > max) {
-    throw new UsageError(`\`${option}\` must be an integer in [0, ${max}]; received ${JSON.stringify(text)}`);
-  }
-  return value;
-}
 
 /** The `synth` command. */
 export const command: Command = {
