@@ -235,8 +235,12 @@ async function main(argv: readonly string[]): Promise<number> {
     log(`figures written to ${readmePath}`);
   }
   let ok = failures.length === 0;
+  if (measurements.length === 0 && memory.length === 0) {
+    log(`nothing matched the filter ${JSON.stringify(options.filter)} (names look like update/d16/c60/engine-relaxed/updateMany or memory/d16/engine)`);
+    ok = false;
+  }
   if (options.store) ok = runStoreBenches(options) && ok;
-  if (!ok) log(`${failures.length} measurement(s) did not produce a finite figure`);
+  if (failures.length > 0) log(`${failures.length} measurement(s) did not produce a finite figure`);
   // Reading the sink keeps every checksum observable to the optimiser.
   if (Number.isNaN(checksumSink())) log("note: a checksum was NaN");
   return ok ? 0 : 1;
