@@ -80,7 +80,7 @@ export function chooseArm(
   armProbabilities(scores, exploration, scratch, offset);
   if ("epsilon" in exploration) {
     const greedy = argmax(scores, offset, k);
-    const armIndex = random.nextFloat() < exploration.epsilon ? random.nextInt(k) : greedy;
+    const armIndex = random.nextFloat() < exploration.epsilon ? random.nextBelow(k) : greedy;
     return { armIndex, propensity: scratch[armIndex]! };
   }
   const u = random.nextFloat();

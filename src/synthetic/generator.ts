@@ -162,10 +162,10 @@ export function generateColumns(world: SyntheticWorld, options?: OutcomeOptions)
   const x = columns.contexts;
 
   for (let i = 0; i < n; i++) {
-    columns.createdAtMs[i] = SYNTHETIC_EPOCH_MS + Math.floor(((i + random.nextFloat()) * SYNTHETIC_WINDOW_MS) / n);
-    const agentIndex = pick(agentCdf, 0, agents, random.nextFloat());
-    const taskIndex = pick(taskCdf, agentIndex * TASK_TYPES.length, TASK_TYPES.length, random.nextFloat());
-    const bucketIndex = pick(bucketCdf, 0, buckets, random.nextFloat());
+    columns.createdAtMs[i] = SYNTHETIC_EPOCH_MS + Math.floor(((i + random.nextFloat32()) * SYNTHETIC_WINDOW_MS) / n);
+    const agentIndex = pick(agentCdf, 0, agents, random.nextFloat32());
+    const taskIndex = pick(taskCdf, agentIndex * TASK_TYPES.length, TASK_TYPES.length, random.nextFloat32());
+    const bucketIndex = pick(bucketCdf, 0, buckets, random.nextFloat32());
     const cellIndex = taskIndex * buckets + bucketIndex;
     const difficultyRange = DIFFICULTY_BUCKETS[bucketIndex].difficulty;
     const task = TASK_TYPES[taskIndex];
@@ -173,13 +173,13 @@ export function generateColumns(world: SyntheticWorld, options?: OutcomeOptions)
 
     const row = i * d;
     x[row + FeatureIndex.intercept] = 1;
-    x[row + FeatureIndex.difficulty] = (difficultyRange.start + random.nextInt(difficultyRange.count)) / FEATURE_GRID;
+    x[row + FeatureIndex.difficulty] = (difficultyRange.start + random.nextBelow(difficultyRange.count)) / FEATURE_GRID;
     for (let k = 0; k < AGENT_FEATURE_COUNT; k++) x[row + FeatureIndex.agent + k] = agent.features[k];
     for (let k = 0; k < TASK_FEATURE_COUNT; k++) x[row + FeatureIndex.task + k] = task.features[k];
-    x[row + FeatureIndex.inputSize] = (task.inputSize.start + random.nextInt(task.inputSize.count)) / FEATURE_GRID;
+    x[row + FeatureIndex.inputSize] = (task.inputSize.start + random.nextBelow(task.inputSize.count)) / FEATURE_GRID;
 
     const policyBlock = (cellIndex * agents + agentIndex) * models;
-    const modelIndex = pick(modelCdf, policyBlock, models, random.nextFloat());
+    const modelIndex = pick(modelCdf, policyBlock, models, random.nextFloat32());
 
     const block = (cellIndex * models + modelIndex) * d;
     let pCompleted = 0;
@@ -191,9 +191,9 @@ export function generateColumns(world: SyntheticWorld, options?: OutcomeOptions)
       pHallucinated += ph[block + k] * value;
       pRefused += pr[block + k] * value;
     }
-    const uRefused = random.nextFloat();
-    const uHallucinated = random.nextFloat();
-    const uCompleted = random.nextFloat();
+    const uRefused = random.nextFloat32();
+    const uHallucinated = random.nextFloat32();
+    const uCompleted = random.nextFloat32();
     const refused = uRefused < pRefused;
     const notRefused = 1 - pRefused;
     const hallucinated = !refused && uHallucinated * notRefused < pHallucinated;

@@ -288,7 +288,7 @@ export function generateWorld(options?: WorldOptions): SyntheticWorld {
     random.uniform(-IDIOSYNCRATIC_RANGE, IDIOSYNCRATIC_RANGE),
   );
   // One draw per cell for where in the target band a shaped gap lands.
-  const gapJitter = Float64Array.from({ length: CELL_COUNT }, () => random.nextFloat());
+  const gapJitter = Float64Array.from({ length: CELL_COUNT }, () => random.nextFloat32());
   const reputationError = MODEL_IDS.map(() => random.uniform(-0.03, 0.03));
   const cells = buildCells(agents);
 
@@ -352,7 +352,7 @@ export function checkWorld(world: unknown, name = "world"): SyntheticWorld {
 
 function shuffle<T>(random: SeededRandom, items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
-    const j = random.nextInt(i + 1);
+    const j = random.nextBelow(i + 1);
     [items[i], items[j]] = [items[j], items[i]];
   }
   return items;
@@ -364,12 +364,12 @@ function quantize(value: number, steps: number): number {
 
 function drawAgents(random: SeededRandom): readonly SyntheticAgent[] {
   const raw = AGENT_IDS.map((id, index) => {
-    const features = Array.from({ length: AGENT_FEATURE_COUNT }, () => quantize(random.nextFloat(), 100));
+    const features = Array.from({ length: AGENT_FEATURE_COUNT }, () => quantize(random.nextFloat32(), 100));
     const activity = random.uniform(0.5, 1.5);
     // Agents specialise: some task types are several times more frequent than others for them.
     const mixWeights = TASK_TYPES.map(() => random.uniform(0.3, 1.7));
     const mixTotal = mixWeights.reduce((sum, w) => sum + w, 0);
-    const defaultModel = MODEL_IDS[random.nextInt(MODEL_IDS.length)];
+    const defaultModel = MODEL_IDS[random.nextBelow(MODEL_IDS.length)];
     return { id, index, features, activity, taskMix: mixWeights.map((w) => w / mixTotal), defaultModel };
   });
   const totalActivity = raw.reduce((sum, a) => sum + a.activity, 0);

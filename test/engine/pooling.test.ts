@@ -30,10 +30,10 @@ describe.each(builds)("build %s", (build) => {
 test("the pooled prior is the arm's ridge fit on the rows of all cells", async () => {
   const d = 6;
   const problem = makeProblem(1400, d, 900, 5, 3);
-  const pooled = await createLinUCB({ dimension: d, arms: problem.arms, lambda: 2, pooling: true });
+  const pooled = await createLinUCB({ dimension: d, arms: problem.arms, lambda: 5, pooling: { ridge: 2 } });
   pooled.refit(problem.batch);
   // One engine that sees every row in a single cell fits exactly the pooled regression.
-  const single = await createLinUCB({ dimension: d, arms: problem.arms, lambda: 2 });
+  const single = await createLinUCB({ dimension: d, arms: problem.arms, lambda: 2 }); // = the pooling ridge
   single.refit({ ...problem.batch, cells: problem.batch.cells.map(() => "everything") });
   for (const arm of problem.arms) {
     expect(relativeError(pooled.priorMean(arm), single.model("everything", arm).theta)).toBeLessThan(1e-10);
@@ -51,7 +51,7 @@ test("pooling shrinks sparse cells toward the arm's global fit", async () => {
   const d = 4;
   const problem = makeProblem(1500, d, 240, 40, 2);
   const error = async (pooling: boolean) => {
-    const engine = await createLinUCB({ dimension: d, arms: problem.arms, lambda: 3, pooling });
+    const engine = await createLinUCB({ dimension: d, arms: problem.arms, lambda: 3, pooling, cells: problem.cells });
     engine.refit(problem.batch);
     const everything = await createLinUCB({ dimension: d, arms: problem.arms, lambda: 1e-6 });
     everything.refit({ ...problem.batch, cells: problem.batch.cells.map(() => "all") });
@@ -61,7 +61,9 @@ test("pooling shrinks sparse cells toward the arm's global fit", async () => {
     }
     return total;
   };
-  expect(await error(true)).toBeLessThan((await error(false)) / 2);
+  const pooledError = await error(true);
+  const separateError = await error(false);
+  expect(pooledError, `pooled ${pooledError}, separate ${separateError}`).toBeLessThan(separateError / 2);
 });
 
 test("snapshot keeps pooled priors; reset goes back to the configured ones", async () => {

@@ -34,9 +34,9 @@ export function makeProblem(seed: number, d: number, events: number, cellCount =
   const rowCells: string[] = [];
   const rowArms: string[] = [];
   for (let e = 0; e < events; e++) {
-    const a = random.nextInt(armCount);
+    const a = random.nextBelow(armCount);
     rowArms.push(arms[a]!);
-    rowCells.push(cells[random.nextInt(cellCount)]!);
+    rowCells.push(cells[random.nextBelow(cellCount)]!);
     let r = 0;
     for (let i = 0; i < d; i++) {
       const x = i === 0 ? 1 : gaussian(random) * (i % 3 === 0 ? 2 : 0.5);

@@ -29,14 +29,14 @@ describe("SeededRandom (xoshiro128** seeded by splitmix32)", () => {
     const random = new SeededRandom(1);
     const bins = new Array<number>(20).fill(0);
     const n = 200_000;
-    for (let i = 0; i < n; i++) bins[Math.floor(random.nextFloat() * 20)]++;
+    for (let i = 0; i < n; i++) bins[Math.floor(random.nextFloat32() * 20)]++;
     const expected = n / 20;
     const chiSquare = bins.reduce((sum, c) => sum + (c - expected) ** 2 / expected, 0);
     // 19 degrees of freedom: the 99.9% quantile is 43.8.
     expect(chiSquare).toBeLessThan(43.8);
 
     const ints = new Array<number>(7).fill(0);
-    for (let i = 0; i < 70_000; i++) ints[random.nextInt(7)]++;
+    for (let i = 0; i < 70_000; i++) ints[random.nextBelow(7)]++;
     for (const c of ints) expect(Math.abs(c - 10_000)).toBeLessThan(500);
   });
 
