@@ -73,7 +73,7 @@ interface KernelExports {
   inverseFromScratch(model: number): void;
   statisticsToScratch(model: number): number;
   statisticsFromScratch(model: number): void;
-  poolArm(arm: number, cells: number): number;
+  poolArm(arm: number, cells: number, ridge: number): number;
 }
 
 const base64ByBuild: Readonly<Record<ConcreteBuild, string>> = {

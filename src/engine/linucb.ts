@@ -161,7 +161,7 @@ export class LinUCB extends EngineBase {
     const k = this.arms.length;
     const saved = this.arms.map((_, arm) => this.effectivePrior(arm));
     for (let arm = 0; arm < k; arm++) {
-      if (this.kernel.exports.poolArm(arm, this.registry.size) !== 0) {
+      if (this.kernel.exports.poolArm(arm, this.registry.size, this.options.poolingRidge) !== 0) {
         saved.forEach((mean, a) => this.setEffectivePrior(a, mean));
         throw new LinUCBError(
           "NOT_POSITIVE_DEFINITE",
@@ -347,7 +347,7 @@ export async function restoreLinUCB(bytes: Uint8Array, options: RestoreOptions =
     exploration: decoded.options.exploration,
     seed: decoded.options.seed,
     statistics: decoded.options.statistics,
-    pooling: decoded.options.pooling,
+    pooling: decoded.options.pooling ? { ridge: decoded.options.poolingRidge } : false,
     priors: Object.fromEntries(decoded.options.arms.map((arm, a) => [arm, decoded.options.priorMeans[a]!])),
     build: options.build ?? "auto",
   });

@@ -18,6 +18,9 @@ export const defaultOptions = {
   pooling: false,
 } as const;
 
+/** Ridge of the pooled per-arm fits when `pooling` is `true`. */
+export const defaultPoolingRidge = 1;
+
 /** Largest dimension accepted: at 4096 one model already holds 256 MiB (A⁻¹ and Σxxᵀ). */
 export const maxDimension = 4096;
 
@@ -141,9 +144,21 @@ export function resolveOptions(options: LinUCBOptions): ResolvedOptions {
   const statistics = options.statistics ?? defaultOptions.statistics;
   if (typeof statistics !== "boolean") fail("type", "statistics", "a boolean", statistics);
 
-  const pooling = options.pooling ?? defaultOptions.pooling;
-  if (typeof pooling !== "boolean") fail("type", "pooling", "a boolean", pooling);
-  if (pooling && !statistics) fail("range", "pooling", "false when `statistics` is false (pooling sums the statistics of all cells)", pooling);
+  const poolingOption: unknown = options.pooling ?? defaultOptions.pooling;
+  let pooling: boolean;
+  let poolingRidge: number = defaultPoolingRidge;
+  if (typeof poolingOption === "boolean") {
+    pooling = poolingOption;
+  } else if (typeof poolingOption === "object" && poolingOption !== null && !Array.isArray(poolingOption)) {
+    const unknown = Object.keys(poolingOption).filter((key) => key !== "ridge");
+    if (unknown.length > 0) fail("type", "pooling", "true, false or { ridge: number }", poolingOption);
+    pooling = true;
+    poolingRidge = finiteNumber("pooling.ridge", (poolingOption as { ridge?: unknown }).ridge ?? defaultPoolingRidge);
+    if (!(poolingRidge > 0)) fail("range", "pooling.ridge", "> 0", poolingRidge);
+  } else {
+    fail("type", "pooling", "true, false or { ridge: number }", poolingOption);
+  }
+  if (pooling && !statistics) fail("range", "pooling", "false when `statistics` is false (pooling sums the statistics of all cells)", poolingOption);
 
   if (options.cells !== undefined && !Array.isArray(options.cells)) fail("type", "cells", "an array of cell ids", options.cells);
 
@@ -160,5 +175,6 @@ export function resolveOptions(options: LinUCBOptions): ResolvedOptions {
     build,
     statistics,
     pooling,
+    poolingRidge,
   };
 }

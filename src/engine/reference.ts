@@ -187,11 +187,11 @@ export class ReferenceLinUCB extends EngineBase {
     if (this.options.pooling) this.pool();
   }
 
-  /** θ₀(a) = (λI + Σ_cells S)⁻¹ (λ·θ₀,configured(a) + Σ_cells s), by explicit inverse. */
+  /** θ₀(a) = (ρI + Σ_cells S)⁻¹ (ρ·θ₀,configured(a) + Σ_cells s), ρ the pooling ridge, by explicit inverse. */
   private pool(): void {
     const d = this.dimension;
     const k = this.arms.length;
-    const lambda = this.options.lambda;
+    const lambda = this.options.poolingRidge;
     const pooled = this.arms.map((_, arm) => {
       const a = new Float64Array(d * d);
       const b = new Float64Array(d);

@@ -18,7 +18,8 @@
  *   64      8     f64 exploration parameter (ε or temperature; 0 for ucb)
  *   72      4     u32 seed
  *   76      16    u32 × 4 random stream state (xoshiro128**)
- *   92      …     strings: K arm ids, then C cell ids, each u32 byte length + UTF-8 bytes
+ *   92      8     f64 ridge of the pooled fits
+ *   100     …     strings: K arm ids, then C cell ids, each u32 byte length + UTF-8 bytes
  *   …       pad   zero bytes to a multiple of 8
  *   …       8·K·d       f64 configured prior means θ₀, arm by arm
  *   …       8·K·d       f64 prior means in effect (equal to the above unless pooling), arm by arm
@@ -44,7 +45,7 @@ export const snapshotFormatVersion = 1;
 export const snapshotAbiVersion = kernelAbiVersion;
 
 const magic = [0x4c, 0x49, 0x4e, 0x55, 0x43, 0x42, 0x00, 0x01]; // "LINUCB\0\x01"
-const fixedHeaderBytes = 92;
+const fixedHeaderBytes = 100;
 
 /** One model's state as a snapshot stores it. */
 export interface ModelRecord {
@@ -126,6 +127,7 @@ export function encodeSnapshot(source: SnapshotSource): Uint8Array {
   view.setFloat64(64, parameter, true);
   view.setUint32(72, options.seed, true);
   source.randomState.forEach((word, i) => view.setUint32(76 + 4 * i, word, true));
+  view.setFloat64(92, options.poolingRidge, true);
   let offset = fixedHeaderBytes;
   for (const s of strings) {
     view.setUint32(offset, s.length, true);
@@ -212,6 +214,7 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
   const parameter = view.getFloat64(64, true);
   const seed = view.getUint32(72, true);
   const randomState = [0, 1, 2, 3].map((i) => view.getUint32(76 + 4 * i, true));
+  const poolingRidge = view.getFloat64(92, true);
   if (d < 1 || k < 1 || kind > 2) corrupted(`impossible header (dimension ${d}, arms ${k}, exploration ${kind})`);
   const exploration: Exploration = kind === 0 ? "ucb" : kind === 1 ? { epsilon: parameter } : { softmax: parameter };
 
@@ -257,6 +260,7 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
       seed,
       statistics,
       pooling,
+      poolingRidge,
     },
     cells,
     randomState,

@@ -50,12 +50,13 @@ export interface LinUCBOptions {
   readonly statistics?: boolean;
   /**
    * Share strength across cells: at every finalize (and so every refit), fit each arm on the rows
-   * of all cells — a ridge regression with `lambda`, starting from the arm's configured prior —
-   * and use that fit as the arm's prior mean θ₀ in every cell. Cells with few rows then start
-   * from what the arm does everywhere instead of from 0. Needs `statistics`. Online updates
-   * between two finalizes keep the pooled prior of the last one. @default false
+   * of all cells — a ridge regression toward the arm's configured prior, with ridge `ridge`
+   * (default 1) — and use that fit as the arm's prior mean θ₀ in every cell. Each cell then
+   * shrinks toward what the arm does everywhere, with strength `lambda`: raise `lambda` to share
+   * more. Needs `statistics`. Online updates between two finalizes keep the pooled prior of the
+   * last one. `true` is `{ ridge: 1 }`. @default false
    */
-  readonly pooling?: boolean;
+  readonly pooling?: boolean | { readonly ridge?: number };
   /** Cells to create up front (more are created on first use). @default [] */
   readonly cells?: readonly string[];
 }
@@ -75,6 +76,8 @@ export interface ResolvedOptions {
   readonly build: KernelBuild;
   readonly statistics: boolean;
   readonly pooling: boolean;
+  /** Ridge of the pooled per-arm fits (meaningful when `pooling`). */
+  readonly poolingRidge: number;
 }
 
 /**
