@@ -106,8 +106,11 @@ export interface CorpusReader extends AsyncIterable<CorpusChunk> {
 const MAX_DIMENSION = 65_536;
 const MAX_CHUNK_SIZE = 1_000_000;
 
-/** The SQL filter that defines each table's corpus; the prod one is the synthetic wall. */
-const CORPUS_FILTER: Readonly<Record<CorpusTable, string>> = {
+/**
+ * The SQL filter that defines each table's corpus; the prod one is the synthetic wall. Every query
+ * of a corpus (this reader, the judge queue, the time split) takes its WHERE clause from here.
+ */
+export const CORPUS_FILTER: Readonly<Record<CorpusTable, string>> = {
   routing_outcomes: "source = 'prod'",
   routing_outcomes_synthetic: "source LIKE 'synthetic%'",
 };
@@ -210,6 +213,7 @@ export function readCorpus(db: Db, options: CorpusReadOptions): CorpusReader {
     const connection = await db.reserve().catch((error: unknown) => {
       throw failure(error);
     });
+    let inFlight: Promise<Buffer> | undefined;
     try {
       // The matching id range, fixed at the start: the upper end makes the read a snapshot of what
       // existed (appended rows wait for the next read); the lower end lets a time-sliced read start
@@ -222,17 +226,29 @@ export function readCorpus(db: Db, options: CorpusReadOptions): CorpusReader {
       const low = bounds.rows[0]?.low ?? null;
       const highWaterId = bounds.rows[0]?.high ?? resolved.afterId;
       totals.highWaterId = highWaterId;
+      // One page is always in flight ahead of the consumer: the server produces page k + 1 while
+      // the consumer works on chunk k (its start id is known as soon as page k is decoded).
+      const fetchPage = (after: number): Promise<Buffer> => {
+        const page = connection.copyOutBinary(pageQuery(resolved, after, highWaterId));
+        page.catch(() => undefined); // handled where it is awaited; never an unhandled rejection
+        return page;
+      };
       let after = low === null ? highWaterId : low - 1;
-      while (after < highWaterId) {
+      inFlight = after < highWaterId ? fetchPage(after) : undefined;
+      while (inFlight !== undefined) {
         let bytes: Buffer;
         try {
-          bytes = await connection.copyOutBinary(pageQuery(resolved, after, highWaterId));
+          bytes = await inFlight;
         } catch (error) {
+          inFlight = undefined;
           throw failure(error);
         }
+        inFlight = undefined;
         const chunk = decodeChunk(bytes, resolved, after);
         if (chunk.scanned === 0) break;
         after = chunk.lastId;
+        // A short page was the last one.
+        if (chunk.scanned === resolved.chunkSize && after < highWaterId) inFlight = fetchPage(after);
         totals.scanned += chunk.scanned;
         totals.accepted += chunk.length;
         totals.rejected += chunk.rejected.length;
@@ -244,9 +260,11 @@ export function readCorpus(db: Db, options: CorpusReadOptions): CorpusReader {
           totals.rejectedByReason[kind] = (totals.rejectedByReason[kind] ?? 0) + 1;
         }
         yield chunk;
-        if (chunk.scanned < resolved.chunkSize) break;
       }
     } finally {
+      // A consumer that stops early leaves a page in flight: let it finish before the connection
+      // goes back to the pool.
+      await inFlight?.catch(() => undefined);
       connection.release();
     }
   }

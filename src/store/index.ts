@@ -52,3 +52,7 @@ export {
   type PolicyVersionInfo,
 } from "./policy-versions.js";
 export { tryAcquireAdvisoryLock, withAdvisoryLock, type AdvisoryLock } from "./advisory-lock.js";
+export { splitCorpusByTime, type CorpusSplit, type CorpusSplitOptions } from "./corpus-split.js";
+export { judgeUnlabelled, type JudgeUnlabelledOptions, type JudgeUnlabelledResult, type JudgeVerdict, type UnjudgedOutcome } from "./judge-queue.js";
+export { promoteTrainingRun, type Promotion, type PromotionResult } from "./promote.js";
+export { listSyntheticRuns, type SyntheticRunRows } from "./synthetic-runs.js";

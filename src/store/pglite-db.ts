@@ -126,8 +126,18 @@ class PgliteDb implements Db {
 
   async reserve(): Promise<ReservedConnection> {
     this.assertOpen("reserve");
-    // One instance is one session: reserving it pins nothing, it only gives the same interface.
-    return { ...queryableOf(this.instance), release: () => undefined };
+    // One instance is one session: reserving it pins nothing, it only gives the same interface
+    // (and, like the handle, refuses work once the database is closed).
+    const target = queryableOf(this.instance);
+    const open = (method: string): void => {
+      if (this.isClosed) throw new StoreError("CLOSED", `a reserved connection's ${method}() was called after db.close() (${this.location})`);
+    };
+    return {
+      query: async (sql, params) => (open("query"), target.query(sql, params)),
+      exec: async (sql) => (open("exec"), target.exec(sql)),
+      copyOutBinary: async (select) => (open("copyOutBinary"), target.copyOutBinary(select)),
+      release: () => undefined,
+    };
   }
 
   async close(): Promise<void> {

@@ -79,7 +79,12 @@ class ClientQueryable implements Queryable {
     this.broken ??= error;
   };
 
-  constructor(readonly client: PoolClient) {
+  private released = false;
+
+  constructor(
+    readonly client: PoolClient,
+    private readonly onRelease: (self: ClientQueryable) => void,
+  ) {
     client.on("error", this.onClientError);
   }
 
@@ -113,10 +118,19 @@ class ClientQueryable implements Queryable {
     }
   }
 
-  /** Gives the client back to the pool; a broken one is destroyed. */
+  /** Gives the client back to the pool; a broken one is destroyed. Idempotent. */
   release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.onRelease(this);
     this.client.removeListener("error", this.onClientError);
     this.client.release(this.broken ?? false);
+  }
+
+  /** Destroys the client (the database is closing under it); later use fails with `reason`. */
+  abandon(reason: Error): void {
+    this.broken ??= reason;
+    this.release();
   }
 
   private assertUsable(sql: string): void {
@@ -124,6 +138,8 @@ class ClientQueryable implements Queryable {
   }
 
   private fail(error: unknown, doing: string): StoreError {
+    // Abandoned by close(): say that, not the socket error the destroyed client reported.
+    if (this.broken instanceof StoreError) return new StoreError(this.broken.code, `failed while ${doing}: ${this.broken.message}`, { cause: error });
     if (isConnectionError(error)) this.broken ??= error as Error;
     return wrapDriverError(error, doing);
   }
@@ -132,6 +148,8 @@ class ClientQueryable implements Queryable {
 class PostgresDb implements Db {
   readonly backend = "postgres" as const;
   private isClosed = false;
+  /** Clients out of the pool (transactions, reservations), so close() can reclaim them. */
+  private readonly checkedOut = new Set<ClientQueryable>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -209,12 +227,18 @@ class PostgresDb implements Db {
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
+    // pool.end() waits for every checked-out client; one the caller never released (an abandoned
+    // reader, say) would make close() hang forever, so those are destroyed first.
+    const closing = new StoreError("CLOSED", `the database handle was closed (${this.location})`);
+    for (const connection of [...this.checkedOut]) connection.abandon(closing);
     await this.pool.end();
   }
 
   private async checkOut(): Promise<ClientQueryable> {
     try {
-      return new ClientQueryable(await this.pool.connect());
+      const connection = new ClientQueryable(await this.pool.connect(), (self) => this.checkedOut.delete(self));
+      this.checkedOut.add(connection);
+      return connection;
     } catch (error) {
       throw new StoreError("CONNECTION", `cannot connect to PostgreSQL at ${this.location}: ${(error as Error).message}`, { cause: error });
     }

@@ -301,13 +301,37 @@ describeOnBackends("corpus reader", (backend) => {
     }).rejects.toThrow(/can be iterated only once/);
   });
 
+  it("releases an abandoned read's connection when the database is closed, instead of hanging", async () => {
+    const own = await backend.fresh();
+    try {
+      await migrateUp(own.db);
+      await insertProdRows(own.db, 30);
+      const iterator = readCorpus(own.db, { table: "routing_outcomes", dimension: D, chunkSize: 10 })[Symbol.asyncIterator]();
+      await iterator.next(); // and never finished nor returned
+      await own.db.close(); // must not wait for the reader
+      // A page already read ahead may still be handed out; the read then fails as closed.
+      let error: unknown;
+      for (let i = 0; i < 5 && error === undefined; i++) {
+        const next = await iterator.next().catch((e: unknown) => {
+          error = e;
+          return undefined;
+        });
+        expect(next?.done).not.toBe(true);
+      }
+      expect(error).toMatchObject({ code: "CLOSED" });
+    } finally {
+      await own.dispose();
+    }
+  });
+
   if (backend.name === "postgres") {
     it("surfaces a connection broken mid-read as a StoreError naming the resume point, and the database stays usable", async () => {
       const { db, fresh } = database;
-      await insertProdRows(db, 30);
+      await insertProdRows(db, 60);
       const iterator = readCorpus(db, { table: "routing_outcomes", dimension: D, chunkSize: 10 })[Symbol.asyncIterator]();
       const first = await iterator.next();
       expect(first.done).toBe(false);
+      const received: number[] = [...(first.value as CorpusChunk).ids];
 
       const killer = await secondSession(fresh.options);
       try {
@@ -316,16 +340,30 @@ describeOnBackends("corpus reader", (backend) => {
       } finally {
         await killer.end();
       }
-      const error = await iterator.next().catch((e: unknown) => e);
+      // The page read ahead may have arrived before the kill; the one after it cannot.
+      let error: unknown;
+      for (;;) {
+        const next = await iterator.next().catch((e: unknown) => {
+          error = e;
+          return undefined;
+        });
+        if (next === undefined || next.done === true) break;
+        received.push(...next.value.ids);
+      }
       expect(error).toBeInstanceOf(StoreError);
       expect(error).toMatchObject({ code: "CONNECTION" });
-      expect((error as Error).message).toMatch(/corpus read of routing_outcomes failed after 10 rows \(resume with afterId 10\): lost the database connection/);
+      const resumeAfter = received.at(-1) as number;
+      expect(resumeAfter).toBeLessThan(60);
+      expect((error as Error).message).toMatch(
+        new RegExp(`^corpus read of routing_outcomes failed after ${received.length} rows \\(resume with afterId ${resumeAfter}\\): lost the database connection`),
+      );
 
-      // Nothing was written, and the pool replaced the broken connection.
+      // Nothing was written, and the pool replaced the broken connection: resuming reads exactly the rest.
       const count = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_outcomes");
-      expect(count.rows).toEqual([{ n: 30 }]);
-      const resumed = await readAll(db, { afterId: 10 });
-      expect(concatIds(resumed.chunks)).toEqual(Array.from({ length: 20 }, (_, i) => i + 11));
+      expect(count.rows).toEqual([{ n: 60 }]);
+      const resumed = await readAll(db, { afterId: resumeAfter });
+      expect([...received, ...concatIds(resumed.chunks)]).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
     });
+
   }
 });
