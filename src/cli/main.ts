@@ -10,6 +10,7 @@ const commands: Readonly<Record<string, () => Promise<{ command: Command }>>> = 
   evaluate: () => import("./commands/evaluate.js"),
   synth: () => import("./commands/synth.js"),
   gate: () => import("./commands/gate.js"),
+  cadence: () => import("./commands/cadence.js"),
 };
 
 function listing(): string {

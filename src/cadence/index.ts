@@ -1,0 +1,20 @@
+/**
+ * The cadence: judge → refit → replay → gate → promote over the outcome store. Orchestration only:
+ * the SQL is in src/store, the estimators in src/evaluation, the answer key in src/synthetic, the
+ * learning in src/engine.
+ */
+export {
+  runCadence,
+  assertPromotable,
+  CadenceError,
+  type CadenceResult,
+  type IncumbentInfo,
+  type LearningCurvePoint,
+} from "./run-cadence.js";
+export { CADENCE_DEFAULTS, resolveCadenceOptions, type CadenceMode, type CadenceOptions, type GateEstimator, type ResolvedCadenceOptions } from "./options.js";
+export { outcomeRewardJudge, DEFAULT_JUDGE_WEIGHTS, type Judge } from "./judge.js";
+export { prodGate, warmupGate, type GateDecision, type ProdGateDecision } from "./gate.js";
+export { silentProgress, type CadenceProgress, type CadenceStep, type StepTiming } from "./progress.js";
+export { compareOnHeldOut, policyChoices, rewardModelOf, type ReplayComparison, type EvaluationSettings } from "./offline-evaluation.js";
+export { engineOptionsOf, twinOf } from "./engine-twin.js";
+export { HeldOutCollector, type HeldOutSlice } from "./held-out-slice.js";

@@ -1,0 +1,116 @@
+/**
+ * The replay step: the candidate and the incumbent evaluated offline on the same held-out slice,
+ * with every estimator of src/evaluation (replay, IPS, SNIPS, DR, DM), the same bootstrap seed and
+ * the same reward model — so their numbers differ only by the policy.
+ *
+ * - A policy is evaluated as the UCB argmax it would serve (a one-hot target per event), scored in
+ *   each event's own cell; cells it has never seen get its prior (the pooled fit, with pooling).
+ * - DR's reward model q̂(x, a) is the candidate's θ_aᵀx (its alpha-0 twin), fitted on the training
+ *   slice only: never on the events it is evaluated on.
+ * - The logged value — the mean observed reward of the slice — is what the logging policy got.
+ */
+import { evaluateOffPolicy, uniformPolicy, type OffPolicyEvaluation, type TargetPolicy } from "../evaluation/index.js";
+import type { LinUCBEngine } from "../engine/types.js";
+import { twinOf } from "./engine-twin.js";
+import type { HeldOutSlice } from "./held-out-slice.js";
+
+/** Options of the estimators. */
+export interface EvaluationSettings {
+  readonly level: number;
+  readonly resamples: number;
+  readonly seed: number;
+}
+
+/** Event indices of the slice grouped by cell, with their contexts packed per cell. */
+interface CellGroup {
+  readonly cell: string;
+  readonly events: number[];
+  readonly contexts: Float64Array;
+}
+
+function groupByCell(slice: HeldOutSlice): CellGroup[] {
+  const byCell = new Map<string, number[]>();
+  slice.cells.forEach((cell, i) => {
+    const list = byCell.get(cell);
+    if (list === undefined) byCell.set(cell, [i]);
+    else list.push(i);
+  });
+  const d = slice.events.dimension;
+  return [...byCell].map(([cell, events]) => {
+    const contexts = new Float64Array(events.length * d);
+    events.forEach((event, j) => contexts.set(slice.events.contexts.subarray(event * d, event * d + d), j * d));
+    return { cell, events, contexts };
+  });
+}
+
+/** The action index (in the slice's action space) of each of the engine's arms. */
+function actionOfArm(engine: LinUCBEngine, slice: HeldOutSlice): Int32Array {
+  const ids = slice.events.actionIds ?? [];
+  return Int32Array.from(engine.arms, (arm) => {
+    const action = ids.indexOf(arm);
+    if (action < 0) throw new RangeError(`the policy's arm ${JSON.stringify(arm)} is not in the evaluation's action space (${ids.join(", ")})`);
+    return action;
+  });
+}
+
+/** The engine's UCB choice for every event, as action indices: a deterministic target policy. */
+export async function policyChoices(engine: LinUCBEngine, slice: HeldOutSlice, groups = groupByCell(slice)): Promise<Int32Array> {
+  const policy = await twinOf(engine, { exploration: "ucb" });
+  const actions = actionOfArm(policy, slice);
+  const choices = new Int32Array(slice.events.length);
+  for (const group of groups) {
+    const selection = policy.selectMany(group.cell, group.contexts);
+    group.events.forEach((event, j) => {
+      choices[event] = actions[selection.armIndices[j] as number] as number;
+    });
+  }
+  return choices;
+}
+
+/** q̂: the engine's θ_aᵀx for every event and action (n × K, row-major). Actions the engine lacks get 0. */
+export async function rewardModelOf(engine: LinUCBEngine, slice: HeldOutSlice, groups = groupByCell(slice)): Promise<Float64Array> {
+  const model = await twinOf(engine, { alpha: 0 });
+  const actions = actionOfArm(model, slice);
+  const k = slice.events.actionCount;
+  const armCount = model.arms.length;
+  const predicted = new Float64Array(slice.events.length * k);
+  for (const group of groups) {
+    const { scores } = model.selectMany(group.cell, group.contexts);
+    group.events.forEach((event, j) => {
+      for (let a = 0; a < armCount; a++) predicted[event * k + (actions[a] as number)] = scores[j * armCount + a] as number;
+    });
+  }
+  return predicted;
+}
+
+/** The evaluations of one replay step. */
+export interface ReplayComparison {
+  /** Events in the held-out slice. */
+  readonly events: number;
+  /** Mean observed reward of the slice: the logging policy's value. */
+  readonly loggedValue: number;
+  readonly candidate: OffPolicyEvaluation;
+  readonly incumbent: OffPolicyEvaluation;
+}
+
+/**
+ * Evaluates the candidate and the incumbent (an engine, or `'uniform'` when there is no active
+ * policy) on the slice with every estimator.
+ */
+export async function compareOnHeldOut(
+  candidate: LinUCBEngine,
+  incumbent: LinUCBEngine | "uniform",
+  slice: HeldOutSlice,
+  settings: EvaluationSettings,
+): Promise<ReplayComparison> {
+  if (slice.events.length === 0) throw new RangeError("the held-out slice is empty: there is nothing to evaluate the candidate on");
+  const groups = groupByCell(slice);
+  const rewardModel = await rewardModelOf(candidate, slice, groups);
+  const estimate = (policy: TargetPolicy): OffPolicyEvaluation => evaluateOffPolicy(slice.events, policy, { ...settings, rewardModel });
+  const candidateEvaluation = estimate(await policyChoices(candidate, slice, groups));
+  const incumbentPolicy = incumbent === "uniform" ? uniformPolicy(slice.events.actionCount) : await policyChoices(incumbent, slice, groups);
+  const incumbentEvaluation = estimate(incumbentPolicy);
+  let sum = 0;
+  for (let i = 0; i < slice.events.length; i++) sum += slice.events.rewards[i] as number;
+  return { events: slice.events.length, loggedValue: sum / slice.events.length, candidate: candidateEvaluation, incumbent: incumbentEvaluation };
+}

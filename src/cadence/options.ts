@@ -1,0 +1,141 @@
+/**
+ * Options of a cadence run, their documented defaults, and their validation. Every bad value is a
+ * TypeError / RangeError naming the option and quoting the value received, thrown before anything
+ * touches the database.
+ */
+import type { LinUCBOptions } from "../engine/types.js";
+import { DEFAULT_MATCH_THRESHOLD, DEFAULT_MIN_ROWS, DEFAULT_SEED, MAX_OUTCOME_COUNT } from "../synthetic/index.js";
+import { outcomeRewardJudge, type Judge } from "./judge.js";
+import type { CadenceProgress } from "./progress.js";
+
+/** `warmup`: synthetic corpus, convergence gate, never promotes. `prod`: production rows, OPE gate, promotes. */
+export type CadenceMode = "warmup" | "prod";
+
+/** The off-policy estimators the production gate can use. */
+export type GateEstimator = "snips" | "dr" | "ips";
+
+/** Options of {@link runCadence}. */
+export interface CadenceOptions {
+  readonly mode: CadenceMode;
+  /**
+   * Warm-up: the synthetic world and outcome seed. Both modes: the seed of the bootstrap intervals.
+   * @default 42
+   */
+  readonly seed?: number;
+  /** Warm-up: outcomes of the seed's world loaded into routing_outcomes_synthetic. @default 4000 */
+  readonly n?: number;
+  /** Share of the newest rows (by created_at) held out for evaluation, in (0, 1). @default 0.2 */
+  readonly heldOutShare?: number;
+  /** Rows per corpus chunk (and per learning-curve point in the warm-up). @default 500 warm-up, 10000 prod */
+  readonly chunkSize?: number;
+  /** Engine options over the defaults (warmupEngineOptions: pooled LinUCB). */
+  readonly engine?: Partial<Pick<LinUCBOptions, "alpha" | "lambda" | "pooling">>;
+  /** Judge of unjudged rows. @default outcomeRewardJudge() (penalties 0.5 and 0.25) */
+  readonly judge?: Judge;
+  /** Production gate: estimator whose lower bound must beat the incumbent's estimate. @default 'snips' */
+  readonly gateEstimator?: GateEstimator;
+  /** Production gate: minimum effective sample size of the candidate's estimate. @default 100 */
+  readonly minEffectiveSampleSize?: number;
+  /** Confidence level of the intervals. @default 0.95 */
+  readonly level?: number;
+  /** Bootstrap resamples per interval. @default 1000 */
+  readonly resamples?: number;
+  /** Warm-up gate: rows a cell needs to be covered. @default 20 */
+  readonly minRows?: number;
+  /** Warm-up gate: match share needed to pass, in [0, 1]. @default 0.7 */
+  readonly threshold?: number;
+  /** Where steps and progress go. @default silent */
+  readonly progress?: CadenceProgress;
+}
+
+/** Options with defaults applied. */
+export interface ResolvedCadenceOptions {
+  readonly mode: CadenceMode;
+  readonly seed: number;
+  readonly n: number;
+  readonly heldOutShare: number;
+  readonly chunkSize: number;
+  readonly engine: Partial<Pick<LinUCBOptions, "alpha" | "lambda" | "pooling">>;
+  readonly judge: Judge;
+  readonly gateEstimator: GateEstimator;
+  readonly minEffectiveSampleSize: number;
+  readonly level: number;
+  readonly resamples: number;
+  readonly minRows: number;
+  readonly threshold: number;
+}
+
+/** The documented defaults. */
+export const CADENCE_DEFAULTS = {
+  seed: DEFAULT_SEED,
+  n: 4000,
+  heldOutShare: 0.2,
+  warmupChunkSize: 500,
+  prodChunkSize: 10_000,
+  gateEstimator: "snips",
+  minEffectiveSampleSize: 100,
+  level: 0.95,
+  resamples: 1000,
+  minRows: DEFAULT_MIN_ROWS,
+  threshold: DEFAULT_MATCH_THRESHOLD,
+} as const;
+
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+function integer(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`\`${name}\` must be an integer in [${min}, ${max}]; received ${show(value)}`);
+  }
+  return value;
+}
+
+function number(value: unknown, name: string, min: number, max: number, open = false): number {
+  const inside = typeof value === "number" && (open ? value > min && value < max : value >= min && value <= max);
+  if (!inside) throw new RangeError(`\`${name}\` must be a number in ${open ? "(" : "["}${min}, ${max}${open ? ")" : "]"}; received ${show(value)}`);
+  return value as number;
+}
+
+/** Applies the defaults and validates every option. */
+export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceOptions {
+  if (options === null || typeof options !== "object") throw new TypeError(`\`options\` must be an object; received ${show(options)}`);
+  const { mode } = options;
+  if (mode !== "warmup" && mode !== "prod") throw new RangeError(`\`mode\` must be 'warmup' or 'prod'; received ${show(mode)}`);
+  const gateEstimator = options.gateEstimator ?? CADENCE_DEFAULTS.gateEstimator;
+  if (gateEstimator !== "snips" && gateEstimator !== "dr" && gateEstimator !== "ips") {
+    throw new RangeError(`\`gateEstimator\` must be 'snips', 'dr' or 'ips'; received ${show(gateEstimator)}`);
+  }
+  const judge = options.judge ?? outcomeRewardJudge();
+  if (typeof judge !== "object" || judge === null || typeof judge.judge !== "function" || typeof judge.name !== "string" || judge.name === "") {
+    throw new TypeError(`\`judge\` must be an object with a non-empty name and a judge(rows) function; received ${show(judge)}`);
+  }
+  const engine = options.engine ?? {};
+  if (typeof engine !== "object" || engine === null) throw new TypeError(`\`engine\` must be an object; received ${show(engine)}`);
+  return {
+    mode,
+    seed: integer(options.seed ?? CADENCE_DEFAULTS.seed, "seed", 0, 0xffffffff),
+    n: integer(options.n ?? CADENCE_DEFAULTS.n, "n", 1, MAX_OUTCOME_COUNT),
+    heldOutShare: number(options.heldOutShare ?? CADENCE_DEFAULTS.heldOutShare, "heldOutShare", 0, 1, true),
+    chunkSize: integer(
+      options.chunkSize ?? (mode === "warmup" ? CADENCE_DEFAULTS.warmupChunkSize : CADENCE_DEFAULTS.prodChunkSize),
+      "chunkSize",
+      1,
+      1_000_000,
+    ),
+    engine,
+    judge,
+    gateEstimator,
+    minEffectiveSampleSize: number(options.minEffectiveSampleSize ?? CADENCE_DEFAULTS.minEffectiveSampleSize, "minEffectiveSampleSize", 0, Number.MAX_SAFE_INTEGER),
+    level: number(options.level ?? CADENCE_DEFAULTS.level, "level", 0, 1, true),
+    resamples: integer(options.resamples ?? CADENCE_DEFAULTS.resamples, "resamples", 1, 1_000_000),
+    minRows: integer(options.minRows ?? CADENCE_DEFAULTS.minRows, "minRows", 1, Number.MAX_SAFE_INTEGER),
+    threshold: number(options.threshold ?? CADENCE_DEFAULTS.threshold, "threshold", 0, 1),
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * `linucb cadence --mode warmup|prod`: the refit job — judge, refit, replay, gate, and (prod only)
+ * promote. Argument parsing, opening the database, printing and the report files only; the work is
+ * runCadence (src/cadence), the rendering src/report.
+ */
+import { parseArgs } from "node:util";
+import { CADENCE_DEFAULTS, CadenceError, outcomeRewardJudge, runCadence, type CadenceOptions, type GateEstimator } from "../../cadence/index.js";
+import { DEFAULT_REPORT_DIR, formatCadenceReport, terminalProgress, writeReportFiles, type ReportFiles } from "../../report/index.js";
+import { DEFAULT_DATA_DIR, StoreError, openDatabase, type Db, type OpenDatabaseOptions } from "../../store/index.js";
+import { DEFAULT_REWARD_FUNCTION, MAX_OUTCOME_COUNT, warmupEngineOptions } from "../../synthetic/index.js";
+import { integerOption, numberOption } from "../arguments.js";
+import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
+
+const help = `Usage: linucb cadence --mode warmup|prod [options]
+
+The refit job: judge unjudged rows, refit LinUCB on the corpus (streamed in chunks), evaluate the
+candidate and the incumbent offline on the newest slice of rows, gate, and promote.
+
+  warmup  corpus routing_outcomes_synthetic: loads the seed's synthetic world (idempotent), refits,
+          grades the refit against the planted optimum (the convergence gate) and records a
+          training run (cadence synthetic_warmup). Never promotes, never touches the active policy.
+  prod    corpus routing_outcomes WHERE source = 'prod' (synthetic and shadow rows are never read):
+          the candidate is promoted only if its lower confidence bound beats the active policy's
+          estimate (the uniform policy's when none is active) with enough effective sample size.
+
+Options:
+  --mode warmup|prod        which cadence (required)
+  --database-url URL        PostgreSQL to use (default: $DATABASE_URL)
+  --data-dir DIR            embedded database folder, when there is no URL (default: ${DEFAULT_DATA_DIR})
+  --json                    print the result as JSON instead of the text report
+  --report-dir DIR          where the HTML and JSON report files go (default: ${DEFAULT_REPORT_DIR})
+  --no-report               write no report files
+  --seed S                  warm-up world seed; bootstrap seed (default: ${CADENCE_DEFAULTS.seed})
+  --n N                     warm-up: synthetic outcomes to load, 1..${MAX_OUTCOME_COUNT} (default: ${CADENCE_DEFAULTS.n})
+  --held-out SHARE          newest share of rows held out for evaluation, in (0, 1) (default: ${CADENCE_DEFAULTS.heldOutShare})
+  --chunk-size N            rows per corpus chunk (default: ${CADENCE_DEFAULTS.warmupChunkSize} warm-up, ${CADENCE_DEFAULTS.prodChunkSize} prod)
+  --gate-estimator E        prod gate: snips | dr | ips (default: ${CADENCE_DEFAULTS.gateEstimator})
+  --min-ess N               prod gate: minimum effective sample size (default: ${CADENCE_DEFAULTS.minEffectiveSampleSize})
+  --level L                 confidence level of the intervals (default: ${CADENCE_DEFAULTS.level})
+  --resamples N             bootstrap resamples (default: ${CADENCE_DEFAULTS.resamples})
+  --min-rows R              warm-up gate: rows a cell needs to be covered (default: ${CADENCE_DEFAULTS.minRows})
+  --threshold T             warm-up gate: match share needed, 0..1 (default: ${CADENCE_DEFAULTS.threshold})
+  --alpha A                 exploration weight of the refitted policy (default: ${warmupEngineOptions.alpha})
+  --lambda L                per-cell ridge toward the pooled prior (default: ${warmupEngineOptions.lambda})
+  --hallucination-penalty H judge: reward lost for a hallucination, 0..2 (default: ${DEFAULT_REWARD_FUNCTION.hallucinationPenalty})
+  --refusal-penalty R       judge: reward lost for a refusal, 0..2 (default: ${DEFAULT_REWARD_FUNCTION.refusalPenalty})
+  -h, --help                show this help
+
+Progress goes to stderr (a bar on a terminal), the report to stdout.
+Exit codes: 0 the run succeeded and its gate passed, 1 the gate failed or the run failed
+(the training run is then marked failed and the active policy is unchanged), 2 usage error.`;
+
+/** Which database the flags and environment select; flags win over DATABASE_URL. */
+function databaseOptions(values: { "database-url"?: string; "data-dir"?: string }, io: CommandIO): OpenDatabaseOptions {
+  const url = values["database-url"];
+  const dataDir = values["data-dir"];
+  if (url !== undefined && dataDir !== undefined) throw new UsageError(`give --database-url or --data-dir, not both; received both (--data-dir ${JSON.stringify(dataDir)})`);
+  const onWarning = (message: string): void => {
+    io.stderr.write(`linucb cadence: ${message}\n`);
+  };
+  if (url !== undefined) return { databaseUrl: url, onWarning };
+  if (dataDir !== undefined) return { dataDir, onWarning };
+  const fromEnvironment = io.env.DATABASE_URL;
+  if (fromEnvironment !== undefined && fromEnvironment !== "") return { databaseUrl: fromEnvironment, onWarning };
+  return { dataDir: DEFAULT_DATA_DIR, onWarning };
+}
+
+function gateEstimatorOption(text: string | undefined): GateEstimator | undefined {
+  if (text === undefined) return undefined;
+  if (text !== "snips" && text !== "dr" && text !== "ips") throw new UsageError(`--gate-estimator must be snips, dr or ips; received ${JSON.stringify(text)}`);
+  return text;
+}
+
+/** The `cadence` command. */
+export const command: Command = {
+  summary: "Run the refit cadence: judge, refit, evaluate, gate and (prod) promote",
+  help,
+  async run(argv: readonly string[], io: CommandIO): Promise<number> {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        mode: { type: "string" },
+        "database-url": { type: "string" },
+        "data-dir": { type: "string" },
+        json: { type: "boolean", default: false },
+        "report-dir": { type: "string" },
+        "no-report": { type: "boolean", default: false },
+        seed: { type: "string" },
+        n: { type: "string" },
+        "held-out": { type: "string" },
+        "chunk-size": { type: "string" },
+        "gate-estimator": { type: "string" },
+        "min-ess": { type: "string" },
+        level: { type: "string" },
+        resamples: { type: "string" },
+        "min-rows": { type: "string" },
+        threshold: { type: "string" },
+        alpha: { type: "string" },
+        lambda: { type: "string" },
+        "hallucination-penalty": { type: "string" },
+        "refusal-penalty": { type: "string" },
+      },
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+    const mode = values.mode;
+    if (mode !== "warmup" && mode !== "prod") {
+      throw new UsageError(`--mode must be warmup or prod; received ${mode === undefined ? "none" : JSON.stringify(mode)}`);
+    }
+    if (values["no-report"] && values["report-dir"] !== undefined) throw new UsageError("give --report-dir or --no-report, not both");
+    if (mode === "prod" && values.n !== undefined) throw new UsageError(`--n applies to --mode warmup only; received --n ${JSON.stringify(values.n)} with --mode prod`);
+
+    const optional = <T>(value: T | undefined, key: string): Record<string, T> => (value === undefined ? {} : { [key]: value });
+    const alpha = values.alpha === undefined ? undefined : numberOption(values.alpha, "--alpha", 0, 0, 1e12);
+    const lambda = values.lambda === undefined ? undefined : numberOption(values.lambda, "--lambda", 1, Number.MIN_VALUE, 1e12);
+    const hallucinationPenalty = numberOption(values["hallucination-penalty"], "--hallucination-penalty", DEFAULT_REWARD_FUNCTION.hallucinationPenalty, 0, 2);
+    const refusalPenalty = numberOption(values["refusal-penalty"], "--refusal-penalty", DEFAULT_REWARD_FUNCTION.refusalPenalty, 0, 2);
+    const heldOut = values["held-out"] === undefined ? undefined : numberOption(values["held-out"], "--held-out", 0, 0, 1);
+    if (heldOut !== undefined && !(heldOut > 0 && heldOut < 1)) throw new UsageError(`--held-out must be a share strictly between 0 and 1; received ${JSON.stringify(values["held-out"])}`);
+    const level = values.level === undefined ? undefined : numberOption(values.level, "--level", 0.95, 0, 1);
+    if (level !== undefined && !(level > 0 && level < 1)) throw new UsageError(`--level must be strictly between 0 and 1; received ${JSON.stringify(values.level)}`);
+
+    const options: CadenceOptions = {
+      mode,
+      ...optional(values.seed === undefined ? undefined : integerOption(values.seed, "--seed", 0, 0xffffffff), "seed"),
+      ...optional(values.n === undefined ? undefined : integerOption(values.n, "--n", 0, MAX_OUTCOME_COUNT, 1), "n"),
+      ...optional(heldOut, "heldOutShare"),
+      ...optional(values["chunk-size"] === undefined ? undefined : integerOption(values["chunk-size"], "--chunk-size", 0, 1_000_000, 1), "chunkSize"),
+      ...optional(gateEstimatorOption(values["gate-estimator"]), "gateEstimator"),
+      ...optional(values["min-ess"] === undefined ? undefined : numberOption(values["min-ess"], "--min-ess", 0, 0, Number.MAX_SAFE_INTEGER), "minEffectiveSampleSize"),
+      ...optional(level, "level"),
+      ...optional(values.resamples === undefined ? undefined : integerOption(values.resamples, "--resamples", 0, 1_000_000, 1), "resamples"),
+      ...optional(values["min-rows"] === undefined ? undefined : integerOption(values["min-rows"], "--min-rows", 0, 1_000_000, 1), "minRows"),
+      ...optional(values.threshold === undefined ? undefined : numberOption(values.threshold, "--threshold", 0, 0, 1), "threshold"),
+      engine: { ...optional(alpha, "alpha"), ...optional(lambda, "lambda") },
+      judge: outcomeRewardJudge({ hallucinationPenalty, refusalPenalty }),
+      progress: terminalProgress(io.stderr),
+    };
+    const databaseChoice = databaseOptions(values, io);
+
+    let db: Db | undefined;
+    try {
+      const opening = performance.now();
+      const where = databaseChoice.databaseUrl !== undefined ? "PostgreSQL" : `the embedded database in ${databaseChoice.dataDir}`;
+      io.stderr.write(`linucb cadence: database opening ${where} (a first run creates it, which takes a few seconds)…\n`);
+      try {
+        db = await openDatabase(databaseChoice);
+      } catch (error) {
+        // A malformed --database-url is a usage error, not a database failure.
+        if (error instanceof TypeError) throw new UsageError(error.message);
+        throw error;
+      }
+      io.stderr.write(`linucb cadence: database done in ${((performance.now() - opening) / 1000).toFixed(2)} s: ${db.backend === "postgres" ? "PostgreSQL at" : "embedded database in"} ${db.location}\n`);
+
+      const result = await runCadence(db, options);
+      let files: ReportFiles | null = null;
+      if (!values["no-report"]) files = writeReportFiles(result, values["report-dir"] ?? DEFAULT_REPORT_DIR);
+      if (values.json) {
+        io.stdout.write(`${JSON.stringify({ ...result, reportFiles: files }, null, 2)}\n`);
+      } else {
+        io.stdout.write(`${formatCadenceReport(result, files === null ? [] : [files.html, files.json])}\n`);
+      }
+      io.stderr.write(
+        `linucb cadence: ${mode} run ${result.runId} ${result.gate.passed ? "PASSED" : "FAILED"} its gate` +
+          `${mode === "prod" ? (result.promoted ? `, promoted policy version ${result.policyVersionId}` : ", not promoted") : ""}` +
+          `${files === null ? "" : `; report: ${files.html}`}\n`,
+      );
+      return result.gate.passed ? ExitCode.ok : ExitCode.failed;
+    } catch (error) {
+      if (error instanceof CadenceError || error instanceof StoreError) {
+        io.stderr.write(`linucb cadence: ${error.message}\n`);
+        return ExitCode.failed;
+      }
+      throw error;
+    } finally {
+      await db?.close();
+    }
+  },
+};

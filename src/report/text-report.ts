@@ -1,0 +1,68 @@
+/**
+ * The cadence report as text, for stdout: what was read, how the candidate and the incumbent did
+ * on the held-out slice (every estimator, with its interval and effective sample size), the gate's
+ * verdict, and for a warm-up the convergence report and its learning curve.
+ */
+import type { CadenceResult } from "../cadence/index.js";
+import type { OffPolicyEstimate, OffPolicyEvaluation } from "../evaluation/index.js";
+import { formatConvergenceReport } from "../synthetic/index.js";
+
+const ESTIMATORS = ["replay", "ips", "snips", "dr", "dm"] as const;
+
+function fixed(x: number, digits = 4): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : String(x);
+}
+
+function estimateCell(estimate: OffPolicyEstimate | undefined): string {
+  if (estimate === undefined) return "—";
+  return `${fixed(estimate.value)} [${fixed(estimate.interval.lower)}, ${fixed(estimate.interval.upper)}] ess ${estimate.effectiveSampleSize.toFixed(0)}`;
+}
+
+/** The estimates of both policies, one line per estimator. */
+export function formatEstimates(candidate: OffPolicyEvaluation, incumbent: OffPolicyEvaluation, incumbentLabel: string): string {
+  const rows = ESTIMATORS.map((name) => [name.toUpperCase(), estimateCell(candidate[name]), estimateCell(incumbent[name])]);
+  const widths = [9, Math.max(9, ...rows.map((r) => r[1]!.length)), Math.max(incumbentLabel.length, ...rows.map((r) => r[2]!.length))];
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  return [line(["estimator", "candidate", incumbentLabel]), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+/** The whole report; see the module comment. */
+export function formatCadenceReport(result: CadenceResult, files: readonly string[] = []): string {
+  const { corpus, evaluation, gate } = result;
+  const level = Math.round(evaluation.candidate.snips.interval.level * 100);
+  const incumbentLabel = evaluation.incumbent.kind === "active" ? `active policy v${evaluation.incumbent.policyVersionId}` : "uniform policy";
+  const lines = [
+    `Cadence ${result.mode}: training run ${result.runId}`,
+    "",
+    `corpus        ${corpus.table}${corpus.sourceFilter === null ? "" : ` WHERE source = '${corpus.sourceFilter}'`}: ${corpus.split.total} rows, ${corpus.rowsRead} fitted, ${corpus.rowsRejected} rejected, ${corpus.cells} cells`,
+    `split         ${corpus.split.training} training rows, ${corpus.split.heldOut} held out from ${corpus.split.cutoff?.toISOString() ?? "—"}`,
+    ...(result.load === null ? [] : [`load          ${result.load.source} seed ${result.load.seed}, n ${result.load.n}: ${result.load.inserted} written, ${result.load.skipped} already present`]),
+    `judge         ${result.judge.judged} rows judged by ${result.judge.judge}`,
+    "",
+    `Held-out evaluation: ${evaluation.events} events, logged reward ${fixed(evaluation.loggedValue)} (value [${level}% interval] effective sample size)`,
+    "",
+    formatEstimates(evaluation.candidate, evaluation.incumbentEstimates, incumbentLabel),
+    "",
+  ];
+  if (result.convergence !== null) {
+    lines.push(formatConvergenceReport(result.convergence), "");
+    if (result.learningCurve.length > 0) {
+      lines.push("learning curve (rows fitted → covered cells matching the planted optimum)");
+      for (const point of result.learningCurve) {
+        lines.push(`  n ${String(point.n).padStart(7)}   ${String(point.matches).padStart(3)}/${String(point.coveredCells).padEnd(3)} ${(point.matchShare * 100).toFixed(1).padStart(5)}%`);
+      }
+      lines.push("");
+    }
+  }
+  lines.push(`gate          ${gate.passed ? "PASSED" : "FAILED"}: ${gate.reason}`);
+  lines.push(
+    result.mode === "warmup"
+      ? "promotion     none: a warm-up never promotes (synthetic results are pipeline QA, not evidence about real traffic)"
+      : result.promoted
+        ? `promotion     policy version ${result.policyVersionId} is now the active policy`
+        : "promotion     none: the active policy is unchanged",
+  );
+  lines.push(`timings       ${result.timings.map((t) => `${t.step} ${t.seconds.toFixed(2)} s`).join(", ")}`);
+  for (const file of files) lines.push(`report file   ${file}`);
+  return lines.join("\n");
+}
