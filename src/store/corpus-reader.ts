@@ -3,9 +3,12 @@
  * without ever holding the corpus whole or making an object per row.
  *
  * How it reads: keyset pages (`id > last ORDER BY id LIMIT chunkSize`) on one reserved connection,
- * each page fetched as binary COPY and decoded straight into typed arrays. The read is bounded above
- * by the highest matching id when it starts, so rows appended during a refit wait for the next one,
- * and a read can be resumed exactly from the `lastId` of the last chunk it consumed.
+ * each page fetched as binary COPY and decoded straight into typed arrays, with the next page
+ * requested before the current chunk is handed out (so the server works while the consumer does;
+ * memory: at most two pages, whatever the corpus size). The read is bounded by the lowest and
+ * highest matching ids when it starts, so rows appended during a refit wait for the next one, and a
+ * read can be resumed exactly from the `lastId` of the last chunk it consumed. No transaction is
+ * held across pages: on PGlite that would block every other query of the process for the read.
  *
  * The synthetic wall (invariant 1): a read of `routing_outcomes` always has `source = 'prod'` in
  * its SQL. It is not an option and never a filter applied in JavaScript, so synthetic and shadow

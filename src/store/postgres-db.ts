@@ -58,15 +58,20 @@ export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
     application_name: "linucb",
     connectionTimeoutMillis: 15_000,
   });
-  // Without a listener, an idle connection that the server drops would crash the process.
-  pool.on("error", (error) => options.onWarning(`an idle connection to ${location} failed and was discarded: ${error.message}`));
+  let db: PostgresDb | undefined;
+  // Without a listener, an idle connection that the server drops would crash the process. After
+  // close() it is noise: pool.end() resolves before its clients' sockets are closed.
+  pool.on("error", (error) => {
+    if (db?.closed !== true) options.onWarning(`an idle connection to ${location} failed and was discarded: ${error.message}`);
+  });
   try {
     await pool.query("SELECT 1");
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw new StoreError("CONNECTION", `cannot connect to PostgreSQL at ${location}: ${(error as Error).message}`, { cause: error });
   }
-  return new PostgresDb(pool, location);
+  db = new PostgresDb(pool, location);
+  return db;
 }
 
 /** Runs statements on one client, wrapping driver errors; shared by transactions and reservations. */
