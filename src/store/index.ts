@@ -4,7 +4,7 @@
  */
 export type { DatabaseBackend, Db, Queryable, QueryResult, ReservedConnection } from "./db.js";
 export { atomically } from "./db.js";
-export { DEFAULT_DATA_DIR, openDatabase, type OpenDatabaseOptions } from "./open-database.js";
+export { DEFAULT_DATA_DIR, describeDatabaseTarget, openDatabase, type OpenDatabaseOptions } from "./open-database.js";
 export { StoreError, type StoreErrorCode } from "./errors.js";
 export { lockPathOf } from "./data-dir-lock.js";
 export {

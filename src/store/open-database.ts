@@ -2,8 +2,10 @@
  * Opens the database a command or a job should use: a real PostgreSQL when a URL is given, else
  * embedded PGlite in a data folder (default `./.linucb/db`), so that everything runs with no server.
  */
+import { resolve } from "node:path";
 import type { Db } from "./db.js";
 import { describeValue } from "./errors.js";
+import { redactUrl } from "./redact-url.js";
 
 /** Where the embedded database lives when neither a URL nor a folder is given. */
 export const DEFAULT_DATA_DIR = "./.linucb/db";
@@ -44,4 +46,11 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   }
   const { openPgliteDb } = await import("./pglite-db.js");
   return openPgliteDb({ dataDir: dataDir ?? DEFAULT_DATA_DIR, onWarning });
+}
+
+/** Where {@link openDatabase} would go with these options, for messages (password hidden). */
+export function describeDatabaseTarget(options: OpenDatabaseOptions = {}): string {
+  return options.databaseUrl !== undefined
+    ? `PostgreSQL at ${redactUrl(options.databaseUrl)}`
+    : `the embedded database in ${resolve(options.dataDir ?? DEFAULT_DATA_DIR)}`;
 }

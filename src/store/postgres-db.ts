@@ -8,6 +8,7 @@ import type { Db, Queryable, QueryResult, ReservedConnection } from "./db.js";
 import { describeStatement, normaliseParams } from "./db.js";
 import { StoreError, isConnectionError, wrapDriverError } from "./errors.js";
 import { CopyOutQuery } from "./pg-copy-out.js";
+import { redactUrl } from "./redact-url.js";
 import { assertOutsideTransaction, runInsideTransaction } from "./transaction-guard.js";
 import { sharedTypeParsers } from "./type-parsers.js";
 
@@ -28,17 +29,6 @@ const types = {
     return shared ?? pg.types.getTypeParser(oid, format as "text");
   }) as typeof pg.types.getTypeParser,
 };
-
-/** The URL with its password removed, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(an unparseable database URL)";
-  }
-}
 
 /**
  * Opens a pool on `url` and checks that the server answers, so a wrong URL fails here with a clear

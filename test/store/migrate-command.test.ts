@@ -84,6 +84,6 @@ describeOnBackends("linucb migrate", (backend) => {
   it("fails with exit code 1 and one clear line when the database is unreachable", async () => {
     const run = await linucb(["migrate", "status"], { DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^linucb migrate: cannot connect to PostgreSQL at postgres:\/\/nobody@127\.0\.0\.1:1\/none: /);
+    expect(run.stderr).toMatch(/^linucb migrate: PostgreSQL at postgres:\/\/nobody@127\.0\.0\.1:1\/none\nlinucb migrate: cannot connect to PostgreSQL at postgres:\/\/nobody@127\.0\.0\.1:1\/none: [^\n]+\n$/);
   });
 });

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import type { Db } from "../../store/db.js";
 import { StoreError } from "../../store/errors.js";
 import { migrateDown, migrateUp, migrationStatus, type MigrationStatus } from "../../store/migrator.js";
-import { DEFAULT_DATA_DIR, openDatabase, type OpenDatabaseOptions } from "../../store/open-database.js";
+import { DEFAULT_DATA_DIR, describeDatabaseTarget, openDatabase, type OpenDatabaseOptions } from "../../store/open-database.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
 
 const help = `Usage: linucb migrate up|down|status [options]
@@ -97,6 +97,8 @@ export const command: Command = {
 
     let db: Db | undefined;
     try {
+      // Before opening: creating an embedded database takes several seconds the first time.
+      io.stderr.write(`linucb migrate: ${describeDatabaseTarget(options)}\n`);
       try {
         db = await openDatabase(options);
       } catch (error) {
@@ -104,7 +106,6 @@ export const command: Command = {
         if (error instanceof TypeError) throw new UsageError(error.message);
         throw error;
       }
-      io.stderr.write(`linucb migrate: ${db.backend === "postgres" ? "PostgreSQL at" : "embedded database in"} ${db.location}\n`);
       if (action === "status") {
         const status = await migrationStatus(db);
         io.stdout.write(`${values.json ? JSON.stringify(status, null, 2) : formatStatus(status)}\n`);
