@@ -8,7 +8,7 @@
  *   per request — `update(cellId, armId, context, reward)` and `scores(cellId, context, out)` with a
  *   reused `out`; the batched path is `updateMany` with Int32Array indices and `selectMany`. Serving
  *   tasks use `statistics: false` (what a serving engine sets); refit needs `statistics: true`, and
- *   the update task also times the relaxed build with statistics on, to show their cost.
+ *   the update task also times the auto build with statistics on, to show their cost.
  * - reference: the pure-TypeScript oracle (explicit inverse), timed on smaller blocks. Its update
  *   only adds x·xᵀ to Σxxᵀ and defers the inversion to the next score of that model, so its update
  *   figure is not a Sherman–Morrison step; replay shows the combined cost.

@@ -121,6 +121,10 @@ export function measureGroup(bodies: ReadonlyMap<string, TimedBody>, settings: T
     });
     for (const id of random.shuffle([...bodies.keys()])) {
       if (errors.has(id)) continue;
+      // A contender whose iterations are long (a slow refit takes seconds) has spent its whole
+      // budget after a round or two; two samples are enough for it, and the run stays short.
+      const taken = samples.get(id)!;
+      if (taken.length >= 2 && taken.reduce((sum, t) => sum + t, 0) >= settings.roundTime * settings.rounds) continue;
       const body = bodies.get(id)!;
       const chunk = chunks.get(id)!;
       // Consecutive iterations walk through the block, each over exactly `chunk` units.

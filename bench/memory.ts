@@ -9,6 +9,7 @@
  * probe is for.
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createLinUCB } from "../src/index.js";
 import { CarefulLinUCB } from "./baselines/careful-js.js";
 import { MlMatrixLinUCB } from "./baselines/ml-matrix.js";
@@ -41,7 +42,7 @@ export interface MemoryProbeResult extends MemoryProbeSpec {
   readonly heldBytes: number;
   /** Growth of the process RSS while creating and touching every model. */
   readonly rssGrowthBytes: number;
-  /** Peak RSS of the probe process (process.resourceUsage().maxRSS). */
+  /** Peak RSS of the probe process (see {@link ownPeakRssBytes}). */
   readonly peakRssBytes: number;
   /** Why the probe did not run or failed, if it did not complete. */
   readonly skipped?: string;
@@ -51,6 +52,21 @@ export interface MemoryProbeResult extends MemoryProbeSpec {
 export function boundBytesPerModel(d: number): number {
   const dp = Math.ceil(d / 4) * 4;
   return (dp * dp + 2 * dp) * 8 + 64;
+}
+
+/**
+ * This process's own peak RSS. On Linux, VmHWM from /proc/self/status: `resourceUsage().maxRSS`
+ * of a spawned child keeps the parent's high-water mark from before the exec (ru_maxrss survives
+ * execve), which would credit the benchmark's own few hundred MB to every probe.
+ */
+export function ownPeakRssBytes(): number {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"));
+    if (match !== null) return Number(match[1]) * 1024;
+  } catch {
+    // Not Linux: fall through to the portable figure.
+  }
+  return process.resourceUsage().maxRSS * 1024;
 }
 
 /** A rough upper estimate of the bytes a probe will allocate, to skip what would not fit. */
@@ -108,7 +124,7 @@ export async function runMemoryProbe(spec: MemoryProbeSpec): Promise<MemoryProbe
     boundBytesPerModel: boundBytesPerModel(d),
     heldBytes,
     rssGrowthBytes,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    peakRssBytes: ownPeakRssBytes(),
   };
 }
 

@@ -139,11 +139,12 @@ export function loadWarning(report: BenchReport): string | null {
   return `WARNING: the machine was loaded (1-min load average ${start.toFixed(1)} at start, ${end.toFixed(1)} at end, on ${report.machine.cpus} CPUs): absolute figures are unreliable, ratios less so.`;
 }
 
+/** A Markdown table; the first column and any column whose header is "note" align left. */
 function markdownTable(rows: string[][]): string[] {
   const [header, ...body] = rows;
   return [
     `| ${header!.join(" | ")} |`,
-    `|${header!.map((_, c) => (c === 0 ? "---" : "---:")).join("|")}|`,
+    `|${header!.map((name, c) => (c === 0 || name === "note" ? "---" : "---:")).join("|")}|`,
     ...body.map((row) => `| ${row.join(" | ")} |`),
   ];
 }
@@ -157,6 +158,8 @@ export function renderMarkdown(report: BenchReport): string {
       `1-min load average ${report.run.loadAverage.start.toFixed(1)} → ${report.run.loadAverage.end.toFixed(1)}.`,
     "Each cell: events per second, ns per event, ratio to careful JS (same task, d and cells). The machine is shared: absolute rates move between runs, ratios much less.",
   ];
+  const warning = loadWarning(report);
+  if (warning !== null) lines.push("", `**${warning}**`);
   for (const pivot of pivots(report.measurements)) {
     lines.push("", `**${pivot.task}**, ${pivot.cells} cell${pivot.cells === 1 ? "" : "s"} — ${taskDescriptions[pivot.task as keyof typeof taskDescriptions]}`, "");
     lines.push(...markdownTable([
