@@ -1,0 +1,96 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { CommandIO } from "../../src/cli/command.js";
+import { main } from "../../src/cli/main.js";
+import { generateWorld } from "../../src/synthetic/index.js";
+import { describeOnBackends, useFreshDatabase } from "../store/backends.js";
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function linucb(argv: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+  const io: CommandIO = { stdout, stderr, env };
+  const code = await main(argv, io);
+  return { code, stdout: out, stderr: err };
+}
+
+it("linucb cadence: --help, and usage errors that name the value received (exit 2)", async () => {
+  const help = await linucb(["cadence", "--help"]);
+  expect(help.code).toBe(0);
+  expect(help.stdout).toMatch(/^Usage: linucb cadence --mode warmup\|prod/);
+  const cases: [string[], RegExp][] = [
+    [["cadence"], /--mode must be warmup or prod; received none/],
+    [["cadence", "--mode", "daily"], /--mode must be warmup or prod; received "daily"/],
+    [["cadence", "--mode", "warmup", "--held-out", "1.5"], /`--held-out` must be a number in \[0, 1\]; received "1.5"/],
+    [["cadence", "--mode", "warmup", "--held-out", "0"], /--held-out must be a share strictly between 0 and 1; received "0"/],
+    [["cadence", "--mode", "prod", "--n", "10"], /--n applies to --mode warmup only; received --n "10"/],
+    [["cadence", "--mode", "prod", "--gate-estimator", "dm"], /--gate-estimator must be snips, dr or ips; received "dm"/],
+    [["cadence", "--mode", "warmup", "--database-url", "postgres://x", "--data-dir", "d"], /give --database-url or --data-dir, not both/],
+    [["cadence", "--mode", "warmup", "--frobnicate"], /Unknown option '--frobnicate'/],
+  ];
+  for (const [argv, message] of cases) {
+    const run = await linucb(argv);
+    expect(run.code, argv.join(" ")).toBe(2);
+    expect(run.stderr).toMatch(message);
+  }
+});
+
+describeOnBackends("linucb cadence", (backend) => {
+  const database = useFreshDatabase(backend);
+  let reports: string;
+  let target: string[];
+
+  beforeAll(async () => {
+    reports = mkdtempSync(join(tmpdir(), "linucb-cadence-reports-"));
+    const fresh = database.fresh;
+    target = fresh.options.databaseUrl !== undefined ? ["--database-url", fresh.options.databaseUrl] : ["--data-dir", fresh.options.dataDir as string];
+    // The command opens the database itself: on PGlite the test's handle lets go of the folder.
+    if (backend.name === "pglite") await fresh.db.close();
+  });
+  afterAll(() => {
+    rmSync(reports, { recursive: true, force: true });
+  });
+
+  it("runs the warm-up: progress on stderr, JSON on stdout, a self-contained HTML report", async () => {
+    const run = await linucb(["cadence", "--mode", "warmup", "--json", "--resamples", "200", "--report-dir", reports, ...target]);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { mode: string; runId: number; gate: { passed: boolean }; reportFiles: { html: string; json: string }; convergence: { cells: { cell: string }[] } };
+    expect(result).toMatchObject({ mode: "warmup", gate: { passed: true } });
+    for (const step of ["schema", "load", "judge", "split", "refit", "evaluate", "gate", "record"]) expect(run.stderr).toMatch(new RegExp(`cadence: ${step}\\s+done in \\d+\\.\\d\\d s`));
+    expect(run.stderr).toMatch(/refit\s+4000\/4000 \(100%\)/);
+
+    const html = readFileSync(result.reportFiles.html, "utf8");
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html.match(/<svg /g)?.length).toBe(3);
+    expect(html).not.toMatch(/<script|https?:\/\/|<link /);
+    for (const cell of generateWorld({ seed: 42 }).cells) expect(html).toContain(`>${cell.id}</text>`);
+    expect(JSON.parse(readFileSync(result.reportFiles.json, "utf8"))).toMatchObject({ runId: result.runId, mode: "warmup" });
+
+    const text = await linucb(["cadence", "--mode", "warmup", "--no-report", "--resamples", "100", ...target]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^Cadence warmup: training run \d+/);
+    expect(text.stdout).toMatch(/SNIPS\s+\d\.\d{4} \[\d\.\d{4}, \d\.\d{4}\] ess \d+/);
+    expect(text.stdout).toContain("promotion     none: a warm-up never promotes");
+  });
+
+  it("exits 1 with the reason when the gate fails or the run cannot run", async () => {
+    const strict = await linucb(["cadence", "--mode", "warmup", "--threshold", "1", "--no-report", "--resamples", "50", ...target]);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/warmup run \d+ FAILED its gate/);
+    const prod = await linucb(["cadence", "--mode", "prod", "--no-report", ...target]);
+    expect(prod.code).toBe(1);
+    expect(prod.stderr).toMatch(/training run \d+ failed in the split step: routing_outcomes holds no production \(source = 'prod'\) rows/);
+  });
+});
