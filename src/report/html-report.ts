@@ -55,7 +55,7 @@ function xAxis(x: (v: number) => number, values: number[], y: number, top: numbe
 export function cellsChart(report: ConvergenceReport): string {
   const cells = report.cells;
   const rowHeight = 16;
-  const left = 120;
+  const left = 170;
   const right = 250;
   const width = 820;
   const top = 24;
@@ -91,7 +91,8 @@ ${rows.join("\n")}
 
 /** The matched share of covered cells against rows fitted, with the threshold. */
 export function learningCurveChart(result: CadenceResult): string {
-  const points = result.learningCurve;
+  // A point with no covered cell has no match share: it is left out, not drawn at 0%.
+  const points = result.learningCurve.filter((p) => p.coveredCells > 0);
   const threshold = result.convergence?.threshold ?? 0.7;
   const width = 820;
   const height = 260;
@@ -99,7 +100,7 @@ export function learningCurveChart(result: CadenceResult): string {
   const right = 20;
   const top = 16;
   const bottom = 36;
-  const maxN = Math.max(1, ...points.map((p) => p.n));
+  const maxN = Math.max(1, ...result.learningCurve.map((p) => p.n));
   const x = scale(0, maxN, left, width - right);
   const y = scale(0, 1, height - bottom, top);
   const path = points.map((p, i) => `${i === 0 ? "M" : "L"}${x(p.n).toFixed(1)},${y(p.matchShare).toFixed(1)}`).join(" ");
@@ -116,7 +117,7 @@ export function learningCurveChart(result: CadenceResult): string {
 ${yTicks}
 ${xAxis(x, ticks(0, maxN), height - bottom, top, 0)}
 <line x1="${left}" x2="${width - right}" y1="${y(threshold)}" y2="${y(threshold)}" stroke="${MISS}" stroke-dasharray="5 4"/>
-<text x="${width - right}" y="${y(threshold) - 5}" text-anchor="end" class="tick" fill="${MISS}">gate threshold ${(threshold * 100).toFixed(0)}%</text>
+<text x="${left + 6}" y="${y(threshold) - 5}" class="tick" fill="${MISS}">gate threshold ${(threshold * 100).toFixed(0)}%</text>
 <path d="${path}" fill="none" stroke="${CANDIDATE}" stroke-width="2"/>
 ${dots}
 <text x="${(left + width - right) / 2}" y="${height - 4}" text-anchor="middle" class="tick">rows fitted (n)</text>
@@ -140,7 +141,7 @@ export function estimatesChart(result: CadenceResult): string {
   const hi = Math.max(...values);
   const pad = (hi - lo) * 0.05 || 0.05;
   const width = 820;
-  const left = 110;
+  const left = 150;
   const right = 40;
   const top = 24;
   const rowHeight = 18;

@@ -49,7 +49,8 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
     if (result.learningCurve.length > 0) {
       lines.push("learning curve (rows fitted → covered cells matching the planted optimum)");
       for (const point of result.learningCurve) {
-        lines.push(`  n ${String(point.n).padStart(7)}   ${String(point.matches).padStart(3)}/${String(point.coveredCells).padEnd(3)} ${(point.matchShare * 100).toFixed(1).padStart(5)}%`);
+        const share = point.coveredCells === 0 ? "    —" : `${(point.matchShare * 100).toFixed(1).padStart(5)}%`;
+        lines.push(`  n ${String(point.n).padStart(7)}   ${String(point.matches).padStart(3)}/${String(point.coveredCells).padEnd(3)} ${share}`);
       }
       lines.push("");
     }
