@@ -1,0 +1,78 @@
+import { beforeAll, beforeEach, expect, it } from "vitest";
+import { judgeUnlabelled, listSyntheticRuns, loadSyntheticOutcomes, migrateUp, splitCorpusByTime } from "../../src/store/index.js";
+import { generateOutcomes, generateWorld } from "../../src/synthetic/index.js";
+import { describeOnBackends, useFreshDatabase } from "../store/backends.js";
+import { insertOutcomes, resetTables, scalar } from "./fixtures.js";
+
+/** The store functions the cadence added: the time split, the judge queue, the synthetic runs. */
+describeOnBackends("cadence store queries", (backend) => {
+  const database = useFreshDatabase(backend);
+
+  beforeAll(async () => {
+    await migrateUp(database.db);
+  });
+  beforeEach(async () => {
+    await resetTables(database.db);
+  });
+
+  it("splits the prod corpus at a created_at quantile, counting prod rows only", async () => {
+    const { db } = database;
+    expect(await splitCorpusByTime(db, { table: "routing_outcomes", heldOutShare: 0.2 })).toEqual({ total: 0, cutoff: null, training: 0, heldOut: 0, models: [], dimension: null });
+    await insertOutcomes(db, { n: 1000, source: "prod" });
+    await insertOutcomes(db, { n: 300, seed: 3, source: "shadow", model: "model-poison", offsetDays: 30 });
+    const split = await splitCorpusByTime(db, { table: "routing_outcomes", heldOutShare: 0.25 });
+    expect(split.total).toBe(1000);
+    expect(split.training + split.heldOut).toBe(1000);
+    expect(split.models).not.toContain("model-poison");
+    expect(split.dimension).toBe(generateWorld({ seed: 7 }).dimension);
+    // The cutoff is the created_at of the first held-out row: counts on both sides agree with SQL.
+    expect(await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source = 'prod' AND created_at < $1", [split.cutoff])).toBe(split.training);
+    expect(split.heldOut).toBeGreaterThanOrEqual(250);
+    expect(split.heldOut).toBeLessThanOrEqual(252);
+    await expect(splitCorpusByTime(db, { table: "routing_outcomes", heldOutShare: 1 })).rejects.toThrow(/heldOutShare must be a number in \(0, 1\); received 1/);
+    await expect(splitCorpusByTime(db, { table: "outcomes" as never, heldOutShare: 0.2 })).rejects.toThrow(/table must be .*; received "outcomes"/);
+  });
+
+  it("puts rows that share the cutoff's created_at on the held-out side", async () => {
+    const { db } = database;
+    await insertOutcomes(db, { n: 50, source: "prod" });
+    await db.query("UPDATE routing_outcomes SET created_at = timestamptz '2025-02-01 00:00:00+00'");
+    const split = await splitCorpusByTime(db, { table: "routing_outcomes", heldOutShare: 0.2 });
+    expect(split).toMatchObject({ total: 50, training: 0, heldOut: 50 });
+  });
+
+  it("judges unjudged corpus rows in batches, validating verdicts and writing nothing of a bad batch", async () => {
+    const { db } = database;
+    await insertOutcomes(db, { n: 250, source: "prod", judged: false });
+    await insertOutcomes(db, { n: 40, seed: 3, source: "shadow", judged: false });
+    await expect(judgeUnlabelled(db, { table: "routing_outcomes", judgeModel: "j", judge: (rows) => rows.map(() => ({ reward: Number.NaN, score: null })) })).rejects.toThrow(
+      /verdict for row \d+: reward must be a finite number; received NaN/,
+    );
+    await expect(judgeUnlabelled(db, { table: "routing_outcomes", judgeModel: "j", judge: () => [] })).rejects.toThrow(/one verdict per row \(250\); received Array\(0\)/);
+    expect(await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE reward IS NOT NULL")).toBe(0);
+
+    const sizes: number[] = [];
+    const result = await judgeUnlabelled(db, {
+      table: "routing_outcomes",
+      judgeModel: "length-judge",
+      batchSize: 100,
+      judge: (rows) => (sizes.push(rows.length), rows.map((row) => ({ reward: row.completed ? 1 : 0, score: row.id }))),
+    });
+    expect(result).toEqual({ judged: 250, batches: 3 });
+    expect(sizes).toEqual([100, 100, 50]);
+    expect(await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source = 'prod' AND (judge_model <> 'length-judge' OR judge_score <> id OR reward <> completed::int)")).toBe(0);
+    expect(await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source = 'shadow' AND reward IS NULL")).toBe(40);
+    expect(await judgeUnlabelled(db, { table: "routing_outcomes", judgeModel: "j", judge: () => [] })).toEqual({ judged: 0, batches: 0 });
+  });
+
+  it("lists the generator runs of routing_outcomes_synthetic", async () => {
+    const { db } = database;
+    expect(await listSyntheticRuns(db)).toEqual([]);
+    await loadSyntheticOutcomes(db, generateOutcomes(generateWorld({ seed: 42 }), { n: 120, seed: 42 }));
+    await loadSyntheticOutcomes(db, generateOutcomes(generateWorld({ seed: 5 }), { n: 30, seed: 5 }));
+    expect(await listSyntheticRuns(db)).toEqual([
+      { source: "synthetic_coldstart_v1", seed: 5, rows: 30 },
+      { source: "synthetic_coldstart_v1", seed: 42, rows: 120 },
+    ]);
+  });
+});
