@@ -133,6 +133,19 @@ function engineUpdatePerEvent(engine: LinUCBEngine, block: EventBlock): Loop {
   };
 }
 
+/** `updateAt` per event: indices resolved once (as the batched path gets them), no string lookups. */
+function engineUpdatePerEventAt(engine: LinUCBEngine, block: EventBlock): Loop {
+  const { cellIndices, armIndices, contextViews, rewards } = block;
+  return {
+    units: block.length,
+    eventsPerUnit: 1,
+    run(from, to) {
+      for (let e = from; e < to; e++) engine.updateAt(cellIndices[e]!, armIndices[e]!, contextViews[e]!, rewards[e]!);
+      return to - from;
+    },
+  };
+}
+
 /** `updateMany` over units [from, to) of the block: subarray views, no copies. */
 function engineUpdateBatched(engine: LinUCBEngine, block: EventBlock): Loop {
   const { cellIndices, armIndices, contexts, rewards, d } = block;
@@ -161,6 +174,24 @@ function engineSelectPerEvent(engine: LinUCBEngine, block: EventBlock): Loop {
       let checksum = 0;
       for (let e = from; e < to; e++) {
         engine.scores(cells[e]!, contextViews[e]!, out);
+        checksum += argmax(out, armCount);
+      }
+      return checksum;
+    },
+  };
+}
+
+/** `scoresAt` per event: the cell index resolved once, scores into a reused buffer. */
+function engineSelectPerEventAt(engine: LinUCBEngine, block: EventBlock): Loop {
+  const { cellIndices, contextViews } = block;
+  const out = new Float64Array(armCount);
+  return {
+    units: block.length,
+    eventsPerUnit: 1,
+    run(from, to) {
+      let checksum = 0;
+      for (let e = from; e < to; e++) {
+        engine.scoresAt(cellIndices[e]!, contextViews[e]!, out);
         checksum += argmax(out, armCount);
       }
       return checksum;
@@ -229,6 +260,8 @@ function engineRefit(engine: LinUCBEngine, rows: EventBlock, problem: Problem, s
 interface EngineRun {
   readonly task: TaskName;
   readonly path: "per-event" | "batched";
+  /** The engine call timed (see engineCalls). */
+  readonly call: string;
   readonly statistics: boolean;
   /** Time on the slow (smaller) blocks. */
   readonly slow: boolean;
@@ -242,10 +275,15 @@ async function prepareEngine(factory: EngineFactory, run: EngineRun, problem: Pr
   let body: Loop;
   switch (run.task) {
     case "update":
-      body = run.path === "batched" ? engineUpdateBatched(engine, events) : engineUpdatePerEvent(engine, events);
+      body =
+        run.path === "batched"
+          ? engineUpdateBatched(engine, events)
+          : run.call === "updateAt"
+            ? engineUpdatePerEventAt(engine, events)
+            : engineUpdatePerEvent(engine, events);
       break;
     case "select":
-      body = engineSelectPerEvent(engine, events);
+      body = run.call === "scoresAt" ? engineSelectPerEventAt(engine, events) : engineSelectPerEvent(engine, events);
       break;
     case "batched-select":
       body = engineSelectBatched(engine, run.slow ? problem.slowBursts : problem.bursts);
@@ -431,15 +469,15 @@ export const baselineId = "careful-js";
 
 /** The API call each task times on the engine, per path (the label of its row). */
 const engineCalls: Readonly<Record<TaskName, { readonly path: "per-event" | "batched"; readonly call: string }[]>> = {
-  update: [{ path: "per-event", call: "update" }, { path: "batched", call: "updateMany" }],
-  select: [{ path: "per-event", call: "scores" }],
+  update: [{ path: "per-event", call: "update" }, { path: "per-event", call: "updateAt" }, { path: "batched", call: "updateMany" }],
+  select: [{ path: "per-event", call: "scores" }, { path: "per-event", call: "scoresAt" }],
   "batched-select": [{ path: "batched", call: "selectMany" }],
   replay: [{ path: "per-event", call: "replay" }],
   refit: [{ path: "batched", call: "refit" }],
 };
 
 function callLabel(call: string): string {
-  return call === "scores" ? "scores(out)" : call === "replay" ? "scores+update" : `${call}()`;
+  return call === "scores" || call === "scoresAt" ? `${call}(out)` : call === "replay" ? "scores+update" : `${call}()`;
 }
 
 /**
@@ -451,7 +489,7 @@ export function contendersFor(task: TaskName, builds: readonly ConcreteBuild[], 
   const list: Contender[] = [];
   const engineContenders = (build: ConcreteBuild, statistics: boolean, tag: string): Contender[] =>
     engineCalls[task].map(({ path, call }) => {
-      const run: EngineRun = { task, path, statistics, slow: false };
+      const run: EngineRun = { task, path, call, statistics, slow: false };
       const factory = wasmEngine(build);
       return {
         id: `engine-${build}${tag}/${call}`,
@@ -467,7 +505,7 @@ export function contendersFor(task: TaskName, builds: readonly ConcreteBuild[], 
   for (const build of builds) list.push(...engineContenders(build, task === "refit", ""));
   if (task === "update" && builds.includes(statisticsBuild)) list.push(...engineContenders(statisticsBuild, true, "+stats"));
   const path = task === "batched-select" || task === "refit" ? "batched" : "per-event";
-  const referenceRun: EngineRun = { task, path, statistics: true, slow: true };
+  const referenceRun: EngineRun = { task, path, call: engineCalls[task][0]!.call, statistics: true, slow: true };
   list.push(
     { id: "reference", label: "reference (TS, explicit inverse)", family: "reference", path, slow: true, prepare: (p) => prepareEngine(referenceEngine, referenceRun, p) },
     { id: baselineId, label: "careful JS (Float64Array)", family: "careful-js", path, slow: false, prepare: (p) => prepareCareful(task, p) },

@@ -14,7 +14,7 @@ import { checkStatistics, mergeModelStatistics, packedLength, type ModelStatisti
 import type {
   BatchSelection, EventBatch, LinUCBEngine, LinUCBStatistics, ModelState, ResolvedOptions, Selection,
 } from "./types.js";
-import { checkCellId, checkContext, checkReward, resolveArm, resolveBatch, type ResolvedBatch } from "./validate.js";
+import { checkCellId, checkReward, resolveArm, resolveBatch, type ResolvedBatch } from "./validate.js";
 
 /** The shared half of an engine; subclasses implement the numerical primitives. */
 export abstract class EngineBase implements LinUCBEngine {
@@ -49,12 +49,18 @@ export abstract class EngineBase implements LinUCBEngine {
    * throw before changing anything when the room cannot be had.
    */
   protected abstract growCells(cellCount: number): void;
-  /** Writes the K scores of a cell for a validated context into `out`; returns the argmax. */
-  protected abstract scoreCell(cell: number, context: ArrayLike<number>, out: Float64Array): number;
+  /**
+   * Validates one context (TypeError/RangeError naming `context`) and stages it for the next
+   * scoreStaged / updateStaged. One pass does both, since this is the per-event hot path; staging
+   * is scratch, so a context that fails validation changes no state.
+   */
+  protected abstract stageContext(context: unknown): void;
+  /** Writes the K scores of a cell for the staged context into `out`; returns the argmax. */
+  protected abstract scoreStaged(cell: number, out: Float64Array): number;
   /** Scores `count` contexts of one cell: `scores` (count × K) and the argmax of each into `best`. */
   protected abstract scoreCellMany(cell: number, contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void;
-  /** One online update of model `model` (cell·K + arm). */
-  protected abstract updateModel(model: number, context: ArrayLike<number>, reward: number): void;
+  /** One online update of model `model` (cell·K + arm) with the staged context. */
+  protected abstract updateStaged(model: number, reward: number): void;
   /** Online updates of every row of a validated batch, in order. */
   protected abstract updateRows(batch: ResolvedBatch): void;
   /** Adds the rows to the statistics only and marks their models for the next finalize. */
@@ -111,6 +117,18 @@ export abstract class EngineBase implements LinUCBEngine {
     return resolveArm(id, this.armIndexById);
   }
 
+  private checkCellIndex(index: number): void {
+    if (!(index >= 0 && index < this.registry.size && (index | 0) === index)) {
+      throw new RangeError(`\`cellIndex\` must be an index from cellIndex(), in [0, ${this.registry.size - 1}]; received ${describeValue(index)}`);
+    }
+  }
+
+  private checkArmIndex(index: number): void {
+    if (!(index >= 0 && index < this.arms.length && (index | 0) === index)) {
+      throw new RangeError(`\`armIndex\` must be an arm index in [0, ${this.arms.length - 1}]; received ${describeValue(index)}`);
+    }
+  }
+
   private createCell(id: string): number {
     this.growCells(this.registry.size + 1);
     return this.registry.add(id);
@@ -146,15 +164,27 @@ export abstract class EngineBase implements LinUCBEngine {
 
   scores(cell: string, context: ArrayLike<number>, out?: Float64Array): Float64Array {
     checkCellId(cell);
-    checkContext(context, this.dimension);
     const k = this.arms.length;
     if (out !== undefined && (!(out instanceof Float64Array) || out.length !== k)) {
       throw new RangeError(`\`out\` must be a Float64Array of length ${k} (one per arm); received ${describeValue(out)}`);
     }
+    this.stageContext(context);
     const target = out ?? new Float64Array(k);
     this.settle();
-    this.scoreCell(this.cellFor(cell), context, target);
+    this.scoreStaged(this.cellFor(cell), target);
     return target;
+  }
+
+  scoresAt(cellIndex: number, context: ArrayLike<number>, out: Float64Array): Float64Array {
+    this.checkCellIndex(cellIndex);
+    const k = this.arms.length;
+    if (!(out instanceof Float64Array) || out.length !== k) {
+      throw new RangeError(`\`out\` must be a Float64Array of length ${k} (one per arm); received ${describeValue(out)}`);
+    }
+    this.stageContext(context);
+    this.settle();
+    this.scoreStaged(cellIndex, out);
+    return out;
   }
 
   select(cell: string, context: ArrayLike<number>): Selection {
@@ -200,11 +230,20 @@ export abstract class EngineBase implements LinUCBEngine {
 
   update(cell: string, arm: string, context: ArrayLike<number>, reward: number): void {
     checkCellId(cell);
-    const armIndex = resolveArm(arm, this.armIndexById);
-    checkContext(context, this.dimension);
-    checkReward(reward);
+    const armIndex = this.armIndexById.get(arm) ?? resolveArm(arm, this.armIndexById);
+    if (typeof reward !== "number" || reward - reward !== 0) checkReward(reward);
+    this.stageContext(context);
     this.settle();
-    this.updateModel(this.cellFor(cell) * this.arms.length + armIndex, context, reward);
+    this.updateStaged(this.cellFor(cell) * this.arms.length + armIndex, reward);
+  }
+
+  updateAt(cellIndex: number, armIndex: number, context: ArrayLike<number>, reward: number): void {
+    this.checkCellIndex(cellIndex);
+    this.checkArmIndex(armIndex);
+    if (typeof reward !== "number" || reward - reward !== 0) checkReward(reward);
+    this.stageContext(context);
+    this.settle();
+    this.updateStaged(cellIndex * this.arms.length + armIndex, reward);
   }
 
   updateMany(batch: EventBatch): void {

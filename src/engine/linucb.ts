@@ -11,7 +11,7 @@ import { resolveOptions } from "./options.js";
 import { decodeSnapshot, type DecodedSnapshot, type ModelRecord } from "./snapshot.js";
 import { packedLength, type ModelStatisticsSlot } from "./statistics.js";
 import type { KernelBuild, LinUCBOptions, ResolvedOptions } from "./types.js";
-import type { ResolvedBatch } from "./validate.js";
+import { checkContext, type ResolvedBatch } from "./validate.js";
 
 /** Rows per kernel call at most; also bounds the staging area to about 4 MiB of contexts. */
 const maxStageRows = 1024;
@@ -71,22 +71,31 @@ export class LinUCB extends EngineBase {
     this.modelCount = models;
   }
 
-  /** Copies one context into staging: a plain loop, cheaper than `set` for short vectors. */
-  private stageContext(context: ArrayLike<number>): void {
-    const f64 = this.kernel.f64View;
-    const at = this.kernel.contextsPtr / 8;
+  /**
+   * Validates and copies one context into the kernel's staging row in a single pass (the per-event
+   * hot path); anything but a finite Float64Array of the right length goes through the general
+   * check, which throws the precise error.
+   */
+  protected stageContext(context: unknown): void {
     const d = this.dimension;
-    if (d > 64) {
-      f64.set(context, at);
+    if (!(context instanceof Float64Array) || context.length !== d) {
+      checkContext(context, d);
+      this.kernel.f64View.set(context as ArrayLike<number>, this.kernel.contextsPtr / 8);
       return;
     }
-    for (let i = 0; i < d; i++) f64[at + i] = context[i]!;
+    const f64 = this.kernel.f64View;
+    const at = this.kernel.contextsPtr / 8;
+    for (let i = 0; i < d; i++) {
+      const value = context[i]!;
+      // x − x is NaN exactly for NaN and ±Infinity.
+      if (value - value !== 0) checkContext(context, d);
+      f64[at + i] = value;
+    }
   }
 
-  protected scoreCell(cell: number, context: ArrayLike<number>, out: Float64Array): number {
+  protected scoreStaged(cell: number, out: Float64Array): number {
     const kernel = this.kernel;
     const f64 = kernel.f64View;
-    this.stageContext(context);
     const best = kernel.exports.scoreCell(cell, kernel.contextsPtr, kernel.scoresPtr);
     const from = kernel.scoresPtr / 8;
     for (let a = 0; a < out.length; a++) out[a] = f64[from + a]!;
@@ -108,8 +117,7 @@ export class LinUCB extends EngineBase {
     }
   }
 
-  protected updateModel(model: number, context: ArrayLike<number>, reward: number): void {
-    this.stageContext(context);
+  protected updateStaged(model: number, reward: number): void {
     this.kernel.exports.updateOne(model, this.kernel.contextsPtr, reward);
   }
 

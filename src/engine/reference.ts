@@ -13,7 +13,7 @@ import { resolveOptions } from "./options.js";
 import type { ModelRecord } from "./snapshot.js";
 import { packedLength, type ModelStatisticsSlot } from "./statistics.js";
 import type { LinUCBOptions, ResolvedOptions } from "./types.js";
-import type { ResolvedBatch } from "./validate.js";
+import { checkContext, type ResolvedBatch } from "./validate.js";
 
 /** One model's defining sums and what is derived from them (cached until they change). */
 interface ReferenceModel {
@@ -121,7 +121,18 @@ export class ReferenceLinUCB extends EngineBase {
     while (this.models.length < models) this.models.push(this.fresh());
   }
 
-  protected scoreCell(cell: number, context: ArrayLike<number>, out: Float64Array): number {
+  /** The context passed validation last (the reference keeps a reference, not a copy). */
+  private staged: ArrayLike<number> = new Float64Array(0);
+
+  protected stageContext(context: unknown): void {
+    this.staged = checkContext(context, this.dimension);
+  }
+
+  protected scoreStaged(cell: number, out: Float64Array): number {
+    return this.scoreCell(cell, this.staged, out);
+  }
+
+  private scoreCell(cell: number, context: ArrayLike<number>, out: Float64Array): number {
     const d = this.dimension;
     const k = this.arms.length;
     let best = 0;
@@ -166,8 +177,8 @@ export class ReferenceLinUCB extends EngineBase {
     state.derived = null;
   }
 
-  protected updateModel(model: number, context: ArrayLike<number>, reward: number): void {
-    this.addEvent(model, context, reward);
+  protected updateStaged(model: number, reward: number): void {
+    this.addEvent(model, this.staged, reward);
   }
 
   protected updateRows(batch: ResolvedBatch): void {

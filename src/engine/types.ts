@@ -178,6 +178,13 @@ export interface LinUCBEngine {
   scores(cell: string, context: ArrayLike<number>, out?: Float64Array): Float64Array;
   /** One online update (Sherman–Morrison). */
   update(cell: string, arm: string, context: ArrayLike<number>, reward: number): void;
+  /**
+   * `update` by indices from `cellIndex` / `armIndex`: for hot loops that resolve their ids once,
+   * as a batch does (no string lookups per event).
+   */
+  updateAt(cellIndex: number, armIndex: number, context: ArrayLike<number>, reward: number): void;
+  /** `scores` by a cell index from `cellIndex`, into `out` (length K). */
+  scoresAt(cellIndex: number, context: ArrayLike<number>, out: Float64Array): Float64Array;
   /** Online updates for every row of a batch, in order; all rows are validated first. */
   updateMany(batch: EventBatch): void;
 

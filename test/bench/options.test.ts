@@ -59,8 +59,8 @@ test("targets pass, miss, or are not measured — never anything else", () => {
   const byName = new Map(checks.map((c) => [c.name, c]));
   expect(byName.get("update d=16 updateMany() vs careful JS")!.pass).toBe(true);
   expect(byName.get("update d=16 update() vs careful JS")!.pass).toBe(false);
-  expect(byName.get("update d=16 per-event vs batched")!.measured).toBeCloseTo(0.75);
-  expect(byName.get("update d=16 per-event vs batched")!.pass).toBe(false);
+  expect(byName.get("update d=16 per-event by id vs batched")!.measured).toBeCloseTo(0.75);
+  expect(byName.get("update d=16 per-event by id vs batched")!.pass).toBe(false);
   expect(byName.get("select d=64 scores(out) vs careful JS")!.pass).toBe(null);
   expect(byName.get("refit d=16 rows/s")!.pass).toBe(true);
   expect(byName.get("bytes per model d=16")!.pass).toBe(true);

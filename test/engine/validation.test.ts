@@ -135,3 +135,35 @@ test("domain errors carry a code and the values involved", async () => {
     expect((error as LinUCBError).details).toEqual({ arm: "zzz" });
   }
 });
+
+describe("index-based per-event calls", () => {
+  test("updateAt and scoresAt equal update and scores", async () => {
+    const problem = makeProblem(77, 5, 200, 3, 2);
+    const byId = await createLinUCB({ dimension: 5, arms: problem.arms });
+    const byIndex = await createLinUCB({ dimension: 5, arms: problem.arms });
+    const { cells, arms, rewards, contexts } = problem.batch;
+    for (let e = 0; e < cells.length; e++) {
+      const context = contexts.subarray(5 * e, 5 * e + 5);
+      byId.update(cells[e]!, arms[e]!, context, rewards[e]!);
+      byIndex.updateAt(byIndex.cellIndex(cells[e]!), byIndex.armIndex(arms[e]!), context, rewards[e]!);
+    }
+    expect(byIndex.snapshot()).toEqual(byId.snapshot());
+    const out = new Float64Array(2);
+    expect(byIndex.scoresAt(byIndex.cellIndex("cell-1"), [1, 2, 3, 4, 5], out)).toBe(out);
+    expect([...out]).toEqual([...byId.scores("cell-1", [1, 2, 3, 4, 5])]);
+  });
+
+  test("bad indices and values are refused and change nothing", async () => {
+    const engine = (await engines())[0]!;
+    const before = engine.snapshot();
+    expect(() => engine.updateAt(5, 0, [1, 2, 3], 1)).toThrow(/`cellIndex`.*\[0, 1\].*received 5/);
+    expect(() => engine.updateAt(0.5, 0, [1, 2, 3], 1)).toThrow(RangeError);
+    expect(() => engine.updateAt(0, 2, [1, 2, 3], 1)).toThrow(/`armIndex`.*\[0, 1\].*received 2/);
+    expect(() => engine.updateAt(0, 1, [1, Number.NaN, 3], 1)).toThrow(/`context\[1\]`.*received NaN/);
+    expect(() => engine.updateAt(0, 1, new Float64Array([1, Infinity, 3]), 1)).toThrow(/`context\[1\]`.*received Infinity/);
+    expect(() => engine.updateAt(0, 1, [1, 2, 3], Number.NaN)).toThrow(/`reward`.*received NaN/);
+    expect(() => engine.scoresAt(-1, [1, 2, 3], new Float64Array(2))).toThrow(/`cellIndex`/);
+    expect(() => engine.scoresAt(0, [1, 2, 3], new Float64Array(3))).toThrow(/`out`/);
+    expect(engine.snapshot()).toEqual(before);
+  });
+});
