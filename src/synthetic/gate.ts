@@ -7,7 +7,15 @@
  * disjoint LinUCB per cell with pooling across cells. Plain per-cell LinUCB sees about 8 rows per
  * (cell, model) at n = 4,000 and matches the optimum in only 25–43% of cells; the planted world
  * shares each model's structure across cells, so each model's fit over all cells, used as every
- * cell's prior with a strong per-cell ridge, is what reaches it (measured: docs in README).
+ * cell's prior with a strong per-cell ridge, is what reaches it. Match shares measured at
+ * n = 4,000 (seed 42; then seeds 1–10), pooling ridge 1:
+ *
+ *   per-cell λ      seed 42   seeds 1–10 ≥ 0.70      n = 40,000, seed 42
+ *   no pooling, 1     0.25        0 of 10                 0.62–0.83 (seeds 1–10, 42)
+ *   32                0.47        1 of 10                 0.78
+ *   512               0.70        9 of 10                 0.92
+ *   10,000            0.78        9 of 10                 0.97
+ *   100,000           0.78        9 of 10                 0.97
  */
 import { createLinUCB } from "../engine/linucb.js";
 import type { LinUCBEngine, LinUCBOptions } from "../engine/types.js";
