@@ -144,6 +144,18 @@ describeOnBackends("training runs, policy versions, locks", (backend) => {
       expect((await readActivePolicy(db))?.id).toBe(version.id);
     });
 
+    it("refuse to activate the version of a warm-up run: the schema allows promoting prod runs only", async () => {
+      const { db } = database;
+      const prod = await startTrainingRun(db, { cadence: "prod" });
+      const active = await insertPolicyVersion(db, { trainingRunId: prod.id, snapshot: bytes(9) });
+      await activatePolicyVersion(db, active.id);
+      const warmup = await startTrainingRun(db, { cadence: "synthetic_warmup" });
+      const synthetic = await insertPolicyVersion(db, { trainingRunId: warmup.id, snapshot: bytes(10) });
+      await expect(activatePolicyVersion(db, synthetic.id)).rejects.toMatchObject({ sqlstate: "23514" });
+      expect((await readActivePolicy(db))?.id).toBe(active.id);
+      expect((await getTrainingRun(db, warmup.id))?.promoted).toBe(false);
+    });
+
     it("refuse a version for a training run that does not exist, writing nothing", async () => {
       const { db } = database;
       await expect(insertPolicyVersion(db, { trainingRunId: 424242, snapshot: bytes(8) })).rejects.toMatchObject({ code: "QUERY", sqlstate: "23503" });

@@ -27,6 +27,9 @@ CREATE TABLE training_runs (
   error            text,
   -- The synthetic wall, once more in the schema: a prod run reads only prod rows of routing_outcomes.
   CONSTRAINT training_runs_prod_corpus_check CHECK (cadence <> 'prod' OR (corpus_table = 'routing_outcomes' AND source_filter = 'prod')),
+  -- Only a prod run can be promoted: a warm-up's policy can never become the active one, even
+  -- through a direct activatePolicyVersion (the flip and this flag are one transaction).
+  CONSTRAINT training_runs_promoted_prod_check CHECK (NOT promoted OR cadence = 'prod'),
   -- A finished run has a finish time, a running one has none; only a failed run has an error.
   CONSTRAINT training_runs_finished_check CHECK ((status = 'running') = (finished_at IS NULL)),
   CONSTRAINT training_runs_error_check CHECK ((status = 'failed') = (error IS NOT NULL))
