@@ -4,7 +4,7 @@
 
 import {
   configureLayout, RECORD, MODELS_BASE,
-  X_PTR, CHOL_PTR, BASE_PRIORS_PTR, PRIORS_PTR, CONTEXTS_PTR, REWARDS_PTR, MODELS_PTR, ARMS_OUT_PTR, SCORES_PTR,
+  CHOL_PTR, BASE_PRIORS_PTR, PRIORS_PTR, CONTEXTS_PTR, REWARDS_PTR, MODELS_PTR, ARMS_OUT_PTR, SCORES_PTR,
   THETA_OFFSET, B_OFFSET, HEADER_OFFSET, SXX_OFFSET, SXR_OFFSET,
 } from "./layout";
 import * as layout from "./layout";
@@ -12,7 +12,7 @@ import { clearScratch } from "./linucb";
 
 export {
   initModels, updateOne, updateBatch, scoreCell, scoreCellBatch, accumulateBatch,
-  finalizeModel, resyncTheta, inverseToScratch, inverseFromScratch, statisticsToScratch,
+  finalizeModel, inverseToScratch, inverseFromScratch, statisticsToScratch,
   statisticsFromScratch,
 } from "./linucb";
 export { poolArm } from "./pooling";
@@ -20,13 +20,6 @@ export { poolArm } from "./pooling";
 /** Version of this ABI and of the arena layout. */
 export function abiVersion(): i32 {
   return 3;
-}
-
-/** Which build this is: 0 scalar, 1 SIMD (f64x2), 2 relaxed SIMD (fused multiply-add). */
-export function buildKind(): i32 {
-  if (ASC_FEATURE_RELAXED_SIMD) return 2;
-  if (ASC_FEATURE_SIMD) return 1;
-  return 0;
 }
 
 /**
@@ -48,11 +41,6 @@ export function prepare(): void {
   clearScratch();
 }
 
-/** Changes α (only scores depend on it). */
-export function setAlpha(alpha: f64): void {
-  layout.ALPHA = alpha;
-}
-
 /** Bytes needed to hold `models` models, as f64 so that the host sees sizes past 4 GiB unwrapped. */
 export function requiredBytes(models: f64): f64 {
   return <f64>MODELS_BASE + models * <f64>RECORD;
@@ -61,7 +49,6 @@ export function requiredBytes(models: f64): f64 {
 export function recordBytes(): usize { return RECORD; }
 export function modelsBase(): usize { return MODELS_BASE; }
 export function exchangePtr(): usize { return CHOL_PTR; }
-export function contextScratch(): usize { return X_PTR; }
 export function priorsPtr(): usize { return PRIORS_PTR; }
 export function basePriorsPtr(): usize { return BASE_PRIORS_PTR; }
 export function contextsPtr(): usize { return CONTEXTS_PTR; }

@@ -252,11 +252,6 @@ export function finalizeModel(m: i32): i32 {
   return STATUS_OK;
 }
 
-/** Recomputes θ = A⁻¹b for model m (clears the drift of the recursive θ step). */
-export function resyncTheta(m: i32): void {
-  const base = modelAt(m);
-  symvPanel(base, base + B_OFFSET, base + THETA_OFFSET, D, DP);
-}
 
 /** Writes model m's A⁻¹ as a row-major upper triangle (full diagonal) into CHOL; returns CHOL. */
 export function inverseToScratch(m: i32): usize {

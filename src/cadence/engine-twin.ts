@@ -9,25 +9,11 @@
  * - the reward-model twin (alpha 0, so its scores are θᵀx): the direct-method model q̂ of DR.
  */
 import { createLinUCB } from "../engine/linucb.js";
+import { creationOptions } from "../engine/options.js";
 import type { LinUCBEngine, LinUCBOptions, ResolvedOptions } from "../engine/types.js";
 
-/** The creation options that reproduce `resolved` (priors by arm id, pooling with its ridge). */
-export function engineOptionsOf(resolved: ResolvedOptions): LinUCBOptions {
-  return {
-    dimension: resolved.dimension,
-    arms: [...resolved.arms],
-    alpha: resolved.alpha,
-    lambda: resolved.lambda,
-    discount: resolved.discount,
-    priors: Object.fromEntries(resolved.arms.map((arm, a) => [arm, Array.from(resolved.priorMeans[a] ?? [])])),
-    interceptIndex: resolved.interceptIndex,
-    exploration: resolved.exploration,
-    seed: resolved.seed,
-    build: resolved.build,
-    statistics: resolved.statistics,
-    pooling: resolved.pooling ? { ridge: resolved.poolingRidge } : false,
-  };
-}
+/** The creation options that reproduce `resolved` (the engine's own mapping). */
+export const engineOptionsOf: (resolved: ResolvedOptions) => LinUCBOptions = creationOptions;
 
 /**
  * A new engine with `engine`'s models and `overrides` applied. Needs the engine's statistics (the

@@ -10,7 +10,7 @@ import { LinUCBError, describeValue } from "./errors.js";
 import { chooseArm } from "./exploration.js";
 import { SeededRandom } from "./random.js";
 import { encodeSnapshot, type ModelRecord } from "./snapshot.js";
-import { checkStatistics, mergeModelStatistics, packedLength, type ModelStatisticsSlot } from "./statistics.js";
+import { checkStatistics, mergeModelStatistics, packedLength, unpackSymmetric, type ModelStatisticsSlot } from "./statistics.js";
 import type {
   BatchSelection, EventBatch, LinUCBEngine, LinUCBStatistics, ModelState, ResolvedOptions, Selection,
 } from "./types.js";
@@ -71,12 +71,8 @@ export abstract class EngineBase implements LinUCBEngine {
   protected abstract resetModels(): void;
   /** The prior mean of an arm in effect. */
   protected abstract effectivePrior(arm: number): Float64Array;
-  /** Sets the prior mean of an arm in effect (used by restore). */
-  protected abstract setEffectivePrior(arm: number, mean: Float64Array): void;
   /** Reads one model's full state (statistics only when kept). */
   protected abstract readModel(model: number): ModelRecord;
-  /** Overwrites one model's full state (used by restore). */
-  protected abstract writeModel(model: number, record: ModelRecord): void;
   /** Copies one model's statistics into a slot of flat statistics arrays. */
   protected abstract readStatistics(model: number, slot: ModelStatisticsSlot): void;
   /** Overwrites one model's statistics from a slot and marks it for the next finalize. */
@@ -360,16 +356,7 @@ export abstract class EngineBase implements LinUCBEngine {
     if (index === undefined) throw new LinUCBError("UNKNOWN_CELL", `\`cell\` ${describeValue(cell)} is not a cell of this engine`, { cell });
     this.settle();
     const record = this.readModel(index * this.arms.length + armIndex);
-    const d = this.dimension;
-    const covariance = new Float64Array(d * d);
-    let p = 0;
-    for (let i = 0; i < d; i++) {
-      for (let j = i; j < d; j++) {
-        covariance[i * d + j] = record.inverse[p]!;
-        covariance[j * d + i] = record.inverse[p]!;
-        p++;
-      }
-    }
+    const covariance = unpackSymmetric(record.inverse, 0, this.dimension);
     return { theta: record.theta, covariance, b: record.b, count: record.count, priorWeight: record.priorWeight };
   }
 
@@ -383,21 +370,5 @@ export abstract class EngineBase implements LinUCBEngine {
       effectivePriors: this.arms.map((_, arm) => this.effectivePrior(arm)),
       readModel: (cell, arm) => this.readModel(cell * k + arm),
     });
-  }
-
-  /** Restores cells, models and the random stream from a decoded snapshot (used by restoreLinUCB). */
-  protected restoreState(
-    cells: readonly string[],
-    randomState: readonly number[],
-    effectivePriors: readonly Float64Array[],
-    records: (cell: number, arm: number) => ModelRecord,
-  ): void {
-    effectivePriors.forEach((mean, arm) => this.setEffectivePrior(arm, mean));
-    this.addCells(cells);
-    const k = this.arms.length;
-    for (let c = 0; c < cells.length; c++) {
-      for (let a = 0; a < k; a++) this.writeModel(c * k + a, records(c, a));
-    }
-    this.random.setState(randomState);
   }
 }

@@ -4,6 +4,8 @@
  * of an engine, a snapshot or the machine is a {@link LinUCBError} with a stable `code`.
  */
 
+export { describeValue } from "../shared/describe-value.js";
+
 /** Every code a {@link LinUCBError} can carry. */
 export type LinUCBErrorCode =
   /** An arm id that the engine was not created with. */
@@ -44,20 +46,3 @@ export class LinUCBError extends Error {
   }
 }
 
-/** Renders a received value for an error message: short, unambiguous, never throws. */
-export function describeValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value);
-  if (typeof value === "bigint") return `${value}n`;
-  if (value === null || value === undefined || typeof value === "boolean") return String(value);
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<unknown>).length ?? value.byteLength})`;
-  if (Array.isArray(value)) return `Array(${value.length})`;
-  if (typeof value === "function") return "a function";
-  try {
-    const json = JSON.stringify(value);
-    if (json !== undefined) return json.length > 80 ? `${json.slice(0, 77)}...` : json;
-  } catch {
-    // fall through: cyclic or otherwise unserialisable
-  }
-  return Object.prototype.toString.call(value);
-}

@@ -40,15 +40,12 @@ export const maxMemoryBytes = 65536 * pageBytes;
 interface KernelExports {
   readonly memory: WasmMemory;
   abiVersion(): number;
-  buildKind(): number;
   configure(d: number, arms: number, stageRows: number, statistics: number, alpha: number, lambda: number, gamma: number): number;
   prepare(): void;
-  setAlpha(alpha: number): void;
   requiredBytes(models: number): number;
   recordBytes(): number;
   modelsBase(): number;
   exchangePtr(): number;
-  contextScratch(): number;
   priorsPtr(): number;
   basePriorsPtr(): number;
   contextsPtr(): number;
@@ -68,7 +65,6 @@ interface KernelExports {
   scoreCellBatch(cell: number, count: number): void;
   accumulateBatch(count: number): void;
   finalizeModel(model: number): number;
-  resyncTheta(model: number): void;
   inverseToScratch(model: number): number;
   inverseFromScratch(model: number): void;
   statisticsToScratch(model: number): number;
@@ -165,7 +161,6 @@ export class Kernel {
   readonly sxxOffset: number;
   readonly sxrOffset: number;
   /** Byte offsets of scratch and staging regions. */
-  readonly contextScratchPtr: number;
   readonly priorsPtr: number;
   readonly basePriorsPtr: number;
   readonly contextsPtr: number;
@@ -198,7 +193,6 @@ export class Kernel {
     this.headerOffset = exports.headerOffset();
     this.sxxOffset = exports.sxxOffset();
     this.sxrOffset = exports.sxrOffset();
-    this.contextScratchPtr = exports.contextScratch();
     this.priorsPtr = exports.priorsPtr();
     this.basePriorsPtr = exports.basePriorsPtr();
     this.contextsPtr = exports.contextsPtr();

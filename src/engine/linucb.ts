@@ -7,9 +7,9 @@
 import { EngineBase } from "./engine-base.js";
 import { LinUCBError } from "./errors.js";
 import { Kernel, resolveBuild, type ConcreteBuild } from "./kernel.js";
-import { resolveOptions } from "./options.js";
+import { creationOptions, resolveOptions } from "./options.js";
 import { decodeSnapshot, type DecodedSnapshot, type ModelRecord } from "./snapshot.js";
-import { packedLength, type ModelStatisticsSlot } from "./statistics.js";
+import { packUpper, packedLength, unpackUpper, type ModelStatisticsSlot } from "./statistics.js";
 import type { KernelBuild, LinUCBOptions, ResolvedOptions } from "./types.js";
 import { checkContext, type ResolvedBatch } from "./validate.js";
 
@@ -25,6 +25,12 @@ export class LinUCB extends EngineBase {
   /** Models accumulated into since the last finalize: a flag per model and their list. */
   private marked = new Uint8Array(0);
   private markedList: number[] = [];
+  /**
+   * Whether any statistics (or the priors) changed since the pooled priors were last fitted. A
+   * finalize with pooling refits every model, so it is skipped when nothing changed: recomputing
+   * from the same statistics would give the same bits.
+   */
+  private poolStale = true;
 
   /** @internal Use {@link createLinUCB}. */
   constructor(options: ResolvedOptions, kernel: Kernel) {
@@ -44,7 +50,7 @@ export class LinUCB extends EngineBase {
     return this.kernel.f64View.slice(at, at + this.dimension);
   }
 
-  protected setEffectivePrior(arm: number, mean: Float64Array): void {
+  private setEffectivePrior(arm: number, mean: Float64Array): void {
     this.kernel.f64View.set(mean, this.kernel.priorsPtr / 8 + arm * this.kernel.paddedDimension);
   }
 
@@ -118,6 +124,7 @@ export class LinUCB extends EngineBase {
   }
 
   protected updateStaged(model: number, reward: number): void {
+    this.poolStale = true;
     this.kernel.exports.updateOne(model, this.kernel.contextsPtr, reward);
   }
 
@@ -135,6 +142,7 @@ export class LinUCB extends EngineBase {
   }
 
   protected updateRows(batch: ResolvedBatch): void {
+    this.poolStale = true;
     const rows = this.kernel.stageRows;
     for (let start = 0; start < batch.length; start += rows) {
       const n = Math.min(rows, batch.length - start);
@@ -144,6 +152,7 @@ export class LinUCB extends EngineBase {
   }
 
   protected accumulateRows(batch: ResolvedBatch): void {
+    this.poolStale = true;
     const rows = this.kernel.stageRows;
     const k = this.arms.length;
     for (let start = 0; start < batch.length; start += rows) {
@@ -182,7 +191,10 @@ export class LinUCB extends EngineBase {
   }
 
   protected finalizeMarked(): void {
-    if (this.options.pooling) this.pool();
+    if (this.options.pooling && this.poolStale) {
+      this.pool();
+      this.poolStale = false;
+    }
     const failed: number[] = [];
     for (const model of this.markedList) {
       if (this.kernel.exports.finalizeModel(model) === 0) this.marked[model] = 0;
@@ -201,6 +213,7 @@ export class LinUCB extends EngineBase {
   }
 
   protected resetModels(): void {
+    this.poolStale = true;
     const kernel = this.kernel;
     const f64 = kernel.f64View;
     const span = this.arms.length * kernel.paddedDimension;
@@ -212,25 +225,15 @@ export class LinUCB extends EngineBase {
 
   /** Reads the row-major upper triangle the kernel left in its exchange area, packed. */
   private readExchange(pointer: number): Float64Array {
-    const f64 = this.kernel.f64View;
-    const d = this.dimension;
-    const dp = this.kernel.paddedDimension;
-    const at = pointer / 8;
-    const packed = new Float64Array(packedLength(d));
-    let p = 0;
-    for (let i = 0; i < d; i++) for (let j = i; j < d; j++) packed[p++] = f64[at + i * dp + j]!;
+    const packed = new Float64Array(packedLength(this.dimension));
+    packUpper(this.kernel.f64View, pointer / 8, this.kernel.paddedDimension, this.dimension, packed, 0);
     return packed;
   }
 
   /** Writes a packed upper triangle into the kernel's exchange area as a row-major matrix. */
   private writeExchange(packed: Float64Array, offset: number): void {
     const kernel = this.kernel;
-    const f64 = kernel.f64View;
-    const d = this.dimension;
-    const dp = kernel.paddedDimension;
-    const at = kernel.exchangePtr / 8;
-    let p = offset;
-    for (let i = 0; i < d; i++) for (let j = i; j < d; j++) f64[at + i * dp + j] = packed[p++]!;
+    unpackUpper(packed, offset, this.dimension, kernel.f64View, kernel.exchangePtr / 8, kernel.paddedDimension);
   }
 
   protected readModel(model: number): ModelRecord {
@@ -253,7 +256,8 @@ export class LinUCB extends EngineBase {
     return { ...record, xx, xr: kernel.f64View.slice(sxr, sxr + d) };
   }
 
-  protected writeModel(model: number, record: ModelRecord): void {
+  /** Overwrites one model's full state (restore). */
+  private writeModel(model: number, record: ModelRecord): void {
     const kernel = this.kernel;
     kernel.exports.initModels(model, 1);
     this.writeExchange(record.inverse, 0);
@@ -294,11 +298,18 @@ export class LinUCB extends EngineBase {
     f64[base + kernel.headerOffset / 8 + 1] = slot.priorWeights[slot.model]!;
     this.mark(model);
     this.pendingFinalize = true;
+    this.poolStale = true;
   }
 
-  /** @internal Used by {@link restoreLinUCB}. */
+  /** @internal Used by {@link restoreLinUCB}: priors in effect, cells, models, random stream. */
   restoreFrom(decoded: DecodedSnapshot): void {
-    this.restoreState(decoded.cells, decoded.randomState, decoded.effectivePriors, (cell, arm) => decoded.record(cell, arm));
+    decoded.effectivePriors.forEach((mean, arm) => this.setEffectivePrior(arm, mean));
+    this.addCells(decoded.cells);
+    const k = this.arms.length;
+    for (let c = 0; c < decoded.cells.length; c++) {
+      for (let a = 0; a < k; a++) this.writeModel(c * k + a, decoded.record(c, a));
+    }
+    this.random.setState(decoded.randomState);
   }
 }
 
@@ -345,20 +356,7 @@ export interface RestoreOptions {
  */
 export async function restoreLinUCB(bytes: Uint8Array, options: RestoreOptions = {}): Promise<LinUCB> {
   const decoded = decodeSnapshot(bytes);
-  const resolved = resolveOptions({
-    dimension: decoded.options.dimension,
-    arms: decoded.options.arms,
-    alpha: decoded.options.alpha,
-    lambda: decoded.options.lambda,
-    discount: decoded.options.discount,
-    interceptIndex: decoded.options.interceptIndex,
-    exploration: decoded.options.exploration,
-    seed: decoded.options.seed,
-    statistics: decoded.options.statistics,
-    pooling: decoded.options.pooling ? { ridge: decoded.options.poolingRidge } : false,
-    priors: Object.fromEntries(decoded.options.arms.map((arm, a) => [arm, decoded.options.priorMeans[a]!])),
-    build: options.build ?? "auto",
-  });
+  const resolved = resolveOptions({ ...creationOptions(decoded.options), build: options.build ?? "auto" });
   const engine = await instantiate(resolved);
   engine.restoreFrom(decoded);
   return engine;

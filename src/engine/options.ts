@@ -87,6 +87,28 @@ function resolvePrior(
   return mean;
 }
 
+/**
+ * The creation options that reproduce resolved ones (priors by arm id, pooling with its ridge):
+ * `resolveOptions(creationOptions(r))` equals `r`. Used to rebuild an engine from a snapshot or
+ * to make a copy of one with a few options changed.
+ */
+export function creationOptions(resolved: Omit<ResolvedOptions, "build"> & { readonly build?: KernelBuild }): LinUCBOptions {
+  return {
+    dimension: resolved.dimension,
+    arms: [...resolved.arms],
+    alpha: resolved.alpha,
+    lambda: resolved.lambda,
+    discount: resolved.discount,
+    priors: Object.fromEntries(resolved.arms.map((arm, a) => [arm, resolved.priorMeans[a]!])),
+    interceptIndex: resolved.interceptIndex,
+    exploration: resolved.exploration,
+    seed: resolved.seed,
+    statistics: resolved.statistics,
+    pooling: resolved.pooling ? { ridge: resolved.poolingRidge } : false,
+    ...(resolved.build === undefined ? {} : { build: resolved.build }),
+  };
+}
+
 /** Validates options and applies defaults. Throws TypeError/RangeError naming the option and value. */
 export function resolveOptions(options: LinUCBOptions): ResolvedOptions {
   if (options === null || typeof options !== "object") fail("type", "options", "an object", options);

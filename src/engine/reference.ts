@@ -11,7 +11,7 @@ import { EngineBase } from "./engine-base.js";
 import { LinUCBError } from "./errors.js";
 import { resolveOptions } from "./options.js";
 import type { ModelRecord } from "./snapshot.js";
-import { packedLength, type ModelStatisticsSlot } from "./statistics.js";
+import { packUpper, packedLength, unpackSymmetric, type ModelStatisticsSlot } from "./statistics.js";
 import type { LinUCBOptions, ResolvedOptions } from "./types.js";
 import { checkContext, type ResolvedBatch } from "./validate.js";
 
@@ -84,7 +84,7 @@ export class ReferenceLinUCB extends EngineBase {
     return this.priors[arm]!;
   }
 
-  protected setEffectivePrior(arm: number, mean: Float64Array): void {
+  private setEffectivePrior(arm: number, mean: Float64Array): void {
     this.priors[arm] = Float64Array.from(mean);
     for (const state of this.models) state.derived = null;
   }
@@ -235,8 +235,7 @@ export class ReferenceLinUCB extends EngineBase {
     const { inverse, theta, b } = this.derive(model);
     const pack = (full: Float64Array): Float64Array => {
       const packed = new Float64Array(packedLength(d));
-      let p = 0;
-      for (let i = 0; i < d; i++) for (let j = i; j < d; j++) packed[p++] = full[i * d + j]!;
+      packUpper(full, 0, d, d, packed, 0);
       return packed;
     };
     return {
@@ -250,36 +249,10 @@ export class ReferenceLinUCB extends EngineBase {
     };
   }
 
-  protected writeModel(model: number, record: ModelRecord): void {
-    if (record.xx === undefined || record.xr === undefined) {
-      throw new LinUCBError("STATISTICS_DISABLED", "the reference engine is defined by statistics; this state has none");
-    }
-    const state = this.fresh();
-    this.unpackInto(state, record.xx, 0, record.xr, 0);
-    state.count = record.count;
-    state.priorWeight = record.priorWeight;
-    this.models[model] = state;
-  }
-
-  private unpackInto(state: ReferenceModel, xx: Float64Array, xxOffset: number, xr: Float64Array, xrOffset: number): void {
-    const d = this.dimension;
-    let p = xxOffset;
-    for (let i = 0; i < d; i++) {
-      for (let j = i; j < d; j++) {
-        state.xx[i * d + j] = xx[p]!;
-        state.xx[j * d + i] = xx[p]!;
-        p++;
-      }
-    }
-    state.xr.set(xr.subarray(xrOffset, xrOffset + d));
-    state.derived = null;
-  }
-
   protected readStatistics(model: number, slot: ModelStatisticsSlot): void {
     const d = this.dimension;
     const state = this.models[model]!;
-    let p = slot.model * packedLength(d);
-    for (let i = 0; i < d; i++) for (let j = i; j < d; j++) slot.xx[p++] = state.xx[i * d + j]!;
+    packUpper(state.xx, 0, d, d, slot.xx, slot.model * packedLength(d));
     slot.xr.set(state.xr, slot.model * d);
     slot.counts[slot.model] = state.count;
     slot.priorWeights[slot.model] = state.priorWeight;
@@ -288,7 +261,9 @@ export class ReferenceLinUCB extends EngineBase {
   protected writeStatistics(model: number, slot: ModelStatisticsSlot): void {
     const d = this.dimension;
     const state = this.models[model]!;
-    this.unpackInto(state, slot.xx, slot.model * packedLength(d), slot.xr, slot.model * d);
+    state.xx.set(unpackSymmetric(slot.xx, slot.model * packedLength(d), d));
+    state.xr.set(slot.xr.subarray(slot.model * d, slot.model * d + d));
+    state.derived = null;
     state.count = slot.counts[slot.model]!;
     state.priorWeight = slot.priorWeights[slot.model]!;
   }

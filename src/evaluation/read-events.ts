@@ -132,7 +132,7 @@ class ColumnBuilder {
   private maxAction = -1;
   private readonly space: ReturnType<typeof resolveActionSpace> | undefined;
 
-  constructor(private readonly options: EventFileOptions) {
+  constructor(options: EventFileOptions) {
     this.space = options.actionIds === undefined && options.actionCount === undefined ? undefined : resolveActionSpace(options, "options");
   }
 

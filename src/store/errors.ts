@@ -5,6 +5,8 @@
  * error as `cause`.
  */
 
+export { describeValue } from "../shared/describe-value.js";
+
 /** Every code a {@link StoreError} can carry. */
 export type StoreErrorCode =
   /** The PGlite data folder is held by another opener (another process, or this one). */
@@ -39,25 +41,6 @@ export class StoreError extends Error {
     this.code = code;
     this.sqlstate = options?.sqlstate;
   }
-}
-
-/** Renders a received value for an error message: short, unambiguous, never throws. */
-export function describeValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value);
-  if (typeof value === "bigint") return `${value}n`;
-  if (value === null || value === undefined || typeof value === "boolean") return String(value);
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? "Invalid Date" : value.toISOString();
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${value.byteLength} bytes)`;
-  if (Array.isArray(value)) return `Array(${value.length})`;
-  if (typeof value === "function") return "a function";
-  try {
-    const json = JSON.stringify(value);
-    if (json !== undefined) return json.length > 80 ? `${json.slice(0, 77)}...` : json;
-  } catch {
-    // fall through: cyclic or otherwise unserialisable
-  }
-  return Object.prototype.toString.call(value);
 }
 
 /**

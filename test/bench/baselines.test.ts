@@ -6,21 +6,10 @@ import { CarefulLinUCB } from "../../bench/baselines/careful-js.js";
 import { MlMatrixLinUCB } from "../../bench/baselines/ml-matrix.js";
 import { alpha, armCount, armIds, cellIds, generateEvents, lambda, type EventBlock } from "../../bench/workload.js";
 import { createReferenceLinUCB, type LinUCBEngine } from "../../src/index.js";
+import { relativeError } from "../engine/problems.js";
 
 const tolerance = 1e-9;
 const cells = 3;
-
-/** ‖a − b‖∞ / max(‖b‖∞, tiny). */
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / Math.max(scale, 1e-300);
-}
 
 /** What every baseline exposes for comparison. */
 interface Baseline {

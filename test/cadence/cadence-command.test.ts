@@ -1,30 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { CommandIO } from "../../src/cli/command.js";
-import { main } from "../../src/cli/main.js";
+import { runCli as linucb } from "../cli-run.js";
 import { generateWorld } from "../../src/synthetic/index.js";
 import { describeOnBackends, useFreshDatabase } from "../store/backends.js";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function linucb(argv: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-  const io: CommandIO = { stdout, stderr, env };
-  const code = await main(argv, io);
-  return { code, stdout: out, stderr: err };
-}
 
 it("linucb cadence: --help, and usage errors that name the value received (exit 2)", async () => {
   const help = await linucb(["cadence", "--help"]);

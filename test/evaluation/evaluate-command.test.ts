@@ -1,30 +1,14 @@
 // `linucb evaluate`: the CLI over the evaluation functions, run in-process through main().
 import { fileURLToPath } from "node:url";
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { runCli } from "../cli-run.js";
 import { evaluateOffPolicy, readLoggedEvents, uniformPolicy } from "../../src/evaluation/index.js";
 
 const bts = fileURLToPath(new URL("../fixtures/obd/bts-men.csv.gz", import.meta.url));
 const obdColumns = ["--action-field", "item_id", "--reward-field", "click", "--propensity-field", "propensity_score", "--action-count", "34"];
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const code = await main(["evaluate", ...argv], {
-    stdout: sink((text) => (stdout += text)),
-    stderr: sink((text) => (stderr += text)),
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
+/** `linucb evaluate ...argv`. */
+const run = (argv: string[]) => runCli(["evaluate", ...argv]);
 
 describe("linucb evaluate", () => {
   it("prints the same estimates as the library, as JSON", async () => {

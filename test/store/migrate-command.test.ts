@@ -1,27 +1,7 @@
-import { PassThrough } from "node:stream";
 import { expect, it } from "vitest";
-import type { CommandIO } from "../../src/cli/command.js";
-import { main } from "../../src/cli/main.js";
+import { runCli as linucb } from "../cli-run.js";
 import { migrations } from "../../src/store/migrations/index.js";
 import { describeOnBackends, useFreshDatabase, type FreshDatabase } from "./backends.js";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function linucb(argv: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-  const io: CommandIO = { stdout, stderr, env };
-  const code = await main(argv, io);
-  return { code, stdout: out, stderr: err };
-}
 
 const latest = migrations.length;
 

@@ -5,8 +5,7 @@ import { createReferenceLinUCB } from "../../src/engine/reference.js";
 import { convergenceReport } from "../../src/synthetic/convergence.js";
 import { runConvergenceGate, syntheticEngineOptions } from "../../src/synthetic/gate.js";
 import { toEventBatch } from "../../src/synthetic/generator.js";
-import { main } from "../../src/cli/main.js";
-import { Writable } from "node:stream";
+import { runCli } from "../cli-run.js";
 
 describe("convergence gate", () => {
   test("seed 42, n = 4,000: at least 70% of covered cells match the planted optimum", async () => {
@@ -52,22 +51,15 @@ describe("convergence gate", () => {
   });
 
   test("CLI: exit 0 on pass with the report on stdout, exit 2 on a bad argument", async () => {
-    const sink = () => {
-      let text = "";
-      const stream = new Writable({ write(chunk, _encoding, done) { text += String(chunk); done(); } });
-      return { stream, text: () => text };
-    };
-    const out = sink();
-    const err = sink();
-    const code = await main(["gate", "--seed", "42", "--n", "4000", "--json"], { stdout: out.stream, stderr: err.stream, env: {} });
-    expect(code).toBe(0);
-    expect(JSON.parse(out.text()).pass).toBe(true);
-    expect(err.text()).toMatch(/gate PASSED/);
-    const bad = sink();
-    expect(await main(["gate", "--threshold", "2"], { stdout: sink().stream, stderr: bad.stream, env: {} })).toBe(2);
-    expect(bad.text()).toMatch(/`--threshold` must be a number in \[0, 1\]; received "2"/);
-    const failing = sink();
-    expect(await main(["gate", "--n", "300"], { stdout: sink().stream, stderr: failing.stream, env: {} })).toBe(1);
-    expect(failing.text()).toMatch(/gate FAILED/);
+    const passed = await runCli(["gate", "--seed", "42", "--n", "4000", "--json"]);
+    expect(passed.code).toBe(0);
+    expect(JSON.parse(passed.stdout).pass).toBe(true);
+    expect(passed.stderr).toMatch(/gate PASSED/);
+    const bad = await runCli(["gate", "--threshold", "2"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/`--threshold` must be a number in \[0, 1\]; received "2"/);
+    const failing = await runCli(["gate", "--n", "300"]);
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toMatch(/gate FAILED/);
   });
 });

@@ -1,28 +1,9 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { runCli as run } from "../cli-run.js";
 import { generateColumns, generateWorld, outcomeJsonChunks, parseOutcomeJsonLine, plantedOptimum } from "../../src/synthetic/index.js";
-
-function capture(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join("") };
-}
-
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = capture();
-  const stderr = capture();
-  const code = await main(argv, { stdout: stdout.stream, stderr: stderr.stream, env: {} });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
 
 const folders: string[] = [];
 async function freshFolder(): Promise<string> {

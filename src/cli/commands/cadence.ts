@@ -6,9 +6,9 @@
 import { parseArgs } from "node:util";
 import { CADENCE_DEFAULTS, CadenceError, outcomeRewardJudge, runCadence, type CadenceOptions, type GateEstimator } from "../../cadence/index.js";
 import { DEFAULT_REPORT_DIR, formatCadenceReport, terminalProgress, writeReportFiles, type ReportFiles } from "../../report/index.js";
-import { DEFAULT_DATA_DIR, StoreError, openDatabase, type Db, type OpenDatabaseOptions } from "../../store/index.js";
+import { DEFAULT_DATA_DIR, StoreError, openDatabase, type Db } from "../../store/index.js";
 import { DEFAULT_REWARD_FUNCTION, MAX_OUTCOME_COUNT, warmupEngineOptions } from "../../synthetic/index.js";
-import { integerOption, numberOption } from "../arguments.js";
+import { databaseOptions, integerOption, numberOption } from "../arguments.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
 
 const help = `Usage: linucb cadence --mode warmup|prod [options]
@@ -49,21 +49,6 @@ Options:
 Progress goes to stderr (a bar on a terminal), the report to stdout.
 Exit codes: 0 the run succeeded and its gate passed, 1 the gate failed or the run failed
 (the training run is then marked failed and the active policy is unchanged), 2 usage error.`;
-
-/** Which database the flags and environment select; flags win over DATABASE_URL. */
-function databaseOptions(values: { "database-url"?: string; "data-dir"?: string }, io: CommandIO): OpenDatabaseOptions {
-  const url = values["database-url"];
-  const dataDir = values["data-dir"];
-  if (url !== undefined && dataDir !== undefined) throw new UsageError(`give --database-url or --data-dir, not both; received both (--data-dir ${JSON.stringify(dataDir)})`);
-  const onWarning = (message: string): void => {
-    io.stderr.write(`linucb cadence: ${message}\n`);
-  };
-  if (url !== undefined) return { databaseUrl: url, onWarning };
-  if (dataDir !== undefined) return { dataDir, onWarning };
-  const fromEnvironment = io.env.DATABASE_URL;
-  if (fromEnvironment !== undefined && fromEnvironment !== "") return { databaseUrl: fromEnvironment, onWarning };
-  return { dataDir: DEFAULT_DATA_DIR, onWarning };
-}
 
 function gateEstimatorOption(text: string | undefined): GateEstimator | undefined {
   if (text === undefined) return undefined;
@@ -137,7 +122,7 @@ export const command: Command = {
       judge: outcomeRewardJudge({ hallucinationPenalty, refusalPenalty }),
       progress: terminalProgress(io.stderr),
     };
-    const databaseChoice = databaseOptions(values, io);
+    const databaseChoice = databaseOptions(values, io, "cadence");
 
     let db: Db | undefined;
     try {

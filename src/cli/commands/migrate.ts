@@ -7,7 +7,8 @@ import { parseArgs } from "node:util";
 import type { Db } from "../../store/db.js";
 import { StoreError } from "../../store/errors.js";
 import { migrateDown, migrateUp, migrationStatus, type MigrationStatus } from "../../store/migrator.js";
-import { DEFAULT_DATA_DIR, describeDatabaseTarget, openDatabase, type OpenDatabaseOptions } from "../../store/open-database.js";
+import { DEFAULT_DATA_DIR, describeDatabaseTarget, openDatabase } from "../../store/open-database.js";
+import { databaseOptions } from "../arguments.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
 
 const help = `Usage: linucb migrate up|down|status [options]
@@ -33,21 +34,6 @@ Options:
 Each migration runs in its own transaction: a failing one leaves the schema at the version before.
 
 Exit codes: 0 done, 1 the database failed or refused, 2 usage error.`;
-
-/** Which database the flags and environment select; flags win over DATABASE_URL. */
-function databaseOptions(values: { "database-url"?: string; "data-dir"?: string }, io: CommandIO): OpenDatabaseOptions {
-  const url = values["database-url"];
-  const dataDir = values["data-dir"];
-  if (url !== undefined && dataDir !== undefined) throw new UsageError("give --database-url or --data-dir, not both");
-  const onWarning = (message: string): void => {
-    io.stderr.write(`linucb migrate: ${message}\n`);
-  };
-  if (url !== undefined) return { databaseUrl: url, onWarning };
-  if (dataDir !== undefined) return { dataDir, onWarning };
-  const fromEnvironment = io.env.DATABASE_URL;
-  if (fromEnvironment !== undefined && fromEnvironment !== "") return { databaseUrl: fromEnvironment, onWarning };
-  return { dataDir: DEFAULT_DATA_DIR, onWarning };
-}
 
 function parseVersion(text: string): number {
   if (!/^\d+$/.test(text)) throw new UsageError(`--to must be a version number (0, 1, 2, …); received ${JSON.stringify(text)}`);
@@ -93,7 +79,7 @@ export const command: Command = {
     if (values.to !== undefined && action === "status") throw new UsageError("--to applies to up and down only");
     if (values.json && action !== "status") throw new UsageError("--json applies to status only");
     const to = values.all ? 0 : values.to === undefined ? undefined : parseVersion(values.to);
-    const options = databaseOptions(values, io);
+    const options = databaseOptions(values, io, "migrate");
 
     let db: Db | undefined;
     try {
