@@ -3,6 +3,7 @@
  * promote. Argument parsing, opening the database, printing and the report files only; the work is
  * runCadence (src/cadence), the rendering src/report.
  */
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { CADENCE_DEFAULTS, CadenceError, outcomeRewardJudge, runCadence, type CadenceOptions, type GateEstimator } from "../../cadence/index.js";
 import { DEFAULT_REPORT_DIR, formatCadenceReport, terminalProgress, writeReportFiles, type ReportFiles } from "../../report/index.js";
@@ -127,8 +128,12 @@ export const command: Command = {
     let db: Db | undefined;
     try {
       const opening = performance.now();
-      const where = databaseChoice.databaseUrl !== undefined ? "PostgreSQL" : `the embedded database in ${databaseChoice.dataDir}`;
-      io.stderr.write(`linucb cadence: database opening ${where} (a first run creates it, which takes a few seconds)…\n`);
+      const embedded = databaseChoice.databaseUrl === undefined;
+      const where = embedded ? `the embedded database in ${databaseChoice.dataDir}` : "PostgreSQL";
+      // Creating a fresh embedded database (initdb in WebAssembly) takes seconds; say so only then.
+      const creating = embedded && !existsSync(databaseChoice.dataDir ?? DEFAULT_DATA_DIR);
+      const note = creating ? " (a first run creates it, which takes a few seconds)" : "";
+      io.stderr.write(`linucb cadence: database opening ${where}${note}…\n`);
       try {
         db = await openDatabase(databaseChoice);
       } catch (error) {
