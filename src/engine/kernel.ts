@@ -231,11 +231,6 @@ export class Kernel {
     return this.exports.requiredBytes(models);
   }
 
-  /** Models the memory holds now. */
-  get modelCapacity(): number {
-    return this.capacity;
-  }
-
   /**
    * Makes room for `models` models (growing by doubling, capped at 4 GiB). Throws
    * LinUCBError CAPACITY_EXCEEDED, before touching anything, when they cannot fit.
