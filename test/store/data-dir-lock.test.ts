@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import ts from "typescript";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { acquireDataDirLock, lockPathOf, type DataDirLock } from "../../src/store/data-dir-lock.js";
@@ -49,15 +49,17 @@ function deadPid(): number {
  */
 function compiledLockModule(): string {
   const out = join(root, "compiled");
-  if (existsSync(join(out, "data-dir-lock.js"))) return join(out, "data-dir-lock.js");
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, "package.json"), '{ "type": "module" }');
-  for (const name of ["data-dir-lock", "errors"]) {
-    const source = readFileSync(new URL(`../../src/store/${name}.ts`, import.meta.url), "utf8");
+  const entry = join(out, "store", "data-dir-lock.js");
+  if (existsSync(entry)) return entry;
+  // The files the lock module imports, at their paths under src/ (relative imports then resolve).
+  for (const path of ["store/data-dir-lock", "store/errors", "shared/describe-value"]) {
+    const source = readFileSync(new URL(`../../src/${path}.ts`, import.meta.url), "utf8");
     const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
-    writeFileSync(join(out, `${name}.js`), outputText);
+    mkdirSync(dirname(join(out, path)), { recursive: true });
+    writeFileSync(join(out, `${path}.js`), outputText);
   }
-  return join(out, "data-dir-lock.js");
+  writeFileSync(join(out, "package.json"), '{ "type": "module" }');
+  return entry;
 }
 
 /** Starts a child that takes the lock of `dataDir` and then does `then` ('exit' or 'wait'). */
