@@ -81,10 +81,14 @@ export function copyPadded(dst: usize, src: usize, d: i32, dp: i32): void {
 // @ts-ignore: decorator
 @inline
 export function zeroVector(dst: usize, n: i32): void {
-  for (let j = 0; j < n; j += 2) {
-    const o = <usize>j << 3;
-    store<f64>(dst + o, 0.0);
-    store<f64>(dst + o, 0.0, 8);
+  if (ASC_FEATURE_SIMD) {
+    for (let j = 0; j < n; j += 2) v128.store(dst + (<usize>j << 3), f64x2.splat(0));
+  } else {
+    for (let j = 0; j < n; j += 2) {
+      const o = <usize>j << 3;
+      store<f64>(dst + o, 0.0);
+      store<f64>(dst + o, 0.0, 8);
+    }
   }
 }
 
@@ -182,15 +186,25 @@ export function smVectors(theta: usize, b: usize, v: usize, u: usize, x: usize, 
     const vc = f64x2.splat(c);
     const vr = f64x2.splat(r);
     const vs = f64x2.splat(s);
-    const vg = f64x2.splat(gamma);
-    for (let j = 0; j < n; j += 2) {
-      const o = <usize>j << 3;
-      const uj = v128.load(u + o);
-      const xj = v128.load(x + o);
-      v128.store(theta + o, madd(vc, uj, v128.load(theta + o)));
-      const bj = v128.load(b + o);
-      v128.store(b + o, madd(vr, xj, gamma == 1.0 ? bj : f64x2.mul(vg, bj)));
-      v128.store(v + o, f64x2.mul(vs, uj));
+    // Two loops rather than a γ test inside one: with a branch in the loop body TurboFan splits
+    // the scalar set-up (the division and square root behind c and s) into the loop.
+    if (gamma == 1.0) {
+      for (let j = 0; j < n; j += 2) {
+        const o = <usize>j << 3;
+        const uj = v128.load(u + o);
+        v128.store(theta + o, madd(vc, uj, v128.load(theta + o)));
+        v128.store(b + o, madd(vr, v128.load(x + o), v128.load(b + o)));
+        v128.store(v + o, f64x2.mul(vs, uj));
+      }
+    } else {
+      const vg = f64x2.splat(gamma);
+      for (let j = 0; j < n; j += 2) {
+        const o = <usize>j << 3;
+        const uj = v128.load(u + o);
+        v128.store(theta + o, madd(vc, uj, v128.load(theta + o)));
+        v128.store(b + o, madd(vr, v128.load(x + o), f64x2.mul(vg, v128.load(b + o))));
+        v128.store(v + o, f64x2.mul(vs, uj));
+      }
     }
   } else {
     for (let j = 0; j < n; j++) {

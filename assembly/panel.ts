@@ -52,27 +52,22 @@ export function symvPanel(a: usize, x: usize, u: usize, d: i32, dp: i32): f64 {
   zeroVector(u, dp);
   let p = a;
   let xu: f64 = 0;
+  const end = x + (<usize>dp << 3);
   for (let i = 0; i < d; i += 4) {
     const off = <usize>i << 3;
     const xs = x + off;
     const us = u + off;
-    const end = x + (<usize>dp << 3);
-    const x0 = load<f64>(xs);
-    const x1 = load<f64>(xs, 8);
-    const x2 = load<f64>(xs, 16);
-    const x3 = load<f64>(xs, 24);
     if (ASC_FEATURE_SIMD) {
-      const vx0 = f64x2.splat(x0);
-      const vx1 = f64x2.splat(x1);
-      const vx2 = f64x2.splat(x2);
-      const vx3 = f64x2.splat(x3);
+      const vx0 = v128.load64_splat(xs);
+      const vx1 = v128.load64_splat(xs, 8);
+      const vx2 = v128.load64_splat(xs, 16);
+      const vx3 = v128.load64_splat(xs, 24);
       let c0 = f64x2.splat(0);
       let c1 = f64x2.splat(0);
       let c2 = f64x2.splat(0);
       let c3 = f64x2.splat(0);
       let uj = us;
-      // (DP − i)/2 pairs is even (DP and i are multiples of 4): unroll by two with no remainder.
-      for (let xj = xs; xj < end; xj += 32) {
+      for (let xj = xs; xj < end; xj += 16) {
         const xv = v128.load(xj);
         const a0 = v128.load(p);
         const a1 = v128.load(p, 16);
@@ -83,18 +78,8 @@ export function symvPanel(a: usize, x: usize, u: usize, d: i32, dp: i32): f64 {
         c2 = madd(a2, xv, c2);
         c3 = madd(a3, xv, c3);
         v128.store(uj, madd(vx3, a3, madd(vx2, a2, madd(vx1, a1, madd(vx0, a0, v128.load(uj))))));
-        const yv = v128.load(xj, 16);
-        const b0 = v128.load(p, 64);
-        const b1 = v128.load(p, 80);
-        const b2 = v128.load(p, 96);
-        const b3 = v128.load(p, 112);
-        c0 = madd(b0, yv, c0);
-        c1 = madd(b1, yv, c1);
-        c2 = madd(b2, yv, c2);
-        c3 = madd(b3, yv, c3);
-        v128.store(uj, madd(vx3, b3, madd(vx2, b2, madd(vx1, b1, madd(vx0, b0, v128.load(uj, 16))))), 16);
-        p += 128;
-        uj += 32;
+        p += 64;
+        uj += 16;
       }
       const u01 = f64x2.add(v128.load(us), f64x2.add(f64x2.shuffle(c0, c1, 0, 2), f64x2.shuffle(c0, c1, 1, 3)));
       const u23 = f64x2.add(v128.load(us, 16), f64x2.add(f64x2.shuffle(c2, c3, 0, 2), f64x2.shuffle(c2, c3, 1, 3)));
@@ -102,6 +87,10 @@ export function symvPanel(a: usize, x: usize, u: usize, d: i32, dp: i32): f64 {
       v128.store(us, u23, 16);
       xu += hsum(f64x2.add(f64x2.mul(v128.load(xs), u01), f64x2.mul(v128.load(xs, 16), u23)));
     } else {
+      const x0 = load<f64>(xs);
+      const x1 = load<f64>(xs, 8);
+      const x2 = load<f64>(xs, 16);
+      const x3 = load<f64>(xs, 24);
       let t0: f64 = 0;
       let t1: f64 = 0;
       let t2: f64 = 0;
@@ -151,24 +140,18 @@ export function quadPanel(a: usize, x: usize, d: i32, dp: i32): f64 {
       let c1 = f64x2.splat(0);
       let c2 = f64x2.splat(0);
       let c3 = f64x2.splat(0);
-      // (DP − i)/2 pairs is even (DP and i are multiples of 4): unroll by two with no remainder.
-      for (let xj = xs; xj < end; xj += 32) {
+      for (let xj = xs; xj < end; xj += 16) {
         const xv = v128.load(xj);
         c0 = madd(v128.load(p), xv, c0);
         c1 = madd(v128.load(p, 16), xv, c1);
         c2 = madd(v128.load(p, 32), xv, c2);
         c3 = madd(v128.load(p, 48), xv, c3);
-        const yv = v128.load(xj, 16);
-        c0 = madd(v128.load(p, 64), yv, c0);
-        c1 = madd(v128.load(p, 80), yv, c1);
-        c2 = madd(v128.load(p, 96), yv, c2);
-        c3 = madd(v128.load(p, 112), yv, c3);
-        p += 128;
+        p += 64;
       }
-      q = madd(f64x2.splat(load<f64>(xs)), c0, q);
-      q = madd(f64x2.splat(load<f64>(xs, 8)), c1, q);
-      q = madd(f64x2.splat(load<f64>(xs, 16)), c2, q);
-      q = madd(f64x2.splat(load<f64>(xs, 24)), c3, q);
+      q = madd(v128.load64_splat(xs), c0, q);
+      q = madd(v128.load64_splat(xs, 8), c1, q);
+      q = madd(v128.load64_splat(xs, 16), c2, q);
+      q = madd(v128.load64_splat(xs, 24), c3, q);
     }
     return 2.0 * hsum(q);
   } else {
@@ -267,28 +250,28 @@ export function rank1Panel(a: usize, v: usize, g: f64, d: i32, dp: i32): void {
   const end = v + (<usize>dp << 3);
   for (let i = 0; i < d; i += 4) {
     const vs = v + (<usize>i << 3);
-    const v0 = load<f64>(vs);
-    const v1 = load<f64>(vs, 8);
-    const v2 = load<f64>(vs, 16);
-    const v3 = load<f64>(vs, 24);
-    // Diagonal block: J = 0 holds (0,0)(0,1) | (1,0)=0 (1,1) | zeros | zeros;
-    //                 J = 1 holds (0,2)(0,3) | (1,2)(1,3) | (2,2)(2,3) | (3,2)=0 (3,3).
-    store<f64>(p, g * load<f64>(p) - v0 * (v0 * 0.5));
-    store<f64>(p, g * load<f64>(p, 8) - v0 * v1, 8);
-    store<f64>(p, g * load<f64>(p, 24) - v1 * (v1 * 0.5), 24);
-    store<f64>(p, g * load<f64>(p, 64) - v0 * v2, 64);
-    store<f64>(p, g * load<f64>(p, 72) - v0 * v3, 72);
-    store<f64>(p, g * load<f64>(p, 80) - v1 * v2, 80);
-    store<f64>(p, g * load<f64>(p, 88) - v1 * v3, 88);
-    store<f64>(p, g * load<f64>(p, 96) - v2 * (v2 * 0.5), 96);
-    store<f64>(p, g * load<f64>(p, 104) - v2 * v3, 104);
-    store<f64>(p, g * load<f64>(p, 120) - v3 * (v3 * 0.5), 120);
-    p += 128;
     if (ASC_FEATURE_SIMD) {
-      const vv0 = f64x2.splat(v0);
-      const vv1 = f64x2.splat(v1);
-      const vv2 = f64x2.splat(v2);
-      const vv3 = f64x2.splat(v3);
+      const vv0 = v128.load64_splat(vs);
+      const vv1 = v128.load64_splat(vs, 8);
+      const vv2 = v128.load64_splat(vs, 16);
+      const vv3 = v128.load64_splat(vs, 24);
+      // Diagonal block, six pairs (layout in the header): rows 0, 1 of J = 0 and all rows of J = 1.
+      // The diagonal takes v·(v/2) so it stays halved; the halves are exact, as in the scalar
+      // build, and the stored lower elements (1,0), (3,2) receive 0 − vᵢ·0 = +0.
+      const w01 = v128.load(vs);
+      const w23 = v128.load(vs, 16);
+      const zero = f64x2.splat(0);
+      const half = f64x2.splat(0.5);
+      const h01 = f64x2.mul(w01, half);
+      const h23 = f64x2.mul(w23, half);
+      const vg = f64x2.splat(g);
+      v128.store(p, nmadd(vv0, v128.shuffle<f64>(h01, w01, 0, 3), f64x2.mul(vg, v128.load(p))));
+      v128.store(p, nmadd(vv1, v128.shuffle<f64>(zero, h01, 0, 3), f64x2.mul(vg, v128.load(p, 16))), 16);
+      v128.store(p, nmadd(vv0, w23, f64x2.mul(vg, v128.load(p, 64))), 64);
+      v128.store(p, nmadd(vv1, w23, f64x2.mul(vg, v128.load(p, 80))), 80);
+      v128.store(p, nmadd(vv2, v128.shuffle<f64>(h23, w23, 0, 3), f64x2.mul(vg, v128.load(p, 96))), 96);
+      v128.store(p, nmadd(vv3, v128.shuffle<f64>(zero, h23, 0, 3), f64x2.mul(vg, v128.load(p, 112))), 112);
+      p += 128;
       if (g == 1.0) {
         for (let vj = vs + 32; vj < end; vj += 32) {
           const w = v128.load(vj);
@@ -304,7 +287,6 @@ export function rank1Panel(a: usize, v: usize, g: f64, d: i32, dp: i32): void {
           p += 128;
         }
       } else {
-        const vg = f64x2.splat(g);
         for (let vj = vs + 32; vj < end; vj += 16) {
           const w = v128.load(vj);
           v128.store(p, nmadd(vv0, w, f64x2.mul(vg, v128.load(p))));
@@ -315,6 +297,23 @@ export function rank1Panel(a: usize, v: usize, g: f64, d: i32, dp: i32): void {
         }
       }
     } else {
+      const v0 = load<f64>(vs);
+      const v1 = load<f64>(vs, 8);
+      const v2 = load<f64>(vs, 16);
+      const v3 = load<f64>(vs, 24);
+      // Diagonal block: J = 0 holds (0,0)(0,1) | (1,0)=0 (1,1) | zeros | zeros;
+      //                 J = 1 holds (0,2)(0,3) | (1,2)(1,3) | (2,2)(2,3) | (3,2)=0 (3,3).
+      store<f64>(p, g * load<f64>(p) - v0 * (v0 * 0.5));
+      store<f64>(p, g * load<f64>(p, 8) - v0 * v1, 8);
+      store<f64>(p, g * load<f64>(p, 24) - v1 * (v1 * 0.5), 24);
+      store<f64>(p, g * load<f64>(p, 64) - v0 * v2, 64);
+      store<f64>(p, g * load<f64>(p, 72) - v0 * v3, 72);
+      store<f64>(p, g * load<f64>(p, 80) - v1 * v2, 80);
+      store<f64>(p, g * load<f64>(p, 88) - v1 * v3, 88);
+      store<f64>(p, g * load<f64>(p, 96) - v2 * (v2 * 0.5), 96);
+      store<f64>(p, g * load<f64>(p, 104) - v2 * v3, 104);
+      store<f64>(p, g * load<f64>(p, 120) - v3 * (v3 * 0.5), 120);
+      p += 128;
       for (let vj = vs + 32; vj < end; vj += 16) {
         for (let h: usize = 0; h < 16; h += 8) {
           const w = load<f64>(vj + h);
