@@ -265,14 +265,14 @@ export function rank1Panel(a: usize, v: usize, g: f64, d: i32, dp: i32): void {
       const h01 = f64x2.mul(w01, half);
       const h23 = f64x2.mul(w23, half);
       const vg = f64x2.splat(g);
-      v128.store(p, nmadd(vv0, v128.shuffle<f64>(h01, w01, 0, 3), f64x2.mul(vg, v128.load(p))));
-      v128.store(p, nmadd(vv1, v128.shuffle<f64>(zero, h01, 0, 3), f64x2.mul(vg, v128.load(p, 16))), 16);
-      v128.store(p, nmadd(vv0, w23, f64x2.mul(vg, v128.load(p, 64))), 64);
-      v128.store(p, nmadd(vv1, w23, f64x2.mul(vg, v128.load(p, 80))), 80);
-      v128.store(p, nmadd(vv2, v128.shuffle<f64>(h23, w23, 0, 3), f64x2.mul(vg, v128.load(p, 96))), 96);
-      v128.store(p, nmadd(vv3, v128.shuffle<f64>(zero, h23, 0, 3), f64x2.mul(vg, v128.load(p, 112))), 112);
-      p += 128;
       if (g == 1.0) {
+        v128.store(p, nmadd(vv0, v128.shuffle<f64>(h01, w01, 0, 3), v128.load(p)));
+        v128.store(p, nmadd(vv1, v128.shuffle<f64>(zero, h01, 0, 3), v128.load(p, 16)), 16);
+        v128.store(p, nmadd(vv0, w23, v128.load(p, 64)), 64);
+        v128.store(p, nmadd(vv1, w23, v128.load(p, 80)), 80);
+        v128.store(p, nmadd(vv2, v128.shuffle<f64>(h23, w23, 0, 3), v128.load(p, 96)), 96);
+        v128.store(p, nmadd(vv3, v128.shuffle<f64>(zero, h23, 0, 3), v128.load(p, 112)), 112);
+        p += 128;
         for (let vj = vs + 32; vj < end; vj += 32) {
           const w = v128.load(vj);
           v128.store(p, nmadd(vv0, w, v128.load(p)));
@@ -287,6 +287,13 @@ export function rank1Panel(a: usize, v: usize, g: f64, d: i32, dp: i32): void {
           p += 128;
         }
       } else {
+        v128.store(p, nmadd(vv0, v128.shuffle<f64>(h01, w01, 0, 3), f64x2.mul(vg, v128.load(p))));
+        v128.store(p, nmadd(vv1, v128.shuffle<f64>(zero, h01, 0, 3), f64x2.mul(vg, v128.load(p, 16))), 16);
+        v128.store(p, nmadd(vv0, w23, f64x2.mul(vg, v128.load(p, 64))), 64);
+        v128.store(p, nmadd(vv1, w23, f64x2.mul(vg, v128.load(p, 80))), 80);
+        v128.store(p, nmadd(vv2, v128.shuffle<f64>(h23, w23, 0, 3), f64x2.mul(vg, v128.load(p, 96))), 96);
+        v128.store(p, nmadd(vv3, v128.shuffle<f64>(zero, h23, 0, 3), f64x2.mul(vg, v128.load(p, 112))), 112);
+        p += 128;
         for (let vj = vs + 32; vj < end; vj += 16) {
           const w = v128.load(vj);
           v128.store(p, nmadd(vv0, w, f64x2.mul(vg, v128.load(p))));
