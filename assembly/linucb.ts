@@ -40,6 +40,16 @@ function padStaged(count: i32): void {
   }
 }
 
+/**
+ * Where the first `count` staged contexts can be read as DP-long rows: CONTEXTS itself when d = DP
+ * (its rows are already whole; no copy), else XPAD after padding them there.
+ */
+function paddedContexts(count: i32): usize {
+  if (D == DP) return CONTEXTS_PTR;
+  padStaged(count);
+  return XPAD_PTR;
+}
+
 /** Sets models [first, first + count) to their prior: A⁻¹ = I/λ, θ = θ₀, b = λθ₀, n = 0, w = 1. */
 export function initModels(first: i32, count: i32): void {
   const dp = <usize>DP;
@@ -109,12 +119,12 @@ export function updateOne(m: i32, contextPtr: usize, r: f64): void {
 
 /** Online updates of the first `count` staged rows (MODELS, CONTEXTS, REWARDS), in order. */
 export function updateBatch(count: i32): void {
-  padStaged(count);
+  const rows = paddedContexts(count);
   const padBytes = <usize>DP << 3;
   for (let e = 0; e < count; e++) {
     updateModel(
       load<i32>(MODELS_PTR + (<usize>e << 2)),
-      XPAD_PTR + <usize>e * padBytes,
+      rows + <usize>e * padBytes,
       load<f64>(REWARDS_PTR + (<usize>e << 3)),
     );
   }
@@ -156,7 +166,8 @@ export function scoreCell(cell: i32, contextPtr: usize, outPtr: usize): i32 {
  * Arms are the outer loop so each arm's A⁻¹ is read from cache for a whole block of contexts.
  */
 export function scoreCellBatch(cell: i32, count: i32): void {
-  padStaged(count);
+  // Contexts go in pairs when DP > 16, and the pair after the last one reads XPAD's spare row.
+  const rows = DP <= 16 ? paddedContexts(count) : (padStaged(count), XPAD_PTR);
   const padBytes = <usize>DP << 3;
   const first = cell * K;
   const k = <usize>K;
@@ -168,7 +179,7 @@ export function scoreCellBatch(cell: i32, count: i32): void {
       // A small A⁻¹ stays in L1 across contexts: the single-context loop, with fewer live
       // registers, is faster than sharing loads between two contexts.
       for (let c = 0; c < count; c++) {
-        const x = XPAD_PTR + <usize>c * padBytes;
+        const x = rows + <usize>c * padBytes;
         const w = quadPanel(base, x, D, DP);
         const s = dot(theta, x, DP) + ALPHA * Math.sqrt(w > 0.0 ? w : 0.0);
         store<f64>(SCORES_PTR + ((<usize>c * k + <usize>a) << 3), s);
@@ -176,7 +187,7 @@ export function scoreCellBatch(cell: i32, count: i32): void {
       continue;
     }
     for (let c = 0; c < count; c += 2) {
-      const x = XPAD_PTR + <usize>c * padBytes;
+      const x = rows + <usize>c * padBytes;
       // The row after the last context is a spare row of XPAD: its score is computed and dropped.
       quadPanel2(base, x, x + padBytes, q, D, DP);
       const w0 = load<f64>(q);
@@ -210,10 +221,10 @@ export function scoreCellBatch(cell: i32, count: i32): void {
  * Requires statistics to be kept; the host checks.
  */
 export function accumulateBatch(count: i32): void {
-  padStaged(count);
+  const rows = paddedContexts(count);
   const padBytes = <usize>DP << 3;
   for (let e = 0; e < count; e++) {
-    const x = XPAD_PTR + <usize>e * padBytes;
+    const x = rows + <usize>e * padBytes;
     const base = modelAt(load<i32>(MODELS_PTR + (<usize>e << 2)));
     const r = load<f64>(REWARDS_PTR + (<usize>e << 3));
     accumulatePanel(base + SXX_OFFSET, x, GAMMA, D, DP);

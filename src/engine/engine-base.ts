@@ -14,7 +14,7 @@ import { checkStatistics, mergeModelStatistics, packedLength, unpackSymmetric, t
 import type {
   BatchSelection, EventBatch, LinUCBEngine, LinUCBStatistics, ModelState, ResolvedOptions, Selection,
 } from "./types.js";
-import { checkCellId, checkReward, resolveArm, resolveBatch, type ResolvedBatch } from "./validate.js";
+import { checkCellId, checkReward, firstNonFinite, resolveArm, resolveBatch, type ResolvedBatch } from "./validate.js";
 
 /** The shared half of an engine; subclasses implement the numerical primitives. */
 export abstract class EngineBase implements LinUCBEngine {
@@ -198,12 +198,10 @@ export abstract class EngineBase implements LinUCBEngine {
     if (contexts.length % d !== 0) {
       throw new RangeError(`\`contexts\` length must be a multiple of the dimension ${d}; received ${contexts.length}`);
     }
-    for (let i = 0; i < contexts.length; i++) {
-      const value = contexts[i]!;
-      if (value - value !== 0) {
-        const row = Math.floor(i / d);
-        throw new RangeError(`\`contexts\` row ${row} feature ${i - row * d} must be finite; received ${describeValue(value)}`);
-      }
+    const bad = firstNonFinite(contexts);
+    if (bad >= 0) {
+      const row = Math.floor(bad / d);
+      throw new RangeError(`\`contexts\` row ${row} feature ${bad - row * d} must be finite; received ${describeValue(contexts[bad])}`);
     }
     const count = contexts.length / d;
     const k = this.arms.length;

@@ -11,7 +11,7 @@ import { creationOptions, resolveOptions } from "./options.js";
 import { decodeSnapshot, type DecodedSnapshot, type ModelRecord } from "./snapshot.js";
 import { packUpper, packedLength, unpackUpper, type ModelStatisticsSlot } from "./statistics.js";
 import type { KernelBuild, LinUCBOptions, ResolvedOptions } from "./types.js";
-import { checkContext, type ResolvedBatch } from "./validate.js";
+import { allFinite, checkContext, type ResolvedBatch } from "./validate.js";
 
 /** Rows per kernel call at most; also bounds the staging area to about 4 MiB of contexts. */
 const maxStageRows = 1024;
@@ -89,14 +89,8 @@ export class LinUCB extends EngineBase {
       this.kernel.f64View.set(context as ArrayLike<number>, this.kernel.contextsPtr / 8);
       return;
     }
-    const f64 = this.kernel.f64View;
-    const at = this.kernel.contextsPtr / 8;
-    for (let i = 0; i < d; i++) {
-      const value = context[i]!;
-      // x − x is NaN exactly for NaN and ±Infinity.
-      if (value - value !== 0) checkContext(context, d);
-      f64[at + i] = value;
-    }
+    if (!allFinite(context, d)) checkContext(context, d);
+    this.kernel.f64View.set(context, this.kernel.contextsPtr / 8);
   }
 
   protected scoreStaged(cell: number, out: Float64Array): number {

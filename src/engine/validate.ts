@@ -6,6 +6,29 @@
 import { LinUCBError, describeValue } from "./errors.js";
 import type { EventBatch } from "./types.js";
 
+/**
+ * Whether the first `length` values are finite. x − x is 0 for a finite x and NaN otherwise, and one NaN term
+ * makes a sum NaN: a loop with no branch, measured faster per event than a test per value.
+ */
+export function allFinite(values: Float64Array, length = values.length): boolean {
+  let check = 0;
+  for (let i = 0; i < length; i++) {
+    const value = values[i]!;
+    check += value - value;
+  }
+  return check === 0;
+}
+
+/** Index of the first NaN or ±Infinity in `values`, or −1 when every value is finite. */
+export function firstNonFinite(values: Float64Array): number {
+  if (allFinite(values)) return -1;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    if (value - value !== 0) return i;
+  }
+  return -1;
+}
+
 /** Checks a context vector: array-like, `dimension` long, every value finite. */
 export function checkContext(context: unknown, dimension: number, name = "context"): ArrayLike<number> {
   if (context === null || typeof context !== "object" || typeof (context as ArrayLike<number>).length !== "number") {
@@ -141,13 +164,10 @@ export function resolveBatch(
     }
     if (rewardValues !== rewards) rewardValues[i] = r;
   }
-  for (let i = 0; i < contexts.length; i++) {
-    const value = contexts[i]!;
-    // Subtraction is NaN exactly for NaN and ±Infinity: one comparison per value on the hot path.
-    if (value - value !== 0) {
-      const row = Math.floor(i / dimension);
-      throw new RangeError(`\`batch.contexts\` row ${row} feature ${i - row * dimension} must be finite; received ${describeValue(value)}`);
-    }
+  const bad = firstNonFinite(contexts);
+  if (bad >= 0) {
+    const row = Math.floor(bad / dimension);
+    throw new RangeError(`\`batch.contexts\` row ${row} feature ${bad - row * dimension} must be finite; received ${describeValue(contexts[bad])}`);
   }
   return { length, cellIndices, armIndices, contexts, rewards: rewardValues, newCells };
 }

@@ -4,6 +4,7 @@ import { LinUCBError } from "../../src/engine/errors.js";
 import { createLinUCB } from "../../src/engine/linucb.js";
 import { createReferenceLinUCB } from "../../src/engine/reference.js";
 import type { LinUCBEngine, LinUCBOptions } from "../../src/engine/types.js";
+import { allFinite, firstNonFinite } from "../../src/engine/validate.js";
 import { makeProblem } from "./problems.js";
 
 const base: LinUCBOptions = { dimension: 3, arms: ["a", "b"] };
@@ -165,5 +166,25 @@ describe("index-based per-event calls", () => {
     expect(() => engine.scoresAt(-1, [1, 2, 3], new Float64Array(2))).toThrow(/`cellIndex`/);
     expect(() => engine.scoresAt(0, [1, 2, 3], new Float64Array(3))).toThrow(/`out`/);
     expect(engine.snapshot()).toEqual(before);
+  });
+});
+
+describe("finite checks (the branch-free sum and the search behind it)", () => {
+  test("allFinite and firstNonFinite find NaN and ±Infinity at any position, and only within length", () => {
+    const clean = Float64Array.from({ length: 37 }, (_, i) => (i - 18) * 1e300);
+    expect(allFinite(clean)).toBe(true);
+    expect(firstNonFinite(clean)).toBe(-1);
+    // Large finite values whose differences are still 0 (x − x is exact), and −0.
+    expect(allFinite(Float64Array.of(-0, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE))).toBe(true);
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      for (const at of [0, 17, 36]) {
+        const values = clean.slice();
+        values[at] = bad;
+        if (at < 36) values[36] = Number.NaN; // a later bad value must not win
+        expect(allFinite(values)).toBe(false);
+        expect(firstNonFinite(values)).toBe(at);
+        expect(allFinite(values, at)).toBe(true); // the prefix before it is clean
+      }
+    }
   });
 });
