@@ -135,8 +135,9 @@ export function updateBatch(count: i32): void {
 @inline
 function scoreModel(m: i32, x: usize): f64 {
   const base = modelAt(m);
-  const estimate = dot(base + THETA_OFFSET, x, DP);
+  // A⁻¹ before θ: the record is then read front to back, one stream for the prefetcher.
   const width = quadPanel(base, x, D, DP);
+  const estimate = dot(base + THETA_OFFSET, x, DP);
   return estimate + ALPHA * Math.sqrt(width > 0.0 ? width : 0.0);
 }
 
