@@ -168,7 +168,9 @@ export function scoreCell(cell: i32, contextPtr: usize, outPtr: usize): i32 {
  */
 export function scoreCellBatch(cell: i32, count: i32): void {
   // Contexts go in pairs when DP > 16, and the pair after the last one reads XPAD's spare row.
-  const rows = DP <= 16 ? paddedContexts(count) : (padStaged(count), XPAD_PTR);
+  let rows = XPAD_PTR;
+  if (DP <= 16) rows = paddedContexts(count);
+  else padStaged(count);
   const padBytes = <usize>DP << 3;
   const first = cell * K;
   const k = <usize>K;
