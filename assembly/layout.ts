@@ -4,7 +4,7 @@
 //   ┌──────────────────────────── scratch (fixed once configured) ────────────────────────────┐
 //   │ X        DP f64         the current context, zero-padded from d to DP                  │
 //   │ U        DP f64         A⁻¹x (update) / work vector                                     │
-//   │ V        DP f64         √k·A⁻¹x (update) / work vector                                  │
+//   │ V        DP f64         work vector (pooling)                                           │
 //   │ CHOL     DP·DP f64      row-major work matrix: Cholesky factor during finalize, and the   │
 //   │                         exchange area where the host reads or writes one model's A⁻¹ or   │
 //   │                         Σxxᵀ as a plain upper triangle                                    │

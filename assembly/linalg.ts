@@ -176,25 +176,23 @@ export function scaleInto(y: usize, s: f64, x: usize, n: i32): void {
 }
 
 /**
- * The O(d) half of a Sherman–Morrison step, in one pass: θ += c·u, b ← γ·b + r·x, v = s·u
- * (γ = 1 skips the scaling of b).
+ * The O(d) half of a Sherman–Morrison step, in one pass: θ += c·u and b ← γ·b + r·x (γ = 1 skips
+ * the scaling of b).
  */
 // @ts-ignore: decorator
 @inline
-export function smVectors(theta: usize, b: usize, v: usize, u: usize, x: usize, c: f64, r: f64, s: f64, gamma: f64, n: i32): void {
+export function smVectors(theta: usize, b: usize, u: usize, x: usize, c: f64, r: f64, gamma: f64, n: i32): void {
   if (ASC_FEATURE_SIMD) {
     const vc = f64x2.splat(c);
     const vr = f64x2.splat(r);
-    const vs = f64x2.splat(s);
     // Two loops rather than a γ test inside one: with a branch in the loop body TurboFan splits
-    // the scalar set-up (the division and square root behind c and s) into the loop.
+    // the scalar set-up (the division behind c) into the loop.
     if (gamma == 1.0) {
       for (let j = 0; j < n; j += 2) {
         const o = <usize>j << 3;
         const uj = v128.load(u + o);
         v128.store(theta + o, madd(vc, uj, v128.load(theta + o)));
         v128.store(b + o, madd(vr, v128.load(x + o), v128.load(b + o)));
-        v128.store(v + o, f64x2.mul(vs, uj));
       }
     } else {
       const vg = f64x2.splat(gamma);
@@ -203,7 +201,6 @@ export function smVectors(theta: usize, b: usize, v: usize, u: usize, x: usize, 
         const uj = v128.load(u + o);
         v128.store(theta + o, madd(vc, uj, v128.load(theta + o)));
         v128.store(b + o, madd(vr, v128.load(x + o), f64x2.mul(vg, v128.load(b + o))));
-        v128.store(v + o, f64x2.mul(vs, uj));
       }
     }
   } else {
@@ -213,7 +210,6 @@ export function smVectors(theta: usize, b: usize, v: usize, u: usize, x: usize, 
       store<f64>(theta + o, load<f64>(theta + o) + c * uj);
       const bj = load<f64>(b + o);
       store<f64>(b + o, (gamma == 1.0 ? bj : gamma * bj) + r * load<f64>(x + o));
-      store<f64>(v + o, s * uj);
     }
   }
 }

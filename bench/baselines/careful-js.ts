@@ -10,7 +10,7 @@
  *   writes half the matrix, and the quadratic form xᵀA⁻¹x = Σᵢ aᵢᵢxᵢ² + 2Σᵢ<ⱼ aᵢⱼxᵢxⱼ costs half
  *   the multiplications. (Measured on Node 20 at d = 16 and 64 against a full-matrix version:
  *   this one is faster for both update and select — see bench/README.md.)
- * - Sherman–Morrison in its symmetric rank-1 form, A⁻¹ ← A⁻¹ − v·vᵀ with v = √k·A⁻¹x, and θ kept
+ * - Sherman–Morrison in its symmetric rank-1 form, A⁻¹ ← A⁻¹ − k·u·uᵀ with u = A⁻¹x, and θ kept
  *   by the recursive-least-squares step θ += k(r − x·θ)·A⁻¹x, the same algorithm as the kernel
  *   (assembly/linucb.ts), so the two do the same arithmetic work per event.
  * - Refit: Σxxᵀ (upper) and Σrx per model, then a Cholesky factorisation and inverse per model.
@@ -121,12 +121,10 @@ export class CarefulLinUCB {
       theta[vector + i]! += step * u[i]!;
       b[vector + i]! += reward * contexts[offset + i]!;
     }
-    // A⁻¹ −= v·vᵀ with v = √k·u, upper triangle only; v is formed in place in u.
-    const root = Math.sqrt(k);
-    for (let i = 0; i < d; i++) u[i]! *= root;
+    // A⁻¹ −= k·u·uᵀ, upper triangle only.
     for (let i = 0; i < d; i++) {
       const row = base + i * d;
-      const vi = u[i]!;
+      const vi = k * u[i]!;
       for (let j = i; j < d; j++) inverse[row + j]! -= vi * u[j]!;
     }
   }
