@@ -148,10 +148,10 @@ export function quadPanel(a: usize, x: usize, d: i32, dp: i32): f64 {
         c3 = madd(v128.load(p, 48), xv, c3);
         p += 64;
       }
-      q = madd(v128.load64_splat(xs), c0, q);
-      q = madd(v128.load64_splat(xs, 8), c1, q);
-      q = madd(v128.load64_splat(xs, 16), c2, q);
-      q = madd(v128.load64_splat(xs, 24), c3, q);
+      // A tree, not a chain through q: each arm's score waits on this sum.
+      const t01 = madd(v128.load64_splat(xs, 8), c1, f64x2.mul(v128.load64_splat(xs), c0));
+      const t23 = madd(v128.load64_splat(xs, 24), c3, f64x2.mul(v128.load64_splat(xs, 16), c2));
+      q = f64x2.add(q, f64x2.add(t01, t23));
     }
     return 2.0 * hsum(q);
   } else {
@@ -221,14 +221,13 @@ export function quadPanel2(a: usize, x: usize, y: usize, q: usize, d: i32, dp: i
       }
       const xs = x + off;
       const ys = y + off;
-      qx = madd(f64x2.splat(load<f64>(xs)), c0, qx);
-      qx = madd(f64x2.splat(load<f64>(xs, 8)), c1, qx);
-      qx = madd(f64x2.splat(load<f64>(xs, 16)), c2, qx);
-      qx = madd(f64x2.splat(load<f64>(xs, 24)), c3, qx);
-      qy = madd(f64x2.splat(load<f64>(ys)), e0, qy);
-      qy = madd(f64x2.splat(load<f64>(ys, 8)), e1, qy);
-      qy = madd(f64x2.splat(load<f64>(ys, 16)), e2, qy);
-      qy = madd(f64x2.splat(load<f64>(ys, 24)), e3, qy);
+      // Trees, not chains through qx and qy (see quadPanel).
+      const x01 = madd(v128.load64_splat(xs, 8), c1, f64x2.mul(v128.load64_splat(xs), c0));
+      const x23 = madd(v128.load64_splat(xs, 24), c3, f64x2.mul(v128.load64_splat(xs, 16), c2));
+      qx = f64x2.add(qx, f64x2.add(x01, x23));
+      const y01 = madd(v128.load64_splat(ys, 8), e1, f64x2.mul(v128.load64_splat(ys), e0));
+      const y23 = madd(v128.load64_splat(ys, 24), e3, f64x2.mul(v128.load64_splat(ys, 16), e2));
+      qy = f64x2.add(qy, f64x2.add(y01, y23));
     }
     store<f64>(q, 2.0 * hsum(qx));
     store<f64>(q, 2.0 * hsum(qy), 8);
