@@ -347,26 +347,34 @@ export function accumulatePanel(s: usize, x: usize, g: f64, d: i32, dp: i32): vo
   const end = x + (<usize>dp << 3);
   for (let i = 0; i < d; i += 4) {
     const xs = x + (<usize>i << 3);
-    const x0 = load<f64>(xs);
-    const x1 = load<f64>(xs, 8);
-    const x2 = load<f64>(xs, 16);
-    const x3 = load<f64>(xs, 24);
-    store<f64>(p, g * load<f64>(p) + x0 * x0);
-    store<f64>(p, g * load<f64>(p, 8) + x0 * x1, 8);
-    store<f64>(p, g * load<f64>(p, 24) + x1 * x1, 24);
-    store<f64>(p, g * load<f64>(p, 64) + x0 * x2, 64);
-    store<f64>(p, g * load<f64>(p, 72) + x0 * x3, 72);
-    store<f64>(p, g * load<f64>(p, 80) + x1 * x2, 80);
-    store<f64>(p, g * load<f64>(p, 88) + x1 * x3, 88);
-    store<f64>(p, g * load<f64>(p, 96) + x2 * x2, 96);
-    store<f64>(p, g * load<f64>(p, 104) + x2 * x3, 104);
-    store<f64>(p, g * load<f64>(p, 120) + x3 * x3, 120);
-    p += 128;
     if (ASC_FEATURE_SIMD) {
-      const vx0 = f64x2.splat(x0);
-      const vx1 = f64x2.splat(x1);
-      const vx2 = f64x2.splat(x2);
-      const vx3 = f64x2.splat(x3);
+      const vx0 = v128.load64_splat(xs);
+      const vx1 = v128.load64_splat(xs, 8);
+      const vx2 = v128.load64_splat(xs, 16);
+      const vx3 = v128.load64_splat(xs, 24);
+      // Diagonal block, six pairs as in rank1Panel; the full diagonal here (no halving), and the
+      // stored lower elements (1,0), (3,2) receive 0 + xᵢ·0 = +0.
+      const w01 = v128.load(xs);
+      const w23 = v128.load(xs, 16);
+      const lo1 = v128.shuffle<f64>(f64x2.splat(0), w01, 0, 3);
+      const lo3 = v128.shuffle<f64>(f64x2.splat(0), w23, 0, 3);
+      const vg = f64x2.splat(g);
+      if (g == 1.0) {
+        v128.store(p, madd(vx0, w01, v128.load(p)));
+        v128.store(p, madd(vx1, lo1, v128.load(p, 16)), 16);
+        v128.store(p, madd(vx0, w23, v128.load(p, 64)), 64);
+        v128.store(p, madd(vx1, w23, v128.load(p, 80)), 80);
+        v128.store(p, madd(vx2, w23, v128.load(p, 96)), 96);
+        v128.store(p, madd(vx3, lo3, v128.load(p, 112)), 112);
+      } else {
+        v128.store(p, madd(vx0, w01, f64x2.mul(vg, v128.load(p))));
+        v128.store(p, madd(vx1, lo1, f64x2.mul(vg, v128.load(p, 16))), 16);
+        v128.store(p, madd(vx0, w23, f64x2.mul(vg, v128.load(p, 64))), 64);
+        v128.store(p, madd(vx1, w23, f64x2.mul(vg, v128.load(p, 80))), 80);
+        v128.store(p, madd(vx2, w23, f64x2.mul(vg, v128.load(p, 96))), 96);
+        v128.store(p, madd(vx3, lo3, f64x2.mul(vg, v128.load(p, 112))), 112);
+      }
+      p += 128;
       if (g == 1.0) {
         for (let xj = xs + 32; xj < end; xj += 32) {
           const w = v128.load(xj);
@@ -382,7 +390,6 @@ export function accumulatePanel(s: usize, x: usize, g: f64, d: i32, dp: i32): vo
           p += 128;
         }
       } else {
-        const vg = f64x2.splat(g);
         for (let xj = xs + 32; xj < end; xj += 16) {
           const w = v128.load(xj);
           v128.store(p, madd(vx0, w, f64x2.mul(vg, v128.load(p))));
@@ -393,6 +400,21 @@ export function accumulatePanel(s: usize, x: usize, g: f64, d: i32, dp: i32): vo
         }
       }
     } else {
+      const x0 = load<f64>(xs);
+      const x1 = load<f64>(xs, 8);
+      const x2 = load<f64>(xs, 16);
+      const x3 = load<f64>(xs, 24);
+      store<f64>(p, g * load<f64>(p) + x0 * x0);
+      store<f64>(p, g * load<f64>(p, 8) + x0 * x1, 8);
+      store<f64>(p, g * load<f64>(p, 24) + x1 * x1, 24);
+      store<f64>(p, g * load<f64>(p, 64) + x0 * x2, 64);
+      store<f64>(p, g * load<f64>(p, 72) + x0 * x3, 72);
+      store<f64>(p, g * load<f64>(p, 80) + x1 * x2, 80);
+      store<f64>(p, g * load<f64>(p, 88) + x1 * x3, 88);
+      store<f64>(p, g * load<f64>(p, 96) + x2 * x2, 96);
+      store<f64>(p, g * load<f64>(p, 104) + x2 * x3, 104);
+      store<f64>(p, g * load<f64>(p, 120) + x3 * x3, 120);
+      p += 128;
       for (let xj = xs + 32; xj < end; xj += 16) {
         for (let h: usize = 0; h < 16; h += 8) {
           const w = load<f64>(xj + h);
