@@ -17,10 +17,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { Kernel, kernelBytes, type ConcreteBuild } from "../src/engine/kernel.js";
 
 const scriptPath = fileURLToPath(import.meta.url);
-/** The kernel builds written by assembly/build.mjs, found from dist/bench/. */
-const wasmPath = (build: string): string => fileURLToPath(new URL(`../../build/linucb.${build}.wasm`, import.meta.url));
 
 /** What one event is, per task, and the kernel export that does it. */
 export const kernelTasks = {
@@ -126,7 +125,7 @@ export function listedInstructions(listing: string, functionIndex: number): List
 
 interface Options {
   task: KernelTask;
-  build: "relaxed" | "simd" | "scalar";
+  build: ConcreteBuild;
   d: number;
   listing: boolean;
 }
@@ -136,37 +135,28 @@ const cells = 60;
 const arms = 8;
 
 /** The raw kernel loop, run under valgrind: `reps` passes over `events` events. */
-async function runTask(task: KernelTask, build: string, d: number, reps: number): Promise<void> {
-  const bytes = readFileSync(wasmPath(build));
-  // Typed here, as in src/engine/kernel.ts: Node's types do not declare WebAssembly.
-  const wasm = (globalThis as unknown as {
-    WebAssembly: { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: unknown } }> };
-  }).WebAssembly;
-  const { instance } = await wasm.instantiate(bytes, {});
-  const k = instance.exports as Record<string, (...args: number[]) => number> & { memory: { buffer: ArrayBuffer; grow(pages: number): number } };
-  k.configure!(d, arms, events, 0, 1, 1, 1);
-  const need = k.requiredBytes!(cells * arms);
-  k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / 65536) + 1);
-  k.prepare!();
-  k.initModels!(0, cells * arms);
-  const f64 = new Float64Array(k.memory.buffer);
-  const i32 = new Int32Array(k.memory.buffer);
+async function runTask(task: KernelTask, build: ConcreteBuild, d: number, reps: number): Promise<void> {
+  const kernel = await Kernel.create(build, { dimension: d, arms, stageRows: events, statistics: false, alpha: 1, lambda: 1, discount: 1 });
+  kernel.ensureModels(cells * arms);
+  const k = kernel.exports;
+  k.initModels(0, cells * arms);
+  const f64 = kernel.f64View;
+  const i32 = kernel.i32View;
   let seed = 5;
   const random = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5;
-  const contexts = k.contextsPtr!();
-  const rewards = k.rewardsPtr!();
-  const models = k.modelsPtr!();
+  const contexts = kernel.contextsPtr;
+  const rewards = kernel.rewardsPtr;
+  const models = kernel.modelsPtr;
   for (let i = 0; i < events * d; i++) f64[contexts / 8 + i] = random() * 0.5;
   for (let i = 0; i < events; i++) {
     f64[rewards / 8 + i] = random();
     i32[models / 4 + i] = Math.floor((random() + 0.5) * cells * arms);
   }
-  const scores = k.scoresPtr!();
   for (let r = 0; r < reps; r++) {
-    if (task === "update") k.updateBatch!(events);
-    else if (task === "select") k.scoreCellBatch!(3, events);
-    else if (task === "update-one") for (let e = 0; e < events; e++) k.updateOne!(i32[models / 4 + e]!, contexts + e * d * 8, f64[rewards / 8 + e]!);
-    else for (let e = 0; e < events; e++) k.scoreCell!((e * 7) % cells, contexts + e * d * 8, scores);
+    if (task === "update") k.updateBatch(events);
+    else if (task === "select") k.scoreCellBatch(3, events);
+    else if (task === "update-one") for (let e = 0; e < events; e++) k.updateOne(i32[models / 4 + e]!, contexts + e * d * 8, f64[rewards / 8 + e]!);
+    else for (let e = 0; e < events; e++) k.scoreCell((e * 7) % cells, contexts + e * d * 8, kernel.scoresPtr);
   }
 }
 
@@ -208,12 +198,12 @@ function parse(argv: readonly string[]): Options {
 
 async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === "--run") {
-    await runTask(argv[1] as KernelTask, argv[2]!, Number(argv[3]), Number(argv[4]));
+    await runTask(argv[1] as KernelTask, argv[2] as ConcreteBuild, Number(argv[3]), Number(argv[4]));
     return 0;
   }
   const options = parse(argv);
   const { kernelFunction, what } = kernelTasks[options.task];
-  const index = exportedFunctionIndex(readFileSync(wasmPath(options.build)), kernelFunction);
+  const index = exportedFunctionIndex(kernelBytes(options.build), kernelFunction);
   const dir = mkdtempSync(path.join(os.tmpdir(), "linucb-instructions-"));
   try {
     const [short, long] = [20, 120].map((reps) => profile(options, reps, dir)) as [Profile, Profile];

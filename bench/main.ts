@@ -48,6 +48,11 @@ function machineInfo(builds: readonly ConcreteBuild[]): MachineInfo {
   };
 }
 
+/** The kernel builds this host runs, fastest first (the main process and every shape worker agree). */
+function supportedBuilds(): ConcreteBuild[] {
+  return (["relaxed", "simd", "scalar"] as const).filter((build) => isBuildSupported(build));
+}
+
 /** Bytes per model of the engine at each dimension, with and without statistics. */
 async function engineModelBytes(dimensions: readonly number[]): Promise<ModelBytes[]> {
   const result: ModelBytes[] = [];
@@ -228,8 +233,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (argv[0] === "--shape-worker") {
     const spec = JSON.parse(argv[1] ?? "") as ShapeWorkerSpec;
-    const builds = (["relaxed", "simd", "scalar"] as const).filter((build) => isBuildSupported(build));
-    const result = await runShape(parseOptions(spec.argv), spec.d, spec.cells, builds, detectBuild() as ConcreteBuild);
+    const result = await runShape(parseOptions(spec.argv), spec.d, spec.cells, supportedBuilds(), detectBuild() as ConcreteBuild);
     process.stdout.write(`${JSON.stringify(result)}\n`);
     // Reading the sink keeps every checksum observable to the optimiser.
     if (Number.isNaN(checksumSink())) log("note: a checksum was NaN");
@@ -242,7 +246,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const started = new Date();
   const loadAtStart = os.loadavg()[0]!;
-  const builds = (["relaxed", "simd", "scalar"] as const).filter((build) => isBuildSupported(build));
+  const builds = supportedBuilds();
   const machine = machineInfo(builds);
   const autoBuild = machine.autoBuild as ConcreteBuild;
   log(`linucb bench${options.quick ? " --quick" : ""}: ${machine.cpuModel}, ${machine.cpus} CPUs, Node ${machine.node}, builds ${builds.join("/")} (auto = ${autoBuild})`);

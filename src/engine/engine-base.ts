@@ -14,7 +14,7 @@ import { checkStatistics, mergeModelStatistics, packedLength, unpackSymmetric, t
 import type {
   BatchSelection, EventBatch, LinUCBEngine, LinUCBStatistics, ModelState, ResolvedOptions, Selection,
 } from "./types.js";
-import { checkCellId, checkReward, firstNonFinite, resolveArm, resolveBatch, type ResolvedBatch } from "./validate.js";
+import { checkCellId, checkFiniteRows, checkReward, resolveArm, resolveBatch, type ResolvedBatch } from "./validate.js";
 
 /** The shared half of an engine; subclasses implement the numerical primitives. */
 export abstract class EngineBase implements LinUCBEngine {
@@ -198,11 +198,7 @@ export abstract class EngineBase implements LinUCBEngine {
     if (contexts.length % d !== 0) {
       throw new RangeError(`\`contexts\` length must be a multiple of the dimension ${d}; received ${contexts.length}`);
     }
-    const bad = firstNonFinite(contexts);
-    if (bad >= 0) {
-      const row = Math.floor(bad / d);
-      throw new RangeError(`\`contexts\` row ${row} feature ${bad - row * d} must be finite; received ${describeValue(contexts[bad])}`);
-    }
+    checkFiniteRows(contexts, d, "contexts");
     const count = contexts.length / d;
     const k = this.arms.length;
     const scores = new Float64Array(count * k);

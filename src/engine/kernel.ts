@@ -82,7 +82,8 @@ const bytesCache = new Map<ConcreteBuild, Uint8Array>();
 const moduleCache = new Map<ConcreteBuild, Promise<WasmModule>>();
 const supportCache = new Map<ConcreteBuild, boolean>();
 
-function kernelBytes(build: ConcreteBuild): Uint8Array {
+/** The WebAssembly module of a build, decoded once from its embedded base64. */
+export function kernelBytes(build: ConcreteBuild): Uint8Array {
   let bytes = bytesCache.get(build);
   if (bytes === undefined) {
     const binary = atob(base64ByBuild[build]);

@@ -7,8 +7,9 @@ import { LinUCBError, describeValue } from "./errors.js";
 import type { EventBatch } from "./types.js";
 
 /**
- * Whether the first `length` values are finite. x − x is 0 for a finite x and NaN otherwise, and one NaN term
- * makes a sum NaN: a loop with no branch, measured faster per event than a test per value.
+ * Whether the first `length` values are finite. x − x is 0 for a finite x and NaN otherwise, and
+ * one NaN term makes a sum NaN: a loop with no branch, measured faster per event than a test per
+ * value.
  */
 export function allFinite(values: Float64Array, length = values.length): boolean {
   let check = 0;
@@ -29,6 +30,17 @@ export function firstNonFinite(values: Float64Array): number {
   return -1;
 }
 
+/**
+ * Checks that every value of a row-major block of `dimension`-long rows is finite; the error names
+ * the first bad one by row and feature.
+ */
+export function checkFiniteRows(values: Float64Array, dimension: number, name: string): void {
+  const bad = firstNonFinite(values);
+  if (bad < 0) return;
+  const row = Math.floor(bad / dimension);
+  throw new RangeError(`\`${name}\` row ${row} feature ${bad - row * dimension} must be finite; received ${describeValue(values[bad])}`);
+}
+
 /** Checks a context vector: array-like, `dimension` long, every value finite. */
 export function checkContext(context: unknown, dimension: number, name = "context"): ArrayLike<number> {
   if (context === null || typeof context !== "object" || typeof (context as ArrayLike<number>).length !== "number") {
@@ -39,11 +51,9 @@ export function checkContext(context: unknown, dimension: number, name = "contex
     throw new RangeError(`\`${name}\` must have length ${dimension} (the dimension); received length ${vector.length}`);
   }
   if (vector instanceof Float64Array) {
-    // Typed values are numbers already; x − x is NaN exactly for NaN and ±Infinity.
-    for (let i = 0; i < dimension; i++) {
-      const value = vector[i]!;
-      if (value - value !== 0) throw new RangeError(`\`${name}[${i}]\` must be a finite number; received ${describeValue(value)}`);
-    }
+    // Typed values are numbers already: only NaN and ±Infinity can be wrong.
+    const bad = firstNonFinite(vector);
+    if (bad >= 0) throw new RangeError(`\`${name}[${bad}]\` must be a finite number; received ${describeValue(vector[bad])}`);
     return vector;
   }
   for (let i = 0; i < dimension; i++) {
@@ -164,10 +174,6 @@ export function resolveBatch(
     }
     if (rewardValues !== rewards) rewardValues[i] = r;
   }
-  const bad = firstNonFinite(contexts);
-  if (bad >= 0) {
-    const row = Math.floor(bad / dimension);
-    throw new RangeError(`\`batch.contexts\` row ${row} feature ${bad - row * dimension} must be finite; received ${describeValue(contexts[bad])}`);
-  }
+  checkFiniteRows(contexts, dimension, "batch.contexts");
   return { length, cellIndices, armIndices, contexts, rewards: rewardValues, newCells };
 }
