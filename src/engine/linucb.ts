@@ -7,10 +7,11 @@
 import { EngineBase } from "./engine-base.js";
 import { LinUCBError } from "./errors.js";
 import { Kernel, resolveBuild, type ConcreteBuild } from "./kernel.js";
-import { creationOptions, resolveOptions } from "./options.js";
+import { creationOptions, resolveExploration, resolveOptions } from "./options.js";
+import { describeValue } from "../shared/describe-value.js";
 import { decodeSnapshot, type DecodedSnapshot, type ModelRecord } from "./snapshot.js";
 import { packUpper, packedLength, unpackUpper, type ModelStatisticsSlot } from "./statistics.js";
-import type { KernelBuild, LinUCBOptions, ResolvedOptions } from "./types.js";
+import type { Exploration, KernelBuild, LinUCBOptions, ResolvedOptions } from "./types.js";
 import { allFinite, checkContext, type ResolvedBatch } from "./validate.js";
 
 /** Rows per kernel call at most; also bounds the staging area to about 4 MiB of contexts. */
@@ -341,6 +342,13 @@ export async function createLinUCB(options: LinUCBOptions): Promise<LinUCB> {
 export interface RestoreOptions {
   /** Kernel build to run the restored engine on. The state does not depend on it. @default 'auto' */
   readonly build?: KernelBuild;
+  /**
+   * Serve the restored models under another exploration setting than the one in the snapshot (a
+   * policy trained with `'ucb'` served with `{ epsilon: 0.05 }`, say, so that its logs carry
+   * propensities below 1 and the next policy can be evaluated on them). The models, cells and the
+   * random stream are restored as they were. @default the snapshot's own setting
+   */
+  readonly exploration?: Exploration;
 }
 
 /**
@@ -350,7 +358,9 @@ export interface RestoreOptions {
  */
 export async function restoreLinUCB(bytes: Uint8Array, options: RestoreOptions = {}): Promise<LinUCB> {
   const decoded = decodeSnapshot(bytes);
-  const resolved = resolveOptions({ ...creationOptions(decoded.options), build: options.build ?? "auto" });
+  if (typeof options !== "object" || options === null) throw new TypeError(`options must be an object; received ${describeValue(options)}`);
+  const exploration = options.exploration === undefined ? decoded.options.exploration : resolveExploration(options.exploration, "options.exploration");
+  const resolved = resolveOptions({ ...creationOptions(decoded.options), exploration, build: options.build ?? "auto" });
   const engine = await instantiate(resolved);
   engine.restoreFrom(decoded);
   return engine;

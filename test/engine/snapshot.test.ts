@@ -45,6 +45,27 @@ async function restoreCode(bytes: Uint8Array): Promise<string | undefined> {
 }
 
 describe("snapshot", () => {
+  test("restore can serve the models under another exploration, models and stream kept", async () => {
+    const { engine, problem } = await trainedEngine();
+    const bytes = engine.snapshot();
+    const greedy = await restoreLinUCB(bytes, { exploration: "ucb" });
+    expect(greedy.options.exploration).toBe("ucb");
+    const softmax = await restoreLinUCB(bytes, { exploration: { softmax: 0.2 } });
+    expect(softmax.options.exploration).toEqual({ softmax: 0.2 });
+    const cell = problem.cells[0] as string;
+    const arm = problem.arms[0] as string;
+    expect(softmax.model(cell, arm).theta).toEqual(engine.model(cell, arm).theta);
+    const context = [1, 0, 0, 0, 0, 0, 3];
+    expect(greedy.select(cell, context).propensity).toBe(1);
+    const choice = softmax.select(cell, context);
+    expect(choice.propensity).toBeGreaterThan(0);
+    expect(choice.propensity).toBeLessThan(1);
+    // The snapshot's own setting when none is given.
+    expect((await restoreLinUCB(bytes)).options.exploration).toEqual({ epsilon: 0.1 });
+    await expect(restoreLinUCB(bytes, { exploration: { epsilon: 2 } })).rejects.toThrow(/options\.exploration/);
+    await expect(restoreLinUCB(bytes, null as never)).rejects.toThrow(TypeError);
+  });
+
   test.each([true, false])("round trip is bit-identical (statistics: %s)", async (statistics) => {
     const { engine, problem } = await trainedEngine(statistics);
     const bytes = engine.snapshot();
