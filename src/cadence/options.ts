@@ -34,6 +34,8 @@ export interface CadenceOptions {
   readonly judge?: Judge;
   /** Production gate: estimator whose lower bound must beat the incumbent's estimate. @default 'snips' */
   readonly gateEstimator?: GateEstimator;
+  /** Production gate: promote only when the lower bound on V(candidate) − V(incumbent) is above this. @default 0 */
+  readonly gateMargin?: number;
   /** Production gate: minimum effective sample size of the candidate's estimate. @default 100 */
   readonly minEffectiveSampleSize?: number;
   /** Confidence level of the intervals. @default 0.95 */
@@ -58,6 +60,7 @@ export interface ResolvedCadenceOptions {
   readonly engine: Partial<Pick<LinUCBOptions, "alpha" | "lambda" | "pooling">>;
   readonly judge: Judge;
   readonly gateEstimator: GateEstimator;
+  readonly gateMargin: number;
   readonly minEffectiveSampleSize: number;
   readonly level: number;
   readonly resamples: number;
@@ -73,6 +76,7 @@ export const CADENCE_DEFAULTS = {
   warmupChunkSize: 500,
   prodChunkSize: 10_000,
   gateEstimator: "snips",
+  gateMargin: 0,
   minEffectiveSampleSize: 100,
   level: 0.95,
   resamples: 1000,
@@ -132,6 +136,7 @@ export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceO
     engine,
     judge,
     gateEstimator,
+    gateMargin: number(options.gateMargin ?? CADENCE_DEFAULTS.gateMargin, "gateMargin", -Number.MAX_VALUE, Number.MAX_VALUE),
     minEffectiveSampleSize: number(options.minEffectiveSampleSize ?? CADENCE_DEFAULTS.minEffectiveSampleSize, "minEffectiveSampleSize", 0, Number.MAX_SAFE_INTEGER),
     level: number(options.level ?? CADENCE_DEFAULTS.level, "level", 0, 1, true),
     resamples: integer(options.resamples ?? CADENCE_DEFAULTS.resamples, "resamples", 1, 1_000_000),

@@ -321,7 +321,7 @@ async function runSteps(
   const comparison = await steps.run(
     "evaluate",
     `evaluating the candidate and the ${prepared.incumbentInfo.kind === "active" ? `active policy (version ${prepared.incumbentInfo.policyVersionId})` : "uniform policy"} on ${collector.length} held-out rows`,
-    () => compareOnHeldOut(refit.evaluated, prepared.incumbent, collector.finish(), { level: o.level, resamples: o.resamples, seed: o.seed }),
+    () => compareOnHeldOut(refit.evaluated, prepared.incumbent, collector.finish(), { level: o.level, resamples: o.resamples, seed: o.seed, estimator: o.gateEstimator }),
     (c) => `candidate SNIPS ${c.candidate.snips.value.toFixed(4)} [${c.candidate.snips.interval.lower.toFixed(4)}, ${c.candidate.snips.interval.upper.toFixed(4)}], incumbent ${c.incumbent.snips.value.toFixed(4)}`,
   );
 
@@ -329,13 +329,13 @@ async function runSteps(
   let convergence: ConvergenceReport | null = null;
   const gate = await steps.run(
     "gate",
-    o.mode === "warmup" ? "grading the refit against the planted optimum" : `comparing the candidate's ${o.gateEstimator.toUpperCase()} lower bound with the incumbent`,
+    o.mode === "warmup" ? "grading the refit against the planted optimum" : `the paired ${o.gateEstimator.toUpperCase()} lower bound on candidate − incumbent, and the logs' support`,
     () => {
       if (prepared.world !== null) {
         convergence = convergenceReport(prepared.world, engine, rowsPerCell, { minRows: o.minRows, threshold: o.threshold });
         return warmupGate(convergence);
       }
-      return prodGate(comparison.candidate, comparison.incumbent, o.gateEstimator, o.minEffectiveSampleSize);
+      return prodGate(comparison.paired, { margin: o.gateMargin, minEffectiveSampleSize: o.minEffectiveSampleSize });
     },
     (g) => `${g.passed ? "PASSED" : "FAILED"}: ${g.reason}`,
   );
