@@ -256,20 +256,18 @@ async function runSteps(
   // ── split ───────────────────────────────────────────────────────────────────────────────────
   const split = await steps.run(
     "split",
-    `holding out the newest ${(o.heldOutShare * 100).toFixed(0)}% of ${table} by created_at`,
+    `holding out the newest ${(o.heldOutShare * 100).toFixed(0)}% of ${table} by (created_at, id)`,
     async () => {
       const s = await splitCorpusByTime(db, { table, heldOutShare: o.heldOutShare });
       if (s.total === 0 || s.cutoff === null) {
         throw new RangeError(`${table} holds no ${o.mode === "prod" ? "production (source = 'prod') " : ""}rows: there is nothing to refit on`);
       }
       if (s.training === 0) {
-        throw new RangeError(
-          `the training slice is empty: all ${s.total} rows of ${table} were created at or after the cutoff ${s.cutoff.toISOString()} (rows need distinct created_at times to be split)`,
-        );
+        throw new RangeError(`the training slice is empty: ${table} holds only ${s.total} row(s), all of them held out`);
       }
       return s;
     },
-    (s) => `${s.training} training rows before ${s.cutoff?.toISOString()}, ${s.heldOut} held out`,
+    (s) => `${s.training} training rows, ${s.heldOut} held out from (${s.cutoff?.createdAt}, id ${s.cutoff?.id})`,
   );
 
   // ── mode-specific engine and incumbent ──────────────────────────────────────────────────────
@@ -296,14 +294,14 @@ async function runSteps(
         const report = convergenceReport(prepared.world, engine, rowsPerCell, { minRows: o.minRows, threshold: o.threshold });
         curve.push({ n: fed, coveredCells: report.coveredCells, matches: report.matches, matchShare: report.matchShare });
       };
-      const training = await accumulateSlice(db, engine, { table, dimension, chunkSize: o.chunkSize, createdBefore: split.cutoff! }, (chunk, totals) =>
+      const training = await accumulateSlice(db, engine, { table, dimension, chunkSize: o.chunkSize, split: { side: "training", cutoff: split.cutoff!, newerThanId: split.newerThanId } }, (chunk, totals) =>
         afterChunk(chunk, totals.scanned),
       );
       engine.finalize();
       // The candidate that is evaluated: the models of the training slice alone, copied exactly.
       const evaluated = await restoreLinUCB(engine.snapshot());
       scannedBefore = training.scanned;
-      const heldOut = await accumulateSlice(db, engine, { table, dimension, chunkSize: o.chunkSize, createdFrom: split.cutoff! }, (chunk, totals) => {
+      const heldOut = await accumulateSlice(db, engine, { table, dimension, chunkSize: o.chunkSize, split: { side: "heldOut", cutoff: split.cutoff!, newerThanId: split.newerThanId } }, (chunk, totals) => {
         collector.add(chunk);
         afterChunk(chunk, totals.scanned);
       });

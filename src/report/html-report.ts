@@ -215,7 +215,7 @@ svg{display:block;max-width:100%;height:auto}svg text{font:11px system-ui,sans-s
         : "Not promoted: the active policy is unchanged."
   }</p>
 <p class="muted">Corpus ${escapeHtml(corpus.table)}${corpus.sourceFilter === null ? "" : ` WHERE source = '${escapeHtml(corpus.sourceFilter)}'`}: ${corpus.split.total} rows, ${corpus.rowsRead} fitted, ${corpus.rowsRejected} rejected, ${corpus.cells} cells;
-held out ${corpus.split.heldOut} rows created from ${escapeHtml(corpus.split.cutoff?.toISOString() ?? "—")}. Steps: ${result.timings.map((t) => `${t.step} ${t.seconds.toFixed(2)} s`).join(", ")}.</p>
+held out ${corpus.split.heldOut} rows created from ${escapeHtml(corpus.split.cutoff?.createdAt ?? "—")}. Steps: ${result.timings.map((t) => `${t.step} ${t.seconds.toFixed(2)} s`).join(", ")}.</p>
 <h2>Off-policy estimates on the held-out slice</h2>
 <p>The candidate (refitted on the training slice) against ${incumbent}, on ${evaluation.events} held-out events; logged mean reward ${fixed(evaluation.loggedValue, 4)}.
 Replay is unbiased only under uniform logging; DR and DM use the candidate's own θᵀx as the reward model.</p>

@@ -35,7 +35,7 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
     `Cadence ${result.mode}: training run ${result.runId}`,
     "",
     `corpus        ${corpus.table}${corpus.sourceFilter === null ? "" : ` WHERE source = '${corpus.sourceFilter}'`}: ${corpus.split.total} rows, ${corpus.rowsRead} fitted, ${corpus.rowsRejected} rejected, ${corpus.cells} cells`,
-    `split         ${corpus.split.training} training rows, ${corpus.split.heldOut} held out from ${corpus.split.cutoff?.toISOString() ?? "—"}`,
+    `split         ${corpus.split.training} training rows, ${corpus.split.heldOut} held out from ${corpus.split.cutoff?.createdAt ?? "—"}`,
     ...(result.load === null ? [] : [`load          ${result.load.source} seed ${result.load.seed}, n ${result.load.n}: ${result.load.inserted} written, ${result.load.skipped} already present`]),
     `judge         ${result.judge.judged} rows judged by ${result.judge.judge}`,
     "",
