@@ -3,8 +3,8 @@
  * TypeError / RangeError naming the option and quoting the value received, thrown before anything
  * touches the database.
  */
-import type { LinUCBOptions } from "../engine/types.js";
-import { DEFAULT_MATCH_THRESHOLD, DEFAULT_MIN_ROWS, DEFAULT_SEED, MAX_OUTCOME_COUNT } from "../synthetic/index.js";
+import { resolveExploration } from "../engine/options.js";
+import type { Exploration, LinUCBOptions } from "../engine/types.js";
 import { outcomeRewardJudge, type Judge } from "./judge.js";
 import type { CadenceProgress } from "./progress.js";
 
@@ -28,12 +28,19 @@ export interface CadenceOptions {
   readonly heldOutShare?: number;
   /** Rows per corpus chunk (and per learning-curve point in the warm-up). @default 500 warm-up, 10000 prod */
   readonly chunkSize?: number;
-  /** Engine options over the defaults (warmupEngineOptions: pooled LinUCB). */
+  /** Engine options over the defaults (pooled LinUCB: PROD_ENGINE_DEFAULTS, the warm-up's warmupEngineOptions). */
   readonly engine?: Partial<Pick<LinUCBOptions, "alpha" | "lambda" | "pooling">>;
   /** Judge of unjudged rows. @default outcomeRewardJudge() (penalties 0.5 and 0.25) */
   readonly judge?: Judge;
   /** Production gate: estimator whose lower bound must beat the incumbent's estimate. @default 'snips' */
   readonly gateEstimator?: GateEstimator;
+  /**
+   * Production: the exploration a promoted policy is to be served with, recorded in
+   * `policy_versions.parameters.exploration` (and in its snapshot). Randomised by default so that
+   * its logs carry propensities below 1 and the next candidate can be evaluated on them.
+   * @default { epsilon: 0.1 }
+   */
+  readonly serveExploration?: Exploration;
   /** Production gate: promote only when the lower bound on V(candidate) − V(incumbent) is above this. @default 0 */
   readonly gateMargin?: number;
   /** Production gate: minimum effective sample size of the candidate's estimate. @default 100 */
@@ -61,6 +68,7 @@ export interface ResolvedCadenceOptions {
   readonly judge: Judge;
   readonly gateEstimator: GateEstimator;
   readonly gateMargin: number;
+  readonly serveExploration: Exploration;
   readonly minEffectiveSampleSize: number;
   readonly level: number;
   readonly resamples: number;
@@ -68,20 +76,31 @@ export interface ResolvedCadenceOptions {
   readonly threshold: number;
 }
 
-/** The documented defaults. */
+/**
+ * The largest warm-up load: the synthetic generator's limit (MAX_OUTCOME_COUNT of src/synthetic,
+ * restated here because production code does not import src/synthetic; a test keeps them equal).
+ */
+export const MAX_WARMUP_OUTCOMES = 100_000_000;
+
+/**
+ * The documented defaults. The seed and the warm-up gate's `minRows` and `threshold` are those of
+ * src/synthetic (DEFAULT_SEED, DEFAULT_MIN_ROWS, DEFAULT_MATCH_THRESHOLD), restated for the same
+ * reason and kept equal by a test.
+ */
 export const CADENCE_DEFAULTS = {
-  seed: DEFAULT_SEED,
+  seed: 42,
   n: 4000,
   heldOutShare: 0.2,
   warmupChunkSize: 500,
   prodChunkSize: 10_000,
   gateEstimator: "snips",
   gateMargin: 0,
+  serveExploration: { epsilon: 0.1 } as Exploration,
   minEffectiveSampleSize: 100,
   level: 0.95,
   resamples: 1000,
-  minRows: DEFAULT_MIN_ROWS,
-  threshold: DEFAULT_MATCH_THRESHOLD,
+  minRows: 20,
+  threshold: 0.7,
 } as const;
 
 function show(value: unknown): string {
@@ -125,7 +144,7 @@ export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceO
   return {
     mode,
     seed: integer(options.seed ?? CADENCE_DEFAULTS.seed, "seed", 0, 0xffffffff),
-    n: integer(options.n ?? CADENCE_DEFAULTS.n, "n", 1, MAX_OUTCOME_COUNT),
+    n: integer(options.n ?? CADENCE_DEFAULTS.n, "n", 1, MAX_WARMUP_OUTCOMES),
     heldOutShare: number(options.heldOutShare ?? CADENCE_DEFAULTS.heldOutShare, "heldOutShare", 0, 1, true),
     chunkSize: integer(
       options.chunkSize ?? (mode === "warmup" ? CADENCE_DEFAULTS.warmupChunkSize : CADENCE_DEFAULTS.prodChunkSize),
@@ -136,6 +155,7 @@ export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceO
     engine,
     judge,
     gateEstimator,
+    serveExploration: resolveExploration(options.serveExploration ?? CADENCE_DEFAULTS.serveExploration, "serveExploration"),
     gateMargin: number(options.gateMargin ?? CADENCE_DEFAULTS.gateMargin, "gateMargin", -Number.MAX_VALUE, Number.MAX_VALUE),
     minEffectiveSampleSize: number(options.minEffectiveSampleSize ?? CADENCE_DEFAULTS.minEffectiveSampleSize, "minEffectiveSampleSize", 0, Number.MAX_SAFE_INTEGER),
     level: number(options.level ?? CADENCE_DEFAULTS.level, "level", 0, 1, true),

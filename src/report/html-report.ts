@@ -4,7 +4,7 @@
  * intervals, and for a warm-up each cell's learned choice against the planted optimum and the
  * learning curve of the matched share against n.
  */
-import type { CadenceResult } from "../cadence/index.js";
+import type { CadenceResult, WarmupCadenceResult } from "../cadence/index.js";
 import type { OffPolicyEstimate } from "../evaluation/index.js";
 import type { CellConvergence, ConvergenceReport } from "../synthetic/index.js";
 
@@ -90,10 +90,10 @@ ${rows.join("\n")}
 }
 
 /** The matched share of covered cells against rows fitted, with the threshold. */
-export function learningCurveChart(result: CadenceResult): string {
+export function learningCurveChart(result: WarmupCadenceResult): string {
   // A point with no covered cell has no match share: it is left out, not drawn at 0%.
   const points = result.learningCurve.filter((p) => p.coveredCells > 0);
-  const threshold = result.convergence?.threshold ?? 0.7;
+  const threshold = result.convergence.threshold;
   const width = 820;
   const height = 260;
   const left = 50;
@@ -126,6 +126,7 @@ ${dots}
 
 /** Each estimator's point and interval, for the candidate and the incumbent, with the logged reward. */
 export function estimatesChart(result: CadenceResult): string {
+  if (result.evaluation === null) return "";
   const { candidate, incumbentEstimates, loggedValue } = result.evaluation;
   const rows = ESTIMATORS.flatMap((name) => {
     const out: { name: string; who: "candidate" | "incumbent"; estimate: OffPolicyEstimate }[] = [];
@@ -170,6 +171,7 @@ ${marks.join("\n")}
 }
 
 function estimatesTable(result: CadenceResult): string {
+  if (result.evaluation === null) return "";
   const { candidate, incumbentEstimates } = result.evaluation;
   const cell = (e: OffPolicyEstimate | undefined): string =>
     e === undefined ? "<td>—</td><td></td><td></td>" : `<td>${fixed(e.value, 4)}</td><td>[${fixed(e.interval.lower, 4)}, ${fixed(e.interval.upper, 4)}]</td><td>${e.effectiveSampleSize.toFixed(1)}</td>`;
@@ -181,11 +183,11 @@ function estimatesTable(result: CadenceResult): string {
 /** The whole report as an HTML document; see the module comment. */
 export function renderHtmlReport(result: CadenceResult): string {
   const { corpus, evaluation, gate } = result;
-  const incumbent = evaluation.incumbent.kind === "active" ? `the active policy (version ${evaluation.incumbent.policyVersionId})` : "the uniform policy (no active policy)";
+  const incumbent = evaluation?.incumbent.kind === "active" ? `the active policy (version ${evaluation.incumbent.policyVersionId})` : "the uniform policy (no active policy)";
   const verdictColor = gate.passed ? MATCH : MISS;
-  const conv = result.convergence;
+  const conv = result.mode === "warmup" ? result.convergence : null;
   const warmupSections =
-    conv === null
+    result.mode === "prod" || conv === null
       ? ""
       : `<h2>Learned against planted, per cell</h2>
 <p>${conv.matches} of ${conv.coveredCells} covered cells (${(conv.matchShare * 100).toFixed(1)}%) choose the planted optimum. Value per request over covered cells:
@@ -217,7 +219,11 @@ svg{display:block;max-width:100%;height:auto}svg text{font:11px system-ui,sans-s
 <p class="muted">Corpus ${escapeHtml(corpus.table)}${corpus.sourceFilter === null ? "" : ` WHERE source = '${escapeHtml(corpus.sourceFilter)}'`}: ${corpus.split.total} rows, ${corpus.rowsRead} fitted, ${corpus.rowsRejected} rejected, ${corpus.cells} cells;
 held out ${corpus.split.heldOut} rows created from ${escapeHtml(corpus.split.cutoff?.createdAt ?? "—")}. Steps: ${result.timings.map((t) => `${t.step} ${t.seconds.toFixed(2)} s`).join(", ")}.</p>
 <h2>Off-policy estimates on the held-out slice</h2>
-<p>The candidate (refitted on the training slice) against ${incumbent}, on ${evaluation.events} held-out events; logged mean reward ${fixed(evaluation.loggedValue, 4)}.
+<p>${
+    evaluation === null
+      ? "No row was held out (no rows newer than the incumbent's training): nothing was evaluated."
+      : `The candidate (refitted on the training slice) against ${incumbent}, on ${evaluation.events} held-out events; logged mean reward ${fixed(evaluation.loggedValue, 4)}.`
+  }
 Replay is unbiased only under uniform logging; DR and DM use the candidate's own θᵀx as the reward model.</p>
 ${estimatesChart(result)}
 ${estimatesTable(result)}

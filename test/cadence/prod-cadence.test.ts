@@ -59,11 +59,11 @@ describeOnBackends("prod cadence behind the synthetic wall", (backend) => {
     expect(result.engine.arms).not.toContain(POISON);
     expect(result.corpus.sourceFilter).toBe("prod");
     // Every held-out reward is a real outcome reward (the poison rows carry 50).
-    expect(result.evaluation.loggedValue).toBeLessThan(1);
+    expect(result.evaluation!.loggedValue).toBeLessThan(1);
 
     const run = await getTrainingRun(db, result.runId);
     expect(run).toMatchObject({ cadence: "prod", status: "succeeded", corpusTable: "routing_outcomes", sourceFilter: "prod", rowsRead: prodCount, promoted: true });
-    expect(result.evaluation.incumbent).toEqual({ kind: "uniform", policyVersionId: null });
+    expect(result.evaluation!.incumbent).toEqual({ kind: "uniform", policyVersionId: null });
     expect(result.gate).toMatchObject({ passed: true, estimator: "snips" });
     expect(result.promoted).toBe(true);
     expect(await activeVersion(db)).toBe(result.policyVersionId);
@@ -78,7 +78,7 @@ describeOnBackends("prod cadence behind the synthetic wall", (backend) => {
     const { db } = database;
     const first = await runCadence(db, PROD);
     const second = await runCadence(db, PROD);
-    expect(second.evaluation.incumbent).toEqual({ kind: "active", policyVersionId: first.policyVersionId });
+    expect(second.evaluation!.incumbent).toEqual({ kind: "active", policyVersionId: first.policyVersionId });
     expect(second.promoted).toBe(second.gate.passed);
     expect(await activeVersion(db)).toBe(second.promoted ? second.policyVersionId : first.policyVersionId);
     expect(await scalar(db, "SELECT count(*)::int8 AS value FROM policy_versions")).toBe(second.promoted ? 2 : 1);

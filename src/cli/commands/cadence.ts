@@ -5,10 +5,21 @@
  */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { CADENCE_DEFAULTS, CadenceError, outcomeRewardJudge, runCadence, type CadenceOptions, type GateEstimator } from "../../cadence/index.js";
+import {
+  CADENCE_DEFAULTS,
+  CadenceError,
+  MAX_WARMUP_OUTCOMES,
+  PROD_ENGINE_DEFAULTS,
+  outcomeRewardJudge,
+  runCadence,
+  type CadenceOptions,
+  type GateEstimator,
+} from "../../cadence/index.js";
+import { resolveExploration } from "../../engine/options.js";
+import type { Exploration } from "../../engine/types.js";
+import { DEFAULT_REWARD_FUNCTION } from "../../outcomes/reward.js";
 import { DEFAULT_REPORT_DIR, formatCadenceReport, terminalProgress, writeReportFiles, type ReportFiles } from "../../report/index.js";
 import { DEFAULT_DATA_DIR, StoreError, openDatabase, type Db } from "../../store/index.js";
-import { DEFAULT_REWARD_FUNCTION, MAX_OUTCOME_COUNT, warmupEngineOptions } from "../../synthetic/index.js";
 import { databaseOptions, integerOption, numberOption } from "../arguments.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
 
@@ -32,17 +43,19 @@ Options:
   --report-dir DIR          where the HTML and JSON report files go (default: ${DEFAULT_REPORT_DIR})
   --no-report               write no report files
   --seed S                  warm-up world seed; bootstrap seed (default: ${CADENCE_DEFAULTS.seed})
-  --n N                     warm-up: synthetic outcomes to load, 1..${MAX_OUTCOME_COUNT} (default: ${CADENCE_DEFAULTS.n})
+  --n N                     warm-up: synthetic outcomes to load, 1..${MAX_WARMUP_OUTCOMES} (default: ${CADENCE_DEFAULTS.n})
   --held-out SHARE          newest share of rows held out for evaluation, in (0, 1) (default: ${CADENCE_DEFAULTS.heldOutShare})
   --chunk-size N            rows per corpus chunk (default: ${CADENCE_DEFAULTS.warmupChunkSize} warm-up, ${CADENCE_DEFAULTS.prodChunkSize} prod)
   --gate-estimator E        prod gate: snips | dr | ips (default: ${CADENCE_DEFAULTS.gateEstimator})
   --min-ess N               prod gate: minimum effective sample size (default: ${CADENCE_DEFAULTS.minEffectiveSampleSize})
+  --gate-margin M           prod gate: promote only when the lower bound on candidate − incumbent is above M (default: ${CADENCE_DEFAULTS.gateMargin})
+  --serve-exploration X     prod: exploration a promoted policy is served with: ucb | epsilon:E | softmax:T (default: epsilon:0.1)
   --level L                 confidence level of the intervals (default: ${CADENCE_DEFAULTS.level})
   --resamples N             bootstrap resamples (default: ${CADENCE_DEFAULTS.resamples})
   --min-rows R              warm-up gate: rows a cell needs to be covered (default: ${CADENCE_DEFAULTS.minRows})
   --threshold T             warm-up gate: match share needed, 0..1 (default: ${CADENCE_DEFAULTS.threshold})
-  --alpha A                 exploration weight of the refitted policy (default: ${warmupEngineOptions.alpha})
-  --lambda L                per-cell ridge toward the pooled prior (default: ${warmupEngineOptions.lambda})
+  --alpha A                 exploration weight of the refitted policy (default: ${PROD_ENGINE_DEFAULTS.alpha})
+  --lambda L                per-cell ridge toward the pooled prior (default: ${PROD_ENGINE_DEFAULTS.lambda})
   --hallucination-penalty H judge: reward lost for a hallucination, 0..2 (default: ${DEFAULT_REWARD_FUNCTION.hallucinationPenalty})
   --refusal-penalty R       judge: reward lost for a refusal, 0..2 (default: ${DEFAULT_REWARD_FUNCTION.refusalPenalty})
   -h, --help                show this help
@@ -55,6 +68,22 @@ function gateEstimatorOption(text: string | undefined): GateEstimator | undefine
   if (text === undefined) return undefined;
   if (text !== "snips" && text !== "dr" && text !== "ips") throw new UsageError(`--gate-estimator must be snips, dr or ips; received ${JSON.stringify(text)}`);
   return text;
+}
+
+/** `ucb`, `epsilon:E` or `softmax:T` as an engine Exploration (the engine validates the number). */
+function explorationOption(text: string | undefined): Exploration | undefined {
+  if (text === undefined) return undefined;
+  if (text === "ucb") return "ucb";
+  const match = /^(epsilon|softmax):(.+)$/.exec(text);
+  const value = match === null ? Number.NaN : Number(match[2]);
+  if (match === null || !Number.isFinite(value)) {
+    throw new UsageError(`--serve-exploration must be ucb, epsilon:E or softmax:T; received ${JSON.stringify(text)}`);
+  }
+  try {
+    return resolveExploration(match[1] === "epsilon" ? { epsilon: value } : { softmax: value }, "--serve-exploration");
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 /** The `cadence` command. */
@@ -79,6 +108,8 @@ export const command: Command = {
         "chunk-size": { type: "string" },
         "gate-estimator": { type: "string" },
         "min-ess": { type: "string" },
+        "gate-margin": { type: "string" },
+        "serve-exploration": { type: "string" },
         level: { type: "string" },
         resamples: { type: "string" },
         "min-rows": { type: "string" },
@@ -110,12 +141,14 @@ export const command: Command = {
     const options: CadenceOptions = {
       mode,
       ...optional(values.seed === undefined ? undefined : integerOption(values.seed, "--seed", 0, 0xffffffff), "seed"),
-      ...optional(values.n === undefined ? undefined : integerOption(values.n, "--n", 0, MAX_OUTCOME_COUNT, 1), "n"),
+      ...optional(values.n === undefined ? undefined : integerOption(values.n, "--n", 0, MAX_WARMUP_OUTCOMES, 1), "n"),
       ...optional(heldOut, "heldOutShare"),
       ...optional(values["chunk-size"] === undefined ? undefined : integerOption(values["chunk-size"], "--chunk-size", 0, 1_000_000, 1), "chunkSize"),
       ...optional(gateEstimatorOption(values["gate-estimator"]), "gateEstimator"),
       ...optional(values["min-ess"] === undefined ? undefined : numberOption(values["min-ess"], "--min-ess", 0, 0, Number.MAX_SAFE_INTEGER), "minEffectiveSampleSize"),
       ...optional(level, "level"),
+      ...optional(values["gate-margin"] === undefined ? undefined : numberOption(values["gate-margin"], "--gate-margin", 0, -1e12, 1e12), "gateMargin"),
+      ...optional(explorationOption(values["serve-exploration"]), "serveExploration"),
       ...optional(values.resamples === undefined ? undefined : integerOption(values.resamples, "--resamples", 0, 1_000_000, 1), "resamples"),
       ...optional(values["min-rows"] === undefined ? undefined : integerOption(values["min-rows"], "--min-rows", 0, 1_000_000, 1), "minRows"),
       ...optional(values.threshold === undefined ? undefined : numberOption(values.threshold, "--threshold", 0, 0, 1), "threshold"),

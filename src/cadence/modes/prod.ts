@@ -1,0 +1,154 @@
+/**
+ * The production mode: refit on routing_outcomes WHERE source = 'prod' (the reader's SQL: the
+ * synthetic wall) with the production engine defaults, compare the candidate with the active policy
+ * (the uniform policy when none is active) on the held-out slice, and promote the candidate only if
+ * the gate passes — the policy version, the active pointer and the run's end in one transaction.
+ * Production code: it never imports src/synthetic.
+ *
+ * Fairness: a promoted version records the highest corpus id it was trained on
+ * (`parameters.corpus.highWaterId`); the next run holds out only rows above it, so the incumbent is
+ * never scored on rows it learned from. It also records the exploration it is to be served with
+ * (`parameters.exploration`, the engine's Exploration JSON; the snapshot carries it too).
+ */
+import { restoreLinUCB } from "../../engine/linucb.js";
+import {
+  finishTrainingRun,
+  promoteTrainingRun,
+  readActivePolicy,
+  type CorpusSplit,
+  type CorpusTable,
+  type Db,
+  type JsonObject,
+  type TrainingRun,
+} from "../../store/index.js";
+import type { ProdCadenceResult } from "../cadence-result.js";
+import { nothingToCompareGate, prodGate, type ProdGateDecision } from "../gate.js";
+import type { ResolvedCadenceOptions } from "../options.js";
+import { PROD_ENGINE_DEFAULTS } from "../prod-defaults.js";
+import type { ModeSteps, Preparation, RunContext, SharedOutcome } from "./mode-steps.js";
+
+/**
+ * Checks, in code, that a run may be promoted: a prod run whose corpus was routing_outcomes read
+ * with the 'prod' source filter, and whose refit read nothing else. The store checks the run row
+ * again inside the promote transaction.
+ */
+export function assertPromotable(
+  run: Pick<TrainingRun, "id" | "cadence" | "corpusTable" | "sourceFilter">,
+  tablesRead: readonly CorpusTable[],
+): void {
+  const pureProd =
+    run.cadence === "prod" &&
+    run.corpusTable === "routing_outcomes" &&
+    run.sourceFilter === "prod" &&
+    tablesRead.length > 0 &&
+    tablesRead.every((table) => table === "routing_outcomes");
+  if (!pureProd) {
+    throw new RangeError(
+      `refusing to promote training run ${run.id}: its corpus was not pure production (cadence ${JSON.stringify(run.cadence)}, ` +
+        `corpus ${JSON.stringify(run.corpusTable)}, source filter ${JSON.stringify(run.sourceFilter)}, ` +
+        `tables read ${JSON.stringify(tablesRead)})`,
+    );
+  }
+}
+
+/** Arms from the corpus and the active policy, the active policy as the incumbent. */
+async function prepareProd(db: Db, o: ResolvedCadenceOptions, split: CorpusSplit): Promise<Preparation> {
+  const active = await readActivePolicy(db);
+  const incumbent = active === null ? null : await restoreLinUCB(active.snapshot);
+  const dimension = split.dimension;
+  if (dimension === null) throw new RangeError("the production corpus has no rows to take the feature dimension from");
+  if (incumbent !== null && incumbent.dimension !== dimension) {
+    throw new RangeError(
+      `the active policy (version ${active!.id}) has dimension ${incumbent.dimension} ` +
+        `but the production rows have ${dimension} features: they cannot be compared`,
+    );
+  }
+  const arms = [...new Set([...split.models, ...(incumbent?.arms ?? [])])].sort();
+  return {
+    // The refit never selects, so its exploration only travels into the snapshot it is served from.
+    engineOptions: { ...PROD_ENGINE_DEFAULTS, ...o.engine, dimension, arms, exploration: o.serveExploration },
+    incumbent: incumbent ?? "uniform",
+    incumbentInfo: active === null ? { kind: "uniform", policyVersionId: null } : { kind: "active", policyVersionId: active.id },
+  };
+}
+
+/**
+ * The high-water id the active policy was trained on (rows up to it are never held out), or 0 when
+ * there is no active policy or it predates the record (then every row may be held out, as before).
+ */
+export async function incumbentHighWaterId(db: Db): Promise<number> {
+  const active = await readActivePolicy(db);
+  const corpus = active?.parameters.corpus;
+  const mark = typeof corpus === "object" && corpus !== null && !Array.isArray(corpus) ? (corpus as JsonObject).highWaterId : undefined;
+  return typeof mark === "number" && Number.isSafeInteger(mark) && mark >= 0 ? mark : 0;
+}
+
+/** The highest id the refit read (both slices): what the promoted policy was trained on. */
+function trainedHighWaterId(outcome: SharedOutcome<ProdGateDecision>): number {
+  const { training, heldOut } = outcome.base.corpus;
+  return Math.max(training.highWaterId ?? 0, heldOut.highWaterId ?? 0, training.lastId, heldOut.lastId);
+}
+
+/** Promotes the candidate (gate passed) or records the run finished (not promoted). */
+async function promoteOrRecord(context: RunContext, outcome: SharedOutcome<ProdGateDecision>): Promise<number | null> {
+  const { db, run, steps } = context;
+  if (!outcome.gate.passed) {
+    await steps.run(
+      "record",
+      `recording training run ${run.id} (not promoted)`,
+      () => finishTrainingRun(db, run.id, outcome.finish),
+      (r) => `training run ${r.id} ${r.status}`,
+    );
+    return null;
+  }
+  const parameters: JsonObject = {
+    engine: outcome.base.engine,
+    gate: JSON.parse(JSON.stringify(outcome.gate)) as JsonObject,
+    exploration: JSON.parse(JSON.stringify(context.options.serveExploration)) as JsonObject,
+    corpus: { highWaterId: trainedHighWaterId(outcome) },
+  };
+  const promotion = await steps.run(
+    "promote",
+    "writing the policy version, flipping the active pointer and finishing the run, in one transaction",
+    () => {
+      assertPromotable(run, [outcome.base.corpus.table]);
+      return promoteTrainingRun(db, { trainingRunId: run.id, snapshot: outcome.engine.snapshot(), parameters, finish: outcome.finish });
+    },
+    (p) => `policy version ${p.version.id} is active (was ${p.activation.previousPolicyVersionId ?? "none"})`,
+  );
+  return promotion.version.id;
+}
+
+/** The production mode of one run; see the module comment. */
+export function prodMode(o: ResolvedCadenceOptions): ModeSteps<ProdCadenceResult> {
+  return {
+    mode: "prod",
+    trainingCadence: "prod",
+    table: "routing_outcomes",
+    corpusRows: "production (source = 'prod') rows",
+    parameters: () => ({}),
+    beforeJudge: async () => undefined,
+    newerThanId: (context) => incumbentHighWaterId(context.db),
+    prepare: (context, split) => prepareProd(context.db, o, split),
+    afterChunk: () => undefined,
+    gateDetail: `the paired ${o.gateEstimator.toUpperCase()} lower bound on candidate − incumbent, and the logs' support`,
+    gate(_engine, comparison) {
+      const settings = { margin: o.gateMargin, minEffectiveSampleSize: o.minEffectiveSampleSize };
+      if (comparison === null) {
+        return nothingToCompareGate(
+          "nothing to evaluate on: no production rows newer than the incumbent's training (its high-water id), so the candidate cannot be " +
+            "compared with it on rows neither has seen — not promoted",
+          o.gateEstimator,
+          (1 - o.level) / 2,
+          settings,
+        );
+      }
+      return prodGate(comparison.paired, settings);
+    },
+    metrics: () => ({}),
+    async finish(context, outcome) {
+      const policyVersionId = await promoteOrRecord(context, outcome);
+      return { mode: "prod", ...outcome.base, gate: outcome.gate, promoted: policyVersionId !== null, policyVersionId };
+    },
+  };
+}
