@@ -11,6 +11,7 @@ const commands: Readonly<Record<string, () => Promise<{ command: Command }>>> = 
   synth: () => import("./commands/synth.js"),
   gate: () => import("./commands/gate.js"),
   cadence: () => import("./commands/cadence.js"),
+  runs: () => import("./commands/runs.js"),
 };
 
 function listing(): string {
