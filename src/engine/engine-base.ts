@@ -77,6 +77,13 @@ export abstract class EngineBase implements LinUCBEngine {
   protected abstract readStatistics(model: number, slot: ModelStatisticsSlot): void;
   /** Overwrites one model's statistics from a slot and marks it for the next finalize. */
   protected abstract writeStatistics(model: number, slot: ModelStatisticsSlot): void;
+  /**
+   * A copy of every model, prior and pending mark, for {@link restoreModels}: what a refit or a
+   * merge changes, kept so that a failed one can put it all back.
+   */
+  protected abstract saveModels(): unknown;
+  /** Puts back what {@link saveModels} saved; cells from `cellCount` on are dropped. */
+  protected abstract restoreModels(saved: unknown, cellCount: number): void;
 
   // ── cells and arms ──────────────────────────────────────────────────────────────────────────
 
@@ -256,19 +263,43 @@ export abstract class EngineBase implements LinUCBEngine {
     if (resolved.length > 0) this.pendingFinalize = true;
   }
 
+  /**
+   * Refits the models accumulated into. All or nothing: when one cannot be fitted the rows
+   * accumulated since the last finalize are dropped and every model stays as it was.
+   */
   finalize(): void {
     this.requireStatistics("finalize()");
-    this.finalizeMarked();
-    this.pendingFinalize = false;
+    try {
+      this.finalizeMarked();
+    } finally {
+      this.pendingFinalize = false;
+    }
   }
 
   refit(batch: EventBatch): void {
     this.requireStatistics("refit()");
     const resolved = this.resolve(batch);
-    this.applyNewCells(resolved);
-    this.reset();
-    this.accumulateRows(resolved);
-    this.finalize();
+    this.atomically(() => {
+      this.applyNewCells(resolved);
+      this.reset();
+      this.accumulateRows(resolved);
+      this.finalize();
+    });
+  }
+
+  /** Runs `change`; when it throws, cells, models, priors and pending work are put back as they were. */
+  private atomically(change: () => void): void {
+    const cellCount = this.registry.size;
+    const pending = this.pendingFinalize;
+    const saved = this.saveModels();
+    try {
+      change();
+    } catch (error) {
+      this.registry.truncate(cellCount);
+      this.restoreModels(saved, cellCount);
+      this.pendingFinalize = pending;
+      throw error;
+    }
   }
 
   // ── statistics ──────────────────────────────────────────────────────────────────────────────
@@ -325,16 +356,18 @@ export abstract class EngineBase implements LinUCBEngine {
       return slots;
     });
     this.settle();
-    const fresh = stats.cells.filter((cell) => this.registry.find(cell) === undefined);
-    if (fresh.length > 0) {
-      this.growCells(this.registry.size + fresh.length);
-      for (const cell of fresh) this.registry.add(cell);
-    }
-    stats.cells.forEach((cell, c) => {
-      const index = this.registry.find(cell)!;
-      for (let a = 0; a < k; a++) this.writeStatistics(index * k + a, merged[c]![a]!);
+    this.atomically(() => {
+      const fresh = stats.cells.filter((cell) => this.registry.find(cell) === undefined);
+      if (fresh.length > 0) {
+        this.growCells(this.registry.size + fresh.length);
+        for (const cell of fresh) this.registry.add(cell);
+      }
+      stats.cells.forEach((cell, c) => {
+        const index = this.registry.find(cell)!;
+        for (let a = 0; a < k; a++) this.writeStatistics(index * k + a, merged[c]![a]!);
+      });
+      this.finalize();
     });
-    this.finalize();
   }
 
   // ── inspection and persistence ──────────────────────────────────────────────────────────────

@@ -229,6 +229,17 @@ export class ReferenceLinUCB extends EngineBase {
     for (let m = 0; m < this.models.length; m++) this.models[m] = this.fresh();
   }
 
+  protected saveModels(): unknown {
+    const models = this.models.map((state) => ({ ...state, xx: Float64Array.from(state.xx), xr: Float64Array.from(state.xr) }));
+    return { models, priors: this.priors.map((mean) => Float64Array.from(mean)) };
+  }
+
+  protected restoreModels(saved: unknown, cellCount: number): void {
+    const { models, priors } = saved as { models: ReferenceModel[]; priors: Float64Array[] };
+    this.models.splice(0, this.models.length, ...models.slice(0, cellCount * this.arms.length));
+    priors.forEach((mean, arm) => this.setEffectivePrior(arm, mean));
+  }
+
   protected readModel(model: number): ModelRecord {
     const d = this.dimension;
     const state = this.models[model]!;
