@@ -6,7 +6,7 @@
  */
 import { EngineBase } from "./engine-base.js";
 import { LinUCBError } from "./errors.js";
-import { Kernel, resolveBuild, type ConcreteBuild } from "./kernel.js";
+import { Kernel, resolveBuild, type ConcreteBuild, type MemoryLimit } from "./kernel.js";
 import { creationOptions, resolveExploration, resolveOptions } from "./options.js";
 import { describeValue } from "../shared/describe-value.js";
 import { decodeSnapshot, type DecodedSnapshot, type ModelRecord } from "./snapshot.js";
@@ -409,7 +409,7 @@ function stageRowsFor(dimension: number): number {
   return Math.max(1, Math.min(maxStageRows, Math.floor(stageContextBytes / (8 * dimension))));
 }
 
-async function instantiate(options: ResolvedOptions): Promise<LinUCB> {
+async function instantiate(options: ResolvedOptions, limit?: MemoryLimit): Promise<LinUCB> {
   const build = resolveBuild(options.build);
   const kernel = await Kernel.create(build, {
     dimension: options.dimension,
@@ -419,7 +419,7 @@ async function instantiate(options: ResolvedOptions): Promise<LinUCB> {
     alpha: options.alpha,
     lambda: options.lambda,
     discount: options.discount,
-  });
+  }, limit);
   return new LinUCB(options, kernel);
 }
 
@@ -446,6 +446,18 @@ export interface RestoreOptions {
    * random stream are restored as they were. @default the snapshot's own setting
    */
   readonly exploration?: Exploration;
+  /**
+   * Most bytes of WebAssembly memory the restored engine may take. Snapshots are often untrusted
+   * bytes: a small file must not make restore allocate gigabytes (a d = 4096 engine needs 0.5 GiB of
+   * scratch even without cells). Refused with CAPACITY_EXCEEDED before anything is allocated.
+   * @default 64 MiB + 16 × the snapshot's length (an engine takes at most about 8× its snapshot)
+   */
+  readonly maxMemoryBytes?: number;
+}
+
+/** The default of {@link RestoreOptions.maxMemoryBytes} for a snapshot of `length` bytes. */
+export function defaultRestoreMemoryBytes(length: number): number {
+  return 64 * 2 ** 20 + 16 * length;
 }
 
 /**
@@ -456,9 +468,13 @@ export interface RestoreOptions {
 export async function restoreLinUCB(bytes: Uint8Array, options: RestoreOptions = {}): Promise<LinUCB> {
   const decoded = decodeSnapshot(bytes);
   if (typeof options !== "object" || options === null) throw new TypeError(`options must be an object; received ${describeValue(options)}`);
+  const maxBytes = options.maxMemoryBytes ?? defaultRestoreMemoryBytes(bytes.length);
+  if (typeof maxBytes !== "number" || !(maxBytes > 0)) {
+    throw new RangeError(`\`options.maxMemoryBytes\` must be a number > 0; received ${describeValue(maxBytes)}`);
+  }
   const exploration = options.exploration === undefined ? decoded.options.exploration : resolveExploration(options.exploration, "options.exploration");
   const resolved = resolveOptions({ ...creationOptions(decoded.options), exploration, build: options.build ?? "auto" });
-  const engine = await instantiate(resolved);
+  const engine = await instantiate(resolved, { models: decoded.cells.length * resolved.arms.length, maxBytes });
   engine.restoreFrom(decoded);
   return engine;
 }

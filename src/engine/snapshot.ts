@@ -36,6 +36,8 @@
 import { crc32 } from "./crc32.js";
 import { LinUCBError } from "./errors.js";
 import { kernelAbiVersion } from "./kernel.js";
+import { creationOptions, resolveOptions } from "./options.js";
+import { checkSnapshotContents } from "./snapshot-checks.js";
 import { packedLength } from "./statistics.js";
 import type { Exploration, ResolvedOptions } from "./types.js";
 
@@ -163,7 +165,8 @@ function corrupted(message: string): never {
 }
 
 /**
- * Parses and verifies a snapshot. Throws LinUCBError SNAPSHOT_FOREIGN (not a snapshot),
+ * Parses and verifies a snapshot: structure, checksum, version, then every value (options, cell
+ * ids, models: ./snapshot-checks.ts). Throws LinUCBError SNAPSHOT_FOREIGN (not a snapshot),
  * SNAPSHOT_TRUNCATED (cut short), SNAPSHOT_CORRUPTED (checksum or content), SNAPSHOT_VERSION.
  */
 export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
@@ -247,7 +250,7 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
   const effectivePriors = arms.map((_, a) => read(bodyStart + 8 * (k + a) * d, d));
   const modelsStart = bodyStart + 16 * k * d;
   const p = packedLength(d);
-  return {
+  const decoded: DecodedSnapshot = {
     options: {
       dimension: d,
       arms,
@@ -282,4 +285,16 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
       return record;
     },
   };
+  checkHeaderOptions(decoded.options);
+  checkSnapshotContents(decoded);
+  return decoded;
+}
+
+/** The options in a header must be ones `createLinUCB` accepts; anything else is corruption. */
+function checkHeaderOptions(options: DecodedSnapshot["options"]): void {
+  try {
+    resolveOptions(creationOptions(options));
+  } catch (error) {
+    corrupted(`its options are invalid: ${(error as Error).message}`);
+  }
 }
