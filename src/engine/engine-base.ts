@@ -59,12 +59,23 @@ export abstract class EngineBase implements LinUCBEngine {
   protected abstract scoreStaged(cell: number, out: Float64Array): number;
   /** Scores `count` contexts of one cell: `scores` (count × K) and the argmax of each into `best`. */
   protected abstract scoreCellMany(cell: number, contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void;
-  /** One online update of model `model` (cell·K + arm) with the staged context. */
-  protected abstract updateStaged(model: number, reward: number): void;
-  /** Online updates of every row of a validated batch, in order. */
+  /**
+   * One online update of model `model` (cell·K + arm) with the staged context. Returns false, the
+   * model unchanged, when the step would overflow f64.
+   */
+  protected abstract updateStaged(model: number, reward: number): boolean;
+  /**
+   * Online updates of every row of a validated batch, in order. Throws LinUCBError NON_FINITE at
+   * the first row whose step would overflow, that row and the ones after it not applied.
+   */
   protected abstract updateRows(batch: ResolvedBatch): void;
-  /** Adds the rows to the statistics only and marks their models for the next finalize. */
+  /**
+   * Adds the rows to the statistics only and marks their models for the next finalize. Throws
+   * like {@link updateRows} when a sum would overflow.
+   */
   protected abstract accumulateRows(batch: ResolvedBatch): void;
+  /** Forgets the models of cells from `cellCount` on (the registry is truncated alongside). */
+  protected abstract truncateModels(cellCount: number): void;
   /** Recomputes every marked model from its statistics. */
   protected abstract finalizeMarked(): void;
   /** Restores the configured priors and sets every model of every cell to its prior. */
@@ -231,7 +242,20 @@ export abstract class EngineBase implements LinUCBEngine {
     if (typeof reward !== "number" || reward - reward !== 0) checkReward(reward);
     this.stageContext(context);
     this.settle();
-    this.updateStaged(this.cellFor(cell) * this.arms.length + armIndex, reward);
+    const cellCount = this.registry.size;
+    if (!this.updateStaged(this.cellFor(cell) * this.arms.length + armIndex, reward)) this.refuseOverflow(cellCount, cell, armIndex);
+  }
+
+  /** Drops a cell the refused update created and throws NON_FINITE: the state is as before. */
+  private refuseOverflow(cellCount: number, cell: string, armIndex: number): never {
+    this.registry.truncate(cellCount);
+    this.truncateModels(cellCount);
+    const arm = this.arms[armIndex]!;
+    throw new LinUCBError(
+      "NON_FINITE",
+      `the update of cell ${JSON.stringify(cell)} arm ${JSON.stringify(arm)} overflows f64 (a model value would be NaN or ±Infinity); the model is unchanged — check the scale of the context and reward`,
+      { cell, arm },
+    );
   }
 
   updateAt(cellIndex: number, armIndex: number, context: ArrayLike<number>, reward: number): void {
@@ -240,14 +264,27 @@ export abstract class EngineBase implements LinUCBEngine {
     if (typeof reward !== "number" || reward - reward !== 0) checkReward(reward);
     this.stageContext(context);
     this.settle();
-    this.updateStaged(cellIndex * this.arms.length + armIndex, reward);
+    if (!this.updateStaged(cellIndex * this.arms.length + armIndex, reward)) this.refuseOverflow(this.registry.size, this.registry.idAt(cellIndex), armIndex);
   }
 
   updateMany(batch: EventBatch): void {
     const resolved = this.resolve(batch);
     this.settle();
-    this.applyNewCells(resolved);
-    this.updateRows(resolved);
+    this.applyBatch(resolved, () => this.updateRows(resolved));
+  }
+
+  /**
+   * Creates the batch's new cells and applies it. Rows of moderate size (≤ 2¹²⁸) cannot overflow a
+   * model the engine produced, so they run directly; a batch with larger values runs on a saved
+   * copy of the state, put back if a row overflows, so that it is applied whole or not at all.
+   */
+  private applyBatch(resolved: ResolvedBatch, apply: () => void): void {
+    const run = (): void => {
+      this.applyNewCells(resolved);
+      apply();
+    };
+    if (resolved.moderate) run();
+    else this.atomically(run);
   }
 
   reset(): void {
@@ -258,8 +295,7 @@ export abstract class EngineBase implements LinUCBEngine {
   accumulate(batch: EventBatch): void {
     this.requireStatistics("accumulate()");
     const resolved = this.resolve(batch);
-    this.applyNewCells(resolved);
-    this.accumulateRows(resolved);
+    this.applyBatch(resolved, () => this.accumulateRows(resolved));
     if (resolved.length > 0) this.pendingFinalize = true;
   }
 

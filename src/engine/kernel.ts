@@ -29,7 +29,7 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 export type ConcreteBuild = Exclude<KernelBuild, "auto">;
 
 /** The ABI version this TypeScript expects; must equal the kernel's `abiVersion()`. */
-export const kernelAbiVersion = 3;
+export const kernelAbiVersion = 4;
 
 /** Bytes in one wasm page. */
 const pageBytes = 65536;
@@ -59,11 +59,12 @@ interface KernelExports {
   sxxOffset(): number;
   sxrOffset(): number;
   initModels(first: number, count: number): void;
-  updateOne(model: number, contextPtr: number, reward: number): void;
-  updateBatch(count: number): void;
+  updateOne(model: number, contextPtr: number, reward: number): number;
+  updateBatch(count: number): number;
   scoreCell(cell: number, contextPtr: number, outPtr: number): number;
   scoreCellBatch(cell: number, count: number): void;
-  accumulateBatch(count: number): void;
+  accumulateBatch(count: number): number;
+  refreshPriorOf(model: number): number;
   finalizeModel(model: number): number;
   inverseToScratch(model: number): number;
   inverseFromScratch(model: number): void;

@@ -12,7 +12,7 @@ import { describeValue } from "../shared/describe-value.js";
 import { decodeSnapshot, type DecodedSnapshot, type ModelRecord } from "./snapshot.js";
 import { packUpper, packedLength, unpackUpper, type ModelStatisticsSlot } from "./statistics.js";
 import type { Exploration, KernelBuild, LinUCBOptions, ResolvedOptions } from "./types.js";
-import { allFinite, allFiniteRange, checkContext, type ResolvedBatch } from "./validate.js";
+import { allFinite, allFiniteRange, copyContext, type ResolvedBatch } from "./validate.js";
 
 /** Rows per kernel call at most; also bounds the staging area to about 4 MiB of contexts. */
 const maxStageRows = 1024;
@@ -89,14 +89,7 @@ export class LinUCB extends EngineBase {
    * check, which throws the precise error.
    */
   protected stageContext(context: unknown): void {
-    const d = this.dimension;
-    if (!(context instanceof Float64Array) || context.length !== d) {
-      checkContext(context, d);
-      this.kernel.f64View.set(context as ArrayLike<number>, this.kernel.contextsPtr / 8);
-      return;
-    }
-    if (!allFinite(context, d)) checkContext(context, d);
-    this.kernel.f64View.set(context, this.kernel.contextsPtr / 8);
+    copyContext(context, this.dimension, this.kernel.f64View, this.kernel.contextsPtr / 8);
   }
 
   protected scoreStaged(cell: number, out: Float64Array): number {
@@ -123,9 +116,25 @@ export class LinUCB extends EngineBase {
     }
   }
 
-  protected updateStaged(model: number, reward: number): void {
+  protected updateStaged(model: number, reward: number): boolean {
     this.poolStale = true;
-    this.kernel.exports.updateOne(model, this.kernel.contextsPtr, reward);
+    return this.kernel.exports.updateOne(model, this.kernel.contextsPtr, reward) === 0;
+  }
+
+  protected truncateModels(cellCount: number): void {
+    this.modelCount = Math.min(this.modelCount, cellCount * this.arms.length);
+  }
+
+  /** NON_FINITE for batch row `row`, whose step (update or sums) would overflow f64. */
+  private rowOverflow(batch: ResolvedBatch, row: number, what: string): LinUCBError {
+    const cell = batch.cellIndices[row]!;
+    const arm = this.arms[batch.armIndices[row]!];
+    const id = cell < this.registry.size ? JSON.stringify(this.registry.idAt(cell)) : `#${cell}`;
+    return new LinUCBError(
+      "NON_FINITE",
+      `batch row ${row}: the ${what} of cell ${id} arm ${JSON.stringify(arm)} overflows f64 (a value would be NaN or ±Infinity); that row and the rest are not applied and the previous state is kept — check the scale of the contexts and rewards`,
+      { row },
+    );
   }
 
   /** Copies rows [start, start + n) of a batch into staging. */
@@ -147,7 +156,8 @@ export class LinUCB extends EngineBase {
     for (let start = 0; start < batch.length; start += rows) {
       const n = Math.min(rows, batch.length - start);
       this.stage(batch, start, n);
-      this.kernel.exports.updateBatch(n);
+      const applied = this.kernel.exports.updateBatch(n);
+      if (applied < n) throw this.rowOverflow(batch, start + applied, "update");
     }
   }
 
@@ -160,7 +170,8 @@ export class LinUCB extends EngineBase {
     for (let start = 0; start < batch.length; start += rows) {
       const n = Math.min(rows, batch.length - start);
       this.stage(batch, start, n);
-      this.kernel.exports.accumulateBatch(n);
+      const applied = this.kernel.exports.accumulateBatch(n);
+      if (applied < n) throw this.rowOverflow(batch, start + applied, "statistics");
     }
   }
 
@@ -387,7 +398,11 @@ export class LinUCB extends EngineBase {
     this.addCells(decoded.cells);
     const k = this.arms.length;
     for (let c = 0; c < decoded.cells.length; c++) {
-      for (let a = 0; a < k; a++) this.writeModel(c * k + a, decoded.record(c, a));
+      for (let a = 0; a < k; a++) {
+        this.writeModel(c * k + a, decoded.record(c, a));
+        // A snapshot of an older version may hold a prior weight below today's floor.
+        this.kernel.exports.refreshPriorOf(c * k + a);
+      }
     }
     this.random.setState(decoded.randomState);
   }

@@ -45,6 +45,12 @@ import type { Exploration, ResolvedOptions } from "./types.js";
 export const snapshotFormatVersion = 1;
 /** Kernel ABI version the state was produced under (see assembly/index.ts). */
 export const snapshotAbiVersion = kernelAbiVersion;
+/**
+ * Kernel ABI versions whose state this build reads. ABI 4 added the overflow guard and the prior
+ * floor (assembly/guard.ts, assembly/refresh.ts); the stored state means the same under 3, and a
+ * restored model whose prior weight is below the floor is refreshed.
+ */
+const readableAbiVersions: readonly number[] = [3, snapshotAbiVersion];
 
 const magic = [0x4c, 0x49, 0x4e, 0x55, 0x43, 0x42, 0x00, 0x01]; // "LINUCB\0\x01"
 const fixedHeaderBytes = 100;
@@ -194,7 +200,7 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
 
   const format = view.getUint16(12, true);
   const abi = view.getUint16(14, true);
-  if (format !== snapshotFormatVersion || abi !== snapshotAbiVersion) {
+  if (format !== snapshotFormatVersion || !readableAbiVersions.includes(abi)) {
     throw new LinUCBError(
       "SNAPSHOT_VERSION",
       `snapshot format ${format} / kernel ABI ${abi} cannot be read by this build (format ${snapshotFormatVersion} / ABI ${snapshotAbiVersion})`,
