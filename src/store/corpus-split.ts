@@ -11,10 +11,15 @@
  * was trained on, so that neither policy has seen them; 0: every row). Its first row, the cutoff, is
  * a (created_at, id) pair; the held-out side is `id > newerThanId AND (created_at, id) ≥ cutoff`,
  * the training side everything else — exactly the reader's `split` option.
+ *
+ * The models and the dimension come only from rows the reader will accept (validRowSql, the
+ * reader's checks in SQL, with the read's bounds): a bad row adds no arm and does not choose the
+ * dimension. The counts are of every row, as the reader scans them.
  */
 import { CORPUS_FILTER, type CorpusPosition, type CorpusTable } from "./corpus-reader.js";
 import type { Queryable } from "./db.js";
 import { describeValue } from "./errors.js";
+import { resolveRowBounds, validRowSql, type RowBounds } from "./row-bounds.js";
 
 /** Options of {@link splitCorpusByTime}. */
 export interface CorpusSplitOptions {
@@ -23,6 +28,8 @@ export interface CorpusSplitOptions {
   readonly heldOutShare: number;
   /** Only rows with id above this are eligible for the held-out slice (the incumbent's training high-water id). @default 0 */
   readonly newerThanId?: number;
+  /** The reader's row bounds: only rows inside them give models and the dimension. @default DEFAULT_ROW_BOUNDS */
+  readonly bounds?: Partial<RowBounds>;
 }
 
 /** Where a corpus splits and what it holds. */
@@ -39,9 +46,9 @@ export interface CorpusSplit {
   readonly training: number;
   /** Rows of the held-out slice. */
   readonly heldOut: number;
-  /** Distinct models (arms) of the corpus, sorted. */
+  /** Distinct models (arms) of the corpus's valid rows, sorted. */
   readonly models: readonly string[];
-  /** The most common feature length (the corpus's dimension); null for an empty corpus. */
+  /** The most common feature length of valid rows (the corpus's dimension); null when there is none. */
   readonly dimension: number | null;
 }
 
@@ -73,21 +80,27 @@ export async function splitCorpusByTime(q: Queryable, options: CorpusSplitOption
     throw new RangeError(`newerThanId must be a non-negative integer; received ${describeValue(newerThanId)}`);
   }
   const where = CORPUS_FILTER[table];
+  const bounds = resolveRowBounds(options.bounds, "bounds");
+  // The dimension is the commonest length among rows valid whatever their length; the models are
+  // those of rows valid at that dimension.
+  const validAnyLength = validRowSql(bounds, "cardinality(features)");
+  const validAtDimension = validRowSql(bounds, "shape.dimension");
   // The cutoff is the k-th newest eligible row, k = max(1, round(share × eligible)): an OFFSET of k − 1.
   const result = await q.query<SplitRow>(
-    `WITH corpus AS (SELECT id, created_at, model, features FROM ${table} WHERE ${where}),
+    `WITH corpus AS (SELECT id, created_at, model, features, cell, agent_id, propensity, reward FROM ${table} WHERE ${where}),
           eligible AS (SELECT count(*)::int8 AS n FROM corpus WHERE id > $2::int8),
           cut AS (SELECT created_at, id FROM corpus WHERE id > $2::int8
                   ORDER BY created_at DESC, id DESC
-                  OFFSET (SELECT greatest(round(n * $1::float8), 1)::int8 - 1 FROM eligible) LIMIT 1)
+                  OFFSET (SELECT greatest(round(n * $1::float8), 1)::int8 - 1 FROM eligible) LIMIT 1),
+          shape AS (SELECT mode() WITHIN GROUP (ORDER BY cardinality(features)) AS dimension FROM corpus WHERE ${validAnyLength})
      SELECT (SELECT count(*) FROM corpus)::int8 AS total,
             (SELECT n FROM eligible) AS eligible,
             to_char(cut.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cutoff_at,
             cut.id AS cutoff_id,
             (SELECT count(*) FROM corpus c WHERE c.id > $2::int8 AND (c.created_at, c.id) >= (cut.created_at, cut.id))::int8 AS held_out,
-            (SELECT array_agg(DISTINCT model ORDER BY model) FROM corpus) AS models,
-            (SELECT mode() WITHIN GROUP (ORDER BY cardinality(features)) FROM corpus) AS dimension
-     FROM (SELECT 1) AS one LEFT JOIN cut ON true`,
+            (SELECT array_agg(DISTINCT model ORDER BY model) FROM corpus WHERE ${validAtDimension}) AS models,
+            shape.dimension
+     FROM shape LEFT JOIN cut ON true`,
     [heldOutShare, newerThanId],
   );
   const row = result.rows[0];

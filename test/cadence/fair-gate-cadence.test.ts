@@ -9,7 +9,7 @@ import { getTrainingRun, migrateUp, readActivePolicy } from "../../src/store/ind
 import { describeOnBackends, useFreshDatabase } from "../store/backends.js";
 import { activeVersion, insertOutcomes, resetTables, scalar } from "./fixtures.js";
 
-const PROD: CadenceOptions = { mode: "prod", resamples: 200 };
+const PROD = { mode: "prod", resamples: 200 } as const satisfies CadenceOptions;
 
 describeOnBackends("prod gate: a fair incumbent", (backend) => {
   const database = useFreshDatabase(backend);
