@@ -25,7 +25,7 @@
  * mode's lock, that one knows no live process owns it, and marks it 'abandoned' before starting.
  * The warm-up mode is loaded on demand, so a production run never loads src/synthetic.
  */
-import { restoreLinUCB, createLinUCB } from "../engine/linucb.js";
+import { createLinUCB } from "../engine/linucb.js";
 import type { LinUCBEngine } from "../engine/types.js";
 import {
   abandonRunningRuns,
