@@ -3,6 +3,8 @@
 // "not promoted", a candidate identical to the incumbent is never promoted, and a promoted version
 // records the exploration it is to be served with.
 import { beforeAll, beforeEach, expect, it } from "vitest";
+import { runCli as linucb } from "../cli-run.js";
+import { formatCadenceReport } from "../../src/report/index.js";
 import { runCadence, type CadenceOptions } from "../../src/cadence/index.js";
 import { restoreLinUCB } from "../../src/engine/linucb.js";
 import { getTrainingRun, migrateUp, readActivePolicy } from "../../src/store/index.js";
@@ -43,6 +45,11 @@ describeOnBackends("prod gate: a fair incumbent", (backend) => {
     expect(second.corpus.rowsRead).toBe(3000);
     expect(await getTrainingRun(db, second.runId)).toMatchObject({ status: "succeeded", promoted: false });
     expect(await activeVersion(db)).toBe(first.policyVersionId);
+    // The report says why, and shows the first run's support diagnostics.
+    expect(formatCadenceReport(second)).toMatch(/Held-out evaluation: none \(no rows newer than the incumbent's training\)/);
+    const firstReport = formatCadenceReport(first);
+    expect(firstReport).toMatch(/support {7}candidate mean weight \d\.\d{4} ± \d\.\d{4}, zero weights \d+\.\d{4}% \(propensities predict \d+\.\d{4}%\)/);
+    expect(firstReport).toMatch(/support {7}evidence {2}\d+ events where the weights differ/);
     // The JSON of the result (what --json prints) keeps the contract fields.
     const json = JSON.parse(JSON.stringify(second)) as { gate: { passed: boolean; reason: string }; corpus: { rowsRead: number; rowsRejected: number } };
     expect(json.gate.passed).toBe(false);
@@ -73,4 +80,18 @@ describeOnBackends("prod gate: a fair incumbent", (backend) => {
     expect((await readActivePolicy(db))?.parameters.exploration).toEqual({ softmax: 0.2 });
     await expect(runCadence(db, { ...PROD, serveExploration: { epsilon: 2 } })).rejects.toThrow(/serveExploration/);
   });
+});
+
+it("linucb cadence: --gate-margin and --serve-exploration are checked as usage errors (exit 2)", async () => {
+  const cases: [string[], RegExp][] = [
+    [["cadence", "--mode", "prod", "--serve-exploration", "greedy"], /--serve-exploration must be ucb, epsilon:E or softmax:T; received "greedy"/],
+    [["cadence", "--mode", "prod", "--serve-exploration", "epsilon:1.5"], /--serve-exploration/],
+    [["cadence", "--mode", "prod", "--gate-margin", "x"], /--gate-margin/],
+  ];
+  for (const [argv, message] of cases) {
+    const run = await linucb(argv);
+    expect(run.code, argv.join(" ")).toBe(2);
+    expect(run.stderr).toMatch(message);
+  }
+  expect((await linucb(["cadence", "--help"])).stdout).toMatch(/--serve-exploration X .*default: epsilon:0\.1/);
 });
