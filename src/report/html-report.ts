@@ -5,7 +5,7 @@
  * learning curve of the matched share against n.
  */
 import type { CadenceResult, WarmupCadenceResult } from "../cadence/index.js";
-import type { OffPolicyEstimate } from "../evaluation/index.js";
+import type { OffPolicyEstimate, SupportDiagnostics } from "../evaluation/index.js";
 import type { CellConvergence, ConvergenceReport } from "../synthetic/index.js";
 
 const ESTIMATORS = ["replay", "ips", "snips", "dr", "dm"] as const;
@@ -170,6 +170,25 @@ ${marks.join("\n")}
 </svg>`;
 }
 
+/** The production gate's paired bound and support diagnostics, per policy (empty for a warm-up or when nothing was compared). */
+function supportTable(result: CadenceResult): string {
+  if (result.mode !== "prod" || result.gate.support === null) return "";
+  const { gate } = result;
+  const support = gate.support!;
+  const row = (name: string, d: SupportDiagnostics): string =>
+    `<tr><th>${name}</th><td>${fixed(d.meanWeight, 4)} ± ${fixed(d.meanWeightStandardError, 4)}</td><td>${fixed(100 * d.zeroWeightShare, 2)}%</td>` +
+    `<td>${d.expectedZeroWeightShare === null ? "—" : `${fixed(100 * d.expectedZeroWeightShare, 2)}%`}</td><td>${d.effectiveSampleSize.toFixed(1)}</td></tr>`;
+  return `<h2>Promotion gate</h2>
+<p>Δ̂ = ${fixed(gate.difference, 4)} (candidate ${fixed(gate.candidateValue, 4)}, incumbent ${fixed(gate.incumbentValue, 4)}); one-sided ${(100 * (1 - gate.alpha)).toFixed(1)}%
+lower bound ${fixed(gate.lowerBound, 4)} (paired ${escapeHtml(gate.method ?? "—")} bootstrap of ${gate.estimator.toUpperCase()}), margin ${gate.margin}.
+Logs: ${support.logging.events} events, ${fixed(100 * support.logging.deterministicShare, 1)}% with propensity 1; ${support.informative.events} informative events
+(effective sizes ${support.informative.candidateEffectiveSampleSize.toFixed(1)} / ${support.informative.incumbentEffectiveSampleSize.toFixed(1)}, minimum ${support.minInformativeEffectiveSampleSize}).</p>
+<table><thead><tr><th>policy</th><th>mean weight</th><th>zero weights</th><th>predicted</th><th>ESS</th></tr></thead><tbody>
+${row("candidate", support.candidate)}
+${row("incumbent", support.incumbent)}
+</tbody></table>`;
+}
+
 function estimatesTable(result: CadenceResult): string {
   if (result.evaluation === null) return "";
   const { candidate, incumbentEstimates } = result.evaluation;
@@ -227,6 +246,7 @@ held out ${corpus.split.heldOut} rows created from ${escapeHtml(corpus.split.cut
 Replay is unbiased only under uniform logging; DR and DM use the candidate's own θᵀx as the reward model.</p>
 ${estimatesChart(result)}
 ${estimatesTable(result)}
+${supportTable(result)}
 ${warmupSections}
 </body></html>
 `;

@@ -4,7 +4,7 @@
 // records the exploration it is to be served with.
 import { beforeAll, beforeEach, expect, it } from "vitest";
 import { runCli as linucb } from "../cli-run.js";
-import { formatCadenceReport } from "../../src/report/index.js";
+import { formatCadenceReport, renderHtmlReport } from "../../src/report/index.js";
 import { runCadence, type CadenceOptions } from "../../src/cadence/index.js";
 import { restoreLinUCB } from "../../src/engine/linucb.js";
 import { getTrainingRun, migrateUp, readActivePolicy } from "../../src/store/index.js";
@@ -49,6 +49,8 @@ describeOnBackends("prod gate: a fair incumbent", (backend) => {
     expect(formatCadenceReport(second)).toMatch(/Held-out evaluation: none \(no rows newer than the incumbent's training\)/);
     const firstReport = formatCadenceReport(first);
     expect(firstReport).toMatch(/support {7}candidate mean weight \d\.\d{4} ± \d\.\d{4}, zero weights \d+\.\d{4}% \(propensities predict \d+\.\d{4}%\)/);
+    expect(renderHtmlReport(first)).toMatch(/<h2>Promotion gate<\/h2>[\s\S]*<th>candidate<\/th><td>\d\.\d{4} ± /);
+    expect(renderHtmlReport(second)).not.toMatch(/<h2>Promotion gate<\/h2>/);
     expect(firstReport).toMatch(/support {7}evidence {2}\d+ events where the weights differ/);
     // The JSON of the result (what --json prints) keeps the contract fields.
     const json = JSON.parse(JSON.stringify(second)) as { gate: { passed: boolean; reason: string }; corpus: { rowsRead: number; rowsRejected: number } };
