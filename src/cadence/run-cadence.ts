@@ -104,6 +104,7 @@ async function runLocked(db: Db, o: ResolvedCadenceOptions, steps: StepRunner, m
     chunkSize: o.chunkSize,
     gateEstimator: o.gateEstimator,
     gateMargin: o.gateMargin,
+    serveExploration: JSON.parse(JSON.stringify(o.serveExploration)) as JsonObject,
     minEffectiveSampleSize: o.minEffectiveSampleSize,
     level: o.level,
     resamples: o.resamples,
