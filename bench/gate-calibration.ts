@@ -66,7 +66,10 @@ function simulate(base: Omit<GateScenario, "delta">, delta: (i: number) => numbe
   }
   return {
     runs,
-    seeds: { worlds: `${WORLD_SEED + offset}–${WORLD_SEED + offset + runs - 1}`, logs: `${LOG_SEED + offset}–${LOG_SEED + offset + runs - 1}` },
+    seeds: {
+      worlds: `${WORLD_SEED + offset}–${WORLD_SEED + offset + runs - 1}`,
+      logs: `${LOG_SEED + offset}–${LOG_SEED + offset + runs - 1}`,
+    },
     plantedDelta: [plantedMin, plantedMax],
     promoted,
     promotedRate: promoted / runs,
@@ -93,7 +96,7 @@ const results: Record<string, unknown> = {
   for (const events of [800, 4000]) {
     const r = simulate({ exploration: "ucb", events }, () => -0.128, runs, 0);
     out[`n${events}`] = r;
-    log(`deterministic logs, Δ = −0.128, n = ${events}: promoted ${r.promoted}/${r.runs}, refused naming support ${r.supportRefusals}/${r.runs}`);
+    log(`deterministic logs, Δ = −0.128, n = ${events}: promoted ${r.promoted}/${r.runs}, refused naming support ${r.supportRefusals}`);
   }
   results.deterministic = out;
 }
@@ -107,7 +110,8 @@ const results: Record<string, unknown> = {
     out[`n${events}`] = r;
     const share = (x: number): string => `${((100 * x) / runs).toFixed(1)}%`;
     log(
-      `Δ = 0, ε = 0.1, n = ${events}: bound > 0 — studentized ${share(r.boundAboveZero.studentized)}, percentile ${share(r.boundAboveZero.percentile)}, ` +
+      `Δ = 0, ε = 0.1, n = ${events}: bound > 0 — studentized ${share(r.boundAboveZero.studentized)}, ` +
+        `percentile ${share(r.boundAboveZero.percentile)}, ` +
         `basic ${share(r.boundAboveZero.basic)}; promoted by the gate ${share(r.promoted)} (refused ${r.refused})`,
     );
   }
@@ -122,7 +126,8 @@ const results: Record<string, unknown> = {
     const r = simulate({ exploration: DEFAULT_EXPLORATION, events }, (i) => -0.005 + 0.005 * ((i + 0.5) / runs), runs, 20_000 + events);
     const limit = ALPHA + 2 * binomialError(ALPHA, runs);
     out[`n${events}`] = { ...r, limit, pass: r.promotedRate <= limit };
-    log(`slightly worse (−0.005 ≤ Δ < 0), ε = 0.1, n = ${events}: promoted ${r.promoted}/${runs} = ${(100 * r.promotedRate).toFixed(2)}% (limit ${(100 * limit).toFixed(2)}%)`);
+    const rate = `${r.promoted}/${runs} = ${(100 * r.promotedRate).toFixed(2)}%`;
+    log(`slightly worse (−0.005 ≤ Δ < 0), ε = 0.1, n = ${events}: promoted ${rate} (limit ${(100 * limit).toFixed(2)}%)`);
   }
   results.slightlyWorse = out;
 }
@@ -134,7 +139,8 @@ const results: Record<string, unknown> = {
   for (const events of quick ? [8000] : [2000, 4000, 8000, 16000]) {
     const r = simulate({ exploration: DEFAULT_EXPLORATION, events }, () => 0.04, runs, 30_000 + events);
     out[`n${events}`] = r;
-    log(`clearly better (Δ = 0.04), ε = 0.1, n = ${events} held out (${events * 5} rows): promoted ${r.promoted}/${runs} = ${(100 * r.promotedRate).toFixed(1)}%`);
+    const rate = `${r.promoted}/${runs} = ${(100 * r.promotedRate).toFixed(1)}%`;
+    log(`clearly better (Δ = 0.04), ε = 0.1, n = ${events} held out (${events * 5} rows): promoted ${rate}`);
   }
   results.clearlyBetter = out;
 }
@@ -190,8 +196,9 @@ const results: Record<string, unknown> = {
       corpusRowsNeeded: heldOut * 5,
     };
     log(
-      `${name}: ESS/row ${fullEssPerRow.toFixed(4)} (differs everywhere, 1/${(1 / fullEssPerRow).toFixed(0)}), ${essPerRow.toFixed(3)} (differs on 25%); ` +
-        `SE·√n ${seRootN.toFixed(2)}; held-out rows for 90% power at Δ = 0.04: ${forPower}, for the informative minimum: ${forEvidence}; corpus ≈ ${heldOut * 5}`,
+      `${name}: ESS/row ${fullEssPerRow.toFixed(4)} (differs everywhere, 1/${(1 / fullEssPerRow).toFixed(0)}), ` +
+        `${essPerRow.toFixed(3)} (differs on 25%); SE·√n ${seRootN.toFixed(2)}; ` +
+        `held-out rows for 90% power at Δ = 0.04: ${forPower}, for the informative minimum: ${forEvidence}; corpus ≈ ${heldOut * 5}`,
     );
   }
   results.exploration = out;

@@ -8,7 +8,14 @@
  */
 import { prodGate, type ProdGateDecision } from "../src/cadence/gate.js";
 import type { Exploration } from "../src/engine/types.js";
-import { comparePolicies, createLoggedEvents, createSeededRandom, type InformativeEvents, type PairedBoundMethod, type SeededRandom } from "../src/evaluation/index.js";
+import {
+  comparePolicies,
+  createLoggedEvents,
+  createSeededRandom,
+  type InformativeEvents,
+  type PairedBoundMethod,
+  type SeededRandom,
+} from "../src/evaluation/index.js";
 
 /** One calibration scenario. */
 export interface GateScenario {

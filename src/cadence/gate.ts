@@ -91,8 +91,9 @@ export function prodGate(comparison: PolicyComparison, settings: PromotionGateSe
   const problems: string[] = [];
   if (logging.deterministicShare === 1) {
     problems.push(
-      `no support: all ${logging.events} held-out events were logged with propensity 1 (a deterministic logging policy, exploration 'ucb'), ` +
-        "so they support no policy but the logger's — serve with a randomised exploration (epsilon or softmax) to make the next policy evaluable",
+      `no support: all ${logging.events} held-out events were logged with propensity 1 ` +
+        "(a deterministic logging policy, exploration 'ucb'), so they support no policy but the logger's — " +
+        "serve with a randomised exploration (epsilon or softmax) to make the next policy evaluable",
     );
   }
   problems.push(...supportProblems(comparison.candidate, "the candidate", critical, settings.minEffectiveSampleSize));
@@ -102,14 +103,16 @@ export function prodGate(comparison: PolicyComparison, settings: PromotionGateSe
   const leastInformative = Math.min(informative.candidateEffectiveSampleSize, informative.incumbentEffectiveSampleSize);
   if (informative.events > 0 && !(leastInformative >= minInformative)) {
     problems.push(
-      `not enough evidence about the difference: on the ${informative.events} events where the two policies' weights differ, the effective sample sizes are ` +
-        `${informative.candidateEffectiveSampleSize.toFixed(1)} (candidate) and ${informative.incumbentEffectiveSampleSize.toFixed(1)} (incumbent), below the minimum ${minInformative}`,
+      `not enough evidence about the difference: on the ${informative.events} events where the two policies' weights differ, ` +
+        `the effective sample sizes are ${informative.candidateEffectiveSampleSize.toFixed(1)} (candidate) and ` +
+        `${informative.incumbentEffectiveSampleSize.toFixed(1)} (incumbent), below the minimum ${minInformative}`,
     );
   }
   const name = comparison.estimator.toUpperCase();
   const beats = problems.length === 0 && paired.lowerBound > settings.margin;
   const figures = `Δ̂ = ${fmt(paired.difference)} (candidate ${fmt(paired.candidateValue)}, incumbent ${fmt(paired.incumbentValue)})`;
-  const bound = `the ${(100 * (1 - paired.alpha)).toFixed(1)}% lower bound on Δ (paired ${paired.method} bootstrap of ${name}) is ${fmt(paired.lowerBound)}`;
+  const level = (100 * (1 - paired.alpha)).toFixed(1);
+  const bound = `the ${level}% lower bound on Δ (paired ${paired.method} bootstrap of ${name}) is ${fmt(paired.lowerBound)}`;
   let reason: string;
   if (problems.length > 0) reason = `refused: ${problems.join("; ")}`;
   else if (beats) reason = `${bound}, above the margin ${settings.margin}: ${figures}`;
@@ -127,12 +130,25 @@ export function prodGate(comparison: PolicyComparison, settings: PromotionGateSe
     candidateValue: paired.candidateValue,
     incumbentValue: paired.incumbentValue,
     minEffectiveSampleSize: settings.minEffectiveSampleSize,
-    support: { critical, logging, informative, minInformativeEffectiveSampleSize: minInformative, candidate: comparison.candidate, incumbent: comparison.incumbent, problems },
+    support: {
+      critical,
+      logging,
+      informative,
+      minInformativeEffectiveSampleSize: minInformative,
+      candidate: comparison.candidate,
+      incumbent: comparison.incumbent,
+      problems,
+    },
   };
 }
 
 /** A production gate that had nothing to compare on (e.g. no rows newer than the incumbent's training): not passed, with the reason. */
-export function nothingToCompareGate(reason: string, estimator: GateEstimator, alpha: number, settings: PromotionGateSettings): ProdGateDecision {
+export function nothingToCompareGate(
+  reason: string,
+  estimator: GateEstimator,
+  alpha: number,
+  settings: PromotionGateSettings,
+): ProdGateDecision {
   return {
     passed: false,
     reason,

@@ -123,7 +123,8 @@ export function compareOnHeldOut(
   const groups = groupByCell(slice);
   const rewardModel = rewardModelOf(candidate, slice, groups);
   const { level, resamples, seed } = settings;
-  const estimate = (policy: TargetPolicy): OffPolicyEvaluation => evaluateOffPolicy(slice.events, policy, { level, resamples, seed, rewardModel });
+  const estimate = (policy: TargetPolicy): OffPolicyEvaluation =>
+    evaluateOffPolicy(slice.events, policy, { level, resamples, seed, rewardModel });
   const candidatePolicy = policyChoices(candidate, slice, groups);
   const incumbentPolicy = incumbent === "uniform" ? uniformPolicy(slice.events.actionCount) : policyChoices(incumbent, slice, groups);
   const paired = comparePolicies(slice.events, candidatePolicy, incumbentPolicy, {

@@ -153,7 +153,9 @@ async function splitStep(context: RunContext, mode: ModeSteps<CadenceResult>, bo
     async () => {
       const s = await splitCorpusByTime(db, { table, heldOutShare: o.heldOutShare, newerThanId, bounds });
       if (s.total === 0) throw new RangeError(`${table} holds no ${mode.corpusRows}: there is nothing to refit on`);
-      if (s.training === 0) throw new RangeError(`the training slice is empty: ${table} holds only ${s.total} row(s), all of them held out`);
+      if (s.training === 0) {
+        throw new RangeError(`the training slice is empty: ${table} holds only ${s.total} row(s), all of them held out`);
+      }
       return s;
     },
     (s) =>
@@ -192,7 +194,8 @@ async function refitStep(
         mode.afterChunk(engine, chunk, fed);
       };
       const cutoff = split.cutoff;
-      const side = (which: "training" | "heldOut") => (cutoff === null ? {} : { split: { side: which, cutoff, newerThanId: split.newerThanId } });
+      const side = (which: "training" | "heldOut") =>
+        cutoff === null ? {} : { split: { side: which, cutoff, newerThanId: split.newerThanId } };
       const training = await accumulateSlice(db, engine, { ...slice, ...side("training") }, (chunk, totals) => {
         afterChunk(chunk, totals.scanned);
       });
@@ -220,7 +223,8 @@ async function refitStep(
 
 /** The totals of a read that did not happen. */
 function emptyTotals(lastId: number): CorpusReadTotals {
-  return { scanned: 0, accepted: 0, rejected: 0, unjudged: 0, chunks: 0, lastId, highWaterId: null, rejectedByReason: {}, rejectedExamples: [] };
+  const none = { scanned: 0, accepted: 0, rejected: 0, unjudged: 0, chunks: 0 };
+  return { ...none, lastId, highWaterId: null, rejectedByReason: {}, rejectedExamples: [] };
 }
 
 /** Two count tables added up. */
@@ -267,7 +271,8 @@ async function runSteps(
   const refit = await refitStep(context, mode, split, prepared, engine, bounds);
   onCounts(refit.training.accepted + refit.heldOut.accepted, refit.training.rejected + refit.heldOut.rejected);
 
-  const incumbentName = prepared.incumbentInfo.kind === "active" ? `active policy (version ${prepared.incumbentInfo.policyVersionId})` : "uniform policy";
+  const { incumbentInfo } = prepared;
+  const incumbentName = incumbentInfo.kind === "active" ? `active policy (version ${incumbentInfo.policyVersionId})` : "uniform policy";
   const comparison =
     refit.collector.length === 0
       ? null
@@ -283,7 +288,8 @@ async function runSteps(
             }),
           (c) => {
             const p = c.paired.paired;
-            return `${c.paired.estimator.toUpperCase()}: candidate ${p.candidateValue.toFixed(4)}, incumbent ${p.incumbentValue.toFixed(4)}, Δ ${p.difference.toFixed(4)} (lower bound ${p.lowerBound.toFixed(4)})`;
+            const values = `candidate ${p.candidateValue.toFixed(4)}, incumbent ${p.incumbentValue.toFixed(4)}`;
+            return `${c.paired.estimator.toUpperCase()}: ${values}, Δ ${p.difference.toFixed(4)} (lower bound ${p.lowerBound.toFixed(4)})`;
           },
         );
 

@@ -82,7 +82,11 @@ function informativeEvents(candidate: Float64Array, incumbent: Float64Array): In
     is += i;
     iq += i * i;
   }
-  return { events, candidateEffectiveSampleSize: cq === 0 ? 0 : (cs * cs) / cq, incumbentEffectiveSampleSize: iq === 0 ? 0 : (is * is) / iq };
+  return {
+    events,
+    candidateEffectiveSampleSize: cq === 0 ? 0 : (cs * cs) / cq,
+    incumbentEffectiveSampleSize: iq === 0 ? 0 : (is * is) / iq,
+  };
 }
 
 function loggingDiagnostics(events: LoggedEvents): LoggingDiagnostics {
@@ -108,14 +112,21 @@ export function comparePolicies(
   if (estimator !== "snips" && estimator !== "ips" && estimator !== "dr") {
     throw new RangeError(`\`estimator\` must be 'snips', 'ips' or 'dr'; received ${describeValue(estimator)}`);
   }
-  if (estimator === "dr" && options.rewardModel === undefined) throw new TypeError("`rewardModel` is required by the 'dr' estimator; received undefined");
+  if (estimator === "dr" && options.rewardModel === undefined) {
+    throw new TypeError("`rewardModel` is required by the 'dr' estimator; received undefined");
+  }
   const model = estimator === "dr" ? options.rewardModel : undefined;
   const statisticOf = (policy: TargetPolicy): { statistic: RatioStatistic; weights: Float64Array; support: SupportDiagnostics } => {
     const terms = policyTerms(events, policy, model);
     const weights = weighting(events, terms, Infinity);
     const pending =
-      estimator === "snips" ? snipsFromWeights(events, weights) : estimator === "ips" ? ipsFromWeights(events, weights) : doublyRobustFromTerms(events, terms, weights);
-    return { statistic: pending.statistic, weights: weights.weights, support: supportDiagnostics(weights.weights, events.propensities, policy instanceof Int32Array) };
+      estimator === "snips"
+        ? snipsFromWeights(events, weights)
+        : estimator === "ips"
+          ? ipsFromWeights(events, weights)
+          : doublyRobustFromTerms(events, terms, weights);
+    const support = supportDiagnostics(weights.weights, events.propensities, policy instanceof Int32Array);
+    return { statistic: pending.statistic, weights: weights.weights, support };
   };
   const c = statisticOf(candidate);
   const i = statisticOf(incumbent);

@@ -64,14 +64,26 @@ interface Ratio {
 
 function checkStatistic(statistic: RatioStatistic, name: string, n: number | undefined): Ratio {
   const { numerators, denominators } = statistic ?? ({} as RatioStatistic);
-  if (!(numerators instanceof Float64Array)) throw new TypeError(`\`${name}.numerators\` must be a Float64Array; received ${describeValue(numerators)}`);
+  if (!(numerators instanceof Float64Array)) {
+    throw new TypeError(`\`${name}.numerators\` must be a Float64Array; received ${describeValue(numerators)}`);
+  }
   if (n !== undefined && numerators.length !== n) {
     throw new RangeError(`\`${name}.numerators\` must have length ${n} (the candidate's); received length ${numerators.length}`);
   }
   if (denominators !== undefined && (!(denominators instanceof Float64Array) || denominators.length !== numerators.length)) {
-    throw new RangeError(`\`${name}.denominators\` must be a Float64Array of length ${numerators.length}; received ${describeValue(denominators)}`);
+    throw new RangeError(
+      `\`${name}.denominators\` must be a Float64Array of length ${numerators.length}; received ${describeValue(denominators)}`,
+    );
   }
   return { u: numerators, v: denominators };
+}
+
+/** Δ̂ with its standard error and the two estimates, on all events or one resample. */
+interface PairedPoint {
+  readonly delta: number;
+  readonly se: number;
+  readonly c: number;
+  readonly i: number;
 }
 
 /** Σ u and Σ v of a ratio over `indices` (all events when null). */
@@ -90,10 +102,12 @@ function sums(ratio: Ratio, indices: Int32Array | null, n: number): [number, num
  * Δ̂ and its delta-method standard error over `indices` (all events when null): with
  * ψⱼ = (u_cⱼ − θ_c v_cⱼ)/v̄_c − (u_iⱼ − θ_i v_iⱼ)/v̄_i, Δ̂ − Δ ≈ mean(ψ) and SE = √(Σψ²)/n.
  */
-function differenceAndError(c: Ratio, i: Ratio, indices: Int32Array | null, n: number): { delta: number; se: number; c: number; i: number } {
+function differenceAndError(c: Ratio, i: Ratio, indices: Int32Array | null, n: number): PairedPoint {
   const [cu, cv] = sums(c, indices, n);
   const [iu, iv] = sums(i, indices, n);
-  if (cv === 0 || iv === 0) return { delta: Number.NaN, se: Number.NaN, c: cv === 0 ? Number.NaN : cu / cv, i: iv === 0 ? Number.NaN : iu / iv };
+  if (cv === 0 || iv === 0) {
+    return { delta: Number.NaN, se: Number.NaN, c: cv === 0 ? Number.NaN : cu / cv, i: iv === 0 ? Number.NaN : iu / iv };
+  }
   const thetaC = cu / cv;
   const thetaI = iu / iv;
   const meanC = cv / n;
@@ -101,7 +115,8 @@ function differenceAndError(c: Ratio, i: Ratio, indices: Int32Array | null, n: n
   let squares = 0;
   for (let j = 0; j < n; j++) {
     const e = indices === null ? j : indices[j]!;
-    const psi = (c.u[e]! - thetaC * (c.v === undefined ? 1 : c.v[e]!)) / meanC - (i.u[e]! - thetaI * (i.v === undefined ? 1 : i.v[e]!)) / meanI;
+    const candidateTerm = (c.u[e]! - thetaC * (c.v === undefined ? 1 : c.v[e]!)) / meanC;
+    const psi = candidateTerm - (i.u[e]! - thetaI * (i.v === undefined ? 1 : i.v[e]!)) / meanI;
     squares += psi * psi;
   }
   return { delta: thetaC - thetaI, se: Math.sqrt(squares) / n, c: thetaC, i: thetaI };
@@ -111,13 +126,19 @@ function differenceAndError(c: Ratio, i: Ratio, indices: Int32Array | null, n: n
  * The paired bootstrap of Δ = ratio(candidate) − ratio(incumbent) over the same events; see the
  * module comment. Deterministic given the seed.
  */
-export function pairedDifference(candidate: RatioStatistic, incumbent: RatioStatistic, options: PairedBootstrapOptions = {}): PairedDifference {
+export function pairedDifference(
+  candidate: RatioStatistic,
+  incumbent: RatioStatistic,
+  options: PairedBootstrapOptions = {},
+): PairedDifference {
   const c = checkStatistic(candidate, "candidate", undefined);
   const n = c.u.length;
   const i = checkStatistic(incumbent, "incumbent", n);
   if (n === 0) throw new RangeError("the paired bootstrap needs at least one event; received 0");
   const alpha = options.alpha ?? 0.025;
-  if (typeof alpha !== "number" || !(alpha > 0 && alpha < 0.5)) throw new RangeError(`\`alpha\` must be a number in (0, 0.5); received ${describeValue(alpha)}`);
+  if (typeof alpha !== "number" || !(alpha > 0 && alpha < 0.5)) {
+    throw new RangeError(`\`alpha\` must be a number in (0, 0.5); received ${describeValue(alpha)}`);
+  }
   const resamples = checkPositiveInteger(options.resamples ?? 1000, "resamples");
   const seed = checkSeed(options.seed ?? 0, "seed");
   const method = options.method ?? "studentized";

@@ -96,6 +96,11 @@ export function normalCriticalValue(rate: number): number {
   return -inverseNormal(rate / 2);
 }
 
+/** Σ kᵢ xⁿ⁻ⁱ by Horner's rule (coefficients from the highest power). */
+function horner(coefficients: readonly number[], x: number): number {
+  return coefficients.reduce((sum, k) => sum * x + k, 0);
+}
+
 /** Φ⁻¹(p) for p in (0, 1), relative error below 1.2e-9 (P. J. Acklam's algorithm). */
 export function inverseNormal(p: number): number {
   const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
@@ -105,12 +110,12 @@ export function inverseNormal(p: number): number {
   const low = 0.02425;
   if (p < low) {
     const q = Math.sqrt(-2 * Math.log(p));
-    return (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+    return horner(c, q) / horner([...d, 1], q);
   }
   if (p > 1 - low) return -inverseNormal(1 - p);
   const q = p - 0.5;
   const r = q * q;
-  return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+  return (horner(a, r) * q) / horner([...b, 1], r);
 }
 
 /**
@@ -118,24 +123,32 @@ export function inverseNormal(p: number): number {
  * weights beyond `critical` standard errors, or an effective sample size below `minEffectiveSampleSize`.
  * @param who Names the policy in the reasons ("the candidate").
  */
-export function supportProblems(diagnostics: SupportDiagnostics, who: string, critical: number, minEffectiveSampleSize: number): SupportProblem[] {
+export function supportProblems(
+  diagnostics: SupportDiagnostics,
+  who: string,
+  critical: number,
+  minEffectiveSampleSize: number,
+): SupportProblem[] {
   const problems: SupportProblem[] = [];
   const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : String(x));
   if (Math.abs(diagnostics.meanWeightZ) > critical) {
     problems.push(
       `no support for ${who}: its mean importance weight is ${f(diagnostics.meanWeight)} (±${f(diagnostics.meanWeightStandardError)}), ` +
-        `not 1 within ${critical.toFixed(2)} standard errors — it picks arms the logger never or almost never chose there, or the propensities are wrong`,
+        `not 1 within ${critical.toFixed(2)} standard errors — it picks arms the logger never or almost never chose there, ` +
+        "or the propensities are wrong",
     );
   }
   if (diagnostics.zeroWeightExcessZ !== null && diagnostics.zeroWeightExcessZ > critical) {
     problems.push(
-      `no support for ${who}: it disagrees with the logged arm on ${f(100 * diagnostics.zeroWeightShare)}% of events where the logged propensities ` +
+      `no support for ${who}: it disagrees with the logged arm on ${f(100 * diagnostics.zeroWeightShare)}% of events ` +
+        "where the logged propensities " +
         `predict ${f(100 * (diagnostics.expectedZeroWeightShare ?? 0))}%` +
         (diagnostics.unsupportedEvents > 0 ? ` (${diagnostics.unsupportedEvents} disagreements with arms logged at propensity 1)` : ""),
     );
   }
   if (!(diagnostics.effectiveSampleSize >= minEffectiveSampleSize)) {
-    problems.push(`not enough evidence for ${who}: effective sample size ${diagnostics.effectiveSampleSize.toFixed(1)}, below the minimum ${minEffectiveSampleSize}`);
+    const size = diagnostics.effectiveSampleSize.toFixed(1);
+    problems.push(`not enough evidence for ${who}: effective sample size ${size}, below the minimum ${minEffectiveSampleSize}`);
   }
   return problems;
 }

@@ -176,13 +176,18 @@ function supportTable(result: CadenceResult): string {
   const { gate } = result;
   const support = gate.support!;
   const row = (name: string, d: SupportDiagnostics): string =>
-    `<tr><th>${name}</th><td>${fixed(d.meanWeight, 4)} ± ${fixed(d.meanWeightStandardError, 4)}</td><td>${fixed(100 * d.zeroWeightShare, 2)}%</td>` +
-    `<td>${d.expectedZeroWeightShare === null ? "—" : `${fixed(100 * d.expectedZeroWeightShare, 2)}%`}</td><td>${d.effectiveSampleSize.toFixed(1)}</td></tr>`;
+    `<tr><th>${name}</th><td>${fixed(d.meanWeight, 4)} ± ${fixed(d.meanWeightStandardError, 4)}</td>` +
+    `<td>${fixed(100 * d.zeroWeightShare, 2)}%</td>` +
+    `<td>${d.expectedZeroWeightShare === null ? "—" : `${fixed(100 * d.expectedZeroWeightShare, 2)}%`}</td>` +
+    `<td>${d.effectiveSampleSize.toFixed(1)}</td></tr>`;
+  const { informative, logging } = support;
   return `<h2>Promotion gate</h2>
-<p>Δ̂ = ${fixed(gate.difference, 4)} (candidate ${fixed(gate.candidateValue, 4)}, incumbent ${fixed(gate.incumbentValue, 4)}); one-sided ${(100 * (1 - gate.alpha)).toFixed(1)}%
-lower bound ${fixed(gate.lowerBound, 4)} (paired ${escapeHtml(gate.method ?? "—")} bootstrap of ${gate.estimator.toUpperCase()}), margin ${gate.margin}.
-Logs: ${support.logging.events} events, ${fixed(100 * support.logging.deterministicShare, 1)}% with propensity 1; ${support.informative.events} informative events
-(effective sizes ${support.informative.candidateEffectiveSampleSize.toFixed(1)} / ${support.informative.incumbentEffectiveSampleSize.toFixed(1)}, minimum ${support.minInformativeEffectiveSampleSize}).</p>
+<p>Δ̂ = ${fixed(gate.difference, 4)} (candidate ${fixed(gate.candidateValue, 4)}, incumbent ${fixed(gate.incumbentValue, 4)});
+one-sided ${(100 * (1 - gate.alpha)).toFixed(1)}% lower bound ${fixed(gate.lowerBound, 4)}
+(paired ${escapeHtml(gate.method ?? "—")} bootstrap of ${gate.estimator.toUpperCase()}), margin ${gate.margin}.
+Logs: ${logging.events} events, ${fixed(100 * logging.deterministicShare, 1)}% with propensity 1; ${informative.events} informative events
+(effective sizes ${informative.candidateEffectiveSampleSize.toFixed(1)} / ${informative.incumbentEffectiveSampleSize.toFixed(1)},
+minimum ${support.minInformativeEffectiveSampleSize}).</p>
 <table><thead><tr><th>policy</th><th>mean weight</th><th>zero weights</th><th>predicted</th><th>ESS</th></tr></thead><tbody>
 ${row("candidate", support.candidate)}
 ${row("incumbent", support.incumbent)}
@@ -202,7 +207,8 @@ function estimatesTable(result: CadenceResult): string {
 /** The whole report as an HTML document; see the module comment. */
 export function renderHtmlReport(result: CadenceResult): string {
   const { corpus, evaluation, gate } = result;
-  const incumbent = evaluation?.incumbent.kind === "active" ? `the active policy (version ${evaluation.incumbent.policyVersionId})` : "the uniform policy (no active policy)";
+  const info = evaluation?.incumbent;
+  const incumbent = info?.kind === "active" ? `the active policy (version ${info.policyVersionId})` : "the uniform policy (no active policy)";
   const verdictColor = gate.passed ? MATCH : MISS;
   const conv = result.mode === "warmup" ? result.convergence : null;
   const warmupSections =
@@ -241,7 +247,8 @@ held out ${corpus.split.heldOut} rows created from ${escapeHtml(corpus.split.cut
 <p>${
     evaluation === null
       ? "No row was held out (no rows newer than the incumbent's training): nothing was evaluated."
-      : `The candidate (refitted on the training slice) against ${incumbent}, on ${evaluation.events} held-out events; logged mean reward ${fixed(evaluation.loggedValue, 4)}.`
+      : `The candidate (refitted on the training slice) against ${incumbent}, on ${evaluation.events} held-out events; ` +
+        `logged mean reward ${fixed(evaluation.loggedValue, 4)}.`
   }
 Replay is unbiased only under uniform logging; DR and DM use the candidate's own θᵀx as the reward model.</p>
 ${estimatesChart(result)}

@@ -29,15 +29,18 @@ export function formatEstimates(candidate: OffPolicyEvaluation, incumbent: OffPo
 /** The production gate's support diagnostics, one line per policy. */
 function formatSupport(support: NonNullable<ProdGateDecision["support"]>): string[] {
   const who = (name: string, d: SupportDiagnostics): string =>
-    `support       ${name.padEnd(9)} mean weight ${fixed(d.meanWeight)} ± ${fixed(d.meanWeightStandardError)}, zero weights ${fixed(100 * d.zeroWeightShare)}%` +
+    `support       ${name.padEnd(9)} mean weight ${fixed(d.meanWeight)} ± ${fixed(d.meanWeightStandardError)}, ` +
+    `zero weights ${fixed(100 * d.zeroWeightShare)}%` +
     (d.expectedZeroWeightShare === null ? "" : ` (propensities predict ${fixed(100 * d.expectedZeroWeightShare)}%)`) +
     `, effective sample size ${d.effectiveSampleSize.toFixed(1)}`;
   const { logging, informative } = support;
   return [
-    `support       logs      ${logging.events} events, ${fixed(100 * logging.deterministicShare)}% logged with propensity 1, smallest propensity ${fixed(logging.minPropensity)}`,
+    `support       logs      ${logging.events} events, ${fixed(100 * logging.deterministicShare)}% logged with propensity 1, ` +
+      `smallest propensity ${fixed(logging.minPropensity)}`,
     who("candidate", support.candidate),
     who("incumbent", support.incumbent),
-    `support       evidence  ${informative.events} events where the weights differ; effective sizes ${informative.candidateEffectiveSampleSize.toFixed(1)} / ` +
+    `support       evidence  ${informative.events} events where the weights differ; ` +
+      `effective sizes ${informative.candidateEffectiveSampleSize.toFixed(1)} / ` +
       `${informative.incumbentEffectiveSampleSize.toFixed(1)} (minimum ${support.minInformativeEffectiveSampleSize})`,
   ];
 }
@@ -59,12 +62,14 @@ export function formatRejected(corpus: CorpusSummary): string[] {
 export function formatCadenceReport(result: CadenceResult, files: readonly string[] = []): string {
   const { corpus, evaluation, gate } = result;
   const level = Math.round((evaluation?.candidate.snips.interval.level ?? 0) * 100);
-  const incumbentLabel = evaluation?.incumbent.kind === "active" ? `active policy v${evaluation.incumbent.policyVersionId}` : "uniform policy";
+  const incumbent = evaluation?.incumbent;
+  const incumbentLabel = incumbent?.kind === "active" ? `active policy v${incumbent.policyVersionId}` : "uniform policy";
   const lines = [
     `Cadence ${result.mode}: training run ${result.runId}`,
     "",
     `corpus        ${corpus.table}${corpus.sourceFilter === null ? "" : ` WHERE source = '${corpus.sourceFilter}'`}: ${corpus.split.total} rows, ${corpus.rowsRead} fitted, ${corpus.rowsRejected} rejected, ${corpus.cells} cells`,
-    `split         ${corpus.split.training} training rows, ${corpus.split.heldOut} held out from ${corpus.split.cutoff?.createdAt ?? "—"}`,
+    `split         ${corpus.split.training} training rows, ${corpus.split.heldOut} held out ` +
+      `from ${corpus.split.cutoff?.createdAt ?? "—"} (id ${corpus.split.cutoff?.id ?? "—"})`,
     ...formatRejected(corpus),
     ...(result.abandonedRuns.length === 0 ? [] : [`abandoned     runs ${result.abandonedRuns.join(", ")}: left running by a process that died, marked abandoned`]),
     ...(result.mode === "prod" ? [] : [`load          ${result.load.source} seed ${result.load.seed}, n ${result.load.n}: ${result.load.inserted} written, ${result.load.skipped} already present`]),
@@ -73,7 +78,8 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
     ...(evaluation === null
       ? ["Held-out evaluation: none (no rows newer than the incumbent's training)", ""]
       : [
-          `Held-out evaluation: ${evaluation.events} events, logged reward ${fixed(evaluation.loggedValue)} (value [${level}% interval] effective sample size)`,
+          `Held-out evaluation: ${evaluation.events} events, logged reward ${fixed(evaluation.loggedValue)} ` +
+            `(value [${level}% interval] effective sample size)`,
           "",
           formatEstimates(evaluation.candidate, evaluation.incumbentEstimates, incumbentLabel),
           "",

@@ -177,10 +177,13 @@ function checkSplit(split: unknown): CorpusSplitSide | undefined {
   if (typeof split !== "object" || split === null || (s.side !== "training" && s.side !== "heldOut")) {
     throw new TypeError(`split must be { side: 'training' | 'heldOut', cutoff, newerThanId }; received ${describeValue(split)}`);
   }
-  if (typeof s.cutoff !== "object" || s.cutoff === null || typeof s.cutoff.createdAt !== "string" || !POSITION_INSTANT.test(s.cutoff.createdAt)) {
-    throw new TypeError(`split.cutoff.createdAt must be an ISO-8601 UTC instant like 2026-01-02T03:04:05.123456Z; received ${describeValue(s.cutoff?.createdAt)}`);
+  const at = typeof s.cutoff === "object" && s.cutoff !== null ? s.cutoff.createdAt : undefined;
+  if (typeof at !== "string" || !POSITION_INSTANT.test(at)) {
+    throw new TypeError(`split.cutoff.createdAt must be an ISO-8601 UTC instant like 2026-01-02T03:04:05.123456Z; received ${describeValue(at)}`);
   }
-  if (!Number.isSafeInteger(s.cutoff.id) || s.cutoff.id < 1) throw new RangeError(`split.cutoff.id must be a positive integer; received ${describeValue(s.cutoff.id)}`);
+  if (!Number.isSafeInteger(s.cutoff.id) || s.cutoff.id < 1) {
+    throw new RangeError(`split.cutoff.id must be a positive integer; received ${describeValue(s.cutoff.id)}`);
+  }
   if (!Number.isSafeInteger(s.newerThanId) || s.newerThanId < 0) {
     throw new RangeError(`split.newerThanId must be a non-negative integer; received ${describeValue(s.newerThanId)}`);
   }

@@ -30,7 +30,8 @@ describe("production gate", () => {
     expect(decision.support?.problems).toEqual([]);
     // A margin above the bound keeps the incumbent.
     expect(prodGate(comparison, { ...settings, margin: decision.lowerBound + 0.01 }).passed).toBe(false);
-    expect(prodGate(comparePolicies(logged, always(1, 2000), uniformPolicy(2), { ...options, estimator: "ips" }), settings).passed).toBe(true);
+    const ips = comparePolicies(logged, always(1, 2000), uniformPolicy(2), { ...options, estimator: "ips" });
+    expect(prodGate(ips, settings).passed).toBe(true);
   });
 
   it("keeps the incumbent when the candidate is worse, identical, or only on too little evidence", () => {
@@ -38,7 +39,8 @@ describe("production gate", () => {
     expect(worse).toMatchObject({ passed: false, reason: expect.stringMatching(/not above the margin 0/) });
     const same = prodGate(comparePolicies(logged, always(1, 2000), always(1, 2000), options), { ...settings, minEffectiveSampleSize: 0 });
     expect(same).toMatchObject({ passed: false, difference: 0, lowerBound: 0 });
-    const tooFew = prodGate(comparePolicies(logged, always(1, 2000), uniformPolicy(2), options), { ...settings, minEffectiveSampleSize: 5000 });
+    const better = comparePolicies(logged, always(1, 2000), uniformPolicy(2), options);
+    const tooFew = prodGate(better, { ...settings, minEffectiveSampleSize: 5000 });
     expect(tooFew.passed).toBe(false);
     expect(tooFew.reason).toMatch(/not enough evidence for the candidate: effective sample size \d+\.\d, below the minimum 5000/);
   });
@@ -56,7 +58,8 @@ describe("production gate", () => {
     const random = createSeededRandom(9);
     const n = 2000;
     const actions = Int32Array.from({ length: n }, () => (random.nextFloat() < 0.05 ? 1 : 0));
-    const skewed = createLoggedEvents({ actions, rewards: Float64Array.from(actions, () => random.nextFloat()), propensities: new Float64Array(n).fill(0.5), actionCount: 2 });
+    const rewards = Float64Array.from(actions, () => random.nextFloat());
+    const skewed = createLoggedEvents({ actions, rewards, propensities: new Float64Array(n).fill(0.5), actionCount: 2 });
     const decision = prodGate(comparePolicies(skewed, always(1, n), always(0, n), options), { ...settings, minEffectiveSampleSize: 0 });
     expect(decision.passed).toBe(false);
     expect(decision.reason).toMatch(/no support for the candidate: its mean importance weight is 0\.\d{3}/);

@@ -29,10 +29,13 @@ describeOnBackends("cadence store queries", (backend) => {
     // The cutoff is the (created_at, id) of the first held-out row: counts on both sides agree with SQL.
     const { createdAt, id } = split.cutoff!;
     expect(createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
-    expect(await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source = 'prod' AND (created_at, id) < ($1::timestamptz, $2::int8)", [createdAt, id])).toBe(750);
+    const before = "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source = 'prod' AND (created_at, id) < ($1::timestamptz, $2::int8)";
+    expect(await scalar(db, before, [createdAt, id])).toBe(750);
     await expect(splitCorpusByTime(db, { table: "routing_outcomes", heldOutShare: 1 })).rejects.toThrow(/heldOutShare must be a number in \(0, 1\); received 1/);
     await expect(splitCorpusByTime(db, { table: "outcomes" as never, heldOutShare: 0.2 })).rejects.toThrow(/table must be .*; received "outcomes"/);
-    await expect(splitCorpusByTime(db, { table: "routing_outcomes", heldOutShare: 0.2, newerThanId: -1 })).rejects.toThrow(/newerThanId must be a non-negative integer; received -1/);
+    await expect(splitCorpusByTime(db, { table: "routing_outcomes", heldOutShare: 0.2, newerThanId: -1 })).rejects.toThrow(
+      /newerThanId must be a non-negative integer; received -1/,
+    );
   });
 
   it("holds out 20% ± 1 row when every row shares one created_at, breaking the tie by id", async () => {

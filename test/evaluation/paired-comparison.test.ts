@@ -38,7 +38,8 @@ describe("paired bootstrap", () => {
     expect(comparison.paired.lowerBound).toBeLessThan(comparison.paired.difference);
     // Same seed, same answer; another seed, another bound.
     expect(comparePolicies(events, candidate, incumbent, { resamples: 200, seed: 3 }).paired).toEqual(comparison.paired);
-    expect(comparePolicies(events, candidate, incumbent, { resamples: 200, seed: 4 }).paired.lowerBound).not.toBe(comparison.paired.lowerBound);
+    const reseeded = comparePolicies(events, candidate, incumbent, { resamples: 200, seed: 4 });
+    expect(reseeded.paired.lowerBound).not.toBe(comparison.paired.lowerBound);
   });
 
   it("gives a policy compared with itself Δ = 0 and a bound of exactly 0", () => {
@@ -77,8 +78,11 @@ describe("paired bootstrap", () => {
 
   it("validates its arguments", () => {
     const u = new Float64Array(3);
-    expect(() => pairedDifference({ numerators: u }, { numerators: new Float64Array(2) })).toThrow(/incumbent.numerators` must have length 3/);
-    expect(() => pairedDifference({ numerators: u }, { numerators: u }, { alpha: 0.7 })).toThrow(/`alpha` must be a number in \(0, 0.5\); received 0.7/);
+    const short = { numerators: new Float64Array(2) };
+    expect(() => pairedDifference({ numerators: u }, short)).toThrow(/incumbent.numerators` must have length 3/);
+    const half = { alpha: 0.7 };
+    const same = { numerators: u };
+    expect(() => pairedDifference(same, same, half)).toThrow(/`alpha` must be a number in \(0, 0.5\); received 0.7/);
     expect(() => pairedDifference({ numerators: u }, { numerators: u }, { method: "bca" as never })).toThrow(/`method`.*received "bca"/);
     expect(() => comparePolicies(events, candidate, incumbent, { estimator: "dr" })).toThrow(/rewardModel/);
   });

@@ -11,7 +11,8 @@ const D = generateWorld({ seed: 7 }).dimension;
 
 async function idsOf(db: Db, split: CorpusSplit, side: "training" | "heldOut"): Promise<number[]> {
   const ids: number[] = [];
-  const reader = readCorpus(db, { table: "routing_outcomes", dimension: D, chunkSize: 7, split: { side, cutoff: split.cutoff!, newerThanId: split.newerThanId } });
+  const sideOf = { side, cutoff: split.cutoff!, newerThanId: split.newerThanId };
+  const reader = readCorpus(db, { table: "routing_outcomes", dimension: D, chunkSize: 7, split: sideOf });
   for await (const chunk of reader) ids.push(...chunk.ids);
   return ids;
 }
@@ -47,7 +48,9 @@ describeOnBackends("corpus split read by the reader", (backend) => {
     const { db } = database;
     await insertOutcomes(db, { n: 40, source: "prod" });
     // Row i at 2025-03-01 + i microseconds, in reverse id order: a millisecond Date could not tell them apart.
-    await db.query("UPDATE routing_outcomes SET created_at = timestamptz '2025-03-01 00:00:00+00' + (1000 - id) * interval '1 microsecond'");
+    await db.query(
+      "UPDATE routing_outcomes SET created_at = timestamptz '2025-03-01 00:00:00+00' + (1000 - id) * interval '1 microsecond'",
+    );
     const split = await splitCorpusByTime(db, { table: "routing_outcomes", heldOutShare: 0.25 });
     expect(split.heldOut).toBe(10);
     const held = await idsOf(db, split, "heldOut");
@@ -75,7 +78,9 @@ describeOnBackends("corpus split read by the reader", (backend) => {
     const { db } = database;
     const read = (split: unknown) => readCorpus(db, { table: "routing_outcomes", dimension: D, split: split as never });
     expect(() => read({ side: "middle" })).toThrow(/split must be \{ side: 'training' \| 'heldOut'/);
-    expect(() => read({ side: "heldOut", cutoff: { createdAt: "2025-01-01'; DROP TABLE x; --", id: 1 }, newerThanId: 0 })).toThrow(/split.cutoff.createdAt must be an ISO-8601 UTC instant/);
-    expect(() => read({ side: "heldOut", cutoff: { createdAt: "2025-01-01T00:00:00.000001Z", id: 0 }, newerThanId: 0 })).toThrow(/split.cutoff.id must be a positive integer; received 0/);
+    const injected = { createdAt: "2025-01-01'; DROP TABLE x; --", id: 1 };
+    expect(() => read({ side: "heldOut", cutoff: injected, newerThanId: 0 })).toThrow(/split.cutoff.createdAt must be an ISO-8601 UTC/);
+    const noId = { createdAt: "2025-01-01T00:00:00.000001Z", id: 0 };
+    expect(() => read({ side: "heldOut", cutoff: noId, newerThanId: 0 })).toThrow(/split.cutoff.id must be a positive integer; received 0/);
   });
 });

@@ -139,8 +139,8 @@ export function prodMode(o: ResolvedCadenceOptions): ModeSteps<ProdCadenceResult
       const settings = { margin: o.gateMargin, minEffectiveSampleSize: o.minEffectiveSampleSize };
       if (comparison === null) {
         return nothingToCompareGate(
-          "nothing to evaluate on: no production rows newer than the incumbent's training (its high-water id), so the candidate cannot be " +
-            "compared with it on rows neither has seen — not promoted",
+          "nothing to evaluate on: no production rows newer than the incumbent's training (its high-water id), " +
+            "so the candidate cannot be compared with it on rows neither has seen — not promoted",
           o.gateEstimator,
           (1 - o.level) / 2,
           settings,

@@ -48,7 +48,8 @@ Options:
   --chunk-size N            rows per corpus chunk (default: ${CADENCE_DEFAULTS.warmupChunkSize} warm-up, ${CADENCE_DEFAULTS.prodChunkSize} prod)
   --gate-estimator E        prod gate: snips | dr | ips (default: ${CADENCE_DEFAULTS.gateEstimator})
   --min-ess N               prod gate: minimum effective sample size (default: ${CADENCE_DEFAULTS.minEffectiveSampleSize})
-  --gate-margin M           prod gate: promote only when the lower bound on candidate − incumbent is above M (default: ${CADENCE_DEFAULTS.gateMargin})
+  --gate-margin M           prod gate: promote only when the lower bound on candidate − incumbent
+                            is above M (default: ${CADENCE_DEFAULTS.gateMargin})
   --serve-exploration X     prod: exploration a promoted policy is served with: ucb | epsilon:E | softmax:T (default: epsilon:0.1)
   --level L                 confidence level of the intervals (default: ${CADENCE_DEFAULTS.level})
   --resamples N             bootstrap resamples (default: ${CADENCE_DEFAULTS.resamples})
@@ -170,6 +171,7 @@ export const command: Command = {
     const level = values.level === undefined ? undefined : numberOption(values.level, "--level", 0.95, 0, 1);
     if (level !== undefined && !(level > 0 && level < 1)) throw new UsageError(`--level must be strictly between 0 and 1; received ${JSON.stringify(values.level)}`);
 
+    const gateMargin = values["gate-margin"] === undefined ? undefined : numberOption(values["gate-margin"], "--gate-margin", 0, -1e12, 1e12);
     const options: CadenceOptions = {
       mode,
       ...optional(values.seed === undefined ? undefined : integerOption(values.seed, "--seed", 0, 0xffffffff), "seed"),
@@ -179,7 +181,7 @@ export const command: Command = {
       ...optional(gateEstimatorOption(values["gate-estimator"]), "gateEstimator"),
       ...optional(values["min-ess"] === undefined ? undefined : numberOption(values["min-ess"], "--min-ess", 0, 0, Number.MAX_SAFE_INTEGER), "minEffectiveSampleSize"),
       ...optional(level, "level"),
-      ...optional(values["gate-margin"] === undefined ? undefined : numberOption(values["gate-margin"], "--gate-margin", 0, -1e12, 1e12), "gateMargin"),
+      ...optional(gateMargin, "gateMargin"),
       ...optional(explorationOption(values["serve-exploration"]), "serveExploration"),
       ...optional(values.resamples === undefined ? undefined : integerOption(values.resamples, "--resamples", 0, 1_000_000, 1), "resamples"),
       ...optional(values["min-rows"] === undefined ? undefined : integerOption(values["min-rows"], "--min-rows", 0, 1_000_000, 1), "minRows"),
