@@ -76,6 +76,19 @@ describe("paired bootstrap", () => {
     expect(above).toBeLessThanOrEqual(34);
   });
 
+  it("pairs DR terms too, and a good reward model narrows Δ's standard error", () => {
+    const truth = new Float64Array(events.length * 4);
+    for (let i = 0; i < events.length; i++) {
+      const x = events.contexts[i]!;
+      truth.set(problem.meanReward.subarray(x * 4, x * 4 + 4), i * 4);
+    }
+    const dr = comparePolicies(events, candidate, incumbent, { estimator: "dr", rewardModel: truth, resamples: 200, seed: 3 });
+    const snips = comparePolicies(events, candidate, incumbent, { resamples: 200, seed: 3 });
+    expect(dr.estimator).toBe("dr");
+    expect(dr.paired.standardError).toBeLessThan(snips.paired.standardError);
+    expect(Math.abs(dr.paired.difference - snips.paired.difference)).toBeLessThan(3 * snips.paired.standardError);
+  });
+
   it("validates its arguments", () => {
     const u = new Float64Array(3);
     const short = { numerators: new Float64Array(2) };
