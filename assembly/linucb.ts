@@ -288,6 +288,7 @@ export function finalizeModel(m: i32): i32 {
   // Full symmetric A = SXX + wλI in row-major CHOL, from the stored upper triangle.
   panelToSymmetric(base + SXX_OFFSET, chol, D, DP, ridge);
   if (!choleskyInPlace(chol, D, DP)) return STATUS_NOT_POSITIVE_DEFINITE;
+  store<f64>(base + HEADER_OFFSET, pivotRatio(chol), CONDITION_SLOT);
   // L⁻¹ goes to LINV, then (L·Lᵀ)⁻¹ back into CHOL (L is no longer needed), then into the panel.
   choleskyInverseUpper(chol, LINV_PTR, chol, D, DP);
   rowMajorToPanel(chol, base, D, DP, 0.5);
@@ -301,6 +302,31 @@ export function finalizeModel(m: i32): i32 {
   return modelCheck(base, base + THETA_OFFSET, b, D, DP) == 0.0 ? STATUS_OK : STATUS_NON_FINITE;
 }
 
+
+/** Byte offset in the header of the last finalize's conditioning estimate (0 until a finalize). */
+const CONDITION_SLOT: usize = 16;
+
+/**
+ * (max Lⱼⱼ / min Lⱼⱼ)² of the Cholesky factor in `chol`: a lower bound on cond(A), O(d). The host
+ * reads it to redo a badly conditioned refit by the online path (see conditionOf).
+ */
+function pivotRatio(chol: usize): f64 {
+  const rowBytes = <usize>DP << 3;
+  let low = Infinity;
+  let high: f64 = 0;
+  for (let j = 0; j < D; j++) {
+    const pivot = load<f64>(chol + <usize>j * rowBytes + (<usize>j << 3));
+    low = Math.min(low, pivot);
+    high = Math.max(high, pivot);
+  }
+  const ratio = high / low;
+  return ratio * ratio;
+}
+
+/** The conditioning estimate of model m's last finalize (0 if none since it was set). */
+export function conditionOf(m: i32): f64 {
+  return load<f64>(modelAt(m) + HEADER_OFFSET, CONDITION_SLOT);
+}
 
 /** Writes model m's A⁻¹ as a row-major upper triangle (full diagonal) into CHOL; returns CHOL. */
 export function inverseToScratch(m: i32): usize {

@@ -65,6 +65,7 @@ interface KernelExports {
   scoreCellBatch(cell: number, count: number): void;
   accumulateBatch(count: number, guard: number): number;
   refreshPriorOf(model: number): number;
+  conditionOf(model: number): number;
   finalizeModel(model: number): number;
   inverseToScratch(model: number): number;
   inverseFromScratch(model: number): void;

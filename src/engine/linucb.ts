@@ -198,6 +198,34 @@ export class LinUCB extends EngineBase {
     }
   }
 
+  /**
+   * Redoes every model whose Cholesky refit was badly conditioned (estimate above
+   * {@link replayCondition}) by replaying its rows through the online update, from its prior:
+   * forming A = wλI + Σxxᵀ from rounded sums loses about cond(A)·ε, the online path does not (at
+   * cond 4e8 the Cholesky fit was 500–1,000× less accurate). The statistics come out the same,
+   * since the online step adds the rows to them in the same order with the same operations.
+   */
+  protected override refineRefit(batch: ResolvedBatch): void {
+    const k = this.arms.length;
+    const redo = new Uint8Array(this.modelCount);
+    const seen = new Uint8Array(this.modelCount);
+    const rows: number[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const model = batch.cellIndices[i]! * k + batch.armIndices[i]!;
+      if (seen[model] === 0) {
+        seen[model] = 1;
+        redo[model] = this.kernel.exports.conditionOf(model) > replayCondition ? 1 : 0;
+      }
+      if (redo[model] === 1) rows.push(i);
+    }
+    if (rows.length === 0) return;
+    redo.forEach((flag, model) => flag === 1 && this.kernel.exports.initModels(model, 1));
+    // The replay leaves the statistics as they were: the pooled priors stay current.
+    const poolStale = this.poolStale;
+    this.updateRows(subBatch(batch, rows, this.dimension));
+    this.poolStale = poolStale;
+  }
+
   /** Element range [from, to) of model m's record in the f64 view. */
   private recordStart(model: number): number {
     return this.kernel.modelPtr(model) / 8;
@@ -416,6 +444,28 @@ export class LinUCB extends EngineBase {
     }
     this.random.setState(decoded.randomState);
   }
+}
+
+/**
+ * Conditioning estimate (the Cholesky pivots' squared ratio, a lower bound on cond(A)) above which
+ * a refit redoes the model by the online path: there the batch fit's error, about cond·ε, starts
+ * to exceed the online path's by more than a few times.
+ */
+const replayCondition = 1e6;
+
+/** The rows `rows` of a resolved batch, as a batch of their own (cells already exist). */
+function subBatch(batch: ResolvedBatch, rows: readonly number[], d: number): ResolvedBatch {
+  const contexts = new Float64Array(rows.length * d);
+  rows.forEach((row, i) => contexts.set(batch.contexts.subarray(row * d, row * d + d), i * d));
+  return {
+    length: rows.length,
+    cellIndices: Int32Array.from(rows, (row) => batch.cellIndices[row]!),
+    armIndices: Int32Array.from(rows, (row) => batch.armIndices[row]!),
+    contexts,
+    rewards: Float64Array.from(rows, (row) => batch.rewards[row]!),
+    newCells: [],
+    moderate: batch.moderate,
+  };
 }
 
 /** Status codes of the kernel (assembly/linucb.ts). */
