@@ -87,6 +87,21 @@ export function assertWritableFolder(folder: string, what: string): void {
   }
 }
 
+/**
+ * Runs `write` (files written after the work is done, such as reports) and returns its result; a
+ * failure is printed as a one-line warning and gives null, so that it never fails a command whose
+ * work (a recorded run, a promotion) is already done.
+ */
+export function afterTheWork<T>(what: string, io: CommandIO, command: string, write: () => T): T | null {
+  try {
+    return write();
+  } catch (error) {
+    const reason = describeFileSystemError(error) ?? (error instanceof Error ? error.message : String(error));
+    io.stderr.write(`linucb ${command}: warning: ${what} failed, the rest stands: ${reason}\n`);
+    return null;
+  }
+}
+
 const ERRNO_REASONS: Readonly<Record<string, string>> = {
   EACCES: "permission denied",
   EPERM: "operation not permitted",
