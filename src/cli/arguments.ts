@@ -54,8 +54,9 @@ export function databaseOptions(
   }
   const folder = dataDir ?? DEFAULT_DATA_DIR;
   // Before the run: the lockfile goes beside the folder, the database in it.
-  assertWritableFolder(dirname(resolve(folder)), dataDir === undefined ? "the embedded database's parent folder" : "--data-dir's parent folder");
-  if (existsSync(folder)) assertWritableFolder(folder, dataDir === undefined ? "the embedded database folder" : "--data-dir");
+  const named = dataDir === undefined ? "the embedded database folder" : "--data-dir";
+  assertWritableFolder(dirname(resolve(folder)), `${dataDir === undefined ? "the embedded database's" : "--data-dir's"} parent folder`);
+  if (existsSync(folder)) assertWritableFolder(folder, named);
   return { dataDir: folder, onWarning };
 }
 

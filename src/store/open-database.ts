@@ -60,7 +60,8 @@ export async function loadDriver<T>(load: () => Promise<T>, driver: string, purp
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && (error as Error).message.includes(`'${driver}'`);
     if (!missing) throw error;
-    throw new StoreError("CONNECTION", `${purpose} needs the package ${driver}, an optional peer dependency of linucb: npm install ${driver}`, { cause: error });
+    const message = `${purpose} needs the package ${driver}, an optional peer dependency of linucb: npm install ${driver}`;
+    throw new StoreError("CONNECTION", message, { cause: error });
   }
 }
 

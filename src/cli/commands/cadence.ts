@@ -156,7 +156,8 @@ export const command: Command = {
       const result = await runCadence(db, options);
       let files: ReportFiles | null = null;
       if (!values["no-report"]) {
-        files = afterTheWork("writing the report files", io, "cadence", () => writeReportFiles(result, values["report-dir"] ?? DEFAULT_REPORT_DIR));
+        const reportDir = values["report-dir"] ?? DEFAULT_REPORT_DIR;
+        files = afterTheWork("writing the report files", io, "cadence", () => writeReportFiles(result, reportDir));
       }
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ ...result, reportFiles: files }, null, 2)}\n`);
