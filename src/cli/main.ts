@@ -13,6 +13,7 @@ const commands: Readonly<Record<string, () => Promise<{ command: Command }>>> = 
   synth: () => import("./commands/synth.js"),
   gate: () => import("./commands/gate.js"),
   cadence: () => import("./commands/cadence.js"),
+  runs: () => import("./commands/runs.js"),
 };
 
 /** The top-level help: every command with its one-line summary (loading each command module). */

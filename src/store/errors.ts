@@ -21,6 +21,8 @@ export type StoreErrorCode =
   | "DATA_LOSS"
   /** Stored bytes whose checksum does not match (a corrupted or tampered policy snapshot). */
   | "CHECKSUM"
+  /** Policy snapshot bytes that the caller's validator refuses (not a snapshot, or an invalid one). */
+  | "INVALID_SNAPSHOT"
   /** A row or a referenced record that does not exist or is in the wrong state. */
   | "NOT_FOUND"
   /** Data the server sent that this library cannot represent exactly (e.g. an int8 above 2^53). */

@@ -22,6 +22,7 @@ export type { DataLoss } from "./down-data-loss.js";
 export { migrations, type Migration } from "./migrations/index.js";
 export {
   readCorpus,
+  MAX_REJECTED_EXAMPLES,
   type CorpusChunk,
   type CorpusReader,
   type CorpusReadOptions,
@@ -29,11 +30,14 @@ export {
   type CorpusTable,
   type RejectedRow,
 } from "./corpus-reader.js";
+export { DEFAULT_ROW_BOUNDS, resolveRowBounds, validRowSql, type RewardBounds, type RowBounds } from "./row-bounds.js";
 export { loadSyntheticOutcomes, type LoadSyntheticOptions, type LoadSyntheticResult, type SyntheticOutcomeInput } from "./synthetic-loader.js";
 export {
+  abandonRunningRuns,
   failTrainingRun,
   finishTrainingRun,
   getTrainingRun,
+  listTrainingRuns,
   startTrainingRun,
   type FinishTrainingRun,
   type JsonObject,
@@ -46,9 +50,13 @@ export {
   activatePolicyVersion,
   insertPolicyVersion,
   readActivePolicy,
+  readActivePolicyVersionId,
   readPolicyVersion,
+  listPolicyVersions,
   sha256Hex,
   type Activation,
+  type PolicyVersionListing,
+  type SnapshotValidator,
   type ActivePolicy,
   type NewPolicyVersion,
   type PolicyVersion,

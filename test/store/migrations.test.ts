@@ -12,6 +12,13 @@ import { readActivePolicy } from "../../src/store/policy-versions.js";
 import { getTrainingRun, startTrainingRun } from "../../src/store/training-runs.js";
 import { describeOnBackends, useFreshDatabase } from "./backends.js";
 import { describeSchema } from "./schema.js";
+import { validatePolicySnapshot } from "../../src/cadence/snapshot-check.js";
+import { createLinUCB } from "../../src/engine/linucb.js";
+
+/** A real (validating) policy snapshot, distinct per seed. */
+async function tinySnapshot(seed: number): Promise<Uint8Array> {
+  return (await createLinUCB({ dimension: 1, arms: ["m"], seed })).snapshot();
+}
 
 /** Tables of the schema, by the migration that creates them. */
 const TABLES = ["active_policy", "policy_versions", "routing_outcomes", "routing_outcomes_synthetic", "training_runs"];
@@ -132,7 +139,7 @@ describeOnBackends("migrations", (backend) => {
     const runs: number[] = [];
     for (const byte of [1, 2]) {
       const run = await startTrainingRun(db, { cadence: "prod" });
-      await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: new Uint8Array(64).fill(byte), finish: { rowsRead: 10, rowsRejected: 0, cells: 1 } });
+      await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: await tinySnapshot(byte), finish: { rowsRead: 10, rowsRejected: 0, cells: 1 }, validateSnapshot: validatePolicySnapshot });
       runs.push(run.id);
     }
     await loadSyntheticOutcomes(db, [0, 1, 2].map((i) => syntheticRow(i)));
@@ -187,7 +194,7 @@ describeOnBackends("migrations", (backend) => {
     expect(await readActivePolicy(db)).toBeNull();
     // And a new promotion works on the restored schema.
     const run = await startTrainingRun(db, { cadence: "prod" });
-    await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: new Uint8Array(64).fill(3), finish: { rowsRead: 1, rowsRejected: 0, cells: 1 } });
+    await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: await tinySnapshot(3), finish: { rowsRead: 1, rowsRejected: 0, cells: 1 }, validateSnapshot: validatePolicySnapshot });
     expect((await readActivePolicy(db))?.trainingRunId).toBe(run.id);
 
     // All the way down and up, forced, with data everywhere.
@@ -232,7 +239,7 @@ describeOnBackends("migrations", (backend) => {
     const error = await migrateUp(db, { migrations: [...migrations, broken] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).code).toBe("SCHEMA");
-    expect((error as Error).message).toMatch(/migration 6 \(broken\) failed and was rolled back/);
+    expect((error as Error).message).toMatch(new RegExp(`migration ${migrations.length + 1} \\(broken\\) failed and was rolled back`));
     expect(await describeSchema(db)).toEqual(before);
     expect((await migrationStatus(db)).current).toBe(migrations.length);
   });
@@ -244,8 +251,8 @@ describeOnBackends("migrations", (backend) => {
     try {
       const status = await migrationStatus(db);
       expect(status.unknown).toEqual([{ version: migrations.length + 1, name: "from_the_future" }]);
-      await expect(migrateUp(db)).rejects.toMatchObject({ code: "SCHEMA", message: expect.stringMatching(/does not know \(6 from_the_future\); upgrade linucb/) });
-      await expect(migrateDown(db)).rejects.toMatchObject({ code: "SCHEMA", message: expect.stringMatching(/cannot revert migration 6 \(from_the_future\)/) });
+      await expect(migrateUp(db)).rejects.toMatchObject({ code: "SCHEMA", message: expect.stringMatching(new RegExp(`does not know \\(${migrations.length + 1} from_the_future\\); upgrade linucb`)) });
+      await expect(migrateDown(db)).rejects.toMatchObject({ code: "SCHEMA", message: expect.stringMatching(new RegExp(`cannot revert migration ${migrations.length + 1} \\(from_the_future\\)`)) });
     } finally {
       await db.query("DELETE FROM schema_migrations WHERE version = $1", [migrations.length + 1]);
     }
@@ -262,7 +269,7 @@ describeOnBackends("migrations", (backend) => {
   it("rejects targets outside 0…latest", async () => {
     const { db } = database;
     await expect(migrateUp(db, { to: migrations.length + 1 })).rejects.toThrow(RangeError);
-    await expect(migrateDown(db, { to: -1 })).rejects.toThrow(/to must be an integer version between 0 and 5; received -1/);
+    await expect(migrateDown(db, { to: -1 })).rejects.toThrow(`to must be an integer version between 0 and ${migrations.length}; received -1`);
     await expect(migrateUp(db, { to: 1.5 })).rejects.toThrow(RangeError);
   });
 
@@ -291,6 +298,43 @@ describeOnBackends("migrations", (backend) => {
         await expect(insertOutcome(db, { propensity })).rejects.toMatchObject({ sqlstate: "23514", message: expect.stringMatching(/routing_outcomes_propensity_check/) });
       }
       for (const source of ["prod", "synthetic", "shadow"]) await insertOutcome(db, { source, propensity: 1 });
+    });
+
+    it("006: refuses empty cell, model and agent_id from now on, without failing on rows already there; allows 'abandoned' runs", async () => {
+      const { db } = database;
+      await migrateUp(db);
+      await migrateDown(db, { to: 5 });
+      await db.exec("TRUNCATE routing_outcomes RESTART IDENTITY");
+      await insertOutcome(db, { model: "" }); // a bad row written before 006 existed
+      await migrateUp(db, { to: 6 });
+      expect((await migrationStatus(db)).current).toBe(6);
+      expect((await db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_outcomes WHERE model = ''")).rows).toEqual([{ n: 1 }]);
+      for (const column of ["cell", "model", "agent_id"]) {
+        await expect(insertOutcome(db, { [column]: "" })).rejects.toMatchObject({
+          sqlstate: "23514",
+          message: expect.stringMatching(new RegExp(`routing_outcomes_${column}_nonempty_check`)),
+        });
+      }
+      await expect(
+        db.query(
+          `INSERT INTO routing_outcomes_synthetic (agent_id, cell, model, features, propensity, completed, hallucinated, refused, source, seed, seq, affinity_version, difficulty)
+           VALUES ('a', 'c', '', '{1}', 0.5, true, false, false, 'synthetic_v1', 1, 0, 'v1', 0.5)`,
+        ),
+      ).rejects.toMatchObject({ sqlstate: "23514", message: expect.stringMatching(/routing_outcomes_synthetic_model_nonempty_check/) });
+      // 'abandoned' is a status, with its reason in error (like 'failed').
+      const run = await db.query<{ id: number }>("INSERT INTO training_runs (cadence, corpus_table, source_filter) VALUES ('prod', 'routing_outcomes', 'prod') RETURNING id");
+      const id = run.rows[0]?.id;
+      await expect(db.query("UPDATE training_runs SET status = 'abandoned', finished_at = now() WHERE id = $1", [id])).rejects.toMatchObject({
+        sqlstate: "23514",
+        message: expect.stringMatching(/training_runs_error_check/),
+      });
+      await db.query("UPDATE training_runs SET status = 'abandoned', finished_at = now(), error = 'abandoned: test' WHERE id = $1", [id]);
+      // Down: the abandoned run becomes a failed one (its reason kept), the old checks come back.
+      await migrateDown(db, { to: 5 });
+      expect((await db.query("SELECT status, error FROM training_runs WHERE id = $1", [id])).rows).toEqual([{ status: "failed", error: "abandoned: test" }]);
+      await insertOutcome(db, { cell: "" });
+      await migrateUp(db);
+      await db.exec("TRUNCATE routing_outcomes RESTART IDENTITY; DELETE FROM training_runs");
     });
 
     it("refuses a production source in routing_outcomes_synthetic", async () => {
