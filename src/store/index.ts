@@ -12,10 +12,13 @@ export {
   migrateDown,
   migrateUp,
   migrationStatus,
+  type MigrateDownOptions,
   type MigrateOptions,
   type MigrationState,
   type MigrationStatus,
 } from "./migrator.js";
+export { retireSyntheticOutcomes, type RetireSyntheticOptions } from "./retire-synthetic.js";
+export type { DataLoss } from "./down-data-loss.js";
 export { migrations, type Migration } from "./migrations/index.js";
 export {
   readCorpus,
