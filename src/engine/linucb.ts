@@ -188,6 +188,7 @@ export class LinUCB extends EngineBase {
   protected finalizeMarked(): void {
     if (this.options.pooling && this.poolStale) {
       this.pool();
+      this.estimateStrength();
       this.poolStale = false;
     }
     const failed: number[] = [];
@@ -205,6 +206,10 @@ export class LinUCB extends EngineBase {
         { models: failed },
       );
     }
+  }
+
+  protected applyStrength(lambda: number): void {
+    this.kernel.setLambda(lambda);
   }
 
   protected resetModels(): void {
@@ -305,6 +310,7 @@ export class LinUCB extends EngineBase {
       for (let a = 0; a < k; a++) this.writeModel(c * k + a, decoded.record(c, a));
     }
     this.random.setState(decoded.randomState);
+    this.forgetRewardSquares();
   }
 }
 

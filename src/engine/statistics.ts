@@ -95,6 +95,7 @@ export function checkStatistics(
   expect("xr", stats.xr, models * dimension);
   expect("counts", stats.counts, models);
   expect("priorWeights", stats.priorWeights, models);
+  if (stats.yy !== undefined) expect("yy", stats.yy, models);
   const seen = new Set<string>();
   stats.cells.forEach((cell, i) => {
     if (typeof cell !== "string" || cell.length === 0) throw new TypeError(`\`stats.cells[${i}]\` must be a non-empty string; received ${describeValue(cell)}`);
@@ -147,7 +148,15 @@ export function addStatistics(a: LinUCBStatistics, b: LinUCBStatistics): LinUCBS
       );
     }
   });
-  return { dimension: d, arms: a.arms, discount: a.discount, cells, xx, xr, counts, priorWeights };
+  const sums = { dimension: d, arms: a.arms, discount: a.discount, cells, xx, xr, counts, priorWeights };
+  if (a.yy === undefined || b.yy === undefined) return sums;
+  // Σr² adds like Σrx (a model is only merged when one side is empty or there is no discount).
+  const yy = new Float64Array(models);
+  yy.set(a.yy);
+  b.cells.forEach((cell, bc) => {
+    for (let arm = 0; arm < k; arm++) yy[index.get(cell)! * k + arm]! += b.yy![bc * k + arm]!;
+  });
+  return { ...sums, yy };
 }
 
 /** One model's statistics inside the flat arrays of a {@link LinUCBStatistics}. */
