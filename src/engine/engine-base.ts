@@ -137,7 +137,7 @@ export abstract class EngineBase implements LinUCBEngine {
       const xx = unpackSymmetric(slot.xx, 0, d);
       inputs.push({ xx, xr: Float64Array.from(slot.xr), yy: yy[m]!, count: slot.counts[0]!, prior: priors[m % k]! });
     }
-    const estimate = estimateShrinkage(inputs, d);
+    const estimate = estimateShrinkage(inputs, d, this.options.interceptIndex);
     if (estimate === null) return;
     this.shrinkageEstimate = estimate;
     this.strength = estimate.strength;

@@ -133,39 +133,32 @@ export interface PipelineRunOptions extends Partial<GateRule> {
   readonly engine?: Partial<Omit<LinUCBOptions, "dimension" | "arms">>;
 }
 
-/** A graded run: the reports at n rows and at the curve point, and the gate's verdict. */
+/** A graded run: the convergence report and the gate's verdict. */
 export interface PipelineRun {
-  readonly full: ConvergenceReport;
-  readonly curve: ConvergenceReport | null;
+  readonly report: ConvergenceReport;
   readonly verdict: GateVerdict;
   /** The verdict with the completeness check left out: what the statistics alone decide. */
   readonly statisticsVerdict: GateVerdict;
 }
 
-async function gradeVariant(world: SyntheticWorld, seed: number, n: number, variant: PipelineVariant, rule: GateRule, engine: PipelineRunOptions["engine"]) {
-  const columns = generateColumns(world, { n, seed });
-  const { batch } = corruptLog(world, columns, variant);
-  const grading = reportOptions(rule);
-  if (variant === "logging-preferred") return convergenceReport(world, loggingPreferredEngine(world, batch), columns, grading);
-  const fitted = await createLinUCB(syntheticEngineOptions(world, engine));
-  fitted.refit(batch);
-  return convergenceReport(world, fitted, columns, grading);
-}
-
-/** Generates a seed's world and log, runs one pipeline variant at both points, and grades it. */
+/** Generates a seed's world and log, runs one pipeline variant on it, and grades it. */
 export async function runPipelineVariant(options: PipelineRunOptions): Promise<PipelineRun> {
   const rule = gateRule(options);
   const world = generateWorld({ seed: options.seed });
   const variant = options.variant ?? "correct";
-  const full = await gradeVariant(world, options.seed, rule.n, variant, rule, options.engine);
-  const curve = rule.curveRows > 0 && rule.curveRows < rule.n ? await gradeVariant(world, options.seed, rule.curveRows, variant, rule, options.engine) : null;
-  const complete = { ...full.completeness, complete: true, mismatches: 0 };
-  return {
-    full,
-    curve,
-    verdict: gateVerdict(full, curve, rule),
-    statisticsVerdict: gateVerdict({ ...full, completeness: complete }, curve, rule),
-  };
+  const columns = generateColumns(world, { n: rule.n, seed: options.seed });
+  const { batch } = corruptLog(world, columns, variant);
+  const grading = reportOptions(rule);
+  let report: ConvergenceReport;
+  if (variant === "logging-preferred") {
+    report = convergenceReport(world, loggingPreferredEngine(world, batch), columns, grading);
+  } else {
+    const engine = await createLinUCB(syntheticEngineOptions(world, options.engine));
+    engine.refit(batch);
+    report = convergenceReport(world, engine, columns, grading);
+  }
+  const complete = { ...report.completeness, complete: true, mismatches: 0 };
+  return { report, verdict: gateVerdict(report, rule), statisticsVerdict: gateVerdict({ ...report, completeness: complete }, rule) };
 }
 
 /** One variant's results over the seeds of a calibration. */
@@ -182,17 +175,21 @@ export interface VariantSummary {
   readonly p5MatchShare: number;
   readonly minMatchShare: number;
   readonly maxMatchShare: number;
-  /** Mean and 95th percentile of the relative regret at the curve point. */
-  readonly meanCurveRegret: number;
-  readonly p95CurveRegret: number;
+  /** Mean and 95th percentile of the relative regret. */
+  readonly meanRegret: number;
+  readonly p95Regret: number;
+  /** Mean and 5th percentile of the structure error. */
+  readonly meanStructureError: number;
+  readonly p5StructureError: number;
   /** Mean share of covered deviating cells matched at n rows. */
   readonly meanDeviatingMatchShare: number;
   readonly meanCoveredCells: number;
-  /** Per seed: match share, curve regret, covered cells, pass. */
+  /** Per seed: the statistics and the verdicts. */
   readonly runs: readonly {
     readonly seed: number;
     readonly matchShare: number;
-    readonly curveRegret: number | null;
+    readonly relativeRegret: number;
+    readonly structureError: number;
     readonly coveredCells: number;
     readonly pass: boolean;
     readonly statisticsPass: boolean;
@@ -228,16 +225,18 @@ export async function calibrateGate(options: CalibrationOptions): Promise<Varian
       options.onRun?.(variant, seed, run);
       runs.push({
         seed,
-        matchShare: run.full.matchShare,
-        curveRegret: run.verdict.curveRegret,
-        coveredCells: run.full.coveredCells,
+        matchShare: run.report.matchShare,
+        relativeRegret: run.verdict.relativeRegret,
+        structureError: run.verdict.structureError,
+        coveredCells: run.report.coveredCells,
         pass: run.verdict.pass,
         statisticsPass: run.statisticsVerdict.pass,
-        deviating: run.full.deviating.matchShare,
+        deviating: run.report.deviating.matchShare,
       });
     }
     const shares = runs.map((r) => r.matchShare);
-    const regrets = runs.map((r) => r.curveRegret ?? 0);
+    const regrets = runs.map((r) => r.relativeRegret);
+    const structure = runs.map((r) => r.structureError);
     const passes = runs.filter((r) => r.pass).length;
     summaries.push({
       variant,
@@ -249,8 +248,10 @@ export async function calibrateGate(options: CalibrationOptions): Promise<Varian
       p5MatchShare: nearestRank(shares, 0.05),
       minMatchShare: Math.min(...shares),
       maxMatchShare: Math.max(...shares),
-      meanCurveRegret: mean(regrets),
-      p95CurveRegret: nearestRank(regrets, 0.95),
+      meanRegret: mean(regrets),
+      p95Regret: nearestRank(regrets, 0.95),
+      meanStructureError: mean(structure),
+      p5StructureError: nearestRank(structure, 0.05),
       meanDeviatingMatchShare: mean(runs.map((r) => r.deviating)),
       meanCoveredCells: mean(runs.map((r) => r.coveredCells)),
       runs: runs.map(({ deviating: _deviating, ...run }) => run),

@@ -28,6 +28,7 @@ import type { LinUCBEngine } from "../engine/types.js";
 import { describeValue } from "../engine/errors.js";
 import { cellExpectedRewards, cellLoggingValue } from "./planted.js";
 import { pooledLimitChoices } from "./pooled-limit.js";
+import { AGENT_FEATURE_COUNT, FeatureIndex } from "./features.js";
 import type { SyntheticColumns } from "./generator.js";
 import { checkInteger, checkNumber, checkOptionsObject } from "./validation.js";
 import { checkWorld, type SyntheticWorld } from "./world.js";
@@ -60,7 +61,7 @@ export interface ConvergenceOptions {
 /** Default of {@link ConvergenceOptions.minRows}. */
 export const DEFAULT_MIN_ROWS = 20;
 /** Default of {@link ConvergenceOptions.threshold} (calibrated: calibration.ts, README). */
-export const DEFAULT_MATCH_THRESHOLD = 0.6;
+export const DEFAULT_MATCH_THRESHOLD = 0.5;
 /** Default of {@link ConvergenceOptions.minRowsPerModel} (calibrated: calibration.ts, README). */
 export const DEFAULT_MIN_ROWS_PER_MODEL = 5;
 /** Default of {@link ConvergenceOptions.minCoveredCells} (calibrated: calibration.ts, README). */
@@ -128,6 +129,19 @@ export interface ConvergenceReport {
   readonly completeness: { readonly loggedRows: number; readonly fittedRows: number; readonly mismatches: number; readonly complete: boolean };
   /** The plan's figure: matchShare against its 70% target. */
   readonly headline: { readonly target: number; readonly met: boolean };
+  /**
+   * The covered cells that do not deviate — those the shared structure (each model's coefficients,
+   * learned across cells from the contexts) decides: how many match, and the relative regret there.
+   */
+  readonly shared: { readonly cells: number; readonly matches: number; readonly matchShare: number; readonly relativeRegret: number };
+  /**
+   * Whether the engine learned from the contexts: the coefficients that vary within a cell
+   * (difficulty, the agent features, input size) are shared by all cells in the planted world, so
+   * the learned ones, averaged over the covered cells, should recover them. `error` is
+   * Σ (learned − planted)² / Σ planted² over those coefficients of every model: 1 for a learner
+   * that never saw a feature (all zero), near 0 for one that recovered them.
+   */
+  readonly structure: { readonly coefficients: readonly string[]; readonly error: number };
   /** Covered cells whose pooled-limit choice is not the optimum, and how many of them match. */
   readonly deviating: { readonly cells: readonly string[]; readonly covered: number; readonly matches: number; readonly matchShare: number };
   /** Expected reward per request over the covered cells (weighted by their request shares). */
@@ -280,6 +294,8 @@ export function convergenceReport(
   let coveredTraffic = 0;
   let optimum = 0;
   let learnedValue = 0;
+  // The same sums over the covered cells that do not deviate: those the shared structure decides.
+  const shared = { cells: 0, matches: 0, optimum: 0, learned: 0 };
   let logging = 0;
   const cells = world.cells.map((cell): CellConvergence => {
     const rewards = cellExpectedRewards(world, cell.index);
@@ -318,8 +334,13 @@ export function convergenceReport(
     optimum += cell.probability * rewards[planted];
     const cellLogging = cellLoggingValue(world, cell.index);
     logging += cell.probability * cellLogging;
+    if (!deviating) {
+      shared.cells++;
+      shared.optimum += cell.probability * rewards[planted];
+    }
     if (!checkedEngine.hasCell(cell.id)) {
       learnedValue += cell.probability * cellLogging;
+      if (!deviating) shared.learned += cell.probability * cellLogging;
       return { ...base, learned: null, learnedReward: null, learnedEstimate: null, match: false, regret: null };
     }
     let chosen = -1;
@@ -338,6 +359,10 @@ export function convergenceReport(
     if (match) matches++;
     if (match && deviating) deviatingMatches++;
     learnedValue += cell.probability * rewards[chosenModel];
+    if (!deviating) {
+      shared.learned += cell.probability * rewards[chosenModel];
+      if (match) shared.matches++;
+    }
     return {
       ...base,
       learned: world.models[chosenModel],
@@ -349,6 +374,7 @@ export function convergenceReport(
   });
 
   const completeness = checkCompleteness(world, checkedEngine, counts, perModel);
+  const structure = structureRecovery(world, checkedEngine, cells.filter((c) => c.covered).map((c) => c.cell));
   const perRequest = (value: number): number => (coveredTraffic > 0 ? value / coveredTraffic : 0);
   const value = {
     optimum: perRequest(optimum),
@@ -374,7 +400,14 @@ export function convergenceReport(
     matchShare,
     pass: coveredCells >= minCoveredCells && matchShare >= threshold && completeness.complete,
     completeness,
+    structure,
     headline: { target: HEADLINE_MATCH_TARGET, met: coveredCells > 0 && matchShare >= HEADLINE_MATCH_TARGET },
+    shared: {
+      cells: shared.cells,
+      matches: shared.matches,
+      matchShare: shared.cells > 0 ? shared.matches / shared.cells : 0,
+      relativeRegret: shared.optimum !== 0 ? (shared.optimum - shared.learned) / shared.optimum : 0,
+    },
     deviating: {
       cells: deviatingIds,
       covered: deviatingCovered,
@@ -384,6 +417,33 @@ export function convergenceReport(
     value,
     cells,
   };
+}
+
+/** The coefficients that vary within a cell (shared by all cells in the planted world). */
+const WITHIN_CELL_FEATURES: readonly number[] = [
+  FeatureIndex.difficulty,
+  ...Array.from({ length: AGENT_FEATURE_COUNT }, (_, k) => FeatureIndex.agent + k),
+  FeatureIndex.inputSize,
+];
+
+/** See ConvergenceReport.structure. */
+function structureRecovery(world: SyntheticWorld, engine: ConvergenceEngine, covered: readonly string[]): ConvergenceReport["structure"] {
+  const d = world.dimension;
+  const cells = covered.filter((id) => engine.hasCell(id)).map((id) => world.cells.find((c) => c.id === id)!);
+  const weight = cells.reduce((sum, c) => sum + c.probability, 0);
+  let error = 0;
+  let scale = 0;
+  world.models.forEach((model, m) => {
+    const arm = engine.arms.indexOf(model);
+    for (const k of WITHIN_CELL_FEATURES) {
+      const planted = world.rewardCoefficients[m * d + k]; // the same in every cell
+      let learned = 0;
+      if (arm >= 0 && weight > 0) for (const c of cells) learned += (c.probability * engine.model(c.id, model).theta[k]) / weight;
+      error += (learned - planted) ** 2;
+      scale += planted ** 2;
+    }
+  });
+  return { coefficients: WITHIN_CELL_FEATURES.map((k) => world.featureNames[k]), error: scale > 0 ? error / scale : 0 };
 }
 
 /** Compares the engine's row counts with the log's (see ConvergenceReport.completeness). */

@@ -9,7 +9,7 @@ import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { createLinUCB } from "../engine/linucb.js";
-import type { LinUCBEngine, LinUCBOptions } from "../engine/types.js";
+import type { LinUCBEngine } from "../engine/types.js";
 import { plantedOptimum, type PlantedOptimum } from "./answer-key.js";
 import { convergenceReport, type ConvergenceReport } from "./convergence.js";
 import { SYNTHETIC_DIMENSION } from "./features.js";
@@ -31,7 +31,6 @@ export interface CorpusGrade {
   readonly world: SyntheticWorld;
   readonly engine: LinUCBEngine;
   readonly report: ConvergenceReport;
-  readonly curveReport: ConvergenceReport | null;
   readonly verdict: GateVerdict;
 }
 
@@ -94,37 +93,15 @@ function checkRows(world: SyntheticWorld, rows: CorpusRows): void {
   });
 }
 
-async function gradePrefix(
-  world: SyntheticWorld,
-  rows: CorpusRows,
-  count: number,
-  engineOptions: Partial<Omit<LinUCBOptions, "dimension" | "arms">> | undefined,
-  grading: ReturnType<typeof reportOptions>,
-): Promise<{ engine: LinUCBEngine; report: ConvergenceReport }> {
-  const engine = await createLinUCB(syntheticEngineOptions(world, engineOptions));
-  const batch = {
-    cells: rows.cells.slice(0, count),
-    arms: rows.arms.slice(0, count),
-    contexts: Float64Array.from(rows.contexts.slice(0, count * SYNTHETIC_DIMENSION)),
-    rewards: Float64Array.from(rows.rewards.slice(0, count)),
-  };
-  engine.refit(batch);
-  const logged = batch.cells.map((cell, i) => ({ cell, model: batch.arms[i]!, propensity: rows.propensities[i]! }));
-  return { engine, report: convergenceReport(world, engine, logged, grading) };
-}
-
-/**
- * Refits the warm-up engine on the file's rows (and on its first `curveRows` rows, the learning-
- * curve point) and grades both against the key with the gate's rule.
- */
+/** Refits the warm-up engine on the file's rows and grades the refit against the key with the gate's rule. */
 export async function gradeCorpus(outcomesPath: string, keyPath: string, options: GateOptions = {}): Promise<CorpusGrade> {
   const world = await worldOfKey(keyPath);
   const rows = await readCorpus(outcomesPath);
   checkRows(world, rows);
   const rule = { ...gateRule(options), n: rows.cells.length };
-  const grading = reportOptions(rule, options.minRows);
-  const full = await gradePrefix(world, rows, rows.cells.length, options.engine, grading);
-  const curve =
-    rule.curveRows > 0 && rule.curveRows < rows.cells.length ? (await gradePrefix(world, rows, rule.curveRows, options.engine, grading)).report : null;
-  return { world, engine: full.engine, report: full.report, curveReport: curve, verdict: gateVerdict(full.report, curve, rule) };
+  const engine = await createLinUCB(syntheticEngineOptions(world, options.engine));
+  engine.refit({ cells: rows.cells, arms: rows.arms, contexts: Float64Array.from(rows.contexts), rewards: Float64Array.from(rows.rewards) });
+  const logged = rows.cells.map((cell, i) => ({ cell, model: rows.arms[i]!, propensity: rows.propensities[i]! }));
+  const report = convergenceReport(world, engine, logged, reportOptions(rule, options.minRows));
+  return { world, engine, report, verdict: gateVerdict(report, rule) };
 }

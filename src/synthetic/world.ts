@@ -106,7 +106,7 @@ export const MAX_GAP = 0.18;
 /** Share of cells where a local champion is planted (see "Per-cell deviations" in the module doc). */
 export const DEVIATION_SHARE = 0.35;
 /** Range of the margin by which a planted local champion beats the model that was best there. */
-export const DEVIATION_MARGIN: readonly [number, number] = [0.03, 0.08];
+export const DEVIATION_MARGIN: readonly [number, number] = [0.06, 0.12];
 
 /** Options of {@link generateWorld}. */
 export interface WorldOptions {

@@ -14,13 +14,14 @@ import { runCli } from "../cli-run.js";
 
 describe("convergence gate, seed 42", () => {
   test("the correct pipeline passes the calibrated rule and the plan's 70% headline", async () => {
-    const { report, curveReport, verdict, engine } = await runConvergenceGate({ seed: 42 });
+    const { report, verdict, engine } = await runConvergenceGate({ seed: 42 });
     expect(verdict.reasons).toEqual([]);
     expect(verdict.pass).toBe(true);
     expect(report.coveredCells).toBeGreaterThanOrEqual(WARMUP_GATE.minCoveredCells);
     expect(report.completeness.complete).toBe(true);
     expect(report.headline.met).toBe(true);
-    expect(curveReport!.value.relativeRegret).toBeLessThanOrEqual(WARMUP_GATE.maxCurveRegret);
+    expect(report.value.relativeRegret).toBeLessThanOrEqual(WARMUP_GATE.maxRegret);
+    expect(report.structure.error).toBeLessThanOrEqual(WARMUP_GATE.maxStructureError);
     // Learning, not luck: far better than the logging policy the log came from.
     expect(report.value.learned).toBeGreaterThan(report.value.logging);
     // The data chose the shrinkage: a finite between-cell variance, well inside the search bounds.
@@ -31,14 +32,14 @@ describe("convergence gate, seed 42", () => {
   });
 
   test("the default learner beats a pooled-only learner on the deviating cells at n = 40,000", async () => {
-    const learned = await runConvergenceGate({ seed: 42, curveRows: 0 });
-    const pooledOnly = await runConvergenceGate({ seed: 42, curveRows: 0, engine: { lambda: 1e8, pooling: { ridge: 1, shrinkage: 1e8 } } });
+    const learned = await runConvergenceGate({ seed: 42 });
+    const pooledOnly = await runConvergenceGate({ seed: 42, engine: { lambda: 1e8, pooling: { ridge: 1, shrinkage: 1e8 } } });
     expect(learned.report.deviating.matchShare).toBeGreaterThan(pooledOnly.report.deviating.matchShare + 0.2);
     expect(learned.report.matchShare).toBeGreaterThan(pooledOnly.report.matchShare);
   });
 
   test("the reference engine reaches the same choices (the gate does not rest on one kernel)", async () => {
-    const { world, columns, report } = await runConvergenceGate({ seed: 42, curveRows: 0 });
+    const { world, columns, report } = await runConvergenceGate({ seed: 42 });
     const reference = await createReferenceLinUCB(syntheticEngineOptions(world));
     reference.refit(toEventBatch(world, columns));
     const referenceReport = convergenceReport(world, reference, columns);
@@ -69,7 +70,7 @@ describe("linucb gate (CLI)", () => {
     const bad = await runCli(["gate", "--threshold", "2"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/`--threshold` must be a number in \[0, 1\]; received "2"/);
-    const failing = await runCli(["gate", "--n", "300", "--curve-rows", "0"]);
+    const failing = await runCli(["gate", "--n", "300"]);
     expect(failing.code).toBe(1);
     expect(failing.stderr).toMatch(/gate FAILED/);
     expect((await runCli(["gate", "--seeds", "5..2"])).code).toBe(2);
