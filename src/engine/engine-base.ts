@@ -69,12 +69,23 @@ export abstract class EngineBase implements LinUCBEngine {
   protected abstract scoreStaged(cell: number, out: Float64Array): number;
   /** Scores `count` contexts of one cell: `scores` (count × K) and the argmax of each into `best`. */
   protected abstract scoreCellMany(cell: number, contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void;
-  /** One online update of model `model` (cell·K + arm) with the staged context. */
-  protected abstract updateStaged(model: number, reward: number): void;
-  /** Online updates of every row of a validated batch, in order. */
+  /**
+   * One online update of model `model` (cell·K + arm) with the staged context. Returns false, the
+   * model unchanged, when the step would overflow f64.
+   */
+  protected abstract updateStaged(model: number, reward: number): boolean;
+  /**
+   * Online updates of every row of a validated batch, in order. Throws LinUCBError NON_FINITE at
+   * the first row whose step would overflow, that row and the ones after it not applied.
+   */
   protected abstract updateRows(batch: ResolvedBatch): void;
-  /** Adds the rows to the statistics only and marks their models for the next finalize. */
+  /**
+   * Adds the rows to the statistics only and marks their models for the next finalize. Throws
+   * like {@link updateRows} when a sum would overflow.
+   */
   protected abstract accumulateRows(batch: ResolvedBatch): void;
+  /** Forgets the models of cells from `cellCount` on (the registry is truncated alongside). */
+  protected abstract truncateModels(cellCount: number): void;
   /** Recomputes every marked model from its statistics. */
   protected abstract finalizeMarked(): void;
   /** Restores the configured priors and sets every model of every cell to its prior. */
@@ -144,11 +155,32 @@ export abstract class EngineBase implements LinUCBEngine {
     this.applyStrength(estimate.strength);
   }
 
+  /** The strength and estimate in effect, for {@link restoreShrinkage} after a failed change. */
+  protected saveShrinkage(): { readonly strength: number; readonly estimate: ShrinkageEstimate | null } {
+    return { strength: this.strength, estimate: this.shrinkageEstimate };
+  }
+
+  /** Puts back what {@link saveShrinkage} saved (and the kernel's ridge with it). */
+  protected restoreShrinkage(saved: { readonly strength: number; readonly estimate: ShrinkageEstimate | null }): void {
+    this.shrinkageEstimate = saved.estimate;
+    if (saved.strength !== this.strength) {
+      this.strength = saved.strength;
+      this.applyStrength(saved.strength);
+    }
+  }
+
   shrinkage(): ShrinkageState {
     this.settle();
     const mode = !this.options.pooling ? "none" : this.options.shrinkage;
     return { mode, strength: this.strength, estimate: mode === "auto" ? this.shrinkageEstimate : null };
   }
+  /**
+   * A copy of every model, prior and pending mark, for {@link restoreModels}: what a refit or a
+   * merge changes, kept so that a failed one can put it all back.
+   */
+  protected abstract saveModels(): unknown;
+  /** Puts back what {@link saveModels} saved; cells from `cellCount` on are dropped. */
+  protected abstract restoreModels(saved: unknown, cellCount: number): void;
 
   // ── cells and arms ──────────────────────────────────────────────────────────────────────────
 
@@ -296,9 +328,22 @@ export abstract class EngineBase implements LinUCBEngine {
     if (typeof reward !== "number" || reward - reward !== 0) checkReward(reward);
     this.stageContext(context);
     this.settle();
+    const cellCount = this.registry.size;
     const model = this.cellFor(cell) * this.arms.length + armIndex;
-    this.updateStaged(model, reward);
+    if (!this.updateStaged(model, reward)) this.refuseOverflow(cellCount, cell, armIndex);
     this.trackReward(model, reward);
+  }
+
+  /** Drops a cell the refused update created and throws NON_FINITE: the state is as before. */
+  private refuseOverflow(cellCount: number, cell: string, armIndex: number): never {
+    this.registry.truncate(cellCount);
+    this.truncateModels(cellCount);
+    const arm = this.arms[armIndex]!;
+    throw new LinUCBError(
+      "NON_FINITE",
+      `the update of cell ${JSON.stringify(cell)} arm ${JSON.stringify(arm)} overflows f64 (a model value would be NaN or ±Infinity); the model is unchanged — check the scale of the context and reward`,
+      { cell, arm },
+    );
   }
 
   updateAt(cellIndex: number, armIndex: number, context: ArrayLike<number>, reward: number): void {
@@ -307,16 +352,31 @@ export abstract class EngineBase implements LinUCBEngine {
     if (typeof reward !== "number" || reward - reward !== 0) checkReward(reward);
     this.stageContext(context);
     this.settle();
-    this.updateStaged(cellIndex * this.arms.length + armIndex, reward);
+    if (!this.updateStaged(cellIndex * this.arms.length + armIndex, reward)) this.refuseOverflow(this.registry.size, this.registry.idAt(cellIndex), armIndex);
     this.trackReward(cellIndex * this.arms.length + armIndex, reward);
   }
 
   updateMany(batch: EventBatch): void {
     const resolved = this.resolve(batch);
     this.settle();
-    this.applyNewCells(resolved);
-    this.updateRows(resolved);
-    this.trackRewards(resolved.cellIndices, resolved.armIndices, resolved.rewards, resolved.length);
+    this.applyBatch(resolved, () => {
+      this.updateRows(resolved);
+      this.trackRewards(resolved.cellIndices, resolved.armIndices, resolved.rewards, resolved.length);
+    });
+  }
+
+  /**
+   * Creates the batch's new cells and applies it. Rows of moderate size (≤ 2¹²⁸) cannot overflow a
+   * model the engine produced, so they run directly; a batch with larger values runs on a saved
+   * copy of the state, put back if a row overflows, so that it is applied whole or not at all.
+   */
+  private applyBatch(resolved: ResolvedBatch, apply: () => void): void {
+    const run = (): void => {
+      this.applyNewCells(resolved);
+      apply();
+    };
+    if (resolved.moderate) run();
+    else this.atomically(run);
   }
 
   reset(): void {
@@ -328,26 +388,55 @@ export abstract class EngineBase implements LinUCBEngine {
   accumulate(batch: EventBatch): void {
     this.requireStatistics("accumulate()");
     const resolved = this.resolve(batch);
-    this.applyNewCells(resolved);
-    this.accumulateRows(resolved);
-    this.trackRewards(resolved.cellIndices, resolved.armIndices, resolved.rewards, resolved.length);
+    this.applyBatch(resolved, () => {
+      this.accumulateRows(resolved);
+      this.trackRewards(resolved.cellIndices, resolved.armIndices, resolved.rewards, resolved.length);
+    });
     if (resolved.length > 0) this.pendingFinalize = true;
   }
 
+  /**
+   * Refits the models accumulated into. All or nothing: when one cannot be fitted the rows
+   * accumulated since the last finalize are dropped and every model stays as it was.
+   */
   finalize(): void {
     this.requireStatistics("finalize()");
-    this.finalizeMarked();
-    this.pendingFinalize = false;
+    try {
+      this.finalizeMarked();
+    } finally {
+      this.pendingFinalize = false;
+    }
   }
 
   refit(batch: EventBatch): void {
     this.requireStatistics("refit()");
     const resolved = this.resolve(batch);
-    this.applyNewCells(resolved);
-    this.reset();
-    this.accumulateRows(resolved);
-    this.trackRewards(resolved.cellIndices, resolved.armIndices, resolved.rewards, resolved.length);
-    this.finalize();
+    this.atomically(() => {
+      this.applyNewCells(resolved);
+      this.reset();
+      this.accumulateRows(resolved);
+      this.trackRewards(resolved.cellIndices, resolved.armIndices, resolved.rewards, resolved.length);
+      this.finalize();
+    });
+  }
+
+  /** Runs `change`; when it throws, cells, models, priors and pending work are put back as they were. */
+  private atomically(change: () => void): void {
+    const cellCount = this.registry.size;
+    const pending = this.pendingFinalize;
+    const saved = this.saveModels();
+    const rewardSquares = Float64Array.from(this.rewardSquares);
+    const shrinkage = this.saveShrinkage();
+    try {
+      change();
+    } catch (error) {
+      this.registry.truncate(cellCount);
+      this.restoreModels(saved, cellCount);
+      this.rewardSquares = rewardSquares;
+      this.restoreShrinkage(shrinkage);
+      this.pendingFinalize = pending;
+      throw error;
+    }
   }
 
   // ── statistics ──────────────────────────────────────────────────────────────────────────────
@@ -409,21 +498,23 @@ export abstract class EngineBase implements LinUCBEngine {
       return slots;
     });
     this.settle();
-    const fresh = stats.cells.filter((cell) => this.registry.find(cell) === undefined);
-    if (fresh.length > 0) {
-      this.growCells(this.registry.size + fresh.length);
-      for (const cell of fresh) this.registry.add(cell);
-    }
-    const yy = this.rewardSquaresFor(this.registry.size * k);
-    stats.cells.forEach((cell, c) => {
-      const index = this.registry.find(cell)!;
-      for (let a = 0; a < k; a++) {
-        this.writeStatistics(index * k + a, merged[c]![a]!);
-        // Σr² adds like the other sums; unknown (NaN) when the statistics do not carry it.
-        if (stats.counts[c * k + a]! > 0) yy[index * k + a] = yy[index * k + a]! + (stats.yy?.[c * k + a] ?? Number.NaN);
+    this.atomically(() => {
+      const fresh = stats.cells.filter((cell) => this.registry.find(cell) === undefined);
+      if (fresh.length > 0) {
+        this.growCells(this.registry.size + fresh.length);
+        for (const cell of fresh) this.registry.add(cell);
       }
+      const yy = this.rewardSquaresFor(this.registry.size * k);
+      stats.cells.forEach((cell, c) => {
+        const index = this.registry.find(cell)!;
+        for (let a = 0; a < k; a++) {
+          this.writeStatistics(index * k + a, merged[c]![a]!);
+          // Σr² adds like the other sums; unknown (NaN) when the statistics do not carry it.
+          if (stats.counts[c * k + a]! > 0) yy[index * k + a] = yy[index * k + a]! + (stats.yy?.[c * k + a] ?? Number.NaN);
+        }
+      });
+      this.finalize();
     });
-    this.finalize();
   }
 
   /** @internal After a restore: Σr² of models with rows is unknown (snapshots do not carry it). */

@@ -36,6 +36,8 @@
 import { crc32 } from "./crc32.js";
 import { LinUCBError } from "./errors.js";
 import { kernelAbiVersion } from "./kernel.js";
+import { creationOptions, resolveOptions } from "./options.js";
+import { checkSnapshotContents } from "./snapshot-checks.js";
 import { packedLength } from "./statistics.js";
 import type { Exploration, ResolvedOptions } from "./types.js";
 
@@ -49,6 +51,12 @@ const readableFormats = [1, 2];
 const shrinkageFlag = 4;
 /** Kernel ABI version the state was produced under (see assembly/index.ts). */
 export const snapshotAbiVersion = kernelAbiVersion;
+/**
+ * Kernel ABI versions whose state this build reads. ABI 4 added the overflow guard and the prior
+ * floor (assembly/guard.ts, assembly/refresh.ts); the stored state means the same under 3, and a
+ * restored model whose prior weight is below the floor is refreshed.
+ */
+const readableAbiVersions: readonly number[] = [3, snapshotAbiVersion];
 
 const magic = [0x4c, 0x49, 0x4e, 0x55, 0x43, 0x42, 0x00, 0x01]; // "LINUCB\0\x01"
 const fixedHeaderBytes = 100;
@@ -172,7 +180,8 @@ function corrupted(message: string): never {
 }
 
 /**
- * Parses and verifies a snapshot. Throws LinUCBError SNAPSHOT_FOREIGN (not a snapshot),
+ * Parses and verifies a snapshot: structure, checksum, version, then every value (options, cell
+ * ids, models: ./snapshot-checks.ts). Throws LinUCBError SNAPSHOT_FOREIGN (not a snapshot),
  * SNAPSHOT_TRUNCATED (cut short), SNAPSHOT_CORRUPTED (checksum or content), SNAPSHOT_VERSION.
  */
 export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
@@ -200,7 +209,7 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
 
   const format = view.getUint16(12, true);
   const abi = view.getUint16(14, true);
-  if (!readableFormats.includes(format) || abi !== snapshotAbiVersion) {
+  if (!readableFormats.includes(format) || !readableAbiVersions.includes(abi)) {
     throw new LinUCBError(
       "SNAPSHOT_VERSION",
       `snapshot format ${format} / kernel ABI ${abi} cannot be read by this build (format ${snapshotFormatVersion} / ABI ${snapshotAbiVersion})`,
@@ -257,7 +266,7 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
   const effectivePriors = arms.map((_, a) => read(bodyStart + 8 * (k + a) * d, d));
   const modelsStart = bodyStart + 16 * k * d;
   const p = packedLength(d);
-  return {
+  const decoded: DecodedSnapshot = {
     options: {
       dimension: d,
       arms,
@@ -293,4 +302,16 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
       return record;
     },
   };
+  checkHeaderOptions(decoded.options);
+  checkSnapshotContents(decoded);
+  return decoded;
+}
+
+/** The options in a header must be ones `createLinUCB` accepts; anything else is corruption. */
+function checkHeaderOptions(options: DecodedSnapshot["options"]): void {
+  try {
+    resolveOptions(creationOptions(options));
+  } catch (error) {
+    corrupted(`its options are invalid: ${(error as Error).message}`);
+  }
 }
