@@ -11,6 +11,8 @@ const commands: Readonly<Record<string, () => Promise<{ command: Command }>>> = 
   synth: () => import("./commands/synth.js"),
   gate: () => import("./commands/gate.js"),
   cadence: () => import("./commands/cadence.js"),
+  serve: () => import("./commands/serve.js"),
+  import: () => import("./commands/import.js"),
 };
 
 function listing(): string {
