@@ -58,10 +58,14 @@ async function* csvRecords(stream: NodeJS.ReadableStream): AsyncGenerator<Import
     parse({ columns: (header: string[]) => header.map((name) => name.trim()), info: true, relax_column_count: true, skip_empty_lines: true, trim: true, skip_records_with_error: false }),
   );
   let lastLine = 1;
+  let invalidSoFar = 0;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number; invalid_field_length: number } }>) {
       lastLine = info.lines;
-      if (info.invalid_field_length > 0) {
+      // csv-parse counts records of the wrong length so far: this one is bad if the count moved.
+      const wrongLength = info.invalid_field_length > invalidSoFar;
+      invalidSoFar = info.invalid_field_length;
+      if (wrongLength) {
         yield { line: info.lines, error: "the number of fields differs from the header's" };
         continue;
       }
