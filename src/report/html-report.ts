@@ -4,7 +4,7 @@
  * intervals, and for a warm-up each cell's learned choice against the planted optimum and the
  * learning curve of the matched share against n.
  */
-import type { CadenceResult } from "../cadence/index.js";
+import type { CadenceResult, WarmupCadenceResult } from "../cadence/index.js";
 import type { OffPolicyEstimate } from "../evaluation/index.js";
 import type { CellConvergence, ConvergenceReport } from "../synthetic/index.js";
 
@@ -90,10 +90,10 @@ ${rows.join("\n")}
 }
 
 /** The matched share of covered cells against rows fitted, with the threshold. */
-export function learningCurveChart(result: CadenceResult): string {
+export function learningCurveChart(result: WarmupCadenceResult): string {
   // A point with no covered cell has no match share: it is left out, not drawn at 0%.
   const points = result.learningCurve.filter((p) => p.coveredCells > 0);
-  const threshold = result.convergence?.threshold ?? 0.7;
+  const threshold = result.convergence.threshold;
   const width = 820;
   const height = 260;
   const left = 50;
@@ -183,9 +183,9 @@ export function renderHtmlReport(result: CadenceResult): string {
   const { corpus, evaluation, gate } = result;
   const incumbent = evaluation.incumbent.kind === "active" ? `the active policy (version ${evaluation.incumbent.policyVersionId})` : "the uniform policy (no active policy)";
   const verdictColor = gate.passed ? MATCH : MISS;
-  const conv = result.convergence;
+  const conv = result.mode === "warmup" ? result.convergence : null;
   const warmupSections =
-    conv === null
+    result.mode === "prod" || conv === null
       ? ""
       : `<h2>Learned against planted, per cell</h2>
 <p>${conv.matches} of ${conv.coveredCells} covered cells (${(conv.matchShare * 100).toFixed(1)}%) choose the planted optimum. Value per request over covered cells:
