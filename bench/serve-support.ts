@@ -1,0 +1,137 @@
+/**
+ * Support of the serving benchmark and fault tests: a scratch PostgreSQL database, a promoted
+ * policy to serve, the `linucb serve` process, and autocannon behind a small typed facade.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { createLinUCB } from "../src/engine/linucb.js";
+import type { Exploration } from "../src/engine/types.js";
+import { activatePolicyVersion, insertPolicyVersion, startTrainingRun, type Db } from "../src/store/index.js";
+
+const require = createRequire(import.meta.url);
+
+/** What autocannon reports (the part used here). Latencies in ms. */
+export interface LoadResult {
+  readonly requests: { readonly average: number; readonly total: number };
+  readonly latency: { readonly p50: number; readonly p90: number; readonly p99: number; readonly average: number; readonly max: number };
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly duration: number;
+  readonly statusCodeStats?: Record<string, { count: number }>;
+}
+
+/** One autocannon run; see its README for the options. */
+export function load(options: Record<string, unknown>): Promise<LoadResult> {
+  const autocannon = require("autocannon") as (opts: Record<string, unknown>, cb: (error: Error | null, result: LoadResult) => void) => unknown;
+  return new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve(result))));
+}
+
+/** A database made on the server of `url`, dropped by `drop()`. */
+export async function scratchDatabase(url: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${process.pid}_${randomBytes(3).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const scratch = new URL(url);
+  scratch.pathname = `/${name}`;
+  return {
+    url: scratch.toString(),
+    async drop() {
+      const cleaner = new pg.Client({ connectionString: url });
+      await cleaner.connect();
+      await cleaner.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await cleaner.end();
+    },
+  };
+}
+
+/** The serving workload: `models` arms, dimension `dimension`, `cells` cells, ε-greedy. */
+export interface ServeWorkload {
+  readonly models: readonly string[];
+  readonly dimension: number;
+  readonly cells: number;
+  readonly exploration: Exploration;
+}
+
+export const DEFAULT_WORKLOAD: ServeWorkload = { models: ["m0", "m1", "m2", "m3", "m4"], dimension: 16, cells: 60, exploration: { epsilon: 0.05 } };
+
+/** Trains an engine on random rows of every cell, promotes its snapshot; returns the version id and the bytes. */
+export async function promoteBenchPolicy(db: Db, workload: ServeWorkload, seed: number): Promise<{ versionId: number; snapshot: Uint8Array }> {
+  const engine = await createLinUCB({ dimension: workload.dimension, arms: [...workload.models], alpha: 1, seed });
+  let state = seed >>> 0 || 1;
+  const random = (): number => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const x = new Float64Array(workload.dimension);
+  for (let c = 0; c < workload.cells; c++) {
+    for (let i = 0; i < 50; i++) {
+      for (let j = 0; j < x.length; j++) x[j] = random() - 0.5;
+      const model = workload.models[Math.floor(random() * workload.models.length)]!;
+      engine.update(`cell-${c}`, model, x, random());
+    }
+  }
+  const snapshot = engine.snapshot();
+  const run = await startTrainingRun(db, { cadence: "prod", seed });
+  const version = await insertPolicyVersion(db, { trainingRunId: run.id, snapshot, parameters: { exploration: workload.exploration } });
+  await activatePolicyVersion(db, version.id);
+  return { versionId: version.id, snapshot };
+}
+
+/** `count` route bodies over the workload's cells, with seeded features. */
+export function routeBodies(workload: ServeWorkload, count: number, seed: number): string[] {
+  let state = seed >>> 0 || 1;
+  const random = (): number => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  return Array.from({ length: count }, (_, i) =>
+    JSON.stringify({ cell: `cell-${i % workload.cells}`, agentId: `agent-${i % 7}`, features: Array.from({ length: workload.dimension }, () => Number((random() - 0.5).toFixed(6))) }),
+  );
+}
+
+/** A running `linucb serve` process. */
+export interface ServerProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Everything it wrote on stderr so far. */
+  stderr(): string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+}
+
+const bin = fileURLToPath(new URL("../src/cli/bin.js", import.meta.url));
+
+/** Starts the built CLI's `serve` with `args` and the token, resolves once it listens. */
+export function startServer(args: readonly string[], token: string): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [bin, "serve", "--port", "0", ...args], { env: { ...process.env, LINUCB_TOKEN: token }, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stderr!.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (http:\/\/\S+?),/.exec(stderr);
+      if (match) resolve({ url: match[1]!, child, stderr: () => stderr, exited });
+    });
+    void exited.then((code) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)));
+  });
+}
+
+/** Statistics of a list of latencies (ms). */
+export function percentiles(values: readonly number[]): { p50: number; p99: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  return { p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? Number.NaN };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name; clock ticks of 1/100 s.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
