@@ -10,7 +10,8 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { createLinUCB } from "../src/engine/linucb.js";
 import type { Exploration } from "../src/engine/types.js";
-import { activatePolicyVersion, insertPolicyVersion, startTrainingRun, type Db } from "../src/store/index.js";
+import { validatePolicySnapshot } from "../src/cadence/index.js";
+import { promoteTrainingRun, startTrainingRun, type Db } from "../src/store/index.js";
 
 const require = createRequire(import.meta.url);
 
@@ -76,9 +77,9 @@ export async function promoteBenchPolicy(db: Db, workload: ServeWorkload, seed: 
   }
   const snapshot = engine.snapshot();
   const run = await startTrainingRun(db, { cadence: "prod", seed });
-  const version = await insertPolicyVersion(db, { trainingRunId: run.id, snapshot, parameters: { exploration: workload.exploration } });
-  await activatePolicyVersion(db, version.id);
-  return { versionId: version.id, snapshot };
+  const finish = { rowsRead: 50 * workload.cells, rowsRejected: 0, cells: workload.cells };
+  const promotion = await promoteTrainingRun(db, { trainingRunId: run.id, snapshot, parameters: { exploration: workload.exploration }, finish, validateSnapshot: validatePolicySnapshot });
+  return { versionId: promotion.version.id, snapshot };
 }
 
 /** `count` route bodies over the workload's cells, with seeded features. */

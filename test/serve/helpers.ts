@@ -4,7 +4,8 @@
  */
 import { createLinUCB } from "../../src/engine/linucb.js";
 import type { Exploration } from "../../src/engine/types.js";
-import { activatePolicyVersion, insertPolicyVersion, startTrainingRun, type Db } from "../../src/store/index.js";
+import { validatePolicySnapshot } from "../../src/cadence/index.js";
+import { promoteTrainingRun, startTrainingRun, type Db } from "../../src/store/index.js";
 
 /** Status and parsed JSON body of one request. */
 export interface JsonReply {
@@ -41,9 +42,9 @@ export async function promoteTrainedPolicy(
   }
   const run = await startTrainingRun(db, { cadence: "prod", seed: 1 });
   const parameters = options.exploration === undefined ? {} : { exploration: options.exploration };
-  const version = await insertPolicyVersion(db, { trainingRunId: run.id, snapshot: engine.snapshot(), parameters });
-  await activatePolicyVersion(db, version.id);
-  return version.id;
+  const finish = { rowsRead: 50 * options.arms.length, rowsRejected: 0, cells: 1 };
+  const promotion = await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: engine.snapshot(), parameters, finish, validateSnapshot: validatePolicySnapshot });
+  return promotion.version.id;
 }
 
 /** Polls `condition` every 10 ms until it holds or `timeoutMs` passes; returns whether it held. */

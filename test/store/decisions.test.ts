@@ -104,11 +104,13 @@ describeOnBackends("decision log and idempotent outcome writes", (backend) => {
     expect([...(await readDecisions(db, [old.id, recent.id])).keys()]).toEqual([recent.id]);
   });
 
-  it("migrations 007 and 008 go down and up to the same schema, keeping the outcomes", async () => {
+  it("migrations 007 and 008 go down (forced: the dedupe keys are data) and up to the same schema, keeping the outcomes", async () => {
     const { db } = database;
     await insertOutcomeRows(db, [outcome("kept")]);
     const full = await describeSchema(db);
-    await migrateDown(db, { to: 6 });
+    // The outcome's dedupe key is stored data: a plain down refuses, a forced one drops it.
+    await expect(migrateDown(db, { to: 6 })).rejects.toThrow(/migration 8 \(routing_outcomes_dedupe_key\) drops routing_outcomes.dedupe_key: 1 value/);
+    await migrateDown(db, { to: 6, force: true });
     const down = await describeSchema(db);
     expect(down.some((line) => line.includes("dedupe_key") || line.includes("routing_decisions"))).toBe(false);
     expect((await db.query("SELECT count(*)::int AS n FROM routing_outcomes")).rows).toEqual([{ n: 1 }]);

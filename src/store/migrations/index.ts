@@ -9,12 +9,20 @@ import { migration as routingOutcomesSource } from "./002_routing_outcomes_sourc
 import { migration as routingOutcomesSynthetic } from "./003_routing_outcomes_synthetic.js";
 import { migration as trainingRuns } from "./004_training_runs.js";
 import { migration as policyVersions } from "./005_policy_versions.js";
-import { migration as reserved } from "./006_reserved.js";
+import { migration as nonemptyIdsAbandonedRuns } from "./006_nonempty_ids_abandoned_runs.js";
 import { migration as routingDecisions } from "./007_routing_decisions.js";
 import { migration as routingOutcomesDedupeKey } from "./008_routing_outcomes_dedupe_key.js";
 
 export type { Migration } from "./migration.js";
 
 /** The schema's history, oldest first; `version` is the 1-based position. */
-export const migrations: readonly Migration[] = [routingOutcomes, routingOutcomesSource, routingOutcomesSynthetic, trainingRuns, policyVersions, reserved,
-  routingDecisions, routingOutcomesDedupeKey];
+export const migrations: readonly Migration[] = [
+  routingOutcomes,
+  routingOutcomesSource,
+  routingOutcomesSynthetic,
+  trainingRuns,
+  policyVersions,
+  nonemptyIdsAbandonedRuns,
+  routingDecisions,
+  routingOutcomesDedupeKey,
+];
