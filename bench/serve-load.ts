@@ -6,9 +6,10 @@
  *
  *   node dist/bench/serve-load.js [--duration S] [--connections N] [--quick] [--json PATH]
  *
- * 1. route: the maximum rate (autocannon as fast as it can), then fixed rates at 50% and 90% of it
- *    with the latency distribution at each; the engine's share of a route (select alone, measured
- *    in this process on the same snapshot);
+ * 1. route: the maximum rate (autocannon, 32 connections, as fast as it can) and the server's CPU
+ *    per request; then closed-loop runs at 1–16 connections, reporting the latency of those whose
+ *    throughput is nearest 50% and 90% of the maximum; the engine's share of a route (select
+ *    alone, measured in this process on the same snapshot, against the server's CPU per request);
  * 2. outcomes: single-outcome requests and batches of 100 for decisions the route phase made,
  *    each acknowledged only after its group commit; the rows are counted afterwards.
  * Workload: a promoted policy of 5 models, d = 16, 60 cells, ε = 0.05 (seed 1).
@@ -94,10 +95,25 @@ async function main(argv: readonly string[]): Promise<number> {
     const serverCpuMicros = ((processCpuSeconds(server.child.pid!) - cpuBefore) / max.requests.total) * 1e6;
     const maxRate = Math.round(max.requests.total / max.duration);
     log(`route max: ${maxRate} req/s, p50 ${max.latency.p50} ms, p99 ${max.latency.p99} ms, non-2xx ${max.non2xx}; server CPU ${serverCpuMicros.toFixed(1)} µs per request`);
-    const half = await load({ ...routeRequest, duration, overallRate: Math.round(maxRate * 0.5) });
-    log(`route at 50%: ${summary(half).requestsPerSecond} req/s, p50 ${half.latency.p50} ms, p99 ${half.latency.p99} ms`);
-    const ninety = await load({ ...routeRequest, duration, overallRate: Math.round(maxRate * 0.9) });
-    log(`route at 90%: ${summary(ninety).requestsPerSecond} req/s, p50 ${ninety.latency.p50} ms, p99 ${ninety.latency.p99} ms`);
+    // Latency at a given share of the maximum: closed-loop runs at fewer connections, the one whose
+    // throughput lands nearest each share. (autocannon's overallRate sends each second's quota in a
+    // burst, so its latencies would measure that burst's own queueing.)
+    const sweep: { connections: number; result: LoadResult }[] = [];
+    for (const c of [1, 2, 4, 8, 16].filter((c) => c < connections)) {
+      const result = await load({ ...routeRequest, connections: c, duration: Math.max(2, duration / 2) });
+      sweep.push({ connections: c, result });
+      log(`route, ${c} connections: ${Math.round(result.requests.total / result.duration)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`);
+    }
+    const nearest = (share: number): { connections: number; result: LoadResult } =>
+      sweep.reduce((best, run) =>
+        Math.abs(run.result.requests.total / run.result.duration - share * maxRate) < Math.abs(best.result.requests.total / best.result.duration - share * maxRate) ? run : best,
+      );
+    const halfRun = nearest(0.5);
+    const ninetyRun = nearest(0.9);
+    const half = halfRun.result;
+    const ninety = ninetyRun.result;
+    log(`route near 50%: ${summary(half).requestsPerSecond} req/s (${halfRun.connections} connections), p50 ${half.latency.p50} ms, p99 ${half.latency.p99} ms`);
+    log(`route near 90%: ${summary(ninety).requestsPerSecond} req/s (${ninetyRun.connections} connections), p50 ${ninety.latency.p50} ms, p99 ${ninety.latency.p99} ms`);
     const selectMicros = await engineSelectMicros(snapshot, bodies);
     log(`engine.select: ${selectMicros.toFixed(2)} µs per call, ${((selectMicros / serverCpuMicros) * 100).toFixed(1)}% of the server's CPU per route`);
 
@@ -118,7 +134,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const batchAmount = Math.min(Math.floor((ids.length - cursor) / batchSize), values.quick ? 100 : 1_500);
     const batches = await load({
       ...outcomeRequest,
-      connections: Math.min(connections, 16),
+      connections: Math.min(connections, 8),
       amount: batchAmount,
       requests: [
         {
@@ -141,7 +157,12 @@ async function main(argv: readonly string[]): Promise<number> {
       machine: { cpu: os.cpus()[0]?.model.trim(), cpus: os.availableParallelism(), node: process.version, loadAverage: os.loadavg()[0] },
       note: "client (autocannon) and server processes share the same CPUs",
       workload: { ...DEFAULT_WORKLOAD, connections, durationSeconds: duration },
-      route: { max: summary(max), atHalf: summary(half), atNinety: summary(ninety), engineSelectMicros: selectMicros, serverCpuMicrosPerRequest: serverCpuMicros },
+      route: {
+        max: summary(max),
+        nearHalf: { ...summary(half), connections: halfRun.connections },
+        nearNinety: { ...summary(ninety), connections: ninetyRun.connections },
+        sweep: sweep.map((run) => ({ connections: run.connections, ...summary(run.result) })),
+        engineSelectMicros: selectMicros, serverCpuMicrosPerRequest: serverCpuMicros },
       outcomes: { single: summary(single), batches: { ...summary(batches), batchSize, outcomesPerSecond: batchOutcomesPerSecond }, acknowledged, stored },
     };
     const out = values.json ?? `bench/results/serve-${report.date.slice(0, 19).replaceAll(":", "-")}.json`;
