@@ -46,12 +46,16 @@ async function killDuringOutcomes(db: Db, url: string): Promise<Record<string, u
   let cursor = 0;
   let failures = 0;
   let stop = false;
-  const worker = async (): Promise<void> => {
+  // Half the workers post single outcomes, half batches of 25: both forms must be durable once acknowledged.
+  const worker = async (batch: number): Promise<void> => {
     while (!stop && cursor < ids.length) {
-      const id = ids[cursor++]!;
+      const chunk = ids.slice(cursor, cursor + batch);
+      cursor += chunk.length;
+      const items = chunk.map((decisionId) => ({ decisionId, completed: true, hallucinated: false, refused: false }));
       try {
-        const response = await fetch(`${server.url}/v1/outcomes`, { method: "POST", headers: HEADERS, body: JSON.stringify({ decisionId: id, completed: true, hallucinated: false, refused: false }) });
-        if (response.status === 200) acknowledged.push(id);
+        const body = JSON.stringify(batch === 1 ? items[0] : { outcomes: items });
+        const response = await fetch(`${server.url}/v1/outcomes`, { method: "POST", headers: HEADERS, body });
+        if (response.status === 200) acknowledged.push(...chunk);
         else failures++;
       } catch {
         failures++;
@@ -59,8 +63,8 @@ async function killDuringOutcomes(db: Db, url: string): Promise<Record<string, u
       }
     }
   };
-  const workers = Array.from({ length: 32 }, () => worker());
-  await sleep(1500);
+  const workers = Array.from({ length: 16 }, (_, i) => worker(i % 2 === 0 ? 1 : 25));
+  await sleep(3000);
   server.child.kill("SIGKILL");
   await Promise.all(workers);
   await server.exited;
