@@ -7,6 +7,13 @@ import { promoteTrainingRun } from "../../src/store/promote.js";
 import { loadSyntheticOutcomes } from "../../src/store/synthetic-loader.js";
 import { startTrainingRun } from "../../src/store/training-runs.js";
 import { describeOnBackends, useFreshDatabase, type FreshDatabase } from "./backends.js";
+import { validatePolicySnapshot } from "../../src/cadence/snapshot-check.js";
+import { createLinUCB } from "../../src/engine/linucb.js";
+
+/** A real (validating) policy snapshot, distinct per seed. */
+async function tinySnapshot(seed: number): Promise<Uint8Array> {
+  return (await createLinUCB({ dimension: 1, arms: ["m"], seed })).snapshot();
+}
 
 const latest = migrations.length;
 
@@ -55,7 +62,7 @@ describeOnBackends("linucb migrate", (backend) => {
     try {
       await migrateUp(db);
       const run = await startTrainingRun(db, { cadence: "prod" });
-      await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: new Uint8Array(32).fill(7), finish: { rowsRead: 5, rowsRejected: 0, cells: 1 } });
+      await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: await tinySnapshot(7), finish: { rowsRead: 5, rowsRejected: 0, cells: 1 }, validateSnapshot: validatePolicySnapshot });
       const row = {
         agentId: "a", cell: "c", model: "m", features: Float64Array.from([1]), propensity: 1, completed: true, hallucinated: false, refused: false,
         judgeScore: null, judgeModel: null, reward: 1, policyVersion: null, source: "synthetic_test_v1", synthetic: true as const, seed: 1,

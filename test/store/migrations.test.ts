@@ -12,6 +12,13 @@ import { readActivePolicy } from "../../src/store/policy-versions.js";
 import { getTrainingRun, startTrainingRun } from "../../src/store/training-runs.js";
 import { describeOnBackends, useFreshDatabase } from "./backends.js";
 import { describeSchema } from "./schema.js";
+import { validatePolicySnapshot } from "../../src/cadence/snapshot-check.js";
+import { createLinUCB } from "../../src/engine/linucb.js";
+
+/** A real (validating) policy snapshot, distinct per seed. */
+async function tinySnapshot(seed: number): Promise<Uint8Array> {
+  return (await createLinUCB({ dimension: 1, arms: ["m"], seed })).snapshot();
+}
 
 /** Tables of the schema, by the migration that creates them. */
 const TABLES = ["active_policy", "policy_versions", "routing_decisions", "routing_outcomes", "routing_outcomes_synthetic", "training_runs"];
@@ -132,7 +139,7 @@ describeOnBackends("migrations", (backend) => {
     const runs: number[] = [];
     for (const byte of [1, 2]) {
       const run = await startTrainingRun(db, { cadence: "prod" });
-      await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: new Uint8Array(64).fill(byte), finish: { rowsRead: 10, rowsRejected: 0, cells: 1 } });
+      await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: await tinySnapshot(byte), finish: { rowsRead: 10, rowsRejected: 0, cells: 1 }, validateSnapshot: validatePolicySnapshot });
       runs.push(run.id);
     }
     await loadSyntheticOutcomes(db, [0, 1, 2].map((i) => syntheticRow(i)));
@@ -187,7 +194,7 @@ describeOnBackends("migrations", (backend) => {
     expect(await readActivePolicy(db)).toBeNull();
     // And a new promotion works on the restored schema.
     const run = await startTrainingRun(db, { cadence: "prod" });
-    await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: new Uint8Array(64).fill(3), finish: { rowsRead: 1, rowsRejected: 0, cells: 1 } });
+    await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: await tinySnapshot(3), finish: { rowsRead: 1, rowsRejected: 0, cells: 1 }, validateSnapshot: validatePolicySnapshot });
     expect((await readActivePolicy(db))?.trainingRunId).toBe(run.id);
 
     // All the way down and up, forced, with data everywhere.
