@@ -15,6 +15,7 @@ import type { Db } from "../store/db.js";
 import { decisionOutcomeKey } from "../store/decisions.js";
 import { insertOutcomeRows, type OutcomeRowInput, type WritableSource } from "../store/outcome-writes.js";
 import { describeValue } from "../shared/describe-value.js";
+import { DEFAULT_ROW_BOUNDS } from "../store/row-bounds.js";
 import type { ImportRecord } from "./import-records.js";
 
 /** Every column an import line may have. */
@@ -103,8 +104,10 @@ function featureVector(fields: Record<string, unknown>): number[] {
     }
   }
   if (!Array.isArray(value) || value.length === 0) throw new LineError(`features must be a non-empty array of finite numbers; received ${describeValue(value)}`);
+  // The corpus reader's bounds: a row beyond them would be loaded but never reach a refit.
+  const bound = DEFAULT_ROW_BOUNDS.maxFeatureMagnitude;
   value.forEach((x: unknown, i) => {
-    if (typeof x !== "number" || !Number.isFinite(x)) throw new LineError(`features[${i}] must be a finite number; received ${describeValue(x)}`);
+    if (typeof x !== "number" || !(Math.abs(x) <= bound)) throw new LineError(`features[${i}] must be a finite number within ±${bound}; received ${describeValue(x)}`);
   });
   return value as number[];
 }
@@ -128,7 +131,9 @@ function rowOf(fields: Record<string, unknown>, options: ImportOptions, dimensio
   const features = featureVector(fields);
   if (dimension !== null && features.length !== dimension) throw new LineError(`features must have ${dimension} numbers; received ${features.length}`);
   const propensity = number(fields, "propensity", true)!;
-  if (!(propensity > 0 && propensity <= 1)) throw new LineError(`propensity must be in (0, 1]; received ${describeValue(fields.propensity)}`);
+  if (!(propensity >= DEFAULT_ROW_BOUNDS.minPropensity && propensity <= 1)) {
+    throw new LineError(`propensity must be in [${DEFAULT_ROW_BOUNDS.minPropensity}, 1]; received ${describeValue(fields.propensity)}`);
+  }
   const row = {
     createdAt: timestamp(fields),
     agentId: text(fields, "agent_id", true)!,

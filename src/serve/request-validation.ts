@@ -6,6 +6,7 @@
  * path: one pass over the features, no allocation besides the Float64Array handed to the engine.
  */
 import { describeValue } from "../shared/describe-value.js";
+import { DEFAULT_ROW_BOUNDS } from "../store/row-bounds.js";
 import { HttpError } from "./http-error.js";
 
 /** A validated `POST /v1/route` body. */
@@ -29,6 +30,8 @@ export interface OutcomeRequest {
 export const MAX_ID_LENGTH = 256;
 /** Outcomes per batch at most. */
 export const MAX_BATCH_OUTCOMES = 10_000;
+
+const MAX_FEATURE = DEFAULT_ROW_BOUNDS.maxFeatureMagnitude;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -72,8 +75,9 @@ function features(value: unknown, dimension: number): Float64Array {
   const out = new Float64Array(dimension);
   for (let i = 0; i < dimension; i++) {
     const x: unknown = value[i];
-    // JSON has no NaN or Infinity, but 1e999 parses to Infinity.
-    if (typeof x !== "number" || !Number.isFinite(x)) throw badRequest(`features[${i}]`, "a finite number", x);
+    // JSON has no NaN or Infinity, but 1e999 parses to Infinity. Beyond the corpus reader's bound the
+    // outcome row would never reach a refit, so such a request is refused here.
+    if (typeof x !== "number" || !(Math.abs(x) <= MAX_FEATURE)) throw badRequest(`features[${i}]`, `a finite number within ±${MAX_FEATURE}`, x);
     out[i] = x;
   }
   return out;

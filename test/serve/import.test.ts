@@ -65,12 +65,12 @@ describeOnBackends("linucb import", (backend) => {
     expect(JSON.parse(first.stdout)).toMatchObject({ lines: 9, inserted: 2, duplicates: 0, rejected: 7, dimension: 2 });
     const rejections = first.stderr.split("\n").filter((line) => line.includes("rejected:"));
     expect(rejections).toEqual([
-      `linucb import: ${path}:2: rejected: propensity must be in (0, 1]; received 0`,
+      `linucb import: ${path}:2: rejected: propensity must be in [0.000001, 1]; received 0`,
       `linucb import: ${path}:3: rejected: not valid JSON (Unexpected token 'o', "not json" is not valid JSON)`,
       `linucb import: ${path}:5: rejected: features must have 2 numbers; received 1`,
       `linucb import: ${path}:7: rejected: completed must be true or false; received "sometimes"`,
       `linucb import: ${path}:8: rejected: unknown column "colour" (known: created_at, agent_id, cell, model, features, propensity, completed, hallucinated, refused, judge_score, judge_model, reward, policy_version, decision_id)`,
-      `linucb import: ${path}:9: rejected: features[1] must be a finite number; received null`,
+      `linucb import: ${path}:9: rejected: features[1] must be a finite number within ±1000000; received null`,
       `linucb import: ${path}:10: rejected: model is required`,
     ]);
     const loaded = await rows();
@@ -104,7 +104,7 @@ describeOnBackends("linucb import", (backend) => {
     const result = await cli(["import", "--file", path, "--source", "shadow", "--models", "m1,m2"]);
     expect(JSON.parse(result.stdout)).toMatchObject({ format: "csv", lines: 4, inserted: 2, rejected: 2 });
     expect(result.stderr).toContain(`${path}:3: rejected: the number of fields differs from the header's`);
-    expect(result.stderr).toContain(`${path}:5: rejected: propensity must be in (0, 1]; received "1.5"`);
+    expect(result.stderr).toContain(`${path}:5: rejected: propensity must be in [0.000001, 1]; received "1.5"`);
     const loaded = await rows();
     expect(loaded.map((r) => [r.model, r.features, r.completed, r.refused, r.judge_score, r.source])).toEqual([
       ["m1", [1, 0.25], true, false, null, "shadow"],

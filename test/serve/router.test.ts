@@ -124,7 +124,8 @@ describeOnBackends("linucb serve: routing, outcomes, auth, hot reload", (backend
   it("answers bad input with 400 naming the field and the value, 413 past the body limit, and keeps serving", async () => {
     const cases: [unknown, string][] = [
       [{ ...ROUTE, features: [1, 2] }, "features must have 3 numbers (the active policy's dimension); received 2"],
-      [{ ...ROUTE, features: [1, "x", 3] }, 'features[1] must be a finite number; received "x"'],
+      [{ ...ROUTE, features: [1, "x", 3] }, 'features[1] must be a finite number within ±1000000; received "x"'],
+      [{ ...ROUTE, features: [1, 2, -2e6] }, "features[2] must be a finite number within ±1000000; received -2000000"],
       [{ ...ROUTE, features: "1,2,3" }, 'features must be an array of 3 finite numbers; received "1,2,3"'],
       [{ ...ROUTE, agentId: "" }, 'agentId must be a non-empty string of at most 256 characters; received ""'],
       [{ cell: "c", features: [1, 2, 3] }, "agentId must be a non-empty string of at most 256 characters; received undefined"],
@@ -136,7 +137,7 @@ describeOnBackends("linucb serve: routing, outcomes, auth, hot reload", (backend
       expect(reply).toEqual({ status: 400, body: { error: message } });
     }
     const infinite = await post(`${router.url}/v1/route`, '{"cell":"c","agentId":"a","features":[1,2,1e999]}');
-    expect(infinite).toEqual({ status: 400, body: { error: "features[2] must be a finite number; received Infinity" } });
+    expect(infinite).toEqual({ status: 400, body: { error: "features[2] must be a finite number within ±1000000; received Infinity" } });
     expect((await post(`${router.url}/v1/route`, '{"cell":')).status).toBe(400);
     const tooLarge = await post(`${router.url}/v1/route`, { ...ROUTE, cell: "x".repeat(5000) });
     expect(tooLarge).toEqual({ status: 413, body: { error: "the request body is larger than the limit of 4096 bytes (--body-limit)" } });
