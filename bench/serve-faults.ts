@@ -8,8 +8,9 @@
  *   must be in routing_outcomes (the client's acknowledged ids are compared with the rows).
  * - promote: a promotion lands during a route load; no request may fail and the version changes.
  * - restart: the throwaway PostgreSQL is stopped and started again during a route load; requests
- *   must fail fast (503) while it is down, the server must recover by itself, and every decision
- *   acknowledged with 200 must be stored in the end.
+ *   must fail fast (503, p99 under a second as the client sees it — the server answers without
+ *   touching the database, instead of waiting out the 15 s connection timeout) while it is down,
+ *   the server must recover by itself, and every decision acknowledged with 200 must be stored.
  */
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
@@ -196,7 +197,7 @@ async function restartPostgres(): Promise<Record<string, unknown>> {
       serverAlive: server.child.exitCode === null,
     };
     log(`PostgreSQL restart during routes: ${JSON.stringify(result)}`);
-    const passed = during.length > 0 && failedFast.length === during.length && result.whileDown.p99 < 100 && firstOkAfter !== undefined && okAtEnd && stored === acknowledged.length && result.serverAlive;
+    const passed = during.length > 0 && failedFast.length === during.length && result.whileDown.p99 < 1000 && firstOkAfter !== undefined && okAtEnd && stored === acknowledged.length && result.serverAlive;
     return { ...result, passed };
   } finally {
     if (server !== null) {
