@@ -22,7 +22,7 @@ async function tinySnapshot(seed: number): Promise<Uint8Array> {
 }
 
 /** Tables of the schema, by the migration that creates them. */
-const TABLES = ["active_policy", "policy_versions", "routing_outcomes", "routing_outcomes_synthetic", "training_runs"];
+const TABLES = ["active_policy", "policy_versions", "routing_decisions", "routing_outcomes", "routing_outcomes_synthetic", "training_runs"];
 
 async function userTables(db: { query: (sql: string) => Promise<{ rows: unknown[] }> }): Promise<string[]> {
   const result = await db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations' ORDER BY 1");
