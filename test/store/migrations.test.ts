@@ -9,14 +9,20 @@ import { createLinUCB } from "../../src/engine/linucb.js";
 import { promoteTrainingRun } from "../../src/store/promote.js";
 import { retireSyntheticOutcomes } from "../../src/store/retire-synthetic.js";
 import type { Db } from "../../src/store/db.js";
+import type { DataLoss } from "../../src/store/down-data-loss.js";
 import { loadSyntheticOutcomes, type SyntheticOutcomeInput } from "../../src/store/synthetic-loader.js";
 import { readActivePolicy } from "../../src/store/policy-versions.js";
 import { getTrainingRun, startTrainingRun } from "../../src/store/training-runs.js";
 import { describeOnBackends, useFreshDatabase } from "./backends.js";
 import { describeSchema } from "./schema.js";
 
+/** A real (validating) policy snapshot, distinct per seed. */
+async function tinySnapshot(seed: number): Promise<Uint8Array> {
+  return (await createLinUCB({ dimension: 1, arms: ["m"], seed })).snapshot();
+}
+
 /** Tables of the schema, by the migration that creates them. */
-const TABLES = ["active_policy", "policy_versions", "routing_outcomes", "routing_outcomes_synthetic", "training_runs"];
+const TABLES = ["active_policy", "policy_versions", "routing_decisions", "routing_outcomes", "routing_outcomes_synthetic", "training_runs"];
 
 async function userTables(db: { query: (sql: string) => Promise<{ rows: unknown[] }> }): Promise<string[]> {
   const result = await db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations' ORDER BY 1");
@@ -129,19 +135,12 @@ describeOnBackends("migrations", (backend) => {
     await migrateUp(db);
   });
 
-  /** A small real snapshot (promotion validates it), distinct per `seed`. */
-  async function snapshotOf(seed: number): Promise<Uint8Array> {
-    const engine = await createLinUCB({ dimension: 2, arms: ["a", "b"], seed });
-    engine.update("cell", "a", [1, seed], 1);
-    return engine.snapshot();
-  }
-
   /** Two promoted prod runs (so two policy versions, one active) and a few synthetic rows. */
   async function promotedPolicies(db: Db): Promise<number[]> {
     const runs: number[] = [];
     for (const byte of [1, 2]) {
       const run = await startTrainingRun(db, { cadence: "prod" });
-      await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: await snapshotOf(byte), finish: { rowsRead: 10, rowsRejected: 0, cells: 1 }, validateSnapshot: validatePolicySnapshot });
+      await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: await tinySnapshot(byte), finish: { rowsRead: 10, rowsRejected: 0, cells: 1 }, validateSnapshot: validatePolicySnapshot });
       runs.push(run.id);
     }
     await loadSyntheticOutcomes(db, [0, 1, 2].map((i) => syntheticRow(i)));
@@ -186,17 +185,21 @@ describeOnBackends("migrations", (backend) => {
     const full = await describeSchema(db);
     const runs = await promotedPolicies(db);
     const dropped: string[] = [];
-    const reverted = await migrateDown(db, { to: 4, force: true, onDataLoss: (m, losses) => dropped.push(`${m.version}: ${losses.map((l) => `${l.table}=${l.count}`).join(" ")}`) });
-    expect(reverted.map((m) => m.version)).toEqual(migrations.slice(4).map((m) => m.version).reverse());
+    const onDataLoss = (m: Migration, losses: readonly DataLoss[]): void => {
+      dropped.push(`${m.version}: ${losses.map((l) => `${l.table}=${l.count}`).join(" ")}`);
+    };
+    // Down to 4: every migration above 005 goes too (none of them drops data).
+    const reverted = await migrateDown(db, { to: 4, force: true, onDataLoss });
+    expect(reverted.map((m) => m.version)).toEqual(migrations.filter((m) => m.version > 4).map((m) => m.version).reverse());
     expect(dropped).toEqual(["5: active_policy=1 policy_versions=2 training_runs=2"]);
     // Failed before: the up re-added the foreign key over the runs' stale policy ids (SQLSTATE 23503).
-    expect((await migrateUp(db)).map((m) => m.version)).toEqual(migrations.slice(4).map((m) => m.version));
+    expect((await migrateUp(db)).map((m) => m.version)).toEqual(migrations.filter((m) => m.version > 4).map((m) => m.version));
     expect(await describeSchema(db)).toEqual(full);
     for (const id of runs) expect(await getTrainingRun(db, id)).toMatchObject({ id, policyVersionId: null, status: "succeeded" });
     expect(await readActivePolicy(db)).toBeNull();
     // And a new promotion works on the restored schema.
     const run = await startTrainingRun(db, { cadence: "prod" });
-    await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: await snapshotOf(3), finish: { rowsRead: 1, rowsRejected: 0, cells: 1 }, validateSnapshot: validatePolicySnapshot });
+    await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: await tinySnapshot(3), finish: { rowsRead: 1, rowsRejected: 0, cells: 1 }, validateSnapshot: validatePolicySnapshot });
     expect((await readActivePolicy(db))?.trainingRunId).toBe(run.id);
 
     // All the way down and up, forced, with data everywhere.
