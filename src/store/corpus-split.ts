@@ -9,14 +9,16 @@
  * steady or bursty. Rows created at exactly the cutoff go to the held-out side (created_at ≥ cutoff),
  * as the reader's `createdFrom` / `createdBefore` bounds do.
  *
- * The models and the dimension come only from rows the reader will accept (validRowSql, the
- * reader's checks in SQL, with the read's bounds): a bad row adds no arm and does not choose the
- * dimension. The counts are of every row, as the reader scans them.
+ * The models come only from rows the reader will accept (the reader's checks in SQL, with the read's
+ * bounds): a bad row adds no arm. The dimension is the commonest length among rows that pass every
+ * check but the feature magnitude bound (checking every value of every row costs seconds per
+ * million rows; the models need it on one row per model only). The counts are of every row, as
+ * the reader scans them.
  */
 import { CORPUS_FILTER, type CorpusTable } from "./corpus-reader.js";
 import type { Queryable } from "./db.js";
 import { describeValue } from "./errors.js";
-import { resolveRowBounds, validRowSql, type RowBounds } from "./row-bounds.js";
+import { cheapValidRowSql, featureMagnitudeSql, resolveRowBounds, type RowBounds } from "./row-bounds.js";
 
 /** Options of {@link splitCorpusByTime}. */
 export interface CorpusSplitOptions {
@@ -59,18 +61,22 @@ export async function splitCorpusByTime(q: Queryable, options: CorpusSplitOption
   }
   const where = CORPUS_FILTER[table];
   const bounds = resolveRowBounds(options.bounds, "bounds");
-  // The dimension is the commonest length among rows valid whatever their length; the models are
-  // those of rows valid at that dimension.
-  const validAnyLength = validRowSql(bounds, "cardinality(features)");
-  const validAtDimension = validRowSql(bounds, "shape.dimension");
+  // The cheap checks once per row (the CTE is read several times, so it is materialised); the
+  // magnitude bound, which reads every value, only until one row of each candidate model passes
+  // (a LIMIT 1 probe of the table per model).
+  const cheap = cheapValidRowSql(bounds);
+  const bounded = featureMagnitudeSql(bounds, "r.features");
   const result = await q.query<{ total: number; cutoff: Date | null; training: number; models: string[] | null; dimension: number | null }>(
-    `WITH corpus AS (SELECT created_at, model, features, cell, agent_id, propensity, reward FROM ${table} WHERE ${where}),
+    `WITH corpus AS (SELECT created_at, model, cardinality(features) AS length, coalesce(${cheap}, false) AS valid FROM ${table} WHERE ${where}),
           cut AS (SELECT percentile_disc($1::float8) WITHIN GROUP (ORDER BY created_at) AS cutoff FROM corpus),
-          shape AS (SELECT mode() WITHIN GROUP (ORDER BY cardinality(features)) AS dimension FROM corpus WHERE ${validAnyLength})
+          shape AS (SELECT mode() WITHIN GROUP (ORDER BY length) AS dimension FROM corpus WHERE valid),
+          candidates AS (SELECT DISTINCT model FROM corpus, shape WHERE valid AND length = shape.dimension)
      SELECT (SELECT count(*) FROM corpus)::int8 AS total,
             cut.cutoff,
             (SELECT count(*) FROM corpus WHERE created_at < cut.cutoff)::int8 AS training,
-            (SELECT array_agg(DISTINCT model ORDER BY model) FROM corpus WHERE ${validAtDimension}) AS models,
+            (SELECT array_agg(c.model ORDER BY c.model) FROM candidates c
+              CROSS JOIN LATERAL (SELECT 1 FROM ${table} r WHERE ${where} AND r.model = c.model AND ${cheap} AND cardinality(r.features) = shape.dimension
+                                  AND ${bounded} LIMIT 1) AS one) AS models,
             shape.dimension
      FROM cut, shape`,
     [1 - heldOutShare],
