@@ -17,6 +17,7 @@ export type {
   ModelState,
   ResolvedOptions,
   Selection,
+  SelectionTarget,
 } from "./engine/types.js";
 
 // The layers above the engine, each as one namespace so their names cannot collide (every layer

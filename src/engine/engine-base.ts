@@ -7,12 +7,12 @@
  */
 import { CellRegistry } from "./cell-registry.js";
 import { LinUCBError, describeValue } from "./errors.js";
-import { chooseArm } from "./exploration.js";
+import { chooseArm, chooseArmInto } from "./exploration.js";
 import { SeededRandom } from "./random.js";
 import { encodeSnapshot, type ModelRecord } from "./snapshot.js";
 import { checkStatistics, mergeModelStatistics, packedLength, unpackSymmetric, type ModelStatisticsSlot } from "./statistics.js";
 import type {
-  BatchSelection, EventBatch, LinUCBEngine, LinUCBStatistics, ModelState, ResolvedOptions, Selection,
+  BatchSelection, EventBatch, LinUCBEngine, LinUCBStatistics, ModelState, ResolvedOptions, Selection, SelectionTarget,
 } from "./types.js";
 import { checkCellId, checkFiniteRows, checkReward, resolveArm, resolveBatch, type ResolvedBatch } from "./validate.js";
 
@@ -32,6 +32,8 @@ export abstract class EngineBase implements LinUCBEngine {
   /** Whether accumulate() left models waiting for finalize(). */
   protected pendingFinalize = false;
   private readonly probabilities: Float64Array;
+  /** Scores of a select whose caller did not ask for them. */
+  private readonly scratchScores: Float64Array;
 
   protected constructor(options: ResolvedOptions) {
     this.options = options;
@@ -40,6 +42,7 @@ export abstract class EngineBase implements LinUCBEngine {
     this.armIndexById = new Map(options.arms.map((arm, index) => [arm, index]));
     this.random = new SeededRandom(options.seed);
     this.probabilities = new Float64Array(options.arms.length);
+    this.scratchScores = new Float64Array(options.arms.length);
   }
 
   // ── numerical primitives ────────────────────────────────────────────────────────────────────
@@ -206,10 +209,55 @@ export abstract class EngineBase implements LinUCBEngine {
     return out;
   }
 
-  select(cell: string, context: ArrayLike<number>): Selection {
-    const scores = this.scores(cell, context);
-    const choice = chooseArm(scores, this.options.exploration, this.random, this.probabilities);
-    return { arm: this.arms[choice.armIndex]!, armIndex: choice.armIndex, propensity: choice.propensity, scores };
+  select(cell: string, context: ArrayLike<number>): Selection;
+  select<T extends SelectionTarget>(cell: string, context: ArrayLike<number>, into: T): T;
+  select<T extends SelectionTarget>(cell: string, context: ArrayLike<number>, into?: T): Selection | T {
+    if (into === undefined) {
+      const scores = this.scores(cell, context);
+      const choice = chooseArm(scores, this.options.exploration, this.random, this.probabilities);
+      return { arm: this.arms[choice.armIndex]!, armIndex: choice.armIndex, propensity: choice.propensity, scores };
+    }
+    const cellIndex = typeof cell === "string" ? this.registry.indexOf(cell) : undefined;
+    if (cellIndex !== undefined) return this.selectIndexed(cellIndex, context, into);
+    checkCellId(cell);
+    this.checkTarget(into);
+    this.stageContext(context);
+    this.settle();
+    return this.selectIndexed(this.cellFor(cell), context, into, true);
+  }
+
+  selectAt<T extends SelectionTarget>(cellIndex: number, context: ArrayLike<number>, into: T): T {
+    this.checkCellIndex(cellIndex);
+    return this.selectIndexed(cellIndex, context, into);
+  }
+
+  /**
+   * Scores a known cell into `into.scores` (or the engine's own scratch) and chooses into `into`.
+   * `staged`: the context is staged and pending work settled already.
+   */
+  private selectIndexed<T extends SelectionTarget>(cellIndex: number, context: ArrayLike<number>, into: T, staged = false): T {
+    const target = this.checkTarget(into);
+    if (!staged) {
+      this.stageContext(context);
+      if (this.pendingFinalize) this.settle();
+    }
+    this.scoreStaged(cellIndex, target);
+    chooseArmInto(target, this.options.exploration, this.random, this.probabilities, into);
+    into.arm = this.arms[into.armIndex]!;
+    return into;
+  }
+
+  /** Where select writes scores: `into.scores` when it is a Float64Array of length K, else scratch. */
+  private checkTarget(into: SelectionTarget): Float64Array {
+    if (into === null || typeof into !== "object") {
+      throw new TypeError(`\`into\` must be an object to write the selection into; received ${describeValue(into)}`);
+    }
+    const scores = into.scores;
+    if (scores === undefined) return this.scratchScores;
+    if (!(scores instanceof Float64Array) || scores.length !== this.arms.length) {
+      throw new RangeError(`\`into.scores\` must be undefined or a Float64Array of length ${this.arms.length} (one per arm); received ${describeValue(scores)}`);
+    }
+    return scores;
   }
 
   selectMany(cell: string, contexts: Float64Array): BatchSelection {
@@ -242,13 +290,45 @@ export abstract class EngineBase implements LinUCBEngine {
   // ── learning ────────────────────────────────────────────────────────────────────────────────
 
   update(cell: string, arm: string, context: ArrayLike<number>, reward: number): void {
+    // The common case first: a known cell and arm go straight to the by-index path, so a
+    // per-event update by id costs one Map lookup more than updateAt (ids of any other type miss
+    // the Map and take the checked path below).
+    const cellIndex = typeof cell === "string" ? this.registry.indexOf(cell) : undefined;
+    const armIndex = this.armIndexOf(arm);
+    if (cellIndex !== undefined && armIndex >= 0) this.updateIndexed(cellIndex, armIndex, context, reward);
+    else this.updateChecked(cell, arm, armIndex, context, reward);
+  }
+
+  /**
+   * `update` of a new cell, or of ids that fail their checks — kept out of `update` so that the
+   * common path stays small enough for V8 to inline into the caller's loop.
+   */
+  private updateChecked(cell: string, arm: string, armIndex: number, context: ArrayLike<number>, reward: number): void {
     checkCellId(cell);
-    const armIndex = this.armIndexById.get(arm) ?? resolveArm(arm, this.armIndexById);
+    const resolvedArm = armIndex >= 0 ? armIndex : resolveArm(arm, this.armIndexById);
     if (typeof reward !== "number" || reward - reward !== 0) checkReward(reward);
     this.stageContext(context);
     this.settle();
     const cellCount = this.registry.size;
-    if (!this.updateStaged(this.cellFor(cell) * this.arms.length + armIndex, reward)) this.refuseOverflow(cellCount, cell, armIndex);
+    if (!this.updateStaged(this.cellFor(cell) * this.arms.length + resolvedArm, reward)) this.refuseOverflow(cellCount, cell, resolvedArm);
+  }
+
+  /**
+   * Index of an arm id, or −1. (A scan of the few arms measured slower on random arms than the Map:
+   * its exit branch is unpredictable.)
+   */
+  private armIndexOf(arm: string): number {
+    return this.armIndexById.get(arm) ?? -1;
+  }
+
+  /** updateAt's work once the indices are known to be valid. */
+  private updateIndexed(cellIndex: number, armIndex: number, context: ArrayLike<number>, reward: number): void {
+    if (typeof reward !== "number" || reward - reward !== 0) checkReward(reward);
+    this.stageContext(context);
+    if (this.pendingFinalize) this.settle();
+    if (!this.updateStaged(cellIndex * this.arms.length + armIndex, reward)) {
+      this.refuseOverflow(this.registry.size, this.registry.idAt(cellIndex), armIndex);
+    }
   }
 
   /** Drops a cell the refused update created and throws NON_FINITE: the state is as before. */
@@ -266,10 +346,7 @@ export abstract class EngineBase implements LinUCBEngine {
   updateAt(cellIndex: number, armIndex: number, context: ArrayLike<number>, reward: number): void {
     this.checkCellIndex(cellIndex);
     this.checkArmIndex(armIndex);
-    if (typeof reward !== "number" || reward - reward !== 0) checkReward(reward);
-    this.stageContext(context);
-    this.settle();
-    if (!this.updateStaged(cellIndex * this.arms.length + armIndex, reward)) this.refuseOverflow(this.registry.size, this.registry.idAt(cellIndex), armIndex);
+    this.updateIndexed(cellIndex, armIndex, context, reward);
   }
 
   updateMany(batch: EventBatch): void {
