@@ -6,6 +6,7 @@
  * behaviour, only in arithmetic — which is what the tests compare.
  */
 import { CellRegistry } from "./cell-registry.js";
+import { ordinaryOptions, ordinaryStatistics } from "./magnitude.js";
 import { LinUCBError, describeValue } from "./errors.js";
 import { chooseArm, chooseArmInto } from "./exploration.js";
 import { SeededRandom } from "./random.js";
@@ -29,6 +30,11 @@ export abstract class EngineBase implements LinUCBEngine {
   protected readonly armIndexById: ReadonlyMap<string, number>;
   /** The seeded stream behind exploration. */
   protected readonly random: SeededRandom;
+  /**
+   * Whether a batch of moderate rows could overflow (extreme options, or a larger value once
+   * accepted or restored): batches then run on a saved copy of the state (./magnitude.ts).
+   */
+  protected largeState: boolean;
   /** Whether accumulate() left models waiting for finalize(). */
   protected pendingFinalize = false;
   private readonly probabilities: Float64Array;
@@ -41,6 +47,7 @@ export abstract class EngineBase implements LinUCBEngine {
     this.arms = options.arms;
     this.armIndexById = new Map(options.arms.map((arm, index) => [arm, index]));
     this.random = new SeededRandom(options.seed);
+    this.largeState = !ordinaryOptions(options);
     this.probabilities = new Float64Array(options.arms.length);
     this.scratchScores = new Float64Array(options.arms.length);
   }
@@ -255,7 +262,8 @@ export abstract class EngineBase implements LinUCBEngine {
     const scores = into.scores;
     if (scores === undefined) return this.scratchScores;
     if (!(scores instanceof Float64Array) || scores.length !== this.arms.length) {
-      throw new RangeError(`\`into.scores\` must be undefined or a Float64Array of length ${this.arms.length} (one per arm); received ${describeValue(scores)}`);
+      const expected = `undefined or a Float64Array of length ${this.arms.length} (one per arm)`;
+      throw new RangeError(`\`into.scores\` must be ${expected}; received ${describeValue(scores)}`);
     }
     return scores;
   }
@@ -338,7 +346,8 @@ export abstract class EngineBase implements LinUCBEngine {
     const arm = this.arms[armIndex]!;
     throw new LinUCBError(
       "NON_FINITE",
-      `the update of cell ${JSON.stringify(cell)} arm ${JSON.stringify(arm)} overflows f64 (a model value would be NaN or ±Infinity); the model is unchanged — check the scale of the context and reward`,
+      `the update of cell ${JSON.stringify(cell)} arm ${JSON.stringify(arm)} overflows f64 (a model value would be NaN or ` +
+        "±Infinity); the model is unchanged — check the scale of the context and reward",
       { cell, arm },
     );
   }
@@ -356,17 +365,21 @@ export abstract class EngineBase implements LinUCBEngine {
   }
 
   /**
-   * Creates the batch's new cells and applies it. Rows of moderate size (≤ 2¹²⁸) cannot overflow a
-   * model the engine produced, so they run directly; a batch with larger values runs on a saved
-   * copy of the state, put back if a row overflows, so that it is applied whole or not at all.
+   * Creates the batch's new cells and applies it, whole or not at all. Rows below 2¹²⁸ cannot
+   * overflow an ordinary engine's models (./magnitude.ts), so they run directly; otherwise the batch
+   * runs on a saved copy of the state, put back if a row overflows.
    */
   private applyBatch(resolved: ResolvedBatch, apply: () => void): void {
     const run = (): void => {
       this.applyNewCells(resolved);
       apply();
     };
-    if (resolved.moderate) run();
-    else this.atomically(run);
+    if (resolved.moderate && !this.largeState) {
+      run();
+      return;
+    }
+    this.atomically(run);
+    this.largeState = true;
   }
 
   reset(): void {
@@ -454,6 +467,7 @@ export abstract class EngineBase implements LinUCBEngine {
   mergeStatistics(stats: LinUCBStatistics): void {
     this.requireStatistics("mergeStatistics()");
     checkStatistics(stats, this.dimension, this.arms, this.options.discount);
+    if (!ordinaryStatistics(stats.xx, stats.xr)) this.largeState = true;
     const k = this.arms.length;
     const d = this.dimension;
     // Work on a copy of the current statistics of the cells involved, so that a refused merge

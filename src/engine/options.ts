@@ -100,7 +100,8 @@ function resolvePrior(
 function checkPriorScale(arms: readonly string[], means: readonly Float64Array[], ridge: number): void {
   means.forEach((mean, a) => {
     const bad = mean.findIndex((value) => !Number.isFinite(ridge * value));
-    if (bad >= 0) fail("range", `priors[${JSON.stringify(arms[a])}][${bad}]`, `small enough that the ridge ${ridge} times it is finite`, mean[bad]);
+    if (bad < 0) return;
+    fail("range", `priors[${JSON.stringify(arms[a])}][${bad}]`, `small enough that the ridge ${ridge} times it is finite`, mean[bad]);
   });
 }
 
@@ -193,7 +194,9 @@ export function resolveOptions(options: LinUCBOptions): ResolvedOptions {
     if (unknown.length > 0) fail("type", "pooling", "true, false or { ridge: number }", poolingOption);
     pooling = true;
     poolingRidge = finiteNumber("pooling.ridge", (poolingOption as { ridge?: unknown }).ridge ?? defaultPoolingRidge);
-    if (!(poolingRidge >= minRidge && poolingRidge <= maxRidge)) fail("range", "pooling.ridge", `> 0, within [${minRidge}, ${maxRidge}]`, poolingRidge);
+    if (!(poolingRidge >= minRidge && poolingRidge <= maxRidge)) {
+      fail("range", "pooling.ridge", `> 0, within [${minRidge}, ${maxRidge}]`, poolingRidge);
+    }
   } else {
     fail("type", "pooling", "true, false or { ridge: number }", poolingOption);
   }
