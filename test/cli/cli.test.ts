@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli as linucb } from "../cli-run.js";
+import { insertOutcomes } from "../cadence/fixtures.js";
+import { migrateUp } from "../../src/store/migrator.js";
+import { describeOnBackends, useFreshDatabase } from "../store/backends.js";
 
 const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -106,6 +109,26 @@ describe("report and output folders", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("gate");
   }, 120_000);
+});
+
+describeOnBackends("report files after a promotion", (backend) => {
+  const database = useFreshDatabase(backend);
+
+  it("that cannot be written do not fail the command: the policy is promoted, the exit code is 0, one warning line", async () => {
+    const { fresh } = database;
+    await migrateUp(fresh.db);
+    await insertOutcomes(fresh.db, { n: 3000, source: "prod" });
+    const target = fresh.options.databaseUrl !== undefined ? ["--database-url", fresh.options.databaseUrl] : ["--data-dir", fresh.options.dataDir as string];
+    if (backend.name === "pglite") await fresh.db.close();
+    const reports = mkdtempSync(join(root, "prod-reports-"));
+    // The first run of a fresh database is run 1: its report's name is taken by a folder.
+    mkdirSync(join(reports, "cadence-prod-run-1.html"));
+    const run = await linucb(["cadence", "--mode", "prod", "--resamples", "200", "--report-dir", reports, ...target]);
+    expect(run.stderr).toMatch(/\nlinucb cadence: warning: writing the report files failed, the rest stands: [^\n]+\n/);
+    expect(run.stderr).toMatch(/prod run 1 PASSED its gate, promoted policy version \d+\n$/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.code).toBe(0);
+  }, 180_000);
 });
 
 describe("a damaged embedded database folder", () => {
