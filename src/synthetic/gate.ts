@@ -56,11 +56,11 @@ export const WARMUP_GATE = Object.freeze({
   /** Share of covered cells that must match. */
   threshold: DEFAULT_MATCH_THRESHOLD,
   /** Largest relative regret of the learned cell choices. */
-  maxRegret: 0.05,
+  maxRegret: 0.07,
   /** Largest structure error (ConvergenceReport.structure). */
-  maxStructureError: 0.5,
+  maxStructureError: 0.4,
   /** Share of the covered deviating cells that must match (ConvergenceReport.deviating). */
-  minDeviatingMatchShare: 0.33,
+  minDeviatingMatchShare: 0.27,
   /** Rows of every model a cell needs to be covered. */
   minRowsPerModel: DEFAULT_MIN_ROWS_PER_MODEL,
   /** Covered cells needed at n rows. */
