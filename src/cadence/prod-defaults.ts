@@ -20,3 +20,13 @@ export const PROD_ENGINE_DEFAULTS = {
   pooling: { ridge: 1, shrinkage: "auto" },
   statistics: true,
 } as const satisfies Partial<LinUCBOptions>;
+
+/**
+ * The engine options of a production refit: the defaults, the overrides, and — when the overrides
+ * set `lambda` but not `pooling` — that λ as the fixed per-cell ridge (whoever sets λ means that
+ * strength, not a starting point for the estimate).
+ */
+export function prodEngineOptions(overrides: Partial<LinUCBOptions>): Partial<LinUCBOptions> {
+  const fixed = overrides.lambda !== undefined && overrides.pooling === undefined ? { pooling: { ridge: PROD_ENGINE_DEFAULTS.pooling.ridge, shrinkage: overrides.lambda } } : {};
+  return { ...PROD_ENGINE_DEFAULTS, ...overrides, ...fixed };
+}
