@@ -14,6 +14,8 @@ const commands: Readonly<Record<string, () => Promise<{ command: Command }>>> = 
   gate: () => import("./commands/gate.js"),
   cadence: () => import("./commands/cadence.js"),
   runs: () => import("./commands/runs.js"),
+  serve: () => import("./commands/serve.js"),
+  import: () => import("./commands/import.js"),
 };
 
 /** The top-level help: every command with its one-line summary (loading each command module). */
@@ -46,7 +48,8 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   }
   const load = commands[name];
   if (load === undefined) {
-    io.stderr.write(`linucb: unknown command ${JSON.stringify(name)}; the commands are ${Object.keys(commands).sort().join(", ")} (see \`linucb --help\`)\n`);
+    const known = Object.keys(commands).sort().join(", ");
+    io.stderr.write(`linucb: unknown command ${JSON.stringify(name)}; the commands are ${known} (see \`linucb --help\`)\n`);
     return ExitCode.usage;
   }
   const { command } = await load();

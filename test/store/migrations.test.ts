@@ -4,16 +4,17 @@ import { migrations } from "../../src/store/migrations/index.js";
 import type { Migration } from "../../src/store/migrations/index.js";
 import { migrateDown, migrateUp, migrationStatus } from "../../src/store/migrator.js";
 import { openDatabase } from "../../src/store/open-database.js";
+import { validatePolicySnapshot } from "../../src/cadence/snapshot-check.js";
+import { createLinUCB } from "../../src/engine/linucb.js";
 import { promoteTrainingRun } from "../../src/store/promote.js";
 import { retireSyntheticOutcomes } from "../../src/store/retire-synthetic.js";
 import type { Db } from "../../src/store/db.js";
+import type { DataLoss } from "../../src/store/down-data-loss.js";
 import { loadSyntheticOutcomes, type SyntheticOutcomeInput } from "../../src/store/synthetic-loader.js";
 import { readActivePolicy } from "../../src/store/policy-versions.js";
 import { getTrainingRun, startTrainingRun } from "../../src/store/training-runs.js";
 import { describeOnBackends, useFreshDatabase } from "./backends.js";
 import { describeSchema } from "./schema.js";
-import { validatePolicySnapshot } from "../../src/cadence/snapshot-check.js";
-import { createLinUCB } from "../../src/engine/linucb.js";
 
 /** A real (validating) policy snapshot, distinct per seed. */
 async function tinySnapshot(seed: number): Promise<Uint8Array> {
@@ -21,7 +22,7 @@ async function tinySnapshot(seed: number): Promise<Uint8Array> {
 }
 
 /** Tables of the schema, by the migration that creates them. */
-const TABLES = ["active_policy", "policy_versions", "routing_outcomes", "routing_outcomes_synthetic", "training_runs"];
+const TABLES = ["active_policy", "policy_versions", "routing_decisions", "routing_outcomes", "routing_outcomes_synthetic", "training_runs"];
 
 async function userTables(db: { query: (sql: string) => Promise<{ rows: unknown[] }> }): Promise<string[]> {
   const result = await db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations' ORDER BY 1");
@@ -161,7 +162,7 @@ describeOnBackends("migrations", (backend) => {
     await promotedPolicies(db);
     const schema = await describeSchema(db);
     const before = await counts(db);
-    for (const to of [undefined, 3, 0]) {
+    for (const to of [4, 3, 0]) {
       const error = await migrateDown(db, { to }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StoreError);
       expect(error).toMatchObject({ code: "DATA_LOSS" });
@@ -169,7 +170,7 @@ describeOnBackends("migrations", (backend) => {
       expect(message).toContain("migration 5 (policy_versions) drops active_policy: 1 row, policy_versions: 2 rows");
       expect(message).toContain("training_runs.policy_version_id: 2 references to policy_versions (set to null)");
       expect(message).toContain("Nothing was changed");
-      if (to !== undefined) expect(message).toContain("migration 4 (training_runs) drops training_runs: 2 rows");
+      if (to < 4) expect(message).toContain("migration 4 (training_runs) drops training_runs: 2 rows");
       if (to === 0) expect(message).toContain("migration 3 (routing_outcomes_synthetic) drops routing_outcomes_synthetic: 3 rows");
       expect(await describeSchema(db)).toEqual(schema);
       expect(await counts(db)).toEqual(before);
@@ -184,11 +185,15 @@ describeOnBackends("migrations", (backend) => {
     const full = await describeSchema(db);
     const runs = await promotedPolicies(db);
     const dropped: string[] = [];
-    const reverted = await migrateDown(db, { force: true, onDataLoss: (m, losses) => dropped.push(`${m.version}: ${losses.map((l) => `${l.table}=${l.count}`).join(" ")}`) });
-    expect(reverted.map((m) => m.version)).toEqual([5]);
+    const onDataLoss = (m: Migration, losses: readonly DataLoss[]): void => {
+      dropped.push(`${m.version}: ${losses.map((l) => `${l.table}=${l.count}`).join(" ")}`);
+    };
+    // Down to 4: every migration above 005 goes too (none of them drops data).
+    const reverted = await migrateDown(db, { to: 4, force: true, onDataLoss });
+    expect(reverted.map((m) => m.version)).toEqual(migrations.filter((m) => m.version > 4).map((m) => m.version).reverse());
     expect(dropped).toEqual(["5: active_policy=1 policy_versions=2 training_runs=2"]);
     // Failed before: the up re-added the foreign key over the runs' stale policy ids (SQLSTATE 23503).
-    expect((await migrateUp(db)).map((m) => m.version)).toEqual([5]);
+    expect((await migrateUp(db)).map((m) => m.version)).toEqual(migrations.filter((m) => m.version > 4).map((m) => m.version));
     expect(await describeSchema(db)).toEqual(full);
     for (const id of runs) expect(await getTrainingRun(db, id)).toMatchObject({ id, policyVersionId: null, status: "succeeded" });
     expect(await readActivePolicy(db)).toBeNull();
