@@ -300,11 +300,12 @@ async function runSteps(
     },
     abandonedRuns: context.abandonedRuns,
     timings: steps.timings,
+    // Integrity, coverage and the shrinkage the data chose: in every run's result and metrics.
+    learned: { integrity: refit.integrity, coverage: refit.coverage, shrinkage: engine.shrinkage() },
   };
   const { runId: _runId, engine: _engine, ...recorded } = base;
-  // Integrity, coverage and the shrinkage the data chose are in every run's metrics (both modes).
-  const learned = { integrity: refit.integrity, coverage: refit.coverage, shrinkage: engine.shrinkage() };
-  const metrics = JSON.parse(JSON.stringify({ ...recorded, gate, ...learned, ...mode.metrics() })) as JsonObject;
+  const { learned, ...rest } = recorded;
+  const metrics = JSON.parse(JSON.stringify({ ...rest, gate, ...learned, ...mode.metrics() })) as JsonObject;
   const finish = { rowsRead: corpus.rowsRead, rowsRejected: corpus.rowsRejected, cells, metrics };
   return mode.finish(context, { engine, base, gate, finish });
 }
