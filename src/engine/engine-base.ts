@@ -14,7 +14,7 @@ import { estimateShrinkage, type ShrinkageEstimate, type ShrinkageModelInput, ty
 import { encodeSnapshot, type ModelRecord } from "./snapshot.js";
 import { checkStatistics, mergeModelStatistics, packedLength, unpackSymmetric, type ModelStatisticsSlot } from "./statistics.js";
 import type {
-  BatchSelection, EventBatch, LinUCBEngine, LinUCBStatistics, ModelState, ResolvedOptions, Selection, SelectionTarget,
+  BatchSelection, EventBatch, GreedySelection, LinUCBEngine, LinUCBStatistics, ModelState, ResolvedOptions, Selection, SelectionTarget,
 } from "./types.js";
 import { checkCellId, checkFiniteRows, checkReward, resolveArm, resolveBatch, type ResolvedBatch } from "./validate.js";
 
@@ -79,6 +79,15 @@ export abstract class EngineBase implements LinUCBEngine {
   protected abstract scoreStaged(cell: number, out: Float64Array): number;
   /** Scores `count` contexts of one cell: `scores` (count × K) and the argmax of each into `best`. */
   protected abstract scoreCellMany(cell: number, contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void;
+  /**
+   * Scores `count` contexts of a cell that does not exist, as {@link scoreCellMany} would score a
+   * fresh cell (every arm at its prior in effect), without creating it.
+   */
+  protected abstract scoreFreshCellMany(contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void;
+  /** θ of one arm in cell `cell` (an index), or of a fresh cell when `cell` is null; read it at once. */
+  protected abstract modelTheta(cell: number | null, arm: number): ArrayLike<number>;
+  /** A copy of this engine (options, cells, models, statistics, priors in effect, random stream). */
+  protected abstract copy(): Promise<LinUCBEngine>;
   /**
    * One online update of model `model` (cell·K + arm) with the staged context. Returns false, the
    * model unchanged, when the step would overflow f64.
@@ -354,8 +363,8 @@ export abstract class EngineBase implements LinUCBEngine {
     return scores;
   }
 
-  selectMany(cell: string, contexts: Float64Array): BatchSelection {
-    checkCellId(cell);
+  /** Validates row-major contexts (count × d, finite) and returns the count. */
+  private contextRows(contexts: Float64Array): number {
     const d = this.dimension;
     if (!(contexts instanceof Float64Array)) {
       throw new TypeError(`\`contexts\` must be a Float64Array (count × ${d}, row-major); received ${describeValue(contexts)}`);
@@ -364,7 +373,48 @@ export abstract class EngineBase implements LinUCBEngine {
       throw new RangeError(`\`contexts\` length must be a multiple of the dimension ${d}; received ${contexts.length}`);
     }
     checkFiniteRows(contexts, d, "contexts");
-    const count = contexts.length / d;
+    return contexts.length / d;
+  }
+
+  greedyMany(cell: string, contexts: Float64Array): GreedySelection {
+    checkCellId(cell);
+    const count = this.contextRows(contexts);
+    const scores = new Float64Array(count * this.arms.length);
+    const armIndices = new Int32Array(count);
+    this.settle();
+    const index = this.registry.find(cell);
+    if (index === undefined) this.scoreFreshCellMany(contexts, count, scores, armIndices);
+    else this.scoreCellMany(index, contexts, count, scores, armIndices);
+    return { armIndices, scores };
+  }
+
+  expectedRewardsMany(cell: string, contexts: Float64Array): Float64Array {
+    checkCellId(cell);
+    const count = this.contextRows(contexts);
+    const d = this.dimension;
+    const k = this.arms.length;
+    const out = new Float64Array(count * k);
+    this.settle();
+    const index = this.registry.find(cell) ?? null;
+    for (let a = 0; a < k; a++) {
+      const theta = this.modelTheta(index, a);
+      for (let c = 0; c < count; c++) {
+        let sum = 0;
+        for (let j = 0; j < d; j++) sum += theta[j]! * contexts[c * d + j]!;
+        out[c * k + a] = sum;
+      }
+    }
+    return out;
+  }
+
+  clone(): Promise<LinUCBEngine> {
+    this.settle();
+    return this.copy();
+  }
+
+  selectMany(cell: string, contexts: Float64Array): BatchSelection {
+    checkCellId(cell);
+    const count = this.contextRows(contexts);
     const k = this.arms.length;
     const scores = new Float64Array(count * k);
     const armIndices = new Int32Array(count);

@@ -122,6 +122,30 @@ export class LinUCB extends EngineBase {
     }
   }
 
+  /**
+   * Scores in a scratch cell just past the last one: its models are set to the priors in effect by
+   * the same kernel call that sets up a new cell (initModels), and it is not registered, so the
+   * engine's cells and models are unchanged (a later growCells sets that slot up afresh).
+   */
+  protected scoreFreshCellMany(contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void {
+    const scratch = this.registry.size;
+    const k = this.arms.length;
+    this.kernel.ensureModels((scratch + 1) * k);
+    this.kernel.exports.initModels(scratch * k, k);
+    this.scoreCellMany(scratch, contexts, count, scores, best);
+  }
+
+  protected modelTheta(cell: number | null, arm: number): ArrayLike<number> {
+    // A fresh cell's θ is its arm's prior in effect, copied as it is (initModels).
+    if (cell === null) return this.effectivePrior(arm);
+    const at = (this.kernel.modelPtr(cell * this.arms.length + arm) + this.kernel.thetaOffset) / 8;
+    return this.kernel.f64View.subarray(at, at + this.dimension);
+  }
+
+  protected copy(): Promise<LinUCB> {
+    return restoreLinUCB(this.snapshot(), { build: this.build });
+  }
+
   protected updateStaged(model: number, reward: number): boolean {
     this.poolStale = true;
     const guard = this.stagedLarge || !isModerate(reward) ? 1 : 0;

@@ -103,11 +103,15 @@ export class ReferenceLinUCB extends EngineBase {
 
   /** A⁻¹, θ and b of a model, from its definition. */
   private derive(model: number): NonNullable<ReferenceModel["derived"]> {
-    const state = this.models[model]!;
+    return this.deriveState(this.models[model]!, model % this.arms.length);
+  }
+
+  /** A⁻¹, θ and b of one model state of arm `arm`, from its definition (cached on the state). */
+  private deriveState(state: ReferenceModel, arm: number): NonNullable<ReferenceModel["derived"]> {
     if (state.derived !== null) return state.derived;
     const d = this.dimension;
     const ridge = state.priorWeight * this.strength;
-    const prior = this.priors[model % this.arms.length]!;
+    const prior = this.priors[arm]!;
     const a = Float64Array.from(state.xx);
     for (let i = 0; i < d; i++) a[i * d + i]! += ridge;
     const b = new Float64Array(d);
@@ -168,6 +172,37 @@ export class ReferenceLinUCB extends EngineBase {
     for (let c = 0; c < count; c++) {
       best[c] = this.scoreCell(cell, contexts.subarray(c * d, c * d + d), scores.subarray(c * k, c * k + k));
     }
+  }
+
+  /** Scores in K fresh models appended for the call and removed after it: no cell is created. */
+  protected scoreFreshCellMany(contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void {
+    const scratch = this.models.length / this.arms.length;
+    for (let a = 0; a < this.arms.length; a++) this.models.push(this.fresh());
+    try {
+      this.scoreCellMany(scratch, contexts, count, scores, best);
+    } finally {
+      this.models.length = scratch * this.arms.length;
+    }
+  }
+
+  protected modelTheta(cell: number | null, arm: number): ArrayLike<number> {
+    if (cell === null) return this.deriveState(this.fresh(), arm).theta;
+    return this.derive(cell * this.arms.length + arm).theta;
+  }
+
+  protected copy(): Promise<ReferenceLinUCB> {
+    const twin = new ReferenceLinUCB(this.options);
+    twin.addCells(this.registry.list());
+    this.priors.forEach((mean, arm) => twin.setEffectivePrior(arm, mean));
+    this.models.forEach((state, m) => {
+      const target = twin.models[m]!;
+      target.xx.set(state.xx);
+      target.xr.set(state.xr);
+      target.count = state.count;
+      target.priorWeight = state.priorWeight;
+    });
+    twin.random.setState(this.random.getState());
+    return Promise.resolve(twin);
   }
 
   /**

@@ -139,6 +139,14 @@ export interface BatchSelection {
   readonly scores: Float64Array;
 }
 
+/** The result of a read-only greedy scoring of many contexts of one cell ({@link LinUCBEngine.greedyMany}). */
+export interface GreedySelection {
+  /** The UCB argmax per context (ties go to the lowest arm index): what exploration `'ucb'` would choose. */
+  readonly armIndices: Int32Array;
+  /** UCB scores, row-major: `count × arms.length`. */
+  readonly scores: Float64Array;
+}
+
 /** The state of one (cell, arm) model, copied out for inspection. */
 export interface ModelState {
   /** θ = A⁻¹b, length d. */
@@ -209,6 +217,20 @@ export interface LinUCBEngine {
   selectAt<T extends SelectionTarget>(cellIndex: number, context: ArrayLike<number>, into: T): T;
   /** Chooses an arm for each of `count` contexts (row-major) of one cell. */
   selectMany(cell: string, contexts: Float64Array): BatchSelection;
+  /**
+   * Read-only scoring of `count` contexts (row-major) of one cell: the UCB argmax of each and the
+   * scores. Never creates the cell (an unknown cell is scored as a fresh cell would be: every arm at
+   * its prior in effect), never draws from the random stream, whatever `exploration` is.
+   */
+  greedyMany(cell: string, contexts: Float64Array): GreedySelection;
+  /**
+   * Read-only expected rewards θ_aᵀx of every arm for `count` contexts (row-major) of one cell, as
+   * `count × arms.length` row-major values (the scores without the exploration bonus). Never creates
+   * the cell: an unknown cell gives each arm's prior in effect, as a fresh cell would.
+   */
+  expectedRewardsMany(cell: string, contexts: Float64Array): Float64Array;
+  /** An independent engine with this one's options, cells, models, statistics and random stream. */
+  clone(): Promise<LinUCBEngine>;
   /** UCB score of every arm for `context` in `cell`, in `arms` order. */
   scores(cell: string, context: ArrayLike<number>, out?: Float64Array): Float64Array;
   /** One online update (Sherman–Morrison). */

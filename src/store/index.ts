@@ -28,6 +28,8 @@ export {
   type CorpusReader,
   type CorpusReadOptions,
   type CorpusReadTotals,
+  type CorpusPosition,
+  type CorpusSplitSide,
   type CorpusTable,
   type RejectedRow,
 } from "./corpus-reader.js";
