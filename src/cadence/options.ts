@@ -99,7 +99,8 @@ export const MAX_WARMUP_OUTCOMES = 100_000_000;
  */
 export const CADENCE_DEFAULTS = {
   seed: 42,
-  n: 4000,
+  // The warm-up gate is calibrated at n = 40,000 (src/synthetic/gate.ts WARMUP_GATE.n).
+  n: 40_000,
   heldOutShare: 0.2,
   warmupChunkSize: 10_000,
   prodChunkSize: 10_000,
@@ -110,7 +111,7 @@ export const CADENCE_DEFAULTS = {
   level: 0.95,
   resamples: 1000,
   minRows: 20,
-  threshold: 0.7,
+  threshold: 0.5,
   minPropensity: DEFAULT_ROW_BOUNDS.minPropensity,
   maxFeatureMagnitude: DEFAULT_ROW_BOUNDS.maxFeatureMagnitude,
 } as const;

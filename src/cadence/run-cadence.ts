@@ -45,6 +45,8 @@ import {
 } from "../store/index.js";
 import type { CadenceResult, CadenceResultBase, CorpusSummary, ProdCadenceResult, WarmupCadenceResult } from "./cadence-result.js";
 import { accumulateSlice } from "./corpus-refit.js";
+import { CoverageCollector, type CoverageTable } from "./coverage.js";
+import { IntegrityCollector, checkIntegrity, describeIntegrityFailure, type IntegrityReport } from "./integrity.js";
 import { HeldOutCollector } from "./held-out-slice.js";
 import type { ModeSteps, Preparation, RunContext } from "./modes/mode-steps.js";
 import { prodMode } from "./modes/prod.js";
@@ -182,6 +184,8 @@ async function refitStep(
   const dimension = prepared.engineOptions.dimension;
   const slice = { table, dimension, chunkSize: o.chunkSize, bounds };
   const collector = new HeldOutCollector(prepared.engineOptions.arms, dimension);
+  const integrity = new IntegrityCollector();
+  const coverage = new CoverageCollector(prepared.engineOptions.arms);
   let fed = 0;
   return steps.run(
     "refit",
@@ -190,6 +194,8 @@ async function refitStep(
       let scannedBefore = 0;
       const afterChunk = (chunk: CorpusChunk, scanned: number): void => {
         fed += chunk.length;
+        integrity.add(chunk);
+        coverage.add(chunk);
         advance(scannedBefore + scanned, split.total);
         mode.afterChunk(engine, chunk, fed);
       };
@@ -212,7 +218,10 @@ async function refitStep(
               afterChunk(chunk, totals.scanned);
             });
       engine.finalize();
-      return { training, heldOut, evaluated, collector };
+      // Every run: the engine's per-(cell, model) counts and sums must be SQL's over the same rows.
+      const integrityReport = await checkIntegrity(db, engine, table, integrity);
+      if (!integrityReport.ok) throw new Error(describeIntegrityFailure(integrityReport));
+      return { training, heldOut, evaluated, collector, integrity: integrityReport, coverage: coverage.finish() };
     },
     (r) =>
       `${r.training.accepted + r.heldOut.accepted} rows fitted into ${engine.cells().length} cells` +
@@ -240,6 +249,8 @@ interface RefitOutcome {
   readonly heldOut: CorpusReadTotals;
   readonly evaluated: LinUCBEngine;
   readonly collector: HeldOutCollector;
+  readonly integrity: IntegrityReport;
+  readonly coverage: CoverageTable;
 }
 
 /** The skeleton: judge, split, prepare, refit, evaluate, gate, then the mode's finish. */
@@ -331,9 +342,12 @@ async function runSteps(
           },
     abandonedRuns: context.abandonedRuns,
     timings: steps.timings,
+    // Integrity, coverage and the shrinkage the data chose: in every run's result and metrics.
+    learned: { integrity: refit.integrity, coverage: refit.coverage, shrinkage: engine.shrinkage() },
   };
   const { runId: _runId, engine: _engine, ...recorded } = base;
-  const metrics = JSON.parse(JSON.stringify({ ...recorded, gate, ...mode.metrics() })) as JsonObject;
+  const { learned, ...rest } = recorded;
+  const metrics = JSON.parse(JSON.stringify({ ...rest, gate, ...learned, ...mode.metrics() })) as JsonObject;
   const finish = { rowsRead: corpus.rowsRead, rowsRejected: corpus.rowsRejected, cells, metrics };
   return mode.finish(context, { engine, base, gate, finish });
 }

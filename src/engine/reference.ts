@@ -13,7 +13,7 @@ import { resolveOptions } from "./options.js";
 import type { ModelRecord } from "./snapshot.js";
 import { packUpper, packedLength, unpackSymmetric, type ModelStatisticsSlot } from "./statistics.js";
 import type { LinUCBOptions, ResolvedOptions } from "./types.js";
-import { allFinite, copyContext, type ResolvedBatch } from "./validate.js";
+import { allFinite, copyContext, isModerate, type ResolvedBatch } from "./validate.js";
 
 /**
  * The least weight the prior keeps under forgetting: when w = γⁿ would fall below it the prior is
@@ -135,8 +135,11 @@ export class ReferenceLinUCB extends EngineBase {
   /** The context that passed validation last (a copy, each value read once). */
   private readonly staged: Float64Array;
 
+  /** Whether the staged context has a value of 2¹²⁸ or more (see ./magnitude.ts). */
+  private stagedLarge = false;
+
   protected stageContext(context: unknown): void {
-    copyContext(context, this.dimension, this.staged, 0);
+    this.stagedLarge = !copyContext(context, this.dimension, this.staged, 0);
   }
 
   protected scoreStaged(cell: number, out: Float64Array): number {
@@ -231,7 +234,9 @@ export class ReferenceLinUCB extends EngineBase {
   }
 
   protected updateStaged(model: number, reward: number): boolean {
-    return this.addEvent(model, this.staged, reward);
+    const applied = this.addEvent(model, this.staged, reward);
+    if (applied && (this.stagedLarge || !isModerate(reward))) this.largeState = true;
+    return applied;
   }
 
   protected truncateModels(cellCount: number): void {
@@ -243,7 +248,8 @@ export class ReferenceLinUCB extends EngineBase {
     const k = this.arms.length;
     for (let i = 0; i < batch.length; i++) {
       if (!this.addEvent(batch.cellIndices[i]! * k + batch.armIndices[i]!, batch.contexts.subarray(i * d, i * d + d), batch.rewards[i]!)) {
-        throw new LinUCBError("NON_FINITE", `batch row ${i}: the statistics overflow f64; that row and the rest are not applied and the previous state is kept`, { row: i });
+        const message = `batch row ${i}: the statistics overflow f64; that row and the rest are not applied and the previous state is kept`;
+        throw new LinUCBError("NON_FINITE", message, { row: i });
       }
     }
   }

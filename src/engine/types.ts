@@ -114,6 +114,21 @@ export interface Selection {
   readonly scores: Float64Array;
 }
 
+/**
+ * A selection the caller owns and `select(cell, context, into)` / `selectAt` fill in place, so a
+ * hot serving loop allocates nothing per request. Scores are written only when asked for.
+ */
+export interface SelectionTarget {
+  /** The chosen arm id. */
+  arm: string;
+  /** Its index in `arms`. */
+  armIndex: number;
+  /** The exact probability with which this arm was chosen, given the scores. */
+  propensity: number;
+  /** When a Float64Array of length K, receives the UCB score of every arm; otherwise untouched. */
+  scores?: Float64Array | undefined;
+}
+
 /** The result of a batched select over many contexts of one cell. */
 export interface BatchSelection {
   /** Chosen arm index per context. */
@@ -196,6 +211,10 @@ export interface LinUCBEngine {
 
   /** Chooses an arm for `context` in `cell` according to `exploration`. */
   select(cell: string, context: ArrayLike<number>): Selection;
+  /** `select` into a caller-owned target, returned (no allocation; scores only if `into.scores` is set). */
+  select<T extends SelectionTarget>(cell: string, context: ArrayLike<number>, into: T): T;
+  /** `select(cell, context, into)` by a cell index from `cellIndex`. */
+  selectAt<T extends SelectionTarget>(cellIndex: number, context: ArrayLike<number>, into: T): T;
   /** Chooses an arm for each of `count` contexts (row-major) of one cell. */
   selectMany(cell: string, contexts: Float64Array): BatchSelection;
   /**

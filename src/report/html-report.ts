@@ -5,6 +5,7 @@
  * learning curve of the matched share against n.
  */
 import type { CadenceResult, WarmupCadenceResult } from "../cadence/index.js";
+import { formatRejected } from "./text-report.js";
 import type { OffPolicyEstimate, SupportDiagnostics } from "../evaluation/index.js";
 import type { CellConvergence, ConvergenceReport } from "../synthetic/index.js";
 
@@ -204,6 +205,13 @@ function estimatesTable(result: CadenceResult): string {
 <tr><th>value</th><th>interval</th><th>ESS</th><th>value</th><th>interval</th><th>ESS</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** The rejected rows (by reason, the first ids) and the runs found abandoned, as text lines: empty when there are none. */
+function rejectedHtml(result: CadenceResult): string {
+  const lines = [...formatRejected(result.corpus)];
+  if (result.abandonedRuns.length > 0) lines.push(`abandoned runs ${result.abandonedRuns.join(", ")}: left running by a process that died`);
+  return lines.length === 0 ? "" : `<pre class="muted">${escapeHtml(lines.join("\n"))}</pre>`;
+}
+
 /** The whole report as an HTML document; see the module comment. */
 export function renderHtmlReport(result: CadenceResult): string {
   const { corpus, evaluation, gate } = result;
@@ -243,6 +251,7 @@ svg{display:block;max-width:100%;height:auto}svg text{font:11px system-ui,sans-s
   }</p>
 <p class="muted">Corpus ${escapeHtml(corpus.table)}${corpus.sourceFilter === null ? "" : ` WHERE source = '${escapeHtml(corpus.sourceFilter)}'`}: ${corpus.split.total} rows, ${corpus.rowsRead} fitted, ${corpus.rowsRejected} rejected, ${corpus.cells} cells;
 held out ${corpus.split.heldOut} rows created from ${escapeHtml(corpus.split.cutoff?.createdAt ?? "—")}. Steps: ${result.timings.map((t) => `${t.step} ${t.seconds.toFixed(2)} s`).join(", ")}.</p>
+${rejectedHtml(result)}
 <h2>Off-policy estimates on the held-out slice</h2>
 <p>${
     evaluation === null

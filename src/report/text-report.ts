@@ -96,6 +96,14 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
       lines.push("");
     }
   }
+  const { integrity, coverage, shrinkage } = result.learned;
+  const estimate = shrinkage.estimate;
+  lines.push(
+    `shrinkage     ${shrinkage.mode}: per-cell ridge λ = ${shrinkage.strength.toPrecision(4)}` +
+      (estimate === null ? "" : ` (σ² ${estimate.noiseVariance.toFixed(4)}, between-cell τ² ${estimate.betweenCellVariance.toExponential(2)}, ${estimate.rows} rows)`),
+  );
+  lines.push(`integrity     ${integrity.ok ? "ok" : "FAILED"}: engine ${integrity.engineRows} rows = SQL ${integrity.sqlRows} rows over ${integrity.models} (cell, model) pairs`);
+  lines.push(`coverage      ${coverage.coveredCells} of ${coverage.cells.length} cells with ≥ ${coverage.minRowsPerModel} rows of every model`);
   lines.push(`gate          ${gate.passed ? "PASSED" : "FAILED"}: ${gate.reason}`);
   if (result.mode === "prod" && result.gate.support !== null) lines.push(...formatSupport(result.gate.support));
   lines.push(

@@ -12,14 +12,16 @@
  * a (created_at, id) pair; the held-out side is `id > newerThanId AND (created_at, id) ≥ cutoff`,
  * the training side everything else — exactly the reader's `split` option.
  *
- * The models and the dimension come only from rows the reader will accept (validRowSql, the
- * reader's checks in SQL, with the read's bounds): a bad row adds no arm and does not choose the
- * dimension. The counts are of every row, as the reader scans them.
+ * The models come only from rows the reader will accept (the reader's checks in SQL, with the read's
+ * bounds): a bad row adds no arm. The dimension is the commonest length among rows that pass every
+ * check but the feature magnitude bound (checking every value of every row costs seconds per
+ * million rows; the models need it on one row per model only). The counts are of every row, as
+ * the reader scans them.
  */
 import { CORPUS_FILTER, type CorpusPosition, type CorpusTable } from "./corpus-reader.js";
 import type { Queryable } from "./db.js";
 import { describeValue } from "./errors.js";
-import { resolveRowBounds, validRowSql, type RowBounds } from "./row-bounds.js";
+import { cheapValidRowSql, featureMagnitudeSql, resolveRowBounds, type RowBounds } from "./row-bounds.js";
 
 /** Options of {@link splitCorpusByTime}. */
 export interface CorpusSplitOptions {
@@ -81,24 +83,28 @@ export async function splitCorpusByTime(q: Queryable, options: CorpusSplitOption
   }
   const where = CORPUS_FILTER[table];
   const bounds = resolveRowBounds(options.bounds, "bounds");
-  // The dimension is the commonest length among rows valid whatever their length; the models are
-  // those of rows valid at that dimension.
-  const validAnyLength = validRowSql(bounds, "cardinality(features)");
-  const validAtDimension = validRowSql(bounds, "shape.dimension");
-  // The cutoff is the k-th newest eligible row, k = max(1, round(share × eligible)): an OFFSET of k − 1.
+  // The cheap checks once per row (the CTE is read several times, so it is materialised); the
+  // magnitude bound, which reads every value, only until one row of each candidate model passes
+  // (a LIMIT 1 probe of the table per model). The cutoff is the k-th newest eligible row,
+  // k = max(1, round(share × eligible)): an OFFSET of k − 1.
+  const cheap = cheapValidRowSql(bounds);
+  const bounded = featureMagnitudeSql(bounds, "r.features");
   const result = await q.query<SplitRow>(
-    `WITH corpus AS (SELECT id, created_at, model, features, cell, agent_id, propensity, reward FROM ${table} WHERE ${where}),
+    `WITH corpus AS (SELECT id, created_at, model, cardinality(features) AS length, coalesce(${cheap}, false) AS valid FROM ${table} WHERE ${where}),
           eligible AS (SELECT count(*)::int8 AS n FROM corpus WHERE id > $2::int8),
           cut AS (SELECT created_at, id FROM corpus WHERE id > $2::int8
                   ORDER BY created_at DESC, id DESC
                   OFFSET (SELECT greatest(round(n * $1::float8), 1)::int8 - 1 FROM eligible) LIMIT 1),
-          shape AS (SELECT mode() WITHIN GROUP (ORDER BY cardinality(features)) AS dimension FROM corpus WHERE ${validAnyLength})
+          shape AS (SELECT mode() WITHIN GROUP (ORDER BY length) AS dimension FROM corpus WHERE valid),
+          candidates AS (SELECT DISTINCT model FROM corpus, shape WHERE valid AND length = shape.dimension)
      SELECT (SELECT count(*) FROM corpus)::int8 AS total,
             (SELECT n FROM eligible) AS eligible,
             to_char(cut.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cutoff_at,
             cut.id AS cutoff_id,
             (SELECT count(*) FROM corpus c WHERE c.id > $2::int8 AND (c.created_at, c.id) >= (cut.created_at, cut.id))::int8 AS held_out,
-            (SELECT array_agg(DISTINCT model ORDER BY model) FROM corpus WHERE ${validAtDimension}) AS models,
+            (SELECT array_agg(c.model ORDER BY c.model) FROM candidates c
+              CROSS JOIN LATERAL (SELECT 1 FROM ${table} r WHERE ${where} AND r.model = c.model AND ${cheap} AND cardinality(r.features) = shape.dimension
+                                  AND ${bounded} LIMIT 1) AS one) AS models,
             shape.dimension
      FROM shape LEFT JOIN cut ON true`,
     [heldOutShare, newerThanId],

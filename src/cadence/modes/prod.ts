@@ -24,7 +24,7 @@ import {
 import type { ProdCadenceResult } from "../cadence-result.js";
 import { nothingToCompareGate, prodGate, type ProdGateDecision } from "../gate.js";
 import type { ResolvedCadenceOptions } from "../options.js";
-import { PROD_ENGINE_DEFAULTS } from "../prod-defaults.js";
+import { prodEngineOptions } from "../prod-defaults.js";
 import { validatePolicySnapshot } from "../snapshot-check.js";
 import type { ModeSteps, Preparation, RunContext, SharedOutcome } from "./mode-steps.js";
 
@@ -67,7 +67,7 @@ async function prepareProd(db: Db, o: ResolvedCadenceOptions, split: CorpusSplit
   const arms = [...new Set([...split.models, ...(incumbent?.arms ?? [])])].sort();
   return {
     // The refit never selects, so its exploration only travels into the snapshot it is served from.
-    engineOptions: { ...PROD_ENGINE_DEFAULTS, ...o.engine, dimension, arms, exploration: o.serveExploration },
+    engineOptions: { ...prodEngineOptions(o.engine), dimension, arms, exploration: o.serveExploration },
     incumbent: incumbent ?? "uniform",
     incumbentInfo: active === null ? { kind: "uniform", policyVersionId: null } : { kind: "active", policyVersionId: active.id },
   };
