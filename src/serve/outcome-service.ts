@@ -14,7 +14,13 @@
  */
 import type { Db } from "../store/db.js";
 import { decisionOutcomeKey, readDecisions, type Decision, type StoredDecision } from "../store/decisions.js";
-import { insertOutcomeRows, readOutcomesByKey, type OutcomeRowInput, type StoredOutcome, type WritableSource } from "../store/outcome-writes.js";
+import {
+  insertOutcomeRows,
+  readOutcomesByKey,
+  type OutcomeRowInput,
+  type StoredOutcome,
+  type WritableSource,
+} from "../store/outcome-writes.js";
 import type { DecisionLog } from "./decision-log.js";
 import { GroupCommit, type ItemResult } from "./group-commit.js";
 import { HttpError } from "./http-error.js";
@@ -92,7 +98,10 @@ export class OutcomeService {
     const missing = [...byDecision.keys()].filter((id) => !records.has(id));
     if (missing.length > 0) {
       const shown = missing.slice(0, 5).join(", ") + (missing.length > 5 ? `, … (${missing.length} in all)` : "");
-      throw new HttpError(404, `unknown decision ${shown}: not made by this server's database, or deleted by the decision retention; nothing was written`);
+      throw new HttpError(
+        404,
+        `unknown decision ${shown}: not made by this server's database, or deleted by the decision retention; nothing was written`,
+      );
     }
     const acks = new Map<string, Promise<number>>();
     const toWrite: OutcomeRowInput[] = [];
@@ -106,7 +115,9 @@ export class OutcomeService {
       }
     }
     for (const row of toWrite) acks.set(row.dedupeKey.slice("decision:".length), this.commit.submit(row));
-    const settled = await Promise.allSettled(outcomes.map(async (o) => ({ decisionId: o.decisionId, outcomeId: await acks.get(o.decisionId)! })));
+    const settled = await Promise.allSettled(
+      outcomes.map(async (o) => ({ decisionId: o.decisionId, outcomeId: await acks.get(o.decisionId)! })),
+    );
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failed !== undefined) throw failed.reason;
     return settled.map((s) => (s as PromiseFulfilledResult<OutcomeAck>).value);
