@@ -102,8 +102,8 @@ describeOnBackends("the serving loop end to end", (backend) => {
         return {
           promoted: result.mode === "prod" && result.promoted,
           policyVersionId: result.mode === "prod" ? result.policyVersionId : null,
-          incumbent: result.evaluation.incumbent,
-          events: result.evaluation.events,
+          incumbent: result.evaluation?.incumbent,
+          events: result.evaluation?.events ?? 0,
           rowsRead: result.corpus.rowsRead,
         };
       }
