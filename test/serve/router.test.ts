@@ -250,6 +250,44 @@ describeOnBackends("linucb serve: shadow source and start-up checks", (backend) 
     }
   });
 
+  it("deletes decisions past the retention on start, keeping the recent ones", async () => {
+    const { insertDecisions, readDecisions } = await import("../../src/store/index.js");
+    const decision = (id: string, daysAgo: number) => ({
+      id,
+      createdAt: new Date(Date.now() - daysAgo * 86_400_000),
+      requestId: null,
+      agentId: "a",
+      cell: "c",
+      model: "x",
+      features: [0, 1],
+      propensity: 0.5,
+      policyVersionId: null,
+      exploration: "uniform",
+      source: "prod" as const,
+    });
+    const old = "11111111-1111-4111-8111-111111111111";
+    const recent = "22222222-2222-4222-8222-222222222222";
+    await insertDecisions(database.db, [decision(old, 3), decision(recent, 1)]);
+    const router = await openRouter({
+      db: database.db,
+      port: 0,
+      token: null,
+      models: ["x", "y"],
+      dimension: 2,
+      decisionRetentionDays: 2,
+      log: () => undefined,
+    });
+    try {
+      expect(await eventually(async () => !(await readDecisions(database.db, [old])).has(old))).toBe(true);
+      expect((await readDecisions(database.db, [recent])).has(recent)).toBe(true);
+      // An outcome for the expired decision is unknown.
+      const reply = await post(`${router.url}/v1/outcomes`, { decisionId: old, ...JUDGED }, null);
+      expect(reply.status).toBe(404);
+    } finally {
+      await router.close();
+    }
+  });
+
   it("refuses to start off loopback without a token, and without models or dimension on an empty corpus", async () => {
     await database.db.exec("DELETE FROM routing_outcomes");
     await expect(openRouter({ db: database.db, host: "0.0.0.0", port: 0, token: null, models: ["x"], dimension: 1 })).rejects.toThrow(
