@@ -96,7 +96,7 @@ export const CADENCE_DEFAULTS = {
   level: 0.95,
   resamples: 1000,
   minRows: 20,
-  threshold: 0.7,
+  threshold: 0.5,
   minPropensity: DEFAULT_ROW_BOUNDS.minPropensity,
   maxFeatureMagnitude: DEFAULT_ROW_BOUNDS.maxFeatureMagnitude,
 } as const;

@@ -85,7 +85,7 @@ describeOnBackends("warm-up cadence", (backend) => {
     const error = await runCadence(db, { mode: "warmup", n: 500 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CadenceError);
     expect((error as CadenceError).step).toBe("load");
-    expect((error as Error).message).toMatch(/other synthetic worlds \(synthetic_coldstart_v1 seed 5: 100 rows\)/);
+    expect((error as Error).message).toContain(`other synthetic worlds (${generateWorld({ seed: 5 }).source} seed 5: 100 rows)`);
     expect(await getTrainingRun(db, (error as CadenceError).runId!)).toMatchObject({ status: "failed", cadence: "synthetic_warmup" });
   });
 
