@@ -67,7 +67,8 @@ export async function splitCorpusByTime(q: Queryable, options: CorpusSplitOption
   const cheap = cheapValidRowSql(bounds);
   const bounded = featureMagnitudeSql(bounds, "r.features");
   const result = await q.query<{ total: number; cutoff: Date | null; training: number; models: string[] | null; dimension: number | null }>(
-    `WITH corpus AS (SELECT created_at, model, cardinality(features) AS length, coalesce(${cheap}, false) AS valid FROM ${table} WHERE ${where}),
+    `WITH corpus AS (SELECT created_at, model, cardinality(features) AS length, coalesce(${cheap}, false) AS valid
+                     FROM ${table} WHERE ${where}),
           cut AS (SELECT percentile_disc($1::float8) WITHIN GROUP (ORDER BY created_at) AS cutoff FROM corpus),
           shape AS (SELECT mode() WITHIN GROUP (ORDER BY length) AS dimension FROM corpus WHERE valid),
           candidates AS (SELECT DISTINCT model FROM corpus, shape WHERE valid AND length = shape.dimension)
@@ -75,8 +76,10 @@ export async function splitCorpusByTime(q: Queryable, options: CorpusSplitOption
             cut.cutoff,
             (SELECT count(*) FROM corpus WHERE created_at < cut.cutoff)::int8 AS training,
             (SELECT array_agg(c.model ORDER BY c.model) FROM candidates c
-              CROSS JOIN LATERAL (SELECT 1 FROM ${table} r WHERE ${where} AND r.model = c.model AND ${cheap} AND cardinality(r.features) = shape.dimension
-                                  AND ${bounded} LIMIT 1) AS one) AS models,
+              CROSS JOIN LATERAL (SELECT 1 FROM ${table} r
+                                  WHERE ${where} AND r.model = c.model AND ${cheap}
+                                    AND cardinality(r.features) = shape.dimension AND ${bounded}
+                                  LIMIT 1) AS one) AS models,
             shape.dimension
      FROM cut, shape`,
     [1 - heldOutShare],

@@ -50,8 +50,7 @@ async function loadWorld(context: RunContext, world: SyntheticWorld): Promise<Wa
 export function warmupMode(o: ResolvedCadenceOptions): ModeSteps<WarmupCadenceResult> {
   const world = generateWorld({ seed: o.seed });
   const grading = { minRows: o.minRows, threshold: o.threshold };
-  // The rows fitted so far, by cell, model and propensity: coverage counts rows of every model in a cell.
-  const rowsSeen: { cell: string; model: string; propensity: number }[] = [];
+  const rowsPerCell = new Map<string, number>();
   const learningCurve: LearningCurvePoint[] = [];
   let load: WarmupLoad | undefined;
   let convergence: ConvergenceReport | undefined;
@@ -78,16 +77,14 @@ export function warmupMode(o: ResolvedCadenceOptions): ModeSteps<WarmupCadenceRe
       incumbentInfo: { kind: "uniform", policyVersionId: null },
     }),
     afterChunk(engine, chunk, rowsFed) {
-      for (let i = 0; i < chunk.length; i++) {
-        rowsSeen.push({ cell: chunk.cells[i] as string, model: chunk.arms[i] as string, propensity: chunk.propensities[i] as number });
-      }
+      for (const cell of chunk.cells) rowsPerCell.set(cell, (rowsPerCell.get(cell) ?? 0) + 1);
       engine.finalize();
-      const report = convergenceReport(world, engine, rowsSeen, grading);
+      const report = convergenceReport(world, engine, rowsPerCell, grading);
       learningCurve.push({ n: rowsFed, coveredCells: report.coveredCells, matches: report.matches, matchShare: report.matchShare });
     },
     gateDetail: "grading the refit against the planted optimum",
     gate(engine) {
-      convergence = convergenceReport(world, engine, rowsSeen, grading);
+      convergence = convergenceReport(world, engine, rowsPerCell, grading);
       return warmupGate(convergence);
     },
     metrics: () => ({ load, convergence, learningCurve }),
