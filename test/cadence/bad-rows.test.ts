@@ -125,7 +125,7 @@ describeOnBackends("prod cadence over bad rows", (backend) => {
         }
       }
     }
-    for (const estimate of [result.evaluation.candidate.snips, result.evaluation.incumbentEstimates.snips]) {
+    for (const estimate of [result.evaluation!.candidate.snips, result.evaluation!.incumbentEstimates.snips]) {
       expect(estimate.value).toBeGreaterThanOrEqual(-0.75);
       expect(estimate.value).toBeLessThanOrEqual(1);
     }
