@@ -71,8 +71,8 @@ describeOnBackends("cadence store queries", (backend) => {
     await loadSyntheticOutcomes(db, generateOutcomes(generateWorld({ seed: 42 }), { n: 120, seed: 42 }));
     await loadSyntheticOutcomes(db, generateOutcomes(generateWorld({ seed: 5 }), { n: 30, seed: 5 }));
     expect(await listSyntheticRuns(db)).toEqual([
-      { source: "synthetic_coldstart_v1", seed: 5, rows: 30 },
-      { source: "synthetic_coldstart_v1", seed: 42, rows: 120 },
+      { source: "synthetic_coldstart_v2", seed: 5, rows: 30 },
+      { source: "synthetic_coldstart_v2", seed: 42, rows: 120 },
     ]);
   });
 });
