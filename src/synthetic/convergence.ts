@@ -119,7 +119,11 @@ export interface ConvergenceReport {
   readonly matches: number;
   /** matches / coveredCells (0 when nothing is covered). */
   readonly matchShare: number;
-  /** matchShare ≥ threshold, at least minCoveredCells cells covered, and the fit complete. */
+  /**
+   * The report's own checks: matchShare ≥ threshold, at least minCoveredCells cells covered, and the
+   * fit complete. The warm-up gate's verdict adds regret, structure and deviating cells (gate.ts
+   * `gateVerdict`); `linucb gate --json` reports that verdict as `pass`.
+   */
   readonly pass: boolean;
   /**
    * Whether the engine fitted every logged row: its per-(cell, model) counts against the log's (per
