@@ -75,7 +75,8 @@ export interface CadenceResultBase {
   readonly judge: { readonly judge: string; readonly judged: number };
   /** The refit's engine options (JSON). */
   readonly engine: JsonObject;
-  readonly evaluation: EvaluationSummary;
+  /** Null when no row was held out (prod: no rows newer than the incumbent's training). */
+  readonly evaluation: EvaluationSummary | null;
   /** Runs of this mode left 'running' by a process that died, marked 'abandoned' before this run started. */
   readonly abandonedRuns: readonly number[];
   readonly timings: readonly StepTiming[];

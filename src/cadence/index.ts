@@ -23,5 +23,4 @@ export { outcomeRewardJudge, DEFAULT_JUDGE_WEIGHTS, type Judge } from "./judge.j
 export { prodGate, warmupGate, type GateDecision, type ProdGateDecision } from "./gate.js";
 export { silentProgress, type CadenceProgress, type CadenceStep, type StepTiming } from "./progress.js";
 export { compareOnHeldOut, policyChoices, rewardModelOf, type ReplayComparison, type EvaluationSettings } from "./offline-evaluation.js";
-export { engineOptionsOf, twinOf } from "./engine-twin.js";
 export { HeldOutCollector, type HeldOutSlice } from "./held-out-slice.js";

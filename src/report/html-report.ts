@@ -5,7 +5,8 @@
  * learning curve of the matched share against n.
  */
 import type { CadenceResult, WarmupCadenceResult } from "../cadence/index.js";
-import type { OffPolicyEstimate } from "../evaluation/index.js";
+import { formatRejected } from "./text-report.js";
+import type { OffPolicyEstimate, SupportDiagnostics } from "../evaluation/index.js";
 import type { CellConvergence, ConvergenceReport } from "../synthetic/index.js";
 
 const ESTIMATORS = ["replay", "ips", "snips", "dr", "dm"] as const;
@@ -126,6 +127,7 @@ ${dots}
 
 /** Each estimator's point and interval, for the candidate and the incumbent, with the logged reward. */
 export function estimatesChart(result: CadenceResult): string {
+  if (result.evaluation === null) return "";
   const { candidate, incumbentEstimates, loggedValue } = result.evaluation;
   const rows = ESTIMATORS.flatMap((name) => {
     const out: { name: string; who: "candidate" | "incumbent"; estimate: OffPolicyEstimate }[] = [];
@@ -169,7 +171,32 @@ ${marks.join("\n")}
 </svg>`;
 }
 
+/** The production gate's paired bound and support diagnostics, per policy (empty for a warm-up or when nothing was compared). */
+function supportTable(result: CadenceResult): string {
+  if (result.mode !== "prod" || result.gate.support === null) return "";
+  const { gate } = result;
+  const support = gate.support!;
+  const row = (name: string, d: SupportDiagnostics): string =>
+    `<tr><th>${name}</th><td>${fixed(d.meanWeight, 4)} ± ${fixed(d.meanWeightStandardError, 4)}</td>` +
+    `<td>${fixed(100 * d.zeroWeightShare, 2)}%</td>` +
+    `<td>${d.expectedZeroWeightShare === null ? "—" : `${fixed(100 * d.expectedZeroWeightShare, 2)}%`}</td>` +
+    `<td>${d.effectiveSampleSize.toFixed(1)}</td></tr>`;
+  const { informative, logging } = support;
+  return `<h2>Promotion gate</h2>
+<p>Δ̂ = ${fixed(gate.difference, 4)} (candidate ${fixed(gate.candidateValue, 4)}, incumbent ${fixed(gate.incumbentValue, 4)});
+one-sided ${(100 * (1 - gate.alpha)).toFixed(1)}% lower bound ${fixed(gate.lowerBound, 4)}
+(paired ${escapeHtml(gate.method ?? "—")} bootstrap of ${gate.estimator.toUpperCase()}), margin ${gate.margin}.
+Logs: ${logging.events} events, ${fixed(100 * logging.deterministicShare, 1)}% with propensity 1; ${informative.events} informative events
+(effective sizes ${informative.candidateEffectiveSampleSize.toFixed(1)} / ${informative.incumbentEffectiveSampleSize.toFixed(1)},
+minimum ${support.minInformativeEffectiveSampleSize}).</p>
+<table><thead><tr><th>policy</th><th>mean weight</th><th>zero weights</th><th>predicted</th><th>ESS</th></tr></thead><tbody>
+${row("candidate", support.candidate)}
+${row("incumbent", support.incumbent)}
+</tbody></table>`;
+}
+
 function estimatesTable(result: CadenceResult): string {
+  if (result.evaluation === null) return "";
   const { candidate, incumbentEstimates } = result.evaluation;
   const cell = (e: OffPolicyEstimate | undefined): string =>
     e === undefined ? "<td>—</td><td></td><td></td>" : `<td>${fixed(e.value, 4)}</td><td>[${fixed(e.interval.lower, 4)}, ${fixed(e.interval.upper, 4)}]</td><td>${e.effectiveSampleSize.toFixed(1)}</td>`;
@@ -178,10 +205,18 @@ function estimatesTable(result: CadenceResult): string {
 <tr><th>value</th><th>interval</th><th>ESS</th><th>value</th><th>interval</th><th>ESS</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** The rejected rows (by reason, the first ids) and the runs found abandoned, as text lines: empty when there are none. */
+function rejectedHtml(result: CadenceResult): string {
+  const lines = [...formatRejected(result.corpus)];
+  if (result.abandonedRuns.length > 0) lines.push(`abandoned runs ${result.abandonedRuns.join(", ")}: left running by a process that died`);
+  return lines.length === 0 ? "" : `<pre class="muted">${escapeHtml(lines.join("\n"))}</pre>`;
+}
+
 /** The whole report as an HTML document; see the module comment. */
 export function renderHtmlReport(result: CadenceResult): string {
   const { corpus, evaluation, gate } = result;
-  const incumbent = evaluation.incumbent.kind === "active" ? `the active policy (version ${evaluation.incumbent.policyVersionId})` : "the uniform policy (no active policy)";
+  const info = evaluation?.incumbent;
+  const incumbent = info?.kind === "active" ? `the active policy (version ${info.policyVersionId})` : "the uniform policy (no active policy)";
   const verdictColor = gate.passed ? MATCH : MISS;
   const conv = result.mode === "warmup" ? result.convergence : null;
   const warmupSections =
@@ -215,12 +250,19 @@ svg{display:block;max-width:100%;height:auto}svg text{font:11px system-ui,sans-s
         : "Not promoted: the active policy is unchanged."
   }</p>
 <p class="muted">Corpus ${escapeHtml(corpus.table)}${corpus.sourceFilter === null ? "" : ` WHERE source = '${escapeHtml(corpus.sourceFilter)}'`}: ${corpus.split.total} rows, ${corpus.rowsRead} fitted, ${corpus.rowsRejected} rejected, ${corpus.cells} cells;
-held out ${corpus.split.heldOut} rows created from ${escapeHtml(corpus.split.cutoff?.toISOString() ?? "—")}. Steps: ${result.timings.map((t) => `${t.step} ${t.seconds.toFixed(2)} s`).join(", ")}.</p>
+held out ${corpus.split.heldOut} rows created from ${escapeHtml(corpus.split.cutoff?.createdAt ?? "—")}. Steps: ${result.timings.map((t) => `${t.step} ${t.seconds.toFixed(2)} s`).join(", ")}.</p>
+${rejectedHtml(result)}
 <h2>Off-policy estimates on the held-out slice</h2>
-<p>The candidate (refitted on the training slice) against ${incumbent}, on ${evaluation.events} held-out events; logged mean reward ${fixed(evaluation.loggedValue, 4)}.
+<p>${
+    evaluation === null
+      ? "No row was held out (no rows newer than the incumbent's training): nothing was evaluated."
+      : `The candidate (refitted on the training slice) against ${incumbent}, on ${evaluation.events} held-out events; ` +
+        `logged mean reward ${fixed(evaluation.loggedValue, 4)}.`
+  }
 Replay is unbiased only under uniform logging; DR and DM use the candidate's own θᵀx as the reward model.</p>
 ${estimatesChart(result)}
 ${estimatesTable(result)}
+${supportTable(result)}
 ${warmupSections}
 </body></html>
 `;

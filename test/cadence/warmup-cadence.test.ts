@@ -56,9 +56,9 @@ describeOnBackends("warm-up cadence", (backend) => {
     expect(result.learningCurve.at(-1)).toEqual({ n, coveredCells: report.coveredCells, matches: report.matches, matchShare: report.matchShare });
 
     // The held-out evaluation ran on the held-out rows, against the uniform policy.
-    expect(result.evaluation.events).toBe(result.corpus.split.heldOut);
-    expect(result.evaluation.incumbent).toEqual({ kind: "uniform", policyVersionId: null });
-    expect(result.evaluation.candidate.dr).toBeDefined();
+    expect(result.evaluation!.events).toBe(result.corpus.split.heldOut);
+    expect(result.evaluation!.incumbent).toEqual({ kind: "uniform", policyVersionId: null });
+    expect(result.evaluation!.candidate.dr).toBeDefined();
 
     expect(progress.started).toEqual(["schema", "load", "judge", "split", "refit", "evaluate", "gate", "record"]);
     expect(progress.finished).toEqual(progress.started);
