@@ -43,23 +43,26 @@ export interface JudgeUnlabelledInSqlOptions {
 const MAX_BATCH = 1_000_000;
 
 /**
- * Each statement picks the next batch of unjudged corpus ids after the last one seen (the keyset),
- * updates them, and reports the batch's size and last id — the size says whether more may follow,
- * even when a concurrent judge took some of the batch first (those rows are then skipped, not counted).
+ * Each statement finds the next batch of unjudged corpus ids after the last one seen (the keyset)
+ * and updates the id range it spans, by the primary key's index — not a join with the batch, which
+ * the planner hashes over the whole table. It reports the batch's size and last id — the size says
+ * whether more may follow, even when a concurrent judge took some of the batch first (those rows
+ * are then skipped, not counted).
  */
 function batchStatement(table: CorpusTable): string {
-  const reward = `(CASE WHEN t.completed THEN 1::float8 ELSE 0::float8 END)
-      - (CASE WHEN t.hallucinated THEN $4::float8 ELSE 0::float8 END)
-      - (CASE WHEN t.refused THEN $5::float8 ELSE 0::float8 END)`;
+  const reward = `(CASE WHEN completed THEN 1::float8 ELSE 0::float8 END)
+      - (CASE WHEN hallucinated THEN $4::float8 ELSE 0::float8 END)
+      - (CASE WHEN refused THEN $5::float8 ELSE 0::float8 END)`;
+  const unjudged = `${CORPUS_FILTER[table]} AND reward IS NULL AND id > $1`;
   return `WITH batch AS (
-      SELECT id FROM ${table} WHERE ${CORPUS_FILTER[table]} AND reward IS NULL AND id > $1 ORDER BY id LIMIT $2
+      SELECT count(*)::int8 AS selected, max(id)::int8 AS last_id
+      FROM (SELECT id FROM ${table} WHERE ${unjudged} ORDER BY id LIMIT $2) AS next
     ), judged AS (
-      UPDATE ${table} AS t SET reward = ${reward}, judge_score = ${reward}, judge_model = $3
-      FROM batch WHERE t.id = batch.id AND t.reward IS NULL
-      RETURNING t.id
+      UPDATE ${table} SET reward = ${reward}, judge_score = ${reward}, judge_model = $3
+      WHERE ${unjudged} AND id <= (SELECT last_id FROM batch)
+      RETURNING 1
     )
-    SELECT (SELECT count(*) FROM batch)::int8 AS selected, (SELECT max(id) FROM batch)::int8 AS last_id,
-           (SELECT count(*) FROM judged)::int8 AS judged`;
+    SELECT selected, last_id, (SELECT count(*) FROM judged)::int8 AS judged FROM batch`;
 }
 
 function checkOptions(options: JudgeUnlabelledInSqlOptions): void {
