@@ -25,7 +25,7 @@ export interface CadenceOptions {
   readonly seed?: number;
   /** Warm-up: outcomes of the seed's world loaded into routing_outcomes_synthetic. @default 4000 */
   readonly n?: number;
-  /** Share of the newest rows (by created_at) held out for evaluation, in (0, 1). @default 0.2 */
+  /** Share of the newest rows (by (created_at, id), above the incumbent's training) held out for evaluation, in (0, 1). @default 0.2 */
   readonly heldOutShare?: number;
   /** Rows per corpus chunk (and per warm-up learning-curve point). @default warm-up: n / 20 within [500, 10000]; prod: 10000 */
   readonly chunkSize?: number;
@@ -33,7 +33,7 @@ export interface CadenceOptions {
   readonly engine?: Partial<Pick<LinUCBOptions, "alpha" | "lambda" | "pooling">>;
   /** Judge of unjudged rows. @default outcomeRewardJudge() (penalties 0.5 and 0.25) */
   readonly judge?: Judge;
-  /** Production gate: estimator whose lower bound must beat the incumbent's estimate. @default 'snips' */
+  /** Production gate: estimator of the paired comparison of the candidate with the incumbent. @default 'snips' */
   readonly gateEstimator?: GateEstimator;
   /**
    * Production: the exploration a promoted policy is to be served with, recorded in
