@@ -140,7 +140,9 @@ function number(value: unknown, name: string, min: number, max: number, open = f
 }
 
 function positive(value: unknown, name: string, max: number): number {
-  if (typeof value !== "number" || !(value > 0 && value <= max)) throw new RangeError(`\`${name}\` must be a number in (0, ${max}]; received ${show(value)}`);
+  if (typeof value !== "number" || !(value > 0 && value <= max)) {
+    throw new RangeError(`\`${name}\` must be a number in (0, ${max}]; received ${show(value)}`);
+  }
   return value;
 }
 
@@ -158,7 +160,8 @@ export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceO
     throw new TypeError(`\`judge\` must be an object with a non-empty name and a judge(rows) function; received ${show(judge)}`);
   }
   const range = judge.rewardRange as Judge["rewardRange"] | undefined;
-  if (typeof range !== "object" || range === null || !Number.isFinite(range.min) || !Number.isFinite(range.max) || !(range.min <= range.max)) {
+  const rangeOk = typeof range === "object" && range !== null && Number.isFinite(range.min) && Number.isFinite(range.max) && range.min <= range.max;
+  if (!rangeOk) {
     throw new RangeError(`\`judge.rewardRange\` must be { min, max } with finite min ≤ max; received ${show(range)}`);
   }
   const engine = options.engine ?? {};
@@ -185,7 +188,11 @@ export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceO
     minRows: integer(options.minRows ?? CADENCE_DEFAULTS.minRows, "minRows", 1, Number.MAX_SAFE_INTEGER),
     threshold: number(options.threshold ?? CADENCE_DEFAULTS.threshold, "threshold", 0, 1),
     minPropensity: positive(options.minPropensity ?? CADENCE_DEFAULTS.minPropensity, "minPropensity", 1),
-    maxFeatureMagnitude: positive(options.maxFeatureMagnitude ?? CADENCE_DEFAULTS.maxFeatureMagnitude, "maxFeatureMagnitude", Number.MAX_VALUE),
+    maxFeatureMagnitude: positive(
+      options.maxFeatureMagnitude ?? CADENCE_DEFAULTS.maxFeatureMagnitude,
+      "maxFeatureMagnitude",
+      Number.MAX_VALUE,
+    ),
   };
 }
 
