@@ -83,6 +83,19 @@ describeOnBackends("set-based judge", (backend) => {
     });
   }
 
+  it("keeps the verdicts of rows judged before, interleaved with unjudged ones, and counts only what it labels", async () => {
+    const { db } = database;
+    await insertFlagCombinations(db, 4);
+    await db.query("UPDATE routing_outcomes SET reward = -0.5, judge_score = 7, judge_model = 'other' WHERE source = 'prod' AND reward IS NULL AND id % 3 = 0");
+    const before = await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE judge_model = 'other'");
+    const judge = outcomeRewardJudge();
+    const result = await judgeUnlabelledInSql(db, { table: "routing_outcomes", judgeModel: judge.name, reward: judge.sqlReward!, batchSize: 5 });
+    expect(result.judged).toBe(32 - before!);
+    expect(result.batches).toBe(Math.ceil((32 - before!) / 5));
+    expect(await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE judge_model = 'other' AND reward = -0.5 AND judge_score = 7")).toBe(before);
+    expect(await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source = 'prod' AND reward IS NULL")).toBe(0);
+  });
+
   it("judges only the synthetic corpus of routing_outcomes_synthetic, in one batch by default", async () => {
     const { db } = database;
     await db.query(
