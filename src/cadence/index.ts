@@ -18,3 +18,4 @@ export { silentProgress, type CadenceProgress, type CadenceStep, type StepTiming
 export { compareOnHeldOut, policyChoices, rewardModelOf, type ReplayComparison, type EvaluationSettings } from "./offline-evaluation.js";
 export { engineOptionsOf, twinOf } from "./engine-twin.js";
 export { HeldOutCollector, type HeldOutSlice } from "./held-out-slice.js";
+export { routingSummary, type RoutingSummary, type CellRouting, type TrafficShares, type RoutingInput } from "./report-data.js";

@@ -55,6 +55,7 @@ import { accumulateSlice } from "./corpus-refit.js";
 import { prodGate, warmupGate, type GateDecision, type ProdGateDecision } from "./gate.js";
 import { HeldOutCollector } from "./held-out-slice.js";
 import { compareOnHeldOut } from "./offline-evaluation.js";
+import { routingSummary, type RoutingSummary } from "./report-data.js";
 import { resolveCadenceOptions, type CadenceMode, type CadenceOptions, type ResolvedCadenceOptions } from "./options.js";
 import { StepRunner, silentProgress, type CadenceStep, type StepTiming } from "./progress.js";
 
@@ -109,6 +110,8 @@ export interface CadenceResult {
   /** Warm-up: the convergence report of the full refit, and the learning curve. */
   readonly convergence: ConvergenceReport | null;
   readonly learningCurve: readonly LearningCurvePoint[];
+  /** Where the new policy, the incumbent and the logging policy route the held-out requests (for the report pages). */
+  readonly routing: RoutingSummary;
   readonly promoted: boolean;
   readonly policyVersionId: number | null;
   readonly timings: readonly StepTiming[];
@@ -317,11 +320,12 @@ async function runSteps(
       (r.training.unjudged + r.heldOut.unjudged > 0 ? `, ${r.training.unjudged + r.heldOut.unjudged} unjudged skipped` : ""),
   );
 
+  const heldOutSlice = collector.finish();
   // ── evaluate ────────────────────────────────────────────────────────────────────────────────
   const comparison = await steps.run(
     "evaluate",
     `evaluating the candidate and the ${prepared.incumbentInfo.kind === "active" ? `active policy (version ${prepared.incumbentInfo.policyVersionId})` : "uniform policy"} on ${collector.length} held-out rows`,
-    () => compareOnHeldOut(refit.evaluated, prepared.incumbent, collector.finish(), { level: o.level, resamples: o.resamples, seed: o.seed }),
+    () => compareOnHeldOut(refit.evaluated, prepared.incumbent, heldOutSlice, { level: o.level, resamples: o.resamples, seed: o.seed }),
     (c) => `candidate SNIPS ${c.candidate.snips.value.toFixed(4)} [${c.candidate.snips.interval.lower.toFixed(4)}, ${c.candidate.snips.interval.upper.toFixed(4)}], incumbent ${c.incumbent.snips.value.toFixed(4)}`,
   );
 
@@ -339,6 +343,9 @@ async function runSteps(
     },
     (g) => `${g.passed ? "PASSED" : "FAILED"}: ${g.reason}`,
   );
+
+  // ── report data: where each policy routes (src/report draws it) ──
+  const routing = await routingSummary({ candidate: engine, incumbent: prepared.incumbent, slice: heldOutSlice });
 
   const cells = engine.cells().length;
   const corpus: CadenceResult["corpus"] = {
@@ -407,6 +414,7 @@ async function runSteps(
     gate,
     convergence,
     learningCurve: curve,
+    routing,
     promoted,
     policyVersionId,
     timings: steps.timings,
