@@ -1,0 +1,115 @@
+/**
+ * The coverage heat map: per (cell, model), how many logged requests there are and their effective
+ * sample size — the evidence the log holds for routing that cell to that model. One row per cell,
+ * one column per model; the shade is the ESS, the text "rows · ESS"; the new policy's choice is
+ * outlined, and cells the gate could not decide are hatched and flagged with "?".
+ *
+ * The renderer draws any {@link CoverageInput}; {@link coverageFromRouting} builds one from the
+ * cadence's routing summary (the held-out slice).
+ */
+import type { CadenceResult } from "../cadence/index.js";
+import { cellGrid, sortCellIds } from "./cell-grid.js";
+import { ROLE, sequential, textOn } from "./palette.js";
+import { escapeHtml, fixed, svgFrame } from "./svg.js";
+
+/** One cell's row of the heat map. */
+export interface CoverageRow {
+  readonly cell: string;
+  /** Logged requests per model, in the order of {@link CoverageInput.models}. */
+  readonly rows: readonly number[];
+  /** Effective sample size per model, same order. */
+  readonly ess: readonly number[];
+  /** The new policy's choice in the cell (outlined), or null. */
+  readonly chosen: string | null;
+  /** Why the gate could not decide this cell, or null when it could. */
+  readonly undecided: string | null;
+}
+
+/** What the heat map draws. */
+export interface CoverageInput {
+  /** What the rows count, in words (e.g. "held-out requests"). */
+  readonly scope: string;
+  readonly models: readonly string[];
+  readonly cells: readonly CoverageRow[];
+}
+
+/**
+ * Coverage of the held-out slice, from the routing summary. A cell is undecided when the log holds
+ * no held-out request of it routed to the model the new policy chooses (no estimator but the reward
+ * model can value that choice there), or, on a warm-up, when the cell is not covered.
+ */
+export function coverageFromRouting(result: CadenceResult): CoverageInput {
+  const { models, cells } = result.routing;
+  const uncovered = new Set((result.convergence?.cells ?? []).filter((c) => !c.covered).map((c) => c.cell));
+  const order = cellGrid(cells.map((c) => c.cell)) === null ? sortCellIds(cells.map((c) => c.cell)) : cells.map((c) => c.cell);
+  const byId = new Map(cells.map((c) => [c.cell, c]));
+  const fromConvergence = new Map((result.convergence?.cells ?? []).map((c) => [c.cell, c.learned]));
+  const worldOrder = result.convergence?.cells.map((c) => c.cell).filter((id) => byId.has(id)) ?? order;
+  return {
+    scope: "held-out requests",
+    models,
+    cells: worldOrder.map((id) => {
+      const c = byId.get(id)!;
+      const chosen = result.convergence === null ? c.candidate : (fromConvergence.get(id) ?? null);
+      const a = chosen === null ? -1 : models.indexOf(chosen);
+      const undecided = uncovered.has(id)
+        ? "not covered: too few rows for the warm-up gate"
+        : a >= 0 && (c.logged[a] ?? 0) === 0
+          ? `no held-out request of this cell went to ${chosen}, the new policy's choice`
+          : null;
+      return { cell: id, rows: c.logged, ess: c.ess, chosen, undecided };
+    }),
+  };
+}
+
+/** Counts of the heat map, for the text beside it. */
+export function coverageSummary(input: CoverageInput): { pairs: number; empty: number; undecided: number } {
+  const pairs = input.cells.length * input.models.length;
+  const empty = input.cells.reduce((n, c) => n + c.rows.filter((r) => r === 0).length, 0);
+  return { pairs, empty, undecided: input.cells.filter((c) => c.undecided !== null).length };
+}
+
+/** The heat map as SVG. */
+export function coverageChart(input: CoverageInput): string {
+  const rowHeight = 16;
+  const cellWidth = Math.min(78, Math.max(44, 860 / Math.max(1, input.models.length)));
+  const left = 22 + 6.4 * Math.max(4, ...input.cells.map((c) => c.cell.length));
+  const top = 30;
+  const width = Math.ceil(left + input.models.length * cellWidth + 8);
+  const height = top + input.cells.length * rowHeight + 6;
+  const maxEss = Math.max(1, ...input.cells.flatMap((c) => c.ess));
+  const header = input.models
+    .map((m, a) => `<text x="${(left + (a + 0.5) * cellWidth).toFixed(1)}" y="${top - 8}" text-anchor="middle" class="label">${escapeHtml(m)}</text>`)
+    .join("");
+  const pattern =
+    `<defs><pattern id="undecided-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">` +
+    `<line x1="0" y1="0" x2="0" y2="6" stroke="${ROLE.fail}" stroke-width="2"/></pattern></defs>`;
+  const rows = input.cells.map((c, r) => {
+    const y = top + r * rowHeight;
+    const flag = c.undecided === null ? "" : "? ";
+    const label =
+      `<text x="${left - 6}" y="${y + 12}" text-anchor="end" class="label${c.undecided === null ? "" : " undecided"}">` +
+      `${c.undecided === null ? "" : `<title>${escapeHtml(c.undecided)}</title>`}${escapeHtml(flag + c.cell)}</text>`;
+    const squares = input.models.map((model, a) => {
+      const rowsLogged = c.rows[a] ?? 0;
+      const ess = c.ess[a] ?? 0;
+      const fill = rowsLogged === 0 ? ROLE.empty : sequential(Math.sqrt(ess / maxEss));
+      const x = left + a * cellWidth;
+      const isChoice = c.chosen === model;
+      const outline = isChoice ? ` stroke="${ROLE.text}" stroke-width="2"` : "";
+      const hatch =
+        isChoice && c.undecided !== null
+          ? `<rect x="${x + 1}" y="${y + 1}" width="${cellWidth - 2}" height="${rowHeight - 2}" fill="url(#undecided-hatch)" class="undecided"/>`
+          : "";
+      const text = rowsLogged === 0 ? "0" : `${rowsLogged} · ${fixed(ess, ess < 10 ? 1 : 0)}`;
+      const tip = `${c.cell} → ${model}: ${rowsLogged} ${input.scope}, ESS ${fixed(ess, 1)}${isChoice ? " (the new policy's choice)" : ""}`;
+      return (
+        `<g><title>${escapeHtml(tip)}</title><rect x="${x + 1}" y="${y + 1}" width="${cellWidth - 2}" height="${rowHeight - 2}" fill="${fill}"${outline}/>${hatch}` +
+        `<text x="${(x + cellWidth / 2).toFixed(1)}" y="${y + 12}" text-anchor="middle" class="small" fill="${rowsLogged === 0 ? ROLE.muted : textOn(fill)}">${text}</text></g>`
+      );
+    });
+    return label + squares.join("");
+  });
+  const body = `${pattern}\n${header}\n${rows.join("\n")}`;
+  return svgFrame(width, height, `coverage: ${input.scope} and effective sample size per cell and model`, body, "coverage-map");
+}
