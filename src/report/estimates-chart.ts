@@ -79,7 +79,7 @@ function estimateCells(e: OffPolicyEstimate | undefined): string {
   const diagnostics = diagnosticsOf(e)
     .map((d) => `${escapeHtml(d.name)} ${escapeHtml(d.value)}`)
     .join("<br>");
-  return `<td>${fixed(e.value, 4)}</td><td>[${fixed(e.interval.lower, 4)}, ${fixed(e.interval.upper, 4)}]</td><td class="diag">${diagnostics}</td>`;
+  return `<td>${fixed(e.value, 4)}</td><td class="nowrap">[${fixed(e.interval.lower, 4)}, ${fixed(e.interval.upper, 4)}]</td><td class="diag">${diagnostics}</td>`;
 }
 
 /** The table: one line on each estimator, its value and interval, and its own diagnostics, for both policies. */

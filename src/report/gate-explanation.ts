@@ -42,8 +42,8 @@ function prodSentences(result: CadenceResult, f: ProdFigures): string[] {
     const worse = f.candidateValue <= f.incumbentValue;
     out.push(
       worse
-        ? `Not better: the candidate's ${name} estimate ${fixed(f.candidateValue, 4)} is not above ${incumbent}'s ${fixed(f.incumbentValue, 4)}.`
-        : `Not clearly better: the candidate's ${name} estimate ${fixed(f.candidateValue, 4)} is above ${incumbent}'s ${fixed(f.incumbentValue, 4)}, ` +
+        ? `Not better: the candidate's ${name} estimate ${fixed(f.candidateValue, 4)} is not above the ${fixed(f.incumbentValue, 4)} of ${incumbent}.`
+        : `Not clearly better: the candidate's ${name} estimate ${fixed(f.candidateValue, 4)} is above the ${fixed(f.incumbentValue, 4)} of ${incumbent}, ` +
             `but the low end of its ${level}% interval, ${fixed(f.candidateLower, 4)}, is not — the gap could be noise. The gate promotes only when even the low end beats the incumbent.`,
     );
   }

@@ -1,0 +1,104 @@
+/**
+ * Headless Chromium for the report pages' browser test and screenshots: Debian's `chromium`
+ * (`apt-get install -y chromium`) driven by puppeteer-core, which downloads no browser of its own.
+ * The executable is `$CHROMIUM_PATH` when set, else the first of the usual paths that exists.
+ */
+import { existsSync } from "node:fs";
+import puppeteer, { type Browser, type Page } from "puppeteer-core";
+
+const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
+
+/** The Chromium executable; throws naming the paths tried when there is none. */
+export function chromiumPath(): string {
+  const fromEnv = process.env.CHROMIUM_PATH;
+  if (fromEnv !== undefined && fromEnv !== "") {
+    if (!existsSync(fromEnv)) throw new Error(`CHROMIUM_PATH is ${JSON.stringify(fromEnv)}, which does not exist`);
+    return fromEnv;
+  }
+  const found = CANDIDATES.find((path) => existsSync(path));
+  if (found === undefined) throw new Error(`no Chromium found (tried ${CANDIDATES.join(", ")}); install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH`);
+  return found;
+}
+
+/** Starts headless Chromium (no sandbox: CI runs as root). */
+export function launchChromium(): Promise<Browser> {
+  return puppeteer.launch({ executablePath: chromiumPath(), headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+}
+
+/** A new tab `width` CSS pixels wide showing the file at `path`, its network cut off. */
+export async function openPage(browser: Browser, path: string, width = 1400): Promise<Page> {
+  const page = await browser.newPage();
+  await page.setViewport({ width, height: 900 });
+  await page.setOfflineMode(true);
+  await page.goto(`file://${path}`, { waitUntil: "load" });
+  return page;
+}
+
+/** How one chart (an element with class `chart`) is laid out. */
+export interface ChartLayout {
+  /** Its `data-chart` name. */
+  readonly chart: string;
+  readonly tag: string;
+  readonly width: number;
+  readonly height: number;
+  /** Its right edge is past the page's visible width. */
+  readonly overflowsPage: boolean;
+  /** Texts of an SVG chart that lie (partly) outside its view box: cut off on screen. */
+  readonly textsOutside: readonly string[];
+}
+
+/** What {@link measureLayout} finds on a page. */
+export interface PageLayout {
+  readonly charts: readonly ChartLayout[];
+  /** The page scrolls sideways. */
+  readonly horizontalScroll: boolean;
+  readonly scripts: number;
+  /** Attributes that point at the network (src, href to http(s)). */
+  readonly external: readonly string[];
+  readonly boxes: readonly string[];
+}
+
+/**
+ * The measurement, run inside the page. A string, not a function, because the project compiles
+ * without the DOM's types (Node code only); it is plain browser JavaScript.
+ */
+const MEASURE = `(() => {
+  const viewport = document.documentElement.clientWidth;
+  const charts = [...document.querySelectorAll(".chart")].map((element) => {
+    const rect = element.getBoundingClientRect();
+    const textsOutside = [];
+    if (element instanceof SVGSVGElement) {
+      const view = element.viewBox.baseVal;
+      const slack = 0.5;
+      for (const text of element.querySelectorAll("text")) {
+        const box = text.getBBox();
+        if (box.x < view.x - slack || box.y < view.y - slack || box.x + box.width > view.x + view.width + slack || box.y + box.height > view.y + view.height + slack) {
+          textsOutside.push(text.textContent || "");
+        }
+      }
+    }
+    return {
+      chart: element.getAttribute("data-chart") || "",
+      tag: element.tagName.toLowerCase(),
+      width: rect.width,
+      height: rect.height,
+      overflowsPage: rect.right > viewport + 0.5,
+      textsOutside,
+    };
+  });
+  const external = [...document.querySelectorAll("[src], [href]")]
+    .map((e) => e.getAttribute("src") || e.getAttribute("href") || "")
+    .filter((url) => /^(https?:)?\/\//.test(url));
+  return {
+    charts,
+    horizontalScroll: document.documentElement.scrollWidth > viewport,
+    scripts: document.querySelectorAll("script").length,
+    external,
+    boxes: [...document.querySelectorAll("[data-box]")].map((e) => e.getAttribute("data-box") || ""),
+  };
+})()`;
+
+/** Measures every chart of the page in the browser; see {@link PageLayout}. */
+export function measureLayout(page: Page): Promise<PageLayout> {
+  return page.evaluate(MEASURE) as Promise<PageLayout>;
+}
