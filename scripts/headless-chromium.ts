@@ -88,7 +88,7 @@ const MEASURE = `(() => {
   });
   const external = [...document.querySelectorAll("[src], [href]")]
     .map((e) => e.getAttribute("src") || e.getAttribute("href") || "")
-    .filter((url) => /^(https?:)?\/\//.test(url));
+    .filter((url) => url.startsWith("http:") || url.startsWith("https:") || url.startsWith("//"));
   return {
     charts,
     horizontalScroll: document.documentElement.scrollWidth > viewport,

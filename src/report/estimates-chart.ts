@@ -68,7 +68,7 @@ export function estimatesChart(result: CadenceResult): string {
   });
   const level = Math.round((candidate.snips.interval.level ?? 0.95) * 100);
   const body =
-    `<text x="${left}" y="14" class="tick">expected reward per request, ${level}% bootstrap intervals: ● candidate, ■ incumbent; dashed: the logged mean reward (the logging policy's)</text>\n` +
+    `<text x="8" y="14" class="tick">expected reward per request with ${level}% bootstrap intervals: ● candidate, ■ incumbent; dashed line: the logged mean reward</text>\n` +
     `${xAxis(x, ticks(lo - pad, hi + pad), axisY, top, (v) => v.toFixed(2))}\n` +
     `<line x1="${x(loggedValue).toFixed(1)}" x2="${x(loggedValue).toFixed(1)}" y1="${top}" y2="${axisY}" stroke="${ROLE.muted}" stroke-dasharray="4 3"/>\n${marks.join("\n")}`;
   return svgFrame(width, height, "off-policy estimates of the candidate and the incumbent", body, "estimates");
@@ -89,6 +89,6 @@ export function estimatesTable(result: CadenceResult): string {
     (name) =>
       `<tr><th>${name.toUpperCase()}<div class="note">${escapeHtml(ESTIMATOR_NOTES[name])}</div></th>${estimateCells(candidate[name])}${estimateCells(incumbentEstimates[name])}</tr>`,
   ).join("\n");
-  return `<table class="estimates"><thead><tr><th rowspan="2">estimator</th><th colspan="3">candidate</th><th colspan="3">incumbent</th></tr>
+  return `<table class="estimates chart" data-chart="estimates-table"><thead><tr><th rowspan="2">estimator</th><th colspan="3">candidate</th><th colspan="3">incumbent</th></tr>
 <tr><th>value</th><th>interval</th><th>diagnostics</th><th>value</th><th>interval</th><th>diagnostics</th></tr></thead><tbody>${rows}</tbody></table>`;
 }

@@ -27,7 +27,8 @@ svg text.small{font-size:10px}svg text.cell-label{font-size:11px;font-weight:600
 .muted{color:${ROLE.muted}}.nowrap{white-space:nowrap}
 .trends{display:flex;flex-wrap:wrap;gap:1em 2em}.trends svg{margin:0}
 footer{margin-top:2.5em;font-size:.85em;color:${ROLE.muted}}
-@media print{body{max-width:none;margin:0;font-size:11px}nav{display:none}svg,table,.box{break-inside:avoid}h2{break-after:avoid}}
+@media print{body{max-width:none;margin:0;padding:0;font-size:11px}nav{display:none}svg,table,.box{break-inside:avoid}h2{break-after:avoid}
+td,th{padding:.2em .4em}table.estimates th .note{min-width:10em}td.diag,.nowrap{white-space:normal}}
 `;
 
 /** A whole page: `title` in the tab, `body` as given (already escaped HTML). */

@@ -197,8 +197,8 @@ function legend(data: RoutingMapData): string {
     .map((m) => `<span class="key"><span class="swatch" style="background:${colors.get(m)}"></span>${escapeHtml(labels.get(m) === m ? m : `${labels.get(m)} = ${m}`)}</span>`)
     .join("");
   const marks = [
-    data.incumbentHasChoices ? `<span class="key">▲ corner: choice changed since the incumbent</span>` : "",
-    data.warmup ? `<span class="key">✗ outlined: not the planted optimum</span>` : "",
+    data.incumbentHasChoices ? `<span class="key">▲${data.grid === null ? "" : " corner"}: choice changed since the incumbent</span>` : "",
+    data.warmup ? `<span class="key">✗${data.grid === null ? "" : " outlined"}: not the planted optimum</span>` : "",
     `<span class="key">— no choice (${data.warmup ? "cell not covered" : "no held-out request"})</span>`,
   ].join("");
   return `<p class="legend">${models}${marks}</p>`;

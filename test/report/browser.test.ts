@@ -1,0 +1,114 @@
+/**
+ * The report pages in a real browser: headless Chromium (Debian's, through puppeteer-core; see
+ * scripts/headless-chromium.ts) renders the warm-up page, a promoted and a not-promoted production
+ * page and the history page of the demo runs, at 1400 px and as printed, and checks that every
+ * chart is there and laid out: a non-zero size, inside the page, no text cut off by its view box,
+ * no sideways scrolling, no script, nothing fetched from the network. A page made broken on
+ * purpose shows that the measurement catches what it checks.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser } from "puppeteer-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, measureLayout, openPage, type PageLayout } from "../../scripts/headless-chromium.js";
+import { writeDemoReports, type DemoRun } from "../../scripts/report-demo.js";
+
+const RUN_PAGE_CHARTS = ["routing-map", "traffic-shift", "estimates", "estimates-table", "coverage-map"];
+/** A4 at 96 dpi less the default margins: the width a printed page lays out in. */
+const PRINT_WIDTH = 720;
+
+let dir: string;
+let runs: DemoRun[];
+let browser: Browser;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "linucb-report-browser-"));
+  runs = await writeDemoReports(dir);
+  browser = await launchChromium();
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+async function layoutOf(path: string, options: { width?: number; print?: boolean } = {}): Promise<PageLayout> {
+  const page = await openPage(browser, path, options.width ?? 1400);
+  try {
+    if (options.print === true) await page.emulateMediaType("print");
+    return await measureLayout(page);
+  } finally {
+    await page.close();
+  }
+}
+
+function expectLaidOut(layout: PageLayout, charts: readonly string[]): void {
+  expect(layout.charts.map((c) => c.chart)).toEqual(expect.arrayContaining([...charts]));
+  for (const chart of layout.charts) {
+    expect(chart.width, chart.chart).toBeGreaterThan(100);
+    expect(chart.height, chart.chart).toBeGreaterThan(40);
+    expect(chart.overflowsPage, chart.chart).toBe(false);
+    expect(chart.textsOutside, chart.chart).toEqual([]);
+  }
+  expect(layout.horizontalScroll).toBe(false);
+  expect(layout.scripts).toBe(0);
+  expect(layout.external).toEqual([]);
+}
+
+describe("report pages in headless Chromium", () => {
+  it("the demo runs are a passed warm-up, a promotion and a production run that was not promoted", () => {
+    expect(runs.map((r) => [r.result.mode, r.result.gate.passed, r.result.promoted])).toEqual([
+      ["warmup", true, false],
+      ["prod", true, true],
+      ["prod", false, false],
+    ]);
+  });
+
+  it("lays out every chart of the warm-up page, with the warm-up's own charts", async () => {
+    const layout = await layoutOf(runs[0]!.files.html);
+    expectLaidOut(layout, [...RUN_PAGE_CHARTS, "cells", "learning-curve"]);
+    expect(layout.boxes).toEqual([]);
+  });
+
+  it("lays out every chart of the production pages, with the why-not-promoted box only when nothing was promoted", async () => {
+    const promoted = await layoutOf(runs[1]!.files.html);
+    expectLaidOut(promoted, RUN_PAGE_CHARTS);
+    expect(promoted.boxes).toEqual([]);
+    const kept = await layoutOf(runs[2]!.files.html);
+    expectLaidOut(kept, RUN_PAGE_CHARTS);
+    expect(kept.boxes).toEqual(["why-not-promoted"]);
+  });
+
+  it("lays out the history page: the run table and a trend chart per mode", async () => {
+    expectLaidOut(await layoutOf(runs[2]!.files.index), ["runs", "trend-prod", "trend-warmup"]);
+  });
+
+  it("fits every page into the width of a printed page", async () => {
+    for (const path of [runs[0]!.files.html, runs[2]!.files.html, runs[2]!.files.index]) {
+      const layout = await layoutOf(path, { width: PRINT_WIDTH, print: true });
+      for (const chart of layout.charts) expect(chart.overflowsPage, `${path}: ${chart.chart}`).toBe(false);
+      expect(layout.horizontalScroll, path).toBe(false);
+    }
+  });
+
+  it("catches a chart with text outside its view box, a chart wider than the page, a script and a network fetch", async () => {
+    const broken = join(dir, "broken.html");
+    writeFileSync(
+      broken,
+      `<!doctype html><html><body style="margin:0">
+<svg class="chart" data-chart="clipped" viewBox="0 0 200 100" width="200" height="100"><text x="150" y="50">a label far too long to fit</text></svg>
+<table class="chart" data-chart="wide" style="width:3000px"><tr><td>x</td></tr></table>
+<svg class="chart" data-chart="empty" width="0" height="0"></svg>
+<script>void 0</script><img src="https://example.invalid/x.png" alt=""></body></html>`,
+    );
+    const layout = await layoutOf(broken);
+    const byName = new Map(layout.charts.map((c) => [c.chart, c]));
+    expect(byName.get("clipped")?.textsOutside).toEqual(["a label far too long to fit"]);
+    expect(byName.get("wide")?.overflowsPage).toBe(true);
+    expect(byName.get("empty")?.width).toBe(0);
+    expect(layout.horizontalScroll).toBe(true);
+    expect(layout.scripts).toBe(1);
+    expect(layout.external).toEqual(["https://example.invalid/x.png"]);
+  });
+});

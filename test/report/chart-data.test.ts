@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import { coverageChart, coverageFromRouting, coverageSummary } from "../../src/report/coverage-map.js";
+import { diagnosticsOf, ESTIMATOR_NOTES, ESTIMATORS } from "../../src/report/estimator-notes.js";
+import { estimatesTable, estimateRows } from "../../src/report/estimates-chart.js";
+import { luminance, MODEL_COLORS, modelColors, OKABE_ITO, sequential, textOn } from "../../src/report/palette.js";
+import { trafficShiftChart, trafficShiftData } from "../../src/report/traffic-shift.js";
+import { learningCurveCaption, learningCurveChart } from "../../src/report/warmup-charts.js";
+import { convergenceCell, prodResult, routing, warmupResult } from "./fake-result.js";
+
+const MODELS = ["m-a", "m-b", "m-c"];
+
+describe("traffic shift", () => {
+  it("reads each policy's shares per model and counts the moved share as half the total absolute change", () => {
+    const summary = {
+      ...routing(MODELS, [{ cell: "x", candidate: "m-a", incumbent: "m-b" }]),
+      traffic: { logging: [0.2, 0.3, 0.5], incumbent: [0.1, 0.6, 0.3], candidate: [0.5, 0.2, 0.3] },
+    };
+    const data = trafficShiftData(prodResult({ routing: summary, incumbentVersion: 1 }));
+    expect(data.rows.map((r) => r.model)).toEqual(MODELS);
+    expect(data.rows[0]).toMatchObject({ logging: 0.2, incumbent: 0.1, candidate: 0.5 });
+    expect(data.rows.map((r) => r.shift)).toEqual([0.5 - 0.1, 0.2 - 0.6, 0]);
+    expect(data.moved).toBeCloseTo(0.4, 12);
+    const svg = trafficShiftChart(data, "active policy v1");
+    // Three bars per model, each with its share as text.
+    expect(svg.match(/<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="8"/g)).toHaveLength(9);
+    expect(svg).toContain(">50.0%<");
+    expect(svg).toContain("(+40.0%)");
+    expect(svg).toContain("(−40.0%)");
+  });
+
+  it("moves nothing when the new policy routes as the incumbent does", () => {
+    const data = trafficShiftData(prodResult({ routing: routing(MODELS, [{ cell: "x", candidate: "m-a", incumbent: null }]) }));
+    expect(data.moved).toBe(0);
+  });
+});
+
+describe("coverage heat map", () => {
+  const summary = routing(MODELS, [
+    { cell: "a:1", candidate: "m-a", incumbent: "m-a", logged: [4, 0, 2] },
+    { cell: "a:2", candidate: "m-b", incumbent: "m-a", logged: [3, 0, 1] },
+  ]);
+
+  it("marks a cell undecided when no held-out request went to the new policy's choice", () => {
+    const coverage = coverageFromRouting(prodResult({ routing: summary, incumbentVersion: 1 }));
+    expect(coverage.cells.map((c) => [c.cell, c.chosen, c.undecided !== null])).toEqual([
+      ["a:1", "m-a", false],
+      ["a:2", "m-b", true],
+    ]);
+    expect(coverage.cells[1]!.undecided).toContain("no held-out request of this cell went to m-b");
+    expect(coverageSummary(coverage)).toEqual({ pairs: 6, empty: 2, undecided: 1 });
+    const svg = coverageChart(coverage);
+    expect(svg.match(/class="undecided"\/>/g)).toHaveLength(1);
+    expect(svg).toContain("? a:2");
+    expect(svg).toContain(">4 · 3.6<");
+  });
+
+  it("on a warm-up, marks the cells not covered and outlines the graded choice", () => {
+    const cells = [convergenceCell("a:1", "m-a", "m-c"), convergenceCell("a:2", "m-b", null, 3)];
+    const coverage = coverageFromRouting(warmupResult(cells, summary));
+    expect(coverage.cells.map((c) => c.chosen)).toEqual(["m-c", null]);
+    expect(coverage.cells[1]!.undecided).toMatch(/not covered/);
+    expect(coverage.cells[0]!.undecided).toBeNull();
+  });
+
+  it("shades more evidence darker", () => {
+    expect(luminance(sequential(1))).toBeLessThan(luminance(sequential(0.5)));
+    expect(luminance(sequential(0.5))).toBeLessThan(luminance(sequential(0)));
+    expect(sequential(Number.NaN)).toBe(sequential(0));
+  });
+});
+
+describe("estimators", () => {
+  const result = prodResult({ routing: routing(MODELS, [{ cell: "x", candidate: "m-a", incumbent: null }]) });
+
+  it("gives every estimator a one-line note", () => {
+    for (const name of ESTIMATORS) expect(ESTIMATOR_NOTES[name].length).toBeGreaterThan(40);
+  });
+
+  it("shows only the diagnostics an estimator has: DM no ESS, replay what it kept, the weighted ones their weights", () => {
+    const { candidate } = result.evaluation;
+    expect(diagnosticsOf(candidate.dm!)).toEqual([{ name: "weights", value: "none (no ESS)" }]);
+    const replay = diagnosticsOf(candidate.replay);
+    expect(replay.map((d) => d.name)).toEqual(["kept", "logging"]);
+    expect(replay[0]!.value).toMatch(new RegExp(`^${candidate.replay.kept} of 400 `));
+    expect(replay[1]!.value).toBe("uniform");
+    for (const name of ["ips", "snips", "dr"] as const) {
+      expect(diagnosticsOf(candidate[name]!).map((d) => d.name)).toEqual(["ESS", "mean weight", "max weight", "zero weight"]);
+    }
+    // "always action 1" under 50/50 logging: about half the weights are 0, the rest 2.
+    expect(diagnosticsOf(candidate.ips).find((d) => d.name === "max weight")?.value).toBe("2.00");
+    const table = estimatesTable(result);
+    expect(table.match(/none \(no ESS\)/g)).toHaveLength(2);
+    expect(estimateRows(result)).toHaveLength(10);
+  });
+});
+
+describe("learning curve", () => {
+  it("says what each point is fitted on and marks the end of the training slice", () => {
+    const result = warmupResult([convergenceCell("a:1", "m-a", "m-a")], routing(MODELS, [{ cell: "a:1", candidate: "m-a", incumbent: null }]));
+    expect(learningCurveCaption(result)).toContain("Points up to n = 800 use the training slice only");
+    const svg = learningCurveChart(result);
+    expect(svg).toContain("candidate at n = 800");
+    expect(svg).toContain("n 400 (training rows only)");
+    expect(svg).toContain("n 1000 (training + held-out rows)");
+  });
+});
+
+describe("palette", () => {
+  it("is the Okabe–Ito palette, handed to models in order and reused past eight", () => {
+    expect(new Set(MODEL_COLORS)).toEqual(new Set(Object.values(OKABE_ITO)));
+    const colors = modelColors(Array.from({ length: 9 }, (_, i) => `m${i}`));
+    expect(colors.get("m0")).toBe(OKABE_ITO.orange);
+    expect(colors.get("m8")).toBe(colors.get("m0"));
+  });
+
+  it("puts black text on light colours and white text on dark ones", () => {
+    expect(textOn(OKABE_ITO.yellow)).toBe("#000000");
+    expect(textOn(OKABE_ITO.black)).toBe("#ffffff");
+    expect(textOn(OKABE_ITO.blue)).toBe("#ffffff");
+    expect(textOn("#ffffff")).toBe("#000000");
+  });
+});
