@@ -3,8 +3,8 @@
  * learns from. The cadence's judge step hands every unjudged row of its corpus to one, through the
  * store's judge queue, and the verdicts are written back with the judge's name.
  *
- * The default is {@link outcomeRewardJudge}: the same linear reward function the synthetic world
- * plants (src/synthetic/reward.ts), so a warm-up and a production refit learn the same quantity:
+ * The default is {@link outcomeRewardJudge}: the linear reward function of src/outcomes/reward.ts,
+ * the one the synthetic world plants too, so a warm-up and a production refit learn the same quantity:
  *
  *     reward = completed − hallucinationPenalty · hallucinated − refusalPenalty · refused
  *
@@ -12,7 +12,7 @@
  * oracle ('planted_oracle'), so on the warm-up corpus the judge step finds nothing to do.
  */
 import type { JudgeVerdict, UnjudgedOutcome } from "../store/index.js";
-import { DEFAULT_REWARD_FUNCTION, resolveRewardFunction, rewardOf, type RewardFunction } from "../synthetic/index.js";
+import { DEFAULT_REWARD_FUNCTION, resolveRewardFunction, rewardOf, type RewardFunction } from "../outcomes/reward.js";
 
 /** A pluggable judge: a name (stored in judge_model) and a batch verdict function. */
 export interface Judge {

@@ -4,7 +4,6 @@
  * touches the database.
  */
 import type { LinUCBOptions } from "../engine/types.js";
-import { DEFAULT_MATCH_THRESHOLD, DEFAULT_MIN_ROWS, DEFAULT_SEED, MAX_OUTCOME_COUNT } from "../synthetic/index.js";
 import { outcomeRewardJudge, type Judge } from "./judge.js";
 import type { CadenceProgress } from "./progress.js";
 
@@ -28,7 +27,7 @@ export interface CadenceOptions {
   readonly heldOutShare?: number;
   /** Rows per corpus chunk (and per learning-curve point in the warm-up). @default 500 warm-up, 10000 prod */
   readonly chunkSize?: number;
-  /** Engine options over the defaults (warmupEngineOptions: pooled LinUCB). */
+  /** Engine options over the defaults (pooled LinUCB: PROD_ENGINE_DEFAULTS, the warm-up's warmupEngineOptions). */
   readonly engine?: Partial<Pick<LinUCBOptions, "alpha" | "lambda" | "pooling">>;
   /** Judge of unjudged rows. @default outcomeRewardJudge() (penalties 0.5 and 0.25) */
   readonly judge?: Judge;
@@ -65,9 +64,19 @@ export interface ResolvedCadenceOptions {
   readonly threshold: number;
 }
 
-/** The documented defaults. */
+/**
+ * The largest warm-up load: the synthetic generator's limit (MAX_OUTCOME_COUNT of src/synthetic,
+ * restated here because production code does not import src/synthetic; a test keeps them equal).
+ */
+export const MAX_WARMUP_OUTCOMES = 100_000_000;
+
+/**
+ * The documented defaults. The seed and the warm-up gate's `minRows` and `threshold` are those of
+ * src/synthetic (DEFAULT_SEED, DEFAULT_MIN_ROWS, DEFAULT_MATCH_THRESHOLD), restated for the same
+ * reason and kept equal by a test.
+ */
 export const CADENCE_DEFAULTS = {
-  seed: DEFAULT_SEED,
+  seed: 42,
   n: 4000,
   heldOutShare: 0.2,
   warmupChunkSize: 500,
@@ -76,8 +85,8 @@ export const CADENCE_DEFAULTS = {
   minEffectiveSampleSize: 100,
   level: 0.95,
   resamples: 1000,
-  minRows: DEFAULT_MIN_ROWS,
-  threshold: DEFAULT_MATCH_THRESHOLD,
+  minRows: 20,
+  threshold: 0.7,
 } as const;
 
 function show(value: unknown): string {
@@ -121,7 +130,7 @@ export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceO
   return {
     mode,
     seed: integer(options.seed ?? CADENCE_DEFAULTS.seed, "seed", 0, 0xffffffff),
-    n: integer(options.n ?? CADENCE_DEFAULTS.n, "n", 1, MAX_OUTCOME_COUNT),
+    n: integer(options.n ?? CADENCE_DEFAULTS.n, "n", 1, MAX_WARMUP_OUTCOMES),
     heldOutShare: number(options.heldOutShare ?? CADENCE_DEFAULTS.heldOutShare, "heldOutShare", 0, 1, true),
     chunkSize: integer(
       options.chunkSize ?? (mode === "warmup" ? CADENCE_DEFAULTS.warmupChunkSize : CADENCE_DEFAULTS.prodChunkSize),

@@ -8,6 +8,7 @@
  * cadence's routing summary (the held-out slice).
  */
 import type { CadenceResult } from "../cadence/index.js";
+import { convergenceOf } from "./result-parts.js";
 import { cellGrid, sortCellIds } from "./cell-grid.js";
 import { ROLE, sequential, textOn } from "./palette.js";
 import { escapeHtml, fixed, svgFrame } from "./svg.js";
@@ -40,17 +41,17 @@ export interface CoverageInput {
  */
 export function coverageFromRouting(result: CadenceResult): CoverageInput {
   const { models, cells } = result.routing;
-  const uncovered = new Set((result.convergence?.cells ?? []).filter((c) => !c.covered).map((c) => c.cell));
+  const uncovered = new Set((convergenceOf(result)?.cells ?? []).filter((c) => !c.covered).map((c) => c.cell));
   const order = cellGrid(cells.map((c) => c.cell)) === null ? sortCellIds(cells.map((c) => c.cell)) : cells.map((c) => c.cell);
   const byId = new Map(cells.map((c) => [c.cell, c]));
-  const fromConvergence = new Map((result.convergence?.cells ?? []).map((c) => [c.cell, c.learned]));
-  const worldOrder = result.convergence?.cells.map((c) => c.cell).filter((id) => byId.has(id)) ?? order;
+  const fromConvergence = new Map((convergenceOf(result)?.cells ?? []).map((c) => [c.cell, c.learned]));
+  const worldOrder = convergenceOf(result)?.cells.map((c) => c.cell).filter((id) => byId.has(id)) ?? order;
   return {
     scope: "held-out requests",
     models,
     cells: worldOrder.map((id) => {
       const c = byId.get(id)!;
-      const chosen = result.convergence === null ? c.candidate : (fromConvergence.get(id) ?? null);
+      const chosen = convergenceOf(result) === null ? c.candidate : (fromConvergence.get(id) ?? null);
       const a = chosen === null ? -1 : models.indexOf(chosen);
       const undecided = uncovered.has(id)
         ? "not covered: too few rows for the warm-up gate"

@@ -96,8 +96,8 @@ ${coverageChart(coverage)}`;
 }
 
 function warmupSections(result: CadenceResult): string {
+  if (result.mode !== "warmup") return "";
   const conv = result.convergence;
-  if (conv === null) return "";
   return `<h2>Learned against planted, per cell</h2>
 <p>${conv.matches} of ${conv.coveredCells} covered cells (${percent(conv.matchShare)}) choose the planted optimum. Value per request over covered cells:
 optimum ${fixed(conv.value.optimum, 4)}, learned ${fixed(conv.value.learned, 4)}, logging policy ${fixed(conv.value.logging, 4)} (regret ${fixed(conv.value.regret, 4)}, ${percent(conv.value.relativeRegret)} of the optimum).

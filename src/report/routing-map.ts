@@ -9,6 +9,7 @@
  *   gate grades), at the world's mean context of the cell; cells with too few rows are "not covered".
  */
 import type { CadenceResult } from "../cadence/index.js";
+import { convergenceOf } from "./result-parts.js";
 import { cellGrid, gridCellId, sortCellIds, type CellGrid } from "./cell-grid.js";
 import { shortModelLabels } from "./model-labels.js";
 import { modelColors, ROLE, textOn } from "./palette.js";
@@ -46,7 +47,7 @@ export interface RoutingMapData {
 
 function warmupCells(result: CadenceResult): RoutingMapCell[] {
   const incumbentOf = new Map(result.routing.cells.map((c) => [c.cell, c.incumbent]));
-  return (result.convergence?.cells ?? []).map((c) => {
+  return (convergenceOf(result)?.cells ?? []).map((c) => {
     const incumbent = incumbentOf.get(c.cell) ?? null;
     return {
       cell: c.cell,
@@ -74,7 +75,7 @@ function prodCells(result: CadenceResult): RoutingMapCell[] {
 
 /** The map's data for a cadence result. */
 export function routingMapData(result: CadenceResult): RoutingMapData {
-  const warmup = result.convergence !== null;
+  const warmup = convergenceOf(result) !== null;
   const cells = warmup ? warmupCells(result) : prodCells(result);
   const grid = cellGrid(cells.map((c) => c.cell));
   return {

@@ -36,7 +36,7 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
     "",
     `corpus        ${corpus.table}${corpus.sourceFilter === null ? "" : ` WHERE source = '${corpus.sourceFilter}'`}: ${corpus.split.total} rows, ${corpus.rowsRead} fitted, ${corpus.rowsRejected} rejected, ${corpus.cells} cells`,
     `split         ${corpus.split.training} training rows, ${corpus.split.heldOut} held out from ${corpus.split.cutoff?.toISOString() ?? "—"}`,
-    ...(result.load === null ? [] : [`load          ${result.load.source} seed ${result.load.seed}, n ${result.load.n}: ${result.load.inserted} written, ${result.load.skipped} already present`]),
+    ...(result.mode === "prod" ? [] : [`load          ${result.load.source} seed ${result.load.seed}, n ${result.load.n}: ${result.load.inserted} written, ${result.load.skipped} already present`]),
     `judge         ${result.judge.judged} rows judged by ${result.judge.judge}`,
     "",
     `Held-out evaluation: ${evaluation.events} events, logged reward ${fixed(evaluation.loggedValue)} (value [${level}% interval] effective sample size)`,
@@ -44,7 +44,7 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
     formatEstimates(evaluation.candidate, evaluation.incumbentEstimates, incumbentLabel),
     "",
   ];
-  if (result.convergence !== null) {
+  if (result.mode === "warmup") {
     lines.push(formatConvergenceReport(result.convergence), "");
     if (result.learningCurve.length > 0) {
       lines.push("learning curve (rows fitted → covered cells matching the planted optimum)");

@@ -2,7 +2,7 @@
  * The warm-up's own charts: each cell's learned choice against the planted optimum, and the
  * learning curve of the matched share against the rows fitted, with what each point is fitted on.
  */
-import type { CadenceResult } from "../cadence/index.js";
+import type { WarmupCadenceResult } from "../cadence/index.js";
 import type { CellConvergence, ConvergenceReport } from "../synthetic/index.js";
 import { ROLE } from "./palette.js";
 import { escapeHtml, fixed, percent, scale, svgFrame, ticks, xAxis } from "./svg.js";
@@ -45,20 +45,20 @@ export function cellsChart(report: ConvergenceReport): string {
 }
 
 /** What each point of the learning curve is fitted on, in words (also used under the chart). */
-export function learningCurveCaption(result: CadenceResult): string {
+export function learningCurveCaption(result: WarmupCadenceResult): string {
   const training = result.corpus.split.training;
   return (
-    `Each point is the model fitted on the first n rows in time order, graded against the planted optimum (share of covered cells, ≥ ${result.convergence?.minRows ?? "—"} rows, ` +
+    `Each point is the model fitted on the first n rows in time order, graded against the planted optimum (share of covered cells, ≥ ${result.convergence.minRows} rows, ` +
     `whose greedy choice is the planted one). Points up to n = ${training} use the training slice only; the last of them is the candidate the off-policy estimates score. ` +
     "Points after it add the held-out rows back — the recorded model is fitted on every row — so they are not out-of-sample. The gate grades the last point."
   );
 }
 
 /** The matched share of covered cells against rows fitted, with the threshold and the end of the training slice. */
-export function learningCurveChart(result: CadenceResult): string {
+export function learningCurveChart(result: WarmupCadenceResult): string {
   // A point with no covered cell has no match share: it is left out, not drawn at 0%.
   const points = result.learningCurve.filter((p) => p.coveredCells > 0);
-  const threshold = result.convergence?.threshold ?? 0.7;
+  const threshold = result.convergence.threshold;
   const width = 900;
   const height = 280;
   const left = 50;

@@ -3,7 +3,7 @@
  * logged data (so estimates and diagnostics are what the estimators produce), and routing,
  * convergence and gate figures set by the test.
  */
-import type { CadenceResult, RoutingSummary } from "../../src/cadence/index.js";
+import type { ProdCadenceResult, RoutingSummary, WarmupCadenceResult } from "../../src/cadence/index.js";
 import { createLoggedEvents, evaluateOffPolicy, fixedActionPolicy, uniformPolicy, type OffPolicyEvaluation } from "../../src/evaluation/index.js";
 import { createSeededRandom } from "../../src/evaluation/random.js";
 import type { CellConvergence, ConvergenceReport } from "../../src/synthetic/index.js";
@@ -49,7 +49,7 @@ export function prodResult(options: {
   promoted?: boolean;
   incumbentVersion?: number | null;
   runId?: number;
-}): CadenceResult {
+}): ProdCadenceResult {
   const { candidate, uniform } = evaluations();
   const gate = options.gate ?? {
     passed: true,
@@ -66,7 +66,6 @@ export function prodResult(options: {
     mode: "prod",
     runId: options.runId ?? 7,
     corpus,
-    load: null,
     judge: { judge: "outcome_reward_v1", judged: 0 },
     engine: {},
     evaluation: {
@@ -77,13 +76,11 @@ export function prodResult(options: {
       incumbentEstimates: uniform,
     },
     gate,
-    convergence: null,
-    learningCurve: [],
     routing: options.routing,
     promoted: options.promoted ?? gate.passed === true,
     policyVersionId: (options.promoted ?? gate.passed === true) ? 3 : null,
     timings: [{ step: "refit", seconds: 0.5 }],
-  } as unknown as CadenceResult;
+  } as unknown as ProdCadenceResult;
 }
 
 /** A convergence cell: covered with `rows` rows, learned `learned` (null: not covered). */
@@ -105,7 +102,7 @@ export function convergenceCell(cell: string, planted: string, learned: string |
 }
 
 /** A warm-up result over the given convergence cells. */
-export function warmupResult(cells: readonly CellConvergence[], routingSummary: RoutingSummary, threshold = 0.7): CadenceResult {
+export function warmupResult(cells: readonly CellConvergence[], routingSummary: RoutingSummary, threshold = 0.7): WarmupCadenceResult {
   const { candidate, uniform } = evaluations();
   const covered = cells.filter((c) => c.covered);
   const matches = covered.filter((c) => c.match === true).length;
@@ -144,5 +141,5 @@ export function warmupResult(cells: readonly CellConvergence[], routingSummary: 
     promoted: false,
     policyVersionId: null,
     timings: [],
-  } as unknown as CadenceResult;
+  } as unknown as WarmupCadenceResult;
 }

@@ -5,10 +5,19 @@
  */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { CADENCE_DEFAULTS, CadenceError, outcomeRewardJudge, runCadence, type CadenceOptions, type GateEstimator } from "../../cadence/index.js";
+import {
+  CADENCE_DEFAULTS,
+  CadenceError,
+  MAX_WARMUP_OUTCOMES,
+  PROD_ENGINE_DEFAULTS,
+  outcomeRewardJudge,
+  runCadence,
+  type CadenceOptions,
+  type GateEstimator,
+} from "../../cadence/index.js";
+import { DEFAULT_REWARD_FUNCTION } from "../../outcomes/reward.js";
 import { DEFAULT_REPORT_DIR, formatCadenceReport, terminalProgress, writeReportFiles, type ReportFiles } from "../../report/index.js";
 import { DEFAULT_DATA_DIR, StoreError, openDatabase, type Db } from "../../store/index.js";
-import { DEFAULT_REWARD_FUNCTION, MAX_OUTCOME_COUNT, warmupEngineOptions } from "../../synthetic/index.js";
 import { databaseOptions, integerOption, numberOption } from "../arguments.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
 
@@ -32,7 +41,7 @@ Options:
   --report-dir DIR          where the HTML and JSON report files go (default: ${DEFAULT_REPORT_DIR})
   --no-report               write no report files
   --seed S                  warm-up world seed; bootstrap seed (default: ${CADENCE_DEFAULTS.seed})
-  --n N                     warm-up: synthetic outcomes to load, 1..${MAX_OUTCOME_COUNT} (default: ${CADENCE_DEFAULTS.n})
+  --n N                     warm-up: synthetic outcomes to load, 1..${MAX_WARMUP_OUTCOMES} (default: ${CADENCE_DEFAULTS.n})
   --held-out SHARE          newest share of rows held out for evaluation, in (0, 1) (default: ${CADENCE_DEFAULTS.heldOutShare})
   --chunk-size N            rows per corpus chunk (default: ${CADENCE_DEFAULTS.warmupChunkSize} warm-up, ${CADENCE_DEFAULTS.prodChunkSize} prod)
   --gate-estimator E        prod gate: snips | dr | ips (default: ${CADENCE_DEFAULTS.gateEstimator})
@@ -41,8 +50,8 @@ Options:
   --resamples N             bootstrap resamples (default: ${CADENCE_DEFAULTS.resamples})
   --min-rows R              warm-up gate: rows a cell needs to be covered (default: ${CADENCE_DEFAULTS.minRows})
   --threshold T             warm-up gate: match share needed, 0..1 (default: ${CADENCE_DEFAULTS.threshold})
-  --alpha A                 exploration weight of the refitted policy (default: ${warmupEngineOptions.alpha})
-  --lambda L                per-cell ridge toward the pooled prior (default: ${warmupEngineOptions.lambda})
+  --alpha A                 exploration weight of the refitted policy (default: ${PROD_ENGINE_DEFAULTS.alpha})
+  --lambda L                per-cell ridge toward the pooled prior (default: ${PROD_ENGINE_DEFAULTS.lambda})
   --hallucination-penalty H judge: reward lost for a hallucination, 0..2 (default: ${DEFAULT_REWARD_FUNCTION.hallucinationPenalty})
   --refusal-penalty R       judge: reward lost for a refusal, 0..2 (default: ${DEFAULT_REWARD_FUNCTION.refusalPenalty})
   -h, --help                show this help
@@ -110,7 +119,7 @@ export const command: Command = {
     const options: CadenceOptions = {
       mode,
       ...optional(values.seed === undefined ? undefined : integerOption(values.seed, "--seed", 0, 0xffffffff), "seed"),
-      ...optional(values.n === undefined ? undefined : integerOption(values.n, "--n", 0, MAX_OUTCOME_COUNT, 1), "n"),
+      ...optional(values.n === undefined ? undefined : integerOption(values.n, "--n", 0, MAX_WARMUP_OUTCOMES, 1), "n"),
       ...optional(heldOut, "heldOutShare"),
       ...optional(values["chunk-size"] === undefined ? undefined : integerOption(values["chunk-size"], "--chunk-size", 0, 1_000_000, 1), "chunkSize"),
       ...optional(gateEstimatorOption(values["gate-estimator"]), "gateEstimator"),

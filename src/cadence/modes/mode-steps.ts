@@ -1,0 +1,78 @@
+/**
+ * What a cadence mode contributes to the one skeleton of src/cadence/run-cadence.ts. The skeleton
+ * runs the steps every mode shares — judge, split, refit, evaluate, gate — and asks the mode, at
+ * fixed points, for what differs: what happens before the judge (the warm-up loads its world), the
+ * engine options and the incumbent (prepare), what to watch while the corpus streams in (the
+ * warm-up's learning curve), the gate, and how the run ends (prod: promote or record; warm-up:
+ * record) with the mode's own result. A mode is a closure over its state, made per run.
+ */
+import type { LinUCBEngine, LinUCBOptions } from "../../engine/types.js";
+import type {
+  CorpusChunk,
+  CorpusSplit,
+  CorpusTable,
+  Db,
+  FinishTrainingRun,
+  JsonObject,
+  TrainingCadence,
+  TrainingRun,
+} from "../../store/index.js";
+import type { CadenceResult, CadenceResultBase, IncumbentInfo } from "../cadence-result.js";
+import type { ReplayComparison } from "../offline-evaluation.js";
+import type { ResolvedCadenceOptions } from "../options.js";
+import type { StepRunner } from "../progress.js";
+
+/** The run a mode works in. */
+export interface RunContext {
+  readonly db: Db;
+  readonly options: ResolvedCadenceOptions;
+  readonly steps: StepRunner;
+  /** The training run, as started (status 'running'). */
+  readonly run: TrainingRun;
+}
+
+/** The engine and the incumbent a mode refits and compares with. */
+export interface Preparation {
+  readonly engineOptions: LinUCBOptions;
+  /** The policy the candidate is compared with: an engine, or the uniform policy. */
+  readonly incumbent: LinUCBEngine | "uniform";
+  readonly incumbentInfo: IncumbentInfo;
+}
+
+/** What the shared steps produced, for the mode to end the run with. */
+export interface SharedOutcome<G> {
+  /** The engine refitted on every row (training and held-out slices). */
+  readonly engine: LinUCBEngine;
+  /** The result's shared fields (timings: the steps so far; the array grows with the last step). */
+  readonly base: CadenceResultBase;
+  readonly gate: G;
+  /** The run's final counts and metrics, to finish (or promote) it with. */
+  readonly finish: FinishTrainingRun;
+}
+
+/** One cadence mode, as the skeleton drives it. `R` is the mode's result type. */
+export interface ModeSteps<R extends CadenceResult> {
+  readonly mode: R["mode"];
+  /** The training_runs cadence of the mode's runs. */
+  readonly trainingCadence: TrainingCadence;
+  /** The corpus: fixed per mode, never an option. */
+  readonly table: CorpusTable;
+  /** What the corpus's rows are called when there are none ("production (source = 'prod') rows"). */
+  readonly corpusRows: string;
+  /** Parameters the run records besides the shared ones. */
+  parameters(): JsonObject;
+  /** Runs before the judge step. */
+  beforeJudge(context: RunContext): Promise<void>;
+  /** The engine options and the incumbent, once the split is known. */
+  prepare(context: RunContext, split: CorpusSplit): Promise<Preparation>;
+  /** Called after each refit chunk was accumulated into `engine`; `rowsFed` counts both slices so far. */
+  afterChunk(engine: LinUCBEngine, chunk: CorpusChunk, rowsFed: number): void;
+  /** What the gate step says it does. */
+  readonly gateDetail: string;
+  /** The gate's decision on the refit (`engine`: every row) and the held-out comparison. */
+  gate(engine: LinUCBEngine, comparison: ReplayComparison): R["gate"];
+  /** Fields the run's metrics record besides the shared ones. */
+  metrics(): JsonObject;
+  /** Ends the run (promote, or record it finished) and returns the mode's result. */
+  finish(context: RunContext, outcome: SharedOutcome<R["gate"]>): Promise<R>;
+}
