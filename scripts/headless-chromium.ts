@@ -41,7 +41,7 @@ export interface ChartLayout {
   readonly tag: string;
   readonly width: number;
   readonly height: number;
-  /** Its right edge is past the page's visible width. */
+  /** Its right edge is past the page's text column (or its visible width). */
   readonly overflowsPage: boolean;
   /** Texts of an SVG chart that lie (partly) outside its view box: cut off on screen. */
   readonly textsOutside: readonly string[];
@@ -64,6 +64,9 @@ export interface PageLayout {
  */
 const MEASURE = `(() => {
   const viewport = document.documentElement.clientWidth;
+  // The right edge of the text column: a chart may not stick out of it, even where the window is wider.
+  const body = document.body.getBoundingClientRect();
+  const column = Math.min(viewport, body.right - parseFloat(getComputedStyle(document.body).paddingRight));
   const charts = [...document.querySelectorAll(".chart")].map((element) => {
     const rect = element.getBoundingClientRect();
     const textsOutside = [];
@@ -82,7 +85,7 @@ const MEASURE = `(() => {
       tag: element.tagName.toLowerCase(),
       width: rect.width,
       height: rect.height,
-      overflowsPage: rect.right > viewport + 0.5,
+      overflowsPage: rect.right > column + 0.5,
       textsOutside,
     };
   });

@@ -80,9 +80,10 @@ describe("estimators", () => {
     const { candidate } = result.evaluation;
     expect(diagnosticsOf(candidate.dm!)).toEqual([{ name: "weights", value: "none (no ESS)" }]);
     const replay = diagnosticsOf(candidate.replay);
-    expect(replay.map((d) => d.name)).toEqual(["kept", "logging"]);
+    expect(replay.map((d) => d.name)).toEqual(["kept", "logging", "propensities"]);
     expect(replay[0]!.value).toMatch(new RegExp(`^${candidate.replay.kept} of 400 `));
     expect(replay[1]!.value).toBe("uniform");
+    expect(replay[2]!.value).toBe("0.500–0.500");
     for (const name of ["ips", "snips", "dr"] as const) {
       expect(diagnosticsOf(candidate[name]!).map((d) => d.name)).toEqual(["ESS", "mean weight", "max weight", "zero weight"]);
     }
