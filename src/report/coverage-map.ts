@@ -63,6 +63,59 @@ export function coverageFromRouting(result: CadenceResult): CoverageInput {
   };
 }
 
+/**
+ * The coverage table a run may carry (the corpus's rows and ESS per (cell, model), counted while the
+ * refit streams; see src/cadence/coverage.ts): the fields the heat map reads.
+ */
+export interface CoverageTableLike {
+  readonly minRowsPerModel: number;
+  readonly models: readonly string[];
+  readonly cells: readonly {
+    readonly cell: string;
+    readonly covered: boolean;
+    readonly models: Readonly<Record<string, { readonly rows: number; readonly ess: number }>>;
+  }[];
+}
+
+function isCoverageTable(value: unknown): value is CoverageTableLike {
+  const t = value as Partial<CoverageTableLike> | null;
+  return t !== null && typeof t === "object" && Array.isArray(t.models) && Array.isArray(t.cells) && typeof t.minRowsPerModel === "number";
+}
+
+/**
+ * Coverage of the whole corpus from the run's coverage table, when it has one (else null): rows and
+ * ESS per (cell, model) over every row read. A cell is undecided when the table does not cover it
+ * (some model has fewer than its minimum rows there) or when the held-out slice holds no request of
+ * it routed to the new policy's choice.
+ */
+export function coverageFromTable(result: CadenceResult): CoverageInput | null {
+  const table = (result as { readonly coverage?: unknown }).coverage;
+  if (!isCoverageTable(table)) return null;
+  const heldOut = coverageFromRouting(result);
+  const chosenOf = new Map(heldOut.cells.map((c) => [c.cell, c]));
+  const grid = cellGrid(table.cells.map((c) => c.cell));
+  const order = grid === null ? sortCellIds(table.cells.map((c) => c.cell)) : table.cells.map((c) => c.cell);
+  const byId = new Map(table.cells.map((c) => [c.cell, c]));
+  return {
+    scope: "rows read",
+    models: table.models,
+    cells: order.map((id) => {
+      const c = byId.get(id)!;
+      const fromSlice = chosenOf.get(id);
+      const undecided = !c.covered
+        ? `not covered: some model has fewer than ${table.minRowsPerModel} rows in this cell`
+        : (fromSlice?.undecided ?? null);
+      return {
+        cell: id,
+        rows: table.models.map((m) => c.models[m]?.rows ?? 0),
+        ess: table.models.map((m) => c.models[m]?.ess ?? 0),
+        chosen: fromSlice?.chosen ?? null,
+        undecided,
+      };
+    }),
+  };
+}
+
 /** Counts of the heat map, for the text beside it. */
 export function coverageSummary(input: CoverageInput): { pairs: number; empty: number; undecided: number } {
   const pairs = input.cells.length * input.models.length;

@@ -6,7 +6,7 @@
  * puts the page together.
  */
 import type { CadenceResult } from "../cadence/index.js";
-import { coverageChart, coverageFromRouting, coverageSummary, type CoverageInput } from "./coverage-map.js";
+import { coverageChart, coverageFromRouting, coverageFromTable, coverageSummary, type CoverageInput } from "./coverage-map.js";
 import { estimatesChart, estimatesTable } from "./estimates-chart.js";
 import { whyNotPromoted } from "./gate-explanation.js";
 import { page } from "./page.js";
@@ -110,7 +110,7 @@ ${learningCurveChart(result)}`;
 
 /** Options of {@link renderHtmlReport}. */
 export interface HtmlReportOptions {
-  /** The coverage table to draw; by default the held-out slice's, from the routing summary. */
+  /** The coverage to draw; by default the run's coverage table, else the held-out slice's (from the routing summary). */
   readonly coverage?: CoverageInput;
 }
 
@@ -124,7 +124,7 @@ ${corpusLine(result)}
 ${routingSection(result)}
 ${trafficSection(result)}
 ${estimatesSection(result)}
-${coverageSection(options.coverage ?? coverageFromRouting(result))}
+${coverageSection(options.coverage ?? coverageFromTable(result) ?? coverageFromRouting(result))}
 ${warmupSections(result)}`;
   return page(`linucb cadence ${result.mode} · run ${result.runId}`, body);
 }

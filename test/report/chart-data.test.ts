@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { coverageChart, coverageFromRouting, coverageSummary } from "../../src/report/coverage-map.js";
+import { coverageChart, coverageFromRouting, coverageFromTable, coverageSummary } from "../../src/report/coverage-map.js";
 import { diagnosticsOf, ESTIMATOR_NOTES, ESTIMATORS } from "../../src/report/estimator-notes.js";
 import { estimatesTable, estimateRows } from "../../src/report/estimates-chart.js";
 import { luminance, MODEL_COLORS, modelColors, OKABE_ITO, sequential, textOn } from "../../src/report/palette.js";
@@ -60,6 +60,29 @@ describe("coverage heat map", () => {
     expect(coverage.cells.map((c) => c.chosen)).toEqual(["m-c", null]);
     expect(coverage.cells[1]!.undecided).toMatch(/not covered/);
     expect(coverage.cells[0]!.undecided).toBeNull();
+  });
+
+  it("prefers the run's coverage table of every row read, marking the cells it does not cover", () => {
+    const result = prodResult({ routing: summary, incumbentVersion: 1 });
+    expect(coverageFromTable(result)).toBeNull();
+    const table = {
+      minRowsPerModel: 5,
+      models: MODELS,
+      rows: 60,
+      coveredCells: 1,
+      cells: [
+        { cell: "a:2", rows: 30, covered: false, models: { "m-a": { rows: 20, ess: 18 }, "m-b": { rows: 2, ess: 2 }, "m-c": { rows: 8, ess: 7.5 } } },
+        { cell: "a:1", rows: 30, covered: true, models: { "m-a": { rows: 10, ess: 9 }, "m-b": { rows: 10, ess: 9.5 }, "m-c": { rows: 10, ess: 10 } } },
+      ],
+    };
+    const coverage = coverageFromTable({ ...result, coverage: table } as typeof result);
+    expect(coverage?.scope).toBe("rows read");
+    expect(coverage?.cells.map((c) => [c.cell, c.rows, c.ess, c.chosen])).toEqual([
+      ["a:2", [20, 2, 8], [18, 2, 7.5], "m-b"],
+      ["a:1", [10, 10, 10], [9, 9.5, 10], "m-a"],
+    ]);
+    expect(coverage?.cells[0]!.undecided).toBe("not covered: some model has fewer than 5 rows in this cell");
+    expect(coverage?.cells[1]!.undecided).toBeNull();
   });
 
   it("shades more evidence darker", () => {
