@@ -57,3 +57,76 @@ describe("why not promoted", () => {
     expect(html).toContain('<section class="box" data-box="why-not-promoted"><h2>Why not promoted</h2><p>Not clearly better');
   });
 });
+
+describe("why not promoted, paired support-aware gate", () => {
+  const support = { meanWeight: 1.01, meanWeightStandardError: 0.02, meanWeightZ: 0.5, zeroWeightShare: 0.7, expectedZeroWeightShare: 0.69, zeroWeightExcessZ: 0.4, unsupportedEvents: 0, effectiveSampleSize: 300, events: 1000 };
+  const paired = {
+    passed: false,
+    reason: "the 97.5% lower bound on Δ ... not above the margin 0",
+    estimator: "snips",
+    alpha: 0.025,
+    method: "studentized",
+    margin: 0,
+    difference: 0.012,
+    lowerBound: -0.004,
+    standardError: 0.008,
+    candidateValue: 0.532,
+    incumbentValue: 0.52,
+    minEffectiveSampleSize: 100,
+    support: {
+      critical: 3.29,
+      logging: { events: 1000, deterministicShare: 0, minPropensity: 0.05 },
+      informative: { events: 240, candidateEffectiveSampleSize: 80, incumbentEffectiveSampleSize: 75 },
+      minInformativeEffectiveSampleSize: 20,
+      candidate: support,
+      incumbent: support,
+      problems: [],
+    },
+  };
+
+  it("explains a gain within the noise from the lower bound on Δ and the margin", () => {
+    expect(whyNotPromoted(prodResult({ routing: summary, gate: paired, incumbentVersion: 2 }))).toEqual([
+      "Not clearly better: the candidate's estimated gain over the active policy (version 2) is +0.0120 (SNIPS 0.5320 against 0.5200), " +
+        "but the 97.5% lower bound on that gain is -0.0040, not above the margin 0: the gain could be noise.",
+    ]);
+    const worse = { ...paired, difference: -0.01, lowerBound: -0.03 };
+    expect(whyNotPromoted(prodResult({ routing: summary, gate: worse }))[0]).toMatch(/^Not better: the candidate's estimated gain over the uniform policy is -0\.0100/);
+  });
+
+  it("explains each failed support check in words, instead of the bound", () => {
+    const unsupported = {
+      ...paired,
+      support: {
+        ...paired.support,
+        logging: { events: 1000, deterministicShare: 1, minPropensity: 1 },
+        candidate: { ...support, meanWeight: 0.62, meanWeightZ: -9, zeroWeightShare: 0.5, expectedZeroWeightShare: 0.1, zeroWeightExcessZ: 12, effectiveSampleSize: 40 },
+        informative: { events: 30, candidateEffectiveSampleSize: 6.5, incumbentEffectiveSampleSize: 9 },
+      },
+    };
+    const sentences = whyNotPromoted(prodResult({ routing: summary, gate: unsupported, incumbentVersion: 2 }));
+    expect(sentences.map((s) => s.slice(0, 40))).toEqual([
+      "The log cannot judge a new policy: all 1",
+      "The log barely covers the candidate's ch",
+      "The candidate disagrees with the logged ",
+      "Too little evidence about the candidate:",
+      "Too little evidence about the difference",
+    ]);
+    expect(sentences[1]).toContain("mean importance weight is 0.620 (±0.020)");
+    expect(sentences[2]).toContain("on 50.0% of requests, where the logging policy's own propensities allow only 10.0%");
+    expect(sentences[3]).toContain("the equivalent of 40.0 requests routed its way; the gate asks for 100");
+    expect(sentences[4]).toContain("route 30 held-out requests differently, worth 6.5 (candidate) and 9.0 (incumbent) effective requests; the gate asks for 20");
+  });
+
+  it("names the incumbent when it is the one the log does not support, and reads JSON's null for non-finite figures", () => {
+    const gate = { ...paired, support: { ...paired.support, incumbent: { ...support, meanWeightZ: null, zeroWeightExcessZ: null, effectiveSampleSize: 12 } } };
+    expect(whyNotPromoted(prodResult({ routing: summary, gate, incumbentVersion: 5 }))).toEqual([
+      "Too little evidence about the active policy (version 5): the log holds the equivalent of 12.0 requests routed its way; the gate asks for 100.",
+    ]);
+  });
+
+  it("restates the gate's own sentence when there was nothing to compare", () => {
+    const nothing = { ...paired, support: null, difference: null, lowerBound: null, reason: "nothing to compare: no held-out row is newer than the incumbent's training" };
+    expect(whyNotPromoted(prodResult({ routing: summary, gate: nothing }))).toEqual([nothing.reason]);
+  });
+});
+
