@@ -13,7 +13,14 @@ import { join } from "node:path";
 
 /** The figure a run is summed up by, for the trend chart. */
 export interface Headline {
-  /** What the figure is, e.g. "match share" or "SNIPS". */
+  /**
+   * `'match-share'` (warm-up, against the threshold), `'difference'` (production, paired gate: the
+   * estimated gain Δ of the candidate over the incumbent, with its lower bound, against the margin),
+   * `'estimate'` (production, earlier gate: the candidate's estimate and lower bound, against the
+   * incumbent's estimate).
+   */
+  readonly kind: "match-share" | "difference" | "estimate";
+  /** What the figure is, e.g. "match share", "Δ SNIPS" or "SNIPS". */
   readonly name: string;
   readonly value: number;
   /** The candidate's lower confidence bound (production). */
@@ -64,11 +71,16 @@ function headlineOf(result: Json): Headline | null {
   if (result.mode === "warmup") {
     const c = isObject(result.convergence) ? result.convergence : {};
     const share = num(c.matchShare);
-    return share === null ? null : { name: "match share", value: share, lower: null, reference: num(c.threshold) };
+    return share === null ? null : { kind: "match-share", name: "match share", value: share, lower: null, reference: num(c.threshold) };
+  }
+  if (typeof gate.estimator !== "string") return null;
+  const name = gate.estimator.toUpperCase();
+  if ("lowerBound" in gate) {
+    const difference = num(gate.difference);
+    return difference === null ? null : { kind: "difference", name: `Δ ${name}`, value: difference, lower: num(gate.lowerBound), reference: num(gate.margin) };
   }
   const value = num(gate.candidateValue);
-  if (value === null || typeof gate.estimator !== "string") return null;
-  return { name: gate.estimator.toUpperCase(), value, lower: num(gate.candidateLower), reference: num(gate.incumbentValue) };
+  return value === null ? null : { kind: "estimate", name, value, lower: num(gate.candidateLower), reference: num(gate.incumbentValue) };
 }
 
 function incumbentOf(result: Json): string {

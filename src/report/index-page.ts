@@ -9,16 +9,21 @@ import { page } from "./page.js";
 import { ROLE } from "./palette.js";
 import { escapeHtml, fixed, percent, scale, svgFrame, ticks } from "./svg.js";
 
-/** The points of one mode's trend, oldest first. */
+/** The points of one mode's trend, oldest first: the runs whose headline is of the same kind as the newest's. */
 export function trendPoints(history: History, mode: string): HistoryEntry[] {
-  return history.entries.filter((e) => e.mode === mode && e.headline !== null).reverse();
+  const runs = history.entries.filter((e) => e.mode === mode && e.headline !== null);
+  const kind = runs[0]?.headline?.kind;
+  return runs.filter((e) => e.headline!.kind === kind).reverse();
 }
 
 /** One mode's trend chart, or "" when the mode has no run with a headline figure. */
 export function trendChart(history: History, mode: string): string {
   const points = trendPoints(history, mode);
   if (points.length === 0) return "";
-  const warmup = mode === "warmup";
+  const kind = points[0]!.headline!.kind;
+  const warmup = kind === "match-share";
+  // Drawn as a dashed line: the warm-up's threshold, the paired gate's margin. Else a square per run (the incumbent's estimate).
+  const lineReference = kind !== "estimate";
   const width = 540;
   const height = 190;
   const left = 48;
@@ -32,7 +37,7 @@ export function trendChart(history: History, mode: string): string {
   const y = scale(lo - pad, hi + pad, height - bottom, top);
   const step = (width - left - right) / points.length;
   const x = (i: number): number => left + step * (i + 0.5);
-  const format = (v: number): string => (warmup ? percent(v, 0) : v.toFixed(2));
+  const format = (v: number): string => (warmup ? percent(v, 0) : v.toFixed(hi - lo + 2 * pad < 0.1 ? 3 : 2));
   const grid = ticks(lo - pad, hi + pad, 4)
     .map((v) => `<line x1="${left}" x2="${width - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/><text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${format(v)}</text>`)
     .join("");
@@ -40,23 +45,29 @@ export function trendChart(history: History, mode: string): string {
     const h = p.headline!;
     const cx = x(i).toFixed(1);
     const verdict = p.passed ? "passed" : "failed";
+    const promotion = p.promoted ? `promoted v${p.policyVersionId}` : "not promoted";
     const tip = warmup
       ? `run ${p.runId}: ${percent(h.value)} of covered cells match (threshold ${percent(h.reference ?? NaN)}), gate ${verdict}`
-      : `run ${p.runId}: candidate ${h.name} ${fixed(h.value, 4)} (lower bound ${fixed(h.lower, 4)}), incumbent ${fixed(h.reference, 4)}, ${p.promoted ? `promoted v${p.policyVersionId}` : "not promoted"}`;
+      : kind === "difference"
+        ? `run ${p.runId}: ${h.name} ${fixed(h.value, 4)} (lower bound ${fixed(h.lower, 4)}, margin ${fixed(h.reference, 4)}), ${promotion}`
+        : `run ${p.runId}: candidate ${h.name} ${fixed(h.value, 4)} (lower bound ${fixed(h.lower, 4)}), incumbent ${fixed(h.reference, 4)}, ${promotion}`;
     const whisker = h.lower === null ? "" : `<line x1="${cx}" x2="${cx}" y1="${y(h.lower).toFixed(1)}" y2="${y(h.value).toFixed(1)}" stroke="${ROLE.candidate}" stroke-width="2"/>`;
     const reference =
-      warmup || h.reference === null ? "" : `<rect x="${(x(i) + 5).toFixed(1)}" y="${(y(h.reference) - 4).toFixed(1)}" width="8" height="8" fill="${ROLE.incumbent}"/>`;
+      lineReference || h.reference === null ? "" : `<rect x="${(x(i) + 5).toFixed(1)}" y="${(y(h.reference) - 4).toFixed(1)}" width="8" height="8" fill="${ROLE.incumbent}"/>`;
     const dot = `<circle cx="${cx}" cy="${y(h.value).toFixed(1)}" r="4.5" fill="${p.passed ? ROLE.candidate : "#ffffff"}" stroke="${ROLE.candidate}" stroke-width="2"/>`;
     const label = `<text x="${cx}" y="${height - bottom + 14}" text-anchor="middle" class="tick">${p.runId}${p.promoted ? " ★" : ""}</text>`;
     return `<g><title>${escapeHtml(tip)}</title>${whisker}${reference}${dot}${label}</g>`;
   });
-  const threshold = warmup && points[0]!.headline!.reference !== null ? points[0]!.headline!.reference : null;
+  const threshold = lineReference && points[0]!.headline!.reference !== null ? points[0]!.headline!.reference : null;
   const thresholdLine =
     threshold === null ? "" : `<line x1="${left}" x2="${width - right}" y1="${y(threshold).toFixed(1)}" y2="${y(threshold).toFixed(1)}" stroke="${ROLE.fail}" stroke-dasharray="5 4"/>`;
   const path = warmup ? `<path d="${points.map((p, i) => `${i === 0 ? "M" : "L"}${x(i).toFixed(1)},${y(p.headline!.value).toFixed(1)}`).join(" ")}" fill="none" stroke="${ROLE.candidate}"/>` : "";
+  const name = points[0]!.headline!.name;
   const caption = warmup
     ? ["warm-up: share of covered cells matching the planted optimum", "● passed, ○ failed; dashed: the threshold"]
-    : [`prod: the candidate's ${points[0]!.headline!.name} estimate, line down to its lower bound`, "● passed, ○ failed; ■ the incumbent's estimate; ★ promoted"];
+    : kind === "difference"
+      ? [`prod: ${name}, the candidate's estimated gain over the incumbent`, "line down to its lower bound; ● passed, ○ failed; dashed: the margin; ★ promoted"]
+      : [`prod: the candidate's ${name} estimate, line down to its lower bound`, "● passed, ○ failed; ■ the incumbent's estimate; ★ promoted"];
   const captionText = caption.map((line, i) => `<text x="${left}" y="${13 + i * 13}" class="tick">${escapeHtml(line)}</text>`).join("");
   const body = `${captionText}${grid}${thresholdLine}${path}${marks.join("")}
 <text x="${(left + width - right) / 2}" y="${height - 4}" text-anchor="middle" class="tick">training run</text>`;
@@ -66,7 +77,8 @@ export function trendChart(history: History, mode: string): string {
 function figures(e: HistoryEntry): string {
   const h = e.headline;
   if (h === null) return escapeHtml(e.reason);
-  if (e.mode === "warmup") return `match share ${percent(h.value)} (threshold ${percent(h.reference ?? NaN)})`;
+  if (h.kind === "match-share") return `match share ${percent(h.value)} (threshold ${percent(h.reference ?? NaN)})`;
+  if (h.kind === "difference") return `${escapeHtml(h.name)} ${fixed(h.value, 4)}, lower bound ${fixed(h.lower, 4)} vs margin ${fixed(h.reference, 4)}`;
   return `${escapeHtml(h.name)} ${fixed(h.value, 4)}, lower bound ${fixed(h.lower, 4)} vs incumbent ${fixed(h.reference, 4)}`;
 }
 

@@ -29,8 +29,8 @@ describe("history", () => {
       [2, "prod", "2026-01-02T10:00:00.000Z", true, true, 3, "uniform policy"],
       [1, "warmup", "2026-01-01T10:00:00.000Z", true, false, null, "uniform policy"],
     ]);
-    expect(history.entries[0]!.headline).toEqual({ name: "SNIPS", value: 0.6, lower: 0.5, reference: 0.55 });
-    expect(history.entries[2]!.headline).toEqual({ name: "match share", value: 1, lower: null, reference: 0.7 });
+    expect(history.entries[0]!.headline).toEqual({ kind: "estimate", name: "SNIPS", value: 0.6, lower: 0.5, reference: 0.55 });
+    expect(history.entries[2]!.headline).toEqual({ kind: "match-share", name: "match share", value: 1, lower: null, reference: 0.7 });
     expect(history.entries[0]!.page).toBe("cadence-prod-run-3.html");
     // The index was rewritten by the last write, and links every page.
     const index = readFileSync(files.index, "utf8");
@@ -39,6 +39,18 @@ describe("history", () => {
     expect(index).toContain('data-chart="trend-prod"');
     expect(index).toContain('data-chart="trend-warmup"');
     expect(trendPoints(history, "prod").map((e) => e.runId)).toEqual([2, 3]);
+  });
+
+  it("sums a paired-gate run up by its estimated gain Δ and lower bound against the margin, and trends runs of the newest kind", () => {
+    const paired = { passed: false, reason: "not above the margin", estimator: "snips", alpha: 0.025, margin: 0, difference: 0.012, lowerBound: -0.004, candidateValue: 0.53, incumbentValue: 0.52, minEffectiveSampleSize: 100, support: null };
+    writeReportFiles(prodResult({ routing: summary, runId: 2 }), dir, { now: new Date("2026-01-02T10:00:00Z") });
+    const files = writeReportFiles(prodResult({ routing: summary, runId: 4, gate: paired, incumbentVersion: 3 }), dir, { now: new Date("2026-01-04T10:00:00Z") });
+    const history = readHistory(dir);
+    expect(history.entries[0]!.headline).toEqual({ kind: "difference", name: "Δ SNIPS", value: 0.012, lower: -0.004, reference: 0 });
+    expect(trendPoints(history, "prod").map((e) => e.runId)).toEqual([4]);
+    const index = readFileSync(files.index, "utf8");
+    expect(index).toContain("Δ SNIPS 0.0120, lower bound -0.0040 vs margin 0.0000");
+    expect(index).toContain("the candidate&#39;s estimated gain over the incumbent");
   });
 
   it("lists a report whose page is gone without a link, and names the files it cannot read", () => {
