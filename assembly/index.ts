@@ -16,10 +16,11 @@ export {
   statisticsFromScratch,
 } from "./linucb";
 export { poolArm } from "./pooling";
+export { refreshPriorOf } from "./linucb";
 
 /** Version of this ABI and of the arena layout. */
 export function abiVersion(): i32 {
-  return 3;
+  return 4;
 }
 
 /**

@@ -23,6 +23,8 @@ import {
 import {
   copyPadded, dot, axpy, scaleAxpy, scaleInto, smVectors, choleskyInPlace, choleskyInverseUpper,
 } from "./linalg";
+import { smVectorsCheck, statisticsCheck } from "./guard";
+import { PRIOR_FLOOR, refreshPrior } from "./refresh";
 import {
   panelOffset, symvPanel, quadPanel, quadPanel2, rank1Panel, accumulatePanel, panelToRowMajor, rowMajorToPanel,
   panelToSymmetric,
@@ -32,6 +34,8 @@ import {
 export const STATUS_OK: i32 = 0;
 /** A finalize met a matrix that is not positive definite to working precision. */
 export const STATUS_NOT_POSITIVE_DEFINITE: i32 = 1;
+/** A step would have stored NaN or ±Infinity (finite inputs that overflow); nothing was written. */
+export const STATUS_NON_FINITE: i32 = 2;
 
 /** Pads the first `count` staged contexts (CONTEXTS, d values each) into XPAD (DP values each). */
 function padStaged(count: i32): void {
@@ -81,10 +85,13 @@ export function clearScratch(): void {
   memory.fill(XPAD_PTR, 0, (<usize>STAGE_ROWS + 4) * vecBytes);
 }
 
-/** One online update of model m with the padded context in X and reward r. */
+/**
+ * One online update of model m with the padded context at x and reward r. Returns false, having
+ * written nothing, when a value it would store is not finite (./guard.ts).
+ */
 // @ts-ignore: decorator
 @inline
-function updateModel(m: i32, x: usize, r: f64): void {
+function updateModel(m: i32, x: usize, r: f64): bool {
   const base = modelAt(m);
   const ainv = base;
   const theta = base + THETA_OFFSET;
@@ -99,36 +106,53 @@ function updateModel(m: i32, x: usize, r: f64): void {
     xu *= g;
   }
   const k = 1.0 / (1.0 + xu);
-  const err = r - dot(x, theta, DP);
-  smVectors(theta, b, u, x, k * err, r, GAMMA, DP);
+  const c = k * (r - dot(x, theta, DP));
+  // xu is Σ xᵢuᵢ, so a finite xu means a finite u; c carries k and the prediction error.
+  let check = (xu - xu) + (c - c) + smVectorsCheck(theta, b, u, x, c, r, GAMMA, DP);
+  if (STATS) check += statisticsCheck(base + SXX_OFFSET, base + SXR_OFFSET, x, r, GAMMA, D, DP);
+  if (check != 0.0) return false;
+  smVectors(theta, b, u, x, c, r, GAMMA, DP);
   rank1Panel(ainv, u, k, g, D, DP);
 
   store<f64>(header, load<f64>(header) + 1.0);
-  store<f64>(header, load<f64>(header, 8) * GAMMA, 8);
   if (STATS) {
     accumulatePanel(base + SXX_OFFSET, x, GAMMA, D, DP);
     if (GAMMA == 1.0) axpy(base + SXR_OFFSET, r, x, DP);
     else scaleAxpy(base + SXR_OFFSET, GAMMA, r, x, DP);
   }
+  if (GAMMA != 1.0) {
+    const w = load<f64>(header, 8) * GAMMA;
+    store<f64>(header, w, 8);
+    if (w < PRIOR_FLOOR) refreshPrior(m);
+  }
+  return true;
 }
 
-/** Online update of one model from the context at `contextPtr` (d dense values). */
-export function updateOne(m: i32, contextPtr: usize, r: f64): void {
+/**
+ * Online update of one model from the context at `contextPtr` (d dense values). Returns
+ * STATUS_NON_FINITE, the model unchanged, when the step would overflow.
+ */
+export function updateOne(m: i32, contextPtr: usize, r: f64): i32 {
   copyPadded(X_PTR, contextPtr, D, DP);
-  updateModel(m, X_PTR, r);
+  return updateModel(m, X_PTR, r) ? STATUS_OK : STATUS_NON_FINITE;
 }
 
-/** Online updates of the first `count` staged rows (MODELS, CONTEXTS, REWARDS), in order. */
-export function updateBatch(count: i32): void {
+/**
+ * Online updates of the first `count` staged rows (MODELS, CONTEXTS, REWARDS), in order. Stops at
+ * the first row whose step would overflow (that row unchanged) and returns the rows applied.
+ */
+export function updateBatch(count: i32): i32 {
   const rows = paddedContexts(count);
   const padBytes = <usize>DP << 3;
   for (let e = 0; e < count; e++) {
-    updateModel(
+    const applied = updateModel(
       load<i32>(MODELS_PTR + (<usize>e << 2)),
       rows + <usize>e * padBytes,
       load<f64>(REWARDS_PTR + (<usize>e << 3)),
     );
+    if (!applied) return e;
   }
+  return count;
 }
 
 /** UCB score of model m for the padded context at x. */
@@ -221,23 +245,27 @@ export function scoreCellBatch(cell: i32, count: i32): void {
 
 /**
  * Adds the first `count` staged rows to the sufficient statistics of their models
- * (SXX ← γ·SXX + x·xᵀ, SXR ← γ·SXR + r·x, n ← n + 1, w ← γ·w) without touching A⁻¹, θ, b.
- * Requires statistics to be kept; the host checks.
+ * (SXX ← γ·SXX + x·xᵀ, SXR ← γ·SXR + r·x, n ← n + 1, w ← γ·w, and w ← 1 below the prior floor
+ * of ./refresh.ts) without touching A⁻¹, θ, b. Stops at the first row whose sums would overflow
+ * (that row unchanged) and returns the rows applied. Requires statistics to be kept; the host checks.
  */
-export function accumulateBatch(count: i32): void {
+export function accumulateBatch(count: i32): i32 {
   const rows = paddedContexts(count);
   const padBytes = <usize>DP << 3;
   for (let e = 0; e < count; e++) {
     const x = rows + <usize>e * padBytes;
     const base = modelAt(load<i32>(MODELS_PTR + (<usize>e << 2)));
     const r = load<f64>(REWARDS_PTR + (<usize>e << 3));
+    if (statisticsCheck(base + SXX_OFFSET, base + SXR_OFFSET, x, r, GAMMA, D, DP) != 0.0) return e;
     accumulatePanel(base + SXX_OFFSET, x, GAMMA, D, DP);
     if (GAMMA == 1.0) axpy(base + SXR_OFFSET, r, x, DP);
     else scaleAxpy(base + SXR_OFFSET, GAMMA, r, x, DP);
     const header = base + HEADER_OFFSET;
     store<f64>(header, load<f64>(header) + 1.0);
-    store<f64>(header, load<f64>(header, 8) * GAMMA, 8);
+    const w = load<f64>(header, 8) * GAMMA;
+    store<f64>(header, w < PRIOR_FLOOR ? 1.0 : w, 8);
   }
+  return count;
 }
 
 /**
@@ -288,4 +316,13 @@ export function statisticsToScratch(m: i32): usize {
 /** Sets model m's Σxxᵀ from the row-major upper triangle in CHOL. */
 export function statisticsFromScratch(m: i32): void {
   rowMajorToPanel(CHOL_PTR, modelAt(m) + SXX_OFFSET, D, DP, 1.0);
+}
+
+/**
+ * Adds the faded part of the prior back to model m when its weight is below the floor (./refresh.ts):
+ * a restored snapshot written before the floor existed. Returns a status code.
+ */
+export function refreshPriorOf(m: i32): i32 {
+  if (load<f64>(modelAt(m) + HEADER_OFFSET, 8) >= PRIOR_FLOOR) return STATUS_OK;
+  return refreshPrior(m) ? STATUS_OK : STATUS_NOT_POSITIVE_DEFINITE;
 }

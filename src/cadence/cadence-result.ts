@@ -6,7 +6,7 @@
  * `linucb cadence --json` prints it as it is.
  */
 import type { OffPolicyEvaluation } from "../evaluation/index.js";
-import type { CorpusReadTotals, CorpusSplit, CorpusTable, JsonObject } from "../store/index.js";
+import type { CorpusReadTotals, CorpusSplit, CorpusTable, JsonObject, RejectedRow, RowBounds } from "../store/index.js";
 import type { ConvergenceReport } from "../synthetic/index.js";
 import type { GateDecision, ProdGateDecision } from "./gate.js";
 import type { StepTiming } from "./progress.js";
@@ -35,9 +35,16 @@ export interface CorpusSummary {
   readonly split: CorpusSplit;
   readonly training: CorpusReadTotals;
   readonly heldOut: CorpusReadTotals;
+  /** What a valid row may hold: the judge's reward range, the propensity floor, the feature bound. */
+  readonly bounds: RowBounds;
   /** Rows fed to the engine (both slices). */
   readonly rowsRead: number;
+  /** Rows rejected (both slices): never fed, never evaluated. */
   readonly rowsRejected: number;
+  /** Rejected rows by reason kind ('reward', 'propensity', 'features', 'cell', 'model', 'agent_id', 'source'). */
+  readonly rejectedByReason: Readonly<Record<string, number>>;
+  /** The first rejected rows (up to 20), by id with the reason. */
+  readonly rejectedExamples: readonly RejectedRow[];
   readonly cells: number;
 }
 
@@ -69,6 +76,8 @@ export interface CadenceResultBase {
   readonly evaluation: EvaluationSummary;
   /** Where the recorded policy, the incumbent and the logging policy route the held-out requests (for the report pages). */
   readonly routing: RoutingSummary;
+  /** Runs of this mode left 'running' by a process that died, marked 'abandoned' before this run started. */
+  readonly abandonedRuns: readonly number[];
   readonly timings: readonly StepTiming[];
 }
 

@@ -4,6 +4,7 @@
  * touches the database.
  */
 import type { LinUCBOptions } from "../engine/types.js";
+import { DEFAULT_ROW_BOUNDS } from "../store/index.js";
 import { outcomeRewardJudge, type Judge } from "./judge.js";
 import type { CadenceProgress } from "./progress.js";
 
@@ -25,7 +26,7 @@ export interface CadenceOptions {
   readonly n?: number;
   /** Share of the newest rows (by created_at) held out for evaluation, in (0, 1). @default 0.2 */
   readonly heldOutShare?: number;
-  /** Rows per corpus chunk (and per learning-curve point in the warm-up). @default 500 warm-up, 10000 prod */
+  /** Rows per corpus chunk (and per warm-up learning-curve point). @default warm-up: n / 20 within [500, 10000]; prod: 10000 */
   readonly chunkSize?: number;
   /** Engine options over the defaults (pooled LinUCB: PROD_ENGINE_DEFAULTS, the warm-up's warmupEngineOptions). */
   readonly engine?: Partial<Pick<LinUCBOptions, "alpha" | "lambda" | "pooling">>;
@@ -43,6 +44,13 @@ export interface CadenceOptions {
   readonly minRows?: number;
   /** Warm-up gate: match share needed to pass, in [0, 1]. @default 0.7 */
   readonly threshold?: number;
+  /**
+   * Rows whose logged propensity is below this floor are rejected (by id, counted): an importance
+   * weight of 1/p beyond a million would let one row decide the evaluation. In (0, 1]. @default 1e-6
+   */
+  readonly minPropensity?: number;
+  /** Rows with a feature of larger absolute value are rejected (by id, counted). Positive. @default 1e6 */
+  readonly maxFeatureMagnitude?: number;
   /** Where steps and progress go. @default silent */
   readonly progress?: CadenceProgress;
 }
@@ -62,6 +70,8 @@ export interface ResolvedCadenceOptions {
   readonly resamples: number;
   readonly minRows: number;
   readonly threshold: number;
+  readonly minPropensity: number;
+  readonly maxFeatureMagnitude: number;
 }
 
 /**
@@ -79,7 +89,7 @@ export const CADENCE_DEFAULTS = {
   seed: 42,
   n: 4000,
   heldOutShare: 0.2,
-  warmupChunkSize: 500,
+  warmupChunkSize: 10_000,
   prodChunkSize: 10_000,
   gateEstimator: "snips",
   minEffectiveSampleSize: 100,
@@ -87,6 +97,8 @@ export const CADENCE_DEFAULTS = {
   resamples: 1000,
   minRows: 20,
   threshold: 0.7,
+  minPropensity: DEFAULT_ROW_BOUNDS.minPropensity,
+  maxFeatureMagnitude: DEFAULT_ROW_BOUNDS.maxFeatureMagnitude,
 } as const;
 
 function show(value: unknown): string {
@@ -112,6 +124,11 @@ function number(value: unknown, name: string, min: number, max: number, open = f
   return value as number;
 }
 
+function positive(value: unknown, name: string, max: number): number {
+  if (typeof value !== "number" || !(value > 0 && value <= max)) throw new RangeError(`\`${name}\` must be a number in (0, ${max}]; received ${show(value)}`);
+  return value;
+}
+
 /** Applies the defaults and validates every option. */
 export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceOptions {
   if (options === null || typeof options !== "object") throw new TypeError(`\`options\` must be an object; received ${show(options)}`);
@@ -125,6 +142,10 @@ export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceO
   if (typeof judge !== "object" || judge === null || typeof judge.judge !== "function" || typeof judge.name !== "string" || judge.name === "") {
     throw new TypeError(`\`judge\` must be an object with a non-empty name and a judge(rows) function; received ${show(judge)}`);
   }
+  const range = judge.rewardRange as Judge["rewardRange"] | undefined;
+  if (typeof range !== "object" || range === null || !Number.isFinite(range.min) || !Number.isFinite(range.max) || !(range.min <= range.max)) {
+    throw new RangeError(`\`judge.rewardRange\` must be { min, max } with finite min ≤ max; received ${show(range)}`);
+  }
   const engine = options.engine ?? {};
   if (typeof engine !== "object" || engine === null) throw new TypeError(`\`engine\` must be an object; received ${show(engine)}`);
   return {
@@ -133,7 +154,7 @@ export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceO
     n: integer(options.n ?? CADENCE_DEFAULTS.n, "n", 1, MAX_WARMUP_OUTCOMES),
     heldOutShare: number(options.heldOutShare ?? CADENCE_DEFAULTS.heldOutShare, "heldOutShare", 0, 1, true),
     chunkSize: integer(
-      options.chunkSize ?? (mode === "warmup" ? CADENCE_DEFAULTS.warmupChunkSize : CADENCE_DEFAULTS.prodChunkSize),
+      options.chunkSize ?? (mode === "warmup" ? warmupChunkSizeFor(options.n ?? CADENCE_DEFAULTS.n) : CADENCE_DEFAULTS.prodChunkSize),
       "chunkSize",
       1,
       1_000_000,
@@ -146,5 +167,15 @@ export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceO
     resamples: integer(options.resamples ?? CADENCE_DEFAULTS.resamples, "resamples", 1, 1_000_000),
     minRows: integer(options.minRows ?? CADENCE_DEFAULTS.minRows, "minRows", 1, Number.MAX_SAFE_INTEGER),
     threshold: number(options.threshold ?? CADENCE_DEFAULTS.threshold, "threshold", 0, 1),
+    minPropensity: positive(options.minPropensity ?? CADENCE_DEFAULTS.minPropensity, "minPropensity", 1),
+    maxFeatureMagnitude: positive(options.maxFeatureMagnitude ?? CADENCE_DEFAULTS.maxFeatureMagnitude, "maxFeatureMagnitude", Number.MAX_VALUE),
   };
+}
+
+/**
+ * The warm-up's default chunk: n / 20 rows (a learning curve of 20 points), at least 500 and at most
+ * 10,000. Small chunks cost a refit: 500-row chunks made a 10⁶-row warm-up refit 8× slower than 10,000.
+ */
+function warmupChunkSizeFor(n: number): number {
+  return Math.min(CADENCE_DEFAULTS.warmupChunkSize, Math.max(500, Math.ceil(n / 20)));
 }

@@ -18,14 +18,18 @@
  * Runs of one mode are serialised by an advisory lock (a second one fails at once with LOCKED). Any
  * error after the run row exists marks the run failed, with the step and the message, and leaves
  * the active policy as it was: the only write to it is the promote transaction, the last step.
+ * A run whose process was killed stays 'running' until the next cadence of its mode: holding the
+ * mode's lock, that one knows no live process owns it, and marks it 'abandoned' before starting.
  * The warm-up mode is loaded on demand, so a production run never loads src/synthetic.
  */
 import { restoreLinUCB, createLinUCB } from "../engine/linucb.js";
 import type { LinUCBEngine } from "../engine/types.js";
 import {
+  abandonRunningRuns,
   ensureSchema,
   failTrainingRun,
   judgeUnlabelled,
+  MAX_REJECTED_EXAMPLES,
   splitCorpusByTime,
   startTrainingRun,
   withAdvisoryLock,
@@ -34,6 +38,7 @@ import {
   type CorpusSplit,
   type Db,
   type JsonObject,
+  type RowBounds,
 } from "../store/index.js";
 import type { CadenceResult, CadenceResultBase, CorpusSummary, ProdCadenceResult, WarmupCadenceResult } from "./cadence-result.js";
 import { accumulateSlice } from "./corpus-refit.js";
@@ -103,10 +108,17 @@ async function runLocked(db: Db, o: ResolvedCadenceOptions, steps: StepRunner, m
     ...mode.parameters(),
     engineOverrides: { ...o.engine },
   };
+  const abandoned = await abandonRunningRuns(
+    db,
+    mode.trainingCadence,
+    `abandoned: found running by the next ${o.mode} cadence, which holds the cadence:${o.mode} lock — ` +
+      "so no live process owned it; its process ended (killed or lost) before finishing it",
+  );
   const run = await startTrainingRun(db, { cadence: mode.trainingCadence, seed: o.seed, parameters });
   let counts = { rowsRead: 0, rowsRejected: 0 };
   try {
-    return await runSteps({ db, options: o, steps, run }, mode, (read, rejected) => {
+    const abandonedRuns = abandoned.map((r) => r.id);
+    return await runSteps({ db, options: o, steps, run, abandonedRuns }, mode, (read, rejected) => {
       counts = { rowsRead: read, rowsRejected: rejected };
     });
   } catch (error) {
@@ -122,14 +134,14 @@ async function runLocked(db: Db, o: ResolvedCadenceOptions, steps: StepRunner, m
 }
 
 /** The split step: where the held-out slice starts; an empty corpus or training slice fails the run. */
-function splitStep(context: RunContext, mode: ModeSteps<CadenceResult>): Promise<CorpusSplit> {
+function splitStep(context: RunContext, mode: ModeSteps<CadenceResult>, bounds: RowBounds): Promise<CorpusSplit> {
   const { db, options: o, steps } = context;
   const table = mode.table;
   return steps.run(
     "split",
     `holding out the newest ${(o.heldOutShare * 100).toFixed(0)}% of ${table} by created_at`,
     async () => {
-      const s = await splitCorpusByTime(db, { table, heldOutShare: o.heldOutShare });
+      const s = await splitCorpusByTime(db, { table, heldOutShare: o.heldOutShare, bounds });
       if (s.total === 0 || s.cutoff === null) throw new RangeError(`${table} holds no ${mode.corpusRows}: there is nothing to refit on`);
       if (s.training === 0) {
         throw new RangeError(
@@ -153,11 +165,12 @@ async function refitStep(
   split: CorpusSplit,
   prepared: Preparation,
   engine: LinUCBEngine,
+  bounds: RowBounds,
 ): Promise<RefitOutcome> {
   const { db, options: o, steps } = context;
   const table = mode.table;
   const dimension = prepared.engineOptions.dimension;
-  const slice = { table, dimension, chunkSize: o.chunkSize };
+  const slice = { table, dimension, chunkSize: o.chunkSize, bounds };
   const collector = new HeldOutCollector(prepared.engineOptions.arms, dimension);
   let fed = 0;
   return steps.run(
@@ -191,6 +204,13 @@ async function refitStep(
   );
 }
 
+/** Two count tables added up. */
+function sumCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
+  const sum: Record<string, number> = { ...a };
+  for (const [key, count] of Object.entries(b)) sum[key] = (sum[key] ?? 0) + count;
+  return sum;
+}
+
 /** What the refit step read, and the candidate it evaluates (the training slice's models). */
 interface RefitOutcome {
   readonly training: CorpusReadTotals;
@@ -221,10 +241,11 @@ async function runSteps(
       }),
     (r) => (r.judged === 0 ? "nothing to judge" : `${r.judged} rows judged`),
   );
-  const split = await splitStep(context, mode);
+  const bounds: RowBounds = { reward: mode.rewardRange, minPropensity: o.minPropensity, maxFeatureMagnitude: o.maxFeatureMagnitude };
+  const split = await splitStep(context, mode, bounds);
   const prepared = await mode.prepare(context, split);
   const engine = await createLinUCB(prepared.engineOptions);
-  const refit = await refitStep(context, mode, split, prepared, engine);
+  const refit = await refitStep(context, mode, split, prepared, engine, bounds);
   onCounts(refit.training.accepted + refit.heldOut.accepted, refit.training.rejected + refit.heldOut.rejected);
 
   const heldOut = refit.collector.finish();
@@ -252,8 +273,11 @@ async function runSteps(
     split,
     training: refit.training,
     heldOut: refit.heldOut,
+    bounds,
     rowsRead: refit.training.accepted + refit.heldOut.accepted,
     rowsRejected: refit.training.rejected + refit.heldOut.rejected,
+    rejectedByReason: sumCounts(refit.training.rejectedByReason, refit.heldOut.rejectedByReason),
+    rejectedExamples: [...refit.training.rejectedExamples, ...refit.heldOut.rejectedExamples].slice(0, MAX_REJECTED_EXAMPLES),
     cells,
   };
   const base: CadenceResultBase = {
@@ -269,6 +293,7 @@ async function runSteps(
       incumbentEstimates: comparison.incumbent,
     },
     routing,
+    abandonedRuns: context.abandonedRuns,
     timings: steps.timings,
   };
   const { runId: _runId, engine: _engine, ...recorded } = base;

@@ -34,6 +34,11 @@ export class CellRegistry {
     return this.indexById.get(id);
   }
 
+  /** Forgets every cell from index `size` on (a failed call putting the registry back). */
+  truncate(size: number): void {
+    for (const id of this.ids.splice(size)) this.indexById.delete(id);
+  }
+
   /** Appends a new cell (the caller checked it is new) and returns its index. */
   add(id: string): number {
     checkCellId(id);

@@ -59,12 +59,23 @@ export abstract class EngineBase implements LinUCBEngine {
   protected abstract scoreStaged(cell: number, out: Float64Array): number;
   /** Scores `count` contexts of one cell: `scores` (count × K) and the argmax of each into `best`. */
   protected abstract scoreCellMany(cell: number, contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void;
-  /** One online update of model `model` (cell·K + arm) with the staged context. */
-  protected abstract updateStaged(model: number, reward: number): void;
-  /** Online updates of every row of a validated batch, in order. */
+  /**
+   * One online update of model `model` (cell·K + arm) with the staged context. Returns false, the
+   * model unchanged, when the step would overflow f64.
+   */
+  protected abstract updateStaged(model: number, reward: number): boolean;
+  /**
+   * Online updates of every row of a validated batch, in order. Throws LinUCBError NON_FINITE at
+   * the first row whose step would overflow, that row and the ones after it not applied.
+   */
   protected abstract updateRows(batch: ResolvedBatch): void;
-  /** Adds the rows to the statistics only and marks their models for the next finalize. */
+  /**
+   * Adds the rows to the statistics only and marks their models for the next finalize. Throws
+   * like {@link updateRows} when a sum would overflow.
+   */
   protected abstract accumulateRows(batch: ResolvedBatch): void;
+  /** Forgets the models of cells from `cellCount` on (the registry is truncated alongside). */
+  protected abstract truncateModels(cellCount: number): void;
   /** Recomputes every marked model from its statistics. */
   protected abstract finalizeMarked(): void;
   /** Restores the configured priors and sets every model of every cell to its prior. */
@@ -77,6 +88,13 @@ export abstract class EngineBase implements LinUCBEngine {
   protected abstract readStatistics(model: number, slot: ModelStatisticsSlot): void;
   /** Overwrites one model's statistics from a slot and marks it for the next finalize. */
   protected abstract writeStatistics(model: number, slot: ModelStatisticsSlot): void;
+  /**
+   * A copy of every model, prior and pending mark, for {@link restoreModels}: what a refit or a
+   * merge changes, kept so that a failed one can put it all back.
+   */
+  protected abstract saveModels(): unknown;
+  /** Puts back what {@link saveModels} saved; cells from `cellCount` on are dropped. */
+  protected abstract restoreModels(saved: unknown, cellCount: number): void;
 
   // ── cells and arms ──────────────────────────────────────────────────────────────────────────
 
@@ -224,7 +242,20 @@ export abstract class EngineBase implements LinUCBEngine {
     if (typeof reward !== "number" || reward - reward !== 0) checkReward(reward);
     this.stageContext(context);
     this.settle();
-    this.updateStaged(this.cellFor(cell) * this.arms.length + armIndex, reward);
+    const cellCount = this.registry.size;
+    if (!this.updateStaged(this.cellFor(cell) * this.arms.length + armIndex, reward)) this.refuseOverflow(cellCount, cell, armIndex);
+  }
+
+  /** Drops a cell the refused update created and throws NON_FINITE: the state is as before. */
+  private refuseOverflow(cellCount: number, cell: string, armIndex: number): never {
+    this.registry.truncate(cellCount);
+    this.truncateModels(cellCount);
+    const arm = this.arms[armIndex]!;
+    throw new LinUCBError(
+      "NON_FINITE",
+      `the update of cell ${JSON.stringify(cell)} arm ${JSON.stringify(arm)} overflows f64 (a model value would be NaN or ±Infinity); the model is unchanged — check the scale of the context and reward`,
+      { cell, arm },
+    );
   }
 
   updateAt(cellIndex: number, armIndex: number, context: ArrayLike<number>, reward: number): void {
@@ -233,14 +264,27 @@ export abstract class EngineBase implements LinUCBEngine {
     if (typeof reward !== "number" || reward - reward !== 0) checkReward(reward);
     this.stageContext(context);
     this.settle();
-    this.updateStaged(cellIndex * this.arms.length + armIndex, reward);
+    if (!this.updateStaged(cellIndex * this.arms.length + armIndex, reward)) this.refuseOverflow(this.registry.size, this.registry.idAt(cellIndex), armIndex);
   }
 
   updateMany(batch: EventBatch): void {
     const resolved = this.resolve(batch);
     this.settle();
-    this.applyNewCells(resolved);
-    this.updateRows(resolved);
+    this.applyBatch(resolved, () => this.updateRows(resolved));
+  }
+
+  /**
+   * Creates the batch's new cells and applies it. Rows of moderate size (≤ 2¹²⁸) cannot overflow a
+   * model the engine produced, so they run directly; a batch with larger values runs on a saved
+   * copy of the state, put back if a row overflows, so that it is applied whole or not at all.
+   */
+  private applyBatch(resolved: ResolvedBatch, apply: () => void): void {
+    const run = (): void => {
+      this.applyNewCells(resolved);
+      apply();
+    };
+    if (resolved.moderate) run();
+    else this.atomically(run);
   }
 
   reset(): void {
@@ -251,24 +295,47 @@ export abstract class EngineBase implements LinUCBEngine {
   accumulate(batch: EventBatch): void {
     this.requireStatistics("accumulate()");
     const resolved = this.resolve(batch);
-    this.applyNewCells(resolved);
-    this.accumulateRows(resolved);
+    this.applyBatch(resolved, () => this.accumulateRows(resolved));
     if (resolved.length > 0) this.pendingFinalize = true;
   }
 
+  /**
+   * Refits the models accumulated into. All or nothing: when one cannot be fitted the rows
+   * accumulated since the last finalize are dropped and every model stays as it was.
+   */
   finalize(): void {
     this.requireStatistics("finalize()");
-    this.finalizeMarked();
-    this.pendingFinalize = false;
+    try {
+      this.finalizeMarked();
+    } finally {
+      this.pendingFinalize = false;
+    }
   }
 
   refit(batch: EventBatch): void {
     this.requireStatistics("refit()");
     const resolved = this.resolve(batch);
-    this.applyNewCells(resolved);
-    this.reset();
-    this.accumulateRows(resolved);
-    this.finalize();
+    this.atomically(() => {
+      this.applyNewCells(resolved);
+      this.reset();
+      this.accumulateRows(resolved);
+      this.finalize();
+    });
+  }
+
+  /** Runs `change`; when it throws, cells, models, priors and pending work are put back as they were. */
+  private atomically(change: () => void): void {
+    const cellCount = this.registry.size;
+    const pending = this.pendingFinalize;
+    const saved = this.saveModels();
+    try {
+      change();
+    } catch (error) {
+      this.registry.truncate(cellCount);
+      this.restoreModels(saved, cellCount);
+      this.pendingFinalize = pending;
+      throw error;
+    }
   }
 
   // ── statistics ──────────────────────────────────────────────────────────────────────────────
@@ -325,16 +392,18 @@ export abstract class EngineBase implements LinUCBEngine {
       return slots;
     });
     this.settle();
-    const fresh = stats.cells.filter((cell) => this.registry.find(cell) === undefined);
-    if (fresh.length > 0) {
-      this.growCells(this.registry.size + fresh.length);
-      for (const cell of fresh) this.registry.add(cell);
-    }
-    stats.cells.forEach((cell, c) => {
-      const index = this.registry.find(cell)!;
-      for (let a = 0; a < k; a++) this.writeStatistics(index * k + a, merged[c]![a]!);
+    this.atomically(() => {
+      const fresh = stats.cells.filter((cell) => this.registry.find(cell) === undefined);
+      if (fresh.length > 0) {
+        this.growCells(this.registry.size + fresh.length);
+        for (const cell of fresh) this.registry.add(cell);
+      }
+      stats.cells.forEach((cell, c) => {
+        const index = this.registry.find(cell)!;
+        for (let a = 0; a < k; a++) this.writeStatistics(index * k + a, merged[c]![a]!);
+      });
+      this.finalize();
     });
-    this.finalize();
   }
 
   // ── inspection and persistence ──────────────────────────────────────────────────────────────

@@ -20,6 +20,8 @@ export type LinUCBErrorCode =
   | "STATISTICS_DISABLED"
   /** A matrix that must be positive definite is not, to working precision. */
   | "NOT_POSITIVE_DEFINITE"
+  /** Finite inputs whose result would overflow f64 (a model would hold NaN or ±Infinity). */
+  | "NON_FINITE"
   /** Statistics or a snapshot that belong to an engine of another shape (dimension, arms, …). */
   | "INCOMPATIBLE"
   /** A snapshot that is cut short. */

@@ -29,7 +29,7 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 export type ConcreteBuild = Exclude<KernelBuild, "auto">;
 
 /** The ABI version this TypeScript expects; must equal the kernel's `abiVersion()`. */
-export const kernelAbiVersion = 3;
+export const kernelAbiVersion = 4;
 
 /** Bytes in one wasm page. */
 const pageBytes = 65536;
@@ -59,11 +59,12 @@ interface KernelExports {
   sxxOffset(): number;
   sxrOffset(): number;
   initModels(first: number, count: number): void;
-  updateOne(model: number, contextPtr: number, reward: number): void;
-  updateBatch(count: number): void;
+  updateOne(model: number, contextPtr: number, reward: number): number;
+  updateBatch(count: number): number;
   scoreCell(cell: number, contextPtr: number, outPtr: number): number;
   scoreCellBatch(cell: number, count: number): void;
-  accumulateBatch(count: number): void;
+  accumulateBatch(count: number): number;
+  refreshPriorOf(model: number): number;
   finalizeModel(model: number): number;
   inverseToScratch(model: number): number;
   inverseFromScratch(model: number): void;
@@ -142,6 +143,22 @@ export interface KernelConfig {
   readonly discount: number;
 }
 
+/** A bound on the memory an instance may take for a number of models (restoring untrusted bytes). */
+export interface MemoryLimit {
+  readonly models: number;
+  readonly maxBytes: number;
+}
+
+/** Throws CAPACITY_EXCEEDED, before any memory is grown, when `needed` is past the limit. */
+function checkMemoryLimit(needed: number, limit: MemoryLimit): void {
+  if (needed <= limit.maxBytes) return;
+  throw new LinUCBError(
+    "CAPACITY_EXCEEDED",
+    `${limit.models} models need ${formatBytes(needed)} of WebAssembly memory, more than the ${formatBytes(limit.maxBytes)} allowed (maxMemoryBytes)`,
+    { models: limit.models, bytes: needed, limit: limit.maxBytes },
+  );
+}
+
 /**
  * One configured kernel instance and its memory. Offsets below are in f64 (or i32) elements, so
  * they index the views directly; `views()` must be called again after anything that may grow.
@@ -179,7 +196,7 @@ export class Kernel {
   private f64 = new Float64Array(0);
   private i32 = new Int32Array(0);
 
-  private constructor(build: ConcreteBuild, exports: KernelExports, config: KernelConfig) {
+  private constructor(build: ConcreteBuild, exports: KernelExports, config: KernelConfig, limit?: MemoryLimit) {
     this.build = build;
     this.exports = exports;
     this.stageRows = config.stageRows;
@@ -203,13 +220,14 @@ export class Kernel {
     this.scoresPtr = exports.scoresPtr();
     this.modelsBase = exports.modelsBase();
     this.exchangePtr = exports.exchangePtr();
+    if (limit !== undefined) checkMemoryLimit(exports.requiredBytes(limit.models), limit);
     this.refresh();
     this.growTo(this.modelsBase);
     exports.prepare();
   }
 
   /** Compiles (once per process) and instantiates a kernel of the given build. */
-  static async create(build: ConcreteBuild, config: KernelConfig): Promise<Kernel> {
+  static async create(build: ConcreteBuild, config: KernelConfig, limit?: MemoryLimit): Promise<Kernel> {
     const module = await compiledModule(build);
     const instance = await wasm.instantiate(module, {
       env: {
@@ -223,7 +241,7 @@ export class Kernel {
     if (abi !== kernelAbiVersion) {
       throw new LinUCBError("INCOMPATIBLE", `kernel ABI version ${abi} does not match the TypeScript side's ${kernelAbiVersion}: rebuild the package`, { abi });
     }
-    const kernel = new Kernel(build, exports, config);
+    const kernel = new Kernel(build, exports, config, limit);
     return kernel;
   }
 

@@ -6,13 +6,13 @@
  */
 import { EngineBase } from "./engine-base.js";
 import { LinUCBError } from "./errors.js";
-import { Kernel, resolveBuild, type ConcreteBuild } from "./kernel.js";
+import { Kernel, resolveBuild, type ConcreteBuild, type MemoryLimit } from "./kernel.js";
 import { creationOptions, resolveExploration, resolveOptions } from "./options.js";
 import { describeValue } from "../shared/describe-value.js";
 import { decodeSnapshot, type DecodedSnapshot, type ModelRecord } from "./snapshot.js";
 import { packUpper, packedLength, unpackUpper, type ModelStatisticsSlot } from "./statistics.js";
 import type { Exploration, KernelBuild, LinUCBOptions, ResolvedOptions } from "./types.js";
-import { allFinite, checkContext, type ResolvedBatch } from "./validate.js";
+import { allFinite, allFiniteRange, copyContext, type ResolvedBatch } from "./validate.js";
 
 /** Rows per kernel call at most; also bounds the staging area to about 4 MiB of contexts. */
 const maxStageRows = 1024;
@@ -26,6 +26,11 @@ export class LinUCB extends EngineBase {
   /** Models accumulated into since the last finalize: a flag per model and their list. */
   private marked = new Uint8Array(0);
   private markedList: number[] = [];
+  /**
+   * Each marked model's record as it was before it was first marked (after the last finalize), so
+   * that a finalize that fails can put every model back: finalize is all or nothing.
+   */
+  private backups = new Map<number, Float64Array>();
   /**
    * Whether any statistics (or the priors) changed since the pooled priors were last fitted. A
    * finalize with pooling refits every model, so it is skipped when nothing changed: recomputing
@@ -84,14 +89,7 @@ export class LinUCB extends EngineBase {
    * check, which throws the precise error.
    */
   protected stageContext(context: unknown): void {
-    const d = this.dimension;
-    if (!(context instanceof Float64Array) || context.length !== d) {
-      checkContext(context, d);
-      this.kernel.f64View.set(context as ArrayLike<number>, this.kernel.contextsPtr / 8);
-      return;
-    }
-    if (!allFinite(context, d)) checkContext(context, d);
-    this.kernel.f64View.set(context, this.kernel.contextsPtr / 8);
+    copyContext(context, this.dimension, this.kernel.f64View, this.kernel.contextsPtr / 8);
   }
 
   protected scoreStaged(cell: number, out: Float64Array): number {
@@ -118,9 +116,25 @@ export class LinUCB extends EngineBase {
     }
   }
 
-  protected updateStaged(model: number, reward: number): void {
+  protected updateStaged(model: number, reward: number): boolean {
     this.poolStale = true;
-    this.kernel.exports.updateOne(model, this.kernel.contextsPtr, reward);
+    return this.kernel.exports.updateOne(model, this.kernel.contextsPtr, reward) === 0;
+  }
+
+  protected truncateModels(cellCount: number): void {
+    this.modelCount = Math.min(this.modelCount, cellCount * this.arms.length);
+  }
+
+  /** NON_FINITE for batch row `row`, whose step (update or sums) would overflow f64. */
+  private rowOverflow(batch: ResolvedBatch, row: number, what: string): LinUCBError {
+    const cell = batch.cellIndices[row]!;
+    const arm = this.arms[batch.armIndices[row]!];
+    const id = cell < this.registry.size ? JSON.stringify(this.registry.idAt(cell)) : `#${cell}`;
+    return new LinUCBError(
+      "NON_FINITE",
+      `batch row ${row}: the ${what} of cell ${id} arm ${JSON.stringify(arm)} overflows f64 (a value would be NaN or ±Infinity); that row and the rest are not applied and the previous state is kept — check the scale of the contexts and rewards`,
+      { row },
+    );
   }
 
   /** Copies rows [start, start + n) of a batch into staging. */
@@ -142,7 +156,8 @@ export class LinUCB extends EngineBase {
     for (let start = 0; start < batch.length; start += rows) {
       const n = Math.min(rows, batch.length - start);
       this.stage(batch, start, n);
-      this.kernel.exports.updateBatch(n);
+      const applied = this.kernel.exports.updateBatch(n);
+      if (applied < n) throw this.rowOverflow(batch, start + applied, "update");
     }
   }
 
@@ -150,19 +165,58 @@ export class LinUCB extends EngineBase {
     this.poolStale = true;
     const rows = this.kernel.stageRows;
     const k = this.arms.length;
+    // Marked first: marking keeps each model's record as it was, for a finalize that fails.
+    for (let i = 0; i < batch.length; i++) this.mark(batch.cellIndices[i]! * k + batch.armIndices[i]!);
     for (let start = 0; start < batch.length; start += rows) {
       const n = Math.min(rows, batch.length - start);
       this.stage(batch, start, n);
-      this.kernel.exports.accumulateBatch(n);
+      const applied = this.kernel.exports.accumulateBatch(n);
+      if (applied < n) throw this.rowOverflow(batch, start + applied, "statistics");
     }
-    for (let i = 0; i < batch.length; i++) this.mark(batch.cellIndices[i]! * k + batch.armIndices[i]!);
   }
 
   private mark(model: number): void {
     if (this.marked[model] === 0) {
       this.marked[model] = 1;
       this.markedList.push(model);
+      this.backups.set(model, this.copyRecord(model));
     }
+  }
+
+  /** Element range [from, to) of model m's record in the f64 view. */
+  private recordStart(model: number): number {
+    return this.kernel.modelPtr(model) / 8;
+  }
+
+  private copyRecord(model: number): Float64Array {
+    const from = this.recordStart(model);
+    return this.kernel.f64View.slice(from, from + this.kernel.recordBytes / 8);
+  }
+
+  /** Whether every value of model m's record (A⁻¹, θ, b, n, w and statistics) is finite. */
+  private recordFinite(model: number): boolean {
+    const from = this.recordStart(model);
+    return allFiniteRange(this.kernel.f64View, from, from + this.kernel.recordBytes / 8);
+  }
+
+  /** Forgets the marks and their backups (after a finalize that succeeded, or a reset). */
+  private clearMarks(): void {
+    for (const model of this.markedList) this.marked[model] = 0;
+    this.markedList = [];
+    this.backups.clear();
+  }
+
+  /** Puts every marked model back as it was before it was marked, and forgets the marks. */
+  private rollbackMarks(): void {
+    const f64 = this.kernel.f64View;
+    for (const [model, record] of this.backups) f64.set(record, this.recordStart(model));
+    this.clearMarks();
+  }
+
+  private describeModels(models: readonly number[]): string {
+    const k = this.arms.length;
+    const where = models.slice(0, 5).map((m) => `cell ${JSON.stringify(this.registry.idAt(Math.floor(m / k)))} arm ${JSON.stringify(this.arms[m % k])}`);
+    return `${models.length} model(s) (${where.join("; ")})`;
   }
 
   /**
@@ -171,39 +225,55 @@ export class LinUCB extends EngineBase {
    */
   private pool(): void {
     const k = this.arms.length;
-    const saved = this.arms.map((_, arm) => this.effectivePrior(arm));
     for (let arm = 0; arm < k; arm++) {
-      if (this.kernel.exports.poolArm(arm, this.registry.size, this.options.poolingRidge) !== 0) {
-        saved.forEach((mean, a) => this.setEffectivePrior(a, mean));
-        throw new LinUCBError(
-          "NOT_POSITIVE_DEFINITE",
-          `the pooled fit of arm ${JSON.stringify(this.arms[arm])} is not positive definite to working precision; priors and models are kept — check the contexts' scale`,
-          { arm: this.arms[arm] },
-        );
+      const status = this.kernel.exports.poolArm(arm, this.registry.size, this.options.poolingRidge);
+      if (status !== 0 || !allFinite(this.effectivePrior(arm))) {
+        const name = JSON.stringify(this.arms[arm]);
+        throw status !== 0
+          ? new LinUCBError("NOT_POSITIVE_DEFINITE", `the pooled fit of arm ${name} is not positive definite to working precision; ${keptMessage}`, { arm: this.arms[arm] })
+          : new LinUCBError("NON_FINITE", `the pooled fit of arm ${name} overflows f64; ${keptMessage}`, { arm: this.arms[arm] });
       }
     }
     for (let model = 0; model < this.modelCount; model++) this.mark(model);
   }
 
+  /**
+   * Refits every marked model (and first the pooled priors). All or nothing: on any failure every
+   * marked model and the priors are put back as they were before the rows were accumulated.
+   */
   protected finalizeMarked(): void {
-    if (this.options.pooling && this.poolStale) {
-      this.pool();
-      this.poolStale = false;
+    const priors = this.options.pooling ? this.arms.map((_, arm) => this.effectivePrior(arm)) : [];
+    try {
+      if (this.options.pooling && this.poolStale) {
+        this.pool();
+        this.poolStale = false;
+      }
+      this.finalizeEach();
+      this.clearMarks();
+    } catch (error) {
+      priors.forEach((mean, arm) => this.setEffectivePrior(arm, mean));
+      if (this.options.pooling) this.poolStale = true;
+      this.rollbackMarks();
+      throw error;
     }
+  }
+
+  private finalizeEach(): void {
     const failed: number[] = [];
+    const overflowed: number[] = [];
     for (const model of this.markedList) {
-      if (this.kernel.exports.finalizeModel(model) === 0) this.marked[model] = 0;
-      else failed.push(model);
+      if (this.kernel.exports.finalizeModel(model) !== 0) failed.push(model);
+      else if (!this.recordFinite(model)) overflowed.push(model);
     }
-    this.markedList = failed;
     if (failed.length > 0) {
-      const k = this.arms.length;
-      const where = failed.slice(0, 5).map((m) => `cell ${JSON.stringify(this.registry.idAt(Math.floor(m / k)))} arm ${JSON.stringify(this.arms[m % k])}`);
       throw new LinUCBError(
         "NOT_POSITIVE_DEFINITE",
-        `A = wλI + Σxxᵀ is not positive definite to working precision for ${failed.length} model(s) (${where.join("; ")}); their previous state is kept — check the contexts' scale`,
+        `A = wλI + Σxxᵀ is not positive definite to working precision for ${this.describeModels(failed)}; ${keptMessage}`,
         { models: failed },
       );
+    }
+    if (overflowed.length > 0) {
+      throw new LinUCBError("NON_FINITE", `the fit overflows f64 for ${this.describeModels(overflowed)}; ${keptMessage}`, { models: overflowed });
     }
   }
 
@@ -214,8 +284,34 @@ export class LinUCB extends EngineBase {
     const span = this.arms.length * kernel.paddedDimension;
     f64.copyWithin(kernel.priorsPtr / 8, kernel.basePriorsPtr / 8, kernel.basePriorsPtr / 8 + span);
     kernel.exports.initModels(0, this.modelCount);
-    for (const model of this.markedList) this.marked[model] = 0;
-    this.markedList = [];
+    this.clearMarks();
+  }
+
+  protected saveModels(): SavedModels {
+    const kernel = this.kernel;
+    const from = this.recordStart(0);
+    return {
+      records: kernel.f64View.slice(from, from + (this.modelCount * kernel.recordBytes) / 8),
+      priors: this.arms.map((_, arm) => this.effectivePrior(arm)),
+      marked: this.markedList.slice(),
+      backups: new Map(this.backups),
+      poolStale: this.poolStale,
+    };
+  }
+
+  protected restoreModels(saved: unknown, cellCount: number): void {
+    const { records, priors, marked, backups, poolStale } = saved as SavedModels;
+    this.clearMarks();
+    const models = cellCount * this.arms.length;
+    this.kernel.f64View.set(records.subarray(0, (models * this.kernel.recordBytes) / 8), this.recordStart(0));
+    priors.forEach((mean, arm) => this.setEffectivePrior(arm, mean));
+    this.modelCount = models;
+    for (const model of marked) {
+      this.marked[model] = 1;
+      this.markedList.push(model);
+    }
+    this.backups = backups;
+    this.poolStale = poolStale;
   }
 
   /** Reads the row-major upper triangle the kernel left in its exchange area, packed. */
@@ -282,6 +378,7 @@ export class LinUCB extends EngineBase {
   }
 
   protected writeStatistics(model: number, slot: ModelStatisticsSlot): void {
+    this.mark(model);
     const kernel = this.kernel;
     const d = this.dimension;
     this.writeExchange(slot.xx, slot.model * packedLength(d));
@@ -291,7 +388,6 @@ export class LinUCB extends EngineBase {
     f64.set(slot.xr.subarray(slot.model * d, slot.model * d + d), base + kernel.sxrOffset / 8);
     f64[base + kernel.headerOffset / 8] = slot.counts[slot.model]!;
     f64[base + kernel.headerOffset / 8 + 1] = slot.priorWeights[slot.model]!;
-    this.mark(model);
     this.pendingFinalize = true;
     this.poolStale = true;
   }
@@ -302,17 +398,33 @@ export class LinUCB extends EngineBase {
     this.addCells(decoded.cells);
     const k = this.arms.length;
     for (let c = 0; c < decoded.cells.length; c++) {
-      for (let a = 0; a < k; a++) this.writeModel(c * k + a, decoded.record(c, a));
+      for (let a = 0; a < k; a++) {
+        this.writeModel(c * k + a, decoded.record(c, a));
+        // A snapshot of an older version may hold a prior weight below today's floor.
+        this.kernel.exports.refreshPriorOf(c * k + a);
+      }
     }
     this.random.setState(decoded.randomState);
   }
+}
+
+/** What a failed finalize, refit or merge says about the state it leaves. */
+const keptMessage = "the rows accumulated since the last finalize are dropped and the previous state is kept — check the contexts' scale";
+
+/** What {@link LinUCB.saveModels} keeps. */
+interface SavedModels {
+  readonly records: Float64Array;
+  readonly priors: readonly Float64Array[];
+  readonly marked: readonly number[];
+  readonly backups: Map<number, Float64Array>;
+  readonly poolStale: boolean;
 }
 
 function stageRowsFor(dimension: number): number {
   return Math.max(1, Math.min(maxStageRows, Math.floor(stageContextBytes / (8 * dimension))));
 }
 
-async function instantiate(options: ResolvedOptions): Promise<LinUCB> {
+async function instantiate(options: ResolvedOptions, limit?: MemoryLimit): Promise<LinUCB> {
   const build = resolveBuild(options.build);
   const kernel = await Kernel.create(build, {
     dimension: options.dimension,
@@ -322,7 +434,7 @@ async function instantiate(options: ResolvedOptions): Promise<LinUCB> {
     alpha: options.alpha,
     lambda: options.lambda,
     discount: options.discount,
-  });
+  }, limit);
   return new LinUCB(options, kernel);
 }
 
@@ -349,6 +461,18 @@ export interface RestoreOptions {
    * random stream are restored as they were. @default the snapshot's own setting
    */
   readonly exploration?: Exploration;
+  /**
+   * Most bytes of WebAssembly memory the restored engine may take. Snapshots are often untrusted
+   * bytes: a small file must not make restore allocate gigabytes (a d = 4096 engine needs 0.5 GiB of
+   * scratch even without cells). Refused with CAPACITY_EXCEEDED before anything is allocated.
+   * @default 64 MiB + 16 × the snapshot's length (an engine takes at most about 8× its snapshot)
+   */
+  readonly maxMemoryBytes?: number;
+}
+
+/** The default of {@link RestoreOptions.maxMemoryBytes} for a snapshot of `length` bytes. */
+export function defaultRestoreMemoryBytes(length: number): number {
+  return 64 * 2 ** 20 + 16 * length;
 }
 
 /**
@@ -359,9 +483,13 @@ export interface RestoreOptions {
 export async function restoreLinUCB(bytes: Uint8Array, options: RestoreOptions = {}): Promise<LinUCB> {
   const decoded = decodeSnapshot(bytes);
   if (typeof options !== "object" || options === null) throw new TypeError(`options must be an object; received ${describeValue(options)}`);
+  const maxBytes = options.maxMemoryBytes ?? defaultRestoreMemoryBytes(bytes.length);
+  if (typeof maxBytes !== "number" || !(maxBytes > 0)) {
+    throw new RangeError(`\`options.maxMemoryBytes\` must be a number > 0; received ${describeValue(maxBytes)}`);
+  }
   const exploration = options.exploration === undefined ? decoded.options.exploration : resolveExploration(options.exploration, "options.exploration");
   const resolved = resolveOptions({ ...creationOptions(decoded.options), exploration, build: options.build ?? "auto" });
-  const engine = await instantiate(resolved);
+  const engine = await instantiate(resolved, { models: decoded.cells.length * resolved.arms.length, maxBytes });
   engine.restoreFrom(decoded);
   return engine;
 }

@@ -21,6 +21,15 @@ export const defaultOptions = {
 /** Ridge of the pooled per-arm fits when `pooling` is `true`. */
 export const defaultPoolingRidge = 1;
 
+/**
+ * Range of the ridges λ and `pooling.ridge`, and the least discount: with them every entry of A⁻¹
+ * (at most 1/(γ·w·λ), w ≥ 10⁻⁶) stays far from f64 overflow, which the kernel's update relies on
+ * (assembly/guard.ts). Values outside are not meaningful ridges or forgetting rates anyway.
+ */
+export const minRidge = 1e-100;
+export const maxRidge = 1e100;
+export const minDiscount = 1e-100;
+
 /** Largest dimension accepted: at 4096 one model already holds 256 MiB (A⁻¹ and Σxxᵀ). */
 export const maxDimension = 4096;
 
@@ -87,6 +96,14 @@ function resolvePrior(
   return mean;
 }
 
+/** b starts at λ·θ₀ (and a pooled fit at ridge·θ₀): a prior mean so large that it overflows is refused. */
+function checkPriorScale(arms: readonly string[], means: readonly Float64Array[], ridge: number): void {
+  means.forEach((mean, a) => {
+    const bad = mean.findIndex((value) => !Number.isFinite(ridge * value));
+    if (bad >= 0) fail("range", `priors[${JSON.stringify(arms[a])}][${bad}]`, `small enough that the ridge ${ridge} times it is finite`, mean[bad]);
+  });
+}
+
 /**
  * The creation options that reproduce resolved ones (priors by arm id, pooling with its ridge):
  * `resolveOptions(creationOptions(r))` equals `r`. Used to rebuild an engine from a snapshot or
@@ -133,9 +150,9 @@ export function resolveOptions(options: LinUCBOptions): ResolvedOptions {
   const alpha = finiteNumber("alpha", options.alpha ?? defaultOptions.alpha);
   if (alpha < 0) fail("range", "alpha", "≥ 0", alpha);
   const lambda = finiteNumber("lambda", options.lambda ?? defaultOptions.lambda);
-  if (!(lambda > 0)) fail("range", "lambda", "> 0", lambda);
+  if (!(lambda >= minRidge && lambda <= maxRidge)) fail("range", "lambda", `> 0, within [${minRidge}, ${maxRidge}]`, lambda);
   const discount = finiteNumber("discount", options.discount ?? defaultOptions.discount);
-  if (!(discount > 0 && discount <= 1)) fail("range", "discount", "in (0, 1]", discount);
+  if (!(discount >= minDiscount && discount <= 1)) fail("range", "discount", `in (0, 1], at least ${minDiscount}`, discount);
 
   const interceptIndex = options.interceptIndex ?? defaultOptions.interceptIndex;
   if (typeof interceptIndex !== "number") fail("type", "interceptIndex", "an integer", interceptIndex);
@@ -176,11 +193,13 @@ export function resolveOptions(options: LinUCBOptions): ResolvedOptions {
     if (unknown.length > 0) fail("type", "pooling", "true, false or { ridge: number }", poolingOption);
     pooling = true;
     poolingRidge = finiteNumber("pooling.ridge", (poolingOption as { ridge?: unknown }).ridge ?? defaultPoolingRidge);
-    if (!(poolingRidge > 0)) fail("range", "pooling.ridge", "> 0", poolingRidge);
+    if (!(poolingRidge >= minRidge && poolingRidge <= maxRidge)) fail("range", "pooling.ridge", `> 0, within [${minRidge}, ${maxRidge}]`, poolingRidge);
   } else {
     fail("type", "pooling", "true, false or { ridge: number }", poolingOption);
   }
   if (pooling && !statistics) fail("range", "pooling", "false when `statistics` is false (pooling sums the statistics of all cells)", poolingOption);
+
+  checkPriorScale(arms, priorMeans, Math.max(lambda, pooling ? poolingRidge : 0));
 
   if (options.cells !== undefined && !Array.isArray(options.cells)) fail("type", "cells", "an array of cell ids", options.cells);
 

@@ -13,7 +13,13 @@ import { resolveOptions } from "./options.js";
 import type { ModelRecord } from "./snapshot.js";
 import { packUpper, packedLength, unpackSymmetric, type ModelStatisticsSlot } from "./statistics.js";
 import type { LinUCBOptions, ResolvedOptions } from "./types.js";
-import { checkContext, type ResolvedBatch } from "./validate.js";
+import { allFinite, copyContext, type ResolvedBatch } from "./validate.js";
+
+/**
+ * The least weight the prior keeps under forgetting: when w = γⁿ would fall below it the prior is
+ * added back in full (w ← 1). The kernel's rule (assembly/refresh.ts), restated as a definition.
+ */
+export const priorFloor = 1e-6;
 
 /** One model's defining sums and what is derived from them (cached until they change). */
 interface ReferenceModel {
@@ -78,6 +84,7 @@ export class ReferenceLinUCB extends EngineBase {
   constructor(options: ResolvedOptions) {
     super(options);
     this.priors = options.priorMeans.map((mean) => Float64Array.from(mean));
+    this.staged = new Float64Array(options.dimension);
   }
 
   protected effectivePrior(arm: number): Float64Array {
@@ -121,11 +128,11 @@ export class ReferenceLinUCB extends EngineBase {
     while (this.models.length < models) this.models.push(this.fresh());
   }
 
-  /** The context passed validation last (the reference keeps a reference, not a copy). */
-  private staged: ArrayLike<number> = new Float64Array(0);
+  /** The context that passed validation last (a copy, each value read once). */
+  private readonly staged: Float64Array;
 
   protected stageContext(context: unknown): void {
-    this.staged = checkContext(context, this.dimension);
+    copyContext(context, this.dimension, this.staged, 0);
   }
 
   protected scoreStaged(cell: number, out: Float64Array): number {
@@ -160,32 +167,48 @@ export class ReferenceLinUCB extends EngineBase {
     }
   }
 
-  /** S ← γS + x·xᵀ, s ← γs + r·x, n ← n + 1, w ← γw: the definition, one event. */
-  private addEvent(model: number, context: ArrayLike<number>, reward: number): void {
+  /**
+   * S ← γS + x·xᵀ, s ← γs + r·x, n ← n + 1, w ← γw (and w ← 1 when it falls below the prior floor):
+   * the definition, one event. Returns false, the model unchanged, when a sum would overflow.
+   */
+  private addEvent(model: number, context: ArrayLike<number>, reward: number): boolean {
     const state = this.models[model]!;
     const d = this.dimension;
     const gamma = this.options.discount;
+    const xx = new Float64Array(d * d);
+    const xr = new Float64Array(d);
     for (let i = 0; i < d; i++) {
       const xi = context[i]!;
       for (let j = 0; j < d; j++) {
-        state.xx[i * d + j] = gamma === 1 ? state.xx[i * d + j]! + xi * context[j]! : gamma * state.xx[i * d + j]! + xi * context[j]!;
+        xx[i * d + j] = gamma === 1 ? state.xx[i * d + j]! + xi * context[j]! : gamma * state.xx[i * d + j]! + xi * context[j]!;
       }
-      state.xr[i] = gamma === 1 ? state.xr[i]! + reward * xi : gamma * state.xr[i]! + reward * xi;
+      xr[i] = gamma === 1 ? state.xr[i]! + reward * xi : gamma * state.xr[i]! + reward * xi;
     }
+    if (!allFinite(xx) || !allFinite(xr)) return false;
+    state.xx.set(xx);
+    state.xr.set(xr);
     state.count += 1;
     state.priorWeight *= gamma;
+    if (state.priorWeight < priorFloor) state.priorWeight = 1;
     state.derived = null;
+    return true;
   }
 
-  protected updateStaged(model: number, reward: number): void {
-    this.addEvent(model, this.staged, reward);
+  protected updateStaged(model: number, reward: number): boolean {
+    return this.addEvent(model, this.staged, reward);
+  }
+
+  protected truncateModels(cellCount: number): void {
+    this.models.length = Math.min(this.models.length, cellCount * this.arms.length);
   }
 
   protected updateRows(batch: ResolvedBatch): void {
     const d = this.dimension;
     const k = this.arms.length;
     for (let i = 0; i < batch.length; i++) {
-      this.addEvent(batch.cellIndices[i]! * k + batch.armIndices[i]!, batch.contexts.subarray(i * d, i * d + d), batch.rewards[i]!);
+      if (!this.addEvent(batch.cellIndices[i]! * k + batch.armIndices[i]!, batch.contexts.subarray(i * d, i * d + d), batch.rewards[i]!)) {
+        throw new LinUCBError("NON_FINITE", `batch row ${i}: the statistics overflow f64; that row and the rest are not applied and the previous state is kept`, { row: i });
+      }
     }
   }
 
@@ -227,6 +250,17 @@ export class ReferenceLinUCB extends EngineBase {
   protected resetModels(): void {
     this.options.priorMeans.forEach((mean, arm) => this.setEffectivePrior(arm, mean));
     for (let m = 0; m < this.models.length; m++) this.models[m] = this.fresh();
+  }
+
+  protected saveModels(): unknown {
+    const models = this.models.map((state) => ({ ...state, xx: Float64Array.from(state.xx), xr: Float64Array.from(state.xr) }));
+    return { models, priors: this.priors.map((mean) => Float64Array.from(mean)) };
+  }
+
+  protected restoreModels(saved: unknown, cellCount: number): void {
+    const { models, priors } = saved as { models: ReferenceModel[]; priors: Float64Array[] };
+    this.models.splice(0, this.models.length, ...models.slice(0, cellCount * this.arms.length));
+    priors.forEach((mean, arm) => this.setEffectivePrior(arm, mean));
   }
 
   protected readModel(model: number): ModelRecord {

@@ -36,6 +36,8 @@
 import { crc32 } from "./crc32.js";
 import { LinUCBError } from "./errors.js";
 import { kernelAbiVersion } from "./kernel.js";
+import { creationOptions, resolveOptions } from "./options.js";
+import { checkSnapshotContents } from "./snapshot-checks.js";
 import { packedLength } from "./statistics.js";
 import type { Exploration, ResolvedOptions } from "./types.js";
 
@@ -43,6 +45,12 @@ import type { Exploration, ResolvedOptions } from "./types.js";
 export const snapshotFormatVersion = 1;
 /** Kernel ABI version the state was produced under (see assembly/index.ts). */
 export const snapshotAbiVersion = kernelAbiVersion;
+/**
+ * Kernel ABI versions whose state this build reads. ABI 4 added the overflow guard and the prior
+ * floor (assembly/guard.ts, assembly/refresh.ts); the stored state means the same under 3, and a
+ * restored model whose prior weight is below the floor is refreshed.
+ */
+const readableAbiVersions: readonly number[] = [3, snapshotAbiVersion];
 
 const magic = [0x4c, 0x49, 0x4e, 0x55, 0x43, 0x42, 0x00, 0x01]; // "LINUCB\0\x01"
 const fixedHeaderBytes = 100;
@@ -163,7 +171,8 @@ function corrupted(message: string): never {
 }
 
 /**
- * Parses and verifies a snapshot. Throws LinUCBError SNAPSHOT_FOREIGN (not a snapshot),
+ * Parses and verifies a snapshot: structure, checksum, version, then every value (options, cell
+ * ids, models: ./snapshot-checks.ts). Throws LinUCBError SNAPSHOT_FOREIGN (not a snapshot),
  * SNAPSHOT_TRUNCATED (cut short), SNAPSHOT_CORRUPTED (checksum or content), SNAPSHOT_VERSION.
  */
 export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
@@ -191,7 +200,7 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
 
   const format = view.getUint16(12, true);
   const abi = view.getUint16(14, true);
-  if (format !== snapshotFormatVersion || abi !== snapshotAbiVersion) {
+  if (format !== snapshotFormatVersion || !readableAbiVersions.includes(abi)) {
     throw new LinUCBError(
       "SNAPSHOT_VERSION",
       `snapshot format ${format} / kernel ABI ${abi} cannot be read by this build (format ${snapshotFormatVersion} / ABI ${snapshotAbiVersion})`,
@@ -247,7 +256,7 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
   const effectivePriors = arms.map((_, a) => read(bodyStart + 8 * (k + a) * d, d));
   const modelsStart = bodyStart + 16 * k * d;
   const p = packedLength(d);
-  return {
+  const decoded: DecodedSnapshot = {
     options: {
       dimension: d,
       arms,
@@ -282,4 +291,16 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
       return record;
     },
   };
+  checkHeaderOptions(decoded.options);
+  checkSnapshotContents(decoded);
+  return decoded;
+}
+
+/** The options in a header must be ones `createLinUCB` accepts; anything else is corruption. */
+function checkHeaderOptions(options: DecodedSnapshot["options"]): void {
+  try {
+    resolveOptions(creationOptions(options));
+  } catch (error) {
+    corrupted(`its options are invalid: ${(error as Error).message}`);
+  }
 }

@@ -20,6 +20,16 @@ export function allFinite(values: Float64Array, length = values.length): boolean
   return check === 0;
 }
 
+/** Whether values[from … to) are all finite (the branch-free sum of {@link allFinite}, on a range). */
+export function allFiniteRange(values: Float64Array, from: number, to: number): boolean {
+  let check = 0;
+  for (let i = from; i < to; i++) {
+    const value = values[i]!;
+    check += value - value;
+  }
+  return check === 0;
+}
+
 /** Index of the first NaN or ±Infinity in `values`, or −1 when every value is finite. */
 export function firstNonFinite(values: Float64Array): number {
   if (allFinite(values)) return -1;
@@ -39,6 +49,48 @@ export function checkFiniteRows(values: Float64Array, dimension: number, name: s
   if (bad < 0) return;
   const row = Math.floor(bad / dimension);
   throw new RangeError(`\`${name}\` row ${row} feature ${bad - row * dimension} must be finite; received ${describeValue(values[bad])}`);
+}
+
+/**
+ * Copies a context into `target` at `offset` and validates it, reading each value exactly once: an
+ * array-like whose getters answer differently on a second read cannot slip a NaN past the check.
+ * Throws like {@link checkContext}; on a throw `target` may hold part of the copy (it is scratch).
+ */
+export function copyContext(context: unknown, dimension: number, target: Float64Array, offset: number, name = "context"): void {
+  if (context instanceof Float64Array && context.length === dimension) {
+    target.set(context, offset);
+    if (!allFiniteRange(target, offset, offset + dimension)) checkContext(target.subarray(offset, offset + dimension), dimension, name);
+    return;
+  }
+  if (context === null || typeof context !== "object" || typeof (context as ArrayLike<number>).length !== "number") {
+    throw new TypeError(`\`${name}\` must be an array or typed array of ${dimension} numbers; received ${describeValue(context)}`);
+  }
+  const vector = context as ArrayLike<number>;
+  const length = vector.length;
+  if (length !== dimension) throw new RangeError(`\`${name}\` must have length ${dimension} (the dimension); received length ${length}`);
+  for (let i = 0; i < dimension; i++) {
+    const value = vector[i];
+    if (typeof value !== "number" || value - value !== 0) {
+      throw new RangeError(`\`${name}[${i}]\` must be a finite number; received ${describeValue(value)}`);
+    }
+    target[offset + i] = value;
+  }
+}
+
+/**
+ * Whether every value is finite and at most 2¹²⁸ (≈ 3.4e38) in size: v⁸ overflows exactly past that,
+ * so the branch-free sum of (v⁸ − v⁸) is 0 only then. A batch of such values cannot overflow an
+ * update of a model the engine produced; a batch with larger ones is applied with a saved copy of
+ * the state to put back (see the engine's updateMany).
+ */
+export function allModerate(values: Float64Array): boolean {
+  let check = 0;
+  for (let i = 0; i < values.length; i++) {
+    const square = values[i]! * values[i]!;
+    const eighth = square * square * (square * square);
+    check += eighth - eighth;
+  }
+  return check === 0;
 }
 
 /** Checks a context vector: array-like, `dimension` long, every value finite. */
@@ -99,6 +151,8 @@ export interface ResolvedBatch {
   readonly rewards: Float64Array;
   /** Cell ids the batch introduces, in first-appearance order, to create before applying it. */
   readonly newCells: readonly string[];
+  /** Whether every context value and reward is at most 2¹²⁸ in size ({@link allModerate}). */
+  readonly moderate: boolean;
 }
 
 /**
@@ -175,5 +229,6 @@ export function resolveBatch(
     if (rewardValues !== rewards) rewardValues[i] = r;
   }
   checkFiniteRows(contexts, dimension, "batch.contexts");
-  return { length, cellIndices, armIndices, contexts, rewards: rewardValues, newCells };
+  const moderate = allModerate(contexts) && allModerate(rewardValues);
+  return { length, cellIndices, armIndices, contexts, rewards: rewardValues, newCells, moderate };
 }

@@ -3,7 +3,7 @@
  * on the held-out slice (every estimator, with its interval and effective sample size), the gate's
  * verdict, and for a warm-up the convergence report and its learning curve.
  */
-import type { CadenceResult } from "../cadence/index.js";
+import type { CadenceResult, CorpusSummary } from "../cadence/index.js";
 import type { OffPolicyEstimate, OffPolicyEvaluation } from "../evaluation/index.js";
 import { formatConvergenceReport } from "../synthetic/index.js";
 
@@ -26,6 +26,19 @@ export function formatEstimates(candidate: OffPolicyEvaluation, incumbent: OffPo
   return [line(["estimator", "candidate", incumbentLabel]), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
+/** The rejected rows: counts by reason, the first ids with their reasons, and the bounds they broke. */
+export function formatRejected(corpus: CorpusSummary): string[] {
+  if (corpus.rowsRejected === 0) return [];
+  const { reward, minPropensity, maxFeatureMagnitude } = corpus.bounds;
+  const byReason = Object.entries(corpus.rejectedByReason).map(([kind, count]) => `${kind} ${count}`).join(", ");
+  return [
+    `rejected      ${corpus.rowsRejected} rows (${byReason}); bounds: reward in ${reward === null ? "any finite" : `[${reward.min}, ${reward.max}]`}, ` +
+      `propensity ≥ ${minPropensity}, |feature| ≤ ${maxFeatureMagnitude}`,
+    ...corpus.rejectedExamples.map((row) => `  row ${row.id}: ${row.reason}`),
+    ...(corpus.rowsRejected > corpus.rejectedExamples.length ? [`  … and ${corpus.rowsRejected - corpus.rejectedExamples.length} more`] : []),
+  ];
+}
+
 /** The whole report; see the module comment. */
 export function formatCadenceReport(result: CadenceResult, files: readonly string[] = []): string {
   const { corpus, evaluation, gate } = result;
@@ -36,6 +49,8 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
     "",
     `corpus        ${corpus.table}${corpus.sourceFilter === null ? "" : ` WHERE source = '${corpus.sourceFilter}'`}: ${corpus.split.total} rows, ${corpus.rowsRead} fitted, ${corpus.rowsRejected} rejected, ${corpus.cells} cells`,
     `split         ${corpus.split.training} training rows, ${corpus.split.heldOut} held out from ${corpus.split.cutoff?.toISOString() ?? "—"}`,
+    ...formatRejected(corpus),
+    ...(result.abandonedRuns.length === 0 ? [] : [`abandoned     runs ${result.abandonedRuns.join(", ")}: left running by a process that died, marked abandoned`]),
     ...(result.mode === "prod" ? [] : [`load          ${result.load.source} seed ${result.load.seed}, n ${result.load.n}: ${result.load.inserted} written, ${result.load.skipped} already present`]),
     `judge         ${result.judge.judged} rows judged by ${result.judge.judge}`,
     "",

@@ -15,14 +15,18 @@
  * rows cannot reach a production refit (they are not even scanned). A read of
  * `routing_outcomes_synthetic` is a different table, and the cadence names it explicitly.
  *
- * Every row is validated: features one-dimensional, of length `dimension`, finite; propensity finite
- * in (0, 1]; reward finite when present; source known for the table; cell and model non-empty.
- * Invalid rows are skipped, counted and reported by id with the reason; rows without a reward
- * (unjudged) are skipped and counted apart. Neither ever reaches the engine.
+ * Every row is validated against the read's {@link RowBounds} (./row-bounds.ts): features
+ * one-dimensional, of length `dimension`, no nulls, every |x| ≤ maxFeatureMagnitude; propensity in
+ * [minPropensity, 1]; reward finite and inside the declared range when present; source known for
+ * the table; cell, model and agent_id non-empty. Invalid rows are skipped, counted by reason and
+ * reported by id with the reason (the first {@link MAX_REJECTED_EXAMPLES} of a read kept in its
+ * totals); rows without a reward (unjudged) are skipped and counted apart. Neither ever reaches the
+ * engine, and a read never fails because of a row.
  */
 import { ArrayRead, BinaryCopyReader } from "./binary-copy.js";
 import type { Db } from "./db.js";
 import { StoreError, describeValue } from "./errors.js";
+import { resolveRowBounds, type RowBounds } from "./row-bounds.js";
 
 /** The tables a corpus can be read from. */
 export type CorpusTable = "routing_outcomes" | "routing_outcomes_synthetic";
@@ -41,6 +45,8 @@ export interface CorpusReadOptions {
   readonly createdFrom?: Date;
   /** Only rows with created_at < this instant (e.g. the start of the held-out evaluation slice). */
   readonly createdBefore?: Date;
+  /** What a valid row's numbers may be. @default DEFAULT_ROW_BOUNDS (no reward range, propensity ≥ 1e-6, |feature| ≤ 1e6) */
+  readonly bounds?: Partial<RowBounds>;
 }
 
 /** A row that failed validation, by id, with the reason. */
@@ -98,6 +104,8 @@ export interface CorpusReadTotals {
   readonly highWaterId: number | null;
   /** Rejected rows counted by reason kind (the text before the first colon). */
   readonly rejectedByReason: Readonly<Record<string, number>>;
+  /** The first {@link MAX_REJECTED_EXAMPLES} rejected rows of the read, by id with the reason. */
+  readonly rejectedExamples: readonly RejectedRow[];
 }
 
 /** A corpus read: iterate it once with `for await`; `totals` tells what was read. */
@@ -108,6 +116,8 @@ export interface CorpusReader extends AsyncIterable<CorpusChunk> {
 /** Largest dimension accepted: far beyond any routing context, small enough to catch a mix-up. */
 const MAX_DIMENSION = 65_536;
 const MAX_CHUNK_SIZE = 1_000_000;
+/** Rejected rows a read keeps by id in its totals (all are counted): enough to find the bad rows, bounded. */
+export const MAX_REJECTED_EXAMPLES = 20;
 
 /**
  * The SQL filter that defines each table's corpus; the prod one is the synthetic wall. Every query
@@ -131,6 +141,7 @@ interface ResolvedOptions {
   readonly afterId: number;
   readonly createdFrom: Date | undefined;
   readonly createdBefore: Date | undefined;
+  readonly bounds: RowBounds;
 }
 
 function resolveOptions(options: CorpusReadOptions): ResolvedOptions {
@@ -156,7 +167,7 @@ function resolveOptions(options: CorpusReadOptions): ResolvedOptions {
   if (createdFrom !== undefined && createdBefore !== undefined && createdFrom.getTime() > createdBefore.getTime()) {
     throw new RangeError(`createdFrom must not be after createdBefore; received ${createdFrom.toISOString()} and ${createdBefore.toISOString()}`);
   }
-  return { table, dimension, chunkSize, afterId, createdFrom, createdBefore };
+  return { table, dimension, chunkSize, afterId, createdFrom, createdBefore, bounds: resolveRowBounds(options.bounds, "bounds") };
 }
 
 /** `WHERE` conditions shared by the bound query and the pages (literals only: COPY takes no parameters). */
@@ -184,7 +195,7 @@ function boundsQuery(options: ResolvedOptions): string {
 /** The page query: one keyset page, columns in the order the decoder reads them. */
 function pageQuery(options: ResolvedOptions, afterId: number, highWaterId: number): string {
   const conditions = [...baseConditions(options), `id > ${afterId}`, `id <= ${highWaterId}`];
-  return `SELECT id, cell, model, features, propensity, reward, (extract(epoch FROM created_at) * 1000)::float8, source
+  return `SELECT id, cell, model, features, propensity, reward, (extract(epoch FROM created_at) * 1000)::float8, source, agent_id
 FROM ${options.table}
 WHERE ${conditions.join(" AND ")}
 ORDER BY id
@@ -207,6 +218,7 @@ export function readCorpus(db: Db, options: CorpusReadOptions): CorpusReader {
     lastId: resolved.afterId,
     highWaterId: null as number | null,
     rejectedByReason: {} as Record<string, number>,
+    rejectedExamples: [] as RejectedRow[],
   };
   let started = false;
 
@@ -261,6 +273,7 @@ export function readCorpus(db: Db, options: CorpusReadOptions): CorpusReader {
         for (const row of chunk.rejected) {
           const kind = row.reason.split(":", 1)[0] ?? row.reason;
           totals.rejectedByReason[kind] = (totals.rejectedByReason[kind] ?? 0) + 1;
+          if (totals.rejectedExamples.length < MAX_REJECTED_EXAMPLES) totals.rejectedExamples.push(row);
         }
         yield chunk;
       }
@@ -283,7 +296,7 @@ export function readCorpus(db: Db, options: CorpusReadOptions): CorpusReader {
 
   return {
     get totals(): CorpusReadTotals {
-      return { ...totals, rejectedByReason: { ...totals.rejectedByReason } };
+      return { ...totals, rejectedByReason: { ...totals.rejectedByReason }, rejectedExamples: [...totals.rejectedExamples] };
     },
     [Symbol.asyncIterator]: () => chunks(),
   };
@@ -291,7 +304,9 @@ export function readCorpus(db: Db, options: CorpusReadOptions): CorpusReader {
 
 /** Decodes one page into a chunk, validating every row. */
 function decodeChunk(bytes: Buffer, options: ResolvedOptions, previousLastId: number): CorpusChunk {
-  const { dimension, chunkSize, table } = options;
+  const { dimension, chunkSize, table, bounds } = options;
+  const { minPropensity, maxFeatureMagnitude } = bounds;
+  const rewardRange = bounds.reward;
   const knownSource = KNOWN_SOURCE[table];
   // Sized for a full page; the columns are trimmed views at the end.
   const ids = new Float64Array(chunkSize);
@@ -310,7 +325,7 @@ function decodeChunk(bytes: Buffer, options: ResolvedOptions, previousLastId: nu
   const reader = new BinaryCopyReader(bytes);
   while (reader.nextRow() >= 0) {
     scanned++;
-    // Columns: id, cell, model, features, propensity, reward, created_at (ms), source.
+    // Columns: id, cell, model, features, propensity, reward, created_at (ms), source, agent_id.
     const id = reader.readInt8() as number; // primary key: never null
     lastId = id;
     const cell = reader.readText();
@@ -320,6 +335,7 @@ function decodeChunk(bytes: Buffer, options: ResolvedOptions, previousLastId: nu
     const reward = reader.readFloat8();
     const createdAt = reader.readFloat8();
     const source = reader.readText() ?? "";
+    const agentId = reader.readText();
 
     let reason: string | undefined;
     if (featuresRead === ArrayRead.notOneDimensional || featuresRead === null) {
@@ -331,18 +347,23 @@ function decodeChunk(bytes: Buffer, options: ResolvedOptions, previousLastId: nu
     } else {
       const base = accepted * dimension;
       for (let j = 0; j < dimension; j++) {
-        if (!Number.isFinite(contexts[base + j])) {
-          reason = `features: element ${j} is ${contexts[base + j]}`;
+        const x = contexts[base + j] as number;
+        // One comparison per value on the common path; NaN fails it too.
+        if (!(Math.abs(x) <= maxFeatureMagnitude)) {
+          reason = Number.isFinite(x) ? `features: element ${j} is ${x}, beyond the magnitude bound ${maxFeatureMagnitude}` : `features: element ${j} is ${x}`;
           break;
         }
       }
     }
     if (reason === undefined) {
-      if (propensity === null || !(propensity > 0 && propensity <= 1)) reason = `propensity: ${propensity} is not in (0, 1]`;
+      if (propensity === null || !(propensity >= minPropensity && propensity <= 1)) reason = `propensity: ${propensity} is not in [${minPropensity}, 1]`;
       else if (reward !== null && !Number.isFinite(reward)) reason = `reward: ${reward} is not finite`;
-      else if (!knownSource(source)) reason = `source: unknown source ${JSON.stringify(source)} for ${table}`;
+      else if (reward !== null && rewardRange !== null && !(reward >= rewardRange.min && reward <= rewardRange.max)) {
+        reason = `reward: ${reward} is outside the declared range [${rewardRange.min}, ${rewardRange.max}]`;
+      } else if (!knownSource(source)) reason = `source: unknown source ${JSON.stringify(source)} for ${table}`;
       else if (cell === null || cell === "") reason = "cell: empty";
       else if (model === null || model === "") reason = "model: empty";
+      else if (agentId === null || agentId === "") reason = "agent_id: empty";
     }
     if (reason !== undefined) {
       rejected.push({ id, reason });

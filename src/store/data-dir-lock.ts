@@ -7,11 +7,13 @@
  * atomically (written to a temporary file, then hard-linked to its name, which fails if the name
  * exists), released on close and when the process exits normally. A process killed by a signal
  * leaves its lockfile behind: the next opener on the same host sees that the pid is gone, says so,
- * and takes the lock over. A lock from another host, or from a live pid, is refused with a message
+ * and takes the lock over — one opener at a time, through a takeover guard, so that a takeover
+ * never removes a lock another opener has just created (see takeOverStaleLock). A lock from
+ * another host, or from a live pid, is refused with a message
  * naming the owner and the file to delete if that owner is really gone.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { StoreError } from "./errors.js";
@@ -72,8 +74,9 @@ export function acquireDataDirLock(dataDir: string, onWarning: (message: string)
     since: new Date().toISOString(),
     token: randomBytes(12).toString("hex"),
   };
-  // A few rounds: the file can vanish between our failed create and our read (its owner closed).
-  for (let round = 0; round < 5; round++) {
+  // Several rounds: the file can vanish between our failed create and our read (its owner closed),
+  // and a concurrent takeover of the same stale lock makes us wait for its outcome.
+  for (let round = 0; round < 40; round++) {
     if (tryCreate(path, owner)) {
       const lock = new HeldLock(path, owner.token);
       heldLocks.add(lock);
@@ -100,14 +103,85 @@ export function acquireDataDirLock(dataDir: string, onWarning: (message: string)
         `the database folder ${resolve(dataDir)} is in use by process ${current.pid} (since ${current.since}); close that process first, or, if it is not a linucb process any more, delete ${path}`,
       );
     }
-    onWarning(`taking over the lock of ${resolve(dataDir)} from process ${current.pid}, which no longer runs (locked since ${current.since}; it did not close the database)`);
-    try {
-      unlinkSync(path);
-    } catch {
-      // Someone else removed it first: the next round sorts out who gets it.
+    const takeover = takeOverStaleLock(path, current, owner);
+    if (takeover === "removed") {
+      onWarning(`taking over the lock of ${resolve(dataDir)} from process ${current.pid}, which no longer runs (locked since ${current.since}; it did not close the database)`);
+    } else if (takeover === "busy") {
+      // Another opener is taking the same stale lock over right now: give it a moment.
+      sleepMs(1 + round);
     }
   }
   throw new StoreError("LOCKED", `could not take the lock ${path}: other openers kept taking it`);
+}
+
+/**
+ * Removes the stale lock `stale` from `path`, unless something else is there by now. Never removes a
+ * lock that another opener has just created: deleting by name after reading the owner would (two
+ * openers read the same stale owner; the first deletes it and creates its own lock; the second then
+ * deletes that fresh lock and creates its own — two openers).
+ *
+ * Takeovers are serialised by a second lockfile, `<lock>.takeover`, created exclusively like the lock.
+ * While a takeover guard is held, the lock can only change by being removed by the guard holder: a
+ * new lock cannot be created over it (the name exists), and the stale owner is dead. So the guard
+ * holder re-reads the lock and removes it only if it still holds the same stale token. Even that
+ * removal is a rename to a name of our own followed by a check (a rename is atomic: exactly one
+ * process gets the file), and a file that turns out not to be the stale one is put back.
+ *
+ * Returns "removed" when we removed the stale lock, "changed" when it was no longer there (another
+ * opener took it over first), "busy" when another opener holds the guard (the caller waits, retries).
+ */
+function takeOverStaleLock(path: string, stale: LockOwner, owner: LockOwner): "removed" | "changed" | "busy" {
+  const guardPath = `${path}.takeover`;
+  if (!tryCreate(guardPath, owner)) {
+    clearDeadGuard(guardPath);
+    return "busy";
+  }
+  try {
+    if (readOwner(path)?.token !== stale.token) return "changed"; // compete for the lock again
+    return removeIfStill(path, stale.token, owner.token) ? "removed" : "changed";
+  } finally {
+    removeIfStill(guardPath, owner.token, owner.token);
+  }
+}
+
+/** Removes `path` if it holds `token` (renamed aside first, checked, put back if it is not); true if removed. */
+function removeIfStill(path: string, token: string, ownToken: string): boolean {
+  const aside = `${path}.${ownToken}.${randomBytes(4).toString("hex")}.removing`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return false; // gone already
+  }
+  if (readOwner(aside)?.token === token) {
+    unlinkSync(aside);
+    return true;
+  }
+  // Not the file we meant to remove: put it back (link fails if the name was taken meanwhile,
+  // which only a broken guard allows; then the newer file stays and the moved one is dropped).
+  try {
+    linkSync(aside, path);
+  } catch {
+    // see above
+  }
+  unlinkSync(aside);
+  return false;
+}
+
+/**
+ * A guard left by a process killed in the middle of a takeover (a window of microseconds) would
+ * block every later takeover: one whose pid no longer runs is removed (by token, as above).
+ */
+function clearDeadGuard(guardPath: string): void {
+  const guard = readOwner(guardPath);
+  if (guard === undefined || guard === null) return;
+  if (guard.hostname === hostname() && guard.pid !== process.pid && !isAlive(guard.pid)) {
+    removeIfStill(guardPath, guard.token, randomBytes(12).toString("hex"));
+  }
+}
+
+/** Blocks the thread for `ms` milliseconds (the lock is taken synchronously, once per open). */
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** Creates the lockfile with `owner` in it, atomically; false if it already exists. */

@@ -17,8 +17,12 @@ export type StoreErrorCode =
   | "QUERY"
   /** The schema is not in the state an operation needs (missing or unknown migrations). */
   | "SCHEMA"
+  /** A schema change (a migration's down) that would drop stored data, refused without force. */
+  | "DATA_LOSS"
   /** Stored bytes whose checksum does not match (a corrupted or tampered policy snapshot). */
   | "CHECKSUM"
+  /** Policy snapshot bytes that the caller's validator refuses (not a snapshot, or an invalid one). */
+  | "INVALID_SNAPSHOT"
   /** A row or a referenced record that does not exist or is in the wrong state. */
   | "NOT_FOUND"
   /** Data the server sent that this library cannot represent exactly (e.g. an int8 above 2^53). */

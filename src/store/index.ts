@@ -12,13 +12,17 @@ export {
   migrateDown,
   migrateUp,
   migrationStatus,
+  type MigrateDownOptions,
   type MigrateOptions,
   type MigrationState,
   type MigrationStatus,
 } from "./migrator.js";
+export { retireSyntheticOutcomes, type RetireSyntheticOptions } from "./retire-synthetic.js";
+export type { DataLoss } from "./down-data-loss.js";
 export { migrations, type Migration } from "./migrations/index.js";
 export {
   readCorpus,
+  MAX_REJECTED_EXAMPLES,
   type CorpusChunk,
   type CorpusReader,
   type CorpusReadOptions,
@@ -26,11 +30,14 @@ export {
   type CorpusTable,
   type RejectedRow,
 } from "./corpus-reader.js";
+export { DEFAULT_ROW_BOUNDS, resolveRowBounds, validRowSql, type RewardBounds, type RowBounds } from "./row-bounds.js";
 export { loadSyntheticOutcomes, type LoadSyntheticOptions, type LoadSyntheticResult, type SyntheticOutcomeInput } from "./synthetic-loader.js";
 export {
+  abandonRunningRuns,
   failTrainingRun,
   finishTrainingRun,
   getTrainingRun,
+  listTrainingRuns,
   startTrainingRun,
   type FinishTrainingRun,
   type JsonObject,
@@ -43,9 +50,13 @@ export {
   activatePolicyVersion,
   insertPolicyVersion,
   readActivePolicy,
+  readActivePolicyVersionId,
   readPolicyVersion,
+  listPolicyVersions,
   sha256Hex,
   type Activation,
+  type PolicyVersionListing,
+  type SnapshotValidator,
   type ActivePolicy,
   type NewPolicyVersion,
   type PolicyVersion,

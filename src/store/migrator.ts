@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import type { Db, Queryable } from "./db.js";
 import { StoreError, describeValue } from "./errors.js";
+import { clearDanglingReferences, describeDataLoss, probeDataLoss, type DataLoss } from "./down-data-loss.js";
 import type { Migration } from "./migrations/index.js";
 import { migrations as allMigrations } from "./migrations/index.js";
 
@@ -46,6 +47,18 @@ export interface MigrateOptions {
   readonly to?: number;
   /** The migration list (tests use shorter or broken ones). @default the package's migrations */
   readonly migrations?: readonly Migration[];
+}
+
+/** Options of {@link migrateDown}. */
+export interface MigrateDownOptions extends MigrateOptions {
+  /**
+   * Revert even migrations whose `down` drops stored data (rows, column values, references). Without
+   * it such a down throws StoreError `DATA_LOSS` saying what would be lost, and changes nothing.
+   * @default false
+   */
+  readonly force?: boolean;
+  /** Told, for each migration reverted with `force`, what it dropped. */
+  readonly onDataLoss?: (migration: Migration, losses: readonly DataLoss[]) => void;
 }
 
 interface AppliedRow {
@@ -151,17 +164,32 @@ export async function migrateUp(db: Db, options: MigrateOptions = {}): Promise<M
 
 /**
  * Reverts applied migrations, newest first, until `to` is the newest applied (default: revert one).
- * Returns those reverted.
+ * Returns those reverted. A `down` that would drop stored data is refused (StoreError `DATA_LOSS`,
+ * naming what and how much, nothing changed) unless `force` is set; forced, the references other
+ * tables hold into the dropped tables are set to null first, so that `up` always works again.
  */
-export async function migrateDown(db: Db, options: MigrateOptions = {}): Promise<Migration[]> {
+export async function migrateDown(db: Db, options: MigrateDownOptions = {}): Promise<Migration[]> {
   const list = options.migrations ?? allMigrations;
   validateList(list);
   validateTarget(options.to, list.length);
   const start = (await migrationStatus(db, { migrations: list })).current;
   const target = options.to ?? Math.max(0, start - 1);
+  if (options.force !== true) {
+    // Every step first, in one rolled-back rehearsal: a refusal then changes nothing at all (not
+    // even the steps above the one that would drop data).
+    const planned = await dataLossOfReverting(db, list, target);
+    if (planned.length > 0) {
+      const what = planned.map(({ migration, losses }) => `migration ${migration.version} (${migration.name}) drops ${describeDataLoss(losses)}`);
+      throw new StoreError(
+        "DATA_LOSS",
+        `reverting would drop stored data: ${what.join("; ")}. Nothing was changed; back the data up and revert with force ` +
+          "(linucb migrate down --force) if that is intended",
+      );
+    }
+  }
   const done: Migration[] = [];
   for (;;) {
-    const reverted = await db.transaction(async (tx) => {
+    const step = await db.transaction(async (tx) => {
       await tx.query(LOCK);
       const applied = await readApplied(tx);
       const newest = applied.at(-1);
@@ -170,17 +198,49 @@ export async function migrateDown(db: Db, options: MigrateOptions = {}): Promise
       if (migration === undefined) {
         throw new StoreError("SCHEMA", `cannot revert migration ${newest.version} (${newest.name}): this version of linucb does not know it; use the release that applied it`);
       }
+      // Measured again under the lock: rows may have arrived since the rehearsal.
+      const losses = await probeDataLoss(tx, migration.down);
+      if (losses.length > 0 && options.force !== true) {
+        throw new StoreError("DATA_LOSS", `reverting migration ${migration.version} (${migration.name}) would drop stored data: ${describeDataLoss(losses)}; it was not reverted`);
+      }
       try {
+        await clearDanglingReferences(tx, losses);
         await tx.exec(migration.down);
       } catch (error) {
         throw new StoreError("SCHEMA", `reverting migration ${migration.version} (${migration.name}) failed and was rolled back: ${(error as Error).message}`, { cause: error });
       }
       await tx.query("DELETE FROM schema_migrations WHERE version = $1", [migration.version]);
-      return migration;
+      return { migration, losses };
     });
-    if (reverted === undefined) return done;
-    done.push(reverted);
+    if (step === undefined) return done;
+    if (step.losses.length > 0) options.onDataLoss?.(step.migration, step.losses);
+    done.push(step.migration);
   }
+}
+
+/** What reverting down to `target` would drop, step by step, rehearsed in a rolled-back transaction. */
+async function dataLossOfReverting(db: Db, list: readonly Migration[], target: number): Promise<{ migration: Migration; losses: DataLoss[] }[]> {
+  return db.transaction(async (tx) => {
+    await tx.query(LOCK);
+    const pending = (await readApplied(tx)).filter((row) => row.version > target).reverse();
+    const found: { migration: Migration; losses: DataLoss[] }[] = [];
+    await tx.exec("SAVEPOINT linucb_rehearse_down");
+    try {
+      for (const row of pending) {
+        const migration = list[row.version - 1];
+        if (migration === undefined) break; // the real run reports it
+        const losses = await probeDataLoss(tx, migration.down);
+        if (losses.length > 0) found.push({ migration, losses });
+        await clearDanglingReferences(tx, losses);
+        await tx.exec(migration.down);
+      }
+    } catch {
+      // A down that fails is reported by the real run, which stops there.
+    } finally {
+      await tx.exec("ROLLBACK TO SAVEPOINT linucb_rehearse_down");
+    }
+    return found;
+  });
 }
 
 /**

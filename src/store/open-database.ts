@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import type { Db } from "./db.js";
 import { describeValue } from "./errors.js";
-import { redactUrl } from "./redact-url.js";
+import { parseDatabaseUrl, redactUrl } from "./redact-url.js";
 
 /** Where the embedded database lives when neither a URL nor a folder is given. */
 export const DEFAULT_DATA_DIR = "./.linucb/db";
@@ -41,6 +41,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   }
   const onWarning = options.onWarning ?? warnOnStderr;
   if (databaseUrl !== undefined) {
+    parseDatabaseUrl(databaseUrl); // before loading the driver: a file:// or http:// URL is refused
     const { openPostgresDb } = await import("./postgres-db.js");
     return openPostgresDb({ url: databaseUrl, onWarning });
   }

@@ -4,8 +4,8 @@
  * process, guarded by a lockfile (./data-dir-lock.ts). Its queries run on the main thread and block
  * the event loop while they run; corpora of production size belong on a real PostgreSQL.
  */
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { Transaction } from "@electric-sql/pglite";
 import { acquireDataDirLock } from "./data-dir-lock.js";
@@ -26,16 +26,42 @@ export interface PgliteDbOptions {
 /** Locks `dataDir`, then opens (or creates: initdb, several seconds) the database in it. */
 export async function openPgliteDb(options: PgliteDbOptions): Promise<Db> {
   const dataDir = resolve(options.dataDir);
-  mkdirSync(dirname(dataDir), { recursive: true });
-  const lock = acquireDataDirLock(dataDir, options.onWarning);
   try {
+    mkdirSync(dirname(dataDir), { recursive: true });
+  } catch (error) {
+    throw new StoreError("CONNECTION", `cannot create the folder of the embedded database ${dataDir}: ${(error as Error).message}`, { cause: error });
+  }
+  const lock = acquireDataDirLock(dataDir, options.onWarning);
+  let existed = false;
+  try {
+    existed = existsSync(dataDir) && readdirSync(dataDir).length > 0;
     mkdirSync(dataDir, { recursive: true });
+    // PGlite would run initdb over a non-empty folder without PG_VERSION (files of a damaged
+    // database, or of something else entirely): refuse instead.
+    if (existed && !existsSync(join(dataDir, "PG_VERSION"))) throw new Error("it has files but no PG_VERSION");
     const instance = await PGlite.create(dataDir, { parsers: sharedTypeParsers as Record<number, (text: string) => unknown> });
     return new PgliteDb(instance, dataDir, () => lock.release());
   } catch (error) {
     lock.release();
+    if (existed) throw damagedFolderError(dataDir, error);
     throw new StoreError("CONNECTION", `cannot open the PGlite database in ${dataDir}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * The error for a data folder that holds a database PGlite cannot start: one line naming the folder
+ * and the remedy. PGlite's own message is often only "Aborted(). Build with -sASSERTIONS for more
+ * info." (its WebAssembly stopped): that tells the user nothing, so it is left out.
+ */
+function damagedFolderError(dataDir: string, error: unknown): StoreError {
+  const raw = error instanceof Error ? error.message : String(error);
+  const detail = /Aborted\(|-sASSERTIONS/.test(raw) ? "" : ` (${raw.split("\n")[0]})`;
+  return new StoreError(
+    "CONNECTION",
+    `the embedded database in ${dataDir} cannot be opened: it is damaged, or was written by another version of PGlite${detail}; ` +
+      `restore the folder from a backup, or move it aside (mv ${dataDir} ${dataDir}.damaged) and the next run creates a new, empty one`,
+    { cause: error },
+  );
 }
 
 /** What PGlite's instance and its transactions have in common. */

@@ -3,6 +3,11 @@
  * engine's own format, with its own checks); the store adds a SHA-256 of them, computed on insert
  * and verified on every read, so a snapshot damaged at rest or in transit is refused here with a
  * clear error instead of failing somewhere inside a restore.
+ *
+ * Activation is guarded: the pointer only ever names a version whose training run succeeded and
+ * whose stored bytes pass the checksum and the caller's {@link SnapshotValidator}, all checked
+ * inside the transaction that flips it. The validator is a required parameter because the store
+ * never imports the engine (README "Architecture"): the cadence passes the engine's own check.
  */
 import { createHash } from "node:crypto";
 import type { Db, Queryable } from "./db.js";
@@ -31,6 +36,19 @@ export interface PolicyVersion extends PolicyVersionInfo {
 /** The active policy: the version, its bytes, and when it became active. */
 export interface ActivePolicy extends PolicyVersion {
   readonly activatedAt: Date;
+}
+
+/**
+ * Checks that bytes are a valid policy snapshot (decodes them, validates every field); throws,
+ * or rejects, with the reason when they are not. The store calls it before activating a version.
+ */
+export type SnapshotValidator = (snapshot: Uint8Array) => void | Promise<void>;
+
+/** A policy version as listed by {@link listPolicyVersions}: without bytes, with whether it is the active one. */
+export interface PolicyVersionListing extends PolicyVersionInfo {
+  readonly active: boolean;
+  /** When it became active, if it is the active one. */
+  readonly activatedAt: Date | null;
 }
 
 /** What {@link activatePolicyVersion} changed. */
@@ -118,17 +136,45 @@ export async function readPolicyVersion(q: Queryable, id: number): Promise<Polic
   return row === undefined ? null : toVerified(row);
 }
 
+/** Runs the caller's validator on a version's bytes; its refusal becomes StoreError INVALID_SNAPSHOT. */
+async function validateStored(version: PolicyVersion, validateSnapshot: SnapshotValidator): Promise<void> {
+  try {
+    await validateSnapshot(version.snapshot);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StoreError("INVALID_SNAPSHOT", `policy version ${version.id} cannot be activated: its ${version.snapshot.length} bytes are not a valid snapshot (${reason})`, {
+      cause: error,
+    });
+  }
+}
+
 /**
  * Makes `policyVersionId` the active policy and marks its training run promoted, atomically: in a
  * new transaction when given a Db, inside the caller's when given a `tx` (to promote together with
- * finishing the run, say). Concurrent activations serialise on the pointer row.
+ * finishing the run, say). Concurrent activations serialise on the pointer row. Refuses (StoreError,
+ * nothing changed) a version that does not exist (NOT_FOUND), whose run has not succeeded
+ * (NOT_FOUND), whose bytes fail their checksum (CHECKSUM) or `validateSnapshot` (INVALID_SNAPSHOT).
  */
-export async function activatePolicyVersion(target: Db | Queryable, policyVersionId: number): Promise<Activation> {
+export async function activatePolicyVersion(target: Db | Queryable, policyVersionId: number, validateSnapshot: SnapshotValidator): Promise<Activation> {
   assertId(policyVersionId, "policyVersionId");
+  if (typeof validateSnapshot !== "function") {
+    throw new TypeError(`validateSnapshot must be a function (the engine's snapshot check); received ${describeValue(validateSnapshot)}`);
+  }
   return atomically(target, async (tx) => {
-    const version = await tx.query<{ training_run_id: number }>("SELECT training_run_id FROM policy_versions WHERE id = $1", [policyVersionId]);
-    const trainingRunId = version.rows[0]?.training_run_id;
-    if (trainingRunId === undefined) throw new StoreError("NOT_FOUND", `policy version ${policyVersionId} does not exist`);
+    const found = await tx.query<PolicyVersionRow & { run_status: string }>(
+      `SELECT v.id, v.created_at, v.training_run_id, v.snapshot_sha256, octet_length(v.snapshot) AS byte_length, v.parameters, v.snapshot,
+              r.status AS run_status
+       FROM policy_versions v JOIN training_runs r ON r.id = v.training_run_id
+       WHERE v.id = $1 FOR SHARE OF r`,
+      [policyVersionId],
+    );
+    const row = found.rows[0];
+    if (row === undefined) throw new StoreError("NOT_FOUND", `policy version ${policyVersionId} does not exist`);
+    const trainingRunId = row.training_run_id;
+    if (row.run_status !== "succeeded") {
+      throw new StoreError("NOT_FOUND", `policy version ${policyVersionId} cannot be activated: its training run ${trainingRunId} has status ${row.run_status}, not succeeded`);
+    }
+    await validateStored(toVerified(row), validateSnapshot);
     // Lock the pointer row (if any) so the previous id we report is the one we replace.
     const previous = await tx.query<{ policy_version_id: number }>("SELECT policy_version_id FROM active_policy FOR UPDATE");
     const flipped = await tx.query<{ activated_at: Date }>(
@@ -144,6 +190,26 @@ export async function activatePolicyVersion(target: Db | Queryable, policyVersio
       activatedAt: (flipped.rows[0] as { activated_at: Date }).activated_at,
     };
   });
+}
+
+/** Policy versions, newest first (at most `limit`), each marked whether it is the active one. */
+export async function listPolicyVersions(q: Queryable, options: { readonly limit?: number } = {}): Promise<PolicyVersionListing[]> {
+  const limit = options.limit ?? 100;
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer; received ${describeValue(limit)}`);
+  const result = await q.query<PolicyVersionRow & { active: boolean; activated_at: Date | null }>(
+    `SELECT v.id, v.created_at, v.training_run_id, v.snapshot_sha256, octet_length(v.snapshot) AS byte_length, v.parameters,
+            a.policy_version_id IS NOT NULL AS active, a.activated_at
+     FROM policy_versions v LEFT JOIN active_policy a ON a.policy_version_id = v.id
+     ORDER BY v.id DESC LIMIT $1`,
+    [limit],
+  );
+  return result.rows.map((row) => ({ ...toInfo(row), active: row.active, activatedAt: row.activated_at ?? null }));
+}
+
+/** The id of the active policy version, or null before the first activation (no bytes read). */
+export async function readActivePolicyVersionId(q: Queryable): Promise<number | null> {
+  const result = await q.query<{ id: number }>("SELECT policy_version_id AS id FROM active_policy");
+  return result.rows[0]?.id ?? null;
 }
 
 /** The active policy with verified bytes, or null before the first activation. */

@@ -8,7 +8,7 @@ import type { Db, Queryable, QueryResult, ReservedConnection } from "./db.js";
 import { describeStatement, normaliseParams } from "./db.js";
 import { StoreError, isConnectionError, wrapDriverError } from "./errors.js";
 import { CopyOutQuery } from "./pg-copy-out.js";
-import { redactUrl } from "./redact-url.js";
+import { parseDatabaseUrl, redactUrl } from "./redact-url.js";
 import { assertOutsideTransaction, runInsideTransaction } from "./transaction-guard.js";
 import { sharedTypeParsers } from "./type-parsers.js";
 
@@ -36,11 +36,7 @@ const types = {
  */
 export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
   const location = redactUrl(options.url);
-  try {
-    new URL(options.url);
-  } catch {
-    throw new TypeError(`databaseUrl must be a URL like postgres://user@host:5432/dbname; received ${JSON.stringify(location)}`);
-  }
+  parseDatabaseUrl(options.url);
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 4,

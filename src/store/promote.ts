@@ -1,7 +1,13 @@
 /**
  * Promotion: the last step of a production cadence, in one transaction — write the policy version,
- * flip the active pointer to it, and finish the training run — so a failure anywhere leaves the
- * active policy and the run as they were (the caller then marks the run failed).
+ * finish the training run (running → succeeded), and flip the active pointer to the version — so a
+ * failure anywhere, or a process killed at any point, leaves the active policy and the run as they
+ * were (the caller then marks the run failed; a killed run is marked abandoned by the next cadence).
+ *
+ * The guards, all inside the transaction: the run exists, is running, is a pure prod run (below),
+ * read rows (rowsRead > 0: a refit of nothing is no policy), and the stored snapshot passes its
+ * checksum and the caller's {@link SnapshotValidator} (required: the store never imports the
+ * engine, so the cadence hands it the engine's check).
  *
  * The synthetic wall, checked once more where it matters most: inside the transaction the run is
  * locked and re-read, and only a running 'prod' run whose corpus was routing_outcomes filtered to
@@ -11,7 +17,7 @@
  */
 import type { Db } from "./db.js";
 import { StoreError, describeValue } from "./errors.js";
-import { activatePolicyVersion, insertPolicyVersion, type Activation, type PolicyVersionInfo } from "./policy-versions.js";
+import { activatePolicyVersion, insertPolicyVersion, type Activation, type PolicyVersionInfo, type SnapshotValidator } from "./policy-versions.js";
 import { finishTrainingRun, type FinishTrainingRun, type JsonObject, type TrainingRun } from "./training-runs.js";
 
 /** What {@link promoteTrainingRun} writes. */
@@ -21,8 +27,10 @@ export interface Promotion {
   readonly snapshot: Uint8Array;
   /** Stored with the policy version (engine options, the gate's figures, …). */
   readonly parameters?: JsonObject;
-  /** The run's final counts and metrics. */
+  /** The run's final counts and metrics; `rowsRead` must be positive. */
   readonly finish: Omit<FinishTrainingRun, "policyVersionId">;
+  /** The engine's snapshot check, run on the stored bytes before the pointer flips. */
+  readonly validateSnapshot: SnapshotValidator;
 }
 
 /** What a promotion produced. */
@@ -39,11 +47,15 @@ export interface PromotionResult {
  */
 export async function promoteTrainingRun(db: Db, promotion: Promotion): Promise<PromotionResult> {
   if (typeof promotion !== "object" || promotion === null) throw new TypeError(`promotion must be an object; received ${describeValue(promotion)}`);
-  const { trainingRunId, snapshot, parameters = {}, finish } = promotion;
+  const { trainingRunId, snapshot, parameters = {}, finish, validateSnapshot } = promotion;
   if (!Number.isSafeInteger(trainingRunId) || trainingRunId < 1) {
     throw new RangeError(`trainingRunId must be a positive integer id; received ${describeValue(trainingRunId)}`);
   }
   if (!(snapshot instanceof Uint8Array) || snapshot.length === 0) throw new TypeError(`snapshot must be non-empty bytes; received ${describeValue(snapshot)}`);
+  if (typeof finish !== "object" || finish === null) throw new TypeError(`finish must be an object; received ${describeValue(finish)}`);
+  if (typeof validateSnapshot !== "function") {
+    throw new TypeError(`validateSnapshot must be a function (the engine's snapshot check); received ${describeValue(validateSnapshot)}`);
+  }
   return db.transaction(async (tx) => {
     const locked = await tx.query<{ cadence: string; corpus_table: string; source_filter: string | null; status: string }>(
       "SELECT cadence, corpus_table, source_filter, status FROM training_runs WHERE id = $1 FOR UPDATE",
@@ -59,9 +71,12 @@ export async function promoteTrainingRun(db: Db, promotion: Promotion): Promise<
           `this one is cadence ${describeValue(run.cadence)}, corpus ${describeValue(run.corpus_table)}, source filter ${describeValue(run.source_filter)}`,
       );
     }
+    if (!(Number.isSafeInteger(finish.rowsRead) && finish.rowsRead > 0)) {
+      throw new StoreError("NOT_FOUND", `refusing to promote training run ${trainingRunId}: it read ${describeValue(finish.rowsRead)} rows; a promoted policy must be fitted on some`);
+    }
     const version = await insertPolicyVersion(tx, { trainingRunId, snapshot, parameters });
-    const activation = await activatePolicyVersion(tx, version.id);
     const finished = await finishTrainingRun(tx, trainingRunId, { ...finish, policyVersionId: version.id });
-    return { version, activation, run: finished };
+    const activation = await activatePolicyVersion(tx, version.id, validateSnapshot);
+    return { version, activation, run: { ...finished, promoted: true } };
   });
 }

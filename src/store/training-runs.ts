@@ -3,6 +3,10 @@
  * ends. The corpus a run reads follows from its cadence and is recorded with it: a prod run reads
  * routing_outcomes filtered to source 'prod' (the schema refuses anything else for a prod run), a
  * synthetic warm-up reads routing_outcomes_synthetic.
+ *
+ * A run ends 'succeeded' or 'failed' when its process ends it, or 'abandoned' when its process died
+ * first (killed between start and end): the next cadence of its cadence, holding the cadence's lock
+ * (so no live process can own a running run of that cadence), marks it so with the reason.
  */
 import type { Queryable } from "./db.js";
 import { StoreError, describeValue } from "./errors.js";
@@ -12,7 +16,7 @@ import type { CorpusTable } from "./corpus-reader.js";
 export type TrainingCadence = "prod" | "synthetic_warmup";
 
 /** Where a run is in its life. */
-export type TrainingRunStatus = "running" | "succeeded" | "failed";
+export type TrainingRunStatus = "running" | "succeeded" | "failed" | "abandoned";
 
 /** A JSON object (parameters, metrics). */
 export type JsonObject = { readonly [key: string]: unknown };
@@ -188,6 +192,37 @@ export async function failTrainingRun(q: Queryable, id: number, error: unknown, 
     [id, message === "" ? "(no message)" : message, counts.rowsRead ?? null, counts.rowsRejected ?? null],
   );
   return toTrainingRun(result.rows[0] ?? (await notRunning(q, id)));
+}
+
+/**
+ * Marks every running run of `cadence` abandoned, with `reason` as its error, and returns them.
+ * Call it only while holding that cadence's lock: then no live process owns any of them.
+ */
+export async function abandonRunningRuns(q: Queryable, cadence: TrainingCadence, reason: string): Promise<TrainingRun[]> {
+  if (!Object.hasOwn(CORPUS_OF, cadence)) throw new RangeError(`cadence must be 'prod' or 'synthetic_warmup'; received ${describeValue(cadence)}`);
+  if (typeof reason !== "string" || reason === "") throw new TypeError(`reason must be a non-empty string; received ${describeValue(reason)}`);
+  const result = await q.query<TrainingRunRow>(
+    `UPDATE training_runs SET status = 'abandoned', finished_at = now(), error = $2
+     WHERE cadence = $1 AND status = 'running'
+     RETURNING ${COLUMNS}`,
+    [cadence, reason],
+  );
+  return result.rows.map(toTrainingRun).sort((a, b) => a.id - b.id);
+}
+
+/** Training runs, newest first (at most `limit`, of one cadence if given). */
+export async function listTrainingRuns(q: Queryable, options: { readonly limit?: number; readonly cadence?: TrainingCadence } = {}): Promise<TrainingRun[]> {
+  const limit = options.limit ?? 100;
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer; received ${describeValue(limit)}`);
+  const cadence = options.cadence ?? null;
+  if (cadence !== null && !Object.hasOwn(CORPUS_OF, cadence)) {
+    throw new RangeError(`cadence must be 'prod' or 'synthetic_warmup'; received ${describeValue(cadence)}`);
+  }
+  const result = await q.query<TrainingRunRow>(
+    `SELECT ${COLUMNS} FROM training_runs WHERE $1::text IS NULL OR cadence = $1 ORDER BY id DESC LIMIT $2`,
+    [cadence, limit],
+  );
+  return result.rows.map(toTrainingRun);
 }
 
 /** One training run, or null if there is none with this id. */

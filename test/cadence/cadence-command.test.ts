@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runCli as linucb } from "../cli-run.js";
 import { generateWorld } from "../../src/synthetic/index.js";
+import { openDatabase, tryAcquireAdvisoryLock } from "../../src/store/index.js";
 import { describeOnBackends, useFreshDatabase } from "../store/backends.js";
 
 it("linucb cadence: --help, and usage errors that name the value received (exit 2)", async () => {
@@ -69,12 +70,28 @@ describeOnBackends("linucb cadence", (backend) => {
     expect(text.stdout).toContain("promotion     none: a warm-up never promotes");
   });
 
-  it("exits 1 with the reason when the gate fails or the run cannot run", async () => {
+  it("exits 3 when the run succeeded but its gate did not pass, 1 when the run failed", async () => {
     const strict = await linucb(["cadence", "--mode", "warmup", "--threshold", "1", "--no-report", "--resamples", "50", ...target]);
-    expect(strict.code).toBe(1);
+    expect(strict.code).toBe(3);
     expect(strict.stderr).toMatch(/warmup run \d+ FAILED its gate/);
     const prod = await linucb(["cadence", "--mode", "prod", "--no-report", ...target]);
     expect(prod.code).toBe(1);
     expect(prod.stderr).toMatch(/training run \d+ failed in the split step: routing_outcomes holds no production \(source = 'prod'\) rows/);
+  });
+
+  it("exits 4, doing nothing, when another cadence holds the lock (or another process the embedded database)", async () => {
+    const holder = await openDatabase(database.fresh.options);
+    try {
+      const runsBefore = await holder.query<{ n: number }>("SELECT count(*)::int AS n FROM training_runs");
+      const lock = await tryAcquireAdvisoryLock(holder, "cadence:warmup");
+      expect(lock).not.toBeNull();
+      const run = await linucb(["cadence", "--mode", "warmup", "--no-report", "--resamples", "50", ...target]);
+      expect(run.code, run.stderr).toBe(4);
+      expect(run.stderr).toMatch(backend.name === "postgres" ? /the lock "cadence:warmup" is held by another run/ : /already open in this process/);
+      await lock?.release();
+      expect((await holder.query<{ n: number }>("SELECT count(*)::int AS n FROM training_runs")).rows).toEqual(runsBefore.rows);
+    } finally {
+      await holder.close();
+    }
   });
 });

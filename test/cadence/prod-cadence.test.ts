@@ -1,5 +1,13 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { assertPromotable, CadenceError, outcomeRewardJudge, runCadence, type CadenceOptions, type CadenceProgress } from "../../src/cadence/index.js";
+import {
+  assertPromotable,
+  CadenceError,
+  outcomeRewardJudge,
+  runCadence,
+  validatePolicySnapshot,
+  type CadenceOptions,
+  type CadenceProgress,
+} from "../../src/cadence/index.js";
 import { restoreLinUCB } from "../../src/engine/linucb.js";
 import {
   loadSyntheticOutcomes,
@@ -108,7 +116,7 @@ describeOnBackends("prod cadence behind the synthetic wall", (backend) => {
 
     const snapshot = new Uint8Array([1, 2, 3]);
     const finish = { rowsRead: 1, rowsRejected: 0, cells: 1 };
-    await expect(promoteTrainingRun(db, { trainingRunId: warm.id, snapshot, finish })).rejects.toThrow(
+    await expect(promoteTrainingRun(db, { trainingRunId: warm.id, snapshot, finish, validateSnapshot: validatePolicySnapshot })).rejects.toThrow(
       /refusing to promote training run \d+: only a prod run .* cadence "synthetic_warmup", corpus "routing_outcomes_synthetic"/,
     );
     expect(await scalar(db, "SELECT count(*)::int8 AS value FROM policy_versions")).toBe(0);
@@ -132,7 +140,7 @@ describeOnBackends("prod cadence behind the synthetic wall", (backend) => {
     it("in the refit (a corpus page fails)", async () => {
       const { db } = database;
       const before = await runCadence(db, PROD);
-      const faulty = failingDb(db, { match: /::float8, source\s+FROM routing_outcomes\b/, skip: 1, message: "injected: connection lost during the read" });
+      const faulty = failingDb(db, { match: /^SELECT id, cell, model, features[\s\S]*\bFROM routing_outcomes\b/, skip: 1, message: "injected: connection lost during the read" });
       const error = await runCadence(faulty, { ...PROD, chunkSize: 500 }).catch((e: unknown) => e);
       expect(faulty.tripped).toBe(true);
       await expectFailedRun(error, "refit", /injected: connection lost during the read/);

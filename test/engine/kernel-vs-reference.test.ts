@@ -75,6 +75,28 @@ describe.each(builds)("build %s against the reference", (build) => {
     expect(first.priorWeight).toBeCloseTo(0.97 ** first.count, 12);
   });
 
+  test.each([
+    [8, true],
+    [33, false],
+  ])("forgetting past the prior floor (discount 0.9: w < 1e-6 after 132 events, the prior added back) stays exact, d = %i, statistics %s", async (d, statistics) => {
+    const problem = makeProblem(350 + d, d, 700, 1, 2);
+    const options: LinUCBOptions = { dimension: d, arms: problem.arms, discount: 0.9, lambda: 0.5, priors: { "arm-1": 0.4 } };
+    const engine = await createLinUCB({ ...options, build, statistics });
+    const reference = await createReferenceLinUCB(options);
+    engine.updateMany(problem.batch);
+    reference.updateMany(problem.batch);
+    expectSameModels(engine, reference, problem);
+    const model = engine.model(problem.cells[0]!, problem.arms[0]!);
+    expect(model.count).toBeGreaterThan(264);
+    expect(model.priorWeight).toBeGreaterThanOrEqual(1e-6);
+    if (statistics) {
+      // The batch path applies the same rule: a refit equals the online models.
+      const refitted = await createLinUCB({ ...options, build });
+      refitted.refit(problem.batch);
+      expectSameModels(refitted, reference, problem);
+    }
+  });
+
   test("priors: vector and scalar prior means", async () => {
     const d = 6;
     const problem = makeProblem(400, d, 300, 2, 3);

@@ -19,6 +19,18 @@ async function insertProdRows(db: Db, count: number, source = "prod"): Promise<v
   );
 }
 
+/** Runs `body` with the schema's non-empty id checks (migration 006) lifted, to write rows older versions allowed. */
+async function withoutNonEmptyChecks<T>(db: Db, body: () => Promise<T>): Promise<T> {
+  const checks = ["cell", "model", "agent_id"].map((column) => `routing_outcomes_${column}_nonempty_check`);
+  await db.exec(`ALTER TABLE routing_outcomes ${checks.map((name) => `DROP CONSTRAINT ${name}`).join(", ")}`);
+  try {
+    return await body();
+  } finally {
+    const columns = ["cell", "model", "agent_id"];
+    await db.exec(`ALTER TABLE routing_outcomes ${columns.map((c) => `ADD CONSTRAINT routing_outcomes_${c}_nonempty_check CHECK (${c} <> '') NOT VALID`).join(", ")}`);
+  }
+}
+
 /** Reads everything, returning the chunks. */
 async function readAll(db: Db, options: Partial<CorpusReadOptions> = {}): Promise<{ chunks: CorpusChunk[]; reader: ReturnType<typeof readCorpus> }> {
   const reader = readCorpus(db, { table: "routing_outcomes", dimension: D, ...options });
@@ -158,14 +170,33 @@ describeOnBackends("corpus reader", (backend) => {
         await db.query("UPDATE routing_outcomes SET reward = 'NaN' WHERE id = $1", [id]);
         return id;
       }),
-      emptyCell: await bad("{1,2,3,4}").then(async (id) => {
-        await db.query("UPDATE routing_outcomes SET cell = '' WHERE id = $1", [id]);
+      hugeFeature: await bad("{1,2,1e9,4}"),
+      tinyPropensity: await bad("{1,2,3,4}").then(async (id) => {
+        await db.query("UPDATE routing_outcomes SET propensity = 1e-300 WHERE id = $1", [id]);
         return id;
       }),
+      hugeReward: await bad("{1,2,3,4}").then(async (id) => {
+        await db.query("UPDATE routing_outcomes SET reward = 1e300 WHERE id = $1", [id]);
+        return id;
+      }),
+      ...(await withoutNonEmptyChecks(db, async () => ({
+        emptyCell: await bad("{1,2,3,4}").then(async (id) => {
+          await db.query("UPDATE routing_outcomes SET cell = '' WHERE id = $1", [id]);
+          return id;
+        }),
+        emptyModel: await bad("{1,2,3,4}").then(async (id) => {
+          await db.query("UPDATE routing_outcomes SET model = '' WHERE id = $1", [id]);
+          return id;
+        }),
+        emptyAgent: await bad("{1,2,3,4}").then(async (id) => {
+          await db.query("UPDATE routing_outcomes SET agent_id = '' WHERE id = $1", [id]);
+          return id;
+        }),
+      }))),
     };
     await insertProdRows(db, 2);
 
-    const { chunks, reader } = await readAll(db, { chunkSize: 4 });
+    const { chunks, reader } = await readAll(db, { chunkSize: 4, bounds: { reward: { min: -0.75, max: 1 } } });
     const rejected = chunks.flatMap((chunk) => chunk.rejected);
     expect(rejected).toEqual([
       { id: rejectedIds.short, reason: "features: 3 values, expected the dimension 4" },
@@ -176,14 +207,20 @@ describeOnBackends("corpus reader", (backend) => {
       { id: rejectedIds.twoDimensional, reason: "features: not a one-dimensional array" },
       { id: rejectedIds.empty, reason: "features: not a one-dimensional array" },
       { id: rejectedIds.nanReward, reason: "reward: NaN is not finite" },
+      { id: rejectedIds.hugeFeature, reason: "features: element 2 is 1000000000, beyond the magnitude bound 1000000" },
+      { id: rejectedIds.tinyPropensity, reason: "propensity: 1e-300 is not in [0.000001, 1]" },
+      { id: rejectedIds.hugeReward, reason: "reward: 1e+300 is outside the declared range [-0.75, 1]" },
       { id: rejectedIds.emptyCell, reason: "cell: empty" },
+      { id: rejectedIds.emptyModel, reason: "model: empty" },
+      { id: rejectedIds.emptyAgent, reason: "agent_id: empty" },
     ]);
     const accepted = concatIds(chunks);
     expect(accepted).toEqual((await expectedRows(db, "agent_id LIKE 'agent-%'")).map((r) => r.id));
     expect(accepted).toHaveLength(5);
     for (const id of Object.values(rejectedIds)) expect(accepted).not.toContain(id);
-    expect(reader.totals).toMatchObject({ scanned: 14, accepted: 5, rejected: 9, unjudged: 0 });
-    expect(reader.totals.rejectedByReason).toEqual({ features: 7, reward: 1, cell: 1 });
+    expect(reader.totals).toMatchObject({ scanned: 19, accepted: 5, rejected: 14, unjudged: 0 });
+    expect(reader.totals.rejectedByReason).toEqual({ features: 8, propensity: 1, reward: 2, cell: 1, model: 1, agent_id: 1 });
+    expect(reader.totals.rejectedExamples).toEqual(rejected);
   });
 
   it("re-checks the propensity even though the schema already does (defence in depth)", async () => {
@@ -193,7 +230,7 @@ describeOnBackends("corpus reader", (backend) => {
     try {
       await db.exec("UPDATE routing_outcomes SET propensity = 1.5 WHERE id = 1");
       const { chunks } = await readAll(db);
-      expect(chunks.flatMap((c) => c.rejected)).toEqual([{ id: 1, reason: "propensity: 1.5 is not in (0, 1]" }]);
+      expect(chunks.flatMap((c) => c.rejected)).toEqual([{ id: 1, reason: "propensity: 1.5 is not in [0.000001, 1]" }]);
       expect(concatIds(chunks)).toEqual([2]);
     } finally {
       await db.exec("DELETE FROM routing_outcomes WHERE propensity > 1");

@@ -83,6 +83,54 @@ function childHoldingLock(dataDir: string, then: "exit" | "wait"): Promise<{ chi
   });
 }
 
+/**
+ * Lightweight openers for the race test: each child only takes locks (the real module, no PGlite).
+ * On every input line `{ dataDir, at }` it waits until the time `at` (so that all start together),
+ * tries the lock, keeps it if it got it, and answers `{ dataDir, result }`.
+ */
+function lockRacer(): { child: ChildProcess; attempt: (dataDir: string, at: number) => Promise<string> } {
+  const script = `
+    import { acquireDataDirLock } from ${JSON.stringify(compiledLockModule())};
+    import { createInterface } from "node:readline";
+    const held = [];
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    createInterface({ input: process.stdin }).on("line", (line) => {
+      const { dataDir, at } = JSON.parse(line);
+      if (at - Date.now() > 2) Atomics.wait(pause, 0, 0, at - Date.now() - 2);
+      while (Date.now() < at) {}
+      let result;
+      try {
+        held.push(acquireDataDirLock(dataDir, () => {}));
+        result = "locked";
+      } catch (error) {
+        result = error.code === "LOCKED" ? "refused" : "failed: " + error.message;
+      }
+      process.stdout.write(JSON.stringify({ dataDir, result }) + "\\n");
+    });
+  `;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["pipe", "pipe", "inherit"] });
+  children.push(child);
+  const waiting = new Map<string, (result: string) => void>();
+  let buffered = "";
+  child.stdout?.on("data", (data: Buffer) => {
+    buffered += data.toString();
+    let newline: number;
+    while ((newline = buffered.indexOf("\n")) >= 0) {
+      const { dataDir, result } = JSON.parse(buffered.slice(0, newline)) as { dataDir: string; result: string };
+      buffered = buffered.slice(newline + 1);
+      waiting.get(dataDir)?.(result);
+    }
+  });
+  return {
+    child,
+    attempt: (dataDir, at) =>
+      new Promise((resolve) => {
+        waiting.set(dataDir, resolve);
+        child.stdin?.write(`${JSON.stringify({ dataDir, at })}\n`);
+      }),
+  };
+}
+
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -179,4 +227,27 @@ describe("data-folder lock", () => {
     first.release();
     expect(JSON.parse(readFileSync(lockPathOf(dataDir), "utf8"))).toMatchObject({ token: "successor" });
   });
+
+  it("lets exactly one of 4 simultaneous openers take over a stale lock, in each of 200 rounds", async () => {
+    const racers = Array.from({ length: 4 }, () => lockRacer());
+    const pid = deadPid();
+    const outcomes: string[][] = [];
+    for (let round = 0; round < 200; round++) {
+      const dataDir = folder();
+      writeLock(dataDir, { pid, token: `stale-${round}` });
+      const at = Date.now() + 15;
+      const results = await Promise.all(racers.map((racer) => racer.attempt(dataDir, at)));
+      outcomes.push(results);
+      const owner = JSON.parse(readFileSync(lockPathOf(dataDir), "utf8")) as { pid: number };
+      const winners = racers.filter((_, i) => results[i] === "locked");
+      if (winners.length !== 1 || owner.pid !== winners[0]!.child.pid) break;
+    }
+    // Every round: one "locked", three "refused" (the winner is alive), and the file names the winner.
+    const bad = outcomes
+      .map((results, round) => ({ round, results }))
+      .filter(({ results }) => results.filter((r) => r === "locked").length !== 1);
+    expect(bad).toEqual([]);
+    expect(outcomes).toHaveLength(200);
+    for (const results of outcomes) expect([...results].sort()).toEqual(["locked", "refused", "refused", "refused"]);
+  }, 120_000);
 });

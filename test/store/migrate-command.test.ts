@@ -1,6 +1,11 @@
 import { expect, it } from "vitest";
 import { runCli as linucb } from "../cli-run.js";
 import { migrations } from "../../src/store/migrations/index.js";
+import { migrateUp } from "../../src/store/migrator.js";
+import { openDatabase } from "../../src/store/open-database.js";
+import { promoteTrainingRun } from "../../src/store/promote.js";
+import { loadSyntheticOutcomes } from "../../src/store/synthetic-loader.js";
+import { startTrainingRun } from "../../src/store/training-runs.js";
 import { describeOnBackends, useFreshDatabase, type FreshDatabase } from "./backends.js";
 
 const latest = migrations.length;
@@ -43,6 +48,49 @@ describeOnBackends("linucb migrate", (backend) => {
     });
   });
 
+  it("refuses a down that would drop promoted policies (exit 1, counts per table), forces it, and goes up again", async () => {
+    const fresh: FreshDatabase = database.fresh;
+    if (backend.name === "pglite") await fresh.db.close();
+    const db = await openDatabase(fresh.options);
+    try {
+      await migrateUp(db);
+      const run = await startTrainingRun(db, { cadence: "prod" });
+      await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: new Uint8Array(32).fill(7), finish: { rowsRead: 5, rowsRejected: 0, cells: 1 } });
+      const row = {
+        agentId: "a", cell: "c", model: "m", features: Float64Array.from([1]), propensity: 1, completed: true, hallucinated: false, refused: false,
+        judgeScore: null, judgeModel: null, reward: 1, policyVersion: null, source: "synthetic_test_v1", synthetic: true as const, seed: 1,
+        affinityVersion: "v1", difficulty: 0,
+      };
+      await loadSyntheticOutcomes(db, [row, row]);
+    } finally {
+      await db.close();
+    }
+    const target = fresh.options.databaseUrl !== undefined ? ["--database-url", fresh.options.databaseUrl] : ["--data-dir", fresh.options.dataDir as string];
+
+    const refused = await linucb(["migrate", "down", ...target]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toContain(
+      "reverting would drop stored data: migration 5 (policy_versions) drops active_policy: 1 row, policy_versions: 1 row, " +
+        "training_runs.policy_version_id: 1 reference to policy_versions (set to null). Nothing was changed",
+    );
+    expect((await linucb(["migrate", "status", ...target])).stdout).toContain(`schema version ${latest} of ${latest}`);
+
+    const forced = await linucb(["migrate", "down", "--force", ...target]);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toBe(`reverted 005_policy_versions\nschema version ${latest - 1} of ${latest}\n`);
+    expect(forced.stderr).toContain("reverting 005_policy_versions dropped active_policy: 1 row, policy_versions: 1 row");
+    const up = await linucb(["migrate", "up", ...target]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toBe(`applied 005_policy_versions\nschema version ${latest} of ${latest}\n`);
+
+    const keep = await linucb(["migrate", "retire-synthetic", ...target]);
+    expect(keep.code).toBe(1);
+    expect(keep.stderr).toContain("retiring the synthetic table would delete its 2 rows (training runs and policy versions are kept); nothing was changed");
+    const retired = await linucb(["migrate", "retire-synthetic", "--force", ...target]);
+    expect(retired).toMatchObject({ code: 0, stdout: "retired routing_outcomes_synthetic: 2 rows deleted; training runs and policy versions kept\n" });
+  });
+
   it("reports usage errors with exit code 2 and the help", async () => {
     for (const argv of [
       ["migrate"],
@@ -57,7 +105,8 @@ describeOnBackends("linucb migrate", (backend) => {
     ]) {
       const run = await linucb(argv);
       expect(run.code, argv.join(" ")).toBe(2);
-      expect(run.stderr).toContain("Usage: linucb migrate up|down|status");
+      // One line: the problem, then where the usage is.
+      expect(run.stderr).toMatch(/^linucb migrate: [^\n]+; see `linucb migrate --help`\n$/);
     }
   });
 

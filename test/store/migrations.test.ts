@@ -4,6 +4,12 @@ import { migrations } from "../../src/store/migrations/index.js";
 import type { Migration } from "../../src/store/migrations/index.js";
 import { migrateDown, migrateUp, migrationStatus } from "../../src/store/migrator.js";
 import { openDatabase } from "../../src/store/open-database.js";
+import { promoteTrainingRun } from "../../src/store/promote.js";
+import { retireSyntheticOutcomes } from "../../src/store/retire-synthetic.js";
+import type { Db } from "../../src/store/db.js";
+import { loadSyntheticOutcomes, type SyntheticOutcomeInput } from "../../src/store/synthetic-loader.js";
+import { readActivePolicy } from "../../src/store/policy-versions.js";
+import { getTrainingRun, startTrainingRun } from "../../src/store/training-runs.js";
 import { describeOnBackends, useFreshDatabase } from "./backends.js";
 import { describeSchema } from "./schema.js";
 
@@ -22,6 +28,29 @@ async function insertOutcome(db: { query: (sql: string, params?: unknown[]) => P
     `INSERT INTO routing_outcomes (${names.join(", ")}) VALUES (${names.map((_, i) => `$${i + 1}`).join(", ")})`,
     Object.values(columns),
   );
+}
+
+/** A valid synthetic outcome (its position in the run comes from the load). */
+function syntheticRow(difficulty: number): SyntheticOutcomeInput {
+  return {
+    agentId: "agent",
+    cell: "cell-a",
+    model: "m1",
+    features: Float64Array.from([1, 0.5]),
+    propensity: 0.5,
+    completed: true,
+    hallucinated: false,
+    refused: false,
+    judgeScore: null,
+    judgeModel: null,
+    reward: null,
+    policyVersion: null,
+    source: "synthetic_test_v1",
+    synthetic: true,
+    seed: 1,
+    affinityVersion: "a1",
+    difficulty: difficulty / 10,
+  };
 }
 
 describeOnBackends("migrations", (backend) => {
@@ -88,12 +117,106 @@ describeOnBackends("migrations", (backend) => {
     expect(schemaAt2.some((line) => line.includes("routing_outcomes_source_check"))).toBe(true);
     expect(schemaAt2.some((line) => line.includes("routing_outcomes_source_idx"))).toBe(true);
 
-    await migrateDown(db, { to: 1 });
+    // Its down drops a column holding a value: refused unless forced.
+    await expect(migrateDown(db, { to: 1 })).rejects.toMatchObject({ code: "DATA_LOSS", message: expect.stringContaining("routing_outcomes.source: 1 value") });
+    await migrateDown(db, { to: 1, force: true });
     const schemaAt1 = await describeSchema(db);
     expect(schemaAt1.filter((line) => /\bsource\b/.test(line))).toEqual([]);
     // The row survived the round trip down.
     expect((await db.query("SELECT count(*)::int AS n FROM routing_outcomes")).rows).toEqual([{ n: 1 }]);
     await migrateUp(db);
+  });
+
+  /** Two promoted prod runs (so two policy versions, one active) and a few synthetic rows. */
+  async function promotedPolicies(db: Db): Promise<number[]> {
+    const runs: number[] = [];
+    for (const byte of [1, 2]) {
+      const run = await startTrainingRun(db, { cadence: "prod" });
+      await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: new Uint8Array(64).fill(byte), finish: { rowsRead: 10, rowsRejected: 0, cells: 1 } });
+      runs.push(run.id);
+    }
+    await loadSyntheticOutcomes(db, [0, 1, 2].map((i) => syntheticRow(i)));
+    return runs;
+  }
+
+  async function counts(db: Db): Promise<Record<string, number>> {
+    const result: Record<string, number> = {};
+    for (const table of ["training_runs", "policy_versions", "active_policy", "routing_outcomes_synthetic"]) {
+      result[table] = Number((await db.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM ${table}`)).rows[0]?.n);
+    }
+    return result;
+  }
+
+  it("refuses a down that would drop promoted policies, saying what would be lost, and changes nothing", async () => {
+    const { db } = database;
+    await migrateDown(db, { to: 0, force: true });
+    await migrateUp(db);
+    await promotedPolicies(db);
+    const schema = await describeSchema(db);
+    const before = await counts(db);
+    for (const to of [undefined, 3, 0]) {
+      const error = await migrateDown(db, { to }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect(error).toMatchObject({ code: "DATA_LOSS" });
+      const message = (error as Error).message;
+      expect(message).toContain("migration 5 (policy_versions) drops active_policy: 1 row, policy_versions: 2 rows");
+      expect(message).toContain("training_runs.policy_version_id: 2 references to policy_versions (set to null)");
+      expect(message).toContain("Nothing was changed");
+      if (to !== undefined) expect(message).toContain("migration 4 (training_runs) drops training_runs: 2 rows");
+      if (to === 0) expect(message).toContain("migration 3 (routing_outcomes_synthetic) drops routing_outcomes_synthetic: 3 rows");
+      expect(await describeSchema(db)).toEqual(schema);
+      expect(await counts(db)).toEqual(before);
+      expect((await migrationStatus(db)).current).toBe(migrations.length);
+    }
+  });
+
+  it("goes down (forced) and up again after promotions: the schema is whole, runs kept, references cleared", async () => {
+    const { db } = database;
+    await migrateDown(db, { to: 0, force: true });
+    await migrateUp(db);
+    const full = await describeSchema(db);
+    const runs = await promotedPolicies(db);
+    const dropped: string[] = [];
+    const reverted = await migrateDown(db, { force: true, onDataLoss: (m, losses) => dropped.push(`${m.version}: ${losses.map((l) => `${l.table}=${l.count}`).join(" ")}`) });
+    expect(reverted.map((m) => m.version)).toEqual([5]);
+    expect(dropped).toEqual(["5: active_policy=1 policy_versions=2 training_runs=2"]);
+    // Failed before: the up re-added the foreign key over the runs' stale policy ids (SQLSTATE 23503).
+    expect((await migrateUp(db)).map((m) => m.version)).toEqual([5]);
+    expect(await describeSchema(db)).toEqual(full);
+    for (const id of runs) expect(await getTrainingRun(db, id)).toMatchObject({ id, policyVersionId: null, status: "succeeded" });
+    expect(await readActivePolicy(db)).toBeNull();
+    // And a new promotion works on the restored schema.
+    const run = await startTrainingRun(db, { cadence: "prod" });
+    await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: new Uint8Array(64).fill(3), finish: { rowsRead: 1, rowsRejected: 0, cells: 1 } });
+    expect((await readActivePolicy(db))?.trainingRunId).toBe(run.id);
+
+    // All the way down and up, forced, with data everywhere.
+    await promotedPolicies(db);
+    await migrateDown(db, { to: 0, force: true });
+    expect(await userTables(db)).toEqual([]);
+    await migrateUp(db);
+    expect(await describeSchema(db)).toEqual(full);
+  });
+
+  it("retires the synthetic table only: its rows go, training runs and policies stay, migrations still go both ways", async () => {
+    const { db } = database;
+    await migrateDown(db, { to: 0, force: true });
+    await migrateUp(db);
+    const full = await describeSchema(db);
+    await promotedPolicies(db);
+    const before = await counts(db);
+    await expect(retireSyntheticOutcomes(db)).rejects.toMatchObject({ code: "DATA_LOSS", message: expect.stringContaining("would delete its 3 rows") });
+    expect(await counts(db)).toEqual(before);
+    expect(await retireSyntheticOutcomes(db, { force: true })).toEqual({ rowsDeleted: 3 });
+    expect(await counts(db)).toEqual({ ...before, routing_outcomes_synthetic: 0 });
+    expect(await describeSchema(db)).toEqual(full);
+    expect(await retireSyntheticOutcomes(db)).toEqual({ rowsDeleted: 0 }); // nothing left: no force needed
+    // Ids keep counting up after a retirement.
+    await loadSyntheticOutcomes(db, [syntheticRow(0)]);
+    expect(Number((await db.query<{ id: number }>("SELECT min(id) AS id FROM routing_outcomes_synthetic")).rows[0]?.id)).toBe(4);
+    await migrateDown(db, { to: 0, force: true });
+    await migrateUp(db);
+    expect(await describeSchema(db)).toEqual(full);
   });
 
   it("rolls a failing migration back entirely and stays at the previous version", async () => {
@@ -109,7 +232,7 @@ describeOnBackends("migrations", (backend) => {
     const error = await migrateUp(db, { migrations: [...migrations, broken] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).code).toBe("SCHEMA");
-    expect((error as Error).message).toMatch(/migration 6 \(broken\) failed and was rolled back/);
+    expect((error as Error).message).toMatch(new RegExp(`migration ${migrations.length + 1} \\(broken\\) failed and was rolled back`));
     expect(await describeSchema(db)).toEqual(before);
     expect((await migrationStatus(db)).current).toBe(migrations.length);
   });
@@ -121,8 +244,8 @@ describeOnBackends("migrations", (backend) => {
     try {
       const status = await migrationStatus(db);
       expect(status.unknown).toEqual([{ version: migrations.length + 1, name: "from_the_future" }]);
-      await expect(migrateUp(db)).rejects.toMatchObject({ code: "SCHEMA", message: expect.stringMatching(/does not know \(6 from_the_future\); upgrade linucb/) });
-      await expect(migrateDown(db)).rejects.toMatchObject({ code: "SCHEMA", message: expect.stringMatching(/cannot revert migration 6 \(from_the_future\)/) });
+      await expect(migrateUp(db)).rejects.toMatchObject({ code: "SCHEMA", message: expect.stringMatching(new RegExp(`does not know \\(${migrations.length + 1} from_the_future\\); upgrade linucb`)) });
+      await expect(migrateDown(db)).rejects.toMatchObject({ code: "SCHEMA", message: expect.stringMatching(new RegExp(`cannot revert migration ${migrations.length + 1} \\(from_the_future\\)`)) });
     } finally {
       await db.query("DELETE FROM schema_migrations WHERE version = $1", [migrations.length + 1]);
     }
@@ -139,7 +262,7 @@ describeOnBackends("migrations", (backend) => {
   it("rejects targets outside 0…latest", async () => {
     const { db } = database;
     await expect(migrateUp(db, { to: migrations.length + 1 })).rejects.toThrow(RangeError);
-    await expect(migrateDown(db, { to: -1 })).rejects.toThrow(/to must be an integer version between 0 and 5; received -1/);
+    await expect(migrateDown(db, { to: -1 })).rejects.toThrow(`to must be an integer version between 0 and ${migrations.length}; received -1`);
     await expect(migrateUp(db, { to: 1.5 })).rejects.toThrow(RangeError);
   });
 
@@ -168,6 +291,43 @@ describeOnBackends("migrations", (backend) => {
         await expect(insertOutcome(db, { propensity })).rejects.toMatchObject({ sqlstate: "23514", message: expect.stringMatching(/routing_outcomes_propensity_check/) });
       }
       for (const source of ["prod", "synthetic", "shadow"]) await insertOutcome(db, { source, propensity: 1 });
+    });
+
+    it("006: refuses empty cell, model and agent_id from now on, without failing on rows already there; allows 'abandoned' runs", async () => {
+      const { db } = database;
+      await migrateUp(db);
+      await migrateDown(db, { to: 5 });
+      await db.exec("TRUNCATE routing_outcomes RESTART IDENTITY");
+      await insertOutcome(db, { model: "" }); // a bad row written before 006 existed
+      await migrateUp(db, { to: 6 });
+      expect((await migrationStatus(db)).current).toBe(6);
+      expect((await db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_outcomes WHERE model = ''")).rows).toEqual([{ n: 1 }]);
+      for (const column of ["cell", "model", "agent_id"]) {
+        await expect(insertOutcome(db, { [column]: "" })).rejects.toMatchObject({
+          sqlstate: "23514",
+          message: expect.stringMatching(new RegExp(`routing_outcomes_${column}_nonempty_check`)),
+        });
+      }
+      await expect(
+        db.query(
+          `INSERT INTO routing_outcomes_synthetic (agent_id, cell, model, features, propensity, completed, hallucinated, refused, source, seed, seq, affinity_version, difficulty)
+           VALUES ('a', 'c', '', '{1}', 0.5, true, false, false, 'synthetic_v1', 1, 0, 'v1', 0.5)`,
+        ),
+      ).rejects.toMatchObject({ sqlstate: "23514", message: expect.stringMatching(/routing_outcomes_synthetic_model_nonempty_check/) });
+      // 'abandoned' is a status, with its reason in error (like 'failed').
+      const run = await db.query<{ id: number }>("INSERT INTO training_runs (cadence, corpus_table, source_filter) VALUES ('prod', 'routing_outcomes', 'prod') RETURNING id");
+      const id = run.rows[0]?.id;
+      await expect(db.query("UPDATE training_runs SET status = 'abandoned', finished_at = now() WHERE id = $1", [id])).rejects.toMatchObject({
+        sqlstate: "23514",
+        message: expect.stringMatching(/training_runs_error_check/),
+      });
+      await db.query("UPDATE training_runs SET status = 'abandoned', finished_at = now(), error = 'abandoned: test' WHERE id = $1", [id]);
+      // Down: the abandoned run becomes a failed one (its reason kept), the old checks come back.
+      await migrateDown(db, { to: 5 });
+      expect((await db.query("SELECT status, error FROM training_runs WHERE id = $1", [id])).rows).toEqual([{ status: "failed", error: "abandoned: test" }]);
+      await insertOutcome(db, { cell: "" });
+      await migrateUp(db);
+      await db.exec("TRUNCATE routing_outcomes RESTART IDENTITY; DELETE FROM training_runs");
     });
 
     it("refuses a production source in routing_outcomes_synthetic", async () => {

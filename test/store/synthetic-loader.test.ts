@@ -124,6 +124,18 @@ describeOnBackends("synthetic loader", (backend) => {
     expect(reader.totals).toMatchObject({ accepted: 50, unjudged: 51, rejected: 0 });
   });
 
+  it("refreshes the planner's statistics after a load, so that keyset pages are planned on the real row count", async () => {
+    const { db } = database;
+    // Without ANALYZE the planner keeps the estimates of an empty table (PGlite never runs
+    // autovacuum), and each keyset page of a refit scanned every remaining row.
+    await loadSyntheticOutcomes(db, syntheticRun(7, 3000), { batchSize: 1000 });
+    const stats = await db.query<{ tuples: number }>("SELECT reltuples::float8 AS tuples FROM pg_class WHERE relname = 'routing_outcomes_synthetic'");
+    expect(stats.rows[0]?.tuples).toBe(3000);
+    await loadSyntheticOutcomes(db, syntheticRun(7, 4500), { batchSize: 1000 });
+    const again = await db.query<{ tuples: number }>("SELECT reltuples::float8 AS tuples FROM pg_class WHERE relname = 'routing_outcomes_synthetic'");
+    expect(again.rows[0]?.tuples).toBe(4500);
+  });
+
   it("refuses production rows and invalid rows before writing anything, naming the row, field and value", async () => {
     const { db } = database;
     const good = syntheticRun(1, 5);

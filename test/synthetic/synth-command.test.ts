@@ -54,7 +54,7 @@ describe("linucb synth", () => {
   });
 
   it("lists synth among the commands", async () => {
-    expect((await run(["--help"])).stdout).toMatch(/^\s+synth$/m);
+    expect((await run(["--help"])).stdout).toMatch(/^\s+synth\s+Generate a synthetic cold-start log/m);
   });
 
   it.each([

@@ -14,6 +14,7 @@ import type {
   Db,
   FinishTrainingRun,
   JsonObject,
+  RewardBounds,
   TrainingCadence,
   TrainingRun,
 } from "../../store/index.js";
@@ -29,6 +30,8 @@ export interface RunContext {
   readonly steps: StepRunner;
   /** The training run, as started (status 'running'). */
   readonly run: TrainingRun;
+  /** Runs of this mode found running (their process gone) and marked abandoned before this one started. */
+  readonly abandonedRuns: readonly number[];
 }
 
 /** The engine and the incumbent a mode refits and compares with. */
@@ -59,6 +62,8 @@ export interface ModeSteps<R extends CadenceResult> {
   readonly table: CorpusTable;
   /** What the corpus's rows are called when there are none ("production (source = 'prod') rows"). */
   readonly corpusRows: string;
+  /** The rewards a valid row of the corpus may carry (rows outside are rejected by id). */
+  readonly rewardRange: RewardBounds;
   /** Parameters the run records besides the shared ones. */
   parameters(): JsonObject;
   /** Runs before the judge step. */

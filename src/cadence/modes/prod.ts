@@ -20,6 +20,7 @@ import type { ProdCadenceResult } from "../cadence-result.js";
 import { prodGate, type ProdGateDecision } from "../gate.js";
 import type { ResolvedCadenceOptions } from "../options.js";
 import { PROD_ENGINE_DEFAULTS } from "../prod-defaults.js";
+import { validatePolicySnapshot } from "../snapshot-check.js";
 import type { ModeSteps, Preparation, RunContext, SharedOutcome } from "./mode-steps.js";
 
 /**
@@ -84,7 +85,8 @@ async function promoteOrRecord(context: RunContext, outcome: SharedOutcome<ProdG
     "writing the policy version, flipping the active pointer and finishing the run, in one transaction",
     () => {
       assertPromotable(run, [outcome.base.corpus.table]);
-      return promoteTrainingRun(db, { trainingRunId: run.id, snapshot: outcome.engine.snapshot(), parameters, finish: outcome.finish });
+      const snapshot = outcome.engine.snapshot();
+      return promoteTrainingRun(db, { trainingRunId: run.id, snapshot, parameters, finish: outcome.finish, validateSnapshot: validatePolicySnapshot });
     },
     (p) => `policy version ${p.version.id} is active (was ${p.activation.previousPolicyVersionId ?? "none"})`,
   );
@@ -98,6 +100,7 @@ export function prodMode(o: ResolvedCadenceOptions): ModeSteps<ProdCadenceResult
     trainingCadence: "prod",
     table: "routing_outcomes",
     corpusRows: "production (source = 'prod') rows",
+    rewardRange: o.judge.rewardRange,
     parameters: () => ({}),
     beforeJudge: async () => undefined,
     prepare: (context, split) => prepareProd(context.db, o, split),

@@ -60,6 +60,11 @@ export function warmupMode(o: ResolvedCadenceOptions): ModeSteps<WarmupCadenceRe
     trainingCadence: "synthetic_warmup",
     table: "routing_outcomes_synthetic",
     corpusRows: "rows",
+    // Synthetic rows arrive labelled by the world's planted reward; the judge labels any others.
+    rewardRange: {
+      min: Math.min(-(world.rewardFunction.hallucinationPenalty + world.rewardFunction.refusalPenalty), o.judge.rewardRange.min),
+      max: Math.max(1, o.judge.rewardRange.max),
+    },
     parameters: () => ({ n: o.n, minRows: o.minRows, threshold: o.threshold }),
     async beforeJudge(context) {
       load = await loadWorld(context, world);

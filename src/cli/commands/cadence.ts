@@ -52,18 +52,48 @@ Options:
   --threshold T             warm-up gate: match share needed, 0..1 (default: ${CADENCE_DEFAULTS.threshold})
   --alpha A                 exploration weight of the refitted policy (default: ${PROD_ENGINE_DEFAULTS.alpha})
   --lambda L                per-cell ridge toward the pooled prior (default: ${PROD_ENGINE_DEFAULTS.lambda})
+  --min-propensity P        rows logged with a propensity below P are rejected, 0 < P ≤ 1 (default: ${CADENCE_DEFAULTS.minPropensity})
+  --max-feature-magnitude M rows with a feature beyond ±M are rejected, M > 0 (default: ${CADENCE_DEFAULTS.maxFeatureMagnitude})
   --hallucination-penalty H judge: reward lost for a hallucination, 0..2 (default: ${DEFAULT_REWARD_FUNCTION.hallucinationPenalty})
   --refusal-penalty R       judge: reward lost for a refusal, 0..2 (default: ${DEFAULT_REWARD_FUNCTION.refusalPenalty})
   -h, --help                show this help
 
 Progress goes to stderr (a bar on a terminal), the report to stdout.
-Exit codes: 0 the run succeeded and its gate passed, 1 the gate failed or the run failed
-(the training run is then marked failed and the active policy is unchanged), 2 usage error.`;
+Exit codes (a scheduler can tell a normal day from an outage):
+  0  the run succeeded and its gate passed (prod: the candidate was promoted)
+  1  the run failed (marked failed with the step and the error; the active policy is unchanged)
+  2  usage error (nothing done)
+  3  the run succeeded but its gate did not pass (recorded; nothing promoted)
+  4  another cadence of this mode holds the lock, or another process holds the embedded
+     database (nothing done)`;
+
+/** The exit codes of \`linucb cadence\`, as documented in its help. */
+export const CadenceExit = {
+  passed: ExitCode.ok,
+  failed: ExitCode.failed,
+  usage: ExitCode.usage,
+  gateNotPassed: 3,
+  locked: 4,
+} as const;
+
+/** Whether an error means "someone else holds the lock" (nothing was done): the cadence's advisory lock or the data folder's. */
+function isLocked(error: unknown): boolean {
+  const cause = error instanceof CadenceError && error.runId === null ? error.cause : error;
+  return cause instanceof StoreError && cause.code === "LOCKED";
+}
 
 function gateEstimatorOption(text: string | undefined): GateEstimator | undefined {
   if (text === undefined) return undefined;
   if (text !== "snips" && text !== "dr" && text !== "ips") throw new UsageError(`--gate-estimator must be snips, dr or ips; received ${JSON.stringify(text)}`);
   return text;
+}
+
+/** An optional number in (0, max]. */
+function positiveOption(text: string | undefined, name: string, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const value = numberOption(text, name, 0, 0, max);
+  if (!(value > 0)) throw new UsageError(`${name} must be a number in (0, ${max}]; received ${JSON.stringify(text)}`);
+  return value;
 }
 
 /** The `cadence` command. */
@@ -96,6 +126,8 @@ export const command: Command = {
         lambda: { type: "string" },
         "hallucination-penalty": { type: "string" },
         "refusal-penalty": { type: "string" },
+        "min-propensity": { type: "string" },
+        "max-feature-magnitude": { type: "string" },
       },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -128,6 +160,8 @@ export const command: Command = {
       ...optional(values.resamples === undefined ? undefined : integerOption(values.resamples, "--resamples", 0, 1_000_000, 1), "resamples"),
       ...optional(values["min-rows"] === undefined ? undefined : integerOption(values["min-rows"], "--min-rows", 0, 1_000_000, 1), "minRows"),
       ...optional(values.threshold === undefined ? undefined : numberOption(values.threshold, "--threshold", 0, 0, 1), "threshold"),
+      ...optional(positiveOption(values["min-propensity"], "--min-propensity", 1), "minPropensity"),
+      ...optional(positiveOption(values["max-feature-magnitude"], "--max-feature-magnitude", Number.MAX_VALUE), "maxFeatureMagnitude"),
       engine: { ...optional(alpha, "alpha"), ...optional(lambda, "lambda") },
       judge: outcomeRewardJudge({ hallucinationPenalty, refusalPenalty }),
       progress: terminalProgress(io.stderr),
@@ -165,11 +199,11 @@ export const command: Command = {
           `${mode === "prod" ? (result.promoted ? `, promoted policy version ${result.policyVersionId}` : ", not promoted") : ""}` +
           `${files === null ? "" : `; report: ${files.html}`}\n`,
       );
-      return result.gate.passed ? ExitCode.ok : ExitCode.failed;
+      return result.gate.passed ? CadenceExit.passed : CadenceExit.gateNotPassed;
     } catch (error) {
       if (error instanceof CadenceError || error instanceof StoreError) {
         io.stderr.write(`linucb cadence: ${error.message}\n`);
-        return ExitCode.failed;
+        return isLocked(error) ? CadenceExit.locked : CadenceExit.failed;
       }
       throw error;
     } finally {

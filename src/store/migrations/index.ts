@@ -9,8 +9,16 @@ import { migration as routingOutcomesSource } from "./002_routing_outcomes_sourc
 import { migration as routingOutcomesSynthetic } from "./003_routing_outcomes_synthetic.js";
 import { migration as trainingRuns } from "./004_training_runs.js";
 import { migration as policyVersions } from "./005_policy_versions.js";
+import { migration as nonemptyIdsAbandonedRuns } from "./006_nonempty_ids_abandoned_runs.js";
 
 export type { Migration } from "./migration.js";
 
 /** The schema's history, oldest first; `version` is the 1-based position. */
-export const migrations: readonly Migration[] = [routingOutcomes, routingOutcomesSource, routingOutcomesSynthetic, trainingRuns, policyVersions];
+export const migrations: readonly Migration[] = [
+  routingOutcomes,
+  routingOutcomesSource,
+  routingOutcomesSynthetic,
+  trainingRuns,
+  policyVersions,
+  nonemptyIdsAbandonedRuns,
+];
