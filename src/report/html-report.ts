@@ -9,6 +9,7 @@ import type { CadenceResult } from "../cadence/index.js";
 import { coverageChart, coverageFromRouting, coverageFromTable, coverageSummary, type CoverageInput } from "./coverage-map.js";
 import { estimatesChart, estimatesTable } from "./estimates-chart.js";
 import { whyNotPromoted } from "./gate-explanation.js";
+import { gateFigures } from "./gate-figures.js";
 import { page } from "./page.js";
 import { routingMap, routingMapData } from "./routing-map.js";
 import { escapeHtml, fixed, percent } from "./svg.js";
@@ -44,6 +45,11 @@ function whyBox(result: CadenceResult): string {
   if (sentences.length === 0) return "";
   const title = result.mode === "warmup" ? "Why the warm-up failed" : "Why not promoted";
   return `<section class="box" data-box="why-not-promoted"><h2>${title}</h2>${sentences.map((s) => `<p>${escapeHtml(s)}</p>`).join("")}</section>`;
+}
+
+function gateSection(result: CadenceResult): string {
+  const figures = gateFigures(result);
+  return figures === "" ? "" : `<h2>Gate figures</h2>\n${figures}`;
 }
 
 function corpusLine(result: CadenceResult): string {
@@ -120,6 +126,7 @@ export function renderHtmlReport(result: CadenceResult, options: HtmlReportOptio
 <h1>Cadence ${escapeHtml(result.mode)} · training run ${result.runId}</h1>
 ${verdict(result)}
 ${whyBox(result)}
+${gateSection(result)}
 ${corpusLine(result)}
 ${routingSection(result)}
 ${trafficSection(result)}

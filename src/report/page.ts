@@ -24,7 +24,7 @@ svg{display:block;max-width:100%;height:auto;margin:.4em 0}svg text{font:11px sy
 svg text.small{font-size:10px}svg text.cell-label{font-size:11px;font-weight:600}
 .legend{display:flex;flex-wrap:wrap;gap:.3em 1.2em;font-size:.9em}.key{white-space:nowrap}
 .swatch{display:inline-block;width:.9em;height:.9em;border-radius:2px;margin-right:.35em;vertical-align:-.1em;border:1px solid rgba(0,0,0,.25)}
-.muted{color:${ROLE.muted}}.nowrap{white-space:nowrap}
+.muted{color:${ROLE.muted}}.flag{color:${ROLE.fail};font-weight:700}.nowrap{white-space:nowrap}
 .trends{display:flex;flex-wrap:wrap;gap:1em 2em}.trends svg{margin:0}
 footer{margin-top:2.5em;font-size:.85em;color:${ROLE.muted}}
 @media print{body{max-width:none;margin:0;padding:0;font-size:11px}nav{display:none}svg,table,.box{break-inside:avoid}h2{break-after:avoid}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { whyNotPromoted } from "../../src/report/gate-explanation.js";
+import { gateFigures } from "../../src/report/gate-figures.js";
 import { renderHtmlReport } from "../../src/report/html-report.js";
 import { convergenceCell, prodResult, routing, warmupResult } from "./fake-result.js";
 
@@ -127,6 +128,49 @@ describe("why not promoted, paired support-aware gate", () => {
   it("restates the gate's own sentence when there was nothing to compare", () => {
     const nothing = { ...paired, support: null, difference: null, lowerBound: null, reason: "nothing to compare: no held-out row is newer than the incumbent's training" };
     expect(whyNotPromoted(prodResult({ routing: summary, gate: nothing }))).toEqual([nothing.reason]);
+  });
+});
+
+describe("gate figures", () => {
+  it("tabulate the paired gate's support checks per policy, failed checks marked", () => {
+    const support = { meanWeight: 1.01, meanWeightStandardError: 0.02, meanWeightZ: 0.5, zeroWeightShare: 0.7, expectedZeroWeightShare: 0.69, zeroWeightExcessZ: 0.4, effectiveSampleSize: 300 };
+    const gate = {
+      passed: false,
+      reason: "refused",
+      estimator: "snips",
+      alpha: 0.025,
+      method: "studentized",
+      margin: 0,
+      difference: 0.01,
+      lowerBound: -0.002,
+      standardError: 0.006,
+      candidateValue: 0.53,
+      incumbentValue: 0.52,
+      minEffectiveSampleSize: 100,
+      support: {
+        critical: 3.29,
+        logging: { events: 900, deterministicShare: 0, minPropensity: 0.05 },
+        informative: { events: 200, candidateEffectiveSampleSize: 60, incumbentEffectiveSampleSize: 12 },
+        minInformativeEffectiveSampleSize: 20,
+        candidate: { ...support, meanWeightZ: -5 },
+        incumbent: support,
+        problems: [],
+      },
+    };
+    const html = gateFigures(prodResult({ routing: summary, gate, incumbentVersion: 1 }));
+    expect(html).toContain("estimated gain Δ = 0.0100");
+    expect(html).toContain("97.5% lower bound -0.0020 against the margin 0");
+    const rows = html.split("<tr>").slice(2).map((row) => row.split("</tr>")[0]);
+    expect(rows[0]).toMatch(/^<th>candidate<\/th><td>1\.010 ± 0\.020 <span class="flag">✗<\/span><\/td>/);
+    expect(rows[0]!.match(/✗/g)).toHaveLength(1);
+    expect(rows[1]).toContain("12.0 <span class=\"flag\">✗</span>");
+    expect(rows[1]!.match(/✗/g)).toHaveLength(1);
+  });
+
+  it("show the earlier gate's lower bound and ESS, and nothing for a warm-up", () => {
+    const html = gateFigures(prodResult({ routing: summary, gate: { ...figures, passed: false, reason: "x" } }));
+    expect(html).toContain("SNIPS: candidate 0.6000, lower bound 0.5000 <span class=\"flag\">✗</span>");
+    expect(gateFigures(warmupResult([convergenceCell("a:1", "m-a", "m-a")], summary))).toBe("");
   });
 });
 
