@@ -56,7 +56,18 @@ function corpusLine(result: CadenceResult): string {
   const { corpus } = result;
   const filter = corpus.sourceFilter === null ? "" : ` WHERE source = '${escapeHtml(corpus.sourceFilter)}'`;
   return `<p class="muted">Corpus ${escapeHtml(corpus.table)}${filter}: ${corpus.split.total} rows, ${corpus.rowsRead} fitted, ${corpus.rowsRejected} rejected, ${corpus.cells} cells;
-held out ${corpus.split.heldOut} rows created from ${escapeHtml(corpus.split.cutoff?.toISOString() ?? "—")}. Steps: ${result.timings.map((t) => `${t.step} ${t.seconds.toFixed(2)} s`).join(", ")}.</p>`;
+held out ${corpus.split.heldOut} rows created from ${escapeHtml(corpus.split.cutoff?.toISOString() ?? "—")}. Steps: ${result.timings.map((t) => `${t.step} ${t.seconds.toFixed(2)} s`).join(", ")}.</p>
+${rejectedRows(result)}`;
+}
+
+/** The rows the reader refused, by reason, with the examples the cadence kept. */
+function rejectedRows(result: CadenceResult): string {
+  const { corpus } = result;
+  if (corpus.rowsRejected === 0) return "";
+  const reasons = Object.entries(corpus.rejectedByReason).map(([kind, count]) => `${escapeHtml(kind)} ${count}`).join(", ");
+  const examples = corpus.rejectedExamples.map((row) => `<li>row ${row.id}: ${escapeHtml(row.reason)}</li>`).join("");
+  const more = corpus.rowsRejected > corpus.rejectedExamples.length ? `<li>… and ${corpus.rowsRejected - corpus.rejectedExamples.length} more</li>` : "";
+  return `<p class="muted">${corpus.rowsRejected} rows rejected (${reasons}), never fitted:</p><ul class="muted">${examples}${more}</ul>`;
 }
 
 function routingSection(result: CadenceResult): string {

@@ -4,6 +4,8 @@ import { diagnosticsOf, ESTIMATOR_NOTES, ESTIMATORS } from "../../src/report/est
 import { estimatesTable, estimateRows } from "../../src/report/estimates-chart.js";
 import { luminance, MODEL_COLORS, modelColors, OKABE_ITO, sequential, textOn } from "../../src/report/palette.js";
 import { trafficShiftChart, trafficShiftData } from "../../src/report/traffic-shift.js";
+import { renderHtmlReport } from "../../src/report/html-report.js";
+import { formatCadenceReport } from "../../src/report/text-report.js";
 import { learningCurveCaption, learningCurveChart } from "../../src/report/warmup-charts.js";
 import { convergenceCell, prodResult, routing, warmupResult } from "./fake-result.js";
 
@@ -126,6 +128,12 @@ describe("learning curve", () => {
     expect(svg).toContain("candidate at n = 800");
     expect(svg).toContain("n 400 (training rows only)");
     expect(svg).toContain("n 1000 (training + held-out rows)");
+ 
+    // The text report says the same.
+    const text = formatCadenceReport(result);
+    expect(text).toContain("up to n = 800 the training slice only, then the held-out rows added back");
+    expect(text).toMatch(/n {5}800 .*%\n/);
+    expect(text).toMatch(/n {4}1000 .*%   \+ held-out rows\n/);
   });
 });
 
@@ -144,3 +152,15 @@ describe("palette", () => {
     expect(textOn("#ffffff")).toBe("#000000");
   });
 });
+
+describe("rejected rows on the page", () => {
+  it("lists the reasons and the examples the cadence kept, and nothing when no row was rejected", () => {
+    const result = prodResult({ routing: routing(MODELS, [{ cell: "x", candidate: "m-a", incumbent: null }]) });
+    expect(renderHtmlReport(result)).not.toContain("rows rejected");
+    const corpus = { ...result.corpus, rowsRejected: 3, rejectedByReason: { propensity: 2, reward: 1 }, rejectedExamples: [{ id: 17, reason: "propensity 0 is not in (0, 1]" }] };
+    const html = renderHtmlReport({ ...result, corpus });
+    expect(html).toContain("3 rows rejected (propensity 2, reward 1), never fitted:");
+    expect(html).toContain("<li>row 17: propensity 0 is not in (0, 1]</li><li>… and 2 more</li>");
+  });
+});
+
