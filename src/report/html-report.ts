@@ -136,9 +136,9 @@ export function renderHtmlReport(result: CadenceResult, options: HtmlReportOptio
   const body = `<nav><a href="${INDEX_PAGE}">← all runs</a></nav>
 <h1>Cadence ${escapeHtml(result.mode)} · training run ${result.runId}</h1>
 ${verdict(result)}
+${corpusLine(result)}
 ${whyBox(result)}
 ${gateSection(result)}
-${corpusLine(result)}
 ${routingSection(result)}
 ${trafficSection(result)}
 ${estimatesSection(result)}
