@@ -137,7 +137,7 @@ export function coverageChart(input: CoverageInput): string {
     .join("");
   const pattern =
     `<defs><pattern id="undecided-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">` +
-    `<line x1="0" y1="0" x2="0" y2="6" stroke="${ROLE.fail}" stroke-width="1.5"/></pattern></defs>`;
+    `<rect width="6" height="6" fill="#ffffff" fill-opacity="0.55"/><line x1="3" y1="0" x2="3" y2="6" stroke="${ROLE.fail}" stroke-width="1.5"/></pattern></defs>`;
   const rows = input.cells.map((c, r) => {
     const y = top + r * rowHeight;
     const flag = c.undecided === null ? "" : "? ";
