@@ -33,7 +33,8 @@ const lines = [
   "",
   ...targets.map(
     (target) =>
-      `/** The ${target} build of the kernel, base64. */\nexport const ${target}KernelBase64 =\n  ${JSON.stringify(encoded[target])};`,
+      // Typed as string: an inferred literal type would copy the whole base64 into the .d.ts.
+      `/** The ${target} build of the kernel, base64. */\nexport const ${target}KernelBase64: string =\n  ${JSON.stringify(encoded[target])};`,
   ),
   "",
 ];

@@ -16,7 +16,7 @@ export {
   statisticsFromScratch,
 } from "./linucb";
 export { poolArm } from "./pooling";
-export { refreshPriorOf } from "./linucb";
+export { refreshPriorOf, conditionOf } from "./linucb";
 
 /** Version of this ABI and of the arena layout. */
 export function abiVersion(): i32 {

@@ -26,7 +26,8 @@
 //   │                    P = 8·M·(M+1) doubles, M = DP/4                                       │
 //   │     THETA  DP      θ = A⁻¹b (kept by the recursive-least-squares step)                   │
 //   │     B      DP      b = wλθ₀ + Σ γ-weighted r·x                                           │
-//   │     HEADER 8 f64   [0] n: events seen, [1] w: weight left on the prior (γⁿ), [2..7] 0    │
+//   │     HEADER 8 f64   [0] n: events seen, [1] w: weight left on the prior (γⁿ), [2] the    │
+//   │                    last finalize's conditioning estimate (0 if none), [3..7] 0          │
 //   │   cold part (only when statistics are kept)                                              │
 //   │     SXX    P       Σ γ-weighted x·xᵀ in the panel layout, full diagonal                   │
 //   │     SXR    DP      Σ γ-weighted r·x                                                      │

@@ -23,7 +23,7 @@ import {
 import {
   copyPadded, dot, axpy, scaleAxpy, scaleInto, smVectors, choleskyInPlace, choleskyInverseUpper,
 } from "./linalg";
-import { smVectorsCheck, statisticsCheck } from "./guard";
+import { modelCheck, smVectorsCheck, statisticsCheck } from "./guard";
 import { PRIOR_FLOOR, refreshPrior } from "./refresh";
 import {
   panelOffset, symvPanel, quadPanel, quadPanel2, rank1Panel, accumulatePanel, panelToRowMajor, rowMajorToPanel,
@@ -91,7 +91,7 @@ export function clearScratch(): void {
  */
 // @ts-ignore: decorator
 @inline
-function updateModel(m: i32, x: usize, r: f64): bool {
+function updateModel(m: i32, x: usize, r: f64, guardStatistics: bool): bool {
   const base = modelAt(m);
   const ainv = base;
   const theta = base + THETA_OFFSET;
@@ -109,7 +109,8 @@ function updateModel(m: i32, x: usize, r: f64): bool {
   const c = k * (r - dot(x, theta, DP));
   // xu is Σ xᵢuᵢ, so a finite xu means a finite u; c carries k and the prediction error.
   let check = (xu - xu) + (c - c) + smVectorsCheck(theta, b, u, x, c, r, GAMMA, DP);
-  if (STATS) check += statisticsCheck(base + SXX_OFFSET, base + SXR_OFFSET, x, r, GAMMA, D, DP);
+  // Rows below 2¹²⁸ (the host knows) cannot overflow sums that restore bounds by 1e300.
+  if (STATS && guardStatistics) check += statisticsCheck(base + SXX_OFFSET, base + SXR_OFFSET, x, r, GAMMA, D, DP);
   if (check != 0.0) return false;
   smVectors(theta, b, u, x, c, r, GAMMA, DP);
   rank1Panel(ainv, u, k, g, D, DP);
@@ -130,25 +131,28 @@ function updateModel(m: i32, x: usize, r: f64): bool {
 
 /**
  * Online update of one model from the context at `contextPtr` (d dense values). Returns
- * STATUS_NON_FINITE, the model unchanged, when the step would overflow.
+ * STATUS_NON_FINITE, the model unchanged, when the step would overflow. `guard` ≠ 0 checks the
+ * statistics too (a context or reward of 2¹²⁸ or more).
  */
-export function updateOne(m: i32, contextPtr: usize, r: f64): i32 {
+export function updateOne(m: i32, contextPtr: usize, r: f64, guard: i32): i32 {
   copyPadded(X_PTR, contextPtr, D, DP);
-  return updateModel(m, X_PTR, r) ? STATUS_OK : STATUS_NON_FINITE;
+  return updateModel(m, X_PTR, r, guard != 0) ? STATUS_OK : STATUS_NON_FINITE;
 }
 
 /**
  * Online updates of the first `count` staged rows (MODELS, CONTEXTS, REWARDS), in order. Stops at
  * the first row whose step would overflow (that row unchanged) and returns the rows applied.
  */
-export function updateBatch(count: i32): i32 {
+export function updateBatch(count: i32, guard: i32): i32 {
   const rows = paddedContexts(count);
   const padBytes = <usize>DP << 3;
+  const guardStatistics = guard != 0;
   for (let e = 0; e < count; e++) {
     const applied = updateModel(
       load<i32>(MODELS_PTR + (<usize>e << 2)),
       rows + <usize>e * padBytes,
       load<f64>(REWARDS_PTR + (<usize>e << 3)),
+      guardStatistics,
     );
     if (!applied) return e;
   }
@@ -247,16 +251,17 @@ export function scoreCellBatch(cell: i32, count: i32): void {
  * Adds the first `count` staged rows to the sufficient statistics of their models
  * (SXX ← γ·SXX + x·xᵀ, SXR ← γ·SXR + r·x, n ← n + 1, w ← γ·w, and w ← 1 below the prior floor
  * of ./refresh.ts) without touching A⁻¹, θ, b. Stops at the first row whose sums would overflow
- * (that row unchanged) and returns the rows applied. Requires statistics to be kept; the host checks.
+ * (that row unchanged) and returns the rows applied; `guard` = 0 skips that check (every row below
+ * 2¹²⁸: see ./guard.ts). Requires statistics to be kept; the host checks.
  */
-export function accumulateBatch(count: i32): i32 {
+export function accumulateBatch(count: i32, guard: i32): i32 {
   const rows = paddedContexts(count);
   const padBytes = <usize>DP << 3;
   for (let e = 0; e < count; e++) {
     const x = rows + <usize>e * padBytes;
     const base = modelAt(load<i32>(MODELS_PTR + (<usize>e << 2)));
     const r = load<f64>(REWARDS_PTR + (<usize>e << 3));
-    if (statisticsCheck(base + SXX_OFFSET, base + SXR_OFFSET, x, r, GAMMA, D, DP) != 0.0) return e;
+    if (guard != 0 && statisticsCheck(base + SXX_OFFSET, base + SXR_OFFSET, x, r, GAMMA, D, DP) != 0.0) return e;
     accumulatePanel(base + SXX_OFFSET, x, GAMMA, D, DP);
     if (GAMMA == 1.0) axpy(base + SXR_OFFSET, r, x, DP);
     else scaleAxpy(base + SXR_OFFSET, GAMMA, r, x, DP);
@@ -271,7 +276,7 @@ export function accumulateBatch(count: i32): i32 {
 /**
  * Recomputes model m's A⁻¹, b and θ from its statistics: A = wλI + SXX (Cholesky), b = wλθ₀ + SXR,
  * θ = A⁻¹b. Leaves the model untouched and returns STATUS_NOT_POSITIVE_DEFINITE when the
- * factorisation fails.
+ * factorisation fails; returns STATUS_NON_FINITE, the model overwritten, when θ or A⁻¹ overflow.
  */
 export function finalizeModel(m: i32): i32 {
   const base = modelAt(m);
@@ -283,6 +288,7 @@ export function finalizeModel(m: i32): i32 {
   // Full symmetric A = SXX + wλI in row-major CHOL, from the stored upper triangle.
   panelToSymmetric(base + SXX_OFFSET, chol, D, DP, ridge);
   if (!choleskyInPlace(chol, D, DP)) return STATUS_NOT_POSITIVE_DEFINITE;
+  store<f64>(base + HEADER_OFFSET, pivotRatio(chol), CONDITION_SLOT);
   // L⁻¹ goes to LINV, then (L·Lᵀ)⁻¹ back into CHOL (L is no longer needed), then into the panel.
   choleskyInverseUpper(chol, LINV_PTR, chol, D, DP);
   rowMajorToPanel(chol, base, D, DP, 0.5);
@@ -292,9 +298,35 @@ export function finalizeModel(m: i32): i32 {
   scaleInto(b, ridge, prior, DP);
   axpy(b, 1.0, base + SXR_OFFSET, DP);
   symvPanel(base, b, base + THETA_OFFSET, D, DP);
-  return STATUS_OK;
+  // An ill-posed fit can overflow (θ beyond f64): reported, and the host puts the model back.
+  return modelCheck(base, base + THETA_OFFSET, b, D, DP) == 0.0 ? STATUS_OK : STATUS_NON_FINITE;
 }
 
+
+/** Byte offset in the header of the last finalize's conditioning estimate (0 until a finalize). */
+const CONDITION_SLOT: usize = 16;
+
+/**
+ * (max Lⱼⱼ / min Lⱼⱼ)² of the Cholesky factor in `chol`: a lower bound on cond(A), O(d). The host
+ * reads it to redo a badly conditioned refit by the online path (see conditionOf).
+ */
+function pivotRatio(chol: usize): f64 {
+  const rowBytes = <usize>DP << 3;
+  let low = Infinity;
+  let high: f64 = 0;
+  for (let j = 0; j < D; j++) {
+    const pivot = load<f64>(chol + <usize>j * rowBytes + (<usize>j << 3));
+    low = Math.min(low, pivot);
+    high = Math.max(high, pivot);
+  }
+  const ratio = high / low;
+  return ratio * ratio;
+}
+
+/** The conditioning estimate of model m's last finalize (0 if none since it was set). */
+export function conditionOf(m: i32): f64 {
+  return load<f64>(modelAt(m) + HEADER_OFFSET, CONDITION_SLOT);
+}
 
 /** Writes model m's A⁻¹ as a row-major upper triangle (full diagonal) into CHOL; returns CHOL. */
 export function inverseToScratch(m: i32): usize {

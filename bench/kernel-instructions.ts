@@ -153,9 +153,9 @@ async function runTask(task: KernelTask, build: ConcreteBuild, d: number, reps: 
     i32[models / 4 + i] = Math.floor((random() + 0.5) * cells * arms);
   }
   for (let r = 0; r < reps; r++) {
-    if (task === "update") k.updateBatch(events);
+    if (task === "update") k.updateBatch(events, 0);
     else if (task === "select") k.scoreCellBatch(3, events);
-    else if (task === "update-one") for (let e = 0; e < events; e++) k.updateOne(i32[models / 4 + e]!, contexts + e * d * 8, f64[rewards / 8 + e]!);
+    else if (task === "update-one") for (let e = 0; e < events; e++) k.updateOne(i32[models / 4 + e]!, contexts + e * d * 8, f64[rewards / 8 + e]!, 0);
     else for (let e = 0; e < events; e++) k.scoreCell((e * 7) % cells, contexts + e * d * 8, kernel.scoresPtr);
   }
 }

@@ -1,35 +1,38 @@
 /**
  * Headless Chromium for the report pages' browser test and screenshots: Debian's `chromium`
- * (`apt-get install -y chromium`) driven by puppeteer-core, which downloads no browser of its own.
- * The executable is `$CHROMIUM_PATH` when set, else the first of the usual paths that exists.
+ * (`apt-get install -y chromium`) driven by playwright-core through its executable path, as the
+ * package's browser test does (playwright-core downloads no browser). The executable is
+ * `$CHROMIUM_PATH` when set, else the first of the usual paths that exists.
  */
 import { existsSync } from "node:fs";
-import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 
 const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
 
+/** The Chromium executable, or undefined when there is none. */
+export function findChromium(): string | undefined {
+  const fromEnv = process.env.CHROMIUM_PATH;
+  return [fromEnv, ...CANDIDATES].find((path) => path !== undefined && path !== "" && existsSync(path));
+}
+
 /** The Chromium executable; throws naming the paths tried when there is none. */
 export function chromiumPath(): string {
-  const fromEnv = process.env.CHROMIUM_PATH;
-  if (fromEnv !== undefined && fromEnv !== "") {
-    if (!existsSync(fromEnv)) throw new Error(`CHROMIUM_PATH is ${JSON.stringify(fromEnv)}, which does not exist`);
-    return fromEnv;
+  const found = findChromium();
+  if (found === undefined) {
+    throw new Error(`no Chromium found (tried $CHROMIUM_PATH, ${CANDIDATES.join(", ")}); install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH`);
   }
-  const found = CANDIDATES.find((path) => existsSync(path));
-  if (found === undefined) throw new Error(`no Chromium found (tried ${CANDIDATES.join(", ")}); install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH`);
   return found;
 }
 
 /** Starts headless Chromium (no sandbox: CI runs as root). */
 export function launchChromium(): Promise<Browser> {
-  return puppeteer.launch({ executablePath: chromiumPath(), headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
 }
 
-/** A new tab `width` CSS pixels wide showing the file at `path`, its network cut off. */
+/** A new tab `width` CSS pixels wide showing the file at `path`, its network cut off. Close it with `page.context().close()`. */
 export async function openPage(browser: Browser, path: string, width = 1400): Promise<Page> {
-  const page = await browser.newPage();
-  await page.setViewport({ width, height: 900 });
-  await page.setOfflineMode(true);
+  const context = await browser.newContext({ viewport: { width, height: 900 }, offline: true });
+  const page = await context.newPage();
   await page.goto(`file://${path}`, { waitUntil: "load" });
   return page;
 }

@@ -29,8 +29,8 @@ async function main(): Promise<void> {
     try {
       for (const { file, name } of pages) {
         const page = await openPage(browser, file);
-        await page.screenshot({ path: join(out, name) as `${string}.png`, fullPage: true });
-        await page.close();
+        await page.screenshot({ path: join(out, name), fullPage: true });
+        await page.context().close();
         process.stdout.write(`wrote ${join("docs", "screenshots", name)}\n`);
       }
     } finally {

@@ -1,23 +1,6 @@
 // The public API of the package: an explicit export list. Nothing outside this list is public.
-export { createLinUCB, restoreLinUCB, LinUCB, type RestoreOptions } from "./engine/linucb.js";
-export { createReferenceLinUCB, ReferenceLinUCB } from "./engine/reference.js";
-export { LinUCBError, type LinUCBErrorCode } from "./engine/errors.js";
-export { isBuildSupported, detectBuild, type ConcreteBuild } from "./engine/kernel.js";
-export { defaultOptions } from "./engine/options.js";
-export { addStatistics } from "./engine/statistics.js";
-export type {
-  ArmPrior,
-  BatchSelection,
-  EventBatch,
-  Exploration,
-  KernelBuild,
-  LinUCBEngine,
-  LinUCBOptions,
-  LinUCBStatistics,
-  ModelState,
-  ResolvedOptions,
-  Selection,
-} from "./engine/types.js";
+// The engine, also published alone as `linucb/engine` (no Node built-ins, no database drivers).
+export * from "./engine/index.js";
 
 // The layers above the engine, each as one namespace so their names cannot collide (every layer
 // has its own, documented index file with an explicit export list).

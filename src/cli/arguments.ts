@@ -54,8 +54,9 @@ export function databaseOptions(
   }
   const folder = dataDir ?? DEFAULT_DATA_DIR;
   // Before the run: the lockfile goes beside the folder, the database in it.
-  assertWritableFolder(dirname(resolve(folder)), dataDir === undefined ? "the embedded database's parent folder" : "--data-dir's parent folder");
-  if (existsSync(folder)) assertWritableFolder(folder, dataDir === undefined ? "the embedded database folder" : "--data-dir");
+  const named = dataDir === undefined ? "the embedded database folder" : "--data-dir";
+  assertWritableFolder(dirname(resolve(folder)), `${dataDir === undefined ? "the embedded database's" : "--data-dir's"} parent folder`);
+  if (existsSync(folder)) assertWritableFolder(folder, named);
   return { dataDir: folder, onWarning };
 }
 
@@ -84,6 +85,21 @@ export function assertWritableFolder(folder: string, what: string): void {
     unlinkSync(probe);
   } catch (error) {
     throw new CommandError(`${what} ${path} cannot be written: ${errnoReason(error)}`, { cause: error });
+  }
+}
+
+/**
+ * Runs `write` (files written after the work is done, such as reports) and returns its result; a
+ * failure is printed as a one-line warning and gives null, so that it never fails a command whose
+ * work (a recorded run, a promotion) is already done.
+ */
+export function afterTheWork<T>(what: string, io: CommandIO, command: string, write: () => T): T | null {
+  try {
+    return write();
+  } catch (error) {
+    const reason = describeFileSystemError(error) ?? (error instanceof Error ? error.message : String(error));
+    io.stderr.write(`linucb ${command}: warning: ${what} failed, the rest stands: ${reason}\n`);
+    return null;
   }
 }
 

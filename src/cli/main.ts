@@ -46,7 +46,8 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   }
   const load = commands[name];
   if (load === undefined) {
-    io.stderr.write(`linucb: unknown command ${JSON.stringify(name)}; the commands are ${Object.keys(commands).sort().join(", ")} (see \`linucb --help\`)\n`);
+    const known = Object.keys(commands).sort().join(", ");
+    io.stderr.write(`linucb: unknown command ${JSON.stringify(name)}; the commands are ${known} (see \`linucb --help\`)\n`);
     return ExitCode.usage;
   }
   const { command } = await load();

@@ -74,6 +74,11 @@ export abstract class EngineBase implements LinUCBEngine {
    * like {@link updateRows} when a sum would overflow.
    */
   protected abstract accumulateRows(batch: ResolvedBatch): void;
+  /**
+   * After a refit's finalize, redoes what the batch path fitted less accurately than the online
+   * path would have (the WebAssembly engine: badly conditioned models). Default: nothing.
+   */
+  protected refineRefit(_batch: ResolvedBatch): void {}
   /** Forgets the models of cells from `cellCount` on (the registry is truncated alongside). */
   protected abstract truncateModels(cellCount: number): void;
   /** Recomputes every marked model from its statistics. */
@@ -320,6 +325,7 @@ export abstract class EngineBase implements LinUCBEngine {
       this.reset();
       this.accumulateRows(resolved);
       this.finalize();
+      this.refineRefit(resolved);
     });
   }
 

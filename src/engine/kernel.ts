@@ -59,12 +59,13 @@ interface KernelExports {
   sxxOffset(): number;
   sxrOffset(): number;
   initModels(first: number, count: number): void;
-  updateOne(model: number, contextPtr: number, reward: number): number;
-  updateBatch(count: number): number;
+  updateOne(model: number, contextPtr: number, reward: number, guard: number): number;
+  updateBatch(count: number, guard: number): number;
   scoreCell(cell: number, contextPtr: number, outPtr: number): number;
   scoreCellBatch(cell: number, count: number): void;
-  accumulateBatch(count: number): number;
+  accumulateBatch(count: number, guard: number): number;
   refreshPriorOf(model: number): number;
+  conditionOf(model: number): number;
   finalizeModel(model: number): number;
   inverseToScratch(model: number): number;
   inverseFromScratch(model: number): void;

@@ -19,6 +19,11 @@ import { packedLength } from "./statistics.js";
 const pivotTolerance = 1e-9;
 /** Slack on A⁻¹ ⪯ I/(wλ): a computed inverse may exceed its exact bound by rounding. */
 const ridgeBoundSlack = 2;
+/**
+ * Largest size of a statistic (Σxxᵀ, Σrx) restored: the kernel keeps them below 2¹⁰⁰⁰ and adds
+ * rows below 2¹²⁸ unchecked, which must not reach f64's 2¹⁰²⁴ (assembly/guard.ts).
+ */
+const maxStatistic = 2 ** 1010;
 
 function corrupted(message: string): never {
   throw new LinUCBError("SNAPSHOT_CORRUPTED", `snapshot is corrupted: ${message}`);
@@ -61,6 +66,9 @@ function recordProblem(record: ModelRecord, d: number, lambda: number, work: Flo
   const w = record.priorWeight;
   if (!(w > 0 && w <= 1)) return `prior weight must be in (0, 1]; found ${describeValue(w)}`;
   if (record.xx !== undefined && diagonal(record.xx, d).some((value) => value < 0)) return "Σxxᵀ has a negative diagonal entry";
+  for (const [name, values] of [["Σxxᵀ", record.xx], ["Σrx", record.xr]] as const) {
+    if (values?.some((value) => Math.abs(value) > maxStatistic)) return `${name} holds a value above 2¹⁰¹⁰, beyond what an engine keeps`;
+  }
   const bound = ridgeBoundSlack / (w * lambda);
   if (diagonal(record.inverse, d).some((value) => value > bound)) return `A⁻¹ is larger than its ridge allows (a diagonal entry above 1/(wλ) = ${1 / (w * lambda)})`;
   if (!positiveDefinite(record.inverse, d, work)) return "A⁻¹ is not positive definite";

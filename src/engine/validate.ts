@@ -55,12 +55,14 @@ export function checkFiniteRows(values: Float64Array, dimension: number, name: s
  * Copies a context into `target` at `offset` and validates it, reading each value exactly once: an
  * array-like whose getters answer differently on a second read cannot slip a NaN past the check.
  * Throws like {@link checkContext}; on a throw `target` may hold part of the copy (it is scratch).
+ * Returns whether every value is below 2¹²⁸ ({@link allModerate}).
  */
-export function copyContext(context: unknown, dimension: number, target: Float64Array, offset: number, name = "context"): void {
+export function copyContext(context: unknown, dimension: number, target: Float64Array, offset: number, name = "context"): boolean {
   if (context instanceof Float64Array && context.length === dimension) {
     target.set(context, offset);
-    if (!allFiniteRange(target, offset, offset + dimension)) checkContext(target.subarray(offset, offset + dimension), dimension, name);
-    return;
+    if (allModerateRange(target, offset, offset + dimension)) return true;
+    checkContext(target.subarray(offset, offset + dimension), dimension, name);
+    return false;
   }
   if (context === null || typeof context !== "object" || typeof (context as ArrayLike<number>).length !== "number") {
     throw new TypeError(`\`${name}\` must be an array or typed array of ${dimension} numbers; received ${describeValue(context)}`);
@@ -75,22 +77,36 @@ export function copyContext(context: unknown, dimension: number, target: Float64
     }
     target[offset + i] = value;
   }
+  return allModerateRange(target, offset, offset + dimension);
 }
 
+/** 2⁸⁹⁶: v·2⁸⁹⁶ is finite exactly when v is finite and |v| < 2¹²⁸ (f64 overflows at 2¹⁰²⁴). */
+const moderateScale = 2 ** 896;
+
 /**
- * Whether every value is finite and at most 2¹²⁸ (≈ 3.4e38) in size: v⁸ overflows exactly past that,
- * so the branch-free sum of (v⁸ − v⁸) is 0 only then. A batch of such values cannot overflow an
- * update of a model the engine produced; a batch with larger ones is applied with a saved copy of
- * the state to put back (see the engine's updateMany).
+ * Whether every value is finite and below 2¹²⁸ (≈ 3.4e38) in size: the branch-free sum of
+ * (e − e), e = v·2⁸⁹⁶, is 0 exactly then — one multiply more per value than {@link allFinite}. A
+ * batch of such values cannot overflow an update of a model the engine produced; a batch with
+ * larger ones is applied on a saved copy of the state (see the engine's updateMany).
  */
 export function allModerate(values: Float64Array): boolean {
+  return allModerateRange(values, 0, values.length);
+}
+
+/** {@link allModerate} on values[from … to). */
+export function allModerateRange(values: Float64Array, from: number, to: number): boolean {
   let check = 0;
-  for (let i = 0; i < values.length; i++) {
-    const square = values[i]! * values[i]!;
-    const eighth = square * square * (square * square);
-    check += eighth - eighth;
+  for (let i = from; i < to; i++) {
+    const scaled = values[i]! * moderateScale;
+    check += scaled - scaled;
   }
   return check === 0;
+}
+
+/** Whether one number is finite and below 2¹²⁸ in size. */
+export function isModerate(value: number): boolean {
+  const scaled = value * moderateScale;
+  return scaled - scaled === 0;
 }
 
 /** Checks a context vector: array-like, `dimension` long, every value finite. */
@@ -151,7 +167,7 @@ export interface ResolvedBatch {
   readonly rewards: Float64Array;
   /** Cell ids the batch introduces, in first-appearance order, to create before applying it. */
   readonly newCells: readonly string[];
-  /** Whether every context value and reward is at most 2¹²⁸ in size ({@link allModerate}). */
+  /** Whether every context value and reward is below 2¹²⁸ in size ({@link allModerate}). */
   readonly moderate: boolean;
 }
 
@@ -228,7 +244,9 @@ export function resolveBatch(
     }
     if (rewardValues !== rewards) rewardValues[i] = r;
   }
-  checkFiniteRows(contexts, dimension, "batch.contexts");
+  // One pass over the contexts when they are moderate (hence finite); the finite check names the
+  // first bad value otherwise.
   const moderate = allModerate(contexts) && allModerate(rewardValues);
+  if (!moderate) checkFiniteRows(contexts, dimension, "batch.contexts");
   return { length, cellIndices, armIndices, contexts, rewards: rewardValues, newCells, moderate };
 }

@@ -179,7 +179,9 @@ export async function migrateDown(db: Db, options: MigrateDownOptions = {}): Pro
     // even the steps above the one that would drop data).
     const planned = await dataLossOfReverting(db, list, target);
     if (planned.length > 0) {
-      const what = planned.map(({ migration, losses }) => `migration ${migration.version} (${migration.name}) drops ${describeDataLoss(losses)}`);
+      const what = planned.map(
+        ({ migration, losses }) => `migration ${migration.version} (${migration.name}) drops ${describeDataLoss(losses)}`,
+      );
       throw new StoreError(
         "DATA_LOSS",
         `reverting would drop stored data: ${what.join("; ")}. Nothing was changed; back the data up and revert with force ` +
@@ -201,7 +203,8 @@ export async function migrateDown(db: Db, options: MigrateDownOptions = {}): Pro
       // Measured again under the lock: rows may have arrived since the rehearsal.
       const losses = await probeDataLoss(tx, migration.down);
       if (losses.length > 0 && options.force !== true) {
-        throw new StoreError("DATA_LOSS", `reverting migration ${migration.version} (${migration.name}) would drop stored data: ${describeDataLoss(losses)}; it was not reverted`);
+        const what = `migration ${migration.version} (${migration.name})`;
+        throw new StoreError("DATA_LOSS", `reverting ${what} would drop stored data: ${describeDataLoss(losses)}; it was not reverted`);
       }
       try {
         await clearDanglingReferences(tx, losses);
@@ -219,7 +222,11 @@ export async function migrateDown(db: Db, options: MigrateDownOptions = {}): Pro
 }
 
 /** What reverting down to `target` would drop, step by step, rehearsed in a rolled-back transaction. */
-async function dataLossOfReverting(db: Db, list: readonly Migration[], target: number): Promise<{ migration: Migration; losses: DataLoss[] }[]> {
+async function dataLossOfReverting(
+  db: Db,
+  list: readonly Migration[],
+  target: number,
+): Promise<{ migration: Migration; losses: DataLoss[] }[]> {
   return db.transaction(async (tx) => {
     await tx.query(LOCK);
     const pending = (await readApplied(tx)).filter((row) => row.version > target).reverse();

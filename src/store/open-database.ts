@@ -4,7 +4,7 @@
  */
 import { resolve } from "node:path";
 import type { Db } from "./db.js";
-import { describeValue } from "./errors.js";
+import { StoreError, describeValue } from "./errors.js";
 import { parseDatabaseUrl, redactUrl } from "./redact-url.js";
 
 /** Where the embedded database lives when neither a URL nor a folder is given. */
@@ -26,7 +26,8 @@ const warnOnStderr = (message: string): void => {
 
 /**
  * Opens PostgreSQL (`databaseUrl`) or PGlite (`dataDir`, default `./.linucb/db`). The drivers are
- * imported lazily: a PostgreSQL user never loads PGlite's WebAssembly, and vice versa.
+ * imported lazily: a PostgreSQL user never loads PGlite's WebAssembly, and vice versa, and neither
+ * needs the other installed (both are optional peer dependencies).
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Db> {
   const { databaseUrl, dataDir } = options;
@@ -42,11 +43,26 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   const onWarning = options.onWarning ?? warnOnStderr;
   if (databaseUrl !== undefined) {
     parseDatabaseUrl(databaseUrl); // before loading the driver: a file:// or http:// URL is refused
-    const { openPostgresDb } = await import("./postgres-db.js");
+    const { openPostgresDb } = await loadDriver(() => import("./postgres-db.js"), "pg", "PostgreSQL (a database URL)");
     return openPostgresDb({ url: databaseUrl, onWarning });
   }
-  const { openPgliteDb } = await import("./pglite-db.js");
+  const { openPgliteDb } = await loadDriver(() => import("./pglite-db.js"), "@electric-sql/pglite", "the embedded database");
   return openPgliteDb({ dataDir: dataDir ?? DEFAULT_DATA_DIR, onWarning });
+}
+
+/**
+ * Loads a driver module. The drivers are optional peer dependencies of linucb (an engine-only user
+ * installs neither): a missing one is a StoreError `CONNECTION` saying which package to install.
+ */
+export async function loadDriver<T>(load: () => Promise<T>, driver: string, purpose: string): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && (error as Error).message.includes(`'${driver}'`);
+    if (!missing) throw error;
+    const message = `${purpose} needs the package ${driver}, an optional peer dependency of linucb: npm install ${driver}`;
+    throw new StoreError("CONNECTION", message, { cause: error });
+  }
 }
 
 /** Where {@link openDatabase} would go with these options, for messages (password hidden). */

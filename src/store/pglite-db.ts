@@ -29,7 +29,8 @@ export async function openPgliteDb(options: PgliteDbOptions): Promise<Db> {
   try {
     mkdirSync(dirname(dataDir), { recursive: true });
   } catch (error) {
-    throw new StoreError("CONNECTION", `cannot create the folder of the embedded database ${dataDir}: ${(error as Error).message}`, { cause: error });
+    const message = `cannot create the folder of the embedded database ${dataDir}: ${(error as Error).message}`;
+    throw new StoreError("CONNECTION", message, { cause: error });
   }
   const lock = acquireDataDirLock(dataDir, options.onWarning);
   let existed = false;

@@ -26,7 +26,8 @@ export async function retireSyntheticOutcomes(db: Db, options: RetireSyntheticOp
     if (count > 0 && options.force !== true) {
       throw new StoreError(
         "DATA_LOSS",
-        `retiring the synthetic table would delete its ${count} rows (training runs and policy versions are kept); nothing was changed — ` +
+        `retiring the synthetic table would delete its ${count} rows (training runs and policy versions are kept); ` +
+          "nothing was changed — " +
           "retire it with force (linucb migrate retire-synthetic --force) if that is intended",
       );
     }

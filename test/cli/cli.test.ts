@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -77,6 +77,35 @@ describe("folders that cannot be written, checked before the run", () => {
       expect(run.stderr).not.toMatch(/\n\s+at /);
     }
   });
+});
+
+describe("report and output folders", () => {
+  it("refuses an unwritable --report-dir or synth --out before any work, in one line (exit 1)", async () => {
+    const dataDir = join(root, "never-created", "db");
+    const cadence = await linucb(["cadence", "--mode", "warmup", "--n", "100", "--data-dir", dataDir, "--report-dir", UNWRITABLE]);
+    expect(cadence.code).toBe(1);
+    expect(cadence.stderr).toMatch(/^linucb cadence: --report-dir \/sys\/linucb-cannot-write-here\/db cannot be written: [^\n]+\n$/);
+    expect(existsSync(dataDir)).toBe(false); // no database opened, no run recorded
+
+    const synth = await linucb(["synth", "--out", UNWRITABLE, "--n", "10"]);
+    expect(synth.code).toBe(1);
+    expect(synth.stderr).toMatch(/^linucb synth: --out \/sys\/linucb-cannot-write-here\/db cannot be written: [^\n]+\n$/);
+  });
+
+  it("never fails a finished run because its report files cannot be written: a one-line warning, the run's exit code", async () => {
+    const folder = mkdtempSync(join(root, "reports-"));
+    const dataDir = join(folder, "db");
+    const reports = join(folder, "reports");
+    // Writable when checked, but the report's own file name is taken by a folder: the write fails after the run.
+    mkdirSync(join(reports, "cadence-warmup-run-1.html"), { recursive: true });
+    // The default world of 4000 rows passes its gate (seed 42): the run succeeds, only the report fails.
+    const run = await linucb(["cadence", "--mode", "warmup", "--data-dir", dataDir, "--report-dir", reports]);
+    expect(run.stderr).toMatch(/\nlinucb cadence: warning: writing the report files failed, the rest stands: cannot rename [^\n]+\n/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.stderr).toMatch(/warmup run 1 PASSED its gate\n$/);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("gate");
+  }, 120_000);
 });
 
 describe("a damaged embedded database folder", () => {

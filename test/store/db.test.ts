@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { StoreError } from "../../src/store/errors.js";
-import { openDatabase } from "../../src/store/open-database.js";
+import { loadDriver, openDatabase } from "../../src/store/open-database.js";
 import { parseBytea, parseInt8, parseScalarArray } from "../../src/store/type-parsers.js";
 import { describeOnBackends, useFreshDatabase } from "./backends.js";
 
@@ -22,6 +22,18 @@ describe("shared type parsers", () => {
     const bytes = parseBytea("\\x00ff10");
     expect(bytes).toEqual(new Uint8Array([0, 255, 16]));
     expect(Buffer.isBuffer(bytes)).toBe(false);
+  });
+});
+
+describe("database drivers (optional peer dependencies)", () => {
+  it("a missing driver is a clear error naming the package to install", async () => {
+    const missing = loadDriver(() => import("linucb-no-such-driver" as string), "linucb-no-such-driver", "the embedded database");
+    await expect(missing).rejects.toMatchObject({
+      code: "CONNECTION",
+      message: "the embedded database needs the package linucb-no-such-driver, an optional peer dependency of linucb: npm install linucb-no-such-driver",
+    });
+    // Any other failure of the module is not disguised as a missing package.
+    await expect(loadDriver(() => Promise.reject(new Error("boom")), "pg", "PostgreSQL")).rejects.toThrow(/^boom$/);
   });
 });
 

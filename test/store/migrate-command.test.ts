@@ -7,6 +7,13 @@ import { promoteTrainingRun } from "../../src/store/promote.js";
 import { loadSyntheticOutcomes } from "../../src/store/synthetic-loader.js";
 import { startTrainingRun } from "../../src/store/training-runs.js";
 import { describeOnBackends, useFreshDatabase, type FreshDatabase } from "./backends.js";
+import { validatePolicySnapshot } from "../../src/cadence/snapshot-check.js";
+import { createLinUCB } from "../../src/engine/linucb.js";
+
+/** A real (validating) policy snapshot, distinct per seed. */
+async function tinySnapshot(seed: number): Promise<Uint8Array> {
+  return (await createLinUCB({ dimension: 1, arms: ["m"], seed })).snapshot();
+}
 
 const latest = migrations.length;
 
@@ -41,7 +48,9 @@ describeOnBackends("linucb migrate", (backend) => {
       expect(status.migrations.every((m) => m.appliedAt !== null)).toBe(true);
 
       const down = await linucb(["migrate", "down", ...target]);
-      expect(down).toMatchObject({ code: 0, stdout: `reverted 005_policy_versions\nschema version ${latest - 1} of ${latest}\n` });
+      const newest = migrations.at(-1)!;
+      const reverted = `reverted ${String(newest.version).padStart(3, "0")}_${newest.name}`;
+      expect(down).toMatchObject({ code: 0, stdout: `${reverted}\nschema version ${latest - 1} of ${latest}\n` });
       const all = await linucb(["migrate", "down", "--all", ...target]);
       expect(all.stdout.split("\n").filter((line) => line.startsWith("reverted"))).toHaveLength(latest - 1);
       expect(all.stdout).toContain(`schema version 0 of ${latest}`);
@@ -55,7 +64,7 @@ describeOnBackends("linucb migrate", (backend) => {
     try {
       await migrateUp(db);
       const run = await startTrainingRun(db, { cadence: "prod" });
-      await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: new Uint8Array(32).fill(7), finish: { rowsRead: 5, rowsRejected: 0, cells: 1 } });
+      await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: await tinySnapshot(7), finish: { rowsRead: 5, rowsRejected: 0, cells: 1 }, validateSnapshot: validatePolicySnapshot });
       const row = {
         agentId: "a", cell: "c", model: "m", features: Float64Array.from([1]), propensity: 1, completed: true, hallucinated: false, refused: false,
         judgeScore: null, judgeModel: null, reward: 1, policyVersion: null, source: "synthetic_test_v1", synthetic: true as const, seed: 1,
@@ -67,7 +76,7 @@ describeOnBackends("linucb migrate", (backend) => {
     }
     const target = fresh.options.databaseUrl !== undefined ? ["--database-url", fresh.options.databaseUrl] : ["--data-dir", fresh.options.dataDir as string];
 
-    const refused = await linucb(["migrate", "down", ...target]);
+    const refused = await linucb(["migrate", "down", "--to", "4", ...target]);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe("");
     expect(refused.stderr).toContain(
@@ -76,13 +85,14 @@ describeOnBackends("linucb migrate", (backend) => {
     );
     expect((await linucb(["migrate", "status", ...target])).stdout).toContain(`schema version ${latest} of ${latest}`);
 
-    const forced = await linucb(["migrate", "down", "--force", ...target]);
+    const forced = await linucb(["migrate", "down", "--to", "4", "--force", ...target]);
     expect(forced.code, forced.stderr).toBe(0);
-    expect(forced.stdout).toBe(`reverted 005_policy_versions\nschema version ${latest - 1} of ${latest}\n`);
+    const above4 = migrations.filter((m) => m.version > 4).map((m) => `${String(m.version).padStart(3, "0")}_${m.name}`);
+    expect(forced.stdout).toBe(`${[...above4].reverse().map((name) => `reverted ${name}\n`).join("")}schema version 4 of ${latest}\n`);
     expect(forced.stderr).toContain("reverting 005_policy_versions dropped active_policy: 1 row, policy_versions: 1 row");
     const up = await linucb(["migrate", "up", ...target]);
     expect(up.code, up.stderr).toBe(0);
-    expect(up.stdout).toBe(`applied 005_policy_versions\nschema version ${latest} of ${latest}\n`);
+    expect(up.stdout).toBe(`${above4.map((name) => `applied ${name}\n`).join("")}schema version ${latest} of ${latest}\n`);
 
     const keep = await linucb(["migrate", "retire-synthetic", ...target]);
     expect(keep.code).toBe(1);

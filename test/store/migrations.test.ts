@@ -7,11 +7,19 @@ import { openDatabase } from "../../src/store/open-database.js";
 import { promoteTrainingRun } from "../../src/store/promote.js";
 import { retireSyntheticOutcomes } from "../../src/store/retire-synthetic.js";
 import type { Db } from "../../src/store/db.js";
+import type { DataLoss } from "../../src/store/down-data-loss.js";
 import { loadSyntheticOutcomes, type SyntheticOutcomeInput } from "../../src/store/synthetic-loader.js";
 import { readActivePolicy } from "../../src/store/policy-versions.js";
 import { getTrainingRun, startTrainingRun } from "../../src/store/training-runs.js";
 import { describeOnBackends, useFreshDatabase } from "./backends.js";
 import { describeSchema } from "./schema.js";
+import { validatePolicySnapshot } from "../../src/cadence/snapshot-check.js";
+import { createLinUCB } from "../../src/engine/linucb.js";
+
+/** A real (validating) policy snapshot, distinct per seed. */
+async function tinySnapshot(seed: number): Promise<Uint8Array> {
+  return (await createLinUCB({ dimension: 1, arms: ["m"], seed })).snapshot();
+}
 
 /** Tables of the schema, by the migration that creates them. */
 const TABLES = ["active_policy", "policy_versions", "routing_outcomes", "routing_outcomes_synthetic", "training_runs"];
@@ -132,7 +140,7 @@ describeOnBackends("migrations", (backend) => {
     const runs: number[] = [];
     for (const byte of [1, 2]) {
       const run = await startTrainingRun(db, { cadence: "prod" });
-      await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: new Uint8Array(64).fill(byte), finish: { rowsRead: 10, rowsRejected: 0, cells: 1 } });
+      await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: await tinySnapshot(byte), finish: { rowsRead: 10, rowsRejected: 0, cells: 1 }, validateSnapshot: validatePolicySnapshot });
       runs.push(run.id);
     }
     await loadSyntheticOutcomes(db, [0, 1, 2].map((i) => syntheticRow(i)));
@@ -154,7 +162,7 @@ describeOnBackends("migrations", (backend) => {
     await promotedPolicies(db);
     const schema = await describeSchema(db);
     const before = await counts(db);
-    for (const to of [undefined, 3, 0]) {
+    for (const to of [4, 3, 0]) {
       const error = await migrateDown(db, { to }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StoreError);
       expect(error).toMatchObject({ code: "DATA_LOSS" });
@@ -162,7 +170,7 @@ describeOnBackends("migrations", (backend) => {
       expect(message).toContain("migration 5 (policy_versions) drops active_policy: 1 row, policy_versions: 2 rows");
       expect(message).toContain("training_runs.policy_version_id: 2 references to policy_versions (set to null)");
       expect(message).toContain("Nothing was changed");
-      if (to !== undefined) expect(message).toContain("migration 4 (training_runs) drops training_runs: 2 rows");
+      if (to < 4) expect(message).toContain("migration 4 (training_runs) drops training_runs: 2 rows");
       if (to === 0) expect(message).toContain("migration 3 (routing_outcomes_synthetic) drops routing_outcomes_synthetic: 3 rows");
       expect(await describeSchema(db)).toEqual(schema);
       expect(await counts(db)).toEqual(before);
@@ -177,17 +185,21 @@ describeOnBackends("migrations", (backend) => {
     const full = await describeSchema(db);
     const runs = await promotedPolicies(db);
     const dropped: string[] = [];
-    const reverted = await migrateDown(db, { force: true, onDataLoss: (m, losses) => dropped.push(`${m.version}: ${losses.map((l) => `${l.table}=${l.count}`).join(" ")}`) });
-    expect(reverted.map((m) => m.version)).toEqual([5]);
+    const onDataLoss = (m: Migration, losses: readonly DataLoss[]): void => {
+      dropped.push(`${m.version}: ${losses.map((l) => `${l.table}=${l.count}`).join(" ")}`);
+    };
+    // Down to 4: every migration above 005 goes too (none of them drops data).
+    const reverted = await migrateDown(db, { to: 4, force: true, onDataLoss });
+    expect(reverted.map((m) => m.version)).toEqual(migrations.filter((m) => m.version > 4).map((m) => m.version).reverse());
     expect(dropped).toEqual(["5: active_policy=1 policy_versions=2 training_runs=2"]);
     // Failed before: the up re-added the foreign key over the runs' stale policy ids (SQLSTATE 23503).
-    expect((await migrateUp(db)).map((m) => m.version)).toEqual([5]);
+    expect((await migrateUp(db)).map((m) => m.version)).toEqual(migrations.filter((m) => m.version > 4).map((m) => m.version));
     expect(await describeSchema(db)).toEqual(full);
     for (const id of runs) expect(await getTrainingRun(db, id)).toMatchObject({ id, policyVersionId: null, status: "succeeded" });
     expect(await readActivePolicy(db)).toBeNull();
     // And a new promotion works on the restored schema.
     const run = await startTrainingRun(db, { cadence: "prod" });
-    await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: new Uint8Array(64).fill(3), finish: { rowsRead: 1, rowsRejected: 0, cells: 1 } });
+    await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: await tinySnapshot(3), finish: { rowsRead: 1, rowsRejected: 0, cells: 1 }, validateSnapshot: validatePolicySnapshot });
     expect((await readActivePolicy(db))?.trainingRunId).toBe(run.id);
 
     // All the way down and up, forced, with data everywhere.

@@ -18,7 +18,7 @@ import {
 import { DEFAULT_REWARD_FUNCTION } from "../../outcomes/reward.js";
 import { DEFAULT_REPORT_DIR, formatCadenceReport, terminalProgress, writeReportFiles, type ReportFiles } from "../../report/index.js";
 import { DEFAULT_DATA_DIR, StoreError, openDatabase, type Db } from "../../store/index.js";
-import { databaseOptions, integerOption, numberOption } from "../arguments.js";
+import { afterTheWork, assertWritableFolder, databaseOptions, integerOption, numberOption } from "../arguments.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
 
 const help = `Usage: linucb cadence --mode warmup|prod [options]
@@ -167,6 +167,7 @@ export const command: Command = {
       progress: terminalProgress(io.stderr),
     };
     const databaseChoice = databaseOptions(values, io, "cadence");
+    if (!values["no-report"]) assertWritableFolder(values["report-dir"] ?? DEFAULT_REPORT_DIR, "--report-dir");
 
     let db: Db | undefined;
     try {
@@ -188,7 +189,10 @@ export const command: Command = {
 
       const result = await runCadence(db, options);
       let files: ReportFiles | null = null;
-      if (!values["no-report"]) files = writeReportFiles(result, values["report-dir"] ?? DEFAULT_REPORT_DIR);
+      if (!values["no-report"]) {
+        const reportDir = values["report-dir"] ?? DEFAULT_REPORT_DIR;
+        files = afterTheWork("writing the report files", io, "cadence", () => writeReportFiles(result, reportDir));
+      }
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ ...result, reportFiles: files }, null, 2)}\n`);
       } else {

@@ -83,13 +83,16 @@ export const command: Command = {
     });
     const [action, ...extra] = positionals;
     if (action !== "up" && action !== "down" && action !== "status" && action !== "retire-synthetic") {
-      throw new UsageError(`expected an action: up, down, status or retire-synthetic; received ${action === undefined ? "none" : JSON.stringify(action)}`);
+      const received = action === undefined ? "none" : JSON.stringify(action);
+      throw new UsageError(`expected an action: up, down, status or retire-synthetic; received ${received}`);
     }
     if (extra.length > 0) throw new UsageError(`unexpected arguments after ${action}: ${extra.map((p) => JSON.stringify(p)).join(" ")}`);
     if (values.all && action !== "down") throw new UsageError("--all applies to down only");
     if (values.all && values.to !== undefined) throw new UsageError("give --to or --all, not both");
     if (values.to !== undefined && action !== "up" && action !== "down") throw new UsageError("--to applies to up and down only");
-    if (values.force && action !== "down" && action !== "retire-synthetic") throw new UsageError("--force applies to down and retire-synthetic only");
+    if (values.force && action !== "down" && action !== "retire-synthetic") {
+      throw new UsageError("--force applies to down and retire-synthetic only");
+    }
     if (values.json && action !== "status") throw new UsageError("--json applies to status only");
     const to = values.all ? 0 : values.to === undefined ? undefined : parseVersion(values.to);
     const options = databaseOptions(values, io, "migrate");

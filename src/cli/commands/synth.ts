@@ -15,7 +15,7 @@ import {
   plantedOptimum,
   writeSyntheticDataset,
 } from "../../synthetic/index.js";
-import { integerOption } from "../arguments.js";
+import { assertWritableFolder, integerOption } from "../arguments.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
 
 const help = `Usage: linucb synth --out DIR [--seed S] [--n N] [--json]
@@ -59,6 +59,7 @@ export const command: Command = {
     if (values.out === undefined || values.out.trim() === "") throw new UsageError("`--out DIR` is required");
     const seed = integerOption(values.seed, "--seed", DEFAULT_SEED, 0xffffffff);
     const n = integerOption(values.n, "--n", DEFAULT_OUTCOME_COUNT, MAX_OUTCOME_COUNT);
+    assertWritableFolder(values.out, "--out");
 
     const world = generateWorld({ seed });
     const columns = generateColumns(world, { n, seed });
