@@ -239,6 +239,11 @@ async function main(argv: readonly string[]): Promise<number> {
     if (Number.isNaN(checksumSink())) log("note: a checksum was NaN");
     return 0;
   }
+  if (argv.includes("--serve")) {
+    // The serving benchmark (bench/serve-load.ts) is its own script: a server process and a load generator.
+    const rest = argv.filter((arg) => arg !== "--serve");
+    return spawnSync(process.execPath, [path.join(path.dirname(scriptPath), "serve-load.js"), ...rest], { stdio: "inherit" }).status ?? 1;
+  }
   const options = parseOptions(argv);
   if (options.help) {
     process.stdout.write(`${usage}\n`);

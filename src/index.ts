@@ -12,5 +12,7 @@ export * as synthetic from "./synthetic/index.js";
 export * as store from "./store/index.js";
 /** The refit cadence: judge → refit → replay → gate → promote (src/cadence). */
 export * as cadence from "./cadence/index.js";
+/** The routing service behind `linucb serve`: openRouter, decisions, outcomes, hot reload (src/serve). */
+export { openRouter, ROUTER_DEFAULTS, type Router, type RouterOptions } from "./serve/index.js";
 /** Shared row types of logged routing outcomes. */
 export type { OutcomeSource, RoutingOutcome, SyntheticOutcome } from "./outcomes/outcome.js";

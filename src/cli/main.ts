@@ -14,6 +14,8 @@ const commands: Readonly<Record<string, () => Promise<{ command: Command }>>> = 
   gate: () => import("./commands/gate.js"),
   cadence: () => import("./commands/cadence.js"),
   runs: () => import("./commands/runs.js"),
+  serve: () => import("./commands/serve.js"),
+  import: () => import("./commands/import.js"),
 };
 
 /** The top-level help: every command with its one-line summary (loading each command module). */

@@ -9,6 +9,7 @@ import { CellRegistry } from "./cell-registry.js";
 import { LinUCBError, describeValue } from "./errors.js";
 import { chooseArm } from "./exploration.js";
 import { SeededRandom } from "./random.js";
+import { estimateShrinkage, type ShrinkageEstimate, type ShrinkageModelInput, type ShrinkageState } from "./shrinkage.js";
 import { encodeSnapshot, type ModelRecord } from "./snapshot.js";
 import { checkStatistics, mergeModelStatistics, packedLength, unpackSymmetric, type ModelStatisticsSlot } from "./statistics.js";
 import type {
@@ -32,9 +33,18 @@ export abstract class EngineBase implements LinUCBEngine {
   /** Whether accumulate() left models waiting for finalize(). */
   protected pendingFinalize = false;
   private readonly probabilities: Float64Array;
+  /**
+   * Σ γ-weighted r² per model (cell·K + arm), kept beside the statistics for the shrinkage
+   * estimate; NaN where unknown (statistics merged without it, or a restored engine).
+   */
+  private rewardSquares = new Float64Array(0);
+  /** The per-cell ridge toward the pooled prior in effect. */
+  protected strength: number;
+  private shrinkageEstimate: ShrinkageEstimate | null = null;
 
   protected constructor(options: ResolvedOptions) {
     this.options = options;
+    this.strength = options.lambda;
     this.dimension = options.dimension;
     this.arms = options.arms;
     this.armIndexById = new Map(options.arms.map((arm, index) => [arm, index]));
@@ -93,6 +103,82 @@ export abstract class EngineBase implements LinUCBEngine {
   protected abstract readStatistics(model: number, slot: ModelStatisticsSlot): void;
   /** Overwrites one model's statistics from a slot and marks it for the next finalize. */
   protected abstract writeStatistics(model: number, slot: ModelStatisticsSlot): void;
+  /** Sets the per-cell ridge of every model's next finalize (and of models created from now on). */
+  protected abstract applyStrength(lambda: number): void;
+
+  // ── shrinkage (pooling.shrinkage 'auto') ──────────────────────────────────────────────────────
+
+  private rewardSquaresFor(models: number): Float64Array {
+    if (this.rewardSquares.length < models) {
+      const grown = new Float64Array(Math.max(models, 2 * this.rewardSquares.length));
+      grown.set(this.rewardSquares);
+      this.rewardSquares = grown;
+    }
+    return this.rewardSquares;
+  }
+
+  private trackReward(model: number, reward: number): void {
+    const yy = this.rewardSquaresFor(this.registry.size * this.arms.length);
+    yy[model] = this.options.discount * yy[model]! + reward * reward;
+  }
+
+  /** yy ← γ·yy + r² for each row, in order (the same recursion as the statistics). */
+  private trackRewards(cellIndices: ArrayLike<number>, armIndices: ArrayLike<number>, rewards: ArrayLike<number>, length: number): void {
+    const k = this.arms.length;
+    const gamma = this.options.discount;
+    const yy = this.rewardSquaresFor(this.registry.size * k);
+    for (let i = 0; i < length; i++) {
+      const m = cellIndices[i]! * k + armIndices[i]!;
+      yy[m] = gamma * yy[m]! + rewards[i]! * rewards[i]!;
+    }
+  }
+
+  /**
+   * With `pooling.shrinkage: 'auto'`, re-estimates the strength from every model's statistics
+   * around the pooled priors just fitted, and applies it. Subclasses call it right after pooling,
+   * before they finalize the models. Keeps the strength when Σr² is unknown for a model with rows.
+   */
+  protected estimateStrength(): void {
+    if (!this.options.pooling || this.options.shrinkage !== "auto") return;
+    const d = this.dimension;
+    const k = this.arms.length;
+    const models = this.registry.size * k;
+    const yy = this.rewardSquaresFor(models);
+    const slot = { xx: new Float64Array(packedLength(d)), xr: new Float64Array(d), counts: new Float64Array(1), priorWeights: new Float64Array(1), model: 0 };
+    const priors = this.arms.map((_, arm) => this.effectivePrior(arm));
+    const inputs: ShrinkageModelInput[] = [];
+    for (let m = 0; m < models; m++) {
+      this.readStatistics(m, slot);
+      if (slot.counts[0] === 0) continue;
+      const xx = unpackSymmetric(slot.xx, 0, d);
+      inputs.push({ xx, xr: Float64Array.from(slot.xr), yy: yy[m]!, count: slot.counts[0]!, prior: priors[m % k]! });
+    }
+    const estimate = estimateShrinkage(inputs, d, this.options.interceptIndex);
+    if (estimate === null) return;
+    this.shrinkageEstimate = estimate;
+    this.strength = estimate.strength;
+    this.applyStrength(estimate.strength);
+  }
+
+  /** The strength and estimate in effect, for {@link restoreShrinkage} after a failed change. */
+  protected saveShrinkage(): { readonly strength: number; readonly estimate: ShrinkageEstimate | null } {
+    return { strength: this.strength, estimate: this.shrinkageEstimate };
+  }
+
+  /** Puts back what {@link saveShrinkage} saved (and the kernel's ridge with it). */
+  protected restoreShrinkage(saved: { readonly strength: number; readonly estimate: ShrinkageEstimate | null }): void {
+    this.shrinkageEstimate = saved.estimate;
+    if (saved.strength !== this.strength) {
+      this.strength = saved.strength;
+      this.applyStrength(saved.strength);
+    }
+  }
+
+  shrinkage(): ShrinkageState {
+    this.settle();
+    const mode = !this.options.pooling ? "none" : this.options.shrinkage;
+    return { mode, strength: this.strength, estimate: mode === "auto" ? this.shrinkageEstimate : null };
+  }
   /**
    * A copy of every model, prior and pending mark, for {@link restoreModels}: what a refit or a
    * merge changes, kept so that a failed one can put it all back.
@@ -248,7 +334,9 @@ export abstract class EngineBase implements LinUCBEngine {
     this.stageContext(context);
     this.settle();
     const cellCount = this.registry.size;
-    if (!this.updateStaged(this.cellFor(cell) * this.arms.length + armIndex, reward)) this.refuseOverflow(cellCount, cell, armIndex);
+    const model = this.cellFor(cell) * this.arms.length + armIndex;
+    if (!this.updateStaged(model, reward)) this.refuseOverflow(cellCount, cell, armIndex);
+    this.trackReward(model, reward);
   }
 
   /** Drops a cell the refused update created and throws NON_FINITE: the state is as before. */
@@ -270,12 +358,16 @@ export abstract class EngineBase implements LinUCBEngine {
     this.stageContext(context);
     this.settle();
     if (!this.updateStaged(cellIndex * this.arms.length + armIndex, reward)) this.refuseOverflow(this.registry.size, this.registry.idAt(cellIndex), armIndex);
+    this.trackReward(cellIndex * this.arms.length + armIndex, reward);
   }
 
   updateMany(batch: EventBatch): void {
     const resolved = this.resolve(batch);
     this.settle();
-    this.applyBatch(resolved, () => this.updateRows(resolved));
+    this.applyBatch(resolved, () => {
+      this.updateRows(resolved);
+      this.trackRewards(resolved.cellIndices, resolved.armIndices, resolved.rewards, resolved.length);
+    });
   }
 
   /**
@@ -294,13 +386,17 @@ export abstract class EngineBase implements LinUCBEngine {
 
   reset(): void {
     this.resetModels();
+    this.rewardSquares.fill(0);
     this.pendingFinalize = false;
   }
 
   accumulate(batch: EventBatch): void {
     this.requireStatistics("accumulate()");
     const resolved = this.resolve(batch);
-    this.applyBatch(resolved, () => this.accumulateRows(resolved));
+    this.applyBatch(resolved, () => {
+      this.accumulateRows(resolved);
+      this.trackRewards(resolved.cellIndices, resolved.armIndices, resolved.rewards, resolved.length);
+    });
     if (resolved.length > 0) this.pendingFinalize = true;
   }
 
@@ -324,6 +420,7 @@ export abstract class EngineBase implements LinUCBEngine {
       this.applyNewCells(resolved);
       this.reset();
       this.accumulateRows(resolved);
+      this.trackRewards(resolved.cellIndices, resolved.armIndices, resolved.rewards, resolved.length);
       this.finalize();
       this.refineRefit(resolved);
     });
@@ -334,11 +431,15 @@ export abstract class EngineBase implements LinUCBEngine {
     const cellCount = this.registry.size;
     const pending = this.pendingFinalize;
     const saved = this.saveModels();
+    const rewardSquares = Float64Array.from(this.rewardSquares);
+    const shrinkage = this.saveShrinkage();
     try {
       change();
     } catch (error) {
       this.registry.truncate(cellCount);
       this.restoreModels(saved, cellCount);
+      this.rewardSquares = rewardSquares;
+      this.restoreShrinkage(shrinkage);
       this.pendingFinalize = pending;
       throw error;
     }
@@ -367,9 +468,14 @@ export abstract class EngineBase implements LinUCBEngine {
       xr: new Float64Array(models * d),
       counts: new Float64Array(models),
       priorWeights: new Float64Array(models),
+      yy: new Float64Array(models),
     };
+    const yy = this.rewardSquaresFor(this.registry.size * k);
     indices.forEach((cell, c) => {
-      for (let a = 0; a < k; a++) this.readStatistics(cell * k + a, { ...stats, model: c * k + a });
+      for (let a = 0; a < k; a++) {
+        this.readStatistics(cell * k + a, { ...stats, model: c * k + a });
+        stats.yy[c * k + a] = yy[cell * k + a]!;
+      }
     });
     return stats;
   }
@@ -404,12 +510,22 @@ export abstract class EngineBase implements LinUCBEngine {
         this.growCells(this.registry.size + fresh.length);
         for (const cell of fresh) this.registry.add(cell);
       }
+      const yy = this.rewardSquaresFor(this.registry.size * k);
       stats.cells.forEach((cell, c) => {
         const index = this.registry.find(cell)!;
-        for (let a = 0; a < k; a++) this.writeStatistics(index * k + a, merged[c]![a]!);
+        for (let a = 0; a < k; a++) {
+          this.writeStatistics(index * k + a, merged[c]![a]!);
+          // Σr² adds like the other sums; unknown (NaN) when the statistics do not carry it.
+          if (stats.counts[c * k + a]! > 0) yy[index * k + a] = yy[index * k + a]! + (stats.yy?.[c * k + a] ?? Number.NaN);
+        }
       });
       this.finalize();
     });
+  }
+
+  /** @internal After a restore: Σr² of models with rows is unknown (snapshots do not carry it). */
+  protected forgetRewardSquares(): void {
+    this.rewardSquares = new Float64Array(this.registry.size * this.arms.length).fill(Number.NaN);
   }
 
   // ── inspection and persistence ──────────────────────────────────────────────────────────────
@@ -437,6 +553,7 @@ export abstract class EngineBase implements LinUCBEngine {
       cells: this.registry.list(),
       randomState: this.random.getState(),
       effectivePriors: this.arms.map((_, arm) => this.effectivePrior(arm)),
+      strength: this.strength,
       readModel: (cell, arm) => this.readModel(cell * k + arm),
     });
   }

@@ -193,13 +193,27 @@ export class Kernel {
   /** Staging capacity in rows. */
   readonly stageRows: number;
 
+  /**
+   * Sets the ridge λ of the next finalizes and of models initialised from now on (data-chosen
+   * shrinkage). `configure` with the same shape places every region where it already is and only
+   * replaces the hyper-parameters, so no ABI change is needed; the layout is checked to be sure.
+   */
+  setLambda(lambda: number): void {
+    const c = this.config;
+    const base = this.exports.configure(c.dimension, c.arms, c.stageRows, c.statistics ? 1 : 0, c.alpha, lambda, c.discount);
+    if (base !== this.modelsBase) throw new LinUCBError("INCOMPATIBLE", `kernel layout moved on reconfiguration (${base} ≠ ${this.modelsBase})`);
+    this.config = { ...c, lambda };
+  }
+
   private capacity = 0;
   private f64 = new Float64Array(0);
   private i32 = new Int32Array(0);
+  private config: KernelConfig;
 
   private constructor(build: ConcreteBuild, exports: KernelExports, config: KernelConfig, limit?: MemoryLimit) {
     this.build = build;
     this.exports = exports;
+    this.config = config;
     this.stageRows = config.stageRows;
     this.paddedDimension = (config.dimension + 3) & ~3;
     exports.configure(

@@ -280,15 +280,18 @@ export class LinUCB extends EngineBase {
    */
   protected finalizeMarked(): void {
     const priors = this.options.pooling ? this.arms.map((_, arm) => this.effectivePrior(arm)) : [];
+    const shrinkage = this.saveShrinkage();
     try {
       if (this.options.pooling && this.poolStale) {
         this.pool();
+        this.estimateStrength();
         this.poolStale = false;
       }
       this.finalizeEach();
       this.clearMarks();
     } catch (error) {
       priors.forEach((mean, arm) => this.setEffectivePrior(arm, mean));
+      this.restoreShrinkage(shrinkage);
       if (this.options.pooling) this.poolStale = true;
       this.rollbackMarks();
       throw error;
@@ -313,6 +316,10 @@ export class LinUCB extends EngineBase {
     if (overflowed.length > 0) {
       throw new LinUCBError("NON_FINITE", `the fit overflows f64 for ${this.describeModels(overflowed)}; ${keptMessage}`, { models: overflowed });
     }
+  }
+
+  protected applyStrength(lambda: number): void {
+    this.kernel.setLambda(lambda);
   }
 
   protected resetModels(): void {
@@ -443,6 +450,7 @@ export class LinUCB extends EngineBase {
       }
     }
     this.random.setState(decoded.randomState);
+    this.forgetRewardSquares();
   }
 }
 

@@ -121,7 +121,7 @@ export function creationOptions(resolved: Omit<ResolvedOptions, "build"> & { rea
     exploration: resolved.exploration,
     seed: resolved.seed,
     statistics: resolved.statistics,
-    pooling: resolved.pooling ? { ridge: resolved.poolingRidge } : false,
+    pooling: resolved.pooling ? { ridge: resolved.poolingRidge, ...(resolved.shrinkage === "auto" ? { shrinkage: "auto" as const } : {}) } : false,
     ...(resolved.build === undefined ? {} : { build: resolved.build }),
   };
 }
@@ -183,21 +183,8 @@ export function resolveOptions(options: LinUCBOptions): ResolvedOptions {
   const statistics = options.statistics ?? defaultOptions.statistics;
   if (typeof statistics !== "boolean") fail("type", "statistics", "a boolean", statistics);
 
-  const poolingOption: unknown = options.pooling ?? defaultOptions.pooling;
-  let pooling: boolean;
-  let poolingRidge: number = defaultPoolingRidge;
-  if (typeof poolingOption === "boolean") {
-    pooling = poolingOption;
-  } else if (typeof poolingOption === "object" && poolingOption !== null && !Array.isArray(poolingOption)) {
-    const unknown = Object.keys(poolingOption).filter((key) => key !== "ridge");
-    if (unknown.length > 0) fail("type", "pooling", "true, false or { ridge: number }", poolingOption);
-    pooling = true;
-    poolingRidge = finiteNumber("pooling.ridge", (poolingOption as { ridge?: unknown }).ridge ?? defaultPoolingRidge);
-    if (!(poolingRidge >= minRidge && poolingRidge <= maxRidge)) fail("range", "pooling.ridge", `> 0, within [${minRidge}, ${maxRidge}]`, poolingRidge);
-  } else {
-    fail("type", "pooling", "true, false or { ridge: number }", poolingOption);
-  }
-  if (pooling && !statistics) fail("range", "pooling", "false when `statistics` is false (pooling sums the statistics of all cells)", poolingOption);
+  const { pooling, poolingRidge, shrinkage, strength } = resolvePooling(options.pooling ?? defaultOptions.pooling, lambda, options.lambda !== undefined);
+  if (pooling && !statistics) fail("range", "pooling", "false when `statistics` is false (pooling sums the statistics of all cells)", options.pooling);
 
   checkPriorScale(arms, priorMeans, Math.max(lambda, pooling ? poolingRidge : 0));
 
@@ -207,7 +194,7 @@ export function resolveOptions(options: LinUCBOptions): ResolvedOptions {
     dimension,
     arms: Object.freeze([...arms]),
     alpha,
-    lambda,
+    lambda: strength,
     discount,
     priorMeans,
     interceptIndex,
@@ -217,5 +204,32 @@ export function resolveOptions(options: LinUCBOptions): ResolvedOptions {
     statistics,
     pooling,
     poolingRidge,
+    shrinkage,
   };
+}
+
+const poolingExpected = "true, false or { ridge?: number, shrinkage?: 'auto' | number }";
+
+/**
+ * Validates `pooling`. A numeric `shrinkage` is the per-cell ridge: it replaces `lambda`, and a
+ * `lambda` given beside it must be equal (two values for one strength would be ambiguous).
+ */
+function resolvePooling(
+  option: unknown,
+  lambda: number,
+  lambdaGiven: boolean,
+): { pooling: boolean; poolingRidge: number; shrinkage: "auto" | "fixed"; strength: number } {
+  if (typeof option === "boolean") return { pooling: option, poolingRidge: defaultPoolingRidge, shrinkage: "fixed", strength: lambda };
+  if (typeof option !== "object" || option === null || Array.isArray(option)) fail("type", "pooling", poolingExpected, option);
+  const unknown = Object.keys(option).filter((key) => key !== "ridge" && key !== "shrinkage");
+  if (unknown.length > 0) fail("type", "pooling", poolingExpected, option);
+  const poolingRidge = finiteNumber("pooling.ridge", (option as { ridge?: unknown }).ridge ?? defaultPoolingRidge);
+  if (!(poolingRidge >= minRidge && poolingRidge <= maxRidge)) fail("range", "pooling.ridge", `> 0, within [${minRidge}, ${maxRidge}]`, poolingRidge);
+  const shrinkage: unknown = (option as { shrinkage?: unknown }).shrinkage;
+  if (shrinkage === undefined) return { pooling: true, poolingRidge, shrinkage: "fixed", strength: lambda };
+  if (shrinkage === "auto") return { pooling: true, poolingRidge, shrinkage: "auto", strength: lambda };
+  if (typeof shrinkage !== "number") fail("type", "pooling.shrinkage", "'auto' or a number", shrinkage);
+  if (!(shrinkage >= minRidge && shrinkage <= maxRidge)) fail("range", "pooling.shrinkage", `a number > 0, within [${minRidge}, ${maxRidge}]`, shrinkage);
+  if (lambdaGiven && lambda !== shrinkage) fail("range", "pooling.shrinkage", `equal to \`lambda\` (${lambda}) when both are given`, shrinkage);
+  return { pooling: true, poolingRidge, shrinkage: "fixed", strength: shrinkage };
 }

@@ -106,7 +106,7 @@ export class ReferenceLinUCB extends EngineBase {
     const state = this.models[model]!;
     if (state.derived !== null) return state.derived;
     const d = this.dimension;
-    const ridge = state.priorWeight * this.options.lambda;
+    const ridge = state.priorWeight * this.strength;
     const prior = this.priors[model % this.arms.length]!;
     const a = Float64Array.from(state.xx);
     for (let i = 0; i < d; i++) a[i * d + i]! += ridge;
@@ -218,7 +218,14 @@ export class ReferenceLinUCB extends EngineBase {
 
   protected finalizeMarked(): void {
     // Derived values are recomputed from the definition on demand; only pooled priors are due.
-    if (this.options.pooling) this.pool();
+    if (this.options.pooling) {
+      this.pool();
+      this.estimateStrength();
+    }
+  }
+
+  protected applyStrength(): void {
+    for (const state of this.models) state.derived = null;
   }
 
   /** θ₀(a) = (ρI + Σ_cells S)⁻¹ (ρ·θ₀,configured(a) + Σ_cells s), ρ the pooling ridge, by explicit inverse. */

@@ -6,12 +6,12 @@
  *   8       4     u32 total length in bytes, checksum included
  *   12      2     u16 format version (1)
  *   14      2     u16 kernel ABI version the state was written under
- *   16      4     u32 flags: bit 0 = statistics kept, bit 1 = pooling
+ *   16      4     u32 flags: bit 0 = statistics kept, bit 1 = pooling, bit 2 = shrinkage 'auto' (format 2)
  *   20      4     u32 dimension d
  *   24      4     u32 arm count K
  *   28      4     u32 cell count C
  *   32      8     f64 alpha
- *   40      8     f64 lambda
+ *   40      8     f64 lambda (with shrinkage 'auto': the strength in effect when written)
  *   48      8     f64 discount
  *   56      4     u32 intercept index
  *   60      4     u32 exploration kind: 0 ucb, 1 epsilon, 2 softmax
@@ -41,8 +41,14 @@ import { checkSnapshotContents } from "./snapshot-checks.js";
 import { packedLength } from "./statistics.js";
 import type { Exploration, ResolvedOptions } from "./types.js";
 
-/** Format version written by this build. */
-export const snapshotFormatVersion = 1;
+/**
+ * Format version written by this build: 2 when the engine estimates its shrinkage (flag bit 2),
+ * else 1, so that a build that predates the flag refuses the snapshot as a new version.
+ */
+export const snapshotFormatVersion = 2;
+/** Format versions this build reads. */
+const readableFormats = [1, 2];
+const shrinkageFlag = 4;
 /** Kernel ABI version the state was produced under (see assembly/index.ts). */
 export const snapshotAbiVersion = kernelAbiVersion;
 /**
@@ -76,6 +82,8 @@ export interface SnapshotSource {
   readonly randomState: readonly number[];
   /** Prior mean in effect per arm (pooled or configured). */
   readonly effectivePriors: readonly Float64Array[];
+  /** The per-cell ridge in effect (written as `lambda`); defaults to `options.lambda`. */
+  readonly strength?: number;
   readModel(cell: number, arm: number): ModelRecord;
 }
 
@@ -120,14 +128,15 @@ export function encodeSnapshot(source: SnapshotSource): Uint8Array {
   const view = new DataView(bytes.buffer);
   bytes.set(magic, 0);
   view.setUint32(8, total, true);
-  view.setUint16(12, snapshotFormatVersion, true);
+  const autoShrinkage = options.pooling && options.shrinkage === "auto";
+  view.setUint16(12, autoShrinkage ? snapshotFormatVersion : 1, true);
   view.setUint16(14, snapshotAbiVersion, true);
-  view.setUint32(16, (options.statistics ? 1 : 0) | (options.pooling ? 2 : 0), true);
+  view.setUint32(16, (options.statistics ? 1 : 0) | (options.pooling ? 2 : 0) | (autoShrinkage ? shrinkageFlag : 0), true);
   view.setUint32(20, d, true);
   view.setUint32(24, k, true);
   view.setUint32(28, cells.length, true);
   view.setFloat64(32, options.alpha, true);
-  view.setFloat64(40, options.lambda, true);
+  view.setFloat64(40, source.strength ?? options.lambda, true);
   view.setFloat64(48, options.discount, true);
   view.setUint32(56, options.interceptIndex, true);
   const [kind, parameter] = explorationCode(options.exploration);
@@ -200,7 +209,7 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
 
   const format = view.getUint16(12, true);
   const abi = view.getUint16(14, true);
-  if (format !== snapshotFormatVersion || !readableAbiVersions.includes(abi)) {
+  if (!readableFormats.includes(format) || !readableAbiVersions.includes(abi)) {
     throw new LinUCBError(
       "SNAPSHOT_VERSION",
       `snapshot format ${format} / kernel ABI ${abi} cannot be read by this build (format ${snapshotFormatVersion} / ABI ${snapshotAbiVersion})`,
@@ -211,7 +220,8 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
   const flags = view.getUint32(16, true);
   const statistics = (flags & 1) === 1;
   const pooling = (flags & 2) === 2;
-  if (flags > 3 || (pooling && !statistics)) corrupted(`impossible flags ${flags}`);
+  const autoShrinkage = (flags & shrinkageFlag) !== 0;
+  if (flags > 7 || (pooling && !statistics) || (autoShrinkage && (!pooling || format < 2))) corrupted(`impossible flags ${flags}`);
   const d = view.getUint32(20, true);
   const k = view.getUint32(24, true);
   const cellCount = view.getUint32(28, true);
@@ -270,6 +280,7 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
       statistics,
       pooling,
       poolingRidge,
+      shrinkage: autoShrinkage ? "auto" : "fixed",
     },
     cells,
     randomState,

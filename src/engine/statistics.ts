@@ -95,6 +95,15 @@ export function checkStatistics(
   expect("xr", stats.xr, models * dimension);
   expect("counts", stats.counts, models);
   expect("priorWeights", stats.priorWeights, models);
+  if (stats.yy !== undefined) {
+    // NaN marks a Σr² the exporting engine did not know (it was restored from a snapshot).
+    if (!(stats.yy instanceof Float64Array)) throw new TypeError(`\`stats.yy\` must be a Float64Array; received ${describeValue(stats.yy)}`);
+    if (stats.yy.length !== models) throw new RangeError(`\`stats.yy\` must hold ${models} values; received ${stats.yy.length}`);
+    for (let i = 0; i < models; i++) {
+      const v = stats.yy[i]!;
+      if (!(v >= 0 && v < Infinity) && !Number.isNaN(v)) throw new RangeError(`\`stats.yy[${i}]\` must be finite and ≥ 0 (or NaN: unknown); received ${describeValue(v)}`);
+    }
+  }
   const seen = new Set<string>();
   stats.cells.forEach((cell, i) => {
     if (typeof cell !== "string" || cell.length === 0) throw new TypeError(`\`stats.cells[${i}]\` must be a non-empty string; received ${describeValue(cell)}`);
@@ -147,7 +156,15 @@ export function addStatistics(a: LinUCBStatistics, b: LinUCBStatistics): LinUCBS
       );
     }
   });
-  return { dimension: d, arms: a.arms, discount: a.discount, cells, xx, xr, counts, priorWeights };
+  const sums = { dimension: d, arms: a.arms, discount: a.discount, cells, xx, xr, counts, priorWeights };
+  if (a.yy === undefined || b.yy === undefined) return sums;
+  // Σr² adds like Σrx (a model is only merged when one side is empty or there is no discount).
+  const yy = new Float64Array(models);
+  yy.set(a.yy);
+  b.cells.forEach((cell, bc) => {
+    for (let arm = 0; arm < k; arm++) yy[index.get(cell)! * k + arm]! += b.yy![bc * k + arm]!;
+  });
+  return { ...sums, yy };
 }
 
 /** One model's statistics inside the flat arrays of a {@link LinUCBStatistics}. */

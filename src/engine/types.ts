@@ -3,6 +3,8 @@
  * batches, selections, statistics, and the engine interface both implement.
  */
 
+import type { ShrinkageState } from "./shrinkage.js";
+
 /** Which compiled kernel to run. `'auto'` picks the fastest the host supports. */
 export type KernelBuild = "auto" | "relaxed" | "simd" | "scalar";
 
@@ -55,8 +57,14 @@ export interface LinUCBOptions {
    * shrinks toward what the arm does everywhere, with strength `lambda`: raise `lambda` to share
    * more. Needs `statistics`. Online updates between two finalizes keep the pooled prior of the
    * last one. `true` is `{ ridge: 1 }`. @default false
+   *
+   * `shrinkage` sets that strength: a number is the per-cell ridge (it replaces `lambda`, which
+   * must then be left out or equal), `'auto'` estimates it from the data at every pooled finalize
+   * by empirical Bayes (type-II maximum likelihood of the between-cell variance, shrinkage.ts);
+   * `lambda` is then only the strength before the first estimate. The strength in effect is
+   * `engine.shrinkage()`. @default `lambda`
    */
-  readonly pooling?: boolean | { readonly ridge?: number };
+  readonly pooling?: boolean | { readonly ridge?: number; readonly shrinkage?: "auto" | number };
   /** Cells to create up front (more are created on first use). @default [] */
   readonly cells?: readonly string[];
 }
@@ -78,6 +86,8 @@ export interface ResolvedOptions {
   readonly pooling: boolean;
   /** Ridge of the pooled per-arm fits (meaningful when `pooling`). */
   readonly poolingRidge: number;
+  /** How the per-cell ridge toward the pooled fit is chosen: `'auto'` (estimated) or `'fixed'` (`lambda`). */
+  readonly shrinkage: "auto" | "fixed";
 }
 
 /**
@@ -146,6 +156,12 @@ export interface LinUCBStatistics {
   readonly counts: Float64Array;
   /** cells.length × arms.length prior weights γⁿ. */
   readonly priorWeights: Float64Array;
+  /**
+   * cells.length × arms.length sums of squared rewards Σ γ-weighted r² (what `pooling.shrinkage:
+   * 'auto'` estimates the noise from). Optional: statistics without it merge, but an engine then
+   * keeps its strength until its next refit.
+   */
+  readonly yy?: Float64Array;
 }
 
 /** What both engines (WebAssembly and reference) offer. */
@@ -203,6 +219,8 @@ export interface LinUCBEngine {
 
   /** The prior mean θ₀ of an arm now in effect (the configured one, or the pooled fit). */
   priorMean(arm: string): Float64Array;
+  /** The per-cell ridge toward the pooled fit in effect, and how it was chosen. */
+  shrinkage(): ShrinkageState;
   /** A copy of one model's state. */
   model(cell: string, arm: string): ModelState;
   /** Versioned, checksummed binary state: restore with `restoreLinUCB`. */

@@ -67,3 +67,7 @@ export { splitCorpusByTime, type CorpusSplit, type CorpusSplitOptions } from "./
 export { judgeUnlabelled, type JudgeUnlabelledOptions, type JudgeUnlabelledResult, type JudgeVerdict, type UnjudgedOutcome } from "./judge-queue.js";
 export { promoteTrainingRun, type Promotion, type PromotionResult } from "./promote.js";
 export { listSyntheticRuns, type SyntheticRunRows } from "./synthetic-runs.js";
+export { insertOutcomeRows, readOutcomesByKey, type OutcomeRowInput, type StoredOutcome, type WritableSource } from "./outcome-writes.js";
+export { decisionOutcomeKey, deleteDecisionsBefore, insertDecisions, readDecisions, type Decision, type StoredDecision } from "./decisions.js";
+export { ACTIVE_POLICY_CHANNEL, listenForActivations, readActivePolicyId, type ActivationListener } from "./policy-notifications.js";
+export { readProdCorpusShape, type CorpusShape } from "./corpus-shape.js";

@@ -184,6 +184,8 @@ export async function activatePolicyVersion(target: Db | Queryable, policyVersio
       [policyVersionId],
     );
     await tx.query("UPDATE training_runs SET promoted = true WHERE id = $1", [trainingRunId]);
+    // Tell running servers (LISTEN linucb_active_policy, ./policy-notifications.ts); sent on commit only.
+    await tx.query("SELECT pg_notify('linucb_active_policy', $1)", [String(policyVersionId)]);
     return {
       policyVersionId,
       previousPolicyVersionId: previous.rows[0]?.policy_version_id ?? null,

@@ -10,6 +10,7 @@
  */
 import { DIFFICULTY_BUCKETS } from "./catalog.js";
 import { cellExpectedRewards, cellLoggingShares, cellLoggingValue } from "./planted.js";
+import { pooledLimitChoices } from "./pooled-limit.js";
 import { MAX_GAP, MIN_GAP, checkWorld, type SyntheticWorld } from "./world.js";
 import type { ResolvedRewardFunction } from "./reward.js";
 
@@ -37,6 +38,12 @@ export interface PlantedCellOptimum {
   readonly expectedRewards: Readonly<Record<string, number>>;
   /** Mean logging propensity of every model, by model id. */
   readonly loggingShares: Readonly<Record<string, number>>;
+  /** What a per-model fit pooled over all cells chooses here with unlimited data (pooled-limit.ts). */
+  readonly pooledChoice: string;
+  /** pooledChoice ≠ optimal: only a learner that learns per cell can find this cell's optimum. */
+  readonly deviating: boolean;
+  /** The model planted as this cell's local champion, or null (world.ts, "Per-cell deviations"). */
+  readonly localChampion: string | null;
 }
 
 /** The content of planted_optimum.json. */
@@ -74,6 +81,8 @@ export interface PlantedOptimum {
   readonly loggingPrefersNonOptimal: number;
   /** Number of cells each model is optimal in, by model id. */
   readonly optimalCellCounts: Readonly<Record<string, number>>;
+  /** Ids of the cells whose pooled-limit choice is not the optimum (the `deviating` cells). */
+  readonly deviatingCells: readonly string[];
   readonly cells: readonly PlantedCellOptimum[];
 }
 
@@ -102,6 +111,7 @@ export function plantedOptimum(world: SyntheticWorld): PlantedOptimum {
   let uniformValue = 0;
   let loggingPrefersNonOptimal = 0;
   const optimalCellCounts = new Array<number>(models.length).fill(0);
+  const pooled = pooledLimitChoices(world);
   const cells = world.cells.map((cell): PlantedCellOptimum => {
     const rewards = cellExpectedRewards(world, cell.index);
     const shares = cellLoggingShares(world, cell.index);
@@ -128,6 +138,9 @@ export function plantedOptimum(world: SyntheticWorld): PlantedOptimum {
       loggingReward,
       expectedRewards: byModel(models, rewards),
       loggingShares: byModel(models, shares),
+      pooledChoice: models[pooled[cell.index]],
+      deviating: pooled[cell.index] !== best,
+      localChampion: world.localChampions[cell.index] >= 0 ? models[world.localChampions[cell.index]] : null,
     };
   });
   const gaps = cells.map((c) => c.gap).sort((a, b) => a - b);
@@ -152,6 +165,7 @@ export function plantedOptimum(world: SyntheticWorld): PlantedOptimum {
     },
     loggingPrefersNonOptimal,
     optimalCellCounts: byModel(models, optimalCellCounts),
+    deviatingCells: cells.filter((c) => c.deviating).map((c) => c.cell),
     cells,
   };
 }

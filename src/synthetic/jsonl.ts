@@ -5,7 +5,7 @@
  *     {"id":1,"created_at":"2025-01-01T00:00:00.012Z","agent_id":"agent-07","cell":"sql:hard",
  *      "model":"model-c","features":[1,0.6123,…],"propensity":0.0934…,"completed":true,
  *      "hallucinated":false,"refused":false,"judge_score":1,"judge_model":"planted_oracle",
- *      "reward":1,"policy_version":null,"source":"synthetic_coldstart_v1","synthetic":true,
+ *      "reward":1,"policy_version":null,"source":"synthetic_coldstart_v2","synthetic":true,
  *      "seed":42,"affinity_version":"affinity_v1","difficulty":0.6123}
  *
  * Numbers are written with JavaScript's shortest round-trip formatting, so parsing a line gives

@@ -51,6 +51,15 @@
  * runner-up is shaped into [MIN_GAP, MAX_GAP] = [0.02, 0.18] by moving the best model's ρ: a cell
  * whose natural gap is below 0.02 gets 0.02–0.03 ("a few points"), one above 0.18 gets 0.17–0.18.
  *
+ * ## Per-cell deviations
+ * In a share {@link DEVIATION_SHARE} of the cells (drawn per cell), a local champion is planted:
+ * the model ranked 2nd, 3rd or 4th there by the shared structure gets a per-cell offset ρ that
+ * lifts it 0.03–0.08 above the model ranked first (before gap shaping). Such an offset is invisible
+ * to a per-model fit pooled over cells, so in those cells the pooled choice — even on unlimited
+ * data — is not the planted optimum: only a learner that learns per cell finds it. The answer key
+ * marks these cells (`localChampion`) and, computed exactly from the world, every cell whose
+ * pooled-limit choice differs from the optimum (`deviating`; see pooled-limit.ts).
+ *
  * ## The logging policy
  * A softmax (temperature τ) over a mis-specified prior score, mixed with the uniform policy so
  * that every model keeps at least `loggingFloor` in every context:
@@ -81,7 +90,7 @@ import { resolveRewardFunction, type ResolvedRewardFunction, type RewardFunction
 import { checkNumber, checkOptionsObject, checkSeed } from "./validation.js";
 
 /** Name and version of the generator, stored as `source` on every row. */
-export const SYNTHETIC_SOURCE = "synthetic_coldstart_v1";
+export const SYNTHETIC_SOURCE = "synthetic_coldstart_v2";
 /** Version of the planted agent-affinity structure, stored as `affinityVersion` on every row. */
 export const AFFINITY_VERSION = "affinity_v1";
 /** The judge that labels synthetic rows: the world itself. */
@@ -93,6 +102,11 @@ export const DEFAULT_SEED = 42;
 export const MIN_GAP = 0.02;
 /** Largest gap between a cell's best and runner-up model after shaping. */
 export const MAX_GAP = 0.18;
+
+/** Share of cells where a local champion is planted (see "Per-cell deviations" in the module doc). */
+export const DEVIATION_SHARE = 0.35;
+/** Range of the margin by which a planted local champion beats the model that was best there. */
+export const DEVIATION_MARGIN: readonly [number, number] = [0.06, 0.12];
 
 /** Options of {@link generateWorld}. */
 export interface WorldOptions {
@@ -211,6 +225,8 @@ export interface SyntheticWorld {
   readonly rewardCoefficients: Float64Array;
   /** ρ(c, m): per-(cell, model) offsets of P(completed), cells × models. */
   readonly cellOffsets: Float64Array;
+  /** Per cell: the model planted as a local champion there, or −1 (see "Per-cell deviations"). */
+  readonly localChampions: Int32Array;
   /** π(m | c, a): logging propensities, cells × agents × models. */
   readonly propensities: Float64Array;
 }
@@ -232,7 +248,7 @@ const DIFFICULTY_EFFECT_MIN = 0.2;
 const DIFFICULTY_EFFECT_MAX = 0.4;
 const AGENT_AFFINITY_RANGE = 0.03;
 const INPUT_SIZE_EFFECT_RANGE = 0.03;
-const IDIOSYNCRATIC_RANGE = 0.01;
+const IDIOSYNCRATIC_RANGE = 0.05;
 
 /** The mean task features over the task types: the centre of the model × task effects. */
 const MEAN_TASK_PROFILE: readonly number[] = Array.from(
@@ -290,6 +306,8 @@ export function generateWorld(options?: WorldOptions): SyntheticWorld {
   // One draw per cell for where in the target band a shaped gap lands.
   const gapJitter = Float64Array.from({ length: CELL_COUNT }, () => random.nextFloat32());
   const reputationError = MODEL_IDS.map(() => random.uniform(-0.03, 0.03));
+  // Drawn last, so that every draw above is what it was before deviations were planted.
+  const deviations = drawDeviations(random);
   const cells = buildCells(agents);
 
   // Scale the model-specific effects down (steps of 0.85) until every probability fits the band:
@@ -300,6 +318,7 @@ export function generateWorld(options?: WorldOptions): SyntheticWorld {
     if (scale < 0.01) throw new Error(`generateWorld: no structure scale fits the probability band (seed ${seed})`);
     const traits = rawTraits.map((t) => scaleTraits(t, scale));
     const planted = plantCoefficients(cells, traits, idiosyncratic, rewardFunction);
+    const localChampions = plantDeviations(cells, planted, deviations);
     shapeGaps(cells, planted, gapJitter);
     const logging = buildLoggingPolicy(cells, agents, traits, planted.reward, {
       floor,
@@ -330,6 +349,7 @@ export function generateWorld(options?: WorldOptions): SyntheticWorld {
       refusalCoefficients: planted.refusal,
       rewardCoefficients: planted.reward,
       cellOffsets: planted.offsets,
+      localChampions,
       propensities: logging.propensities,
     });
   }
@@ -555,6 +575,46 @@ export function rankCellModels(
   let runnerUp = best === 0 ? 1 : 0;
   for (let m = 0; m < models; m++) if (m !== best && values[m] > values[runnerUp]) runnerUp = m;
   return { best, runnerUp, values };
+}
+
+/** Per cell: whether it deviates, which of the next-best models becomes champion, by what margin. */
+interface DeviationDraws {
+  readonly deviates: Uint8Array;
+  readonly rank: Int32Array;
+  readonly margin: Float64Array;
+}
+
+function drawDeviations(random: SeededRandom): DeviationDraws {
+  const draws = { deviates: new Uint8Array(CELL_COUNT), rank: new Int32Array(CELL_COUNT), margin: new Float64Array(CELL_COUNT) };
+  for (let c = 0; c < CELL_COUNT; c++) {
+    draws.deviates[c] = random.nextFloat32() < DEVIATION_SHARE ? 1 : 0;
+    draws.rank[c] = 1 + random.nextBelow(3);
+    draws.margin[c] = random.uniform(DEVIATION_MARGIN[0], DEVIATION_MARGIN[1]);
+  }
+  return draws;
+}
+
+/**
+ * Plants the local champions: in a deviating cell, the model ranked `rank` (2nd, 3rd or 4th) by
+ * the shared structure gets an offset ρ that lifts it `margin` above the model ranked first there.
+ * The shared structure cannot see it, so a learner that ignores cells keeps choosing the old best.
+ */
+function plantDeviations(cells: readonly SyntheticCell[], planted: PlantedCoefficients, draws: DeviationDraws): Int32Array {
+  const models = MODEL_IDS.length;
+  const champions = new Int32Array(cells.length).fill(-1);
+  for (const cell of cells) {
+    if (draws.deviates[cell.index] === 0) continue;
+    const { values } = rankCellModels(cell.meanContext, planted.reward, cell.index, models);
+    const order = Array.from(values, (_, m) => m).sort((a, b) => values[b] - values[a] || a - b);
+    const champion = order[draws.rank[cell.index]];
+    const lift = values[order[0]] - values[champion] + draws.margin[cell.index];
+    const block = cell.index * models + champion;
+    planted.offsets[block] += lift;
+    planted.completion[block * SYNTHETIC_DIMENSION] += lift;
+    planted.reward[block * SYNTHETIC_DIMENSION] += lift;
+    champions[cell.index] = champion;
+  }
+  return champions;
 }
 
 function shapeGaps(cells: readonly SyntheticCell[], planted: PlantedCoefficients, jitter: Float64Array): void {

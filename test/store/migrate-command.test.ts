@@ -3,12 +3,12 @@ import { runCli as linucb } from "../cli-run.js";
 import { migrations } from "../../src/store/migrations/index.js";
 import { migrateUp } from "../../src/store/migrator.js";
 import { openDatabase } from "../../src/store/open-database.js";
+import { validatePolicySnapshot } from "../../src/cadence/snapshot-check.js";
+import { createLinUCB } from "../../src/engine/linucb.js";
 import { promoteTrainingRun } from "../../src/store/promote.js";
 import { loadSyntheticOutcomes } from "../../src/store/synthetic-loader.js";
 import { startTrainingRun } from "../../src/store/training-runs.js";
 import { describeOnBackends, useFreshDatabase, type FreshDatabase } from "./backends.js";
-import { validatePolicySnapshot } from "../../src/cadence/snapshot-check.js";
-import { createLinUCB } from "../../src/engine/linucb.js";
 
 /** A real (validating) policy snapshot, distinct per seed. */
 async function tinySnapshot(seed: number): Promise<Uint8Array> {

@@ -4,6 +4,8 @@ import { migrations } from "../../src/store/migrations/index.js";
 import type { Migration } from "../../src/store/migrations/index.js";
 import { migrateDown, migrateUp, migrationStatus } from "../../src/store/migrator.js";
 import { openDatabase } from "../../src/store/open-database.js";
+import { validatePolicySnapshot } from "../../src/cadence/snapshot-check.js";
+import { createLinUCB } from "../../src/engine/linucb.js";
 import { promoteTrainingRun } from "../../src/store/promote.js";
 import { retireSyntheticOutcomes } from "../../src/store/retire-synthetic.js";
 import type { Db } from "../../src/store/db.js";
@@ -13,8 +15,6 @@ import { readActivePolicy } from "../../src/store/policy-versions.js";
 import { getTrainingRun, startTrainingRun } from "../../src/store/training-runs.js";
 import { describeOnBackends, useFreshDatabase } from "./backends.js";
 import { describeSchema } from "./schema.js";
-import { validatePolicySnapshot } from "../../src/cadence/snapshot-check.js";
-import { createLinUCB } from "../../src/engine/linucb.js";
 
 /** A real (validating) policy snapshot, distinct per seed. */
 async function tinySnapshot(seed: number): Promise<Uint8Array> {
@@ -22,7 +22,7 @@ async function tinySnapshot(seed: number): Promise<Uint8Array> {
 }
 
 /** Tables of the schema, by the migration that creates them. */
-const TABLES = ["active_policy", "policy_versions", "routing_outcomes", "routing_outcomes_synthetic", "training_runs"];
+const TABLES = ["active_policy", "policy_versions", "routing_decisions", "routing_outcomes", "routing_outcomes_synthetic", "training_runs"];
 
 async function userTables(db: { query: (sql: string) => Promise<{ rows: unknown[] }> }): Promise<string[]> {
   const result = await db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations' ORDER BY 1");

@@ -97,6 +97,45 @@ describe("plantedOptimum (the answer key)", () => {
     expect(Math.abs(optimumMean - key.policyValue.optimum)).toBeLessThan(4.5 * optimumSe);
   });
 
+  it("names the best model that a large-sample IPS estimate picks in every cell whose gap it resolves", () => {
+    const n = 1_000_000;
+    const columns = generateColumns(world, { n, seed: 77 });
+    const k = models.length;
+    const optimalIndex = key.cells.map((c) => models.indexOf(c.optimal));
+    // Per cell and model m: the paired difference d_i = y_i(optimal) − y_i(m), y_i(m) = 1[m_i = m]·r_i/π_i.
+    const sum = new Float64Array(60 * k);
+    const sumSquares = new Float64Array(60 * k);
+    const rows = new Float64Array(60);
+    for (let i = 0; i < n; i++) {
+      const c = columns.cellIndices[i];
+      const y = columns.rewards[i] / columns.propensities[i];
+      const logged = columns.modelIndices[i];
+      rows[c]++;
+      for (let m = 0; m < k; m++) {
+        const d = (logged === optimalIndex[c] ? y : 0) - (logged === m ? y : 0);
+        sum[c * k + m] += d;
+        sumSquares[c * k + m] += d * d;
+      }
+    }
+    let resolved = 0;
+    for (let c = 0; c < 60; c++) {
+      let allResolved = true;
+      for (let m = 0; m < k; m++) {
+        if (m === optimalIndex[c]) continue;
+        const mean = sum[c * k + m] / rows[c];
+        const se = Math.sqrt((sumSquares[c * k + m] / rows[c] - mean * mean) / rows[c]);
+        // Never contradicted: no model is estimated significantly better than the key's best.
+        expect(mean, `${key.cells[c].cell}: ${models[m]} vs ${key.cells[c].optimal}`).toBeGreaterThan(-3.5 * se);
+        if (mean < 3 * se) allResolved = false;
+      }
+      if (allResolved) resolved++;
+    }
+    // Where the estimate resolves every gap, its argmax is the key's best; that is most cells.
+    expect(resolved).toBeGreaterThanOrEqual(20);
+    // The deviating cells are in the key, and are audited like the others.
+    expect(key.deviatingCells.length).toBeGreaterThanOrEqual(10);
+  });
+
   it("rejects something that is not a world", () => {
     expect(() => plantedOptimum({} as never)).toThrow(TypeError);
     expect(() => plantedOptimum(undefined as never)).toThrow(/world/);

@@ -28,7 +28,7 @@ function preferRunnerUp(engine: PlantedThetaEngineDouble, cellId: string): void 
 
 describe("convergenceReport", () => {
   it("gives a perfectly converged learner a match share of 1, zero regret, and a pass", () => {
-    const report = convergenceReport(world, new PlantedThetaEngineDouble(world), everyCell);
+    const report = convergenceReport(world, new PlantedThetaEngineDouble(world).fittedOn(world, everyCell), everyCell);
     expect(report.coveredCells).toBe(60);
     expect(report.coverage).toBe(1);
     expect(report.coveredTraffic).toBeCloseTo(1, 12);
@@ -49,7 +49,7 @@ describe("convergenceReport", () => {
   });
 
   it("counts the cells where the learner prefers the runner-up, and charges their gaps as regret", () => {
-    const engine = new PlantedThetaEngineDouble(world);
+    const engine = new PlantedThetaEngineDouble(world).fittedOn(world, everyCell);
     const flipped = key.cells.filter((_, i) => i % 7 === 3);
     for (const cell of flipped) preferRunnerUp(engine, cell.cell);
     const report = convergenceReport(world, engine, everyCell);
@@ -67,27 +67,29 @@ describe("convergenceReport", () => {
   });
 
   it("passes exactly at the threshold and fails just below it", () => {
-    const engine = new PlantedThetaEngineDouble(world);
+    const engine = new PlantedThetaEngineDouble(world).fittedOn(world, everyCell);
     for (const cell of key.cells.slice(0, 18)) preferRunnerUp(engine, cell.cell);
-    const atThreshold = convergenceReport(world, engine, everyCell);
+    const atThreshold = convergenceReport(world, engine, everyCell, { threshold: 0.7 });
     expect(atThreshold.matchShare).toBeCloseTo(0.7, 14);
     expect(atThreshold.pass).toBe(true);
     preferRunnerUp(engine, key.cells[18].cell);
-    const below = convergenceReport(world, engine, everyCell);
+    const below = convergenceReport(world, engine, everyCell, { threshold: 0.7 });
     expect(below.matches).toBe(41);
     expect(below.pass).toBe(false);
     expect(convergenceReport(world, engine, everyCell, { threshold: 0.68 }).pass).toBe(true);
   });
 
-  it("covers the cells with at least minRows rows, whatever form the rows come in", () => {
+  it("covers the cells with at least minRows rows and minRowsPerModel of every model, whatever form the rows come in", () => {
     const columns = generateColumns(world, { n: 1500, seed: 11 });
     const rows = generateOutcomes(world, { n: 1500, seed: 11 });
     const counts = countRowsPerCell(world, columns);
     expect(countRowsPerCell(world, rows)).toEqual(new Map([...counts].filter(([, n]) => n > 0)));
-    const engine = new PlantedThetaEngineDouble(world);
-    const fromColumns = convergenceReport(world, engine, columns);
-    expect(convergenceReport(world, engine, rows)).toEqual(fromColumns);
-    expect(convergenceReport(world, engine, Object.fromEntries(counts))).toEqual(fromColumns);
+    const engine = new PlantedThetaEngineDouble(world).fittedOn(world, columns);
+    const loose = { minRowsPerModel: 0 };
+    const fromColumns = convergenceReport(world, engine, columns, loose);
+    expect(convergenceReport(world, engine, rows, loose)).toEqual(fromColumns);
+    const byCell = convergenceReport(world, new PlantedThetaEngineDouble(world).fittedOn(world, Object.fromEntries(counts)), Object.fromEntries(counts), loose);
+    expect(byCell.cells.map((c) => c.covered)).toEqual(fromColumns.cells.map((c) => c.covered));
 
     const covered = world.cells.filter((c) => (counts.get(c.id) ?? 0) >= 20);
     expect(covered.length).toBeGreaterThan(0);
@@ -97,15 +99,57 @@ describe("convergenceReport", () => {
     expect(fromColumns.coveredTraffic).toBeCloseTo(covered.reduce((s, c) => s + c.probability, 0), 12);
     for (const line of fromColumns.cells) {
       expect(line.rows).toBe(counts.get(line.cell));
+      expect(Object.values(line.rowsPerModel).reduce((a, b) => a + b, 0)).toBe(line.rows);
       expect(line.covered).toBe(line.rows >= 20);
       if (!line.covered) expect([line.learned, line.match, line.regret]).toEqual([null, null, null]);
     }
-    const strict = convergenceReport(world, engine, columns, { minRows: 40 });
+    // The per-model rule: a cell counts only when every model has enough rows in it.
+    const perModel = convergenceReport(world, engine, columns, { minRowsPerModel: 2 });
+    for (const line of perModel.cells) {
+      expect(line.covered).toBe(line.rows >= 20 && Math.min(...Object.values(line.rowsPerModel)) >= 2);
+    }
+    expect(perModel.coveredCells).toBeLessThan(fromColumns.coveredCells);
+    const strict = convergenceReport(world, engine, columns, { minRows: 40, minRowsPerModel: 0 });
     expect(strict.coveredCells).toBe(world.cells.filter((c) => (counts.get(c.id) ?? 0) >= 40).length);
     expect(strict.coveredCells).toBeLessThan(fromColumns.coveredCells);
 
     const nothing = convergenceReport(world, engine, new Map());
     expect([nothing.coveredCells, nothing.matchShare, nothing.pass]).toEqual([0, 0, false]);
+  });
+
+  it("reports the ESS of each model's importance weights and fails an engine that did not fit every row", () => {
+    const columns = generateColumns(world, { n: 3000, seed: 12 });
+    const fitted = new PlantedThetaEngineDouble(world).fittedOn(world, columns);
+    const report = convergenceReport(world, fitted, columns, { minRowsPerModel: 0, minCoveredCells: 1 });
+    expect(report.completeness).toEqual({ loggedRows: 3000, fittedRows: 3000, mismatches: 0, complete: true });
+    const cell = world.cells[7];
+    const model = world.models[3];
+    let sum = 0;
+    let squares = 0;
+    for (let i = 0; i < columns.count; i++) {
+      if (columns.cellIndices[i] === cell.index && columns.modelIndices[i] === 3) {
+        sum += 1 / columns.propensities[i];
+        squares += 1 / columns.propensities[i] ** 2;
+      }
+    }
+    expect(report.cells[7].essPerModel[model]).toBeCloseTo((sum * sum) / squares, 10);
+    // An engine fitted on half the rows: complete is false, and the gate fails whatever it learned.
+    const half = new PlantedThetaEngineDouble(world).fittedOn(world, generateColumns(world, { n: 1500, seed: 12 }));
+    const incomplete = convergenceReport(world, half, columns, { minRowsPerModel: 0, minCoveredCells: 1 });
+    expect(incomplete.matchShare).toBe(1);
+    expect(incomplete.completeness.complete).toBe(false);
+    expect(incomplete.pass).toBe(false);
+  });
+
+  it("marks the deviating cells (pooled-limit choice ≠ optimum) as the answer key does", () => {
+    const report = convergenceReport(world, new PlantedThetaEngineDouble(world).fittedOn(world, everyCell), everyCell);
+    expect(report.deviating.cells).toEqual(key.deviatingCells);
+    expect(report.deviating.cells.length).toBeGreaterThanOrEqual(10);
+    expect(report.deviating.matchShare).toBe(1);
+    for (const line of report.cells) {
+      const answer = key.cells.find((c) => c.cell === line.cell)!;
+      expect([line.pooledChoice, line.deviating, line.localChampion]).toEqual([answer.pooledChoice, answer.deviating, answer.localChampion !== null]);
+    }
   });
 
   it("counts a covered cell the engine does not have as a miss, valued at the logging policy", () => {
@@ -134,7 +178,7 @@ describe("convergenceReport", () => {
   });
 
   it("is JSON and prints as a table with one line per cell and the verdict", () => {
-    const engine = new PlantedThetaEngineDouble(world);
+    const engine = new PlantedThetaEngineDouble(world).fittedOn(world, everyCell);
     preferRunnerUp(engine, key.cells[2].cell);
     const report = convergenceReport(world, engine, everyCell);
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
@@ -148,7 +192,7 @@ describe("convergenceReport", () => {
   });
 
   it("rejects bad arguments with errors that name them", () => {
-    const engine = new PlantedThetaEngineDouble(world);
+    const engine = new PlantedThetaEngineDouble(world).fittedOn(world, everyCell);
     expect(() => convergenceReport(world, engine, everyCell, { minRows: 0 })).toThrow(/options\.minRows.*0/);
     expect(() => convergenceReport(world, engine, everyCell, { threshold: 1.5 })).toThrow(/options\.threshold.*1\.5/);
     expect(() => convergenceReport(world, engine, 5 as never)).toThrow(/rows.*5/);

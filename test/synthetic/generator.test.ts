@@ -41,7 +41,7 @@ describe("generateColumns / generateOutcomes", () => {
     const columns = generateColumns(world, { n: 500, seed: 9 });
     rows.forEach((row, i) => {
       expect(row.id).toBe(i + 1);
-      expect(row.source).toBe("synthetic_coldstart_v1");
+      expect(row.source).toBe("synthetic_coldstart_v2");
       expect(row.synthetic).toBe(true);
       expect(row.seed).toBe(9);
       expect(row.affinityVersion).toBe(world.affinityVersion);

@@ -27,7 +27,7 @@ describe("outcome JSON Lines", () => {
       "id", "created_at", "agent_id", "cell", "model", "features", "propensity", "completed", "hallucinated", "refused",
       "judge_score", "judge_model", "reward", "policy_version", "source", "synthetic", "seed", "affinity_version", "difficulty",
     ]);
-    expect(record).toMatchObject({ id: 1, source: "synthetic_coldstart_v1", synthetic: true, seed: 42, judge_model: "planted_oracle" });
+    expect(record).toMatchObject({ id: 1, source: "synthetic_coldstart_v2", synthetic: true, seed: 42, judge_model: "planted_oracle" });
   });
 
   it("yields nothing for an empty log", () => {

@@ -10,6 +10,8 @@ import { migration as routingOutcomesSynthetic } from "./003_routing_outcomes_sy
 import { migration as trainingRuns } from "./004_training_runs.js";
 import { migration as policyVersions } from "./005_policy_versions.js";
 import { migration as nonemptyIdsAbandonedRuns } from "./006_nonempty_ids_abandoned_runs.js";
+import { migration as routingDecisions } from "./007_routing_decisions.js";
+import { migration as routingOutcomesDedupeKey } from "./008_routing_outcomes_dedupe_key.js";
 
 export type { Migration } from "./migration.js";
 
@@ -21,4 +23,6 @@ export const migrations: readonly Migration[] = [
   trainingRuns,
   policyVersions,
   nonemptyIdsAbandonedRuns,
+  routingDecisions,
+  routingOutcomesDedupeKey,
 ];
