@@ -89,7 +89,9 @@ function isCoverageTable(value: unknown): value is CoverageTableLike {
  * it routed to the new policy's choice.
  */
 export function coverageFromTable(result: CadenceResult): CoverageInput | null {
-  const table = (result as { readonly coverage?: unknown }).coverage;
+  // The table of every row read: `learned.coverage` in the result (or `coverage` at its top level).
+  const carried = result as { readonly learned?: { readonly coverage?: unknown }; readonly coverage?: unknown };
+  const table = carried.learned?.coverage ?? carried.coverage;
   if (!isCoverageTable(table)) return null;
   const heldOut = coverageFromRouting(result);
   const chosenOf = new Map(heldOut.cells.map((c) => [c.cell, c]));

@@ -11,6 +11,7 @@
  * Anything else the gate lists (a `reasons` array of strings) is passed through as it is.
  */
 import type { CadenceResult } from "../cadence/index.js";
+import type { ConvergenceReport } from "../synthetic/index.js";
 import { fixed, percent } from "./svg.js";
 
 /** One policy's support diagnostics (paired gate). */
@@ -162,6 +163,30 @@ function lowerBoundSentences(result: CadenceResult, f: LowerBoundFigures): strin
   return out;
 }
 
+/** Why a warm-up failed: each of the convergence report's conditions that does not hold. */
+function warmupSentences(c: ConvergenceReport): string[] {
+  const out: string[] = [];
+  if (c.coveredCells < c.minCoveredCells) {
+    out.push(
+      `Too few cells to grade: ${c.coveredCells} are covered (≥ ${c.minRows} rows, ≥ ${c.minRowsPerModel} of every model), the gate needs ${c.minCoveredCells}. ` +
+        "Load more rows (--n) so that every model is tried in most cells.",
+    );
+  }
+  if (!c.completeness.complete) {
+    out.push(
+      `The fit is incomplete: the engine holds ${c.completeness.fittedRows} of the ${c.completeness.loggedRows} logged rows, and ${c.completeness.mismatches} ` +
+        "(cell, model) counts differ from the log — the pipeline loses, duplicates or misfiles rows, whatever it learned.",
+    );
+  }
+  if (c.matchShare < c.threshold) {
+    out.push(
+      `Only ${c.matches} of ${c.coveredCells} covered cells (${percent(c.matchShare)}) choose the planted optimum; the warm-up needs ${percent(c.threshold)}. ` +
+        "The refit cannot find an answer planted in the data: check the features, the rewards and the engine options before trusting a production run.",
+    );
+  }
+  return out;
+}
+
 /**
  * Sentences explaining why the run promoted nothing; empty when it promoted (or, for a warm-up,
  * when its gate passed: a warm-up never promotes by design).
@@ -171,12 +196,8 @@ export function whyNotPromoted(result: CadenceResult): string[] {
   const gate = result.gate;
   if (result.mode === "warmup") {
     if (gate.passed) return [];
-    const c = result.convergence;
-    return [
-      `Only ${c.matches} of ${c.coveredCells} covered cells (${percent(c.matchShare)}) choose the planted optimum; the warm-up needs ${percent(c.threshold)}. ` +
-        "The refit cannot find an answer planted in the data: check the features, the rewards and the engine options before trusting a production run.",
-      ...listedReasons(gate),
-    ];
+    const sentences = [...warmupSentences(result.convergence), ...listedReasons(gate)];
+    return sentences.length > 0 ? sentences : [gate.reason];
   }
   if (gate.passed) return ["The gate passed but nothing was promoted."];
   const paired = pairedFigures(gate);

@@ -28,6 +28,8 @@ export interface RoutingMapCell {
   readonly planted: string | null;
   /** Warm-up: a covered cell whose choice is not the planted optimum. */
   readonly miss: boolean;
+  /** Warm-up: the planted optimum differs from the pooled-limit choice (only a per-cell learner can match it). */
+  readonly deviating: boolean;
   /** Requests behind the cell: held-out requests (production) or rows in the log (warm-up). */
   readonly requests: number;
 }
@@ -56,6 +58,7 @@ function warmupCells(result: CadenceResult): RoutingMapCell[] {
       changed: incumbent !== null && c.learned !== null && incumbent !== c.learned,
       planted: c.planted,
       miss: c.match === false,
+      deviating: c.deviating === true,
       requests: c.rows,
     };
   });
@@ -69,6 +72,7 @@ function prodCells(result: CadenceResult): RoutingMapCell[] {
     changed: c.incumbent !== null && c.incumbent !== c.candidate,
     planted: null,
     miss: false,
+    deviating: false,
     requests: c.requests,
   }));
 }
@@ -95,13 +99,15 @@ interface Panel {
   readonly choice: (cell: RoutingMapCell) => string | null;
   /** Marks: the new policy's panel marks changes and misses. */
   readonly marks: boolean;
+  /** The planted panel marks deviating cells with "*". */
+  readonly planted?: boolean;
 }
 
 function panelsOf(data: RoutingMapData, incumbentTitle: string): Panel[] {
   const panels: Panel[] = [];
   if (data.incumbentHasChoices) panels.push({ title: incumbentTitle, choice: (c) => c.incumbent, marks: false });
   panels.push({ title: "new policy", choice: (c) => c.chosen, marks: true });
-  if (data.warmup) panels.push({ title: "planted optimum", choice: (c) => c.planted, marks: false });
+  if (data.warmup) panels.push({ title: "planted optimum", choice: (c) => c.planted, marks: false, planted: true });
   return panels;
 }
 
@@ -160,7 +166,7 @@ function gridCell(
   const fill = colors.get(model) ?? ROLE.empty;
   const ink = textOn(fill);
   const miss = panel.marks && cell.miss;
-  const text = `${labels.get(model) ?? model}${miss ? " ✗" : ""}`;
+  const text = `${labels.get(model) ?? model}${miss ? " ✗" : ""}${panel.planted === true && cell.deviating ? "*" : ""}`;
   const changed = panel.marks && cell.changed ? `<path d="M${x + w - 11},${y + 1} h10 v10 z" fill="${ink}" class="changed"/>` : "";
   const stroke = miss ? ` stroke="${ROLE.text}" stroke-width="2" class="miss"` : "";
   return `<g>${title}${box(fill, stroke)}<text x="${x + w / 2}" y="${y + 14}" text-anchor="middle" fill="${ink}" class="cell-label">${escapeHtml(text)}</text>${changed}</g>`;
@@ -170,6 +176,7 @@ function cellTitle(cell: RoutingMapCell, panel: Panel): string {
   const parts = [`${cell.cell} (${cell.requests} requests)`, `${panel.title}: ${panel.choice(cell) ?? "none"}`];
   if (panel.marks && cell.incumbent !== null) parts.push(`incumbent: ${cell.incumbent}${cell.changed ? " — changed" : ""}`);
   if (panel.marks && cell.planted !== null) parts.push(`planted: ${cell.planted}${cell.miss ? " — miss" : ""}`);
+  if (cell.deviating) parts.push("deviating: a pooled learner would choose another model here");
   return parts.join("; ");
 }
 
@@ -183,7 +190,7 @@ function listTable(data: RoutingMapData, panels: readonly Panel[]): string {
   const colors = modelColors(data.models);
   const head = panels.map((p) => `<th>${escapeHtml(p.title)}</th>`).join("");
   const rows = data.cells.map((c) => {
-    const marks = [c.changed ? "▲ changed" : "", c.miss ? "✗ miss" : ""].filter((m) => m !== "").join(", ");
+    const marks = [c.changed ? "▲ changed" : "", c.miss ? "✗ miss" : "", c.deviating ? "* deviating" : ""].filter((m) => m !== "").join(", ");
     const choices = panels.map((p) => `<td class="model">${swatch(p.choice(c), colors)}</td>`).join("");
     return `<tr><th>${escapeHtml(c.cell)}</th><td>${c.requests}</td>${choices}<td>${marks}</td></tr>`;
   });
@@ -200,6 +207,7 @@ function legend(data: RoutingMapData): string {
   const marks = [
     data.incumbentHasChoices ? `<span class="key">▲${data.grid === null ? "" : " corner"}: choice changed since the incumbent</span>` : "",
     data.warmup ? `<span class="key">✗${data.grid === null ? "" : " outlined"}: not the planted optimum</span>` : "",
+    data.cells.some((c) => c.deviating) ? `<span class="key">* deviating cell: a pooled learner would choose another model</span>` : "",
     `<span class="key">— no choice (${data.warmup ? "cell not covered" : "no held-out request"})</span>`,
   ].join("");
   return `<p class="legend">${models}${marks}</p>`;

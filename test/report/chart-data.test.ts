@@ -85,6 +85,9 @@ describe("coverage heat map", () => {
     ]);
     expect(coverage?.cells[0]!.undecided).toBe("not covered: some model has fewer than 5 rows in this cell");
     expect(coverage?.cells[1]!.undecided).toBeNull();
+ 
+    // Where the cadence carries it: the result's learned.coverage.
+    expect(coverageFromTable({ ...result, learned: { coverage: table } } as typeof result)).toEqual(coverage);
   });
 
   it("shades more evidence darker", () => {

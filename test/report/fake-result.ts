@@ -85,12 +85,17 @@ export function prodResult(options: {
 }
 
 /** A convergence cell: covered with `rows` rows, learned `learned` (null: not covered). */
-export function convergenceCell(cell: string, planted: string, learned: string | null, rows = 30): CellConvergence {
+export function convergenceCell(cell: string, planted: string, learned: string | null, rows = 30, deviating = false): CellConvergence {
   const covered = learned !== null;
   return {
     cell,
     rows,
+    rowsPerModel: {},
+    essPerModel: {},
     covered,
+    pooledChoice: deviating ? `${planted}-pooled` : planted,
+    deviating,
+    localChampion: false,
     planted,
     plantedReward: 0.6,
     gap: 0.05,
@@ -112,6 +117,8 @@ export function warmupResult(cells: readonly CellConvergence[], routingSummary: 
     source: "synthetic_coldstart_v1",
     seed: 42,
     minRows: 20,
+    minRowsPerModel: 2,
+    minCoveredCells: 1,
     threshold,
     totalCells: cells.length,
     coveredCells: covered.length,
@@ -120,6 +127,11 @@ export function warmupResult(cells: readonly CellConvergence[], routingSummary: 
     matches,
     matchShare,
     pass: matchShare >= threshold,
+    completeness: { loggedRows: 1000, fittedRows: 1000, mismatches: 0, complete: true },
+    headline: { target: 0.7, met: matchShare >= 0.7 },
+    shared: { cells: covered.length, matches, matchShare, relativeRegret: 0.03 },
+    structure: { coefficients: [], error: 0.1 },
+    deviating: { cells: cells.filter((c) => c.deviating).map((c) => c.cell), covered: 0, matches: 0, matchShare: 0 },
     value: { optimum: 0.6, learned: 0.58, logging: 0.45, regret: 0.02, relativeRegret: 0.033, loggingRegret: 0.15 },
     cells,
   };

@@ -52,6 +52,23 @@ describe("why not promoted", () => {
     expect(renderHtmlReport(warmupResult(cells, summary))).toContain("Why the warm-up failed");
   });
 
+  it("explains a warm-up that failed on too few covered cells or an incomplete fit", () => {
+    const cells = [convergenceCell("a:1", "m-a", "m-a")];
+    const result = warmupResult(cells, summary);
+    const convergence = {
+      ...result.convergence,
+      pass: false,
+      minCoveredCells: 30,
+      completeness: { loggedRows: 1000, fittedRows: 990, mismatches: 4, complete: false },
+    };
+    const sentences = whyNotPromoted({ ...result, convergence, gate: { passed: false, reason: "failed" } });
+    expect(sentences).toHaveLength(2);
+    expect(sentences[0]).toMatch(/^Too few cells to grade: 1 are covered \(≥ 20 rows, ≥ 2 of every model\), the gate needs 30\./);
+    expect(sentences[1]).toMatch(/^The fit is incomplete: the engine holds 990 of the 1000 logged rows, and 4 \(cell, model\) counts differ/);
+    // A failure the report cannot name is restated in the gate's own words.
+    expect(whyNotPromoted({ ...result, gate: { passed: false, reason: "relative regret 0.09 above 0.07" } })).toEqual(["relative regret 0.09 above 0.07"]);
+  });
+
   it("appears on the page as a box", () => {
     const gate = { ...figures, passed: false, reason: "does not beat" };
     const html = renderHtmlReport(prodResult({ routing: summary, gate, incumbentVersion: 4 }));

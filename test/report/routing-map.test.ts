@@ -89,7 +89,7 @@ describe("warm-up routing map", () => {
     convergenceCell("sql:easy", "model-a", "model-a"),
     convergenceCell("sql:hard", "model-b", "model-c"),
     convergenceCell("math:easy", "model-c", null, 5),
-    convergenceCell("math:hard", "model-a", "model-b"),
+    convergenceCell("math:hard", "model-a", "model-b", 30, true),
   ];
   const summary = routing(MODELS, [
     { cell: "math:hard", candidate: "model-a", incumbent: null },
@@ -108,5 +108,9 @@ describe("warm-up routing map", () => {
     expect(svg).toContain(">planted optimum<");
     expect(count(svg, 'class="miss"')).toBe(2);
     expect(count(svg, " ✗<")).toBe(2);
+    // The deviating cell is starred in the planted panel, and the legend says what that means.
+    expect(data.cells.filter((c) => c.deviating).map((c) => c.cell)).toEqual(["math:hard"]);
+    expect(count(svg, ">a*<")).toBe(1);
+    expect(svg).toContain("* deviating cell");
   });
 });
