@@ -19,14 +19,20 @@ export function findChromium(): string | undefined {
 export function chromiumPath(): string {
   const found = findChromium();
   if (found === undefined) {
-    throw new Error(`no Chromium found (tried $CHROMIUM_PATH, ${CANDIDATES.join(", ")}); install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH`);
+    throw new Error(
+      `no Chromium found (tried $CHROMIUM_PATH, ${CANDIDATES.join(", ")}); install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH`,
+    );
   }
   return found;
 }
 
 /** Starts headless Chromium (no sandbox: CI runs as root). */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+  });
 }
 
 /** A new tab `width` CSS pixels wide showing the file at `path`, its network cut off. Close it with `page.context().close()`. */

@@ -78,7 +78,13 @@ function cellTotals(slice: HeldOutSlice): Map<string, CellTotals> {
   slice.cells.forEach((cell, i) => {
     let t = byCell.get(cell);
     if (t === undefined) {
-      t = { requests: 0, mean: new Float64Array(d), logged: new Float64Array(k), weightSum: new Float64Array(k), weightSquares: new Float64Array(k) };
+      t = {
+        requests: 0,
+        mean: new Float64Array(d),
+        logged: new Float64Array(k),
+        weightSum: new Float64Array(k),
+        weightSquares: new Float64Array(k),
+      };
       byCell.set(cell, t);
     }
     t.requests++;

@@ -30,7 +30,8 @@ export function cellGrid(cellIds: readonly string[]): CellGrid | null {
     if (!parts.every((p) => p.length === 2 && p[0] !== "" && p[1] !== "")) continue;
     const rows = unique(parts.map((p) => p[0] as string));
     let columns = unique(parts.map((p) => p[1] as string));
-    if (columns.every((c) => ORDINAL_WORDS.includes(c))) columns = [...columns].sort((a, b) => ORDINAL_WORDS.indexOf(a) - ORDINAL_WORDS.indexOf(b));
+    if (columns.every((c) => ORDINAL_WORDS.includes(c)))
+      columns = [...columns].sort((a, b) => ORDINAL_WORDS.indexOf(a) - ORDINAL_WORDS.indexOf(b));
     return { separator, rows, columns };
   }
   return null;

@@ -45,7 +45,10 @@ export function coverageFromRouting(result: CadenceResult): CoverageInput {
   const order = cellGrid(cells.map((c) => c.cell)) === null ? sortCellIds(cells.map((c) => c.cell)) : cells.map((c) => c.cell);
   const byId = new Map(cells.map((c) => [c.cell, c]));
   const fromConvergence = new Map((convergenceOf(result)?.cells ?? []).map((c) => [c.cell, c.learned]));
-  const worldOrder = convergenceOf(result)?.cells.map((c) => c.cell).filter((id) => byId.has(id)) ?? order;
+  const worldOrder =
+    convergenceOf(result)
+      ?.cells.map((c) => c.cell)
+      .filter((id) => byId.has(id)) ?? order;
   return {
     scope: "held-out requests",
     models,
@@ -135,7 +138,10 @@ export function coverageChart(input: CoverageInput): string {
   const height = top + input.cells.length * rowHeight + 6;
   const maxEss = Math.max(1, ...input.cells.flatMap((c) => c.ess));
   const header = input.models
-    .map((m, a) => `<text x="${(left + (a + 0.5) * cellWidth).toFixed(1)}" y="${top - 8}" text-anchor="middle" class="label">${escapeHtml(m)}</text>`)
+    .map(
+      (m, a) =>
+        `<text x="${(left + (a + 0.5) * cellWidth).toFixed(1)}" y="${top - 8}" text-anchor="middle" class="label">${escapeHtml(m)}</text>`,
+    )
     .join("");
   const pattern =
     `<defs><pattern id="undecided-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">` +

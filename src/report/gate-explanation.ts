@@ -38,7 +38,11 @@ interface PairedFigures {
   readonly support: {
     readonly critical: number;
     readonly logging: { readonly events: number; readonly deterministicShare: number };
-    readonly informative: { readonly events: number; readonly candidateEffectiveSampleSize: number; readonly incumbentEffectiveSampleSize: number };
+    readonly informative: {
+      readonly events: number;
+      readonly candidateEffectiveSampleSize: number;
+      readonly incumbentEffectiveSampleSize: number;
+    };
     readonly minInformativeEffectiveSampleSize: number;
     readonly candidate: Support;
     readonly incumbent: Support;
@@ -62,7 +66,9 @@ function pairedFigures(gate: object): PairedFigures | null {
 
 function lowerBoundFigures(gate: object): LowerBoundFigures | null {
   const g = gate as Partial<LowerBoundFigures>;
-  return typeof g.estimator === "string" && typeof g.candidateLower === "number" && typeof g.incumbentValue === "number" ? (g as LowerBoundFigures) : null;
+  return typeof g.estimator === "string" && typeof g.candidateLower === "number" && typeof g.incumbentValue === "number"
+    ? (g as LowerBoundFigures)
+    : null;
 }
 
 /** Extra reasons a gate may list (strings only). */
@@ -96,7 +102,9 @@ function supportSentences(who: string, s: Support, critical: number, minEss: num
     );
   }
   if (!(n(s.effectiveSampleSize) >= minEss)) {
-    out.push(`Too little evidence about ${who}: the log holds the equivalent of ${fixed(s.effectiveSampleSize, 1)} requests routed its way; the gate asks for ${minEss}.`);
+    out.push(
+      `Too little evidence about ${who}: the log holds the equivalent of ${fixed(s.effectiveSampleSize, 1)} requests routed its way; the gate asks for ${minEss}.`,
+    );
   }
   return out;
 }

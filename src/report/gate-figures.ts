@@ -30,7 +30,11 @@ interface PairedGate {
   readonly minEffectiveSampleSize: number;
   readonly support: {
     readonly critical: number;
-    readonly informative: { readonly events: number; readonly candidateEffectiveSampleSize: number; readonly incumbentEffectiveSampleSize: number };
+    readonly informative: {
+      readonly events: number;
+      readonly candidateEffectiveSampleSize: number;
+      readonly incumbentEffectiveSampleSize: number;
+    };
     readonly minInformativeEffectiveSampleSize: number;
     readonly candidate: Support;
     readonly incumbent: Support;
@@ -69,8 +73,22 @@ function pairedTable(g: PairedGate): string {
   const s = g.support;
   if (s === null) return bound;
   const rows = [
-    supportRow("candidate", s.candidate, s.critical, g.minEffectiveSampleSize, s.informative.candidateEffectiveSampleSize, s.minInformativeEffectiveSampleSize),
-    supportRow("incumbent", s.incumbent, s.critical, g.minEffectiveSampleSize, s.informative.incumbentEffectiveSampleSize, s.minInformativeEffectiveSampleSize),
+    supportRow(
+      "candidate",
+      s.candidate,
+      s.critical,
+      g.minEffectiveSampleSize,
+      s.informative.candidateEffectiveSampleSize,
+      s.minInformativeEffectiveSampleSize,
+    ),
+    supportRow(
+      "incumbent",
+      s.incumbent,
+      s.critical,
+      g.minEffectiveSampleSize,
+      s.informative.incumbentEffectiveSampleSize,
+      s.minInformativeEffectiveSampleSize,
+    ),
   ].join("");
   return `${bound}
 <table class="chart" data-chart="gate-support"><thead><tr><th>support of the log</th><th>mean weight (1 if covered)</th><th>zero weight</th>

@@ -77,7 +77,9 @@ function headlineOf(result: Json): Headline | null {
   const name = gate.estimator.toUpperCase();
   if ("lowerBound" in gate) {
     const difference = num(gate.difference);
-    return difference === null ? null : { kind: "difference", name: `Δ ${name}`, value: difference, lower: num(gate.lowerBound), reference: num(gate.margin) };
+    return difference === null
+      ? null
+      : { kind: "difference", name: `Δ ${name}`, value: difference, lower: num(gate.lowerBound), reference: num(gate.margin) };
   }
   const value = num(gate.candidateValue);
   return value === null ? null : { kind: "estimate", name, value, lower: num(gate.candidateLower), reference: num(gate.incumbentValue) };

@@ -64,9 +64,14 @@ ${rejectedRows(result)}`;
 function rejectedRows(result: CadenceResult): string {
   const { corpus } = result;
   if (corpus.rowsRejected === 0) return "";
-  const reasons = Object.entries(corpus.rejectedByReason).map(([kind, count]) => `${escapeHtml(kind)} ${count}`).join(", ");
+  const reasons = Object.entries(corpus.rejectedByReason)
+    .map(([kind, count]) => `${escapeHtml(kind)} ${count}`)
+    .join(", ");
   const examples = corpus.rejectedExamples.map((row) => `<li>row ${row.id}: ${escapeHtml(row.reason)}</li>`).join("");
-  const more = corpus.rowsRejected > corpus.rejectedExamples.length ? `<li>… and ${corpus.rowsRejected - corpus.rejectedExamples.length} more</li>` : "";
+  const more =
+    corpus.rowsRejected > corpus.rejectedExamples.length
+      ? `<li>… and ${corpus.rowsRejected - corpus.rejectedExamples.length} more</li>`
+      : "";
   return `<p class="muted">${corpus.rowsRejected} rows rejected (${reasons}), never fitted:</p><ul class="muted">${examples}${more}</ul>`;
 }
 
@@ -77,7 +82,9 @@ function routingSection(result: CadenceResult): string {
     : "Each policy's greedy choice per cell (θᵀx at the cell's mean held-out context); the new policy is the model fitted on every row — the one promoted if the gate passes.";
   const counts = [
     `${data.cells.length} cells`,
-    data.incumbentHasChoices ? `${data.changed} changed since the incumbent` : "the incumbent is the uniform policy: it has no per-cell choice, so nothing is marked changed",
+    data.incumbentHasChoices
+      ? `${data.changed} changed since the incumbent`
+      : "the incumbent is the uniform policy: it has no per-cell choice, so nothing is marked changed",
     ...(data.warmup ? [`${data.misses} misses`] : []),
   ].join(", ");
   return `<h2>Where each cell routes</h2>
@@ -95,7 +102,10 @@ ${trafficShiftChart(data, incumbentName(result))}`;
 
 function estimatesSection(result: CadenceResult): string {
   const { evaluation } = result;
-  const incumbent = evaluation.incumbent.kind === "active" ? `the active policy (version ${evaluation.incumbent.policyVersionId})` : "the uniform policy (no active policy)";
+  const incumbent =
+    evaluation.incumbent.kind === "active"
+      ? `the active policy (version ${evaluation.incumbent.policyVersionId})`
+      : "the uniform policy (no active policy)";
   return `<h2>Off-policy estimates on the held-out slice</h2>
 <p>The candidate (refitted on the training slice only) against ${incumbent}, on ${evaluation.events} held-out requests; logged mean reward ${fixed(evaluation.loggedValue, 4)}.
 Estimators disagree when their assumptions do: read the line under each name. ESS is the effective number of requests behind a weighted estimate.</p>

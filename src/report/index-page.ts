@@ -30,7 +30,9 @@ export function trendChart(history: History, mode: string): string {
   const right = 16;
   const top = 40;
   const bottom = 34;
-  const values = points.flatMap((p) => [p.headline!.value, p.headline!.lower, p.headline!.reference].filter((v): v is number => v !== null));
+  const values = points.flatMap((p) =>
+    [p.headline!.value, p.headline!.lower, p.headline!.reference].filter((v): v is number => v !== null),
+  );
   const lo = warmup ? 0 : Math.min(...values);
   const hi = warmup ? 1 : Math.max(...values);
   const pad = warmup ? 0 : (hi - lo) * 0.1 || 0.05;
@@ -39,7 +41,10 @@ export function trendChart(history: History, mode: string): string {
   const x = (i: number): number => left + step * (i + 0.5);
   const format = (v: number): string => (warmup ? percent(v, 0) : v.toFixed(hi - lo + 2 * pad < 0.1 ? 3 : 2));
   const grid = ticks(lo - pad, hi + pad, 4)
-    .map((v) => `<line x1="${left}" x2="${width - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/><text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${format(v)}</text>`)
+    .map(
+      (v) =>
+        `<line x1="${left}" x2="${width - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/><text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${format(v)}</text>`,
+    )
     .join("");
   const marks = points.map((p, i) => {
     const h = p.headline!;
@@ -51,23 +56,38 @@ export function trendChart(history: History, mode: string): string {
       : kind === "difference"
         ? `run ${p.runId}: ${h.name} ${fixed(h.value, 4)} (lower bound ${fixed(h.lower, 4)}, margin ${fixed(h.reference, 4)}), ${promotion}`
         : `run ${p.runId}: candidate ${h.name} ${fixed(h.value, 4)} (lower bound ${fixed(h.lower, 4)}), incumbent ${fixed(h.reference, 4)}, ${promotion}`;
-    const whisker = h.lower === null ? "" : `<line x1="${cx}" x2="${cx}" y1="${y(h.lower).toFixed(1)}" y2="${y(h.value).toFixed(1)}" stroke="${ROLE.candidate}" stroke-width="2"/>`;
+    const whisker =
+      h.lower === null
+        ? ""
+        : `<line x1="${cx}" x2="${cx}" y1="${y(h.lower).toFixed(1)}" y2="${y(h.value).toFixed(1)}" stroke="${ROLE.candidate}" stroke-width="2"/>`;
     const reference =
-      lineReference || h.reference === null ? "" : `<rect x="${(x(i) + 5).toFixed(1)}" y="${(y(h.reference) - 4).toFixed(1)}" width="8" height="8" fill="${ROLE.incumbent}"/>`;
+      lineReference || h.reference === null
+        ? ""
+        : `<rect x="${(x(i) + 5).toFixed(1)}" y="${(y(h.reference) - 4).toFixed(1)}" width="8" height="8" fill="${ROLE.incumbent}"/>`;
     const dot = `<circle cx="${cx}" cy="${y(h.value).toFixed(1)}" r="4.5" fill="${p.passed ? ROLE.candidate : "#ffffff"}" stroke="${ROLE.candidate}" stroke-width="2"/>`;
     const label = `<text x="${cx}" y="${height - bottom + 14}" text-anchor="middle" class="tick">${p.runId}${p.promoted ? " ★" : ""}</text>`;
     return `<g><title>${escapeHtml(tip)}</title>${whisker}${reference}${dot}${label}</g>`;
   });
   const threshold = lineReference && points[0]!.headline!.reference !== null ? points[0]!.headline!.reference : null;
   const thresholdLine =
-    threshold === null ? "" : `<line x1="${left}" x2="${width - right}" y1="${y(threshold).toFixed(1)}" y2="${y(threshold).toFixed(1)}" stroke="${ROLE.fail}" stroke-dasharray="5 4"/>`;
-  const path = warmup ? `<path d="${points.map((p, i) => `${i === 0 ? "M" : "L"}${x(i).toFixed(1)},${y(p.headline!.value).toFixed(1)}`).join(" ")}" fill="none" stroke="${ROLE.candidate}"/>` : "";
+    threshold === null
+      ? ""
+      : `<line x1="${left}" x2="${width - right}" y1="${y(threshold).toFixed(1)}" y2="${y(threshold).toFixed(1)}" stroke="${ROLE.fail}" stroke-dasharray="5 4"/>`;
+  const path = warmup
+    ? `<path d="${points.map((p, i) => `${i === 0 ? "M" : "L"}${x(i).toFixed(1)},${y(p.headline!.value).toFixed(1)}`).join(" ")}" fill="none" stroke="${ROLE.candidate}"/>`
+    : "";
   const name = points[0]!.headline!.name;
   const caption = warmup
     ? ["warm-up: share of covered cells matching the planted optimum", "● passed, ○ failed; dashed: the threshold"]
     : kind === "difference"
-      ? [`prod: ${name}, the candidate's estimated gain over the incumbent`, "line down to its lower bound; ● passed, ○ failed; dashed: the margin; ★ promoted"]
-      : [`prod: the candidate's ${name} estimate, line down to its lower bound`, "● passed, ○ failed; ■ the incumbent's estimate; ★ promoted"];
+      ? [
+          `prod: ${name}, the candidate's estimated gain over the incumbent`,
+          "line down to its lower bound; ● passed, ○ failed; dashed: the margin; ★ promoted",
+        ]
+      : [
+          `prod: the candidate's ${name} estimate, line down to its lower bound`,
+          "● passed, ○ failed; ■ the incumbent's estimate; ★ promoted",
+        ];
   const captionText = caption.map((line, i) => `<text x="${left}" y="${13 + i * 13}" class="tick">${escapeHtml(line)}</text>`).join("");
   const body = `${captionText}${grid}${thresholdLine}${path}${marks.join("")}
 <text x="${(left + width - right) / 2}" y="${height - 4}" text-anchor="middle" class="tick">training run</text>`;
@@ -78,7 +98,8 @@ function figures(e: HistoryEntry): string {
   const h = e.headline;
   if (h === null) return escapeHtml(e.reason);
   if (h.kind === "match-share") return `match share ${percent(h.value)} (threshold ${percent(h.reference ?? NaN)})`;
-  if (h.kind === "difference") return `${escapeHtml(h.name)} ${fixed(h.value, 4)}, lower bound ${fixed(h.lower, 4)} vs margin ${fixed(h.reference, 4)}`;
+  if (h.kind === "difference")
+    return `${escapeHtml(h.name)} ${fixed(h.value, 4)}, lower bound ${fixed(h.lower, 4)} vs margin ${fixed(h.reference, 4)}`;
   return `${escapeHtml(h.name)} ${fixed(h.value, 4)}, lower bound ${fixed(h.lower, 4)} vs incumbent ${fixed(h.reference, 4)}`;
 }
 

@@ -5,7 +5,15 @@
  */
 export { terminalProgress, type TerminalProgressOptions } from "./terminal-progress.js";
 export { formatCadenceReport, formatEstimates } from "./text-report.js";
-export { renderHtmlReport, cellsChart, learningCurveChart, estimatesChart, escapeHtml, INDEX_PAGE, type HtmlReportOptions } from "./html-report.js";
+export {
+  renderHtmlReport,
+  cellsChart,
+  learningCurveChart,
+  estimatesChart,
+  escapeHtml,
+  INDEX_PAGE,
+  type HtmlReportOptions,
+} from "./html-report.js";
 export { routingMapData, routingMap, type RoutingMapData, type RoutingMapCell } from "./routing-map.js";
 export { trafficShiftData, trafficShiftChart, type TrafficShiftData, type TrafficShiftRow } from "./traffic-shift.js";
 export { coverageFromRouting, coverageChart, type CoverageInput, type CoverageRow } from "./coverage-map.js";

@@ -190,7 +190,9 @@ function listTable(data: RoutingMapData, panels: readonly Panel[]): string {
   const colors = modelColors(data.models);
   const head = panels.map((p) => `<th>${escapeHtml(p.title)}</th>`).join("");
   const rows = data.cells.map((c) => {
-    const marks = [c.changed ? "▲ changed" : "", c.miss ? "✗ miss" : "", c.deviating ? "* deviating" : ""].filter((m) => m !== "").join(", ");
+    const marks = [c.changed ? "▲ changed" : "", c.miss ? "✗ miss" : "", c.deviating ? "* deviating" : ""]
+      .filter((m) => m !== "")
+      .join(", ");
     const choices = panels.map((p) => `<td class="model">${swatch(p.choice(c), colors)}</td>`).join("");
     return `<tr><th>${escapeHtml(c.cell)}</th><td>${c.requests}</td>${choices}<td>${marks}</td></tr>`;
   });
@@ -202,7 +204,10 @@ function legend(data: RoutingMapData): string {
   const colors = modelColors(data.models);
   const labels = shortModelLabels(data.models);
   const models = data.models
-    .map((m) => `<span class="key"><span class="swatch" style="background:${colors.get(m)}"></span>${escapeHtml(labels.get(m) === m ? m : `${labels.get(m)} = ${m}`)}</span>`)
+    .map(
+      (m) =>
+        `<span class="key"><span class="swatch" style="background:${colors.get(m)}"></span>${escapeHtml(labels.get(m) === m ? m : `${labels.get(m)} = ${m}`)}</span>`,
+    )
     .join("");
   const marks = [
     data.incumbentHasChoices ? `<span class="key">▲${data.grid === null ? "" : " corner"}: choice changed since the incumbent</span>` : "",

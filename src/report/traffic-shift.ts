@@ -82,5 +82,11 @@ export function trafficShiftChart(data: TrafficShiftData, incumbentLabel: string
     );
   });
   const body = `${key}\n${xAxis(x, ticks(0, max), axisY, top, (v) => percent(v, 0))}\n${groups.join("\n")}`;
-  return svgFrame(width, height, "traffic shift: share of held-out requests per model under the logging policy, the incumbent and the new policy", body, "traffic-shift");
+  return svgFrame(
+    width,
+    height,
+    "traffic shift: share of held-out requests per model under the logging policy, the incumbent and the new policy",
+    body,
+    "traffic-shift",
+  );
 }

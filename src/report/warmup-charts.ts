@@ -71,7 +71,10 @@ export function learningCurveChart(result: WarmupCadenceResult): string {
   const training = result.corpus.split.training;
   const path = points.map((p, i) => `${i === 0 ? "M" : "L"}${x(p.n).toFixed(1)},${y(p.matchShare).toFixed(1)}`).join(" ");
   const yTicks = [0, 0.25, 0.5, 0.75, 1]
-    .map((v) => `<line x1="${left}" x2="${width - right}" y1="${y(v)}" y2="${y(v)}" class="grid"/><text x="${left - 6}" y="${y(v) + 4}" text-anchor="end" class="tick">${percent(v, 0)}</text>`)
+    .map(
+      (v) =>
+        `<line x1="${left}" x2="${width - right}" y1="${y(v)}" y2="${y(v)}" class="grid"/><text x="${left - 6}" y="${y(v) + 4}" text-anchor="end" class="tick">${percent(v, 0)}</text>`,
+    )
     .join("");
   const heldOut =
     training > 0 && training < maxN
@@ -82,7 +85,10 @@ export function learningCurveChart(result: WarmupCadenceResult): string {
       : "";
   const dots = points
     .map((p) => {
-      const shape = p.n <= training ? `<circle cx="${x(p.n).toFixed(1)}" cy="${y(p.matchShare).toFixed(1)}" r="3.5" fill="${ROLE.candidate}"/>` : diamond(x(p.n), y(p.matchShare));
+      const shape =
+        p.n <= training
+          ? `<circle cx="${x(p.n).toFixed(1)}" cy="${y(p.matchShare).toFixed(1)}" r="3.5" fill="${ROLE.candidate}"/>`
+          : diamond(x(p.n), y(p.matchShare));
       const fitted = p.n <= training ? "training rows only" : "training + held-out rows";
       return `<g><title>n ${p.n} (${fitted}): ${p.matches}/${p.coveredCells} covered cells match (${percent(p.matchShare)})</title>${shape}</g>`;
     })

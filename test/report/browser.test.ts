@@ -23,7 +23,8 @@ const PRINT_WIDTH = 720;
 
 const inCi = process.env.CI === "true" || process.env.CI === "1";
 const haveChromium = findChromium() !== undefined;
-if (!haveChromium && !inCi) process.stderr.write("report browser test skipped: no Chromium (apt-get install -y chromium, or set CHROMIUM_PATH)\n");
+if (!haveChromium && !inCi)
+  process.stderr.write("report browser test skipped: no Chromium (apt-get install -y chromium, or set CHROMIUM_PATH)\n");
 
 let dir: string;
 let runs: DemoRun[];

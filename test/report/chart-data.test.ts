@@ -73,8 +73,18 @@ describe("coverage heat map", () => {
       rows: 60,
       coveredCells: 1,
       cells: [
-        { cell: "a:2", rows: 30, covered: false, models: { "m-a": { rows: 20, ess: 18 }, "m-b": { rows: 2, ess: 2 }, "m-c": { rows: 8, ess: 7.5 } } },
-        { cell: "a:1", rows: 30, covered: true, models: { "m-a": { rows: 10, ess: 9 }, "m-b": { rows: 10, ess: 9.5 }, "m-c": { rows: 10, ess: 10 } } },
+        {
+          cell: "a:2",
+          rows: 30,
+          covered: false,
+          models: { "m-a": { rows: 20, ess: 18 }, "m-b": { rows: 2, ess: 2 }, "m-c": { rows: 8, ess: 7.5 } },
+        },
+        {
+          cell: "a:1",
+          rows: 30,
+          covered: true,
+          models: { "m-a": { rows: 10, ess: 9 }, "m-b": { rows: 10, ess: 9.5 }, "m-c": { rows: 10, ess: 10 } },
+        },
       ],
     };
     const coverage = coverageFromTable({ ...result, coverage: table } as typeof result);
@@ -85,7 +95,7 @@ describe("coverage heat map", () => {
     ]);
     expect(coverage?.cells[0]!.undecided).toBe("not covered: some model has fewer than 5 rows in this cell");
     expect(coverage?.cells[1]!.undecided).toBeNull();
- 
+
     // Where the cadence carries it: the result's learned.coverage.
     expect(coverageFromTable({ ...result, learned: { coverage: table } } as typeof result)).toEqual(coverage);
   });
@@ -125,13 +135,16 @@ describe("estimators", () => {
 
 describe("learning curve", () => {
   it("says what each point is fitted on and marks the end of the training slice", () => {
-    const result = warmupResult([convergenceCell("a:1", "m-a", "m-a")], routing(MODELS, [{ cell: "a:1", candidate: "m-a", incumbent: null }]));
+    const result = warmupResult(
+      [convergenceCell("a:1", "m-a", "m-a")],
+      routing(MODELS, [{ cell: "a:1", candidate: "m-a", incumbent: null }]),
+    );
     expect(learningCurveCaption(result)).toContain("Points up to n = 800 use the training slice only");
     const svg = learningCurveChart(result);
     expect(svg).toContain("candidate at n = 800");
     expect(svg).toContain("n 400 (training rows only)");
     expect(svg).toContain("n 1000 (training + held-out rows)");
- 
+
     // The text report says the same.
     const text = formatCadenceReport(result);
     expect(text).toContain("up to n = 800 the training slice only, then the held-out rows added back");
@@ -160,10 +173,14 @@ describe("rejected rows on the page", () => {
   it("lists the reasons and the examples the cadence kept, and nothing when no row was rejected", () => {
     const result = prodResult({ routing: routing(MODELS, [{ cell: "x", candidate: "m-a", incumbent: null }]) });
     expect(renderHtmlReport(result)).not.toContain("rows rejected");
-    const corpus = { ...result.corpus, rowsRejected: 3, rejectedByReason: { propensity: 2, reward: 1 }, rejectedExamples: [{ id: 17, reason: "propensity 0 is not in (0, 1]" }] };
+    const corpus = {
+      ...result.corpus,
+      rowsRejected: 3,
+      rejectedByReason: { propensity: 2, reward: 1 },
+      rejectedExamples: [{ id: 17, reason: "propensity 0 is not in (0, 1]" }],
+    };
     const html = renderHtmlReport({ ...result, corpus });
     expect(html).toContain("3 rows rejected (propensity 2, reward 1), never fitted:");
     expect(html).toContain("<li>row 17: propensity 0 is not in (0, 1]</li><li>… and 2 more</li>");
   });
 });
-

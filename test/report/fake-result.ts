@@ -4,7 +4,13 @@
  * convergence and gate figures set by the test.
  */
 import type { ProdCadenceResult, RoutingSummary, WarmupCadenceResult } from "../../src/cadence/index.js";
-import { createLoggedEvents, evaluateOffPolicy, fixedActionPolicy, uniformPolicy, type OffPolicyEvaluation } from "../../src/evaluation/index.js";
+import {
+  createLoggedEvents,
+  evaluateOffPolicy,
+  fixedActionPolicy,
+  uniformPolicy,
+  type OffPolicyEvaluation,
+} from "../../src/evaluation/index.js";
 import { createSeededRandom } from "../../src/evaluation/random.js";
 import type { CellConvergence, ConvergenceReport } from "../../src/synthetic/index.js";
 
@@ -17,17 +23,32 @@ export function evaluations(): { candidate: OffPolicyEvaluation; uniform: OffPol
   const events = createLoggedEvents({ actions, rewards, propensities: new Float64Array(n).fill(0.5), actionCount: 2 });
   const rewardModel = new Float64Array(n * 2).map((_, i) => (i % 2 === 1 ? 0.7 : 0.4));
   const options = { resamples: 200, seed: 1, rewardModel };
-  return { candidate: evaluateOffPolicy(events, fixedActionPolicy(1, 2), options), uniform: evaluateOffPolicy(events, uniformPolicy(2), options) };
+  return {
+    candidate: evaluateOffPolicy(events, fixedActionPolicy(1, 2), options),
+    uniform: evaluateOffPolicy(events, uniformPolicy(2), options),
+  };
 }
 
 /** A routing summary over `models` with the given cells (logged counts and ESS default to 5 per model). */
-export function routing(models: readonly string[], cells: readonly { cell: string; candidate: string; incumbent: string | null; logged?: number[] }[]): RoutingSummary {
+export function routing(
+  models: readonly string[],
+  cells: readonly { cell: string; candidate: string; incumbent: string | null; logged?: number[] }[],
+): RoutingSummary {
   const k = models.length;
   return {
     models,
     requests: cells.length * 5 * k,
-    traffic: { logging: new Array<number>(k).fill(1 / k), incumbent: new Array<number>(k).fill(1 / k), candidate: new Array<number>(k).fill(1 / k) },
-    cells: cells.map((c) => ({ ...c, requests: 5 * k, logged: c.logged ?? new Array<number>(k).fill(5), ess: (c.logged ?? new Array<number>(k).fill(5)).map((r) => r * 0.9) })),
+    traffic: {
+      logging: new Array<number>(k).fill(1 / k),
+      incumbent: new Array<number>(k).fill(1 / k),
+      candidate: new Array<number>(k).fill(1 / k),
+    },
+    cells: cells.map((c) => ({
+      ...c,
+      requests: 5 * k,
+      logged: c.logged ?? new Array<number>(k).fill(5),
+      ess: (c.logged ?? new Array<number>(k).fill(5)).map((r) => r * 0.9),
+    })),
   };
 }
 
@@ -142,7 +163,13 @@ export function warmupResult(cells: readonly CellConvergence[], routingSummary: 
     load: { source: "synthetic_coldstart_v1", seed: 42, n: 1000, inserted: 1000, skipped: 0 },
     judge: { judge: "planted_oracle", judged: 0 },
     engine: {},
-    evaluation: { events: 400, loggedValue: 0.45, incumbent: { kind: "uniform", policyVersionId: null }, candidate, incumbentEstimates: uniform },
+    evaluation: {
+      events: 400,
+      loggedValue: 0.45,
+      incumbent: { kind: "uniform", policyVersionId: null },
+      candidate,
+      incumbentEstimates: uniform,
+    },
     gate: { passed: convergence.pass, reason: `${matches} of ${covered.length} covered cells match` },
     convergence,
     learningCurve: [

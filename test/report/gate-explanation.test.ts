@@ -5,7 +5,14 @@ import { renderHtmlReport } from "../../src/report/html-report.js";
 import { convergenceCell, prodResult, routing, warmupResult } from "./fake-result.js";
 
 const summary = routing(["m-a", "m-b"], [{ cell: "x", candidate: "m-a", incumbent: "m-b" }]);
-const figures = { estimator: "snips", candidateLower: 0.5, candidateValue: 0.6, incumbentValue: 0.55, effectiveSampleSize: 250, minEffectiveSampleSize: 100 };
+const figures = {
+  estimator: "snips",
+  candidateLower: 0.5,
+  candidateValue: 0.6,
+  incumbentValue: 0.55,
+  effectiveSampleSize: 250,
+  minEffectiveSampleSize: 100,
+};
 
 describe("why not promoted", () => {
   it("says nothing when the run promoted", () => {
@@ -38,9 +45,17 @@ describe("why not promoted", () => {
   });
 
   it("passes on extra reasons a gate lists, and falls back on the gate's own sentence", () => {
-    const gate = { ...figures, candidateLower: 0.58, passed: false, reason: "support", reasons: ["the candidate's zero-weight share is 0.93"] };
+    const gate = {
+      ...figures,
+      candidateLower: 0.58,
+      passed: false,
+      reason: "support",
+      reasons: ["the candidate's zero-weight share is 0.93"],
+    };
     expect(whyNotPromoted(prodResult({ routing: summary, gate }))).toEqual(["the candidate's zero-weight share is 0.93"]);
-    expect(whyNotPromoted(prodResult({ routing: summary, gate: { passed: false, reason: "some other reason" } }))).toEqual(["some other reason"]);
+    expect(whyNotPromoted(prodResult({ routing: summary, gate: { passed: false, reason: "some other reason" } }))).toEqual([
+      "some other reason",
+    ]);
   });
 
   it("explains a failed warm-up from its match share, and stays silent on a passed one", () => {
@@ -64,9 +79,13 @@ describe("why not promoted", () => {
     const sentences = whyNotPromoted({ ...result, convergence, gate: { passed: false, reason: "failed" } });
     expect(sentences).toHaveLength(2);
     expect(sentences[0]).toMatch(/^Too few cells to grade: 1 are covered \(≥ 20 rows, ≥ 2 of every model\), the gate needs 30\./);
-    expect(sentences[1]).toMatch(/^The fit is incomplete: the engine holds 990 of the 1000 logged rows, and 4 \(cell, model\) counts differ/);
+    expect(sentences[1]).toMatch(
+      /^The fit is incomplete: the engine holds 990 of the 1000 logged rows, and 4 \(cell, model\) counts differ/,
+    );
     // A failure the report cannot name is restated in the gate's own words.
-    expect(whyNotPromoted({ ...result, gate: { passed: false, reason: "relative regret 0.09 above 0.07" } })).toEqual(["relative regret 0.09 above 0.07"]);
+    expect(whyNotPromoted({ ...result, gate: { passed: false, reason: "relative regret 0.09 above 0.07" } })).toEqual([
+      "relative regret 0.09 above 0.07",
+    ]);
   });
 
   it("appears on the page as a box", () => {
@@ -77,7 +96,17 @@ describe("why not promoted", () => {
 });
 
 describe("why not promoted, paired support-aware gate", () => {
-  const support = { meanWeight: 1.01, meanWeightStandardError: 0.02, meanWeightZ: 0.5, zeroWeightShare: 0.7, expectedZeroWeightShare: 0.69, zeroWeightExcessZ: 0.4, unsupportedEvents: 0, effectiveSampleSize: 300, events: 1000 };
+  const support = {
+    meanWeight: 1.01,
+    meanWeightStandardError: 0.02,
+    meanWeightZ: 0.5,
+    zeroWeightShare: 0.7,
+    expectedZeroWeightShare: 0.69,
+    zeroWeightExcessZ: 0.4,
+    unsupportedEvents: 0,
+    effectiveSampleSize: 300,
+    events: 1000,
+  };
   const paired = {
     passed: false,
     reason: "the 97.5% lower bound on Δ ... not above the margin 0",
@@ -108,7 +137,9 @@ describe("why not promoted, paired support-aware gate", () => {
         "but the 97.5% lower bound on that gain is -0.0040, not above the margin 0: the gain could be noise.",
     ]);
     const worse = { ...paired, difference: -0.01, lowerBound: -0.03 };
-    expect(whyNotPromoted(prodResult({ routing: summary, gate: worse }))[0]).toMatch(/^Not better: the candidate's estimated gain over the uniform policy is -0\.0100/);
+    expect(whyNotPromoted(prodResult({ routing: summary, gate: worse }))[0]).toMatch(
+      /^Not better: the candidate's estimated gain over the uniform policy is -0\.0100/,
+    );
   });
 
   it("explains each failed support check in words, instead of the bound", () => {
@@ -117,7 +148,15 @@ describe("why not promoted, paired support-aware gate", () => {
       support: {
         ...paired.support,
         logging: { events: 1000, deterministicShare: 1, minPropensity: 1 },
-        candidate: { ...support, meanWeight: 0.62, meanWeightZ: -9, zeroWeightShare: 0.5, expectedZeroWeightShare: 0.1, zeroWeightExcessZ: 12, effectiveSampleSize: 40 },
+        candidate: {
+          ...support,
+          meanWeight: 0.62,
+          meanWeightZ: -9,
+          zeroWeightShare: 0.5,
+          expectedZeroWeightShare: 0.1,
+          zeroWeightExcessZ: 12,
+          effectiveSampleSize: 40,
+        },
         informative: { events: 30, candidateEffectiveSampleSize: 6.5, incumbentEffectiveSampleSize: 9 },
       },
     };
@@ -132,25 +171,44 @@ describe("why not promoted, paired support-aware gate", () => {
     expect(sentences[1]).toContain("mean importance weight is 0.620 (±0.020)");
     expect(sentences[2]).toContain("on 50.0% of requests, where the logging policy's own propensities allow only 10.0%");
     expect(sentences[3]).toContain("the equivalent of 40.0 requests routed its way; the gate asks for 100");
-    expect(sentences[4]).toContain("route 30 held-out requests differently, worth 6.5 (candidate) and 9.0 (incumbent) effective requests; the gate asks for 20");
+    expect(sentences[4]).toContain(
+      "route 30 held-out requests differently, worth 6.5 (candidate) and 9.0 (incumbent) effective requests; the gate asks for 20",
+    );
   });
 
   it("names the incumbent when it is the one the log does not support, and reads JSON's null for non-finite figures", () => {
-    const gate = { ...paired, support: { ...paired.support, incumbent: { ...support, meanWeightZ: null, zeroWeightExcessZ: null, effectiveSampleSize: 12 } } };
+    const gate = {
+      ...paired,
+      support: { ...paired.support, incumbent: { ...support, meanWeightZ: null, zeroWeightExcessZ: null, effectiveSampleSize: 12 } },
+    };
     expect(whyNotPromoted(prodResult({ routing: summary, gate, incumbentVersion: 5 }))).toEqual([
       "Too little evidence about the active policy (version 5): the log holds the equivalent of 12.0 requests routed its way; the gate asks for 100.",
     ]);
   });
 
   it("restates the gate's own sentence when there was nothing to compare", () => {
-    const nothing = { ...paired, support: null, difference: null, lowerBound: null, reason: "nothing to compare: no held-out row is newer than the incumbent's training" };
+    const nothing = {
+      ...paired,
+      support: null,
+      difference: null,
+      lowerBound: null,
+      reason: "nothing to compare: no held-out row is newer than the incumbent's training",
+    };
     expect(whyNotPromoted(prodResult({ routing: summary, gate: nothing }))).toEqual([nothing.reason]);
   });
 });
 
 describe("gate figures", () => {
   it("tabulate the paired gate's support checks per policy, failed checks marked", () => {
-    const support = { meanWeight: 1.01, meanWeightStandardError: 0.02, meanWeightZ: 0.5, zeroWeightShare: 0.7, expectedZeroWeightShare: 0.69, zeroWeightExcessZ: 0.4, effectiveSampleSize: 300 };
+    const support = {
+      meanWeight: 1.01,
+      meanWeightStandardError: 0.02,
+      meanWeightZ: 0.5,
+      zeroWeightShare: 0.7,
+      expectedZeroWeightShare: 0.69,
+      zeroWeightExcessZ: 0.4,
+      effectiveSampleSize: 300,
+    };
     const gate = {
       passed: false,
       reason: "refused",
@@ -177,17 +235,19 @@ describe("gate figures", () => {
     const html = gateFigures(prodResult({ routing: summary, gate, incumbentVersion: 1 }));
     expect(html).toContain("estimated gain Δ = 0.0100");
     expect(html).toContain("97.5% lower bound -0.0020 against the margin 0");
-    const rows = html.split("<tr>").slice(2).map((row) => row.split("</tr>")[0]);
+    const rows = html
+      .split("<tr>")
+      .slice(2)
+      .map((row) => row.split("</tr>")[0]);
     expect(rows[0]).toMatch(/^<th>candidate<\/th><td>1\.010 ± 0\.020 <span class="flag">✗<\/span><\/td>/);
     expect(rows[0]!.match(/✗/g)).toHaveLength(1);
-    expect(rows[1]).toContain("12.0 <span class=\"flag\">✗</span>");
+    expect(rows[1]).toContain('12.0 <span class="flag">✗</span>');
     expect(rows[1]!.match(/✗/g)).toHaveLength(1);
   });
 
   it("show the earlier gate's lower bound and ESS, and nothing for a warm-up", () => {
     const html = gateFigures(prodResult({ routing: summary, gate: { ...figures, passed: false, reason: "x" } }));
-    expect(html).toContain("SNIPS: candidate 0.6000, lower bound 0.5000 <span class=\"flag\">✗</span>");
+    expect(html).toContain('SNIPS: candidate 0.6000, lower bound 0.5000 <span class="flag">✗</span>');
     expect(gateFigures(warmupResult([convergenceCell("a:1", "m-a", "m-a")], summary))).toBe("");
   });
 });
-

@@ -8,7 +8,16 @@ import { writeReportFiles } from "../../src/report/report-files.js";
 import { convergenceCell, prodResult, routing, warmupResult } from "./fake-result.js";
 
 const summary = routing(["m-a", "m-b"], [{ cell: "x", candidate: "m-a", incumbent: "m-b" }]);
-const failedGate = { passed: false, reason: "does not beat", estimator: "snips", candidateLower: 0.5, candidateValue: 0.6, incumbentValue: 0.55, effectiveSampleSize: 250, minEffectiveSampleSize: 100 };
+const failedGate = {
+  passed: false,
+  reason: "does not beat",
+  estimator: "snips",
+  candidateLower: 0.5,
+  candidateValue: 0.6,
+  incumbentValue: 0.55,
+  effectiveSampleSize: 250,
+  minEffectiveSampleSize: 100,
+};
 
 let dir: string;
 beforeEach(() => {
@@ -21,7 +30,9 @@ describe("history", () => {
     const warmup = warmupResult([convergenceCell("a:1", "m-a", "m-a")], summary);
     writeReportFiles(warmup, dir, { now: new Date("2026-01-01T10:00:00Z") });
     writeReportFiles(prodResult({ routing: summary, runId: 2 }), dir, { now: new Date("2026-01-02T10:00:00Z") });
-    const files = writeReportFiles(prodResult({ routing: summary, runId: 3, gate: failedGate, incumbentVersion: 3 }), dir, { now: new Date("2026-01-03T10:00:00Z") });
+    const files = writeReportFiles(prodResult({ routing: summary, runId: 3, gate: failedGate, incumbentVersion: 3 }), dir, {
+      now: new Date("2026-01-03T10:00:00Z"),
+    });
     const history = readHistory(dir);
     expect(history.unreadable).toEqual([]);
     expect(history.entries.map((e) => [e.runId, e.mode, e.date, e.passed, e.promoted, e.policyVersionId, e.incumbent])).toEqual([
@@ -34,7 +45,8 @@ describe("history", () => {
     expect(history.entries[0]!.page).toBe("cadence-prod-run-3.html");
     // The index was rewritten by the last write, and links every page.
     const index = readFileSync(files.index, "utf8");
-    for (const page of ["cadence-warmup-run-1.html", "cadence-prod-run-2.html", "cadence-prod-run-3.html"]) expect(index).toContain(`href="${page}"`);
+    for (const page of ["cadence-warmup-run-1.html", "cadence-prod-run-2.html", "cadence-prod-run-3.html"])
+      expect(index).toContain(`href="${page}"`);
     expect(index).toContain("policy version 3");
     expect(index).toContain('data-chart="trend-prod"');
     expect(index).toContain('data-chart="trend-warmup"');
@@ -42,9 +54,23 @@ describe("history", () => {
   });
 
   it("sums a paired-gate run up by its estimated gain Δ and lower bound against the margin, and trends runs of the newest kind", () => {
-    const paired = { passed: false, reason: "not above the margin", estimator: "snips", alpha: 0.025, margin: 0, difference: 0.012, lowerBound: -0.004, candidateValue: 0.53, incumbentValue: 0.52, minEffectiveSampleSize: 100, support: null };
+    const paired = {
+      passed: false,
+      reason: "not above the margin",
+      estimator: "snips",
+      alpha: 0.025,
+      margin: 0,
+      difference: 0.012,
+      lowerBound: -0.004,
+      candidateValue: 0.53,
+      incumbentValue: 0.52,
+      minEffectiveSampleSize: 100,
+      support: null,
+    };
     writeReportFiles(prodResult({ routing: summary, runId: 2 }), dir, { now: new Date("2026-01-02T10:00:00Z") });
-    const files = writeReportFiles(prodResult({ routing: summary, runId: 4, gate: paired, incumbentVersion: 3 }), dir, { now: new Date("2026-01-04T10:00:00Z") });
+    const files = writeReportFiles(prodResult({ routing: summary, runId: 4, gate: paired, incumbentVersion: 3 }), dir, {
+      now: new Date("2026-01-04T10:00:00Z"),
+    });
     const history = readHistory(dir);
     expect(history.entries[0]!.headline).toEqual({ kind: "difference", name: "Δ SNIPS", value: 0.012, lower: -0.004, reference: 0 });
     expect(trendPoints(history, "prod").map((e) => e.runId)).toEqual([4]);

@@ -25,7 +25,12 @@ function sliceOf(from: number, to: number): HeldOutSlice {
 
 async function fitted(from: number, to: number): Promise<LinUCBEngine> {
   const engine = await createLinUCB(syntheticEngineOptions(world));
-  engine.refit({ cells: batch.cells.slice(from, to), arms: batch.arms.slice(from, to), contexts: batch.contexts.subarray(from * d, to * d), rewards: batch.rewards.subarray(from, to) });
+  engine.refit({
+    cells: batch.cells.slice(from, to),
+    arms: batch.arms.slice(from, to),
+    contexts: batch.contexts.subarray(from * d, to * d),
+    rewards: batch.rewards.subarray(from, to),
+  });
   return engine;
 }
 

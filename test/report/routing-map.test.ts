@@ -12,7 +12,11 @@ function count(text: string, needle: string): number {
 
 describe("cell layout", () => {
   it("is a grid when every id has two parts, rows and columns in order of appearance, ordinal columns in their natural order", () => {
-    expect(cellGrid(["sql:hard", "sql:easy", "math:hard", "math:easy"])).toEqual({ separator: ":", rows: ["sql", "math"], columns: ["easy", "hard"] });
+    expect(cellGrid(["sql:hard", "sql:easy", "math:hard", "math:easy"])).toEqual({
+      separator: ":",
+      rows: ["sql", "math"],
+      columns: ["easy", "hard"],
+    });
     expect(cellGrid(["eu/x", "us/y"])).toEqual({ separator: "/", rows: ["eu", "us"], columns: ["x", "y"] });
     expect(cellGrid(["b:z", "a:y"])?.columns).toEqual(["z", "y"]);
   });
