@@ -20,7 +20,8 @@ export function chromiumPath(): string {
   const found = findChromium();
   if (found === undefined) {
     throw new Error(
-      `no Chromium found (tried $CHROMIUM_PATH, ${CANDIDATES.join(", ")}); install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH`,
+      `no Chromium found (tried $CHROMIUM_PATH, ${CANDIDATES.join(", ")}); install it (Debian: apt-get install -y chromium) or set ` +
+        `CHROMIUM_PATH`,
     );
   }
   return found;
@@ -84,7 +85,9 @@ const MEASURE = `(() => {
       const slack = 0.5;
       for (const text of element.querySelectorAll("text")) {
         const box = text.getBBox();
-        if (box.x < view.x - slack || box.y < view.y - slack || box.x + box.width > view.x + view.width + slack || box.y + box.height > view.y + view.height + slack) {
+        const outside = box.x < view.x - slack || box.y < view.y - slack ||
+          box.x + box.width > view.x + view.width + slack || box.y + box.height > view.y + view.height + slack;
+        if (outside) {
           textsOutside.push(text.textContent || "");
         }
       }

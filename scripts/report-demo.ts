@@ -30,9 +30,12 @@ export async function insertProdTraffic(db: Db, options: { n: number; seed: numb
   for (let start = 0; start < rows.length; start += 2000) {
     const batch = rows.slice(start, start + 2000);
     await db.query(
-      `INSERT INTO routing_outcomes (created_at, agent_id, cell, model, features, propensity, completed, hallucinated, refused, judge_score, judge_model, reward, source)
-       SELECT created_at, agent_id, cell, model, features::float8[], propensity, completed, hallucinated, refused, reward, 'demo', reward, 'prod'
-       FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::bool[], $8::bool[], $9::bool[], $10::float8[])
+      `INSERT INTO routing_outcomes (created_at, agent_id, cell, model, features, propensity, completed, hallucinated, refused,
+                                     judge_score, judge_model, reward, source)
+       SELECT created_at, agent_id, cell, model, features::float8[], propensity, completed, hallucinated, refused,
+              reward, 'demo', reward, 'prod'
+       FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::bool[], $8::bool[], $9::bool[],
+                    $10::float8[])
          AS input(created_at, agent_id, cell, model, features, propensity, completed, hallucinated, refused, reward)`,
       [
         batch.map((r) => new Date(r.createdAt.getTime() + shift).toISOString()),

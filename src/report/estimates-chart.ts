@@ -52,7 +52,8 @@ export function estimatesChart(result: CadenceResult): string {
     const e = r.estimate;
     const whisker =
       Number.isFinite(e.interval.lower) && Number.isFinite(e.interval.upper)
-        ? `<line x1="${x(e.interval.lower).toFixed(1)}" x2="${x(e.interval.upper).toFixed(1)}" y1="${yy}" y2="${yy}" stroke="${color}" stroke-width="2"/>`
+        ? `<line x1="${x(e.interval.lower).toFixed(1)}" x2="${x(e.interval.upper).toFixed(1)}" y1="${yy}" y2="${yy}" stroke="${color}" ` +
+          `stroke-width="2"/>`
         : "";
     // Shapes as well as colours: a dot for the candidate, a square for the incumbent.
     const point = !Number.isFinite(e.value)
@@ -62,15 +63,19 @@ export function estimatesChart(result: CadenceResult): string {
         : `<rect x="${(x(e.value) - 4).toFixed(1)}" y="${yy - 4}" width="8" height="8" fill="${color}"/>`;
     const ess = r.estimator === "dm" ? "" : `, ESS ${fixed(e.effectiveSampleSize, 1)}`;
     return (
-      `<g><title>${r.who} ${r.estimator.toUpperCase()}: ${fixed(e.value, 4)} [${fixed(e.interval.lower, 4)}, ${fixed(e.interval.upper, 4)}]${ess}</title>` +
-      `<text x="${left - 8}" y="${yy + 4}" text-anchor="end" class="label">${r.estimator.toUpperCase()} · ${r.who}</text>${whisker}${point}</g>`
+      `<g><title>${r.who} ${r.estimator.toUpperCase()}: ${fixed(e.value, 4)} [${fixed(e.interval.lower, 4)}, ` +
+      `${fixed(e.interval.upper, 4)}]${ess}</title>` +
+      `<text x="${left - 8}" y="${yy + 4}" text-anchor="end" class="label">${r.estimator.toUpperCase()} · ` +
+      `${r.who}</text>${whisker}${point}</g>`
     );
   });
   const level = Math.round((candidate.snips.interval.level ?? 0.95) * 100);
   const body =
-    `<text x="8" y="14" class="tick">expected reward per request with ${level}% bootstrap intervals: ● candidate, ■ incumbent; dashed line: the logged mean reward</text>\n` +
+    `<text x="8" y="14" class="tick">expected reward per request with ${level}% bootstrap intervals: ● candidate, ■ incumbent; dashed ` +
+    `line: the logged mean reward</text>\n` +
     `${xAxis(x, ticks(lo - pad, hi + pad), axisY, top, (v) => v.toFixed(2))}\n` +
-    `<line x1="${x(loggedValue).toFixed(1)}" x2="${x(loggedValue).toFixed(1)}" y1="${top}" y2="${axisY}" stroke="${ROLE.muted}" stroke-dasharray="4 3"/>\n${marks.join("\n")}`;
+    `<line x1="${x(loggedValue).toFixed(1)}" x2="${x(loggedValue).toFixed(1)}" y1="${top}" y2="${axisY}" stroke="${ROLE.muted}" ` +
+    `stroke-dasharray="4 3"/>\n${marks.join("\n")}`;
   return svgFrame(width, height, "off-policy estimates of the candidate and the incumbent", body, "estimates");
 }
 
@@ -79,7 +84,10 @@ function estimateCells(e: OffPolicyEstimate | undefined): string {
   const diagnostics = diagnosticsOf(e)
     .map((d) => `${escapeHtml(d.name)} ${escapeHtml(d.value)}`)
     .join("<br>");
-  return `<td>${fixed(e.value, 4)}</td><td class="nowrap">[${fixed(e.interval.lower, 4)}, ${fixed(e.interval.upper, 4)}]</td><td class="diag">${diagnostics}</td>`;
+  return (
+    `<td>${fixed(e.value, 4)}</td><td class="nowrap">[${fixed(e.interval.lower, 4)}, ${fixed(e.interval.upper, 4)}]</td><td ` +
+    `class="diag">${diagnostics}</td>`
+  );
 }
 
 /** The table: one line on each estimator, its value and interval, and its own diagnostics, for both policies. */
@@ -87,8 +95,11 @@ export function estimatesTable(result: CadenceResult): string {
   const { candidate, incumbentEstimates } = result.evaluation;
   const rows = ESTIMATORS.map(
     (name) =>
-      `<tr><th>${name.toUpperCase()}<div class="note">${escapeHtml(ESTIMATOR_NOTES[name])}</div></th>${estimateCells(candidate[name])}${estimateCells(incumbentEstimates[name])}</tr>`,
+      `<tr><th>${name.toUpperCase()}<div class="note">${escapeHtml(ESTIMATOR_NOTES[name])}</div></th>` +
+      `${estimateCells(candidate[name])}${estimateCells(incumbentEstimates[name])}</tr>`,
   ).join("\n");
-  return `<table class="estimates chart" data-chart="estimates-table"><thead><tr><th rowspan="2">estimator</th><th colspan="3">candidate</th><th colspan="3">incumbent</th></tr>
-<tr><th>value</th><th>interval</th><th>diagnostics</th><th>value</th><th>interval</th><th>diagnostics</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<table class="estimates chart" data-chart="estimates-table"><thead><tr><th rowspan="2">estimator</th><th
+colspan="3">candidate</th><th colspan="3">incumbent</th></tr>
+<tr><th>value</th><th>interval</th><th>diagnostics</th><th>value</th><th>interval</th><th>diagnostics</th></tr></thead>
+<tbody>${rows}</tbody></table>`;
 }

@@ -68,8 +68,10 @@ function supportRow(who: string, s: Support, critical: number, minEss: number, i
 
 function pairedTable(g: PairedGate): string {
   const name = g.estimator.toUpperCase();
-  const bound = `<p>Paired ${escapeHtml(g.method ?? "")} bootstrap of ${escapeHtml(name)} over the same held-out requests: estimated gain Δ = ${fixed(g.difference, 4)}
-(standard error ${fixed(g.standardError, 4)}), ${percent(1 - g.alpha, 1)} lower bound ${fixed(g.lowerBound, 4)} against the margin ${g.margin}.</p>`;
+  const bound = `<p>Paired ${escapeHtml(g.method ?? "")} bootstrap of ${escapeHtml(name)} over the same held-out requests: estimated gain
+Δ = ${fixed(g.difference, 4)}
+(standard error ${fixed(g.standardError, 4)}), ${percent(1 - g.alpha, 1)} lower bound ${fixed(g.lowerBound, 4)}
+against the margin ${g.margin}.</p>`;
   const s = g.support;
   if (s === null) return bound;
   const rows = [
@@ -92,15 +94,18 @@ function pairedTable(g: PairedGate): string {
   ].join("");
   return `${bound}
 <table class="chart" data-chart="gate-support"><thead><tr><th>support of the log</th><th>mean weight (1 if covered)</th><th>zero weight</th>
-<th>ESS (min ${g.minEffectiveSampleSize})</th><th>ESS where they differ (min ${s.minInformativeEffectiveSampleSize}, ${s.informative.events} requests)</th></tr></thead>
+<th>ESS (min ${g.minEffectiveSampleSize})</th><th>ESS where they differ (min ${s.minInformativeEffectiveSampleSize},
+${s.informative.events} requests)</th></tr></thead>
 <tbody>${rows}</tbody></table>
 <p class="muted">✗: the check failed (the weight tests allow ${fixed(s.critical, 2)} standard errors).</p>`;
 }
 
 function lowerBoundTable(g: LowerBoundGate): string {
   const name = g.estimator.toUpperCase();
-  return `<p>${escapeHtml(name)}: candidate ${fixed(g.candidateValue, 4)}, lower bound ${fixed(g.candidateLower, 4)}${mark(!(g.candidateLower > g.incumbentValue))};
-incumbent ${fixed(g.incumbentValue, 4)}; effective sample size ${fixed(g.effectiveSampleSize, 1)} (min ${g.minEffectiveSampleSize})${mark(!(g.effectiveSampleSize >= g.minEffectiveSampleSize))}.</p>`;
+  return `<p>${escapeHtml(name)}: candidate ${fixed(g.candidateValue, 4)}, lower bound
+${fixed(g.candidateLower, 4)}${mark(!(g.candidateLower > g.incumbentValue))};
+incumbent ${fixed(g.incumbentValue, 4)}; effective sample size ${fixed(g.effectiveSampleSize, 1)} (min
+${g.minEffectiveSampleSize})${mark(!(g.effectiveSampleSize >= g.minEffectiveSampleSize))}.</p>`;
 }
 
 /** The gate's figures for a production run ("" for a warm-up, whose figures are its convergence report). */

@@ -36,7 +36,8 @@ function verdict(result: CadenceResult): string {
       : result.promoted
         ? `Promoted: policy version ${result.policyVersionId} is now the active policy.`
         : "Not promoted: the active policy is unchanged.";
-  return `<p><span class="verdict ${gate.passed ? "pass" : "fail"}">gate ${gate.passed ? "passed" : "failed"}</span> ${escapeHtml(gate.reason)}</p>
+  return `<p><span class="verdict ${gate.passed ? "pass" : "fail"}">gate ${gate.passed ? "passed" : "failed"}</span>
+${escapeHtml(gate.reason)}</p>
 <p>${escapeHtml(outcome)}</p>`;
 }
 
@@ -44,7 +45,10 @@ function whyBox(result: CadenceResult): string {
   const sentences = whyNotPromoted(result);
   if (sentences.length === 0) return "";
   const title = result.mode === "warmup" ? "Why the warm-up failed" : "Why not promoted";
-  return `<section class="box" data-box="why-not-promoted"><h2>${title}</h2>${sentences.map((s) => `<p>${escapeHtml(s)}</p>`).join("")}</section>`;
+  return (
+    `<section class="box" ` +
+    `data-box="why-not-promoted"><h2>${title}</h2>${sentences.map((s) => `<p>${escapeHtml(s)}</p>`).join("")}</section>`
+  );
 }
 
 function gateSection(result: CadenceResult): string {
@@ -55,8 +59,10 @@ function gateSection(result: CadenceResult): string {
 function corpusLine(result: CadenceResult): string {
   const { corpus } = result;
   const filter = corpus.sourceFilter === null ? "" : ` WHERE source = '${escapeHtml(corpus.sourceFilter)}'`;
-  return `<p class="muted">Corpus ${escapeHtml(corpus.table)}${filter}: ${corpus.split.total} rows, ${corpus.rowsRead} fitted, ${corpus.rowsRejected} rejected, ${corpus.cells} cells;
-held out ${corpus.split.heldOut} rows created from ${escapeHtml(corpus.split.cutoff?.toISOString() ?? "—")}. Steps: ${result.timings.map((t) => `${t.step} ${t.seconds.toFixed(2)} s`).join(", ")}.</p>
+  return `<p class="muted">Corpus ${escapeHtml(corpus.table)}${filter}: ${corpus.split.total} rows, ${corpus.rowsRead} fitted,
+${corpus.rowsRejected} rejected, ${corpus.cells} cells;
+held out ${corpus.split.heldOut} rows created from ${escapeHtml(corpus.split.cutoff?.toISOString() ?? "—")}. Steps:
+${result.timings.map((t) => `${t.step} ${t.seconds.toFixed(2)} s`).join(", ")}.</p>
 ${rejectedRows(result)}`;
 }
 
@@ -78,8 +84,10 @@ function rejectedRows(result: CadenceResult): string {
 function routingSection(result: CadenceResult): string {
   const data = routingMapData(result);
   const how = data.warmup
-    ? "The new policy's greedy choice per cell (the model fitted on every row, at the cell's mean context) beside the planted optimum; ✗ marks a miss."
-    : "Each policy's greedy choice per cell (θᵀx at the cell's mean held-out context); the new policy is the model fitted on every row — the one promoted if the gate passes.";
+    ? "The new policy's greedy choice per cell (the model fitted on every row, at the cell's mean context) beside the planted optimum; ✗ " +
+      "marks a miss."
+    : "Each policy's greedy choice per cell (θᵀx at the cell's mean held-out context); the new policy is the model fitted on every row — " +
+      "the one promoted if the gate passes.";
   const counts = [
     `${data.cells.length} cells`,
     data.incumbentHasChoices
@@ -95,8 +103,10 @@ ${routingMap(data, incumbentName(result))}`;
 function trafficSection(result: CadenceResult): string {
   const data = trafficShiftData(result);
   return `<h2>Traffic shift</h2>
-<p>Share of the ${data.requests} held-out requests each model gets: as logged (the logging policy), under the ${escapeHtml(incumbentName(result))} and under the new policy
-(its exploration-free choice per request). At least ${percent(data.moved)} of requests would go to another model than under the incumbent; the figure in brackets is each model's change.</p>
+<p>Share of the ${data.requests} held-out requests each model gets: as logged (the logging policy), under the
+${escapeHtml(incumbentName(result))} and under the new policy
+(its exploration-free choice per request). At least ${percent(data.moved)} of requests would go to another model than under the
+incumbent; the figure in brackets is each model's change.</p>
 ${trafficShiftChart(data, incumbentName(result))}`;
 }
 
@@ -107,8 +117,10 @@ function estimatesSection(result: CadenceResult): string {
       ? `the active policy (version ${evaluation.incumbent.policyVersionId})`
       : "the uniform policy (no active policy)";
   return `<h2>Off-policy estimates on the held-out slice</h2>
-<p>The candidate (refitted on the training slice only) against ${incumbent}, on ${evaluation.events} held-out requests; logged mean reward ${fixed(evaluation.loggedValue, 4)}.
-Estimators disagree when their assumptions do: read the line under each name. ESS is the effective number of requests behind a weighted estimate.</p>
+<p>The candidate (refitted on the training slice only) against ${incumbent}, on ${evaluation.events} held-out requests; logged mean
+reward ${fixed(evaluation.loggedValue, 4)}.
+Estimators disagree when their assumptions do: read the line under each name. ESS is the effective number of requests behind a weighted
+estimate.</p>
 ${estimatesChart(result)}
 ${estimatesTable(result)}`;
 }
@@ -116,8 +128,10 @@ ${estimatesTable(result)}`;
 function coverageSection(coverage: CoverageInput): string {
   const counts = coverageSummary(coverage);
   return `<h2>Coverage of the log</h2>
-<p>Per cell and model: ${escapeHtml(coverage.scope)} (rows) · their effective sample size (ESS, weights 1/propensity); darker is more evidence, blank is none.
-The new policy's choice is outlined; “?” and hatching mark the ${counts.undecided} cells the gate could not decide (hover a cell label for why).
+<p>Per cell and model: ${escapeHtml(coverage.scope)} (rows) · their effective sample size (ESS, weights 1/propensity); darker is more
+evidence, blank is none.
+The new policy's choice is outlined; “?” and hatching mark the ${counts.undecided} cells the gate could not decide (hover a cell label
+for why).
 ${counts.empty} of ${counts.pairs} (cell, model) pairs have no logged request.</p>
 ${coverageChart(coverage)}`;
 }
@@ -126,8 +140,10 @@ function warmupSections(result: CadenceResult): string {
   if (result.mode !== "warmup") return "";
   const conv = result.convergence;
   return `<h2>Learned against planted, per cell</h2>
-<p>${conv.matches} of ${conv.coveredCells} covered cells (${percent(conv.matchShare)}) choose the planted optimum. Value per request over covered cells:
-optimum ${fixed(conv.value.optimum, 4)}, learned ${fixed(conv.value.learned, 4)}, logging policy ${fixed(conv.value.logging, 4)} (regret ${fixed(conv.value.regret, 4)}, ${percent(conv.value.relativeRegret)} of the optimum).
+<p>${conv.matches} of ${conv.coveredCells} covered cells (${percent(conv.matchShare)}) choose the planted optimum. Value per request over
+covered cells:
+optimum ${fixed(conv.value.optimum, 4)}, learned ${fixed(conv.value.learned, 4)}, logging policy ${fixed(conv.value.logging, 4)} (regret
+${fixed(conv.value.regret, 4)}, ${percent(conv.value.relativeRegret)} of the optimum).
 Synthetic results are pipeline QA, never evidence about real traffic.</p>
 ${cellsChart(conv)}
 <h2>Learning curve</h2>

@@ -43,7 +43,8 @@ export function trendChart(history: History, mode: string): string {
   const grid = ticks(lo - pad, hi + pad, 4)
     .map(
       (v) =>
-        `<line x1="${left}" x2="${width - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/><text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${format(v)}</text>`,
+        `<line x1="${left}" x2="${width - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/><text x="${left - 6}" ` +
+        `y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${format(v)}</text>`,
     )
     .join("");
   const marks = points.map((p, i) => {
@@ -55,26 +56,33 @@ export function trendChart(history: History, mode: string): string {
       ? `run ${p.runId}: ${percent(h.value)} of covered cells match (threshold ${percent(h.reference ?? NaN)}), gate ${verdict}`
       : kind === "difference"
         ? `run ${p.runId}: ${h.name} ${fixed(h.value, 4)} (lower bound ${fixed(h.lower, 4)}, margin ${fixed(h.reference, 4)}), ${promotion}`
-        : `run ${p.runId}: candidate ${h.name} ${fixed(h.value, 4)} (lower bound ${fixed(h.lower, 4)}), incumbent ${fixed(h.reference, 4)}, ${promotion}`;
+        : `run ${p.runId}: candidate ${h.name} ${fixed(h.value, 4)} (lower bound ${fixed(h.lower, 4)}), incumbent ` +
+          `${fixed(h.reference, 4)}, ${promotion}`;
     const whisker =
       h.lower === null
         ? ""
-        : `<line x1="${cx}" x2="${cx}" y1="${y(h.lower).toFixed(1)}" y2="${y(h.value).toFixed(1)}" stroke="${ROLE.candidate}" stroke-width="2"/>`;
+        : `<line x1="${cx}" x2="${cx}" y1="${y(h.lower).toFixed(1)}" y2="${y(h.value).toFixed(1)}" stroke="${ROLE.candidate}" ` +
+          `stroke-width="2"/>`;
     const reference =
       lineReference || h.reference === null
         ? ""
         : `<rect x="${(x(i) + 5).toFixed(1)}" y="${(y(h.reference) - 4).toFixed(1)}" width="8" height="8" fill="${ROLE.incumbent}"/>`;
-    const dot = `<circle cx="${cx}" cy="${y(h.value).toFixed(1)}" r="4.5" fill="${p.passed ? ROLE.candidate : "#ffffff"}" stroke="${ROLE.candidate}" stroke-width="2"/>`;
-    const label = `<text x="${cx}" y="${height - bottom + 14}" text-anchor="middle" class="tick">${p.runId}${p.promoted ? " ★" : ""}</text>`;
+    const dot =
+      `<circle cx="${cx}" cy="${y(h.value).toFixed(1)}" r="4.5" fill="${p.passed ? ROLE.candidate : "#ffffff"}" ` +
+      `stroke="${ROLE.candidate}" stroke-width="2"/>`;
+    const label =
+      `<text x="${cx}" y="${height - bottom + 14}" text-anchor="middle" ` + `class="tick">${p.runId}${p.promoted ? " ★" : ""}</text>`;
     return `<g><title>${escapeHtml(tip)}</title>${whisker}${reference}${dot}${label}</g>`;
   });
   const threshold = lineReference && points[0]!.headline!.reference !== null ? points[0]!.headline!.reference : null;
   const thresholdLine =
     threshold === null
       ? ""
-      : `<line x1="${left}" x2="${width - right}" y1="${y(threshold).toFixed(1)}" y2="${y(threshold).toFixed(1)}" stroke="${ROLE.fail}" stroke-dasharray="5 4"/>`;
+      : `<line x1="${left}" x2="${width - right}" y1="${y(threshold).toFixed(1)}" y2="${y(threshold).toFixed(1)}" stroke="${ROLE.fail}" ` +
+        `stroke-dasharray="5 4"/>`;
   const path = warmup
-    ? `<path d="${points.map((p, i) => `${i === 0 ? "M" : "L"}${x(i).toFixed(1)},${y(p.headline!.value).toFixed(1)}`).join(" ")}" fill="none" stroke="${ROLE.candidate}"/>`
+    ? `<path d="${points.map((p, i) => `${i === 0 ? "M" : "L"}${x(i).toFixed(1)},${y(p.headline!.value).toFixed(1)}`).join(" ")}" ` +
+      `fill="none" stroke="${ROLE.candidate}"/>`
     : "";
   const name = points[0]!.headline!.name;
   const caption = warmup
@@ -107,8 +115,10 @@ function row(e: HistoryEntry): string {
   const link = e.page === null ? `run&nbsp;${e.runId}` : `<a href="${escapeHtml(e.page)}">run&nbsp;${e.runId}</a>`;
   const verdict = `<span class="verdict ${e.passed ? "pass" : "fail"}">${e.passed ? "passed" : "failed"}</span>`;
   const promoted = e.mode === "warmup" ? "— (warm-ups never promote)" : e.promoted ? `policy version ${e.policyVersionId}` : "not promoted";
-  return `<tr><td class="text">${link}</td><td class="text">${escapeHtml(e.mode)}</td><td class="text nowrap">${escapeHtml(e.date.replace("T", " ").replace(/\.\d+Z$/, "Z"))}</td>
-<td class="text">${verdict}</td><td class="text" title="${escapeHtml(e.reason)}">${figures(e)}</td><td class="text">${escapeHtml(e.incumbent)}</td><td class="text">${escapeHtml(promoted)}</td>
+  return `<tr><td class="text">${link}</td><td class="text">${escapeHtml(e.mode)}</td><td class="text
+nowrap">${escapeHtml(e.date.replace("T", " ").replace(/\.\d+Z$/, "Z"))}</td>
+<td class="text">${verdict}</td><td class="text" title="${escapeHtml(e.reason)}">${figures(e)}</td><td
+class="text">${escapeHtml(e.incumbent)}</td><td class="text">${escapeHtml(promoted)}</td>
 <td class="text"><a href="${escapeHtml(e.json)}">JSON</a></td></tr>`;
 }
 
@@ -119,12 +129,14 @@ export function renderIndexPage(history: History): string {
   const table =
     history.entries.length === 0
       ? "<p>No run has written a report here yet.</p>"
-      : `<table class="chart" data-chart="runs"><thead><tr><th>run</th><th>mode</th><th>date (UTC)</th><th>gate</th><th>gate figures</th><th>compared with</th><th>promoted</th><th></th></tr></thead>
+      : `<table class="chart" data-chart="runs"><thead><tr><th>run</th><th>mode</th><th>date (UTC)</th><th>gate</th><th>gate
+figures</th><th>compared with</th><th>promoted</th><th></th></tr></thead>
 <tbody>${history.entries.map(row).join("\n")}</tbody></table>`;
   const unreadable =
     history.unreadable.length === 0
       ? ""
-      : `<p class="muted">Not listed (unreadable): ${history.unreadable.map((u) => `${escapeHtml(u.file)} — ${escapeHtml(u.error)}`).join("; ")}.</p>`;
+      : `<p class="muted">Not listed (unreadable): ` +
+        `${history.unreadable.map((u) => `${escapeHtml(u.file)} — ${escapeHtml(u.error)}`).join("; ")}.</p>`;
   const promotions = history.entries.filter((e) => e.promoted).length;
   const body = `<h1>linucb cadence runs</h1>
 <p>${history.entries.length} runs with a report in this folder, ${promotions} promoted; newest first. Rewritten after every run.

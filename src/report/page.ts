@@ -15,15 +15,18 @@ nav{font-size:.9em;margin-bottom:1em}
 .pass{background:${ROLE.pass}}.fail{background:${ROLE.fail}}
 .box{border-left:4px solid ${ROLE.fail};background:#fdf3ec;padding:.6em 1em;margin:1em 0}
 .box h2{border:0;margin:.2em 0 .4em;font-size:1.05em}.box p{margin:.4em 0}
-table{border-collapse:collapse;margin:.6em 0}td,th{padding:.25em .6em;border-bottom:1px solid #eaeef2;text-align:right;font-variant-numeric:tabular-nums;vertical-align:top}
+table{border-collapse:collapse;margin:.6em 0}
+td,th{padding:.25em .6em;border-bottom:1px solid #eaeef2;text-align:right;font-variant-numeric:tabular-nums;vertical-align:top}
 th{text-align:left}td.model,td.text{text-align:left}
 table.estimates th .note{font-weight:400;color:${ROLE.muted};font-size:.85em;min-width:20em;max-width:28em}
 td.diag{font-size:.85em;color:${ROLE.muted};text-align:left;white-space:nowrap}
 svg{display:block;max-width:100%;height:auto;margin:.4em 0}svg text{font:11px system-ui,sans-serif}
-.tick{fill:${ROLE.muted}}.label{fill:${ROLE.text}}.strong{font-weight:600}.small{font-size:10px}.grid{stroke:${ROLE.grid}}.undecided{fill:${ROLE.fail}}
+.tick{fill:${ROLE.muted}}.label{fill:${ROLE.text}}.strong{font-weight:600}
+.small{font-size:10px}.grid{stroke:${ROLE.grid}}.undecided{fill:${ROLE.fail}}
 svg text.small{font-size:10px}svg text.cell-label{font-size:11px;font-weight:600}
 .legend{display:flex;flex-wrap:wrap;gap:.3em 1.2em;font-size:.9em}.key{white-space:nowrap}
-.swatch{display:inline-block;width:.9em;height:.9em;border-radius:2px;margin-right:.35em;vertical-align:-.1em;border:1px solid rgba(0,0,0,.25)}
+.swatch{display:inline-block;width:.9em;height:.9em;border-radius:2px;
+margin-right:.35em;vertical-align:-.1em;border:1px solid rgba(0,0,0,.25)}
 .muted{color:${ROLE.muted}}.flag{color:${ROLE.fail};font-weight:700}.nowrap{white-space:nowrap}
 .trends{display:flex;flex-wrap:wrap;gap:1em 2em}.trends svg{margin:0}
 footer{margin-top:2.5em;font-size:.85em;color:${ROLE.muted}}

@@ -169,7 +169,10 @@ function gridCell(
   const text = `${labels.get(model) ?? model}${miss ? " ✗" : ""}${panel.planted === true && cell.deviating ? "*" : ""}`;
   const changed = panel.marks && cell.changed ? `<path d="M${x + w - 11},${y + 1} h10 v10 z" fill="${ink}" class="changed"/>` : "";
   const stroke = miss ? ` stroke="${ROLE.text}" stroke-width="2" class="miss"` : "";
-  return `<g>${title}${box(fill, stroke)}<text x="${x + w / 2}" y="${y + 14}" text-anchor="middle" fill="${ink}" class="cell-label">${escapeHtml(text)}</text>${changed}</g>`;
+  return (
+    `<g>${title}${box(fill, stroke)}<text x="${x + w / 2}" y="${y + 14}" text-anchor="middle" fill="${ink}" ` +
+    `class="cell-label">${escapeHtml(text)}</text>${changed}</g>`
+  );
 }
 
 function cellTitle(cell: RoutingMapCell, panel: Panel): string {
@@ -196,7 +199,8 @@ function listTable(data: RoutingMapData, panels: readonly Panel[]): string {
     const choices = panels.map((p) => `<td class="model">${swatch(p.choice(c), colors)}</td>`).join("");
     return `<tr><th>${escapeHtml(c.cell)}</th><td>${c.requests}</td>${choices}<td>${marks}</td></tr>`;
   });
-  return `<table class="chart" data-chart="routing-map"><thead><tr><th>cell</th><th>requests</th>${head}<th></th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+  return `<table class="chart" data-chart="routing-map"><thead><tr><th>cell</th><th>requests</th>${head}<th></th></tr></thead>
+<tbody>${rows.join("")}</tbody></table>`;
 }
 
 /** The legend: each model's colour and full id, and the marks. */
@@ -206,7 +210,8 @@ function legend(data: RoutingMapData): string {
   const models = data.models
     .map(
       (m) =>
-        `<span class="key"><span class="swatch" style="background:${colors.get(m)}"></span>${escapeHtml(labels.get(m) === m ? m : `${labels.get(m)} = ${m}`)}</span>`,
+        `<span class="key"><span class="swatch" ` +
+        `style="background:${colors.get(m)}"></span>${escapeHtml(labels.get(m) === m ? m : `${labels.get(m)} = ${m}`)}</span>`,
     )
     .join("");
   const marks = [

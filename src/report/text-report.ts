@@ -15,7 +15,8 @@ function fixed(x: number, digits = 4): string {
 
 function estimateCell(estimate: OffPolicyEstimate | undefined): string {
   if (estimate === undefined) return "—";
-  return `${fixed(estimate.value)} [${fixed(estimate.interval.lower)}, ${fixed(estimate.interval.upper)}] ess ${estimate.effectiveSampleSize.toFixed(0)}`;
+  return `${fixed(estimate.value)} [${fixed(estimate.interval.lower)}, ${fixed(estimate.interval.upper)}] ess ` +
+    `${estimate.effectiveSampleSize.toFixed(0)}`;
 }
 
 /** The estimates of both policies, one line per estimator. */
@@ -32,10 +33,12 @@ export function formatRejected(corpus: CorpusSummary): string[] {
   const { reward, minPropensity, maxFeatureMagnitude } = corpus.bounds;
   const byReason = Object.entries(corpus.rejectedByReason).map(([kind, count]) => `${kind} ${count}`).join(", ");
   return [
-    `rejected      ${corpus.rowsRejected} rows (${byReason}); bounds: reward in ${reward === null ? "any finite" : `[${reward.min}, ${reward.max}]`}, ` +
+    `rejected      ${corpus.rowsRejected} rows (${byReason}); bounds: reward in ` +
+      `${reward === null ? "any finite" : `[${reward.min}, ${reward.max}]`}, ` +
       `propensity ≥ ${minPropensity}, |feature| ≤ ${maxFeatureMagnitude}`,
     ...corpus.rejectedExamples.map((row) => `  row ${row.id}: ${row.reason}`),
-    ...(corpus.rowsRejected > corpus.rejectedExamples.length ? [`  … and ${corpus.rowsRejected - corpus.rejectedExamples.length} more`] : []),
+    ...(corpus.rowsRejected > corpus.rejectedExamples.length ? [`  … and ${corpus.rowsRejected - corpus.rejectedExamples.length} more` +
+      `  … and ${corpus.rowsRejected - corpus.rejectedExamples.length} more`] : []),
   ];
 }
 
@@ -47,14 +50,19 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
   const lines = [
     `Cadence ${result.mode}: training run ${result.runId}`,
     "",
-    `corpus        ${corpus.table}${corpus.sourceFilter === null ? "" : ` WHERE source = '${corpus.sourceFilter}'`}: ${corpus.split.total} rows, ${corpus.rowsRead} fitted, ${corpus.rowsRejected} rejected, ${corpus.cells} cells`,
-    `split         ${corpus.split.training} training rows, ${corpus.split.heldOut} held out from ${corpus.split.cutoff?.toISOString() ?? "—"}`,
+    `corpus        ${corpus.table}${corpus.sourceFilter === null ? "" : ` WHERE source = '${corpus.sourceFilter}'`}: ` +
+      `${corpus.split.total} rows, ${corpus.rowsRead} fitted, ${corpus.rowsRejected} rejected, ${corpus.cells} cells`,
+    `split         ${corpus.split.training} training rows, ${corpus.split.heldOut} held out from ` +
+      `${corpus.split.cutoff?.toISOString() ?? "—"}`,
     ...formatRejected(corpus),
-    ...(result.abandonedRuns.length === 0 ? [] : [`abandoned     runs ${result.abandonedRuns.join(", ")}: left running by a process that died, marked abandoned`]),
-    ...(result.mode === "prod" ? [] : [`load          ${result.load.source} seed ${result.load.seed}, n ${result.load.n}: ${result.load.inserted} written, ${result.load.skipped} already present`]),
+    ...(result.abandonedRuns.length === 0 ? [] : [`abandoned     runs ${result.abandonedRuns.join(", ")}: left running by a process that ` +
+      `died, marked abandoned`]),
+    ...(result.mode === "prod" ? [] : [`load          ${result.load.source} seed ${result.load.seed}, n ${result.load.n}: ` +
+      `${result.load.inserted} written, ${result.load.skipped} already present`]),
     `judge         ${result.judge.judged} rows judged by ${result.judge.judge}`,
     "",
-    `Held-out evaluation: ${evaluation.events} events, logged reward ${fixed(evaluation.loggedValue)} (value [${level}% interval] effective sample size)`,
+    `Held-out evaluation: ${evaluation.events} events, logged reward ${fixed(evaluation.loggedValue)} (value [${level}% interval] ` +
+      `effective sample size)`,
     "",
     formatEstimates(evaluation.candidate, evaluation.incumbentEstimates, incumbentLabel),
     "",
@@ -63,11 +71,13 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
     lines.push(formatConvergenceReport(result.convergence), "");
     if (result.learningCurve.length > 0) {
       const training = corpus.split.training;
-      lines.push(`learning curve (rows fitted in time order → covered cells matching the planted optimum; up to n = ${training} the training slice only, then the held-out rows added back)`);
+      lines.push(`learning curve (rows fitted in time order → covered cells matching the planted optimum; up to n = ${training} the ` +
+        `training slice only, then the held-out rows added back)`);
       for (const point of result.learningCurve) {
         const share = point.coveredCells === 0 ? "    —" : `${(point.matchShare * 100).toFixed(1).padStart(5)}%`;
         const fitted = point.n <= training ? "" : "   + held-out rows";
-        lines.push(`  n ${String(point.n).padStart(7)}   ${String(point.matches).padStart(3)}/${String(point.coveredCells).padEnd(3)} ${share}${fitted}`);
+        lines.push(`  n ${String(point.n).padStart(7)}   ${String(point.matches).padStart(3)}/${String(point.coveredCells).padEnd(3)} ` +
+          `${share}${fitted}`);
       }
       lines.push("");
     }

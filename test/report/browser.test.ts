@@ -107,7 +107,8 @@ describe.skipIf(!haveChromium && !inCi)("report pages in headless Chromium", () 
     writeFileSync(
       broken,
       `<!doctype html><html><body style="margin:0">
-<svg class="chart" data-chart="clipped" viewBox="0 0 200 100" width="200" height="100"><text x="150" y="50">a label far too long to fit</text></svg>
+<svg class="chart" data-chart="clipped" viewBox="0 0 200 100" width="200" height="100">
+<text x="150" y="50">a label far too long to fit</text></svg>
 <table class="chart" data-chart="wide" style="width:3000px"><tr><td>x</td></tr></table>
 <svg class="chart" data-chart="empty" width="0" height="0"></svg>
 <script>void 0</script><img src="https://example.invalid/x.png" alt=""></body></html>`,

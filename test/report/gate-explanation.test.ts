@@ -182,7 +182,8 @@ describe("why not promoted, paired support-aware gate", () => {
       support: { ...paired.support, incumbent: { ...support, meanWeightZ: null, zeroWeightExcessZ: null, effectiveSampleSize: 12 } },
     };
     expect(whyNotPromoted(prodResult({ routing: summary, gate, incumbentVersion: 5 }))).toEqual([
-      "Too little evidence about the active policy (version 5): the log holds the equivalent of 12.0 requests routed its way; the gate asks for 100.",
+      "Too little evidence about the active policy (version 5): the log holds the equivalent of 12.0 requests routed its way; the gate " +
+        "asks for 100.",
     ]);
   });
 
@@ -232,7 +233,8 @@ describe("gate figures", () => {
         problems: [],
       },
     };
-    const html = gateFigures(prodResult({ routing: summary, gate, incumbentVersion: 1 }));
+    // HTML: any run of white space reads as one space.
+    const html = gateFigures(prodResult({ routing: summary, gate, incumbentVersion: 1 })).replace(/\s+/g, " ");
     expect(html).toContain("estimated gain Δ = 0.0100");
     expect(html).toContain("97.5% lower bound -0.0020 against the margin 0");
     const rows = html
@@ -246,7 +248,7 @@ describe("gate figures", () => {
   });
 
   it("show the earlier gate's lower bound and ESS, and nothing for a warm-up", () => {
-    const html = gateFigures(prodResult({ routing: summary, gate: { ...figures, passed: false, reason: "x" } }));
+    const html = gateFigures(prodResult({ routing: summary, gate: { ...figures, passed: false, reason: "x" } })).replace(/\s+/g, " ");
     expect(html).toContain('SNIPS: candidate 0.6000, lower bound 0.5000 <span class="flag">✗</span>');
     expect(gateFigures(warmupResult([convergenceCell("a:1", "m-a", "m-a")], summary))).toBe("");
   });
