@@ -16,7 +16,7 @@
  * - ml-matrix (bench/baselines/ml-matrix.ts): what an npm user writes; smaller blocks.
  */
 import {
-  createLinUCB, createReferenceLinUCB, type ConcreteBuild, type LinUCB, type LinUCBEngine,
+  createLinUCB, createReferenceLinUCB, type ConcreteBuild, type LinUCB, type LinUCBEngine, type SelectionTarget,
 } from "../src/index.js";
 import { CarefulLinUCB } from "./baselines/careful-js.js";
 import { MlMatrixLinUCB } from "./baselines/ml-matrix.js";
@@ -181,6 +181,28 @@ function engineSelectPerEvent(engine: LinUCBEngine, block: EventBlock): Loop {
   };
 }
 
+/**
+ * `select(cellId, context, into)` per event, or `selectAt(cellIndex, context, into)`: the choice
+ * written into one reused target without scores — the serving call that allocates nothing.
+ */
+function engineSelectInto(engine: LinUCBEngine, block: EventBlock, byIndex: boolean): Loop {
+  const { cellIds: cells, cellIndices, contextViews } = block;
+  const target: SelectionTarget = { arm: "", armIndex: 0, propensity: 1 };
+  return {
+    units: block.length,
+    eventsPerUnit: 1,
+    run(from, to) {
+      let checksum = 0;
+      for (let e = from; e < to; e++) {
+        if (byIndex) engine.selectAt(cellIndices[e]!, contextViews[e]!, target);
+        else engine.select(cells[e]!, contextViews[e]!, target);
+        checksum += target.armIndex;
+      }
+      return checksum;
+    },
+  };
+}
+
 /** `scoresAt` per event: the cell index resolved once, scores into a reused buffer. */
 function engineSelectPerEventAt(engine: LinUCBEngine, block: EventBlock): Loop {
   const { cellIndices, contextViews } = block;
@@ -283,7 +305,12 @@ async function prepareEngine(factory: EngineFactory, run: EngineRun, problem: Pr
             : engineUpdatePerEvent(engine, events);
       break;
     case "select":
-      body = run.call === "scoresAt" ? engineSelectPerEventAt(engine, events) : engineSelectPerEvent(engine, events);
+      body =
+        run.call === "scoresAt"
+          ? engineSelectPerEventAt(engine, events)
+          : run.call === "select" || run.call === "selectAt"
+            ? engineSelectInto(engine, events, run.call === "selectAt")
+            : engineSelectPerEvent(engine, events);
       break;
     case "batched-select":
       body = engineSelectBatched(engine, run.slow ? problem.slowBursts : problem.bursts);
@@ -470,14 +497,21 @@ export const baselineId = "careful-js";
 /** The API call each task times on the engine, per path (the label of its row). */
 const engineCalls: Readonly<Record<TaskName, { readonly path: "per-event" | "batched"; readonly call: string }[]>> = {
   update: [{ path: "per-event", call: "update" }, { path: "per-event", call: "updateAt" }, { path: "batched", call: "updateMany" }],
-  select: [{ path: "per-event", call: "scores" }, { path: "per-event", call: "scoresAt" }],
+  select: [
+    { path: "per-event", call: "scores" },
+    { path: "per-event", call: "scoresAt" },
+    { path: "per-event", call: "select" },
+    { path: "per-event", call: "selectAt" },
+  ],
   "batched-select": [{ path: "batched", call: "selectMany" }],
   replay: [{ path: "per-event", call: "replay" }],
   refit: [{ path: "batched", call: "refit" }],
 };
 
 function callLabel(call: string): string {
-  return call === "scores" || call === "scoresAt" ? `${call}(out)` : call === "replay" ? "scores+update" : `${call}()`;
+  if (call === "scores" || call === "scoresAt") return `${call}(out)`;
+  if (call === "select" || call === "selectAt") return `${call}(into)`;
+  return call === "replay" ? "scores+update" : `${call}()`;
 }
 
 /**

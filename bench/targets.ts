@@ -66,6 +66,15 @@ export function checkTargets(measurements: readonly MeasurementRecord[], modelBy
     "select d=16 per-event by id vs batched", "scores(out) ≥ 0.85 × selectMany()",
     relative(rate("select", 16, `${engine}/scores`), rate("batched-select", 16, `${engine}/selectMany`)), 0.85,
   ));
+  // By id against by index (issue 12): within 15%, i.e. at least 1/1.15 of the rate.
+  checks.push(check(
+    "update d=16 by id vs by index", "update() ≥ 0.87 × updateAt()",
+    relative(rate("update", 16, `${engine}/update`), rate("update", 16, `${engine}/updateAt`)), 0.87,
+  ));
+  checks.push(check(
+    "select d=16 by id vs by index", "select(into) ≥ 0.87 × selectAt(into)",
+    relative(rate("select", 16, `${engine}/select`), rate("select", 16, `${engine}/selectAt`)), 0.87,
+  ));
   checks.push(check("refit d=16 rows/s", "≥ 5M rows/s", rate("refit", 16, `${engine}/refit`), 5e6));
   for (const bytes of modelBytes.filter((b) => !b.statistics)) {
     checks.push(check(`bytes per model d=${bytes.d}`, `≤ ${bytes.boundBytesPerModel} B`, bytes.bytesPerModel, bytes.boundBytesPerModel, "at-most"));

@@ -5,6 +5,9 @@
  * report and its learning curve; the prod result carries the production gate's figures. JSON-able:
  * `linucb cadence --json` prints it as it is.
  */
+import type { ShrinkageState } from "../engine/shrinkage.js";
+import type { CoverageTable } from "./coverage.js";
+import type { IntegrityReport } from "./integrity.js";
 import type { OffPolicyEvaluation } from "../evaluation/index.js";
 import type { CorpusReadTotals, CorpusSplit, CorpusTable, JsonObject, RejectedRow, RowBounds } from "../store/index.js";
 import type { ConvergenceReport } from "../synthetic/index.js";
@@ -73,12 +76,18 @@ export interface CadenceResultBase {
   readonly judge: { readonly judge: string; readonly judged: number };
   /** The refit's engine options (JSON). */
   readonly engine: JsonObject;
-  readonly evaluation: EvaluationSummary;
-  /** Where the recorded policy, the incumbent and the logging policy route the held-out requests (for the report pages). */
-  readonly routing: RoutingSummary;
+  /** Null when no row was held out (prod: no rows newer than the incumbent's training). */
+  readonly evaluation: EvaluationSummary | null;
+  /** Where the recorded policy, the incumbent and the logging policy route the held-out requests (for the report pages); null with no held-out row. */
+  readonly routing: RoutingSummary | null;
   /** Runs of this mode left 'running' by a process that died, marked 'abandoned' before this run started. */
   readonly abandonedRuns: readonly number[];
   readonly timings: readonly StepTiming[];
+  /**
+   * What the refit learned about its corpus, in every mode: the integrity check (engine = SQL), the
+   * coverage table (rows and ESS per (cell, model)) and the per-cell shrinkage the data chose.
+   */
+  readonly learned: { readonly integrity: IntegrityReport; readonly coverage: CoverageTable; readonly shrinkage: ShrinkageState };
 }
 
 /** A warm-up: graded against the planted optimum; never promotes. */

@@ -5,7 +5,7 @@
  * same engine, with a finalize (and a copy of the models) in between.
  */
 import type { LinUCBEngine } from "../engine/types.js";
-import { readCorpus, type CorpusChunk, type CorpusReadTotals, type CorpusTable, type Db, type RowBounds } from "../store/index.js";
+import { readCorpus, type CorpusChunk, type CorpusReadTotals, type CorpusSplitSide, type CorpusTable, type Db, type RowBounds } from "../store/index.js";
 
 /** One read of a slice of the corpus. */
 export interface SliceRead {
@@ -16,6 +16,8 @@ export interface SliceRead {
   readonly createdFrom?: Date;
   /** Only rows created before this instant. */
   readonly createdBefore?: Date;
+  /** Only one side of the training / held-out split. */
+  readonly split?: CorpusSplitSide;
   /** What a valid row may hold (rows outside are rejected by id, never fed). */
   readonly bounds?: RowBounds;
 }
@@ -36,6 +38,7 @@ export async function accumulateSlice(
     chunkSize: slice.chunkSize,
     ...(slice.createdFrom === undefined ? {} : { createdFrom: slice.createdFrom }),
     ...(slice.createdBefore === undefined ? {} : { createdBefore: slice.createdBefore }),
+    ...(slice.split === undefined ? {} : { split: slice.split }),
     ...(slice.bounds === undefined ? {} : { bounds: slice.bounds }),
   });
   for await (const chunk of reader) {

@@ -5,18 +5,34 @@
  *
  * - A policy is evaluated as the UCB argmax it would serve (a one-hot target per event), scored in
  *   each event's own cell; cells it has never seen get its prior (the pooled fit, with pooling).
- * - DR's reward model q̂(x, a) is the candidate's θ_aᵀx (its alpha-0 twin), fitted on the training
+ * - DR's reward model q̂(x, a) is the candidate's θ_aᵀx (expectedRewardsMany), fitted on the training
  *   slice only: never on the events it is evaluated on.
  * - The logged value — the mean observed reward of the slice — is what the logging policy got.
+ * - The paired comparison (what the production gate decides from): Δ = V(candidate) − V(incumbent)
+ *   with the gate's estimator, one bootstrap over the same resamples for both, one-sided level
+ *   α = (1 − level)/2, and each policy's support diagnostics.
+ *
+ * Every engine call here is read-only (greedyMany, expectedRewardsMany): evaluating a policy never
+ * creates a cell in it, so the candidate's snapshot is what it learned, nothing else.
  */
-import { evaluateOffPolicy, uniformPolicy, type OffPolicyEvaluation, type TargetPolicy } from "../evaluation/index.js";
+import {
+  comparePolicies,
+  evaluateOffPolicy,
+  uniformPolicy,
+  type OffPolicyEvaluation,
+  type PolicyComparison,
+  type TargetPolicy,
+} from "../evaluation/index.js";
 import type { LinUCBEngine } from "../engine/types.js";
-import { twinOf } from "./engine-twin.js";
+import type { GateEstimator } from "./options.js";
 import type { HeldOutSlice } from "./held-out-slice.js";
 
 /** Options of the estimators. */
 export interface EvaluationSettings {
+  /** Two-sided level of the intervals; the paired lower bound is one-sided at α = (1 − level)/2. */
   readonly level: number;
+  /** The estimator of the paired comparison. @default 'snips' */
+  readonly estimator?: GateEstimator;
   readonly resamples: number;
   readonly seed: number;
 }
@@ -53,13 +69,12 @@ function actionOfArm(engine: LinUCBEngine, slice: HeldOutSlice): Int32Array {
   });
 }
 
-/** The engine's UCB choice for every event, as action indices: a deterministic target policy. */
-export async function policyChoices(engine: LinUCBEngine, slice: HeldOutSlice, groups = groupByCell(slice)): Promise<Int32Array> {
-  const policy = await twinOf(engine, { exploration: "ucb" });
-  const actions = actionOfArm(policy, slice);
+/** The engine's UCB choice for every event, as action indices: a deterministic target policy. Read-only. */
+export function policyChoices(engine: LinUCBEngine, slice: HeldOutSlice, groups = groupByCell(slice)): Int32Array {
+  const actions = actionOfArm(engine, slice);
   const choices = new Int32Array(slice.events.length);
   for (const group of groups) {
-    const selection = policy.selectMany(group.cell, group.contexts);
+    const selection = engine.greedyMany(group.cell, group.contexts);
     group.events.forEach((event, j) => {
       choices[event] = actions[selection.armIndices[j] as number] as number;
     });
@@ -67,15 +82,14 @@ export async function policyChoices(engine: LinUCBEngine, slice: HeldOutSlice, g
   return choices;
 }
 
-/** q̂: the engine's θ_aᵀx for every event and action (n × K, row-major). Actions the engine lacks get 0. */
-export async function rewardModelOf(engine: LinUCBEngine, slice: HeldOutSlice, groups = groupByCell(slice)): Promise<Float64Array> {
-  const model = await twinOf(engine, { alpha: 0 });
-  const actions = actionOfArm(model, slice);
+/** q̂: the engine's θ_aᵀx for every event and action (n × K, row-major). Actions the engine lacks get 0. Read-only. */
+export function rewardModelOf(engine: LinUCBEngine, slice: HeldOutSlice, groups = groupByCell(slice)): Float64Array {
+  const actions = actionOfArm(engine, slice);
   const k = slice.events.actionCount;
-  const armCount = model.arms.length;
+  const armCount = engine.arms.length;
   const predicted = new Float64Array(slice.events.length * k);
   for (const group of groups) {
-    const { scores } = model.selectMany(group.cell, group.contexts);
+    const scores = engine.expectedRewardsMany(group.cell, group.contexts);
     group.events.forEach((event, j) => {
       for (let a = 0; a < armCount; a++) predicted[event * k + (actions[a] as number)] = scores[j * armCount + a] as number;
     });
@@ -91,26 +105,42 @@ export interface ReplayComparison {
   readonly loggedValue: number;
   readonly candidate: OffPolicyEvaluation;
   readonly incumbent: OffPolicyEvaluation;
+  /** The paired comparison the production gate decides from. */
+  readonly paired: PolicyComparison;
 }
 
 /**
  * Evaluates the candidate and the incumbent (an engine, or `'uniform'` when there is no active
  * policy) on the slice with every estimator.
  */
-export async function compareOnHeldOut(
+export function compareOnHeldOut(
   candidate: LinUCBEngine,
   incumbent: LinUCBEngine | "uniform",
   slice: HeldOutSlice,
   settings: EvaluationSettings,
-): Promise<ReplayComparison> {
+): ReplayComparison {
   if (slice.events.length === 0) throw new RangeError("the held-out slice is empty: there is nothing to evaluate the candidate on");
   const groups = groupByCell(slice);
-  const rewardModel = await rewardModelOf(candidate, slice, groups);
-  const estimate = (policy: TargetPolicy): OffPolicyEvaluation => evaluateOffPolicy(slice.events, policy, { ...settings, rewardModel });
-  const candidateEvaluation = estimate(await policyChoices(candidate, slice, groups));
-  const incumbentPolicy = incumbent === "uniform" ? uniformPolicy(slice.events.actionCount) : await policyChoices(incumbent, slice, groups);
-  const incumbentEvaluation = estimate(incumbentPolicy);
+  const rewardModel = rewardModelOf(candidate, slice, groups);
+  const { level, resamples, seed } = settings;
+  const estimate = (policy: TargetPolicy): OffPolicyEvaluation =>
+    evaluateOffPolicy(slice.events, policy, { level, resamples, seed, rewardModel });
+  const candidatePolicy = policyChoices(candidate, slice, groups);
+  const incumbentPolicy = incumbent === "uniform" ? uniformPolicy(slice.events.actionCount) : policyChoices(incumbent, slice, groups);
+  const paired = comparePolicies(slice.events, candidatePolicy, incumbentPolicy, {
+    estimator: settings.estimator ?? "snips",
+    rewardModel,
+    alpha: (1 - level) / 2,
+    resamples,
+    seed,
+  });
   let sum = 0;
   for (let i = 0; i < slice.events.length; i++) sum += slice.events.rewards[i] as number;
-  return { events: slice.events.length, loggedValue: sum / slice.events.length, candidate: candidateEvaluation, incumbent: incumbentEvaluation };
+  return {
+    events: slice.events.length,
+    loggedValue: sum / slice.events.length,
+    candidate: estimate(candidatePolicy),
+    incumbent: estimate(incumbentPolicy),
+    paired,
+  };
 }

@@ -3,7 +3,8 @@
  * TypeError / RangeError naming the option and quoting the value received, thrown before anything
  * touches the database.
  */
-import type { LinUCBOptions } from "../engine/types.js";
+import { resolveExploration } from "../engine/options.js";
+import type { Exploration, LinUCBOptions } from "../engine/types.js";
 import { DEFAULT_ROW_BOUNDS } from "../store/index.js";
 import { outcomeRewardJudge, type Judge } from "./judge.js";
 import type { CadenceProgress } from "./progress.js";
@@ -34,6 +35,15 @@ export interface CadenceOptions {
   readonly judge?: Judge;
   /** Production gate: estimator whose lower bound must beat the incumbent's estimate. @default 'snips' */
   readonly gateEstimator?: GateEstimator;
+  /**
+   * Production: the exploration a promoted policy is to be served with, recorded in
+   * `policy_versions.parameters.exploration` (and in its snapshot). Randomised by default so that
+   * its logs carry propensities below 1 and the next candidate can be evaluated on them.
+   * @default { epsilon: 0.1 }
+   */
+  readonly serveExploration?: Exploration;
+  /** Production gate: promote only when the lower bound on V(candidate) − V(incumbent) is above this. @default 0 */
+  readonly gateMargin?: number;
   /** Production gate: minimum effective sample size of the candidate's estimate. @default 100 */
   readonly minEffectiveSampleSize?: number;
   /** Confidence level of the intervals. @default 0.95 */
@@ -65,6 +75,8 @@ export interface ResolvedCadenceOptions {
   readonly engine: Partial<Pick<LinUCBOptions, "alpha" | "lambda" | "pooling">>;
   readonly judge: Judge;
   readonly gateEstimator: GateEstimator;
+  readonly gateMargin: number;
+  readonly serveExploration: Exploration;
   readonly minEffectiveSampleSize: number;
   readonly level: number;
   readonly resamples: number;
@@ -87,16 +99,19 @@ export const MAX_WARMUP_OUTCOMES = 100_000_000;
  */
 export const CADENCE_DEFAULTS = {
   seed: 42,
-  n: 4000,
+  // The warm-up gate is calibrated at n = 40,000 (src/synthetic/gate.ts WARMUP_GATE.n).
+  n: 40_000,
   heldOutShare: 0.2,
   warmupChunkSize: 10_000,
   prodChunkSize: 10_000,
   gateEstimator: "snips",
+  gateMargin: 0,
+  serveExploration: { epsilon: 0.1 } as Exploration,
   minEffectiveSampleSize: 100,
   level: 0.95,
   resamples: 1000,
   minRows: 20,
-  threshold: 0.7,
+  threshold: 0.5,
   minPropensity: DEFAULT_ROW_BOUNDS.minPropensity,
   maxFeatureMagnitude: DEFAULT_ROW_BOUNDS.maxFeatureMagnitude,
 } as const;
@@ -162,6 +177,8 @@ export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceO
     engine,
     judge,
     gateEstimator,
+    serveExploration: resolveExploration(options.serveExploration ?? CADENCE_DEFAULTS.serveExploration, "serveExploration"),
+    gateMargin: number(options.gateMargin ?? CADENCE_DEFAULTS.gateMargin, "gateMargin", -Number.MAX_VALUE, Number.MAX_VALUE),
     minEffectiveSampleSize: number(options.minEffectiveSampleSize ?? CADENCE_DEFAULTS.minEffectiveSampleSize, "minEffectiveSampleSize", 0, Number.MAX_SAFE_INTEGER),
     level: number(options.level ?? CADENCE_DEFAULTS.level, "level", 0, 1, true),
     resamples: integer(options.resamples ?? CADENCE_DEFAULTS.resamples, "resamples", 1, 1_000_000),

@@ -16,7 +16,6 @@
  *   requests — the evidence the log holds for "route this cell to this model" (0 when none).
  */
 import type { LinUCBEngine } from "../engine/types.js";
-import { twinOf } from "./engine-twin.js";
 import type { HeldOutSlice } from "./held-out-slice.js";
 import { policyChoices } from "./offline-evaluation.js";
 
@@ -103,12 +102,15 @@ function kishEss(sum: number, squares: number): number {
   return squares > 0 ? (sum * sum) / squares : 0;
 }
 
-/** The greedy choice (alpha 0: θᵀx) of `engine` at one context per cell. */
-async function greedyChoices(engine: LinUCBEngine, contexts: ReadonlyMap<string, { mean: Float64Array }>): Promise<Map<string, string>> {
-  // A twin, so that scoring a cell the engine has never seen does not add that cell to it.
-  const greedy = await twinOf(engine, { alpha: 0, exploration: "ucb" });
+/** The greedy choice (argmax θᵀx, ties to the first arm) of `engine` at one context per cell. Read-only: never creates a cell. */
+function greedyChoices(engine: LinUCBEngine, contexts: ReadonlyMap<string, { mean: Float64Array }>): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [cell, { mean }] of contexts) out.set(cell, greedy.arms[greedy.selectMany(cell, mean).armIndices[0] as number] as string);
+  for (const [cell, { mean }] of contexts) {
+    const rewards = engine.expectedRewardsMany(cell, mean);
+    let best = 0;
+    for (let a = 1; a < engine.arms.length; a++) if ((rewards[a] as number) > (rewards[best] as number)) best = a;
+    out.set(cell, engine.arms[best] as string);
+  }
   return out;
 }
 
@@ -120,12 +122,12 @@ function shares(choices: Int32Array, k: number): number[] {
 }
 
 /** The routing summary of a run; see the module comment. */
-export async function routingSummary(input: RoutingInput): Promise<RoutingSummary> {
+export function routingSummary(input: RoutingInput): RoutingSummary {
   const { slice, candidate, incumbent } = input;
   const k = slice.events.actionCount;
   const totals = cellTotals(slice);
-  const candidateCells = await greedyChoices(candidate, totals);
-  const incumbentCells = incumbent === "uniform" ? null : await greedyChoices(incumbent, totals);
+  const candidateCells = greedyChoices(candidate, totals);
+  const incumbentCells = incumbent === "uniform" ? null : greedyChoices(incumbent, totals);
   const cells = [...totals.keys()].sort().map((cell): CellRouting => {
     const t = totals.get(cell)!;
     return {
@@ -142,8 +144,8 @@ export async function routingSummary(input: RoutingInput): Promise<RoutingSummar
     requests: slice.events.length,
     traffic: {
       logging: shares(slice.events.actions, k),
-      incumbent: incumbent === "uniform" ? new Array<number>(k).fill(1 / k) : shares(await policyChoices(incumbent, slice), k),
-      candidate: shares(await policyChoices(candidate, slice), k),
+      incumbent: incumbent === "uniform" ? new Array<number>(k).fill(1 / k) : shares(policyChoices(incumbent, slice), k),
+      candidate: shares(policyChoices(candidate, slice), k),
     },
     cells,
   };

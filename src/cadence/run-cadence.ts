@@ -9,11 +9,14 @@
  *    candidate and the active policy on the held-out slice, and promote the candidate only if the
  *    gate passes — the policy version, the active pointer and the run's end in one transaction.
  *
- * Both modes hold the same time slice out: the newest `heldOutShare` of rows by created_at. The
- * refit streams the training slice into the engine, finalizes, keeps a copy (the candidate that is
- * evaluated), then streams the held-out slice into the same statistics: the recorded (and, in
- * production, promoted) model is the same procedure on every row, so the newest outcomes are never
- * left out of the policy that serves next. The gate judges the procedure on rows it did not see.
+ * Both modes hold the same slice out: the newest `heldOutShare`, in (created_at, id) order, of the
+ * rows neither policy was trained on — rows with ids above the incumbent's training high-water id
+ * (production; every row for the warm-up). The refit streams the training slice (every other row)
+ * into the engine, finalizes, keeps a copy (the candidate that is evaluated), then streams the
+ * held-out slice into the same statistics: the recorded (and, in production, promoted) model is the
+ * same procedure on every row, so the newest outcomes are never left out of the policy that serves
+ * next. The gate judges the candidate and the incumbent on rows neither saw; with no such rows there
+ * is nothing to judge on, and the gate does not pass (a normal outcome, not a failure).
  *
  * Runs of one mode are serialised by an advisory lock (a second one fails at once with LOCKED). Any
  * error after the run row exists marks the run failed, with the step and the message, and leaves
@@ -22,7 +25,7 @@
  * mode's lock, that one knows no live process owns it, and marks it 'abandoned' before starting.
  * The warm-up mode is loaded on demand, so a production run never loads src/synthetic.
  */
-import { restoreLinUCB, createLinUCB } from "../engine/linucb.js";
+import { createLinUCB } from "../engine/linucb.js";
 import type { LinUCBEngine } from "../engine/types.js";
 import {
   abandonRunningRuns,
@@ -42,6 +45,8 @@ import {
 } from "../store/index.js";
 import type { CadenceResult, CadenceResultBase, CorpusSummary, ProdCadenceResult, WarmupCadenceResult } from "./cadence-result.js";
 import { accumulateSlice } from "./corpus-refit.js";
+import { CoverageCollector, type CoverageTable } from "./coverage.js";
+import { IntegrityCollector, checkIntegrity, describeIntegrityFailure, type IntegrityReport } from "./integrity.js";
 import { HeldOutCollector } from "./held-out-slice.js";
 import type { ModeSteps, Preparation, RunContext } from "./modes/mode-steps.js";
 import { prodMode } from "./modes/prod.js";
@@ -101,6 +106,8 @@ async function runLocked(db: Db, o: ResolvedCadenceOptions, steps: StepRunner, m
     heldOutShare: o.heldOutShare,
     chunkSize: o.chunkSize,
     gateEstimator: o.gateEstimator,
+    gateMargin: o.gateMargin,
+    serveExploration: JSON.parse(JSON.stringify(o.serveExploration)) as JsonObject,
     minEffectiveSampleSize: o.minEffectiveSampleSize,
     level: o.level,
     resamples: o.resamples,
@@ -133,25 +140,31 @@ async function runLocked(db: Db, o: ResolvedCadenceOptions, steps: StepRunner, m
   }
 }
 
-/** The split step: where the held-out slice starts; an empty corpus or training slice fails the run. */
-function splitStep(context: RunContext, mode: ModeSteps<CadenceResult>, bounds: RowBounds): Promise<CorpusSplit> {
+/**
+ * The split step: where the held-out slice starts, among the rows newer than the incumbent's
+ * training (the mode's `newerThanId`). An empty corpus or training slice fails the run; no rows
+ * newer than the incumbent's is an empty held-out slice (nothing to evaluate on).
+ */
+async function splitStep(context: RunContext, mode: ModeSteps<CadenceResult>, bounds: RowBounds): Promise<CorpusSplit> {
   const { db, options: o, steps } = context;
   const table = mode.table;
+  const newerThanId = (await mode.newerThanId?.(context)) ?? 0;
   return steps.run(
     "split",
-    `holding out the newest ${(o.heldOutShare * 100).toFixed(0)}% of ${table} by created_at`,
+    `holding out the newest ${(o.heldOutShare * 100).toFixed(0)}% of ${table} by (created_at, id)` +
+      (newerThanId > 0 ? ` among the rows after id ${newerThanId} (the incumbent's training)` : ""),
     async () => {
-      const s = await splitCorpusByTime(db, { table, heldOutShare: o.heldOutShare, bounds });
-      if (s.total === 0 || s.cutoff === null) throw new RangeError(`${table} holds no ${mode.corpusRows}: there is nothing to refit on`);
+      const s = await splitCorpusByTime(db, { table, heldOutShare: o.heldOutShare, newerThanId, bounds });
+      if (s.total === 0) throw new RangeError(`${table} holds no ${mode.corpusRows}: there is nothing to refit on`);
       if (s.training === 0) {
-        throw new RangeError(
-          `the training slice is empty: all ${s.total} rows of ${table} were created at or after the cutoff ${s.cutoff.toISOString()} ` +
-            "(rows need distinct created_at times to be split)",
-        );
+        throw new RangeError(`the training slice is empty: ${table} holds only ${s.total} row(s), all of them held out`);
       }
       return s;
     },
-    (s) => `${s.training} training rows before ${s.cutoff?.toISOString()}, ${s.heldOut} held out`,
+    (s) =>
+      s.cutoff === null
+        ? `${s.training} training rows; no row after id ${s.newerThanId}, so none held out`
+        : `${s.training} training rows, ${s.heldOut} held out from (${s.cutoff.createdAt}, id ${s.cutoff.id})`,
   );
 }
 
@@ -172,6 +185,8 @@ async function refitStep(
   const dimension = prepared.engineOptions.dimension;
   const slice = { table, dimension, chunkSize: o.chunkSize, bounds };
   const collector = new HeldOutCollector(prepared.engineOptions.arms, dimension);
+  const integrity = new IntegrityCollector();
+  const coverage = new CoverageCollector(prepared.engineOptions.arms);
   let fed = 0;
   return steps.run(
     "refit",
@@ -180,28 +195,46 @@ async function refitStep(
       let scannedBefore = 0;
       const afterChunk = (chunk: CorpusChunk, scanned: number): void => {
         fed += chunk.length;
+        integrity.add(chunk);
+        coverage.add(chunk);
         advance(scannedBefore + scanned, split.total);
         mode.afterChunk(engine, chunk, fed);
       };
-      const training = await accumulateSlice(db, engine, { ...slice, createdBefore: split.cutoff! }, (chunk, totals) => {
+      const cutoff = split.cutoff;
+      const side = (which: "training" | "heldOut") =>
+        cutoff === null ? {} : { split: { side: which, cutoff, newerThanId: split.newerThanId } };
+      const training = await accumulateSlice(db, engine, { ...slice, ...side("training") }, (chunk, totals) => {
         afterChunk(chunk, totals.scanned);
       });
       engine.finalize();
       // The candidate that is evaluated: the models of the training slice alone, copied exactly.
-      const evaluated = await restoreLinUCB(engine.snapshot());
+      const evaluated = await engine.clone();
       scannedBefore = training.scanned;
-      const heldOut = await accumulateSlice(db, engine, { ...slice, createdFrom: split.cutoff! }, (chunk, totals) => {
-        collector.add(chunk);
-        afterChunk(chunk, totals.scanned);
-      });
+      // Nothing held out: no read (an unsliced read would be the whole corpus again).
+      const heldOut =
+        cutoff === null
+          ? emptyTotals(training.highWaterId ?? 0)
+          : await accumulateSlice(db, engine, { ...slice, ...side("heldOut") }, (chunk, totals) => {
+              collector.add(chunk);
+              afterChunk(chunk, totals.scanned);
+            });
       engine.finalize();
-      return { training, heldOut, evaluated, collector };
+      // Every run: the engine's per-(cell, model) counts and sums must be SQL's over the same rows.
+      const integrityReport = await checkIntegrity(db, engine, table, integrity);
+      if (!integrityReport.ok) throw new Error(describeIntegrityFailure(integrityReport));
+      return { training, heldOut, evaluated, collector, integrity: integrityReport, coverage: coverage.finish() };
     },
     (r) =>
       `${r.training.accepted + r.heldOut.accepted} rows fitted into ${engine.cells().length} cells` +
       (r.training.rejected + r.heldOut.rejected > 0 ? `, ${r.training.rejected + r.heldOut.rejected} rejected` : "") +
       (r.training.unjudged + r.heldOut.unjudged > 0 ? `, ${r.training.unjudged + r.heldOut.unjudged} unjudged skipped` : ""),
   );
+}
+
+/** The totals of a read that did not happen. */
+function emptyTotals(lastId: number): CorpusReadTotals {
+  const none = { scanned: 0, accepted: 0, rejected: 0, unjudged: 0, chunks: 0 };
+  return { ...none, lastId, highWaterId: null, rejectedByReason: {}, rejectedExamples: [] };
 }
 
 /** Two count tables added up. */
@@ -217,6 +250,8 @@ interface RefitOutcome {
   readonly heldOut: CorpusReadTotals;
   readonly evaluated: LinUCBEngine;
   readonly collector: HeldOutCollector;
+  readonly integrity: IntegrityReport;
+  readonly coverage: CoverageTable;
 }
 
 /** The skeleton: judge, split, prepare, refit, evaluate, gate, then the mode's finish. */
@@ -248,13 +283,28 @@ async function runSteps(
   const refit = await refitStep(context, mode, split, prepared, engine, bounds);
   onCounts(refit.training.accepted + refit.heldOut.accepted, refit.training.rejected + refit.heldOut.rejected);
 
-  const heldOut = refit.collector.finish();
-  const comparison = await steps.run(
-    "evaluate",
-    `evaluating the candidate and the ${prepared.incumbentInfo.kind === "active" ? `active policy (version ${prepared.incumbentInfo.policyVersionId})` : "uniform policy"} on ${refit.collector.length} held-out rows`,
-    () => compareOnHeldOut(refit.evaluated, prepared.incumbent, heldOut, { level: o.level, resamples: o.resamples, seed: o.seed }),
-    (c) => `candidate SNIPS ${c.candidate.snips.value.toFixed(4)} [${c.candidate.snips.interval.lower.toFixed(4)}, ${c.candidate.snips.interval.upper.toFixed(4)}], incumbent ${c.incumbent.snips.value.toFixed(4)}`,
-  );
+  const { incumbentInfo } = prepared;
+  const incumbentName = incumbentInfo.kind === "active" ? `active policy (version ${incumbentInfo.policyVersionId})` : "uniform policy";
+  const heldOut = refit.collector.length === 0 ? null : refit.collector.finish();
+  const comparison =
+    heldOut === null
+      ? null
+      : await steps.run(
+          "evaluate",
+          `evaluating the candidate and the ${incumbentName} on ${refit.collector.length} held-out rows`,
+          () =>
+            compareOnHeldOut(refit.evaluated, prepared.incumbent, heldOut, {
+              level: o.level,
+              resamples: o.resamples,
+              seed: o.seed,
+              estimator: o.gateEstimator,
+            }),
+          (c) => {
+            const p = c.paired.paired;
+            const values = `candidate ${p.candidateValue.toFixed(4)}, incumbent ${p.incumbentValue.toFixed(4)}`;
+            return `${c.paired.estimator.toUpperCase()}: ${values}, Δ ${p.difference.toFixed(4)} (lower bound ${p.lowerBound.toFixed(4)})`;
+          },
+        );
 
   const gate = await steps.run(
     "gate",
@@ -264,7 +314,7 @@ async function runSteps(
   );
 
   // Report data (src/report draws it): where the recorded policy, the incumbent and the logging policy route the held-out requests.
-  const routing = await routingSummary({ candidate: engine, incumbent: prepared.incumbent, slice: heldOut });
+  const routing = heldOut === null ? null : routingSummary({ candidate: engine, incumbent: prepared.incumbent, slice: heldOut });
 
   const cells = engine.cells().length;
   const corpus: CorpusSummary = {
@@ -285,19 +335,25 @@ async function runSteps(
     corpus,
     judge: { judge: o.judge.name, judged: judged.judged },
     engine: JSON.parse(JSON.stringify(prepared.engineOptions)) as JsonObject,
-    evaluation: {
-      events: comparison.events,
-      loggedValue: comparison.loggedValue,
-      incumbent: prepared.incumbentInfo,
-      candidate: comparison.candidate,
-      incumbentEstimates: comparison.incumbent,
-    },
+    evaluation:
+      comparison === null
+        ? null
+        : {
+            events: comparison.events,
+            loggedValue: comparison.loggedValue,
+            incumbent: prepared.incumbentInfo,
+            candidate: comparison.candidate,
+            incumbentEstimates: comparison.incumbent,
+          },
     routing,
     abandonedRuns: context.abandonedRuns,
     timings: steps.timings,
+    // Integrity, coverage and the shrinkage the data chose: in every run's result and metrics.
+    learned: { integrity: refit.integrity, coverage: refit.coverage, shrinkage: engine.shrinkage() },
   };
   const { runId: _runId, engine: _engine, ...recorded } = base;
-  const metrics = JSON.parse(JSON.stringify({ ...recorded, gate, ...mode.metrics() })) as JsonObject;
+  const { learned, ...rest } = recorded;
+  const metrics = JSON.parse(JSON.stringify({ ...rest, gate, ...learned, ...mode.metrics() })) as JsonObject;
   const finish = { rowsRead: corpus.rowsRead, rowsRejected: corpus.rowsRejected, cells, metrics };
   return mode.finish(context, { engine, base, gate, finish });
 }

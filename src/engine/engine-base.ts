@@ -6,14 +6,15 @@
  * behaviour, only in arithmetic — which is what the tests compare.
  */
 import { CellRegistry } from "./cell-registry.js";
+import { ordinaryOptions, ordinaryStatistics } from "./magnitude.js";
 import { LinUCBError, describeValue } from "./errors.js";
-import { chooseArm } from "./exploration.js";
+import { chooseArm, chooseArmInto } from "./exploration.js";
 import { SeededRandom } from "./random.js";
 import { estimateShrinkage, type ShrinkageEstimate, type ShrinkageModelInput, type ShrinkageState } from "./shrinkage.js";
 import { encodeSnapshot, type ModelRecord } from "./snapshot.js";
 import { checkStatistics, mergeModelStatistics, packedLength, unpackSymmetric, type ModelStatisticsSlot } from "./statistics.js";
 import type {
-  BatchSelection, EventBatch, LinUCBEngine, LinUCBStatistics, ModelState, ResolvedOptions, Selection,
+  BatchSelection, EventBatch, GreedySelection, LinUCBEngine, LinUCBStatistics, ModelState, ResolvedOptions, Selection, SelectionTarget,
 } from "./types.js";
 import { checkCellId, checkFiniteRows, checkReward, resolveArm, resolveBatch, type ResolvedBatch } from "./validate.js";
 
@@ -30,9 +31,16 @@ export abstract class EngineBase implements LinUCBEngine {
   protected readonly armIndexById: ReadonlyMap<string, number>;
   /** The seeded stream behind exploration. */
   protected readonly random: SeededRandom;
+  /**
+   * Whether a batch of moderate rows could overflow (extreme options, or a larger value once
+   * accepted or restored): batches then run on a saved copy of the state (./magnitude.ts).
+   */
+  protected largeState: boolean;
   /** Whether accumulate() left models waiting for finalize(). */
   protected pendingFinalize = false;
   private readonly probabilities: Float64Array;
+  /** Scores of a select whose caller did not ask for them. */
+  private readonly scratchScores: Float64Array;
   /**
    * Σ γ-weighted r² per model (cell·K + arm), kept beside the statistics for the shrinkage
    * estimate; NaN where unknown (statistics merged without it, or a restored engine).
@@ -49,7 +57,9 @@ export abstract class EngineBase implements LinUCBEngine {
     this.arms = options.arms;
     this.armIndexById = new Map(options.arms.map((arm, index) => [arm, index]));
     this.random = new SeededRandom(options.seed);
+    this.largeState = !ordinaryOptions(options);
     this.probabilities = new Float64Array(options.arms.length);
+    this.scratchScores = new Float64Array(options.arms.length);
   }
 
   // ── numerical primitives ────────────────────────────────────────────────────────────────────
@@ -69,6 +79,15 @@ export abstract class EngineBase implements LinUCBEngine {
   protected abstract scoreStaged(cell: number, out: Float64Array): number;
   /** Scores `count` contexts of one cell: `scores` (count × K) and the argmax of each into `best`. */
   protected abstract scoreCellMany(cell: number, contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void;
+  /**
+   * Scores `count` contexts of a cell that does not exist, as {@link scoreCellMany} would score a
+   * fresh cell (every arm at its prior in effect), without creating it.
+   */
+  protected abstract scoreFreshCellMany(contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void;
+  /** θ of one arm in cell `cell` (an index), or of a fresh cell when `cell` is null; read it at once. */
+  protected abstract modelTheta(cell: number | null, arm: number): ArrayLike<number>;
+  /** A copy of this engine (options, cells, models, statistics, priors in effect, random stream). */
+  protected abstract copy(): Promise<LinUCBEngine>;
   /**
    * One online update of model `model` (cell·K + arm) with the staged context. Returns false, the
    * model unchanged, when the step would overflow f64.
@@ -292,14 +311,60 @@ export abstract class EngineBase implements LinUCBEngine {
     return out;
   }
 
-  select(cell: string, context: ArrayLike<number>): Selection {
-    const scores = this.scores(cell, context);
-    const choice = chooseArm(scores, this.options.exploration, this.random, this.probabilities);
-    return { arm: this.arms[choice.armIndex]!, armIndex: choice.armIndex, propensity: choice.propensity, scores };
+  select(cell: string, context: ArrayLike<number>): Selection;
+  select<T extends SelectionTarget>(cell: string, context: ArrayLike<number>, into: T): T;
+  select<T extends SelectionTarget>(cell: string, context: ArrayLike<number>, into?: T): Selection | T {
+    if (into === undefined) {
+      const scores = this.scores(cell, context);
+      const choice = chooseArm(scores, this.options.exploration, this.random, this.probabilities);
+      return { arm: this.arms[choice.armIndex]!, armIndex: choice.armIndex, propensity: choice.propensity, scores };
+    }
+    const cellIndex = typeof cell === "string" ? this.registry.indexOf(cell) : undefined;
+    if (cellIndex !== undefined) return this.selectIndexed(cellIndex, context, into);
+    checkCellId(cell);
+    this.checkTarget(into);
+    this.stageContext(context);
+    this.settle();
+    return this.selectIndexed(this.cellFor(cell), context, into, true);
   }
 
-  selectMany(cell: string, contexts: Float64Array): BatchSelection {
-    checkCellId(cell);
+  selectAt<T extends SelectionTarget>(cellIndex: number, context: ArrayLike<number>, into: T): T {
+    this.checkCellIndex(cellIndex);
+    return this.selectIndexed(cellIndex, context, into);
+  }
+
+  /**
+   * Scores a known cell into `into.scores` (or the engine's own scratch) and chooses into `into`.
+   * `staged`: the context is staged and pending work settled already.
+   */
+  private selectIndexed<T extends SelectionTarget>(cellIndex: number, context: ArrayLike<number>, into: T, staged = false): T {
+    const target = this.checkTarget(into);
+    if (!staged) {
+      this.stageContext(context);
+      if (this.pendingFinalize) this.settle();
+    }
+    this.scoreStaged(cellIndex, target);
+    chooseArmInto(target, this.options.exploration, this.random, this.probabilities, into);
+    into.arm = this.arms[into.armIndex]!;
+    return into;
+  }
+
+  /** Where select writes scores: `into.scores` when it is a Float64Array of length K, else scratch. */
+  private checkTarget(into: SelectionTarget): Float64Array {
+    if (into === null || typeof into !== "object") {
+      throw new TypeError(`\`into\` must be an object to write the selection into; received ${describeValue(into)}`);
+    }
+    const scores = into.scores;
+    if (scores === undefined) return this.scratchScores;
+    if (!(scores instanceof Float64Array) || scores.length !== this.arms.length) {
+      const expected = `undefined or a Float64Array of length ${this.arms.length} (one per arm)`;
+      throw new RangeError(`\`into.scores\` must be ${expected}; received ${describeValue(scores)}`);
+    }
+    return scores;
+  }
+
+  /** Validates row-major contexts (count × d, finite) and returns the count. */
+  private contextRows(contexts: Float64Array): number {
     const d = this.dimension;
     if (!(contexts instanceof Float64Array)) {
       throw new TypeError(`\`contexts\` must be a Float64Array (count × ${d}, row-major); received ${describeValue(contexts)}`);
@@ -308,7 +373,48 @@ export abstract class EngineBase implements LinUCBEngine {
       throw new RangeError(`\`contexts\` length must be a multiple of the dimension ${d}; received ${contexts.length}`);
     }
     checkFiniteRows(contexts, d, "contexts");
-    const count = contexts.length / d;
+    return contexts.length / d;
+  }
+
+  greedyMany(cell: string, contexts: Float64Array): GreedySelection {
+    checkCellId(cell);
+    const count = this.contextRows(contexts);
+    const scores = new Float64Array(count * this.arms.length);
+    const armIndices = new Int32Array(count);
+    this.settle();
+    const index = this.registry.find(cell);
+    if (index === undefined) this.scoreFreshCellMany(contexts, count, scores, armIndices);
+    else this.scoreCellMany(index, contexts, count, scores, armIndices);
+    return { armIndices, scores };
+  }
+
+  expectedRewardsMany(cell: string, contexts: Float64Array): Float64Array {
+    checkCellId(cell);
+    const count = this.contextRows(contexts);
+    const d = this.dimension;
+    const k = this.arms.length;
+    const out = new Float64Array(count * k);
+    this.settle();
+    const index = this.registry.find(cell) ?? null;
+    for (let a = 0; a < k; a++) {
+      const theta = this.modelTheta(index, a);
+      for (let c = 0; c < count; c++) {
+        let sum = 0;
+        for (let j = 0; j < d; j++) sum += theta[j]! * contexts[c * d + j]!;
+        out[c * k + a] = sum;
+      }
+    }
+    return out;
+  }
+
+  clone(): Promise<LinUCBEngine> {
+    this.settle();
+    return this.copy();
+  }
+
+  selectMany(cell: string, contexts: Float64Array): BatchSelection {
+    checkCellId(cell);
+    const count = this.contextRows(contexts);
     const k = this.arms.length;
     const scores = new Float64Array(count * k);
     const armIndices = new Int32Array(count);
@@ -328,14 +434,46 @@ export abstract class EngineBase implements LinUCBEngine {
   // ── learning ────────────────────────────────────────────────────────────────────────────────
 
   update(cell: string, arm: string, context: ArrayLike<number>, reward: number): void {
+    // The common case first: a known cell and arm go straight to the by-index path, so a
+    // per-event update by id costs one Map lookup more than updateAt (ids of any other type miss
+    // the Map and take the checked path below).
+    const cellIndex = typeof cell === "string" ? this.registry.indexOf(cell) : undefined;
+    const armIndex = this.armIndexOf(arm);
+    if (cellIndex !== undefined && armIndex >= 0) this.updateIndexed(cellIndex, armIndex, context, reward);
+    else this.updateChecked(cell, arm, armIndex, context, reward);
+  }
+
+  /**
+   * `update` of a new cell, or of ids that fail their checks — kept out of `update` so that the
+   * common path stays small enough for V8 to inline into the caller's loop.
+   */
+  private updateChecked(cell: string, arm: string, armIndex: number, context: ArrayLike<number>, reward: number): void {
     checkCellId(cell);
-    const armIndex = this.armIndexById.get(arm) ?? resolveArm(arm, this.armIndexById);
+    const resolvedArm = armIndex >= 0 ? armIndex : resolveArm(arm, this.armIndexById);
     if (typeof reward !== "number" || reward - reward !== 0) checkReward(reward);
     this.stageContext(context);
     this.settle();
     const cellCount = this.registry.size;
-    const model = this.cellFor(cell) * this.arms.length + armIndex;
-    if (!this.updateStaged(model, reward)) this.refuseOverflow(cellCount, cell, armIndex);
+    const model = this.cellFor(cell) * this.arms.length + resolvedArm;
+    if (!this.updateStaged(model, reward)) this.refuseOverflow(cellCount, cell, resolvedArm);
+    this.trackReward(model, reward);
+  }
+
+  /**
+   * Index of an arm id, or −1. (A scan of the few arms measured slower on random arms than the Map:
+   * its exit branch is unpredictable.)
+   */
+  private armIndexOf(arm: string): number {
+    return this.armIndexById.get(arm) ?? -1;
+  }
+
+  /** updateAt's work once the indices are known to be valid. */
+  private updateIndexed(cellIndex: number, armIndex: number, context: ArrayLike<number>, reward: number): void {
+    if (typeof reward !== "number" || reward - reward !== 0) checkReward(reward);
+    this.stageContext(context);
+    if (this.pendingFinalize) this.settle();
+    const model = cellIndex * this.arms.length + armIndex;
+    if (!this.updateStaged(model, reward)) this.refuseOverflow(this.registry.size, this.registry.idAt(cellIndex), armIndex);
     this.trackReward(model, reward);
   }
 
@@ -346,7 +484,8 @@ export abstract class EngineBase implements LinUCBEngine {
     const arm = this.arms[armIndex]!;
     throw new LinUCBError(
       "NON_FINITE",
-      `the update of cell ${JSON.stringify(cell)} arm ${JSON.stringify(arm)} overflows f64 (a model value would be NaN or ±Infinity); the model is unchanged — check the scale of the context and reward`,
+      `the update of cell ${JSON.stringify(cell)} arm ${JSON.stringify(arm)} overflows f64 (a model value would be NaN or ` +
+        "±Infinity); the model is unchanged — check the scale of the context and reward",
       { cell, arm },
     );
   }
@@ -354,11 +493,7 @@ export abstract class EngineBase implements LinUCBEngine {
   updateAt(cellIndex: number, armIndex: number, context: ArrayLike<number>, reward: number): void {
     this.checkCellIndex(cellIndex);
     this.checkArmIndex(armIndex);
-    if (typeof reward !== "number" || reward - reward !== 0) checkReward(reward);
-    this.stageContext(context);
-    this.settle();
-    if (!this.updateStaged(cellIndex * this.arms.length + armIndex, reward)) this.refuseOverflow(this.registry.size, this.registry.idAt(cellIndex), armIndex);
-    this.trackReward(cellIndex * this.arms.length + armIndex, reward);
+    this.updateIndexed(cellIndex, armIndex, context, reward);
   }
 
   updateMany(batch: EventBatch): void {
@@ -371,17 +506,21 @@ export abstract class EngineBase implements LinUCBEngine {
   }
 
   /**
-   * Creates the batch's new cells and applies it. Rows of moderate size (≤ 2¹²⁸) cannot overflow a
-   * model the engine produced, so they run directly; a batch with larger values runs on a saved
-   * copy of the state, put back if a row overflows, so that it is applied whole or not at all.
+   * Creates the batch's new cells and applies it, whole or not at all. Rows below 2¹²⁸ cannot
+   * overflow an ordinary engine's models (./magnitude.ts), so they run directly; otherwise the batch
+   * runs on a saved copy of the state, put back if a row overflows.
    */
   private applyBatch(resolved: ResolvedBatch, apply: () => void): void {
     const run = (): void => {
       this.applyNewCells(resolved);
       apply();
     };
-    if (resolved.moderate) run();
-    else this.atomically(run);
+    if (resolved.moderate && !this.largeState) {
+      run();
+      return;
+    }
+    this.atomically(run);
+    this.largeState = true;
   }
 
   reset(): void {
@@ -483,6 +622,7 @@ export abstract class EngineBase implements LinUCBEngine {
   mergeStatistics(stats: LinUCBStatistics): void {
     this.requireStatistics("mergeStatistics()");
     checkStatistics(stats, this.dimension, this.arms, this.options.discount);
+    if (!ordinaryStatistics(stats.xx, stats.xr)) this.largeState = true;
     const k = this.arms.length;
     const d = this.dimension;
     // Work on a copy of the current statistics of the cells involved, so that a refused merge

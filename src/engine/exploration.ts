@@ -73,15 +73,32 @@ export function chooseArm(
   scratch: Float64Array,
   offset = 0,
 ): Choice {
+  const choice = { armIndex: 0, propensity: 1 };
+  chooseArmInto(scores, exploration, random, scratch, choice, offset);
+  return choice;
+}
+
+/** {@link chooseArm}, writing the choice into `into` (no allocation: the per-event select path). */
+export function chooseArmInto(
+  scores: ArrayLike<number>,
+  exploration: Exploration,
+  random: SeededRandom,
+  scratch: Float64Array,
+  into: { armIndex: number; propensity: number },
+  offset = 0,
+): void {
   const k = scratch.length;
   if (exploration === "ucb") {
-    return { armIndex: argmax(scores, offset, k), propensity: 1 };
+    into.armIndex = argmax(scores, offset, k);
+    into.propensity = 1;
+    return;
   }
   armProbabilities(scores, exploration, scratch, offset);
   if ("epsilon" in exploration) {
     const greedy = argmax(scores, offset, k);
-    const armIndex = random.nextFloat() < exploration.epsilon ? random.nextBelow(k) : greedy;
-    return { armIndex, propensity: scratch[armIndex]! };
+    into.armIndex = random.nextFloat() < exploration.epsilon ? random.nextBelow(k) : greedy;
+    into.propensity = scratch[into.armIndex]!;
+    return;
   }
   const u = random.nextFloat();
   let cumulative = 0;
@@ -95,5 +112,6 @@ export function chooseArm(
   }
   // Rounding can leave the total just below 1; the fall-through arm must be one with mass.
   while (scratch[armIndex] === 0 && armIndex > 0) armIndex--;
-  return { armIndex, propensity: scratch[armIndex]! };
+  into.armIndex = armIndex;
+  into.propensity = scratch[armIndex]!;
 }

@@ -22,4 +22,5 @@ export type {
   ModelState,
   ResolvedOptions,
   Selection,
+  SelectionTarget,
 } from "./types.js";

@@ -155,7 +155,8 @@ function checkMemoryLimit(needed: number, limit: MemoryLimit): void {
   if (needed <= limit.maxBytes) return;
   throw new LinUCBError(
     "CAPACITY_EXCEEDED",
-    `${limit.models} models need ${formatBytes(needed)} of WebAssembly memory, more than the ${formatBytes(limit.maxBytes)} allowed (maxMemoryBytes)`,
+    `${limit.models} models need ${formatBytes(needed)} of WebAssembly memory, ` +
+      `more than the ${formatBytes(limit.maxBytes)} allowed (maxMemoryBytes)`,
     { models: limit.models, bytes: needed, limit: limit.maxBytes },
   );
 }

@@ -9,6 +9,7 @@ import { LinUCBError } from "./errors.js";
 import { Kernel, resolveBuild, type ConcreteBuild, type MemoryLimit } from "./kernel.js";
 import { creationOptions, resolveExploration, resolveOptions } from "./options.js";
 import { describeValue } from "../shared/describe-value.js";
+import { ordinaryRecord } from "./magnitude.js";
 import { decodeSnapshot, type DecodedSnapshot, type ModelRecord } from "./snapshot.js";
 import { packUpper, packedLength, unpackUpper, type ModelStatisticsSlot } from "./statistics.js";
 import type { EventBatch, Exploration, KernelBuild, LinUCBOptions, ResolvedOptions } from "./types.js";
@@ -121,10 +122,36 @@ export class LinUCB extends EngineBase {
     }
   }
 
+  /**
+   * Scores in a scratch cell just past the last one: its models are set to the priors in effect by
+   * the same kernel call that sets up a new cell (initModels), and it is not registered, so the
+   * engine's cells and models are unchanged (a later growCells sets that slot up afresh).
+   */
+  protected scoreFreshCellMany(contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void {
+    const scratch = this.registry.size;
+    const k = this.arms.length;
+    this.kernel.ensureModels((scratch + 1) * k);
+    this.kernel.exports.initModels(scratch * k, k);
+    this.scoreCellMany(scratch, contexts, count, scores, best);
+  }
+
+  protected modelTheta(cell: number | null, arm: number): ArrayLike<number> {
+    // A fresh cell's θ is its arm's prior in effect, copied as it is (initModels).
+    if (cell === null) return this.effectivePrior(arm);
+    const at = (this.kernel.modelPtr(cell * this.arms.length + arm) + this.kernel.thetaOffset) / 8;
+    return this.kernel.f64View.subarray(at, at + this.dimension);
+  }
+
+  protected copy(): Promise<LinUCB> {
+    return restoreLinUCB(this.snapshot(), { build: this.build });
+  }
+
   protected updateStaged(model: number, reward: number): boolean {
     this.poolStale = true;
     const guard = this.stagedLarge || !isModerate(reward) ? 1 : 0;
-    return this.kernel.exports.updateOne(model, this.kernel.contextsPtr, reward, guard) === 0;
+    const applied = this.kernel.exports.updateOne(model, this.kernel.contextsPtr, reward, guard) === 0;
+    if (applied && guard === 1) this.largeState = true;
+    return applied;
   }
 
   protected truncateModels(cellCount: number): void {
@@ -138,7 +165,8 @@ export class LinUCB extends EngineBase {
     const id = cell < this.registry.size ? JSON.stringify(this.registry.idAt(cell)) : `#${cell}`;
     return new LinUCBError(
       "NON_FINITE",
-      `batch row ${row}: the ${what} of cell ${id} arm ${JSON.stringify(arm)} overflows f64 (a value would be NaN or ±Infinity); that row and the rest are not applied and the previous state is kept — check the scale of the contexts and rewards`,
+      `batch row ${row}: the ${what} of cell ${id} arm ${JSON.stringify(arm)} overflows f64 (a value would be NaN or ±Infinity); ` +
+        "that row and the rest are not applied and the previous state is kept — check the scale of the contexts and rewards",
       { row },
     );
   }
@@ -252,7 +280,9 @@ export class LinUCB extends EngineBase {
 
   private describeModels(models: readonly number[]): string {
     const k = this.arms.length;
-    const where = models.slice(0, 5).map((m) => `cell ${JSON.stringify(this.registry.idAt(Math.floor(m / k)))} arm ${JSON.stringify(this.arms[m % k])}`);
+    const where = models.slice(0, 5).map((m) => {
+      return `cell ${JSON.stringify(this.registry.idAt(Math.floor(m / k)))} arm ${JSON.stringify(this.arms[m % k])}`;
+    });
     return `${models.length} model(s) (${where.join("; ")})`;
   }
 
@@ -266,9 +296,10 @@ export class LinUCB extends EngineBase {
       const status = this.kernel.exports.poolArm(arm, this.registry.size, this.options.poolingRidge);
       if (status !== 0 || !allFinite(this.effectivePrior(arm))) {
         const name = JSON.stringify(this.arms[arm]);
+        const details = { arm: this.arms[arm] };
         throw status !== 0
-          ? new LinUCBError("NOT_POSITIVE_DEFINITE", `the pooled fit of arm ${name} is not positive definite to working precision; ${keptMessage}`, { arm: this.arms[arm] })
-          : new LinUCBError("NON_FINITE", `the pooled fit of arm ${name} overflows f64; ${keptMessage}`, { arm: this.arms[arm] });
+          ? new LinUCBError("NOT_POSITIVE_DEFINITE", `the pooled fit of arm ${name} is not positive definite to working precision; ${keptMessage}`, details)
+          : new LinUCBError("NON_FINITE", `the pooled fit of arm ${name} overflows f64; ${keptMessage}`, details);
       }
     }
     for (let model = 0; model < this.modelCount; model++) this.mark(model);
@@ -314,7 +345,8 @@ export class LinUCB extends EngineBase {
       );
     }
     if (overflowed.length > 0) {
-      throw new LinUCBError("NON_FINITE", `the fit overflows f64 for ${this.describeModels(overflowed)}; ${keptMessage}`, { models: overflowed });
+      const message = `the fit overflows f64 for ${this.describeModels(overflowed)}; ${keptMessage}`;
+      throw new LinUCBError("NON_FINITE", message, { models: overflowed });
     }
   }
 
@@ -444,7 +476,9 @@ export class LinUCB extends EngineBase {
     const k = this.arms.length;
     for (let c = 0; c < decoded.cells.length; c++) {
       for (let a = 0; a < k; a++) {
-        this.writeModel(c * k + a, decoded.record(c, a));
+        const record = decoded.record(c, a);
+        if (!ordinaryRecord(record)) this.largeState = true;
+        this.writeModel(c * k + a, record);
         // A snapshot of an older version may hold a prior weight below today's floor.
         this.kernel.exports.refreshPriorOf(c * k + a);
       }

@@ -100,7 +100,8 @@ function resolvePrior(
 function checkPriorScale(arms: readonly string[], means: readonly Float64Array[], ridge: number): void {
   means.forEach((mean, a) => {
     const bad = mean.findIndex((value) => !Number.isFinite(ridge * value));
-    if (bad >= 0) fail("range", `priors[${JSON.stringify(arms[a])}][${bad}]`, `small enough that the ridge ${ridge} times it is finite`, mean[bad]);
+    if (bad < 0) return;
+    fail("range", `priors[${JSON.stringify(arms[a])}][${bad}]`, `small enough that the ridge ${ridge} times it is finite`, mean[bad]);
   });
 }
 

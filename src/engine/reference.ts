@@ -13,7 +13,7 @@ import { resolveOptions } from "./options.js";
 import type { ModelRecord } from "./snapshot.js";
 import { packUpper, packedLength, unpackSymmetric, type ModelStatisticsSlot } from "./statistics.js";
 import type { LinUCBOptions, ResolvedOptions } from "./types.js";
-import { allFinite, copyContext, type ResolvedBatch } from "./validate.js";
+import { allFinite, copyContext, isModerate, type ResolvedBatch } from "./validate.js";
 
 /**
  * The least weight the prior keeps under forgetting: when w = γⁿ would fall below it the prior is
@@ -103,11 +103,15 @@ export class ReferenceLinUCB extends EngineBase {
 
   /** A⁻¹, θ and b of a model, from its definition. */
   private derive(model: number): NonNullable<ReferenceModel["derived"]> {
-    const state = this.models[model]!;
+    return this.deriveState(this.models[model]!, model % this.arms.length);
+  }
+
+  /** A⁻¹, θ and b of one model state of arm `arm`, from its definition (cached on the state). */
+  private deriveState(state: ReferenceModel, arm: number): NonNullable<ReferenceModel["derived"]> {
     if (state.derived !== null) return state.derived;
     const d = this.dimension;
     const ridge = state.priorWeight * this.strength;
-    const prior = this.priors[model % this.arms.length]!;
+    const prior = this.priors[arm]!;
     const a = Float64Array.from(state.xx);
     for (let i = 0; i < d; i++) a[i * d + i]! += ridge;
     const b = new Float64Array(d);
@@ -131,8 +135,11 @@ export class ReferenceLinUCB extends EngineBase {
   /** The context that passed validation last (a copy, each value read once). */
   private readonly staged: Float64Array;
 
+  /** Whether the staged context has a value of 2¹²⁸ or more (see ./magnitude.ts). */
+  private stagedLarge = false;
+
   protected stageContext(context: unknown): void {
-    copyContext(context, this.dimension, this.staged, 0);
+    this.stagedLarge = !copyContext(context, this.dimension, this.staged, 0);
   }
 
   protected scoreStaged(cell: number, out: Float64Array): number {
@@ -167,6 +174,37 @@ export class ReferenceLinUCB extends EngineBase {
     }
   }
 
+  /** Scores in K fresh models appended for the call and removed after it: no cell is created. */
+  protected scoreFreshCellMany(contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void {
+    const scratch = this.models.length / this.arms.length;
+    for (let a = 0; a < this.arms.length; a++) this.models.push(this.fresh());
+    try {
+      this.scoreCellMany(scratch, contexts, count, scores, best);
+    } finally {
+      this.models.length = scratch * this.arms.length;
+    }
+  }
+
+  protected modelTheta(cell: number | null, arm: number): ArrayLike<number> {
+    if (cell === null) return this.deriveState(this.fresh(), arm).theta;
+    return this.derive(cell * this.arms.length + arm).theta;
+  }
+
+  protected copy(): Promise<ReferenceLinUCB> {
+    const twin = new ReferenceLinUCB(this.options);
+    twin.addCells(this.registry.list());
+    this.priors.forEach((mean, arm) => twin.setEffectivePrior(arm, mean));
+    this.models.forEach((state, m) => {
+      const target = twin.models[m]!;
+      target.xx.set(state.xx);
+      target.xr.set(state.xr);
+      target.count = state.count;
+      target.priorWeight = state.priorWeight;
+    });
+    twin.random.setState(this.random.getState());
+    return Promise.resolve(twin);
+  }
+
   /**
    * S ← γS + x·xᵀ, s ← γs + r·x, n ← n + 1, w ← γw (and w ← 1 when it falls below the prior floor):
    * the definition, one event. Returns false, the model unchanged, when a sum would overflow.
@@ -195,7 +233,9 @@ export class ReferenceLinUCB extends EngineBase {
   }
 
   protected updateStaged(model: number, reward: number): boolean {
-    return this.addEvent(model, this.staged, reward);
+    const applied = this.addEvent(model, this.staged, reward);
+    if (applied && (this.stagedLarge || !isModerate(reward))) this.largeState = true;
+    return applied;
   }
 
   protected truncateModels(cellCount: number): void {
@@ -207,7 +247,8 @@ export class ReferenceLinUCB extends EngineBase {
     const k = this.arms.length;
     for (let i = 0; i < batch.length; i++) {
       if (!this.addEvent(batch.cellIndices[i]! * k + batch.armIndices[i]!, batch.contexts.subarray(i * d, i * d + d), batch.rewards[i]!)) {
-        throw new LinUCBError("NON_FINITE", `batch row ${i}: the statistics overflow f64; that row and the rest are not applied and the previous state is kept`, { row: i });
+        const message = `batch row ${i}: the statistics overflow f64; that row and the rest are not applied and the previous state is kept`;
+        throw new LinUCBError("NON_FINITE", message, { row: i });
       }
     }
   }

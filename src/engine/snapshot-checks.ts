@@ -62,15 +62,21 @@ function recordProblem(record: ModelRecord, d: number, lambda: number, work: Flo
     const bad = values.findIndex((value) => !Number.isFinite(value));
     if (bad >= 0) return `${name} holds ${describeValue(values[bad])} at ${bad}`;
   }
-  if (!(Number.isInteger(record.count) && record.count >= 0)) return `count must be a whole number ≥ 0; found ${describeValue(record.count)}`;
+  if (!(Number.isInteger(record.count) && record.count >= 0)) {
+    return `count must be a whole number ≥ 0; found ${describeValue(record.count)}`;
+  }
   const w = record.priorWeight;
   if (!(w > 0 && w <= 1)) return `prior weight must be in (0, 1]; found ${describeValue(w)}`;
   if (record.xx !== undefined && diagonal(record.xx, d).some((value) => value < 0)) return "Σxxᵀ has a negative diagonal entry";
   for (const [name, values] of [["Σxxᵀ", record.xx], ["Σrx", record.xr]] as const) {
-    if (values?.some((value) => Math.abs(value) > maxStatistic)) return `${name} holds a value above 2¹⁰¹⁰, beyond what an engine keeps`;
+    if (values?.some((value) => Math.abs(value) > maxStatistic)) {
+      return `${name} holds a value above 2¹⁰¹⁰, beyond what an engine keeps`;
+    }
   }
   const bound = ridgeBoundSlack / (w * lambda);
-  if (diagonal(record.inverse, d).some((value) => value > bound)) return `A⁻¹ is larger than its ridge allows (a diagonal entry above 1/(wλ) = ${1 / (w * lambda)})`;
+  if (diagonal(record.inverse, d).some((value) => value > bound)) {
+    return `A⁻¹ is larger than its ridge allows (a diagonal entry above 1/(wλ) = ${1 / (w * lambda)})`;
+  }
   if (!positiveDefinite(record.inverse, d, work)) return "A⁻¹ is not positive definite";
   return null;
 }

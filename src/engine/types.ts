@@ -114,6 +114,21 @@ export interface Selection {
   readonly scores: Float64Array;
 }
 
+/**
+ * A selection the caller owns and `select(cell, context, into)` / `selectAt` fill in place, so a
+ * hot serving loop allocates nothing per request. Scores are written only when asked for.
+ */
+export interface SelectionTarget {
+  /** The chosen arm id. */
+  arm: string;
+  /** Its index in `arms`. */
+  armIndex: number;
+  /** The exact probability with which this arm was chosen, given the scores. */
+  propensity: number;
+  /** When a Float64Array of length K, receives the UCB score of every arm; otherwise untouched. */
+  scores?: Float64Array | undefined;
+}
+
 /** The result of a batched select over many contexts of one cell. */
 export interface BatchSelection {
   /** Chosen arm index per context. */
@@ -121,6 +136,14 @@ export interface BatchSelection {
   /** Propensity of each choice. */
   readonly propensities: Float64Array;
   /** Scores, row-major: `count × arms.length`. */
+  readonly scores: Float64Array;
+}
+
+/** The result of a read-only greedy scoring of many contexts of one cell ({@link LinUCBEngine.greedyMany}). */
+export interface GreedySelection {
+  /** The UCB argmax per context (ties go to the lowest arm index): what exploration `'ucb'` would choose. */
+  readonly armIndices: Int32Array;
+  /** UCB scores, row-major: `count × arms.length`. */
   readonly scores: Float64Array;
 }
 
@@ -188,8 +211,26 @@ export interface LinUCBEngine {
 
   /** Chooses an arm for `context` in `cell` according to `exploration`. */
   select(cell: string, context: ArrayLike<number>): Selection;
+  /** `select` into a caller-owned target, returned (no allocation; scores only if `into.scores` is set). */
+  select<T extends SelectionTarget>(cell: string, context: ArrayLike<number>, into: T): T;
+  /** `select(cell, context, into)` by a cell index from `cellIndex`. */
+  selectAt<T extends SelectionTarget>(cellIndex: number, context: ArrayLike<number>, into: T): T;
   /** Chooses an arm for each of `count` contexts (row-major) of one cell. */
   selectMany(cell: string, contexts: Float64Array): BatchSelection;
+  /**
+   * Read-only scoring of `count` contexts (row-major) of one cell: the UCB argmax of each and the
+   * scores. Never creates the cell (an unknown cell is scored as a fresh cell would be: every arm at
+   * its prior in effect), never draws from the random stream, whatever `exploration` is.
+   */
+  greedyMany(cell: string, contexts: Float64Array): GreedySelection;
+  /**
+   * Read-only expected rewards θ_aᵀx of every arm for `count` contexts (row-major) of one cell, as
+   * `count × arms.length` row-major values (the scores without the exploration bonus). Never creates
+   * the cell: an unknown cell gives each arm's prior in effect, as a fresh cell would.
+   */
+  expectedRewardsMany(cell: string, contexts: Float64Array): Float64Array;
+  /** An independent engine with this one's options, cells, models, statistics and random stream. */
+  clone(): Promise<LinUCBEngine>;
   /** UCB score of every arm for `context` in `cell`, in `arms` order. */
   scores(cell: string, context: ArrayLike<number>, out?: Float64Array): Float64Array;
   /** One online update (Sherman–Morrison). */

@@ -31,3 +31,20 @@ export {
   type OutcomeForEvaluation,
 } from "./logged-events-from-outcomes.js";
 export { formatEstimate } from "./format-estimate.js";
+export { pairedDifference, type PairedBootstrapOptions, type PairedBoundMethod, type PairedDifference } from "./paired-bootstrap.js";
+export {
+  inverseNormal,
+  normalCriticalValue,
+  supportDiagnostics,
+  supportProblems,
+  type SupportDiagnostics,
+  type SupportProblem,
+} from "./support.js";
+export {
+  comparePolicies,
+  type ComparePoliciesOptions,
+  type InformativeEvents,
+  type LoggingDiagnostics,
+  type PairedEstimator,
+  type PolicyComparison,
+} from "./compare-policies.js";

@@ -39,7 +39,8 @@ export interface CoverageInput {
  * no held-out request of it routed to the model the new policy chooses (no estimator but the reward
  * model can value that choice there), or, on a warm-up, when the cell is not covered.
  */
-export function coverageFromRouting(result: CadenceResult): CoverageInput {
+export function coverageFromRouting(result: CadenceResult): CoverageInput | null {
+  if (result.routing === null) return null;
   const { models, cells } = result.routing;
   const uncovered = new Set((convergenceOf(result)?.cells ?? []).filter((c) => !c.covered).map((c) => c.cell));
   const order = cellGrid(cells.map((c) => c.cell)) === null ? sortCellIds(cells.map((c) => c.cell)) : cells.map((c) => c.cell);
@@ -92,12 +93,11 @@ function isCoverageTable(value: unknown): value is CoverageTableLike {
  * it routed to the new policy's choice.
  */
 export function coverageFromTable(result: CadenceResult): CoverageInput | null {
-  // The table of every row read: `learned.coverage` in the result (or `coverage` at its top level).
-  const carried = result as { readonly learned?: { readonly coverage?: unknown }; readonly coverage?: unknown };
-  const table = carried.learned?.coverage ?? carried.coverage;
+  // The table of every row read: `learned.coverage` in the result (a result of an older shape may lack it).
+  const table = (result as { readonly learned?: { readonly coverage?: unknown } }).learned?.coverage;
   if (!isCoverageTable(table)) return null;
   const heldOut = coverageFromRouting(result);
-  const chosenOf = new Map(heldOut.cells.map((c) => [c.cell, c]));
+  const chosenOf = new Map((heldOut?.cells ?? []).map((c) => [c.cell, c]));
   const grid = cellGrid(table.cells.map((c) => c.cell));
   const order = grid === null ? sortCellIds(table.cells.map((c) => c.cell)) : table.cells.map((c) => c.cell);
   const byId = new Map(table.cells.map((c) => [c.cell, c]));

@@ -18,6 +18,7 @@ export interface EstimateRow {
 
 /** The forest plot's rows: every estimator the run has, candidate then incumbent. */
 export function estimateRows(result: CadenceResult): EstimateRow[] {
+  if (result.evaluation === null) return [];
   const { candidate, incumbentEstimates } = result.evaluation;
   return ESTIMATORS.flatMap((name) => {
     const out: EstimateRow[] = [];
@@ -31,6 +32,7 @@ export function estimateRows(result: CadenceResult): EstimateRow[] {
 
 /** Each estimator's point and interval, for the candidate and the incumbent, with the logged reward. */
 export function estimatesChart(result: CadenceResult): string {
+  if (result.evaluation === null) return "";
   const { candidate, loggedValue } = result.evaluation;
   const rows = estimateRows(result);
   const values = rows.flatMap((r) => [r.estimate.value, r.estimate.interval.lower, r.estimate.interval.upper]).filter(Number.isFinite);
@@ -92,6 +94,7 @@ function estimateCells(e: OffPolicyEstimate | undefined): string {
 
 /** The table: one line on each estimator, its value and interval, and its own diagnostics, for both policies. */
 export function estimatesTable(result: CadenceResult): string {
+  if (result.evaluation === null) return "";
   const { candidate, incumbentEstimates } = result.evaluation;
   const rows = ESTIMATORS.map(
     (name) =>

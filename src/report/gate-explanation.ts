@@ -83,7 +83,8 @@ function n(x: number | null | undefined): number {
 }
 
 function incumbentName(result: CadenceResult): string {
-  const i = result.evaluation.incumbent;
+  const i = result.evaluation?.incumbent;
+  if (i === undefined) return "the incumbent";
   return i.kind === "active" ? `the active policy (version ${i.policyVersionId})` : "the uniform policy";
 }
 
@@ -162,7 +163,7 @@ function pairedSentences(result: CadenceResult, f: PairedFigures): string[] {
 function lowerBoundSentences(result: CadenceResult, f: LowerBoundFigures): string[] {
   const name = f.estimator.toUpperCase();
   const incumbent = incumbentName(result);
-  const level = Math.round((result.evaluation.candidate.snips.interval.level ?? 0.95) * 100);
+  const level = Math.round((result.evaluation?.candidate.snips.interval.level ?? 0.95) * 100);
   const out: string[] = [];
   if (!(f.effectiveSampleSize >= f.minEffectiveSampleSize)) {
     out.push(

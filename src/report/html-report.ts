@@ -24,9 +24,13 @@ export { estimatesChart } from "./estimates-chart.js";
 export const INDEX_PAGE = "index.html";
 
 function incumbentName(result: CadenceResult): string {
-  const i = result.evaluation.incumbent;
+  const i = result.evaluation?.incumbent;
+  if (i === undefined) return "incumbent";
   return i.kind === "active" ? `active policy v${i.policyVersionId}` : "uniform policy";
 }
+
+/** The paragraph a held-out section shows when no row was held out. */
+const NOTHING_HELD_OUT = "<p>No row was held out (no rows newer than the incumbent's training): nothing was evaluated.</p>";
 
 function verdict(result: CadenceResult): string {
   const { gate } = result;
@@ -61,9 +65,15 @@ function corpusLine(result: CadenceResult): string {
   const filter = corpus.sourceFilter === null ? "" : ` WHERE source = '${escapeHtml(corpus.sourceFilter)}'`;
   return `<p class="muted">Corpus ${escapeHtml(corpus.table)}${filter}: ${corpus.split.total} rows, ${corpus.rowsRead} fitted,
 ${corpus.rowsRejected} rejected, ${corpus.cells} cells;
-held out ${corpus.split.heldOut} rows created from ${escapeHtml(corpus.split.cutoff?.toISOString() ?? "—")}. Steps:
+held out ${corpus.split.heldOut} rows created from ${escapeHtml(corpus.split.cutoff?.createdAt ?? "—")}. Steps:
 ${result.timings.map((t) => `${t.step} ${t.seconds.toFixed(2)} s`).join(", ")}.</p>
-${rejectedRows(result)}`;
+${rejectedRows(result)}${abandonedRuns(result)}`;
+}
+
+/** Runs of this mode a dead process left running, marked abandoned before this run started. */
+function abandonedRuns(result: CadenceResult): string {
+  if (result.abandonedRuns.length === 0) return "";
+  return `<p class="muted">Abandoned runs ${result.abandonedRuns.join(", ")}: left running by a process that died, marked abandoned.</p>`;
 }
 
 /** The rows the reader refused, by reason, with the examples the cadence kept. */
@@ -83,6 +93,7 @@ function rejectedRows(result: CadenceResult): string {
 
 function routingSection(result: CadenceResult): string {
   const data = routingMapData(result);
+  if (data === null) return `<h2>Where each cell routes</h2>\n${NOTHING_HELD_OUT}`;
   const how = data.warmup
     ? "The new policy's greedy choice per cell (the model fitted on every row, at the cell's mean context) beside the planted optimum; ✗ " +
       "marks a miss."
@@ -102,6 +113,7 @@ ${routingMap(data, incumbentName(result))}`;
 
 function trafficSection(result: CadenceResult): string {
   const data = trafficShiftData(result);
+  if (data === null) return `<h2>Traffic shift</h2>\n${NOTHING_HELD_OUT}`;
   return `<h2>Traffic shift</h2>
 <p>Share of the ${data.requests} held-out requests each model gets: as logged (the logging policy), under the
 ${escapeHtml(incumbentName(result))} and under the new policy
@@ -112,6 +124,7 @@ ${trafficShiftChart(data, incumbentName(result))}`;
 
 function estimatesSection(result: CadenceResult): string {
   const { evaluation } = result;
+  if (evaluation === null) return `<h2>Off-policy estimates on the held-out slice</h2>\n${NOTHING_HELD_OUT}`;
   const incumbent =
     evaluation.incumbent.kind === "active"
       ? `the active policy (version ${evaluation.incumbent.policyVersionId})`
@@ -125,7 +138,8 @@ ${estimatesChart(result)}
 ${estimatesTable(result)}`;
 }
 
-function coverageSection(coverage: CoverageInput): string {
+function coverageSection(coverage: CoverageInput | null): string {
+  if (coverage === null) return `<h2>Coverage of the log</h2>\n${NOTHING_HELD_OUT}`;
   const counts = coverageSummary(coverage);
   return `<h2>Coverage of the log</h2>
 <p>Per cell and model: ${escapeHtml(coverage.scope)} (rows) · their effective sample size (ESS, weights 1/propensity); darker is more

@@ -8,7 +8,7 @@
  * - Warm-up: the new policy's choice is the convergence report's learned choice (the figure the
  *   gate grades), at the world's mean context of the cell; cells with too few rows are "not covered".
  */
-import type { CadenceResult } from "../cadence/index.js";
+import type { CadenceResult, RoutingSummary } from "../cadence/index.js";
 import { convergenceOf } from "./result-parts.js";
 import { cellGrid, gridCellId, sortCellIds, type CellGrid } from "./cell-grid.js";
 import { shortModelLabels } from "./model-labels.js";
@@ -47,8 +47,8 @@ export interface RoutingMapData {
   readonly misses: number;
 }
 
-function warmupCells(result: CadenceResult): RoutingMapCell[] {
-  const incumbentOf = new Map(result.routing.cells.map((c) => [c.cell, c.incumbent]));
+function warmupCells(result: CadenceResult, routing: RoutingSummary): RoutingMapCell[] {
+  const incumbentOf = new Map(routing.cells.map((c) => [c.cell, c.incumbent]));
   return (convergenceOf(result)?.cells ?? []).map((c) => {
     const incumbent = incumbentOf.get(c.cell) ?? null;
     return {
@@ -64,8 +64,8 @@ function warmupCells(result: CadenceResult): RoutingMapCell[] {
   });
 }
 
-function prodCells(result: CadenceResult): RoutingMapCell[] {
-  return result.routing.cells.map((c) => ({
+function prodCells(routing: RoutingSummary): RoutingMapCell[] {
+  return routing.cells.map((c) => ({
     cell: c.cell,
     chosen: c.candidate,
     incumbent: c.incumbent,
@@ -77,17 +77,19 @@ function prodCells(result: CadenceResult): RoutingMapCell[] {
   }));
 }
 
-/** The map's data for a cadence result. */
-export function routingMapData(result: CadenceResult): RoutingMapData {
+/** The map's data for a cadence result; null when no row was held out (there is nothing to route). */
+export function routingMapData(result: CadenceResult): RoutingMapData | null {
+  const routing = result.routing;
+  if (routing === null) return null;
   const warmup = convergenceOf(result) !== null;
-  const cells = warmup ? warmupCells(result) : prodCells(result);
+  const cells = warmup ? warmupCells(result, routing) : prodCells(routing);
   const grid = cellGrid(cells.map((c) => c.cell));
   return {
-    models: result.routing.models,
+    models: routing.models,
     cells: grid === null ? sortCellIds(cells.map((c) => c.cell)).map((id) => cells.find((c) => c.cell === id)!) : cells,
     grid,
     warmup,
-    incumbentHasChoices: result.evaluation.incumbent.kind === "active",
+    incumbentHasChoices: result.evaluation?.incumbent.kind === "active",
     changed: cells.filter((c) => c.changed).length,
     misses: cells.filter((c) => c.miss).length,
   };

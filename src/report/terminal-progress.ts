@@ -44,8 +44,7 @@ export function terminalProgress(stream: NodeJS.WritableStream, options: Termina
         if (share < 1 && now - lastDraw < 50) return;
         lastDraw = now;
         const filled = Math.round(share * width);
-        stream.write(`\r\x1b[2K  ${step} [${"█".repeat(filled)}${"░".repeat(width - filled)}] ` +
-          `${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} ${(share * 100).toFixed(0)}%`);
+        stream.write(`\r\x1b[2K  ${step} [${"█".repeat(filled)}${"░".repeat(width - filled)}] ${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} ${(share * 100).toFixed(0)}%`);
         barShown = true;
         return;
       }

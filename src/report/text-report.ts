@@ -3,8 +3,8 @@
  * on the held-out slice (every estimator, with its interval and effective sample size), the gate's
  * verdict, and for a warm-up the convergence report and its learning curve.
  */
-import type { CadenceResult, CorpusSummary } from "../cadence/index.js";
-import type { OffPolicyEstimate, OffPolicyEvaluation } from "../evaluation/index.js";
+import type { CadenceResult, CorpusSummary, ProdGateDecision } from "../cadence/index.js";
+import type { OffPolicyEstimate, OffPolicyEvaluation, SupportDiagnostics } from "../evaluation/index.js";
 import { formatConvergenceReport } from "../synthetic/index.js";
 
 const ESTIMATORS = ["replay", "ips", "snips", "dr", "dm"] as const;
@@ -15,8 +15,7 @@ function fixed(x: number, digits = 4): string {
 
 function estimateCell(estimate: OffPolicyEstimate | undefined): string {
   if (estimate === undefined) return "—";
-  return `${fixed(estimate.value)} [${fixed(estimate.interval.lower)}, ${fixed(estimate.interval.upper)}] ess ` +
-    `${estimate.effectiveSampleSize.toFixed(0)}`;
+  return `${fixed(estimate.value)} [${fixed(estimate.interval.lower)}, ${fixed(estimate.interval.upper)}] ess ${estimate.effectiveSampleSize.toFixed(0)}`;
 }
 
 /** The estimates of both policies, one line per estimator. */
@@ -27,62 +26,92 @@ export function formatEstimates(candidate: OffPolicyEvaluation, incumbent: OffPo
   return [line(["estimator", "candidate", incumbentLabel]), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
+/** The production gate's support diagnostics, one line per policy. */
+function formatSupport(support: NonNullable<ProdGateDecision["support"]>): string[] {
+  const who = (name: string, d: SupportDiagnostics): string =>
+    `support       ${name.padEnd(9)} mean weight ${fixed(d.meanWeight)} ± ${fixed(d.meanWeightStandardError)}, ` +
+    `zero weights ${fixed(100 * d.zeroWeightShare)}%` +
+    (d.expectedZeroWeightShare === null ? "" : ` (propensities predict ${fixed(100 * d.expectedZeroWeightShare)}%)`) +
+    `, effective sample size ${d.effectiveSampleSize.toFixed(1)}`;
+  const { logging, informative } = support;
+  return [
+    `support       logs      ${logging.events} events, ${fixed(100 * logging.deterministicShare)}% logged with propensity 1, ` +
+      `smallest propensity ${fixed(logging.minPropensity)}`,
+    who("candidate", support.candidate),
+    who("incumbent", support.incumbent),
+    `support       evidence  ${informative.events} events where the weights differ; ` +
+      `effective sizes ${informative.candidateEffectiveSampleSize.toFixed(1)} / ` +
+      `${informative.incumbentEffectiveSampleSize.toFixed(1)} (minimum ${support.minInformativeEffectiveSampleSize})`,
+  ];
+}
+
 /** The rejected rows: counts by reason, the first ids with their reasons, and the bounds they broke. */
 export function formatRejected(corpus: CorpusSummary): string[] {
   if (corpus.rowsRejected === 0) return [];
   const { reward, minPropensity, maxFeatureMagnitude } = corpus.bounds;
   const byReason = Object.entries(corpus.rejectedByReason).map(([kind, count]) => `${kind} ${count}`).join(", ");
   return [
-    `rejected      ${corpus.rowsRejected} rows (${byReason}); bounds: reward in ` +
-      `${reward === null ? "any finite" : `[${reward.min}, ${reward.max}]`}, ` +
+    `rejected      ${corpus.rowsRejected} rows (${byReason}); bounds: reward in ${reward === null ? "any finite" : `[${reward.min}, ${reward.max}]`}, ` +
       `propensity ≥ ${minPropensity}, |feature| ≤ ${maxFeatureMagnitude}`,
     ...corpus.rejectedExamples.map((row) => `  row ${row.id}: ${row.reason}`),
-    ...(corpus.rowsRejected > corpus.rejectedExamples.length ? [`  … and ${corpus.rowsRejected - corpus.rejectedExamples.length} more` +
-      `  … and ${corpus.rowsRejected - corpus.rejectedExamples.length} more`] : []),
+    ...(corpus.rowsRejected > corpus.rejectedExamples.length ? [`  … and ${corpus.rowsRejected - corpus.rejectedExamples.length} more`] : []),
   ];
 }
 
 /** The whole report; see the module comment. */
 export function formatCadenceReport(result: CadenceResult, files: readonly string[] = []): string {
   const { corpus, evaluation, gate } = result;
-  const level = Math.round(evaluation.candidate.snips.interval.level * 100);
-  const incumbentLabel = evaluation.incumbent.kind === "active" ? `active policy v${evaluation.incumbent.policyVersionId}` : "uniform policy";
+  const level = Math.round((evaluation?.candidate.snips.interval.level ?? 0) * 100);
+  const incumbent = evaluation?.incumbent;
+  const incumbentLabel = incumbent?.kind === "active" ? `active policy v${incumbent.policyVersionId}` : "uniform policy";
   const lines = [
     `Cadence ${result.mode}: training run ${result.runId}`,
     "",
-    `corpus        ${corpus.table}${corpus.sourceFilter === null ? "" : ` WHERE source = '${corpus.sourceFilter}'`}: ` +
-      `${corpus.split.total} rows, ${corpus.rowsRead} fitted, ${corpus.rowsRejected} rejected, ${corpus.cells} cells`,
-    `split         ${corpus.split.training} training rows, ${corpus.split.heldOut} held out from ` +
-      `${corpus.split.cutoff?.toISOString() ?? "—"}`,
+    `corpus        ${corpus.table}${corpus.sourceFilter === null ? "" : ` WHERE source = '${corpus.sourceFilter}'`}: ${corpus.split.total} rows, ${corpus.rowsRead} fitted, ${corpus.rowsRejected} rejected, ${corpus.cells} cells`,
+    `split         ${corpus.split.training} training rows, ${corpus.split.heldOut} held out ` +
+      `from ${corpus.split.cutoff?.createdAt ?? "—"} (id ${corpus.split.cutoff?.id ?? "—"})`,
     ...formatRejected(corpus),
-    ...(result.abandonedRuns.length === 0 ? [] : [`abandoned     runs ${result.abandonedRuns.join(", ")}: left running by a process that ` +
-      `died, marked abandoned`]),
-    ...(result.mode === "prod" ? [] : [`load          ${result.load.source} seed ${result.load.seed}, n ${result.load.n}: ` +
-      `${result.load.inserted} written, ${result.load.skipped} already present`]),
+    ...(result.abandonedRuns.length === 0 ? [] : [`abandoned     runs ${result.abandonedRuns.join(", ")}: left running by a process that died, marked abandoned`]),
+    ...(result.mode === "prod" ? [] : [`load          ${result.load.source} seed ${result.load.seed}, n ${result.load.n}: ${result.load.inserted} written, ${result.load.skipped} already present`]),
     `judge         ${result.judge.judged} rows judged by ${result.judge.judge}`,
     "",
-    `Held-out evaluation: ${evaluation.events} events, logged reward ${fixed(evaluation.loggedValue)} (value [${level}% interval] ` +
-      `effective sample size)`,
-    "",
-    formatEstimates(evaluation.candidate, evaluation.incumbentEstimates, incumbentLabel),
-    "",
+    ...(evaluation === null
+      ? ["Held-out evaluation: none (no rows newer than the incumbent's training)", ""]
+      : [
+          `Held-out evaluation: ${evaluation.events} events, logged reward ${fixed(evaluation.loggedValue)} ` +
+            `(value [${level}% interval] effective sample size)`,
+          "",
+          formatEstimates(evaluation.candidate, evaluation.incumbentEstimates, incumbentLabel),
+          "",
+        ]),
   ];
   if (result.mode === "warmup") {
     lines.push(formatConvergenceReport(result.convergence), "");
     if (result.learningCurve.length > 0) {
       const training = corpus.split.training;
-      lines.push(`learning curve (rows fitted in time order → covered cells matching the planted optimum; up to n = ${training} the ` +
-        `training slice only, then the held-out rows added back)`);
+      lines.push(
+        "learning curve (rows fitted in time order → covered cells matching the planted optimum; " +
+          `up to n = ${training} the training slice only, then the held-out rows added back)`,
+      );
       for (const point of result.learningCurve) {
         const share = point.coveredCells === 0 ? "    —" : `${(point.matchShare * 100).toFixed(1).padStart(5)}%`;
         const fitted = point.n <= training ? "" : "   + held-out rows";
-        lines.push(`  n ${String(point.n).padStart(7)}   ${String(point.matches).padStart(3)}/${String(point.coveredCells).padEnd(3)} ` +
-          `${share}${fitted}`);
+        const counts = `${String(point.matches).padStart(3)}/${String(point.coveredCells).padEnd(3)}`;
+        lines.push(`  n ${String(point.n).padStart(7)}   ${counts} ${share}${fitted}`);
       }
       lines.push("");
     }
   }
+  const { integrity, coverage, shrinkage } = result.learned;
+  const estimate = shrinkage.estimate;
+  lines.push(
+    `shrinkage     ${shrinkage.mode}: per-cell ridge λ = ${shrinkage.strength.toPrecision(4)}` +
+      (estimate === null ? "" : ` (σ² ${estimate.noiseVariance.toFixed(4)}, between-cell τ² ${estimate.betweenCellVariance.toExponential(2)}, ${estimate.rows} rows)`),
+  );
+  lines.push(`integrity     ${integrity.ok ? "ok" : "FAILED"}: engine ${integrity.engineRows} rows = SQL ${integrity.sqlRows} rows over ${integrity.models} (cell, model) pairs`);
+  lines.push(`coverage      ${coverage.coveredCells} of ${coverage.cells.length} cells with ≥ ${coverage.minRowsPerModel} rows of every model`);
   lines.push(`gate          ${gate.passed ? "PASSED" : "FAILED"}: ${gate.reason}`);
+  if (result.mode === "prod" && result.gate.support !== null) lines.push(...formatSupport(result.gate.support));
   lines.push(
     result.mode === "warmup"
       ? "promotion     none: a warm-up never promotes (synthetic results are pipeline QA, not evidence about real traffic)"

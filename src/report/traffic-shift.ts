@@ -27,8 +27,9 @@ export interface TrafficShiftData {
   readonly moved: number;
 }
 
-/** The chart's data for a cadence result. */
-export function trafficShiftData(result: CadenceResult): TrafficShiftData {
+/** The chart's data for a cadence result; null when no row was held out. */
+export function trafficShiftData(result: CadenceResult): TrafficShiftData | null {
+  if (result.routing === null) return null;
   const { models, traffic, requests } = result.routing;
   const rows = models.map((model, a) => {
     const candidate = traffic.candidate[a] ?? 0;

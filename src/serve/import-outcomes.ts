@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import type { Db } from "../store/db.js";
 import { decisionOutcomeKey } from "../store/decisions.js";
 import { insertOutcomeRows, type OutcomeRowInput, type WritableSource } from "../store/outcome-writes.js";
+import { analyzeTable } from "../store/table-statistics.js";
 import { describeValue } from "../shared/describe-value.js";
 import { DEFAULT_ROW_BOUNDS } from "../store/row-bounds.js";
 import type { ImportRecord } from "./import-records.js";
@@ -196,5 +197,6 @@ export async function importOutcomes(db: Db, records: AsyncIterable<ImportRecord
     if (batch.length >= batchSize) await flush();
   }
   await flush();
+  if (inserted > 0) await analyzeTable(db, "routing_outcomes");
   return { lines, inserted, duplicates, rejected, dimension };
 }

@@ -6,7 +6,7 @@
  */
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { parse } from "csv-parse";
+import { importOptional } from "./optional-dependency.js";
 
 /** One line of the file: its fields, or why it could not be parsed. */
 export type ImportRecord =
@@ -54,6 +54,7 @@ async function* jsonlRecords(path: string, stream: NodeJS.ReadableStream): Async
 }
 
 async function* csvRecords(stream: NodeJS.ReadableStream): AsyncGenerator<ImportRecord> {
+  const { parse } = await importOptional(() => import("csv-parse"), ["csv-parse"], "linucb import of CSV files");
   const parser = stream.pipe(
     parse({ columns: (header: string[]) => header.map((name) => name.trim()), info: true, relax_column_count: true, skip_empty_lines: true, trim: true, skip_records_with_error: false }),
   );

@@ -22,23 +22,10 @@ import { isLoopbackHost } from "./bearer-token.js";
 import { DecisionLog } from "./decision-log.js";
 import { createHttpApp } from "./http-app.js";
 import { createRouterMetrics } from "./metrics.js";
+import { ROUTER_DEFAULTS } from "./router-defaults.js";
 import { OutcomeService } from "./outcome-service.js";
 import { PolicyHolder } from "./policy-holder.js";
 import { activeVersionPolicy, uniformPolicy, type ServedPolicy } from "./served-policy.js";
-
-/** Defaults of {@link RouterOptions}. */
-export const ROUTER_DEFAULTS = {
-  host: "127.0.0.1",
-  port: 8080,
-  source: "prod" as WritableSource,
-  /** Served when a promoted version records no `parameters.exploration`. */
-  fallbackExploration: { epsilon: 0.05 } as Exploration,
-  bodyLimit: 1024 * 1024,
-  decisionRetentionDays: 30,
-  pollMs: 1000,
-  groupCommitMs: 2,
-  maxPendingDecisions: 100_000,
-} as const;
 
 /** Options of {@link openRouter}. */
 export interface RouterOptions {

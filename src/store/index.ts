@@ -18,6 +18,7 @@ export {
   type MigrationStatus,
 } from "./migrator.js";
 export { retireSyntheticOutcomes, type RetireSyntheticOptions } from "./retire-synthetic.js";
+export { analyzeTable, type LoadedTable } from "./table-statistics.js";
 export type { DataLoss } from "./down-data-loss.js";
 export { migrations, type Migration } from "./migrations/index.js";
 export {
@@ -27,6 +28,8 @@ export {
   type CorpusReader,
   type CorpusReadOptions,
   type CorpusReadTotals,
+  type CorpusPosition,
+  type CorpusSplitSide,
   type CorpusTable,
   type RejectedRow,
 } from "./corpus-reader.js";

@@ -7,7 +7,7 @@
  * {@link readActivePolicyId} — cheap, one row — on both back ends, which also covers notifications
  * missed while the listening connection was down.
  */
-import pg from "pg";
+import type pg from "pg";
 import type { Queryable } from "./db.js";
 
 /** The channel activatePolicyVersion notifies on; the payload is the new version id. */
@@ -49,7 +49,9 @@ export function listenForActivations(
   };
 
   const connect = async (): Promise<void> => {
-    const next = new pg.Client({ connectionString: url });
+    // Loaded on use: `pg` is an optional peer dependency (an embedded-only install has none).
+    const { default: driver } = await import("pg");
+    const next = new driver.Client({ connectionString: url });
     next.on("error", (error) => {
       next.end().catch(() => undefined);
       if (client === next) client = null;

@@ -67,9 +67,19 @@ function float8(value: number): string {
 
 /**
  * The SQL condition a row of either corpus table meets exactly when the reader would accept it
- * (judged or not), given the corpus's dimension as an SQL expression. NULLs make it not true.
+ * (judged or not), given the corpus's dimension as an SQL expression. NULLs make it not true. It is
+ * {@link cheapValidRowSql} and the length and {@link featureMagnitudeSql}.
  */
 export function validRowSql(bounds: RowBounds, dimension: string): string {
+  return `${cheapValidRowSql(bounds)} AND cardinality(features) = ${dimension} AND ${featureMagnitudeSql(bounds, "features")}`;
+}
+
+/**
+ * Every check of {@link validRowSql} but two: the features' length and their magnitude bound (the one
+ * check that needs each value, so the costly one: on 1M rows of d = 16 it takes seconds). Non-finite
+ * features are caught here, by array overlap (PostgreSQL's float8 equality matches NaN with NaN).
+ */
+export function cheapValidRowSql(bounds: RowBounds): string {
   const reward =
     bounds.reward === null
       ? `(reward > '-Infinity'::float8 AND reward < 'Infinity'::float8)`
@@ -81,7 +91,12 @@ export function validRowSql(bounds: RowBounds, dimension: string): string {
     "agent_id <> ''",
     `propensity >= ${float8(bounds.minPropensity)} AND propensity <= 1`,
     `(reward IS NULL OR ${reward})`,
-    `array_ndims(features) = 1 AND cardinality(features) = ${dimension} AND array_position(features, NULL) IS NULL`,
-    `(SELECT max(abs(x)) FROM unnest(features) AS x) <= ${float8(bounds.maxFeatureMagnitude)}`,
+    "array_ndims(features) = 1 AND array_position(features, NULL) IS NULL",
+    "NOT (features && '{NaN,Infinity,-Infinity}'::float8[])",
   ].join(" AND ");
+}
+
+/** Every value of the float8[] expression `features` within ±maxFeatureMagnitude (NaN fails: PostgreSQL orders it above every number). */
+export function featureMagnitudeSql(bounds: RowBounds, features: string): string {
+  return `(SELECT max(abs(x)) FROM unnest(${features}) AS x) <= ${float8(bounds.maxFeatureMagnitude)}`;
 }

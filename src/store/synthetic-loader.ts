@@ -8,7 +8,7 @@
  * loading the same (seed, n) twice writes n rows once; loading (seed, 2n) after (seed, n) adds the
  * n new ones, provided the generator's stream for a seed is deterministic (it is: seeded).
  *
- * After a load that wrote rows, the table is analysed (see {@link analyzeSyntheticTable}).
+ * After a load that wrote rows, the table is analysed (see ./table-statistics.ts).
  *
  * All-or-nothing: every row is validated before anything is written, and all batches go in one
  * transaction, so an error (bad row, broken connection) leaves the table as it was.
@@ -16,6 +16,7 @@
 import type { SyntheticOutcome } from "../outcomes/outcome.js";
 import type { Db } from "./db.js";
 import { describeValue } from "./errors.js";
+import { analyzeTable } from "./table-statistics.js";
 
 /** A synthetic outcome to load: the row without the columns the database assigns. */
 export type SyntheticOutcomeInput = Omit<SyntheticOutcome, "id" | "createdAt"> & {
@@ -75,19 +76,8 @@ export async function loadSyntheticOutcomes(db: Db, rows: readonly SyntheticOutc
     }
     return written;
   });
-  if (inserted > 0) await analyzeSyntheticTable(db);
+  if (inserted > 0) await analyzeTable(db, "routing_outcomes_synthetic");
   return { inserted, skipped: rows.length - inserted };
-}
-
-/**
- * Refreshes the planner's statistics of the synthetic table. Without them (autovacuum never runs in
- * embedded PGlite, and on PostgreSQL it lags a bulk load) the planner keeps the estimates of an empty
- * table, and every keyset page of the refit scanned all remaining rows: a warm-up refit grew
- * quadratically (80k rows 7.7 s, 1.3 s after ANALYZE). Outside the load's transaction: the rows are
- * committed whether or not the statistics are refreshed.
- */
-export async function analyzeSyntheticTable(db: Db): Promise<void> {
-  await db.exec("ANALYZE routing_outcomes_synthetic");
 }
 
 /** The 18 parameter arrays of one INSERT, in the order of `$1…$18`. */

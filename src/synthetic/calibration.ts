@@ -181,8 +181,9 @@ export interface VariantSummary {
   /** Mean and 5th percentile of the structure error. */
   readonly meanStructureError: number;
   readonly p5StructureError: number;
-  /** Mean share of covered deviating cells matched at n rows. */
+  /** Mean and 5th percentile of the share of covered deviating cells matched. */
   readonly meanDeviatingMatchShare: number;
+  readonly p5DeviatingMatchShare: number;
   readonly meanCoveredCells: number;
   /** Per seed: the statistics and the verdicts. */
   readonly runs: readonly {
@@ -190,6 +191,7 @@ export interface VariantSummary {
     readonly matchShare: number;
     readonly relativeRegret: number;
     readonly structureError: number;
+    readonly deviatingMatchShare: number;
     readonly coveredCells: number;
     readonly pass: boolean;
     readonly statisticsPass: boolean;
@@ -228,6 +230,7 @@ export async function calibrateGate(options: CalibrationOptions): Promise<Varian
         matchShare: run.report.matchShare,
         relativeRegret: run.verdict.relativeRegret,
         structureError: run.verdict.structureError,
+        deviatingMatchShare: run.verdict.deviatingMatchShare,
         coveredCells: run.report.coveredCells,
         pass: run.verdict.pass,
         statisticsPass: run.statisticsVerdict.pass,
@@ -253,6 +256,7 @@ export async function calibrateGate(options: CalibrationOptions): Promise<Varian
       meanStructureError: mean(structure),
       p5StructureError: nearestRank(structure, 0.05),
       meanDeviatingMatchShare: mean(runs.map((r) => r.deviating)),
+      p5DeviatingMatchShare: nearestRank(runs.map((r) => r.deviating), 0.05),
       meanCoveredCells: mean(runs.map((r) => r.coveredCells)),
       runs: runs.map(({ deviating: _deviating, ...run }) => run),
     });

@@ -9,6 +9,9 @@
  * cadence's own schema step then applies 006 (its checks are NOT VALID, so those rows do not make it
  * fail) and its reader rejects them.
  */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runCadence, type ProdCadenceResult } from "../../src/cadence/index.js";
 import { decodeSnapshot } from "../../src/engine/snapshot.js";
@@ -122,22 +125,26 @@ describeOnBackends("prod cadence over bad rows", (backend) => {
         }
       }
     }
-    for (const estimate of [result.evaluation.candidate.snips, result.evaluation.incumbentEstimates.snips]) {
+    for (const estimate of [result.evaluation!.candidate.snips, result.evaluation!.incumbentEstimates.snips]) {
       expect(estimate.value).toBeGreaterThanOrEqual(-0.75);
       expect(estimate.value).toBeLessThanOrEqual(1);
     }
   });
 
-  it("lists the rejected rows in --json and in the text report", async () => {
+  it("lists the rejected rows in --json, the text report and the HTML report", async () => {
     await bad.db.close(); // the command opens the database itself (PGlite: one opener per folder)
     const target = bad.options.databaseUrl !== undefined ? ["--database-url", bad.options.databaseUrl] : ["--data-dir", bad.options.dataDir as string];
-    const json = await linucb(["cadence", "--mode", "prod", "--json", "--no-report", "--resamples", "100", ...target]);
+    const reports = mkdtempSync(join(tmpdir(), "linucb-bad-rows-"));
+    const json = await linucb(["cadence", "--mode", "prod", "--json", "--report-dir", reports, "--resamples", "100", ...target]);
     expect([0, 3], json.stderr).toContain(json.code);
     const printed = JSON.parse(json.stdout) as { mode: string; gate: { passed: boolean; reason: string }; promoted: boolean; corpus: ProdCadenceResult["corpus"] };
     expect(printed.mode).toBe("prod");
     expect(typeof printed.gate.reason).toBe("string");
     expect(printed.corpus).toMatchObject({ rowsRead: 3000, rowsRejected: BAD_ROWS.length, rejectedByReason: { reward: 4, propensity: 1, features: 1, model: 1, cell: 1, agent_id: 1 } });
     expect(printed.corpus.rejectedExamples.map((row) => row.id).sort((a, b) => a - b)).toEqual(badIds);
+    const html = readFileSync((JSON.parse(json.stdout) as { reportFiles: { html: string } }).reportFiles.html, "utf8");
+    for (const id of badIds) expect(html).toMatch(new RegExp(`\n  row ${id}: `));
+    rmSync(reports, { recursive: true, force: true });
 
     const text = await linucb(["cadence", "--mode", "prod", "--no-report", "--resamples", "100", "--min-propensity", "1e-9", ...target]);
     expect([0, 3], text.stderr).toContain(text.code);

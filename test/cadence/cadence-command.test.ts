@@ -50,7 +50,7 @@ describeOnBackends("linucb cadence", (backend) => {
     const result = JSON.parse(run.stdout) as { mode: string; runId: number; gate: { passed: boolean }; reportFiles: { html: string; json: string; index: string }; convergence: { cells: { cell: string }[] } };
     expect(result).toMatchObject({ mode: "warmup", gate: { passed: true } });
     for (const step of ["schema", "load", "judge", "split", "refit", "evaluate", "gate", "record"]) expect(run.stderr).toMatch(new RegExp(`cadence: ${step}\\s+done in \\d+\\.\\d\\d s`));
-    expect(run.stderr).toMatch(/refit\s+4000\/4000 \(100%\)/);
+    expect(run.stderr).toMatch(/refit\s+40000\/40000 \(100%\)/);
 
     const html = readFileSync(result.reportFiles.html, "utf8");
     expect(html).toMatch(/^<!doctype html>/);

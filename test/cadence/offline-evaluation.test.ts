@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { compareOnHeldOut, HeldOutCollector, policyChoices, prodGate, rewardModelOf, twinOf, type HeldOutSlice } from "../../src/cadence/index.js";
+import { compareOnHeldOut, HeldOutCollector, policyChoices, prodGate, rewardModelOf, type HeldOutSlice } from "../../src/cadence/index.js";
 import { createLinUCB } from "../../src/engine/linucb.js";
 import type { LinUCBEngine } from "../../src/engine/types.js";
 import { evaluateOffPolicy, uniformPolicy } from "../../src/evaluation/index.js";
@@ -53,24 +53,18 @@ describe("offline evaluation of a refitted engine", () => {
     expect(Array.from(slice.events.contexts)).toEqual(Array.from(batch.contexts.subarray(TRAIN * d)));
   });
 
-  it("twins carry the same models (pooled) and leave the original untouched", async () => {
-    const twin = await twinOf(engine, { alpha: 0 });
-    expect(twin.options.alpha).toBe(0);
-    for (const cell of ["code_gen:easy", "planning:expert"]) {
-      for (const arm of engine.arms) {
-        const a = engine.model(cell, arm).theta;
-        const b = twin.model(cell, arm).theta;
-        a.forEach((value, k) => expect(b[k]).toBeCloseTo(value, 10));
-      }
-    }
-    const cellsBefore = engine.cells().length;
-    await policyChoices(engine, { ...slice, cells: slice.cells.map(() => "a-cell-never-seen") });
-    expect(engine.cells().length).toBe(cellsBefore);
+  it("never changes the engine it evaluates (no cell created, same snapshot)", () => {
+    const before = engine.snapshot();
+    const elsewhere = { ...slice, cells: slice.cells.map(() => "a-cell-never-seen") };
+    policyChoices(engine, elsewhere);
+    rewardModelOf(engine, elsewhere);
+    expect(engine.hasCell("a-cell-never-seen")).toBe(false);
+    expect(engine.snapshot()).toEqual(before);
   });
 
   it("evaluates the engine as its UCB argmax and models rewards as θᵀx", async () => {
-    const choices = await policyChoices(engine, slice);
-    const predicted = await rewardModelOf(engine, slice);
+    const choices = policyChoices(engine, slice);
+    const predicted = rewardModelOf(engine, slice);
     const k = world.models.length;
     for (const i of [0, 17, 599]) {
       const context = slice.events.contexts.subarray(i * d, i * d + d);
@@ -89,17 +83,23 @@ describe("offline evaluation of a refitted engine", () => {
 
   it("compares candidate and incumbent with the same estimators, seed and reward model", async () => {
     const settings = { level: 0.9, resamples: 300, seed: 5 };
-    const comparison = await compareOnHeldOut(engine, "uniform", slice, settings);
-    const rewardModel = await rewardModelOf(engine, slice);
-    const direct = evaluateOffPolicy(slice.events, await policyChoices(engine, slice), { ...settings, rewardModel });
+    const comparison = compareOnHeldOut(engine, "uniform", slice, settings);
+    const rewardModel = rewardModelOf(engine, slice);
+    const direct = evaluateOffPolicy(slice.events, policyChoices(engine, slice), { ...settings, rewardModel });
     expect(comparison.candidate).toEqual(direct);
     expect(comparison.incumbent).toEqual(evaluateOffPolicy(slice.events, uniformPolicy(k()), { ...settings, rewardModel }));
+    expect(comparison.paired.estimator).toBe("snips");
+    expect(comparison.paired.paired.alpha).toBeCloseTo(0.05, 12);
+    expect(comparison.paired.paired.candidateValue).toBeCloseTo(comparison.candidate.snips.value, 12);
+    expect(comparison.paired.paired.incumbentValue).toBeCloseTo(comparison.incumbent.snips.value, 12);
     expect(comparison.loggedValue).toBeCloseTo(Array.from(slice.events.rewards).reduce((s, r) => s + r, 0) / 600, 12);
     // An engine compared with itself is not better than itself.
-    const self = await compareOnHeldOut(engine, engine, slice, settings);
+    const self = compareOnHeldOut(engine, engine, slice, settings);
     expect(self.incumbent.snips.value).toBe(self.candidate.snips.value);
-    expect(prodGate(self.candidate, self.incumbent, "snips", 0).passed).toBe(false);
-    await expect(compareOnHeldOut(engine, "uniform", { ...slice, events: { ...slice.events, length: 0 } }, settings)).rejects.toThrow(/held-out slice is empty/);
+    expect(self.paired.paired.difference).toBe(0);
+    expect(self.paired.paired.lowerBound).toBe(0);
+    expect(prodGate(self.paired, { margin: 0, minEffectiveSampleSize: 0 }).passed).toBe(false);
+    expect(() => compareOnHeldOut(engine, "uniform", { ...slice, events: { ...slice.events, length: 0 } }, settings)).toThrow(/held-out slice is empty/);
   });
 });
 

@@ -34,38 +34,50 @@ describeOnBackends("warm-up cadence", (backend) => {
     const { db } = database;
     const progress = recorder();
     const result = await runCadence(db, { mode: "warmup", progress, resamples: 200 });
-    const gate = await runConvergenceGate({ seed: 42, n: 4000 });
+    const gate = await runConvergenceGate({ seed: 42 });
+    const n = 40_000; // the calibrated gate's n, the warm-up's default
 
-    expect(result.load).toEqual({ source: gate.world.source, seed: 42, n: 4000, inserted: 4000, skipped: 0 });
-    expect(result.corpus).toMatchObject({ table: "routing_outcomes_synthetic", sourceFilter: null, rowsRead: 4000, rowsRejected: 0, cells: gate.world.cells.length });
-    expect(result.corpus.split.training + result.corpus.split.heldOut).toBe(4000);
-    expect(result.corpus.split.heldOut).toBeGreaterThanOrEqual(790);
-    expect(result.corpus.split.heldOut).toBeLessThanOrEqual(810);
+    expect(result.load).toEqual({ source: gate.world.source, seed: 42, n, inserted: n, skipped: 0 });
+    expect(result.corpus).toMatchObject({ table: "routing_outcomes_synthetic", sourceFilter: null, rowsRead: n, rowsRejected: 0, cells: gate.world.cells.length });
+    expect(result.corpus.split.training + result.corpus.split.heldOut).toBe(n);
+    expect(result.corpus.split.heldOut).toBeGreaterThanOrEqual(7990);
+    expect(result.corpus.split.heldOut).toBeLessThanOrEqual(8010);
     const report = result.convergence!;
     expect(report.cells.map((c) => [c.cell, c.rows, c.learned])).toEqual(gate.report.cells.map((c) => [c.cell, c.rows, c.learned]));
     expect(report.matchShare).toBe(gate.report.matchShare);
     report.cells.forEach((c, i) => expect(c.learnedEstimate).toBeCloseTo(gate.report.cells[i]!.learnedEstimate!, 9));
-    expect(result.gate.passed).toBe(gate.report.pass);
+    expect(result.gate.passed).toBe(gate.verdict.pass);
+    expect(result.gate.passed).toBe(true);
 
     // The learning curve: one point per chunk, n growing to the corpus, ending at the final report.
     const ns = result.learningCurve.map((p) => p.n);
     expect(ns).toEqual([...ns].sort((a, b) => a - b));
-    expect(ns.at(-1)).toBe(4000);
-    expect(result.learningCurve.at(-1)).toEqual({ n: 4000, coveredCells: report.coveredCells, matches: report.matches, matchShare: report.matchShare });
+    expect(ns.at(-1)).toBe(n);
+    expect(result.learningCurve.at(-1)).toEqual({ n, coveredCells: report.coveredCells, matches: report.matches, matchShare: report.matchShare });
 
     // The held-out evaluation ran on the held-out rows, against the uniform policy.
-    expect(result.evaluation.events).toBe(result.corpus.split.heldOut);
-    expect(result.evaluation.incumbent).toEqual({ kind: "uniform", policyVersionId: null });
-    expect(result.evaluation.candidate.dr).toBeDefined();
+    expect(result.evaluation!.events).toBe(result.corpus.split.heldOut);
+    expect(result.evaluation!.incumbent).toEqual({ kind: "uniform", policyVersionId: null });
+    expect(result.evaluation!.candidate.dr).toBeDefined();
 
     expect(progress.started).toEqual(["schema", "load", "judge", "split", "refit", "evaluate", "gate", "record"]);
     expect(progress.finished).toEqual(progress.started);
-    expect(progress.advanced.get("refit")?.at(-1)).toEqual([4000, 4000]);
+    expect(progress.advanced.get("refit")?.at(-1)).toEqual([n, n]);
     expect(result.timings.map((t) => t.step)).toEqual(progress.started);
 
     const run = await getTrainingRun(db, result.runId);
-    expect(run).toMatchObject({ cadence: "synthetic_warmup", status: "succeeded", seed: 42, rowsRead: 4000, cells: gate.world.cells.length, promoted: false, policyVersionId: null });
+    expect(run).toMatchObject({ cadence: "synthetic_warmup", status: "succeeded", seed: 42, rowsRead: n, cells: gate.world.cells.length, promoted: false, policyVersionId: null });
     expect(run?.metrics).toMatchObject({ gate: { passed: result.gate.passed }, convergence: { matches: report.matches } });
+    // What the warm-up hands on: integrity (engine = SQL), the coverage table, the chosen shrinkage
+    // and the calibration record of the procedure it validated.
+    const metrics = run!.metrics as Record<string, any>;
+    expect(metrics.integrity).toMatchObject({ ok: true, engineRows: n, sqlRows: n, mismatchCount: 0 });
+    expect(metrics.coverage.rows).toBe(n);
+    expect(metrics.coverage.cells).toHaveLength(60);
+    expect(Object.keys(metrics.coverage.cells[0].models)).toEqual([...gate.world.models]);
+    expect(metrics.shrinkage.mode).toBe("auto");
+    expect(metrics.shrinkage.strength).toBeCloseTo(gate.engine.shrinkage().strength, 3);
+    expect(metrics.calibration).toMatchObject({ rowsNeeded: n, poolingRidge: 1, alpha: 1, shrinkage: { mode: "auto" } });
     expect(await scalar(db, "SELECT count(*)::int8 AS value FROM policy_versions")).toBe(0);
   });
 
@@ -85,7 +97,7 @@ describeOnBackends("warm-up cadence", (backend) => {
     const error = await runCadence(db, { mode: "warmup", n: 500 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CadenceError);
     expect((error as CadenceError).step).toBe("load");
-    expect((error as Error).message).toMatch(/other synthetic worlds \(synthetic_coldstart_v1 seed 5: 100 rows\)/);
+    expect((error as Error).message).toMatch(/other synthetic worlds \(synthetic_coldstart_v2 seed 5: 100 rows\)/);
     expect(await getTrainingRun(db, (error as CadenceError).runId!)).toMatchObject({ status: "failed", cadence: "synthetic_warmup" });
   });
 

@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli as linucb } from "../cli-run.js";
+import { insertOutcomes } from "../cadence/fixtures.js";
+import { migrateUp } from "../../src/store/migrator.js";
+import { describeOnBackends, useFreshDatabase } from "../store/backends.js";
 
 const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -98,14 +101,35 @@ describe("report and output folders", () => {
     const reports = join(folder, "reports");
     // Writable when checked, but the report's own file name is taken by a folder: the write fails after the run.
     mkdirSync(join(reports, "cadence-warmup-run-1.html"), { recursive: true });
-    // The default world of 4000 rows passes its gate (seed 42): the run succeeds, only the report fails.
     const run = await linucb(["cadence", "--mode", "warmup", "--data-dir", dataDir, "--report-dir", reports]);
     expect(run.stderr).toMatch(/\nlinucb cadence: warning: writing the report files failed, the rest stands: cannot rename [^\n]+\n/);
     expect(run.stderr).not.toMatch(/\n\s+at /);
-    expect(run.stderr).toMatch(/warmup run 1 PASSED its gate\n$/);
-    expect(run.code).toBe(0);
+    // The run's own exit code: 0 when its gate passed, 3 when it did not (never 1, a failed run).
+    const verdict = /warmup run 1 (PASSED|FAILED) its gate\n$/.exec(run.stderr)?.[1];
+    expect(verdict).toBeDefined();
+    expect(run.code).toBe(verdict === "PASSED" ? 0 : 3);
     expect(run.stdout).toContain("gate");
   }, 120_000);
+});
+
+describeOnBackends("report files after a promotion", (backend) => {
+  const database = useFreshDatabase(backend);
+
+  it("that cannot be written do not fail the command: the policy is promoted, the exit code is 0, one warning line", async () => {
+    const { fresh } = database;
+    await migrateUp(fresh.db);
+    await insertOutcomes(fresh.db, { n: 3000, source: "prod" });
+    const target = fresh.options.databaseUrl !== undefined ? ["--database-url", fresh.options.databaseUrl] : ["--data-dir", fresh.options.dataDir as string];
+    if (backend.name === "pglite") await fresh.db.close();
+    const reports = mkdtempSync(join(root, "prod-reports-"));
+    // The first run of a fresh database is run 1: its report's name is taken by a folder.
+    mkdirSync(join(reports, "cadence-prod-run-1.html"));
+    const run = await linucb(["cadence", "--mode", "prod", "--resamples", "200", "--report-dir", reports, ...target]);
+    expect(run.stderr).toMatch(/\nlinucb cadence: warning: writing the report files failed, the rest stands: [^\n]+\n/);
+    expect(run.stderr).toMatch(/prod run 1 PASSED its gate, promoted policy version \d+\n$/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.code).toBe(0);
+  }, 180_000);
 });
 
 describe("a damaged embedded database folder", () => {

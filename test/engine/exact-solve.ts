@@ -83,7 +83,12 @@ function gcd(a: bigint, b: bigint): bigint {
 }
 
 /** θ = A⁻¹b and A⁻¹ (row-major) of A = λI + Σ x·xᵀ, b = Σ r·x, exactly, then rounded. */
-export function exactRidgeFit(contexts: Float64Array, rewards: ArrayLike<number>, d: number, lambda: number): { theta: number[]; inverse: number[] } {
+export function exactRidgeFit(
+  contexts: Float64Array,
+  rewards: ArrayLike<number>,
+  d: number,
+  lambda: number,
+): { theta: number[]; inverse: number[] } {
   const a: bigint[][] = Array.from({ length: d }, () => new Array<bigint>(d).fill(0n));
   const b: bigint[][] = Array.from({ length: d }, () => [0n]);
   for (let e = 0; e < rewards.length; e++) {

@@ -78,7 +78,7 @@ describe.each(builds)("build %s against the reference", (build) => {
   test.each([
     [8, true],
     [33, false],
-  ])("forgetting past the prior floor (discount 0.9: w < 1e-6 after 132 events, the prior added back) stays exact, d = %i, statistics %s", async (d, statistics) => {
+  ])("forgetting past the prior floor (discount 0.9: w < 1e-6 after 132 events) stays exact, d = %i, statistics %s", async (d, statistics) => {
     const problem = makeProblem(350 + d, d, 700, 1, 2);
     const options: LinUCBOptions = { dimension: d, arms: problem.arms, discount: 0.9, lambda: 0.5, priors: { "arm-1": 0.4 } };
     const engine = await createLinUCB({ ...options, build, statistics });

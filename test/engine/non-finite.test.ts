@@ -37,7 +37,8 @@ const calls: Record<string, Call> = {
     engine.update(cells[random.nextBelow(2)]!, arms[random.nextBelow(2)]!, [wildValue(random), wildValue(random), 1], wildValue(random));
   },
   updateAt: (engine, random) => {
-    engine.updateAt(random.nextBelow(2), random.nextBelow(2), new Float64Array([wildValue(random), 1, wildValue(random)]), wildValue(random));
+    const context = new Float64Array([wildValue(random), 1, wildValue(random)]);
+    engine.updateAt(random.nextBelow(2), random.nextBelow(2), context, wildValue(random));
   },
   updateMany: (engine, random) => {
     const rows = 1 + random.nextBelow(3);
@@ -89,8 +90,8 @@ describe.each(builds)("build %s", (build) => {
     engine.update("c0", "a0", [1, 1], 1);
     expect(() => engine.update("fresh", "a1", [1e200, 1e200], 1)).toThrow(expect.objectContaining({ code: "NON_FINITE" }));
     expect(engine.cells()).toEqual(["c0"]);
-    expect(() => engine.updateMany({ cells: ["c0", "fresh"], arms: ["a0", "a1"], contexts: new Float64Array([1, 2, 1e200, 1]), rewards: [1, 1] }))
-      .toThrow(expect.objectContaining({ code: "NON_FINITE" }));
+    const batch = { cells: ["c0", "fresh"], arms: ["a0", "a1"], contexts: new Float64Array([1, 2, 1e200, 1]), rewards: [1, 1] };
+    expect(() => engine.updateMany(batch)).toThrow(expect.objectContaining({ code: "NON_FINITE" }));
     expect(engine.cells()).toEqual(["c0"]);
     expect(engine.model("c0", "a0").count).toBe(1);
   });
@@ -127,7 +128,9 @@ describe.each(builds)("build %s", (build) => {
 });
 
 describe.each(["wasm", "reference"] as const)("%s engine", (which) => {
-  const create = (options: Parameters<typeof createLinUCB>[0]) => (which === "wasm" ? createLinUCB(options) : createReferenceLinUCB(options));
+  const create = (options: Parameters<typeof createLinUCB>[0]) => {
+    return which === "wasm" ? createLinUCB(options) : createReferenceLinUCB(options);
+  };
 
   test("a context is read once: a getter that turns NaN on its second read cannot get through", async () => {
     const engine = await create({ dimension: 3, arms });
@@ -152,7 +155,8 @@ describe.each(["wasm", "reference"] as const)("%s engine", (which) => {
   });
 
   test("options whose ridge times the prior overflows, and ridges outside [1e-100, 1e100], are refused", async () => {
-    await expect(create({ dimension: 2, arms, lambda: 1e100, priors: { a0: 1e250 } })).rejects.toThrow(/priors\["a0"\]\[0\].*received 1e\+250/);
+    const overflowingPrior = create({ dimension: 2, arms, lambda: 1e100, priors: { a0: 1e250 } });
+    await expect(overflowingPrior).rejects.toThrow(/priors\["a0"\]\[0\].*received 1e\+250/);
     await expect(create({ dimension: 2, arms, lambda: 1e-300 })).rejects.toThrow(/`lambda`.*received 1e-300/);
     await expect(create({ dimension: 2, arms, pooling: { ridge: 1e200 } })).rejects.toThrow(/`pooling\.ridge`/);
     await expect(create({ dimension: 2, arms, discount: 1e-200 })).rejects.toThrow(/`discount`/);

@@ -17,7 +17,7 @@ describe("traffic shift", () => {
       ...routing(MODELS, [{ cell: "x", candidate: "m-a", incumbent: "m-b" }]),
       traffic: { logging: [0.2, 0.3, 0.5], incumbent: [0.1, 0.6, 0.3], candidate: [0.5, 0.2, 0.3] },
     };
-    const data = trafficShiftData(prodResult({ routing: summary, incumbentVersion: 1 }));
+    const data = trafficShiftData(prodResult({ routing: summary, incumbentVersion: 1 }))!;
     expect(data.rows.map((r) => r.model)).toEqual(MODELS);
     expect(data.rows[0]).toMatchObject({ logging: 0.2, incumbent: 0.1, candidate: 0.5 });
     expect(data.rows.map((r) => r.shift)).toEqual([0.5 - 0.1, 0.2 - 0.6, 0]);
@@ -31,7 +31,7 @@ describe("traffic shift", () => {
   });
 
   it("moves nothing when the new policy routes as the incumbent does", () => {
-    const data = trafficShiftData(prodResult({ routing: routing(MODELS, [{ cell: "x", candidate: "m-a", incumbent: null }]) }));
+    const data = trafficShiftData(prodResult({ routing: routing(MODELS, [{ cell: "x", candidate: "m-a", incumbent: null }]) }))!;
     expect(data.moved).toBe(0);
   });
 });
@@ -43,7 +43,7 @@ describe("coverage heat map", () => {
   ]);
 
   it("marks a cell undecided when no held-out request went to the new policy's choice", () => {
-    const coverage = coverageFromRouting(prodResult({ routing: summary, incumbentVersion: 1 }));
+    const coverage = coverageFromRouting(prodResult({ routing: summary, incumbentVersion: 1 }))!;
     expect(coverage.cells.map((c) => [c.cell, c.chosen, c.undecided !== null])).toEqual([
       ["a:1", "m-a", false],
       ["a:2", "m-b", true],
@@ -58,7 +58,7 @@ describe("coverage heat map", () => {
 
   it("on a warm-up, marks the cells not covered and outlines the graded choice", () => {
     const cells = [convergenceCell("a:1", "m-a", "m-c"), convergenceCell("a:2", "m-b", null, 3)];
-    const coverage = coverageFromRouting(warmupResult(cells, summary));
+    const coverage = coverageFromRouting(warmupResult(cells, summary))!;
     expect(coverage.cells.map((c) => c.chosen)).toEqual(["m-c", null]);
     expect(coverage.cells[1]!.undecided).toMatch(/not covered/);
     expect(coverage.cells[0]!.undecided).toBeNull();
@@ -97,7 +97,7 @@ describe("coverage heat map", () => {
     expect(coverage?.cells[1]!.undecided).toBeNull();
 
     // Where the cadence carries it: the result's learned.coverage.
-    expect(coverageFromTable({ ...result, learned: { coverage: table } } as typeof result)).toEqual(coverage);
+    expect(coverageFromTable({ ...result, learned: { coverage: table } } as unknown as typeof result)).toEqual(coverage);
   });
 
   it("shades more evidence darker", () => {
@@ -115,7 +115,7 @@ describe("estimators", () => {
   });
 
   it("shows only the diagnostics an estimator has: DM no ESS, replay what it kept, the weighted ones their weights", () => {
-    const { candidate } = result.evaluation;
+    const { candidate } = result.evaluation!;
     expect(diagnosticsOf(candidate.dm!)).toEqual([{ name: "weights", value: "none (no ESS)" }]);
     const replay = diagnosticsOf(candidate.replay);
     expect(replay.map((d) => d.name)).toEqual(["kept", "logging", "propensities"]);

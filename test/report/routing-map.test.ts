@@ -46,7 +46,7 @@ describe("production routing map", () => {
   ]);
 
   it("marks exactly the cells whose choice differs from the active policy's", () => {
-    const data = routingMapData(prodResult({ routing: summary, incumbentVersion: 2 }));
+    const data = routingMapData(prodResult({ routing: summary, incumbentVersion: 2 }))!;
     expect(data.warmup).toBe(false);
     expect(data.incumbentHasChoices).toBe(true);
     expect(data.cells.filter((c) => c.changed).map((c) => c.cell)).toEqual(["sql:hard", "math:hard"]);
@@ -64,7 +64,7 @@ describe("production routing map", () => {
       { cell: "sql:easy", candidate: "model-a", incumbent: null },
       { cell: "sql:hard", candidate: "model-b", incumbent: null },
     ]);
-    const data = routingMapData(prodResult({ routing: uniform }));
+    const data = routingMapData(prodResult({ routing: uniform }))!;
     expect(data.incumbentHasChoices).toBe(false);
     expect(data.changed).toBe(0);
     const svg = routingMap(data, "uniform policy");
@@ -78,7 +78,7 @@ describe("production routing map", () => {
       { cell: "tenant-10", candidate: "model-a", incumbent: "model-b" },
       { cell: "tenant-2", candidate: "model-a", incumbent: "model-a" },
     ]);
-    const data = routingMapData(prodResult({ routing: list, incumbentVersion: 1 }));
+    const data = routingMapData(prodResult({ routing: list, incumbentVersion: 1 }))!;
     expect(data.grid).toBeNull();
     expect(data.cells.map((c) => c.cell)).toEqual(["tenant-2", "tenant-10"]);
     const html = routingMap(data, "active policy v1");
@@ -102,7 +102,7 @@ describe("warm-up routing map", () => {
   ]);
 
   it("shows the convergence report's learned choice beside the planted optimum, misses marked", () => {
-    const data = routingMapData(warmupResult(cells, summary));
+    const data = routingMapData(warmupResult(cells, summary))!;
     expect(data.warmup).toBe(true);
     // The learned choice is the graded one (convergence), not the held-out summary's.
     expect(data.cells.find((c) => c.cell === "math:hard")?.chosen).toBe("model-b");

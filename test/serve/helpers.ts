@@ -5,7 +5,7 @@
 import { createLinUCB } from "../../src/engine/linucb.js";
 import type { Exploration } from "../../src/engine/types.js";
 import { validatePolicySnapshot } from "../../src/cadence/index.js";
-import { promoteTrainingRun, startTrainingRun, type Db } from "../../src/store/index.js";
+import { promoteTrainingRun, startTrainingRun, StoreError, type Db, type Queryable } from "../../src/store/index.js";
 
 /** Status and parsed JSON body of one request. */
 export interface JsonReply {
@@ -55,4 +55,25 @@ export async function eventually(condition: () => boolean | Promise<boolean>, ti
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   return condition();
+}
+
+/**
+ * A Db whose statements fail with a connection error while `down` is true (as when PostgreSQL is
+ * stopped), and pass through to `db` otherwise.
+ */
+export function switchableDb(db: Db): { readonly db: Db; setDown(down: boolean): void } {
+  let down = false;
+  const check = (): void => {
+    if (down) throw new StoreError("CONNECTION", "cannot connect to PostgreSQL at test: connect ECONNREFUSED (simulated outage)");
+  };
+  const proxy = new Proxy(db, {
+    get(target, key) {
+      if (key === "query") return async (sql: string, params?: readonly unknown[]) => (check(), target.query(sql, params));
+      if (key === "exec") return async (sql: string) => (check(), target.exec(sql));
+      if (key === "transaction") return async (fn: (tx: Queryable) => Promise<unknown>) => (check(), target.transaction(fn));
+      const value = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { db: proxy, setDown: (value) => void (down = value) };
 }

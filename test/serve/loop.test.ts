@@ -84,7 +84,7 @@ describeOnBackends("the serving loop end to end", (backend) => {
     const prodCadence = async (): Promise<{ promoted: boolean; policyVersionId: number | null; incumbent: unknown; events: number; rowsRead: number }> => {
       if (url === undefined) {
         const result = await runCadence(db, { mode: "prod", resamples: 200 });
-        return { promoted: result.mode === "prod" && result.promoted, policyVersionId: result.mode === "prod" ? result.policyVersionId : null, incumbent: result.evaluation.incumbent, events: result.evaluation.events, rowsRead: result.corpus.rowsRead };
+        return { promoted: result.mode === "prod" && result.promoted, policyVersionId: result.mode === "prod" ? result.policyVersionId : null, incumbent: result.evaluation?.incumbent, events: result.evaluation?.events ?? 0, rowsRead: result.corpus.rowsRead };
       }
       const run = await runCli(["cadence", "--mode", "prod", "--database-url", url, "--json", "--no-report", "--resamples", "200"]);
       const result = JSON.parse(run.stdout) as { promoted: boolean; policyVersionId: number | null; evaluation: { incumbent: unknown; events: number }; corpus: { rowsRead: number } };

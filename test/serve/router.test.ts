@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { openRouter, type Router } from "../../src/serve/index.js";
 import { migrateUp } from "../../src/store/index.js";
 import { describeOnBackends, useFreshDatabase } from "../store/backends.js";
-import { eventually, get, post, promoteTrainedPolicy } from "./helpers.js";
+import { eventually, get, post, promoteTrainedPolicy, switchableDb } from "./helpers.js";
 
 const MODELS = ["m-a", "m-b", "m-c"];
 const ROUTE = { cell: "code:hard", agentId: "agent-1", features: [1, 0.5, -2] };
@@ -209,6 +209,66 @@ describeOnBackends("linucb serve: shadow source and start-up checks", (backend) 
       /refusing to listen on "0.0.0.0" without a bearer token: set LINUCB_TOKEN/,
     );
     await expect(openRouter({ db: database.db, port: 0, token: "t", log: () => undefined })).rejects.toThrow(/give them \(--models a,b,c --dimension D\)/);
+  });
+});
+
+describeOnBackends("linucb serve: database outage and unservable versions", (backend) => {
+  const database = useFreshDatabase(backend);
+  beforeAll(async () => {
+    await migrateUp(database.db);
+  });
+
+  it("answers 503 at once while decisions cannot be stored, recovers by itself, and stores the decisions it acknowledged", async () => {
+    const outage = switchableDb(database.db);
+    const messages: string[] = [];
+    const router = await openRouter({ db: outage.db, port: 0, token: "secret", models: MODELS, dimension: 3, log: (m) => void messages.push(m) });
+    try {
+      outage.setDown(true);
+      // Routes go on until the first group write fails…
+      const acknowledged: string[] = [];
+      let status = 200;
+      for (let i = 0; i < 200 && status === 200; i++) {
+        const reply = await post(`${router.url}/v1/route`, ROUTE);
+        status = reply.status;
+        if (status === 200) acknowledged.push(reply.body.decisionId as string);
+        else expect(reply.body.error).toMatch(/the decision log cannot be stored, retry later: .*ECONNREFUSED/);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      expect(status).toBe(503);
+      expect((await get(`${router.url}/healthz`)).status).toBe(503);
+      const outcome = await post(`${router.url}/v1/outcomes`, { decisionId: "00000000-0000-4000-8000-000000000000", ...JUDGED });
+      expect(outcome.status).toBe(503);
+      expect(outcome.body.error).toMatch(/^the database is unavailable, retry later/);
+      outage.setDown(false);
+      expect(await eventually(async () => (await post(`${router.url}/v1/route`, ROUTE)).status === 200)).toBe(true);
+      expect((await get(`${router.url}/healthz`)).body.status).toBe("ok");
+      expect(messages.some((m) => m.includes("reachable again"))).toBe(true);
+      await eventually(async () => (await count(database.db, "SELECT count(*) AS n FROM routing_decisions")) >= acknowledged.length + 1);
+      const stored = await database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_decisions WHERE id = ANY($1::uuid[])", [acknowledged]);
+      expect(stored.rows[0]!.n).toBe(acknowledged.length);
+    } finally {
+      outage.setDown(false);
+      await router.close();
+    }
+  });
+
+  it("keeps serving the current policy when the newly active version cannot be served, and says why", async () => {
+    const messages: string[] = [];
+    const router = await openRouter({ db: database.db, port: 0, token: "secret", models: MODELS, dimension: 3, pollMs: 20, log: (m) => void messages.push(m) });
+    try {
+      const bad = await promoteTrainedPolicy(database.db, { arms: MODELS, dimension: 3, best: "m-a", exploration: { epsilon: 5 } as never });
+      expect(await eventually(() => messages.some((m) => m.includes(`cannot serve policy version ${bad}`)))).toBe(true);
+      expect(messages.find((m) => m.includes(`cannot serve policy version ${bad}`))).toMatch(/policy_versions\.parameters\.exploration\.epsilon/);
+      const reply = await post(`${router.url}/v1/route`, ROUTE);
+      expect(reply.body).toMatchObject({ uniform: true, policyVersion: null });
+      const good = await promoteTrainedPolicy(database.db, { arms: MODELS, dimension: 3, best: "m-a", exploration: { softmax: 0.5 } });
+      expect(await eventually(() => router.policy.versionId === good)).toBe(true);
+      const after = await post(`${router.url}/v1/route`, ROUTE);
+      expect(after.body).toMatchObject({ policyVersion: good, exploration: { softmax: 0.5 } });
+      expect(after.body.propensity as number).toBeGreaterThan(0);
+    } finally {
+      await router.close();
+    }
   });
 });
 

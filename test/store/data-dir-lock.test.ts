@@ -209,6 +209,19 @@ describe("data-folder lock", () => {
     expect(warnings[0]).toContain(`from process ${pid}`);
   });
 
+  it("clears a takeover guard left by a process killed mid-takeover, then takes the stale lock over", () => {
+    const dataDir = folder();
+    const pid = deadPid();
+    writeLock(dataDir, { pid, token: "stale" });
+    const guard = { pid, hostname: hostname(), since: "2024-01-01T00:00:00.000Z", token: "guard" };
+    writeFileSync(`${lockPathOf(dataDir)}.takeover`, JSON.stringify(guard));
+    const warnings: string[] = [];
+    acquire(dataDir, (message) => warnings.push(message));
+    expect(warnings).toEqual([expect.stringContaining(`from process ${pid}, which no longer runs`)]);
+    expect(JSON.parse(readFileSync(lockPathOf(dataDir), "utf8"))).toMatchObject({ pid: process.pid });
+    expect(existsSync(`${lockPathOf(dataDir)}.takeover`)).toBe(false);
+  });
+
   it("refuses a lock held from another host, and an unreadable lockfile", () => {
     const fromElsewhere = folder();
     writeLock(fromElsewhere, { pid: deadPid(), hostname: "another-host" });

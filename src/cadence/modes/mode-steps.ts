@@ -68,14 +68,19 @@ export interface ModeSteps<R extends CadenceResult> {
   parameters(): JsonObject;
   /** Runs before the judge step. */
   beforeJudge(context: RunContext): Promise<void>;
+  /**
+   * Rows with ids up to this one are never held out: the incumbent was trained on them (prod: the
+   * active policy's recorded high-water id). @default 0 (every row may be held out)
+   */
+  newerThanId?(context: RunContext): Promise<number>;
   /** The engine options and the incumbent, once the split is known. */
   prepare(context: RunContext, split: CorpusSplit): Promise<Preparation>;
   /** Called after each refit chunk was accumulated into `engine`; `rowsFed` counts both slices so far. */
   afterChunk(engine: LinUCBEngine, chunk: CorpusChunk, rowsFed: number): void;
   /** What the gate step says it does. */
   readonly gateDetail: string;
-  /** The gate's decision on the refit (`engine`: every row) and the held-out comparison. */
-  gate(engine: LinUCBEngine, comparison: ReplayComparison): R["gate"];
+  /** The gate's decision on the refit (`engine`: every row) and the held-out comparison (null: no row was held out). */
+  gate(engine: LinUCBEngine, comparison: ReplayComparison | null): R["gate"];
   /** Fields the run's metrics record besides the shared ones. */
   metrics(): JsonObject;
   /** Ends the run (promote, or record it finished) and returns the mode's result. */

@@ -4,6 +4,11 @@
  * (the uniform policy when none is active) on the held-out slice, and promote the candidate only if
  * the gate passes — the policy version, the active pointer and the run's end in one transaction.
  * Production code: it never imports src/synthetic.
+ *
+ * Fairness: a promoted version records the highest corpus id it was trained on
+ * (`parameters.corpus.highWaterId`); the next run holds out only rows above it, so the incumbent is
+ * never scored on rows it learned from. It also records the exploration it is to be served with
+ * (`parameters.exploration`, the engine's Exploration JSON; the snapshot carries it too).
  */
 import { restoreLinUCB } from "../../engine/linucb.js";
 import {
@@ -17,9 +22,9 @@ import {
   type TrainingRun,
 } from "../../store/index.js";
 import type { ProdCadenceResult } from "../cadence-result.js";
-import { prodGate, type ProdGateDecision } from "../gate.js";
+import { nothingToCompareGate, prodGate, type ProdGateDecision } from "../gate.js";
 import type { ResolvedCadenceOptions } from "../options.js";
-import { PROD_ENGINE_DEFAULTS } from "../prod-defaults.js";
+import { prodEngineOptions } from "../prod-defaults.js";
 import { validatePolicySnapshot } from "../snapshot-check.js";
 import type { ModeSteps, Preparation, RunContext, SharedOutcome } from "./mode-steps.js";
 
@@ -61,10 +66,28 @@ async function prepareProd(db: Db, o: ResolvedCadenceOptions, split: CorpusSplit
   }
   const arms = [...new Set([...split.models, ...(incumbent?.arms ?? [])])].sort();
   return {
-    engineOptions: { ...PROD_ENGINE_DEFAULTS, ...o.engine, dimension, arms },
+    // The refit never selects, so its exploration only travels into the snapshot it is served from.
+    engineOptions: { ...prodEngineOptions(o.engine), dimension, arms, exploration: o.serveExploration },
     incumbent: incumbent ?? "uniform",
     incumbentInfo: active === null ? { kind: "uniform", policyVersionId: null } : { kind: "active", policyVersionId: active.id },
   };
+}
+
+/**
+ * The high-water id the active policy was trained on (rows up to it are never held out), or 0 when
+ * there is no active policy or it predates the record (then every row may be held out, as before).
+ */
+export async function incumbentHighWaterId(db: Db): Promise<number> {
+  const active = await readActivePolicy(db);
+  const corpus = active?.parameters.corpus;
+  const mark = typeof corpus === "object" && corpus !== null && !Array.isArray(corpus) ? (corpus as JsonObject).highWaterId : undefined;
+  return typeof mark === "number" && Number.isSafeInteger(mark) && mark >= 0 ? mark : 0;
+}
+
+/** The highest id the refit read (both slices): what the promoted policy was trained on. */
+function trainedHighWaterId(outcome: SharedOutcome<ProdGateDecision>): number {
+  const { training, heldOut } = outcome.base.corpus;
+  return Math.max(training.highWaterId ?? 0, heldOut.highWaterId ?? 0, training.lastId, heldOut.lastId);
 }
 
 /** Promotes the candidate (gate passed) or records the run finished (not promoted). */
@@ -79,7 +102,12 @@ async function promoteOrRecord(context: RunContext, outcome: SharedOutcome<ProdG
     );
     return null;
   }
-  const parameters: JsonObject = { engine: outcome.base.engine, gate: JSON.parse(JSON.stringify(outcome.gate)) as JsonObject };
+  const parameters: JsonObject = {
+    engine: outcome.base.engine,
+    gate: JSON.parse(JSON.stringify(outcome.gate)) as JsonObject,
+    exploration: JSON.parse(JSON.stringify(context.options.serveExploration)) as JsonObject,
+    corpus: { highWaterId: trainedHighWaterId(outcome) },
+  };
   const promotion = await steps.run(
     "promote",
     "writing the policy version, flipping the active pointer and finishing the run, in one transaction",
@@ -103,10 +131,23 @@ export function prodMode(o: ResolvedCadenceOptions): ModeSteps<ProdCadenceResult
     rewardRange: o.judge.rewardRange,
     parameters: () => ({}),
     beforeJudge: async () => undefined,
+    newerThanId: (context) => incumbentHighWaterId(context.db),
     prepare: (context, split) => prepareProd(context.db, o, split),
     afterChunk: () => undefined,
-    gateDetail: `comparing the candidate's ${o.gateEstimator.toUpperCase()} lower bound with the incumbent`,
-    gate: (_engine, comparison) => prodGate(comparison.candidate, comparison.incumbent, o.gateEstimator, o.minEffectiveSampleSize),
+    gateDetail: `the paired ${o.gateEstimator.toUpperCase()} lower bound on candidate − incumbent, and the logs' support`,
+    gate(_engine, comparison) {
+      const settings = { margin: o.gateMargin, minEffectiveSampleSize: o.minEffectiveSampleSize };
+      if (comparison === null) {
+        return nothingToCompareGate(
+          "nothing to evaluate on: no production rows newer than the incumbent's training (its high-water id), " +
+            "so the candidate cannot be compared with it on rows neither has seen — not promoted",
+          o.gateEstimator,
+          (1 - o.level) / 2,
+          settings,
+        );
+      }
+      return prodGate(comparison.paired, settings);
+    },
     metrics: () => ({}),
     async finish(context, outcome) {
       const policyVersionId = await promoteOrRecord(context, outcome);

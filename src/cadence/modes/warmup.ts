@@ -7,11 +7,16 @@
  */
 import { finishTrainingRun, listSyntheticRuns, loadSyntheticOutcomes } from "../../store/index.js";
 import {
+  WARMUP_GATE,
   convergenceReport,
+  gateRule,
+  gateVerdict,
   generateOutcomes,
   generateWorld,
+  reportOptions,
   syntheticEngineOptions,
   type ConvergenceReport,
+  type GateVerdict,
   type SyntheticWorld,
 } from "../../synthetic/index.js";
 import type { LearningCurvePoint, WarmupCadenceResult, WarmupLoad } from "../cadence-result.js";
@@ -46,10 +51,24 @@ async function loadWorld(context: RunContext, world: SyntheticWorld): Promise<Wa
   );
 }
 
+/** The gate's reason: the plan's headline figure, then why it failed (or the figures it passed on). */
+function describeVerdict(report: ConvergenceReport, verdict: GateVerdict): string {
+  const percent = (x: number): string => `${(100 * x).toFixed(1)}%`;
+  const headline = `${report.matches} of ${report.coveredCells} covered cells (${percent(report.matchShare)}) match the planted optimum (plan's target 70%)`;
+  return verdict.pass
+    ? `${headline}; relative regret ${verdict.relativeRegret.toFixed(4)}, structure error ${verdict.structureError.toFixed(3)}, ${percent(verdict.deviatingMatchShare)} of deviating cells matched`
+    : `${headline}; ${verdict.reasons.join("; ")}`;
+}
+
 /** The warm-up mode of one run; see the module comment. */
 export function warmupMode(o: ResolvedCadenceOptions): ModeSteps<WarmupCadenceResult> {
   const world = generateWorld({ seed: o.seed });
   const grading = { minRows: o.minRows, threshold: o.threshold };
+  // The calibrated gate (src/synthetic/gate.ts, README "Warm-up gate"), at this run's n.
+  const rule = gateRule({ n: o.n, threshold: o.threshold });
+  const logged: { cell: string; model: string; propensity: number }[] = [];
+  let verdict: GateVerdict | undefined;
+  let calibration: Record<string, unknown> | undefined;
   const rowsPerCell = new Map<string, number>();
   const learningCurve: LearningCurvePoint[] = [];
   let load: WarmupLoad | undefined;
@@ -78,16 +97,27 @@ export function warmupMode(o: ResolvedCadenceOptions): ModeSteps<WarmupCadenceRe
     }),
     afterChunk(engine, chunk, rowsFed) {
       for (const cell of chunk.cells) rowsPerCell.set(cell, (rowsPerCell.get(cell) ?? 0) + 1);
+      for (let i = 0; i < chunk.length; i++) logged.push({ cell: chunk.cells[i]!, model: chunk.arms[i]!, propensity: chunk.propensities[i]! });
       engine.finalize();
       const report = convergenceReport(world, engine, rowsPerCell, grading);
       learningCurve.push({ n: rowsFed, coveredCells: report.coveredCells, matches: report.matches, matchShare: report.matchShare });
     },
     gateDetail: "grading the refit against the planted optimum",
     gate(engine) {
-      convergence = convergenceReport(world, engine, rowsPerCell, grading);
-      return warmupGate(convergence);
+      convergence = convergenceReport(world, engine, logged, reportOptions(rule, o.minRows));
+      verdict = gateVerdict(convergence, rule);
+      // What the warm-up hands on: the procedure it validated (README "What the warm-up hands on").
+      calibration = {
+        shrinkage: engine.shrinkage(),
+        poolingRidge: engine.options.poolingRidge,
+        alpha: engine.options.alpha,
+        rowsNeeded: WARMUP_GATE.n,
+        rule,
+        calibratedOn: "rule chosen on seeds 1–100, pass rates measured on seeds 3001–3200 (README \"Warm-up gate\")",
+      };
+      return { ...warmupGate(convergence), passed: verdict.pass, reason: describeVerdict(convergence, verdict) };
     },
-    metrics: () => ({ load, convergence, learningCurve }),
+    metrics: () => ({ load, convergence, learningCurve, verdict, calibration }),
     async finish(context, outcome) {
       await context.steps.run(
         "record",

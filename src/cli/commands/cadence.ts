@@ -15,6 +15,8 @@ import {
   type CadenceOptions,
   type GateEstimator,
 } from "../../cadence/index.js";
+import { resolveExploration } from "../../engine/options.js";
+import type { Exploration } from "../../engine/types.js";
 import { DEFAULT_REWARD_FUNCTION } from "../../outcomes/reward.js";
 import { DEFAULT_REPORT_DIR, formatCadenceReport, terminalProgress, writeReportFiles, type ReportFiles } from "../../report/index.js";
 import { DEFAULT_DATA_DIR, StoreError, openDatabase, type Db } from "../../store/index.js";
@@ -46,12 +48,15 @@ Options:
   --chunk-size N            rows per corpus chunk (default: ${CADENCE_DEFAULTS.warmupChunkSize} warm-up, ${CADENCE_DEFAULTS.prodChunkSize} prod)
   --gate-estimator E        prod gate: snips | dr | ips (default: ${CADENCE_DEFAULTS.gateEstimator})
   --min-ess N               prod gate: minimum effective sample size (default: ${CADENCE_DEFAULTS.minEffectiveSampleSize})
+  --gate-margin M           prod gate: promote only when the lower bound on candidate − incumbent
+                            is above M (default: ${CADENCE_DEFAULTS.gateMargin})
+  --serve-exploration X     prod: exploration a promoted policy is served with: ucb | epsilon:E | softmax:T (default: epsilon:0.1)
   --level L                 confidence level of the intervals (default: ${CADENCE_DEFAULTS.level})
   --resamples N             bootstrap resamples (default: ${CADENCE_DEFAULTS.resamples})
   --min-rows R              warm-up gate: rows a cell needs to be covered (default: ${CADENCE_DEFAULTS.minRows})
   --threshold T             warm-up gate: match share needed, 0..1 (default: ${CADENCE_DEFAULTS.threshold})
   --alpha A                 exploration weight of the refitted policy (default: ${PROD_ENGINE_DEFAULTS.alpha})
-  --lambda L                per-cell ridge toward the pooled prior (default: ${PROD_ENGINE_DEFAULTS.lambda})
+  --lambda L                fixed per-cell ridge toward the pooled prior (default: estimated from the data)
   --min-propensity P        rows logged with a propensity below P are rejected, 0 < P ≤ 1 (default: ${CADENCE_DEFAULTS.minPropensity})
   --max-feature-magnitude M rows with a feature beyond ±M are rejected, M > 0 (default: ${CADENCE_DEFAULTS.maxFeatureMagnitude})
   --hallucination-penalty H judge: reward lost for a hallucination, 0..2 (default: ${DEFAULT_REWARD_FUNCTION.hallucinationPenalty})
@@ -88,6 +93,22 @@ function gateEstimatorOption(text: string | undefined): GateEstimator | undefine
   return text;
 }
 
+/** `ucb`, `epsilon:E` or `softmax:T` as an engine Exploration (the engine validates the number). */
+function explorationOption(text: string | undefined): Exploration | undefined {
+  if (text === undefined) return undefined;
+  if (text === "ucb") return "ucb";
+  const match = /^(epsilon|softmax):(.+)$/.exec(text);
+  const value = match === null ? Number.NaN : Number(match[2]);
+  if (match === null || !Number.isFinite(value)) {
+    throw new UsageError(`--serve-exploration must be ucb, epsilon:E or softmax:T; received ${JSON.stringify(text)}`);
+  }
+  try {
+    return resolveExploration(match[1] === "epsilon" ? { epsilon: value } : { softmax: value }, "--serve-exploration");
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 /** An optional number in (0, max]. */
 function positiveOption(text: string | undefined, name: string, max: number): number | undefined {
   if (text === undefined) return undefined;
@@ -118,6 +139,8 @@ export const command: Command = {
         "chunk-size": { type: "string" },
         "gate-estimator": { type: "string" },
         "min-ess": { type: "string" },
+        "gate-margin": { type: "string" },
+        "serve-exploration": { type: "string" },
         level: { type: "string" },
         resamples: { type: "string" },
         "min-rows": { type: "string" },
@@ -148,6 +171,7 @@ export const command: Command = {
     const level = values.level === undefined ? undefined : numberOption(values.level, "--level", 0.95, 0, 1);
     if (level !== undefined && !(level > 0 && level < 1)) throw new UsageError(`--level must be strictly between 0 and 1; received ${JSON.stringify(values.level)}`);
 
+    const gateMargin = values["gate-margin"] === undefined ? undefined : numberOption(values["gate-margin"], "--gate-margin", 0, -1e12, 1e12);
     const options: CadenceOptions = {
       mode,
       ...optional(values.seed === undefined ? undefined : integerOption(values.seed, "--seed", 0, 0xffffffff), "seed"),
@@ -157,6 +181,8 @@ export const command: Command = {
       ...optional(gateEstimatorOption(values["gate-estimator"]), "gateEstimator"),
       ...optional(values["min-ess"] === undefined ? undefined : numberOption(values["min-ess"], "--min-ess", 0, 0, Number.MAX_SAFE_INTEGER), "minEffectiveSampleSize"),
       ...optional(level, "level"),
+      ...optional(gateMargin, "gateMargin"),
+      ...optional(explorationOption(values["serve-exploration"]), "serveExploration"),
       ...optional(values.resamples === undefined ? undefined : integerOption(values.resamples, "--resamples", 0, 1_000_000, 1), "resamples"),
       ...optional(values["min-rows"] === undefined ? undefined : integerOption(values["min-rows"], "--min-rows", 0, 1_000_000, 1), "minRows"),
       ...optional(values.threshold === undefined ? undefined : numberOption(values.threshold, "--threshold", 0, 0, 1), "threshold"),

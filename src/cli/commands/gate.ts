@@ -34,8 +34,9 @@ The convergence gate. Generates the synthetic cold-start world of a seed and n o
 (deliberately suboptimal) logging policy (or reads a given corpus), refits LinUCB on them, and
 compares the learned greedy model of every covered cell with the planted optimum. It passes when
 the engine fitted every row, enough cells are covered, the relative regret of the learned cell
-choices and the structure error (within-cell coefficients not recovered) are small, and the match
-share is above its floor. The rule was chosen on seeds 1–100 and measured on 3001–3200 (README
+choices and the structure error (within-cell coefficients not recovered) are small, enough of the
+deviating cells (whose optimum only a per-cell learner finds) match, and the match share is above
+its floor. The rule was chosen on seeds 1–100 and measured on 3001–3200 (README
 "Warm-up gate"). Synthetic results are pipeline QA, never evidence about real traffic.
 
 Options:
@@ -48,6 +49,7 @@ Options:
   --threshold T            share of covered cells that must match, 0..1 (default: ${WARMUP_GATE.threshold})
   --max-regret X           largest relative regret of the learned choices (default: ${WARMUP_GATE.maxRegret})
   --max-structure-error X  largest structure error (default: ${WARMUP_GATE.maxStructureError})
+  --min-deviating S        share of covered deviating cells that must match (default: ${WARMUP_GATE.minDeviatingMatchShare})
   --min-rows R             rows a cell needs to be covered (default: ${DEFAULT_MIN_ROWS})
   --min-rows-per-model M   rows of every model a cell needs to be covered (default: ${WARMUP_GATE.minRowsPerModel})
   --min-covered C          covered cells needed (default: ${WARMUP_GATE.minCoveredCells})
@@ -83,7 +85,7 @@ function gateJson(report: ConvergenceReport, verdict: GateVerdict): unknown {
 }
 
 function calibrationTable(summaries: readonly VariantSummary[]): string {
-  const header = "variant             pass rate  statistics only  mean share  p5 share  mean regret  p95 regret  mean structure  deviating matched";
+  const header = "variant             pass rate  statistics only  mean share  p5 share  mean regret  p95 regret  mean structure  deviating mean  deviating p5";
   const lines = summaries.map((s) =>
     [
       s.variant.padEnd(18),
@@ -94,7 +96,8 @@ function calibrationTable(summaries: readonly VariantSummary[]): string {
       s.meanRegret.toFixed(4).padStart(12),
       s.p95Regret.toFixed(4).padStart(11),
       s.meanStructureError.toFixed(3).padStart(15),
-      s.meanDeviatingMatchShare.toFixed(3).padStart(18),
+      s.meanDeviatingMatchShare.toFixed(3).padStart(15),
+      s.p5DeviatingMatchShare.toFixed(3).padStart(13),
     ].join(" "),
   );
   return [header, "-".repeat(header.length), ...lines].join("\n");
@@ -133,6 +136,7 @@ export const command: Command = {
         threshold: { type: "string" },
         "max-regret": { type: "string" },
         "max-structure-error": { type: "string" },
+        "min-deviating": { type: "string" },
         lambda: { type: "string" },
         json: { type: "boolean", default: false },
       },
@@ -150,6 +154,7 @@ export const command: Command = {
       threshold: numberOption(values.threshold, "--threshold", WARMUP_GATE.threshold, 0, 1),
       maxRegret: numberOption(values["max-regret"], "--max-regret", WARMUP_GATE.maxRegret, 0, 10),
       maxStructureError: numberOption(values["max-structure-error"], "--max-structure-error", WARMUP_GATE.maxStructureError, 0, 1e6),
+      minDeviatingMatchShare: numberOption(values["min-deviating"], "--min-deviating", WARMUP_GATE.minDeviatingMatchShare, 0, 1),
       ...(lambda === undefined ? {} : { engine: { lambda, pooling: { ridge: 1, shrinkage: lambda } } }),
     };
     const started = performance.now();

@@ -121,7 +121,8 @@ export const command: Command = {
     try {
       router = await openRouter(options);
     } catch (error) {
-      if (error instanceof RangeError || error instanceof TypeError || error instanceof StoreError) {
+      const missingPeer = error instanceof Error && error.message.includes("optional peer dependencies");
+      if (error instanceof RangeError || error instanceof TypeError || error instanceof StoreError || missingPeer) {
         log(`cannot start: ${error.message}`);
         return ExitCode.failed;
       }
