@@ -87,7 +87,7 @@ describe("coverage heat map", () => {
         },
       ],
     };
-    const coverage = coverageFromTable({ ...result, coverage: table } as typeof result);
+    const coverage = coverageFromTable({ ...result, learned: { coverage: table } } as unknown as typeof result);
     expect(coverage?.scope).toBe("rows read");
     expect(coverage?.cells.map((c) => [c.cell, c.rows, c.ess, c.chosen])).toEqual([
       ["a:2", [20, 2, 8], [18, 2, 7.5], "m-b"],
@@ -96,8 +96,6 @@ describe("coverage heat map", () => {
     expect(coverage?.cells[0]!.undecided).toBe("not covered: some model has fewer than 5 rows in this cell");
     expect(coverage?.cells[1]!.undecided).toBeNull();
 
-    // Where the cadence carries it: the result's learned.coverage.
-    expect(coverageFromTable({ ...result, learned: { coverage: table } } as unknown as typeof result)).toEqual(coverage);
   });
 
   it("shades more evidence darker", () => {
@@ -146,7 +144,12 @@ describe("learning curve", () => {
     expect(svg).toContain("n 1000 (training + held-out rows)");
 
     // The text report says the same.
-    const text = formatCadenceReport(result);
+    const learned = {
+      integrity: { ok: true, engineRows: 1000, sqlRows: 1000, models: 3 },
+      coverage: { minRowsPerModel: 5, models: [], rows: 0, coveredCells: 0, cells: [] },
+      shrinkage: { mode: "fixed", strength: 10_000, estimate: null },
+    };
+    const text = formatCadenceReport({ ...result, learned } as unknown as typeof result);
     expect(text).toContain("up to n = 800 the training slice only, then the held-out rows added back");
     expect(text).toMatch(/n {5}800 .*%\n/);
     expect(text).toMatch(/n {4}1000 .*%   \+ held-out rows\n/);
