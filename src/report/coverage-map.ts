@@ -98,9 +98,11 @@ export function coverageFromTable(result: CadenceResult): CoverageInput | null {
   if (!isCoverageTable(table)) return null;
   const heldOut = coverageFromRouting(result);
   const chosenOf = new Map((heldOut?.cells ?? []).map((c) => [c.cell, c]));
-  const grid = cellGrid(table.cells.map((c) => c.cell));
-  const order = grid === null ? sortCellIds(table.cells.map((c) => c.cell)) : table.cells.map((c) => c.cell);
+  // The table lists cells as first read; show them in the world's order on a warm-up, sorted otherwise.
   const byId = new Map(table.cells.map((c) => [c.cell, c]));
+  const worldOrder = convergenceOf(result)?.cells.map((c) => c.cell).filter((id) => byId.has(id));
+  const rest = sortCellIds(table.cells.map((c) => c.cell).filter((id) => !(worldOrder ?? []).includes(id)));
+  const order = [...(worldOrder ?? []), ...rest];
   return {
     scope: "rows read",
     models: table.models,

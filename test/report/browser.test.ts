@@ -83,10 +83,11 @@ describe.skipIf(!haveChromium && !inCi)("report pages in headless Chromium", () 
 
   it("lays out every chart of the production pages, with the why-not-promoted box only when nothing was promoted", async () => {
     const promoted = await layoutOf(runs[1]!.files.html);
-    expectLaidOut(promoted, RUN_PAGE_CHARTS);
+    // Production pages add the gate's support checks per policy.
+    expectLaidOut(promoted, [...RUN_PAGE_CHARTS, "gate-support"]);
     expect(promoted.boxes).toEqual([]);
     const kept = await layoutOf(runs[2]!.files.html);
-    expectLaidOut(kept, RUN_PAGE_CHARTS);
+    expectLaidOut(kept, [...RUN_PAGE_CHARTS, "gate-support"]);
     expect(kept.boxes).toEqual(["why-not-promoted"]);
   });
 

@@ -89,12 +89,13 @@ describe("coverage heat map", () => {
     };
     const coverage = coverageFromTable({ ...result, learned: { coverage: table } } as unknown as typeof result);
     expect(coverage?.scope).toBe("rows read");
+    // Sorted by cell id (the table lists cells as first read).
     expect(coverage?.cells.map((c) => [c.cell, c.rows, c.ess, c.chosen])).toEqual([
-      ["a:2", [20, 2, 8], [18, 2, 7.5], "m-b"],
       ["a:1", [10, 10, 10], [9, 9.5, 10], "m-a"],
+      ["a:2", [20, 2, 8], [18, 2, 7.5], "m-b"],
     ]);
-    expect(coverage?.cells[0]!.undecided).toBe("not covered: some model has fewer than 5 rows in this cell");
-    expect(coverage?.cells[1]!.undecided).toBeNull();
+    expect(coverage?.cells[1]!.undecided).toBe("not covered: some model has fewer than 5 rows in this cell");
+    expect(coverage?.cells[0]!.undecided).toBeNull();
 
   });
 
