@@ -3,7 +3,8 @@
  * database, a warm-up, then two production runs on production-like traffic drawn from a planted
  * synthetic world (seed 7, inserted as source 'prod' — a stand-in for real traffic, never used
  * outside demos and tests): the first is compared with the uniform policy and promoted, the second,
- * with two more weeks of traffic, is compared with the policy the first promoted.
+ * then, with no new traffic, has nothing to compare on; the third, with two more weeks of traffic, is
+ * compared with the policy the first promoted.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -55,7 +56,7 @@ export async function insertProdTraffic(db: Db, options: { n: number; seed: numb
 
 /**
  * Runs the demo into `reportDir` on a fresh embedded database (in a temporary folder, removed
- * afterwards) and returns the three runs: warm-up, first prod, second prod.
+ * afterwards) and returns the four runs: warm-up, then three prod runs.
  */
 export async function writeDemoReports(reportDir: string): Promise<DemoRun[]> {
   const dataDir = mkdtempSync(join(tmpdir(), "linucb-report-demo-"));
@@ -68,6 +69,8 @@ export async function writeDemoReports(reportDir: string): Promise<DemoRun[]> {
     };
     await run("warmup");
     await insertProdTraffic(db, { n: 6000, seed: PROD_WORLD_SEED, offsetDays: 0 });
+    await run("prod");
+    // No traffic since the promotion: nothing to compare a candidate on.
     await run("prod");
     await insertProdTraffic(db, { n: 6000, seed: PROD_WORLD_SEED + 1, offsetDays: 14 });
     await run("prod");

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   const reports = mkdtempSync(join(tmpdir(), "linucb-screenshots-"));
   try {
-    const [warmup, , notPromoted] = await writeDemoReports(reports);
+    const [warmup, , , notPromoted] = await writeDemoReports(reports);
     const pages = [
       { file: warmup!.files.html, name: "report-warmup.png" },
       { file: notPromoted!.files.html, name: "report-prod.png" },

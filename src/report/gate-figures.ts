@@ -67,6 +67,8 @@ function supportRow(who: string, s: Support, critical: number, minEss: number, i
 }
 
 function pairedTable(g: PairedGate): string {
+  // Nothing was compared (no held-out row): the verdict already says why; there are no figures.
+  if (g.support === null && (g.difference === null || !Number.isFinite(g.difference))) return "";
   const name = g.estimator.toUpperCase();
   const bound = `<p>Paired ${escapeHtml(g.method ?? "")} bootstrap of ${escapeHtml(name)} over the same held-out requests: estimated gain
 Δ = ${fixed(g.difference, 4)}
@@ -97,7 +99,7 @@ against the margin ${g.margin}.</p>`;
 <th>ESS (min ${g.minEffectiveSampleSize})</th><th>ESS where they differ (min ${s.minInformativeEffectiveSampleSize},
 ${s.informative.events} requests)</th></tr></thead>
 <tbody>${rows}</tbody></table>
-<p class="muted">✗: the check failed (the weight tests allow ${fixed(s.critical, 2)} standard errors).</p>`;
+<p class="muted">${rows.includes("✗") ? "✗: the check failed. " : ""}The weight tests allow ${fixed(s.critical, 2)} standard errors.</p>`;
 }
 
 function lowerBoundTable(g: LowerBoundGate): string {

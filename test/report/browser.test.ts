@@ -66,13 +66,16 @@ function expectLaidOut(layout: PageLayout, charts: readonly string[]): void {
 }
 
 describe.skipIf(!haveChromium && !inCi)("report pages in headless Chromium", () => {
-  it("the demo runs are a warm-up, a promotion and a production run that was not promoted", () => {
+  it("the demo runs are a warm-up, a promotion, a production run that was not promoted and one with nothing to compare", () => {
     expect(runs.map((r) => [r.result.mode, r.result.promoted])).toEqual([
       ["warmup", false],
       ["prod", true],
       ["prod", false],
+      ["prod", false],
     ]);
-    expect(runs.map((r) => r.result.gate.passed).slice(1)).toEqual([true, false]);
+    expect(runs.map((r) => r.result.gate.passed).slice(1)).toEqual([true, false, false]);
+    expect(runs[2]!.result.evaluation).toBeNull();
+    expect(runs[3]!.result.evaluation).not.toBeNull();
   });
 
   it("lays out every chart of the warm-up page, with the warm-up's own charts, and a why box exactly when its gate failed", async () => {
@@ -86,17 +89,22 @@ describe.skipIf(!haveChromium && !inCi)("report pages in headless Chromium", () 
     // Production pages add the gate's support checks per policy.
     expectLaidOut(promoted, [...RUN_PAGE_CHARTS, "gate-support"]);
     expect(promoted.boxes).toEqual([]);
-    const kept = await layoutOf(runs[2]!.files.html);
+    const kept = await layoutOf(runs[3]!.files.html);
     expectLaidOut(kept, [...RUN_PAGE_CHARTS, "gate-support"]);
     expect(kept.boxes).toEqual(["why-not-promoted"]);
+    // Nothing held out: the held-out charts give way to a sentence; the coverage table of every row read remains.
+    const nothing = await layoutOf(runs[2]!.files.html);
+    expectLaidOut(nothing, ["coverage-map"]);
+    expect(nothing.charts.map((c) => c.chart)).toEqual(["coverage-map"]);
+    expect(nothing.boxes).toEqual(["why-not-promoted"]);
   });
 
   it("lays out the history page: the run table and a trend chart per mode", async () => {
-    expectLaidOut(await layoutOf(runs[2]!.files.index), ["runs", "trend-prod", "trend-warmup"]);
+    expectLaidOut(await layoutOf(runs[3]!.files.index), ["runs", "trend-prod", "trend-warmup"]);
   });
 
   it("fits every page into the width of a printed page", async () => {
-    for (const path of [runs[0]!.files.html, runs[2]!.files.html, runs[2]!.files.index]) {
+    for (const path of [runs[0]!.files.html, runs[3]!.files.html, runs[3]!.files.index]) {
       const layout = await layoutOf(path, { width: PRINT_WIDTH, print: true });
       for (const chart of layout.charts) expect(chart.overflowsPage, `${path}: ${chart.chart}`).toBe(false);
       expect(layout.horizontalScroll, path).toBe(false);

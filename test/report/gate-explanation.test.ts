@@ -251,5 +251,17 @@ describe("gate figures", () => {
     const html = gateFigures(prodResult({ routing: summary, gate: { ...figures, passed: false, reason: "x" } })).replace(/\s+/g, " ");
     expect(html).toContain('SNIPS: candidate 0.6000, lower bound 0.5000 <span class="flag">✗</span>');
     expect(gateFigures(warmupResult([convergenceCell("a:1", "m-a", "m-a")], summary))).toBe("");
+    const nothing = {
+      passed: false,
+      reason: "nothing to evaluate on",
+      estimator: "snips",
+      alpha: 0.025,
+      method: null,
+      margin: 0,
+      difference: null,
+      lowerBound: null,
+      support: null,
+    };
+    expect(gateFigures(prodResult({ routing: summary, gate: nothing }))).toBe("");
   });
 });
