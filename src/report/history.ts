@@ -86,8 +86,9 @@ function headlineOf(result: Json): Headline | null {
 }
 
 function incumbentOf(result: Json): string {
-  const evaluation = isObject(result.evaluation) ? result.evaluation : {};
-  const incumbent = isObject(evaluation.incumbent) ? evaluation.incumbent : {};
+  // No evaluation: no held-out row, nothing was compared.
+  if (!isObject(result.evaluation)) return "— (nothing compared)";
+  const incumbent = isObject(result.evaluation.incumbent) ? result.evaluation.incumbent : {};
   return incumbent.kind === "active" ? `active policy v${String(incumbent.policyVersionId)}` : "uniform policy";
 }
 

@@ -101,5 +101,7 @@ describe("history", () => {
     const [entry] = readHistory(dir).entries;
     expect(entry!.date).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(renderIndexPage({ entries: [], unreadable: [] })).toContain("No run has written a report here yet.");
+    writeFileSync(join(dir, "cadence-prod-run-10.json"), JSON.stringify({ ...old, runId: 10, evaluation: null }));
+    expect(readHistory(dir).entries.find((e) => e.runId === 10)?.incumbent).toBe("— (nothing compared)");
   });
 });
