@@ -20,7 +20,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { migrateUp, openDatabase, type Db } from "../src/store/index.js";
-import { DEFAULT_WORKLOAD, load, percentiles, promoteBenchPolicy, routeBodies, scratchDatabase, startServer, type ServerProcess } from "./serve-support.js";
+import {
+  DEFAULT_WORKLOAD,
+  load,
+  percentiles,
+  promoteBenchPolicy,
+  routeBodies,
+  scratchDatabase,
+  startServer,
+  type ServerProcess,
+} from "./serve-support.js";
 
 const TOKEN = "fault-token";
 const HEADERS = { "content-type": "application/json", authorization: `Bearer ${TOKEN}` };
@@ -34,7 +43,14 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 async function makeDecisions(server: ServerProcess, count: number): Promise<void> {
   const bodies = routeBodies(DEFAULT_WORKLOAD, 256, 2);
   let next = 0;
-  await load({ url: `${server.url}/v1/route`, method: "POST", headers: HEADERS, connections: 16, amount: count, requests: [{ setupRequest: (r: Record<string, unknown>) => ({ ...r, body: bodies[next++ % bodies.length] }) }] });
+  await load({
+    url: `${server.url}/v1/route`,
+    method: "POST",
+    headers: HEADERS,
+    connections: 16,
+    amount: count,
+    requests: [{ setupRequest: (r: Record<string, unknown>) => ({ ...r, body: bodies[next++ % bodies.length] }) }],
+  });
 }
 
 /** kill -9 during an outcome load: every acknowledged outcome is stored. */
@@ -69,9 +85,16 @@ async function killDuringOutcomes(db: Db, url: string): Promise<Record<string, u
   server.child.kill("SIGKILL");
   await Promise.all(workers);
   await server.exited;
-  const stored = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_outcomes WHERE dedupe_key = ANY($1::text[])", [acknowledged.map((id) => `decision:${id}`)]);
+  const stored = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_outcomes WHERE dedupe_key = ANY($1::text[])", [
+    acknowledged.map((id) => `decision:${id}`),
+  ]);
   const present = stored.rows[0]!.n;
-  const result = { acknowledged: acknowledged.length, presentAfterKill: present, missing: acknowledged.length - present, failedOrCutOff: failures };
+  const result = {
+    acknowledged: acknowledged.length,
+    presentAfterKill: present,
+    missing: acknowledged.length - present,
+    failedOrCutOff: failures,
+  };
   log(`kill -9 during outcomes: ${JSON.stringify(result)}`);
   return { ...result, passed: present === acknowledged.length && acknowledged.length > 0 };
 }
@@ -83,13 +106,32 @@ async function promoteDuringRoutes(db: Db, url: string): Promise<Record<string, 
     const before = ((await (await fetch(`${server.url}/v1/policy`)).json()) as { policyVersion: number }).policyVersion;
     const bodies = routeBodies(DEFAULT_WORKLOAD, 256, 3);
     let next = 0;
-    const running = load({ url: `${server.url}/v1/route`, method: "POST", headers: HEADERS, connections: 32, duration: 8, requests: [{ setupRequest: (r: Record<string, unknown>) => ({ ...r, body: bodies[next++ % bodies.length] }) }] });
+    const running = load({
+      url: `${server.url}/v1/route`,
+      method: "POST",
+      headers: HEADERS,
+      connections: 32,
+      duration: 8,
+      requests: [{ setupRequest: (r: Record<string, unknown>) => ({ ...r, body: bodies[next++ % bodies.length] }) }],
+    });
     await sleep(3000);
     const promoted = await promoteBenchPolicy(db, DEFAULT_WORKLOAD, 99);
     const result = await running;
     const after = ((await (await fetch(`${server.url}/v1/policy`)).json()) as { policyVersion: number }).policyVersion;
-    const byVersion = (await db.query<{ v: number; n: number }>("SELECT policy_version_id AS v, count(*)::int AS n FROM routing_decisions WHERE policy_version_id IN ($1, $2) GROUP BY 1 ORDER BY 1", [before, promoted.versionId])).rows;
-    const summary = { requests: result.requests.total, non2xx: result.non2xx, errors: result.errors, versionBefore: before, versionAfter: after, decisionsByVersion: byVersion };
+    const byVersion = (
+      await db.query<{ v: number; n: number }>(
+        "SELECT policy_version_id AS v, count(*)::int AS n FROM routing_decisions WHERE policy_version_id IN ($1, $2) GROUP BY 1 ORDER BY 1",
+        [before, promoted.versionId],
+      )
+    ).rows;
+    const summary = {
+      requests: result.requests.total,
+      non2xx: result.non2xx,
+      errors: result.errors,
+      versionBefore: before,
+      versionAfter: after,
+      decisionsByVersion: byVersion,
+    };
     log(`promote during routes: ${JSON.stringify(summary)}`);
     return { ...summary, passed: result.non2xx === 0 && result.errors === 0 && after === promoted.versionId && byVersion.length === 2 };
   } finally {
@@ -117,10 +159,22 @@ async function throwawayPostgres(): Promise<{ url: string; stop(): Promise<void>
   chownSync(dir, Number(ids), Number(gid));
   const asPostgresSync = (args: string[]): void => void execFileSync("runuser", ["-u", "postgres", "--", ...args], { stdio: "ignore" });
   // Asynchronous where the load runs: a synchronous child would block this process's load generator.
-  const asPostgres = async (args: string[]): Promise<void> => void (await promisify(execFile)("runuser", ["-u", "postgres", "--", ...args]));
+  const asPostgres = async (args: string[]): Promise<void> =>
+    void (await promisify(execFile)("runuser", ["-u", "postgres", "--", ...args]));
   asPostgresSync([`${bin}/initdb`, "-D", `${dir}/data`, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"]);
   const port = await freePort();
-  const start = (): Promise<void> => asPostgres([`${bin}/pg_ctl`, "-D", `${dir}/data`, "-l", `${dir}/log`, "-w", "start", "-o", `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off`]);
+  const start = (): Promise<void> =>
+    asPostgres([
+      `${bin}/pg_ctl`,
+      "-D",
+      `${dir}/data`,
+      "-l",
+      `${dir}/log`,
+      "-w",
+      "start",
+      "-o",
+      `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off`,
+    ]);
   const stop = (): Promise<void> => asPostgres([`${bin}/pg_ctl`, "-D", `${dir}/data`, "-w", "stop", "-m", "fast"]);
   await start();
   return {
@@ -164,7 +218,12 @@ async function restartPostgres(): Promise<Record<string, unknown>> {
         } catch {
           status = -1;
         }
-        samples.push({ at: started - t0, status, ms: performance.now() - started, ...(status === 200 && decisionId !== undefined ? { decisionId } : {}) });
+        samples.push({
+          at: started - t0,
+          status,
+          ms: performance.now() - started,
+          ...(status === 200 && decisionId !== undefined ? { decisionId } : {}),
+        });
         if (status !== 200) await sleep(20);
       }
     };
@@ -184,7 +243,9 @@ async function restartPostgres(): Promise<Record<string, unknown>> {
     const other = samples.filter((s) => s.status !== 200 && s.status !== 503);
     await sleep(1500); // the decisions acknowledged during the outage are stored by the retry
     const acknowledged = samples.filter((s) => s.decisionId !== undefined).map((s) => s.decisionId!);
-    const stored = (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_decisions WHERE id = ANY($1::uuid[])", [acknowledged])).rows[0]!.n;
+    const stored = (
+      await db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_decisions WHERE id = ANY($1::uuid[])", [acknowledged])
+    ).rows[0]!.n;
     const result = {
       requests: samples.length,
       downForMs: Math.round(restartedAt - stoppedAt),
@@ -197,7 +258,14 @@ async function restartPostgres(): Promise<Record<string, unknown>> {
       serverAlive: server.child.exitCode === null,
     };
     log(`PostgreSQL restart during routes: ${JSON.stringify(result)}`);
-    const passed = during.length > 0 && failedFast.length === during.length && result.whileDown.p99 < 1000 && firstOkAfter !== undefined && okAtEnd && stored === acknowledged.length && result.serverAlive;
+    const passed =
+      during.length > 0 &&
+      failedFast.length === during.length &&
+      result.whileDown.p99 < 1000 &&
+      firstOkAfter !== undefined &&
+      okAtEnd &&
+      stored === acknowledged.length &&
+      result.serverAlive;
     return { ...result, passed };
   } finally {
     if (server !== null) {
@@ -219,30 +287,36 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   for (const [name, run] of [
-    ["kill", async () => {
-      const scratch = await scratchDatabase(baseUrl!, "linucb_fault_kill");
-      const db = await openDatabase({ databaseUrl: scratch.url, onWarning: () => undefined });
-      try {
-        await migrateUp(db);
-        await promoteBenchPolicy(db, DEFAULT_WORKLOAD, 1);
-        return await killDuringOutcomes(db, scratch.url);
-      } finally {
-        await db.close();
-        await scratch.drop();
-      }
-    }],
-    ["promote", async () => {
-      const scratch = await scratchDatabase(baseUrl!, "linucb_fault_promote");
-      const db = await openDatabase({ databaseUrl: scratch.url, onWarning: () => undefined });
-      try {
-        await migrateUp(db);
-        await promoteBenchPolicy(db, DEFAULT_WORKLOAD, 1);
-        return await promoteDuringRoutes(db, scratch.url);
-      } finally {
-        await db.close();
-        await scratch.drop();
-      }
-    }],
+    [
+      "kill",
+      async () => {
+        const scratch = await scratchDatabase(baseUrl!, "linucb_fault_kill");
+        const db = await openDatabase({ databaseUrl: scratch.url, onWarning: () => undefined });
+        try {
+          await migrateUp(db);
+          await promoteBenchPolicy(db, DEFAULT_WORKLOAD, 1);
+          return await killDuringOutcomes(db, scratch.url);
+        } finally {
+          await db.close();
+          await scratch.drop();
+        }
+      },
+    ],
+    [
+      "promote",
+      async () => {
+        const scratch = await scratchDatabase(baseUrl!, "linucb_fault_promote");
+        const db = await openDatabase({ databaseUrl: scratch.url, onWarning: () => undefined });
+        try {
+          await migrateUp(db);
+          await promoteBenchPolicy(db, DEFAULT_WORKLOAD, 1);
+          return await promoteDuringRoutes(db, scratch.url);
+        } finally {
+          await db.close();
+          await scratch.drop();
+        }
+      },
+    ],
     ["restart", restartPostgres],
   ] as const) {
     if (only !== undefined && only !== name) continue;

@@ -20,7 +20,18 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { restoreLinUCB } from "../src/engine/linucb.js";
 import { migrateUp, openDatabase } from "../src/store/index.js";
-import { DEFAULT_WORKLOAD, load, pacedLoad, processCpuSeconds, promoteBenchPolicy, routeBodies, scratchDatabase, startServer, type LoadResult, type PacedResult } from "./serve-support.js";
+import {
+  DEFAULT_WORKLOAD,
+  load,
+  pacedLoad,
+  processCpuSeconds,
+  promoteBenchPolicy,
+  routeBodies,
+  scratchDatabase,
+  startServer,
+  type LoadResult,
+  type PacedResult,
+} from "./serve-support.js";
 
 const TOKEN = "bench-token";
 
@@ -44,7 +55,9 @@ function summary(result: LoadResult): Record<string, number> {
 /** µs per engine.select on the served snapshot (the engine's part of a route). */
 async function engineSelectMicros(snapshot: Uint8Array, bodies: readonly string[]): Promise<number> {
   const engine = await restoreLinUCB(snapshot, { exploration: DEFAULT_WORKLOAD.exploration });
-  const parsed = bodies.map((b) => JSON.parse(b) as { cell: string; features: number[] }).map((b) => ({ cell: b.cell, x: Float64Array.from(b.features) }));
+  const parsed = bodies
+    .map((b) => JSON.parse(b) as { cell: string; features: number[] })
+    .map((b) => ({ cell: b.cell, x: Float64Array.from(b.features) }));
   const rounds = 200_000;
   for (let i = 0; i < 20_000; i++) engine.select(parsed[i % parsed.length]!.cell, parsed[i % parsed.length]!.x);
   const started = process.hrtime.bigint();
@@ -78,7 +91,9 @@ async function main(argv: readonly string[]): Promise<number> {
     await migrateUp(db);
     const { versionId, snapshot } = await promoteBenchPolicy(db, DEFAULT_WORKLOAD, 1);
     server = await startServer(["--database-url", scratch.url], TOKEN);
-    log(`serve bench: server at ${server.url}, policy version ${versionId}, ${os.availableParallelism()} CPUs shared by client and server, load ${os.loadavg()[0]!.toFixed(2)}`);
+    log(
+      `serve bench: server at ${server.url}, policy version ${versionId}, ${os.availableParallelism()} CPUs shared by client and server, load ${os.loadavg()[0]!.toFixed(2)}`,
+    );
     const bodies = routeBodies(DEFAULT_WORKLOAD, 512, 1);
     let next = 0;
     const routeRequest = {
@@ -94,7 +109,9 @@ async function main(argv: readonly string[]): Promise<number> {
     // The server's own CPU per request: what the rate would be with a core to itself.
     const serverCpuMicros = ((processCpuSeconds(server.child.pid!) - cpuBefore) / max.requests.total) * 1e6;
     const maxRate = Math.round(max.requests.total / max.duration);
-    log(`route max: ${maxRate} req/s, p50 ${max.latency.p50} ms, p99 ${max.latency.p99} ms, non-2xx ${max.non2xx}; server CPU ${serverCpuMicros.toFixed(1)} µs per request`);
+    log(
+      `route max: ${maxRate} req/s, p50 ${max.latency.p50} ms, p99 ${max.latency.p99} ms, non-2xx ${max.non2xx}; server CPU ${serverCpuMicros.toFixed(1)} µs per request`,
+    );
     // The maximum: the best of the 32-connection run and closed-loop runs at fewer connections (on
     // 2 shared cores, fewer connections can be faster). Then latency at 50% and 90% of it under an
     // evenly paced open-loop load (autocannon's overallRate sends each second's quota in a burst).
@@ -102,31 +119,55 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const c of [1, 4, 16].filter((c) => c < connections)) {
       const result = await load({ ...routeRequest, connections: c, duration: Math.max(2, duration / 2) });
       sweep.push({ connections: c, result });
-      log(`route, ${c} connections: ${Math.round(result.requests.total / result.duration)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`);
+      log(
+        `route, ${c} connections: ${Math.round(result.requests.total / result.duration)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`,
+      );
     }
     const best = Math.max(maxRate, ...sweep.map((run) => Math.round(run.result.requests.total / run.result.duration)));
     const paced = (share: number): Promise<PacedResult> =>
-      pacedLoad({ url: routeRequest.url, headers: routeRequest.headers, bodies, rate: Math.round(best * share), durationSeconds: duration });
+      pacedLoad({
+        url: routeRequest.url,
+        headers: routeRequest.headers,
+        bodies,
+        rate: Math.round(best * share),
+        durationSeconds: duration,
+      });
     const half = await paced(0.5);
-    log(`route paced at 50% of ${best}: ${half.requestsPerSecond} req/s, p50 ${half.p50Ms} ms, p90 ${half.p90Ms} ms, p99 ${half.p99Ms} ms, non-2xx ${half.non2xx}, errors ${half.errors}`);
+    log(
+      `route paced at 50% of ${best}: ${half.requestsPerSecond} req/s, p50 ${half.p50Ms} ms, p90 ${half.p90Ms} ms, p99 ${half.p99Ms} ms, non-2xx ${half.non2xx}, errors ${half.errors}`,
+    );
     const ninety = await paced(0.9);
-    log(`route paced at 90% of ${best}: ${ninety.requestsPerSecond} req/s, p50 ${ninety.p50Ms} ms, p90 ${ninety.p90Ms} ms, p99 ${ninety.p99Ms} ms, non-2xx ${ninety.non2xx}, errors ${ninety.errors}`);
+    log(
+      `route paced at 90% of ${best}: ${ninety.requestsPerSecond} req/s, p50 ${ninety.p50Ms} ms, p90 ${ninety.p90Ms} ms, p99 ${ninety.p99Ms} ms, non-2xx ${ninety.non2xx}, errors ${ninety.errors}`,
+    );
     const selectMicros = await engineSelectMicros(snapshot, bodies);
-    log(`engine.select: ${selectMicros.toFixed(2)} µs per call, ${((selectMicros / serverCpuMicros) * 100).toFixed(1)}% of the server's CPU per route`);
+    log(
+      `engine.select: ${selectMicros.toFixed(2)} µs per call, ${((selectMicros / serverCpuMicros) * 100).toFixed(1)}% of the server's CPU per route`,
+    );
 
     // Outcomes for the decisions made above (each once).
     await new Promise((resolve) => setTimeout(resolve, 200));
     const ids = (await db.query<{ id: string }>("SELECT id::text AS id FROM routing_decisions ORDER BY created_at")).rows.map((r) => r.id);
     const outcomeRequest = { url: `${server.url}/v1/outcomes`, method: "POST", headers: routeRequest.headers, connections };
     let cursor = 0;
-    const outcome = (id: string, i: number): Record<string, unknown> => ({ decisionId: id, completed: i % 3 !== 0, hallucinated: i % 11 === 0, refused: false, judgeScore: (i % 10) / 10 });
+    const outcome = (id: string, i: number): Record<string, unknown> => ({
+      decisionId: id,
+      completed: i % 3 !== 0,
+      hallucinated: i % 11 === 0,
+      refused: false,
+      judgeScore: (i % 10) / 10,
+    });
     const singleAmount = Math.min(Math.floor(ids.length / 3), values.quick ? 5_000 : 60_000);
     const single = await load({
       ...outcomeRequest,
       amount: singleAmount,
-      requests: [{ setupRequest: (request: Record<string, unknown>) => ({ ...request, body: JSON.stringify(outcome(ids[cursor]!, cursor++)) }) }],
+      requests: [
+        { setupRequest: (request: Record<string, unknown>) => ({ ...request, body: JSON.stringify(outcome(ids[cursor]!, cursor++)) }) },
+      ],
     });
-    log(`outcomes, one per request: ${summary(single).requestsPerSecond} outcomes/s, p50 ${single.latency.p50} ms, p99 ${single.latency.p99} ms, non-2xx ${single.non2xx}`);
+    log(
+      `outcomes, one per request: ${summary(single).requestsPerSecond} outcomes/s, p50 ${single.latency.p50} ms, p99 ${single.latency.p99} ms, non-2xx ${single.non2xx}`,
+    );
     const batchSize = 100;
     const batchAmount = Math.min(Math.floor((ids.length - cursor) / batchSize), values.quick ? 100 : 1_500);
     const batches = await load({
@@ -144,7 +185,9 @@ async function main(argv: readonly string[]): Promise<number> {
       ],
     });
     const batchOutcomesPerSecond = Math.round((batches.requests.total * batchSize) / batches.duration);
-    log(`outcomes, batches of ${batchSize}: ${batchOutcomesPerSecond} outcomes/s, p50 ${batches.latency.p50} ms per batch, p99 ${batches.latency.p99} ms, non-2xx ${batches.non2xx}`);
+    log(
+      `outcomes, batches of ${batchSize}: ${batchOutcomesPerSecond} outcomes/s, p50 ${batches.latency.p50} ms per batch, p99 ${batches.latency.p99} ms, non-2xx ${batches.non2xx}`,
+    );
     const acknowledged = single.requests.total - single.non2xx + (batches.requests.total - batches.non2xx) * batchSize;
     const stored = Number((await db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_outcomes")).rows[0]!.n);
     log(`outcome rows: ${stored} stored, ${acknowledged} acknowledged`);
@@ -160,8 +203,15 @@ async function main(argv: readonly string[]): Promise<number> {
         sweep: sweep.map((run) => ({ connections: run.connections, ...summary(run.result) })),
         pacedAtHalf: half,
         pacedAtNinety: ninety,
-        engineSelectMicros: selectMicros, serverCpuMicrosPerRequest: serverCpuMicros },
-      outcomes: { single: summary(single), batches: { ...summary(batches), batchSize, outcomesPerSecond: batchOutcomesPerSecond }, acknowledged, stored },
+        engineSelectMicros: selectMicros,
+        serverCpuMicrosPerRequest: serverCpuMicros,
+      },
+      outcomes: {
+        single: summary(single),
+        batches: { ...summary(batches), batchSize, outcomesPerSecond: batchOutcomesPerSecond },
+        acknowledged,
+        stored,
+      },
     };
     const out = values.json ?? `bench/results/serve-${report.date.slice(0, 19).replaceAll(":", "-")}.json`;
     mkdirSync(path.dirname(path.resolve(out)), { recursive: true });

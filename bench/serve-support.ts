@@ -28,7 +28,10 @@ export interface LoadResult {
 
 /** One autocannon run; see its README for the options. */
 export function load(options: Record<string, unknown>): Promise<LoadResult> {
-  const autocannon = require("autocannon") as (opts: Record<string, unknown>, cb: (error: Error | null, result: LoadResult) => void) => unknown;
+  const autocannon = require("autocannon") as (
+    opts: Record<string, unknown>,
+    cb: (error: Error | null, result: LoadResult) => void,
+  ) => unknown;
   return new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve(result))));
 }
 
@@ -60,13 +63,22 @@ export interface ServeWorkload {
   readonly exploration: Exploration;
 }
 
-export const DEFAULT_WORKLOAD: ServeWorkload = { models: ["m0", "m1", "m2", "m3", "m4"], dimension: 16, cells: 60, exploration: { epsilon: 0.05 } };
+export const DEFAULT_WORKLOAD: ServeWorkload = {
+  models: ["m0", "m1", "m2", "m3", "m4"],
+  dimension: 16,
+  cells: 60,
+  exploration: { epsilon: 0.05 },
+};
 
 /** Trains an engine on random rows of every cell, promotes its snapshot; returns the version id and the bytes. */
-export async function promoteBenchPolicy(db: Db, workload: ServeWorkload, seed: number): Promise<{ versionId: number; snapshot: Uint8Array }> {
+export async function promoteBenchPolicy(
+  db: Db,
+  workload: ServeWorkload,
+  seed: number,
+): Promise<{ versionId: number; snapshot: Uint8Array }> {
   const engine = await createLinUCB({ dimension: workload.dimension, arms: [...workload.models], alpha: 1, seed });
   let state = seed >>> 0 || 1;
-  const random = (): number => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const random = (): number => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296;
   const x = new Float64Array(workload.dimension);
   for (let c = 0; c < workload.cells; c++) {
     for (let i = 0; i < 50; i++) {
@@ -78,16 +90,26 @@ export async function promoteBenchPolicy(db: Db, workload: ServeWorkload, seed: 
   const snapshot = engine.snapshot();
   const run = await startTrainingRun(db, { cadence: "prod", seed });
   const finish = { rowsRead: 50 * workload.cells, rowsRejected: 0, cells: workload.cells };
-  const promotion = await promoteTrainingRun(db, { trainingRunId: run.id, snapshot, parameters: { exploration: workload.exploration }, finish, validateSnapshot: validatePolicySnapshot });
+  const promotion = await promoteTrainingRun(db, {
+    trainingRunId: run.id,
+    snapshot,
+    parameters: { exploration: workload.exploration },
+    finish,
+    validateSnapshot: validatePolicySnapshot,
+  });
   return { versionId: promotion.version.id, snapshot };
 }
 
 /** `count` route bodies over the workload's cells, with seeded features. */
 export function routeBodies(workload: ServeWorkload, count: number, seed: number): string[] {
   let state = seed >>> 0 || 1;
-  const random = (): number => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const random = (): number => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296;
   return Array.from({ length: count }, (_, i) =>
-    JSON.stringify({ cell: `cell-${i % workload.cells}`, agentId: `agent-${i % 7}`, features: Array.from({ length: workload.dimension }, () => Number((random() - 0.5).toFixed(6))) }),
+    JSON.stringify({
+      cell: `cell-${i % workload.cells}`,
+      agentId: `agent-${i % 7}`,
+      features: Array.from({ length: workload.dimension }, () => Number((random() - 0.5).toFixed(6))),
+    }),
   );
 }
 
@@ -105,7 +127,10 @@ const bin = fileURLToPath(new URL("../src/cli/bin.js", import.meta.url));
 
 /** Starts the built CLI's `serve` with `args` and the token, resolves once it listens. */
 export function startServer(args: readonly string[], token: string): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [bin, "serve", "--port", "0", ...args], { env: { ...process.env, LINUCB_TOKEN: token }, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [bin, "serve", "--port", "0", ...args], {
+    env: { ...process.env, LINUCB_TOKEN: token },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -171,39 +196,43 @@ export async function pacedLoad(options: {
   const target = new URL(options.url);
   const head = (body: string): string =>
     `POST ${target.pathname} HTTP/1.1\r\nhost: ${target.host}\r\n` +
-    Object.entries(options.headers).map(([name, value]) => `${name}: ${value}\r\n`).join("") +
+    Object.entries(options.headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join("") +
     `content-length: ${Buffer.byteLength(body)}\r\n\r\n`;
   const requests = options.bodies.map((body) => Buffer.from(head(body) + body));
   const latencies: number[] = [];
   let non2xx = 0;
   let errors = 0;
   const sockets = await Promise.all(
-    Array.from({ length: options.connections ?? 16 }, () =>
-      new Promise<{ socket: import("node:net").Socket; waiting: number[] }>((resolve, reject) => {
-        const socket = connect(Number(target.port), target.hostname, () => resolve({ socket, waiting }));
-        const waiting: number[] = [];
-        let buffer: Buffer = Buffer.alloc(0);
-        socket.setNoDelay(true);
-        socket.on("error", (error) => {
-          errors += waiting.length;
-          waiting.length = 0;
-          reject(error);
-        });
-        socket.on("data", (chunk: Buffer) => {
-          buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
-          for (;;) {
-            const end = buffer.indexOf("\r\n\r\n");
-            if (end < 0) return;
-            const header = buffer.subarray(0, end).toString("latin1");
-            const length = Number(/content-length:\s*(\d+)/i.exec(header)?.[1] ?? 0);
-            if (buffer.length < end + 4 + length) return;
-            buffer = buffer.subarray(end + 4 + length);
-            const status = Number(header.slice(9, 12));
-            if (status < 200 || status >= 300) non2xx++;
-            latencies.push(performance.now() - waiting.shift()!);
-          }
-        });
-      }),
+    Array.from(
+      { length: options.connections ?? 16 },
+      () =>
+        new Promise<{ socket: import("node:net").Socket; waiting: number[] }>((resolve, reject) => {
+          const socket = connect(Number(target.port), target.hostname, () => resolve({ socket, waiting }));
+          const waiting: number[] = [];
+          let buffer: Buffer = Buffer.alloc(0);
+          socket.setNoDelay(true);
+          socket.on("error", (error) => {
+            errors += waiting.length;
+            waiting.length = 0;
+            reject(error);
+          });
+          socket.on("data", (chunk: Buffer) => {
+            buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+            for (;;) {
+              const end = buffer.indexOf("\r\n\r\n");
+              if (end < 0) return;
+              const header = buffer.subarray(0, end).toString("latin1");
+              const length = Number(/content-length:\s*(\d+)/i.exec(header)?.[1] ?? 0);
+              if (buffer.length < end + 4 + length) return;
+              buffer = buffer.subarray(end + 4 + length);
+              const status = Number(header.slice(9, 12));
+              if (status < 200 || status >= 300) non2xx++;
+              latencies.push(performance.now() - waiting.shift()!);
+            }
+          });
+        }),
     ),
   );
   let sent = 0;

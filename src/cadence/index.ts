@@ -18,7 +18,15 @@ export type {
 export { assertPromotable } from "./modes/prod.js";
 export { PROD_ENGINE_DEFAULTS } from "./prod-defaults.js";
 export { validatePolicySnapshot } from "./snapshot-check.js";
-export { CADENCE_DEFAULTS, MAX_WARMUP_OUTCOMES, resolveCadenceOptions, type CadenceMode, type CadenceOptions, type GateEstimator, type ResolvedCadenceOptions } from "./options.js";
+export {
+  CADENCE_DEFAULTS,
+  MAX_WARMUP_OUTCOMES,
+  resolveCadenceOptions,
+  type CadenceMode,
+  type CadenceOptions,
+  type GateEstimator,
+  type ResolvedCadenceOptions,
+} from "./options.js";
 export { outcomeRewardJudge, DEFAULT_JUDGE_WEIGHTS, type Judge } from "./judge.js";
 export { prodGate, warmupGate, type GateDecision, type ProdGateDecision } from "./gate.js";
 export { silentProgress, type CadenceProgress, type CadenceStep, type StepTiming } from "./progress.js";

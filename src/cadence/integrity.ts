@@ -86,7 +86,12 @@ function close(a: number, b: number, scale: number): boolean {
   return Math.abs(a - b) <= 1e-9 * Math.max(1, scale, Math.abs(a), Math.abs(b));
 }
 
-async function sqlTotals(db: Queryable, table: CorpusTable, read: IntegrityCollector["read"], interceptIndex: number): Promise<Map<string, Totals>> {
+async function sqlTotals(
+  db: Queryable,
+  table: CorpusTable,
+  read: IntegrityCollector["read"],
+  interceptIndex: number,
+): Promise<Map<string, Totals>> {
   const totals = new Map<string, Totals>();
   if (!(read.lastId >= read.firstId)) return totals;
   const result = await db.query<{ cell: string; model: string; rows: number; reward_sum: number; reward_squares: number }>(
@@ -99,7 +104,8 @@ async function sqlTotals(db: Queryable, table: CorpusTable, read: IntegrityColle
     [read.firstId, read.lastId, [...read.rejectedIds], interceptIndex + 1],
   );
   for (const row of result.rows) {
-    totals.set(`${row.cell}\u0000${row.model}`, { rows: Number(row.rows), rewardSum: Number(row.reward_sum), rewardSquares: Number(row.reward_squares) });
+    const sums = { rows: Number(row.rows), rewardSum: Number(row.reward_sum), rewardSquares: Number(row.reward_squares) };
+    totals.set(`${row.cell}\u0000${row.model}`, sums);
   }
   return totals;
 }
@@ -114,7 +120,8 @@ function engineTotals(engine: LinUCBEngine): Map<string, Totals> {
     for (let a = 0; a < k; a++) {
       const m = c * k + a;
       if (stats.counts[m] === 0) continue;
-      totals.set(`${cell}\u0000${stats.arms[a]}`, { rows: stats.counts[m]!, rewardSum: stats.xr[m * d + i]!, rewardSquares: stats.yy?.[m] ?? Number.NaN });
+      const sums = { rows: stats.counts[m]!, rewardSum: stats.xr[m * d + i]!, rewardSquares: stats.yy?.[m] ?? Number.NaN };
+      totals.set(`${cell}\u0000${stats.arms[a]}`, sums);
     }
   });
   return totals;
@@ -124,7 +131,12 @@ function engineTotals(engine: LinUCBEngine): Map<string, Totals> {
  * Compares the engine's statistics with SQL over the rows the collector saw. Needs an engine that
  * keeps statistics (the cadence's always does).
  */
-export async function checkIntegrity(db: Queryable, engine: LinUCBEngine, table: CorpusTable, collector: IntegrityCollector): Promise<IntegrityReport> {
+export async function checkIntegrity(
+  db: Queryable,
+  engine: LinUCBEngine,
+  table: CorpusTable,
+  collector: IntegrityCollector,
+): Promise<IntegrityReport> {
   const read = collector.read;
   const [fromSql, fromEngine] = [await sqlTotals(db, table, read, engine.options.interceptIndex), engineTotals(engine)];
   const sumsCompared = engine.options.discount === 1;
@@ -163,6 +175,10 @@ export function describeIntegrityFailure(report: IntegrityReport): string {
   const example =
     first === undefined
       ? ""
-      : `; e.g. cell ${JSON.stringify(first.cell)}, model ${JSON.stringify(first.model)}: engine ${first.engine.rows} rows / Σr ${first.engine.rewardSum}, SQL ${first.sql.rows} rows / Σr ${first.sql.rewardSum}`;
-  return `integrity check failed: the engine's statistics differ from SQL over the same rows in ${report.mismatchCount} of ${report.models} (cell, model) pairs (engine ${report.engineRows} rows, SQL ${report.sqlRows})${example}`;
+      : `; e.g. cell ${JSON.stringify(first.cell)}, model ${JSON.stringify(first.model)}: ` +
+        `engine ${first.engine.rows} rows / Σr ${first.engine.rewardSum}, SQL ${first.sql.rows} rows / Σr ${first.sql.rewardSum}`;
+  return (
+    `integrity check failed: the engine's statistics differ from SQL over the same rows in ${report.mismatchCount} of ` +
+    `${report.models} (cell, model) pairs (engine ${report.engineRows} rows, SQL ${report.sqlRows})${example}`
+  );
 }

@@ -14,7 +14,14 @@
  * oracle ('planted_oracle'), so on the warm-up corpus the judge step finds nothing to do.
  */
 import type { JudgeVerdict, UnjudgedOutcome } from "../store/index.js";
-import { DEFAULT_REWARD_FUNCTION, resolveRewardFunction, rewardOf, rewardRange, type RewardFunction, type RewardRange } from "../outcomes/reward.js";
+import {
+  DEFAULT_REWARD_FUNCTION,
+  resolveRewardFunction,
+  rewardOf,
+  rewardRange,
+  type RewardFunction,
+  type RewardRange,
+} from "../outcomes/reward.js";
 
 /** A pluggable judge: a name (stored in judge_model) and a batch verdict function. */
 export interface Judge {

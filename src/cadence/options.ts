@@ -25,7 +25,7 @@ export interface CadenceOptions {
   readonly seed?: number;
   /** Warm-up: outcomes of the seed's world loaded into routing_outcomes_synthetic. @default 4000 */
   readonly n?: number;
-  /** Share of the newest rows (by created_at) held out for evaluation, in (0, 1). @default 0.2 */
+  /** Share of the newest rows (by (created_at, id), above the incumbent's training) held out for evaluation, in (0, 1). @default 0.2 */
   readonly heldOutShare?: number;
   /** Rows per corpus chunk (and per warm-up learning-curve point). @default warm-up: n / 20 within [500, 10000]; prod: 10000 */
   readonly chunkSize?: number;
@@ -33,7 +33,7 @@ export interface CadenceOptions {
   readonly engine?: Partial<Pick<LinUCBOptions, "alpha" | "lambda" | "pooling">>;
   /** Judge of unjudged rows. @default outcomeRewardJudge() (penalties 0.5 and 0.25) */
   readonly judge?: Judge;
-  /** Production gate: estimator whose lower bound must beat the incumbent's estimate. @default 'snips' */
+  /** Production gate: estimator of the paired comparison of the candidate with the incumbent. @default 'snips' */
   readonly gateEstimator?: GateEstimator;
   /**
    * Production: the exploration a promoted policy is to be served with, recorded in
@@ -140,7 +140,9 @@ function number(value: unknown, name: string, min: number, max: number, open = f
 }
 
 function positive(value: unknown, name: string, max: number): number {
-  if (typeof value !== "number" || !(value > 0 && value <= max)) throw new RangeError(`\`${name}\` must be a number in (0, ${max}]; received ${show(value)}`);
+  if (typeof value !== "number" || !(value > 0 && value <= max)) {
+    throw new RangeError(`\`${name}\` must be a number in (0, ${max}]; received ${show(value)}`);
+  }
   return value;
 }
 
@@ -158,7 +160,8 @@ export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceO
     throw new TypeError(`\`judge\` must be an object with a non-empty name and a judge(rows) function; received ${show(judge)}`);
   }
   const range = judge.rewardRange as Judge["rewardRange"] | undefined;
-  if (typeof range !== "object" || range === null || !Number.isFinite(range.min) || !Number.isFinite(range.max) || !(range.min <= range.max)) {
+  const rangeOk = typeof range === "object" && range !== null && Number.isFinite(range.min) && Number.isFinite(range.max) && range.min <= range.max;
+  if (!rangeOk) {
     throw new RangeError(`\`judge.rewardRange\` must be { min, max } with finite min ≤ max; received ${show(range)}`);
   }
   const engine = options.engine ?? {};
@@ -185,7 +188,11 @@ export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceO
     minRows: integer(options.minRows ?? CADENCE_DEFAULTS.minRows, "minRows", 1, Number.MAX_SAFE_INTEGER),
     threshold: number(options.threshold ?? CADENCE_DEFAULTS.threshold, "threshold", 0, 1),
     minPropensity: positive(options.minPropensity ?? CADENCE_DEFAULTS.minPropensity, "minPropensity", 1),
-    maxFeatureMagnitude: positive(options.maxFeatureMagnitude ?? CADENCE_DEFAULTS.maxFeatureMagnitude, "maxFeatureMagnitude", Number.MAX_VALUE),
+    maxFeatureMagnitude: positive(
+      options.maxFeatureMagnitude ?? CADENCE_DEFAULTS.maxFeatureMagnitude,
+      "maxFeatureMagnitude",
+      Number.MAX_VALUE,
+    ),
   };
 }
 

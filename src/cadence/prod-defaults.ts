@@ -27,6 +27,9 @@ export const PROD_ENGINE_DEFAULTS = {
  * strength, not a starting point for the estimate).
  */
 export function prodEngineOptions(overrides: Partial<LinUCBOptions>): Partial<LinUCBOptions> {
-  const fixed = overrides.lambda !== undefined && overrides.pooling === undefined ? { pooling: { ridge: PROD_ENGINE_DEFAULTS.pooling.ridge, shrinkage: overrides.lambda } } : {};
+  const fixed =
+    overrides.lambda !== undefined && overrides.pooling === undefined
+      ? { pooling: { ridge: PROD_ENGINE_DEFAULTS.pooling.ridge, shrinkage: overrides.lambda } }
+      : {};
   return { ...PROD_ENGINE_DEFAULTS, ...overrides, ...fixed };
 }

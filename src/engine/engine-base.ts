@@ -86,8 +86,8 @@ export abstract class EngineBase implements LinUCBEngine {
   protected abstract scoreFreshCellMany(contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void;
   /** θ of one arm in cell `cell` (an index), or of a fresh cell when `cell` is null; read it at once. */
   protected abstract modelTheta(cell: number | null, arm: number): ArrayLike<number>;
-  /** A copy of this engine (options, cells, models, statistics, priors in effect, random stream). */
-  protected abstract copy(): Promise<LinUCBEngine>;
+  /** A copy of this engine's models and cells (options, statistics, priors and strength in effect, random stream). */
+  protected abstract copy(): Promise<EngineBase>;
   /**
    * One online update of model `model` (cell·K + arm) with the staged context. Returns false, the
    * model unchanged, when the step would overflow f64.
@@ -407,9 +407,13 @@ export abstract class EngineBase implements LinUCBEngine {
     return out;
   }
 
-  clone(): Promise<LinUCBEngine> {
+  async clone(): Promise<LinUCBEngine> {
     this.settle();
-    return this.copy();
+    const copy = await this.copy();
+    // What the subclasses' copy does not carry: Σr² per model and the last shrinkage estimate.
+    copy.rewardSquares = Float64Array.from(this.rewardSquares);
+    copy.shrinkageEstimate = this.shrinkageEstimate;
+    return copy;
   }
 
   selectMany(cell: string, contexts: Float64Array): BatchSelection {

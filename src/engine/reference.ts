@@ -191,18 +191,19 @@ export class ReferenceLinUCB extends EngineBase {
   }
 
   protected copy(): Promise<ReferenceLinUCB> {
-    const twin = new ReferenceLinUCB(this.options);
-    twin.addCells(this.registry.list());
-    this.priors.forEach((mean, arm) => twin.setEffectivePrior(arm, mean));
+    const copy = new ReferenceLinUCB(this.options);
+    copy.addCells(this.registry.list());
+    this.priors.forEach((mean, arm) => copy.setEffectivePrior(arm, mean));
     this.models.forEach((state, m) => {
-      const target = twin.models[m]!;
+      const target = copy.models[m]!;
       target.xx.set(state.xx);
       target.xr.set(state.xr);
       target.count = state.count;
       target.priorWeight = state.priorWeight;
     });
-    twin.random.setState(this.random.getState());
-    return Promise.resolve(twin);
+    copy.strength = this.strength;
+    copy.random.setState(this.random.getState());
+    return Promise.resolve(copy);
   }
 
   /**

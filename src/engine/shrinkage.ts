@@ -162,7 +162,8 @@ function reduce(input: ShrinkageModelInput, d: number, interceptIndex: number | 
     // rows enter through S_ii = Σxᵢ² and zᵢ alone (the d = 1 case of the formulas above).
     const z0 = z[interceptIndex]!;
     const residual = input.yy - 2 * linear + quadratic;
-    return { eigenvalues: Float64Array.of(xx[interceptIndex * d + interceptIndex]!), projected: Float64Array.of(z0 * z0), residual, count: input.count };
+    const eigenvalues = Float64Array.of(xx[interceptIndex * d + interceptIndex]!);
+    return { eigenvalues, projected: Float64Array.of(z0 * z0), residual, count: input.count };
   }
   const { values, vectors } = symmetricEigen(xx, d);
   const projected = new Float64Array(d);
@@ -221,7 +222,8 @@ export function estimateShrinkage(inputs: readonly ShrinkageModelInput[], d: num
       best = i;
     }
   }
-  const logLambda = goldenSection(f, low + ((high - low) * Math.max(0, best - 1)) / steps, low + ((high - low) * Math.min(steps, best + 1)) / steps);
+  const at = (i: number): number => low + ((high - low) * i) / steps;
+  const logLambda = goldenSection(f, at(Math.max(0, best - 1)), at(Math.min(steps, best + 1)));
   const strength = Math.exp(logLambda);
   const noise = profile(models, rows, strength).noise;
   return { strength, noiseVariance: noise, betweenCellVariance: noise / strength, rows, models: models.length };

@@ -49,12 +49,14 @@ function formatSupport(support: NonNullable<ProdGateDecision["support"]>): strin
 export function formatRejected(corpus: CorpusSummary): string[] {
   if (corpus.rowsRejected === 0) return [];
   const { reward, minPropensity, maxFeatureMagnitude } = corpus.bounds;
+  const more = corpus.rowsRejected - corpus.rejectedExamples.length;
   const byReason = Object.entries(corpus.rejectedByReason).map(([kind, count]) => `${kind} ${count}`).join(", ");
   return [
-    `rejected      ${corpus.rowsRejected} rows (${byReason}); bounds: reward in ${reward === null ? "any finite" : `[${reward.min}, ${reward.max}]`}, ` +
+    `rejected      ${corpus.rowsRejected} rows (${byReason}); ` +
+      `bounds: reward in ${reward === null ? "any finite" : `[${reward.min}, ${reward.max}]`}, ` +
       `propensity ≥ ${minPropensity}, |feature| ≤ ${maxFeatureMagnitude}`,
     ...corpus.rejectedExamples.map((row) => `  row ${row.id}: ${row.reason}`),
-    ...(corpus.rowsRejected > corpus.rejectedExamples.length ? [`  … and ${corpus.rowsRejected - corpus.rejectedExamples.length} more`] : []),
+    ...(more > 0 ? [`  … and ${more} more`] : []),
   ];
 }
 
@@ -71,7 +73,9 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
     `split         ${corpus.split.training} training rows, ${corpus.split.heldOut} held out ` +
       `from ${corpus.split.cutoff?.createdAt ?? "—"} (id ${corpus.split.cutoff?.id ?? "—"})`,
     ...formatRejected(corpus),
-    ...(result.abandonedRuns.length === 0 ? [] : [`abandoned     runs ${result.abandonedRuns.join(", ")}: left running by a process that died, marked abandoned`]),
+    ...(result.abandonedRuns.length === 0
+      ? []
+      : [`abandoned     runs ${result.abandonedRuns.join(", ")}: left running by a process that died, marked abandoned`]),
     ...(result.mode === "prod" ? [] : [`load          ${result.load.source} seed ${result.load.seed}, n ${result.load.n}: ${result.load.inserted} written, ${result.load.skipped} already present`]),
     `judge         ${result.judge.judged} rows judged by ${result.judge.judge}`,
     "",

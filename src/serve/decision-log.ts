@@ -119,7 +119,8 @@ export class DecisionLog {
       else await insertDecisions(this.db, batch);
     } catch (error) {
       const message = (error as Error).message;
-      if (this.failure === null) this.options.onError(`storing ${batch.length} decisions failed (will retry every ${this.options.retryMs} ms): ${message}`);
+      if (this.failure === null)
+        this.options.onError(`storing ${batch.length} decisions failed (will retry every ${this.options.retryMs} ms): ${message}`);
       this.failure = message;
       return;
     }

@@ -82,7 +82,12 @@ export function createHttpApp(deps: HttpAppDependencies): FastifyInstance {
 
   app.post("/v1/route", { onRequest: deps.routeAuth ? requireToken : [] }, async (request) => {
     if (!decisions.accepting) {
-      throw new HttpError(503, decisions.healthy ? `${decisions.backlog} decisions are waiting to be stored; retry later` : `the decision log cannot be stored, retry later: ${decisions.lastFailure}`);
+      throw new HttpError(
+        503,
+        decisions.healthy
+          ? `${decisions.backlog} decisions are waiting to be stored; retry later`
+          : `the decision log cannot be stored, retry later: ${decisions.lastFailure}`,
+      );
     }
     const policy = policies.current;
     const body = parseRouteRequest(request.body, policy.dimension);

@@ -21,8 +21,20 @@ import type { ImportRecord } from "./import-records.js";
 
 /** Every column an import line may have. */
 export const IMPORT_COLUMNS = [
-  "created_at", "agent_id", "cell", "model", "features", "propensity", "completed", "hallucinated", "refused",
-  "judge_score", "judge_model", "reward", "policy_version", "decision_id",
+  "created_at",
+  "agent_id",
+  "cell",
+  "model",
+  "features",
+  "propensity",
+  "completed",
+  "hallucinated",
+  "refused",
+  "judge_score",
+  "judge_model",
+  "reward",
+  "policy_version",
+  "decision_id",
 ] as const;
 
 /** A line that was not loaded, and why. */
@@ -70,7 +82,8 @@ function text(fields: Record<string, unknown>, key: string, required: boolean): 
     if (required) throw new LineError(`${key} is required`);
     return null;
   }
-  if (typeof value !== "string" || value.length === 0) throw new LineError(`${key} must be a non-empty string; received ${describeValue(value)}`);
+  if (typeof value !== "string" || value.length === 0)
+    throw new LineError(`${key} must be a non-empty string; received ${describeValue(value)}`);
   return value;
 }
 
@@ -81,7 +94,8 @@ function number(fields: Record<string, unknown>, key: string, required: boolean)
     return null;
   }
   const parsed = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
-  if (typeof parsed !== "number" || !Number.isFinite(parsed)) throw new LineError(`${key} must be a finite number; received ${describeValue(value)}`);
+  if (typeof parsed !== "number" || !Number.isFinite(parsed))
+    throw new LineError(`${key} must be a finite number; received ${describeValue(value)}`);
   return parsed;
 }
 
@@ -104,11 +118,13 @@ function featureVector(fields: Record<string, unknown>): number[] {
       throw new LineError(`features must be a JSON array of finite numbers; received ${describeValue(fields.features)}`);
     }
   }
-  if (!Array.isArray(value) || value.length === 0) throw new LineError(`features must be a non-empty array of finite numbers; received ${describeValue(value)}`);
+  if (!Array.isArray(value) || value.length === 0)
+    throw new LineError(`features must be a non-empty array of finite numbers; received ${describeValue(value)}`);
   // The corpus reader's bounds: a row beyond them would be loaded but never reach a refit.
   const bound = DEFAULT_ROW_BOUNDS.maxFeatureMagnitude;
   value.forEach((x: unknown, i) => {
-    if (typeof x !== "number" || !(Math.abs(x) <= bound)) throw new LineError(`features[${i}] must be a finite number within ±${bound}; received ${describeValue(x)}`);
+    if (typeof x !== "number" || !(Math.abs(x) <= bound))
+      throw new LineError(`features[${i}] must be a finite number within ±${bound}; received ${describeValue(x)}`);
   });
   return value as number[];
 }
@@ -117,7 +133,8 @@ function timestamp(fields: Record<string, unknown>): Date | null {
   const value = fields.created_at;
   if (value === undefined || value === null) return null;
   const date = typeof value === "string" ? new Date(value) : null;
-  if (date === null || Number.isNaN(date.getTime())) throw new LineError(`created_at must be an ISO-8601 timestamp; received ${describeValue(value)}`);
+  if (date === null || Number.isNaN(date.getTime()))
+    throw new LineError(`created_at must be an ISO-8601 timestamp; received ${describeValue(value)}`);
   return date;
 }
 
@@ -130,7 +147,8 @@ function rowOf(fields: Record<string, unknown>, options: ImportOptions, dimensio
     throw new LineError(`unknown model ${JSON.stringify(model)} (known: ${options.models.join(", ")})`);
   }
   const features = featureVector(fields);
-  if (dimension !== null && features.length !== dimension) throw new LineError(`features must have ${dimension} numbers; received ${features.length}`);
+  if (dimension !== null && features.length !== dimension)
+    throw new LineError(`features must have ${dimension} numbers; received ${features.length}`);
   const propensity = number(fields, "propensity", true)!;
   if (!(propensity >= DEFAULT_ROW_BOUNDS.minPropensity && propensity <= 1)) {
     throw new LineError(`propensity must be in [${DEFAULT_ROW_BOUNDS.minPropensity}, 1]; received ${describeValue(fields.propensity)}`);
@@ -153,7 +171,8 @@ function rowOf(fields: Record<string, unknown>, options: ImportOptions, dimensio
   };
   const decisionId = text(fields, "decision_id", false);
   // Without a decision id, the content is the identity: the same line imported twice is one row.
-  const dedupeKey = decisionId !== null ? decisionOutcomeKey(decisionId) : `import:${createHash("sha256").update(JSON.stringify(row)).digest("hex")}`;
+  const dedupeKey =
+    decisionId !== null ? decisionOutcomeKey(decisionId) : `import:${createHash("sha256").update(JSON.stringify(row)).digest("hex")}`;
   return { ...row, dedupeKey };
 }
 

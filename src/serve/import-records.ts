@@ -10,8 +10,7 @@ import { importOptional } from "./optional-dependency.js";
 
 /** One line of the file: its fields, or why it could not be parsed. */
 export type ImportRecord =
-  | { readonly line: number; readonly fields: Record<string, unknown> }
-  | { readonly line: number; readonly error: string };
+  { readonly line: number; readonly fields: Record<string, unknown> } | { readonly line: number; readonly error: string };
 
 /** The file formats `linucb import` reads. */
 export type ImportFormat = "jsonl" | "csv";
@@ -31,7 +30,7 @@ export function formatOfPath(path: string): ImportFormat | null {
   return null;
 }
 
-async function* jsonlRecords(path: string, stream: NodeJS.ReadableStream): AsyncGenerator<ImportRecord> {
+async function* jsonlRecords(stream: NodeJS.ReadableStream): AsyncGenerator<ImportRecord> {
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let line = 0;
   for await (const text of lines) {
@@ -50,18 +49,27 @@ async function* jsonlRecords(path: string, stream: NodeJS.ReadableStream): Async
     }
     yield { line, fields: value as Record<string, unknown> };
   }
-  void path;
 }
 
 async function* csvRecords(stream: NodeJS.ReadableStream): AsyncGenerator<ImportRecord> {
   const { parse } = await importOptional(() => import("csv-parse"), ["csv-parse"], "linucb import of CSV files");
   const parser = stream.pipe(
-    parse({ columns: (header: string[]) => header.map((name) => name.trim()), info: true, relax_column_count: true, skip_empty_lines: true, trim: true, skip_records_with_error: false }),
+    parse({
+      columns: (header: string[]) => header.map((name) => name.trim()),
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+      skip_records_with_error: false,
+    }),
   );
   let lastLine = 1;
   let invalidSoFar = 0;
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number; invalid_field_length: number } }>) {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number; invalid_field_length: number };
+    }>) {
       lastLine = info.lines;
       // csv-parse counts records of the wrong length so far: this one is bad if the count moved.
       const wrongLength = info.invalid_field_length > invalidSoFar;
@@ -86,7 +94,7 @@ async function* csvRecords(stream: NodeJS.ReadableStream): AsyncGenerator<Import
 export function readImportRecords(path: string, format: ImportFormat): RecordSource {
   const stream = createReadStream(path);
   return {
-    records: format === "csv" ? csvRecords(stream) : jsonlRecords(path, stream),
+    records: format === "csv" ? csvRecords(stream) : jsonlRecords(stream),
     bytesRead: () => stream.bytesRead,
   };
 }

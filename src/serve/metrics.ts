@@ -32,7 +32,12 @@ export function createRouterMetrics(): RouterMetrics {
   const registers = [registry];
   return {
     registry,
-    requests: new Counter({ name: "linucb_http_requests_total", help: "HTTP requests by route and status", labelNames: ["route", "status"], registers }),
+    requests: new Counter({
+      name: "linucb_http_requests_total",
+      help: "HTTP requests by route and status",
+      labelNames: ["route", "status"],
+      registers,
+    }),
     latency: new Histogram({
       name: "linucb_http_request_duration_seconds",
       help: "HTTP request latency by route",
@@ -40,7 +45,12 @@ export function createRouterMetrics(): RouterMetrics {
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
-    decisions: new Counter({ name: "linucb_decisions_total", help: "Routing decisions by model and policy version", labelNames: ["model", "policy_version"], registers }),
+    decisions: new Counter({
+      name: "linucb_decisions_total",
+      help: "Routing decisions by model and policy version",
+      labelNames: ["model", "policy_version"],
+      registers,
+    }),
     outcomesWritten: new Counter({ name: "linucb_outcomes_written_total", help: "routing_outcomes rows written", registers }),
     decisionsStored: new Counter({ name: "linucb_decisions_stored_total", help: "Decisions stored in routing_decisions", registers }),
     activeVersion: new Gauge({ name: "linucb_active_policy_version", help: "Policy version served (0: the uniform policy)", registers }),

@@ -1,6 +1,7 @@
 /**
  * `POST /v1/outcomes`: turns validated outcomes into routing_outcomes rows built from the server's
- * own decision records, idempotently, through a group commit.
+ * own decision records, idempotently, through a group commit (the decision look-ups are grouped
+ * the same way: one SELECT for the decisions of many concurrent requests).
  *
  * A request (one outcome or a batch) is checked whole before anything is queued: every decision
  * must be known (else 404 naming them) and no outcome may contradict one already stored or another
@@ -12,8 +13,14 @@
  * gets 409 (in a batch, its other outcomes are then written: retrying them is harmless).
  */
 import type { Db } from "../store/db.js";
-import { decisionOutcomeKey, readDecisions, type Decision } from "../store/decisions.js";
-import { insertOutcomeRows, readOutcomesByKey, type OutcomeRowInput, type StoredOutcome, type WritableSource } from "../store/outcome-writes.js";
+import { decisionOutcomeKey, readDecisions, type Decision, type StoredDecision } from "../store/decisions.js";
+import {
+  insertOutcomeRows,
+  readOutcomesByKey,
+  type OutcomeRowInput,
+  type StoredOutcome,
+  type WritableSource,
+} from "../store/outcome-writes.js";
 import type { DecisionLog } from "./decision-log.js";
 import { GroupCommit, type ItemResult } from "./group-commit.js";
 import { HttpError } from "./http-error.js";
@@ -56,6 +63,8 @@ export interface OutcomeServiceOptions {
 /** See the module comment. */
 export class OutcomeService {
   private readonly commit: GroupCommit<OutcomeRowInput, number>;
+  /** Decision look-ups grouped like the writes: one SELECT for the ids of many requests. */
+  private readonly reads: GroupCommit<string, StoredDecision | null>;
 
   constructor(
     private readonly db: Db,
@@ -63,6 +72,13 @@ export class OutcomeService {
     private readonly options: OutcomeServiceOptions,
   ) {
     this.commit = new GroupCommit((rows) => this.writeRows(rows), { intervalMs: options.intervalMs, maxBatch: options.maxBatch });
+    this.reads = new GroupCommit(
+      async (ids) => {
+        const found = await readDecisions(this.db, [...new Set(ids)]);
+        return ids.map((id) => ({ ok: found.get(id) ?? null }));
+      },
+      { intervalMs: options.intervalMs, maxBatch: options.maxBatch },
+    );
   }
 
   /** Outcomes waiting for the next group write. */
@@ -82,7 +98,10 @@ export class OutcomeService {
     const missing = [...byDecision.keys()].filter((id) => !records.has(id));
     if (missing.length > 0) {
       const shown = missing.slice(0, 5).join(", ") + (missing.length > 5 ? `, … (${missing.length} in all)` : "");
-      throw new HttpError(404, `unknown decision ${shown}: not made by this server's database, or deleted by the decision retention; nothing was written`);
+      throw new HttpError(
+        404,
+        `unknown decision ${shown}: not made by this server's database, or deleted by the decision retention; nothing was written`,
+      );
     }
     const acks = new Map<string, Promise<number>>();
     const toWrite: OutcomeRowInput[] = [];
@@ -96,7 +115,9 @@ export class OutcomeService {
       }
     }
     for (const row of toWrite) acks.set(row.dedupeKey.slice("decision:".length), this.commit.submit(row));
-    const settled = await Promise.allSettled(outcomes.map(async (o) => ({ decisionId: o.decisionId, outcomeId: await acks.get(o.decisionId)! })));
+    const settled = await Promise.allSettled(
+      outcomes.map(async (o) => ({ decisionId: o.decisionId, outcomeId: await acks.get(o.decisionId)! })),
+    );
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failed !== undefined) throw failed.reason;
     return settled.map((s) => (s as PromiseFulfilledResult<OutcomeAck>).value);
@@ -122,11 +143,11 @@ export class OutcomeService {
       }
     }
     const [stored, outcomes] = await Promise.all([
-      readDecisions(this.db, toRead),
+      Promise.all(toRead.map((id) => this.reads.submit(id))),
       // An outcome may already be stored for a decision whose own write is still queued.
       readOutcomesByKey(this.db, unwritten.map(decisionOutcomeKey)),
     ]);
-    for (const [id, record] of stored) found.set(id, { decision: record, stored: record.outcome });
+    for (const record of stored) if (record !== null) found.set(record.id, { decision: record, stored: record.outcome });
     for (const id of unwritten) found.set(id, { decision: found.get(id)!.decision, stored: outcomes.get(decisionOutcomeKey(id)) ?? null });
     return found;
   }

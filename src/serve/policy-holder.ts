@@ -71,7 +71,10 @@ export class PolicyHolder {
       this.onSwap(next, previous);
     } catch (error) {
       this.failedVersion = activeId;
-      this.onError(`cannot serve policy version ${activeId}, still serving ${this.served.versionId ?? "the uniform policy"}: ${(error as Error).message}`);
+      this.onError(
+        `cannot serve policy version ${activeId}, still serving ${this.served.versionId ?? "the uniform policy"}: ` +
+          (error as Error).message,
+      );
     }
   }
 }

@@ -77,7 +77,8 @@ function features(value: unknown, dimension: number): Float64Array {
     const x: unknown = value[i];
     // JSON has no NaN or Infinity, but 1e999 parses to Infinity. Beyond the corpus reader's bound the
     // outcome row would never reach a refit, so such a request is refused here.
-    if (typeof x !== "number" || !(Math.abs(x) <= MAX_FEATURE)) throw badRequest(`features[${i}]`, `a finite number within ±${MAX_FEATURE}`, x);
+    if (typeof x !== "number" || !(Math.abs(x) <= MAX_FEATURE))
+      throw badRequest(`features[${i}]`, `a finite number within ±${MAX_FEATURE}`, x);
     out[i] = x;
   }
   return out;
@@ -99,7 +100,8 @@ function parseOutcome(value: unknown, prefix: string): OutcomeRequest {
   const object = asObject(value, prefix === "" ? "the request body" : prefix.slice(0, -1));
   rejectUnknownFields(object, OUTCOME_FIELDS, prefix);
   const decisionId = object.decisionId;
-  if (typeof decisionId !== "string" || !UUID.test(decisionId)) throw badRequest(`${prefix}decisionId`, "a decision id (a UUID from /v1/route)", decisionId);
+  if (typeof decisionId !== "string" || !UUID.test(decisionId))
+    throw badRequest(`${prefix}decisionId`, "a decision id (a UUID from /v1/route)", decisionId);
   const score = object.judgeScore;
   if (score !== undefined && score !== null && (typeof score !== "number" || !Number.isFinite(score))) {
     throw badRequest(`${prefix}judgeScore`, "a finite number or null", score);

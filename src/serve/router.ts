@@ -80,12 +80,18 @@ export interface Router {
 
 function checkOptions(options: RouterOptions): void {
   const { port, bodyLimit, decisionRetentionDays, pollMs, groupCommitMs, source } = options;
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new RangeError(`port must be an integer in [0, 65535]; received ${describeValue(port)}`);
-  if (bodyLimit !== undefined && (!Number.isInteger(bodyLimit) || bodyLimit < 1024)) throw new RangeError(`bodyLimit must be an integer ≥ 1024 bytes; received ${describeValue(bodyLimit)}`);
-  if (decisionRetentionDays !== undefined && !(decisionRetentionDays > 0)) throw new RangeError(`decisionRetentionDays must be > 0; received ${describeValue(decisionRetentionDays)}`);
-  if (pollMs !== undefined && !(Number.isFinite(pollMs) && pollMs >= 10)) throw new RangeError(`pollMs must be a number ≥ 10; received ${describeValue(pollMs)}`);
-  if (groupCommitMs !== undefined && !(Number.isFinite(groupCommitMs) && groupCommitMs >= 0)) throw new RangeError(`groupCommitMs must be a number ≥ 0; received ${describeValue(groupCommitMs)}`);
-  if (source !== undefined && source !== "prod" && source !== "shadow") throw new RangeError(`source must be 'prod' or 'shadow'; received ${describeValue(source)}`);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
+    throw new RangeError(`port must be an integer in [0, 65535]; received ${describeValue(port)}`);
+  if (bodyLimit !== undefined && (!Number.isInteger(bodyLimit) || bodyLimit < 1024))
+    throw new RangeError(`bodyLimit must be an integer ≥ 1024 bytes; received ${describeValue(bodyLimit)}`);
+  if (decisionRetentionDays !== undefined && !(decisionRetentionDays > 0))
+    throw new RangeError(`decisionRetentionDays must be > 0; received ${describeValue(decisionRetentionDays)}`);
+  if (pollMs !== undefined && !(Number.isFinite(pollMs) && pollMs >= 10))
+    throw new RangeError(`pollMs must be a number ≥ 10; received ${describeValue(pollMs)}`);
+  if (groupCommitMs !== undefined && !(Number.isFinite(groupCommitMs) && groupCommitMs >= 0))
+    throw new RangeError(`groupCommitMs must be a number ≥ 0; received ${describeValue(groupCommitMs)}`);
+  if (source !== undefined && source !== "prod" && source !== "shadow")
+    throw new RangeError(`source must be 'prod' or 'shadow'; received ${describeValue(source)}`);
 }
 
 /** The policy to start with: the active version, else the uniform policy over the known models. */
@@ -98,10 +104,12 @@ async function initialPolicy(db: Db, options: RouterOptions, fallback: Explorati
   if (models.length === 0 || dimension === null) {
     throw new RangeError(
       "nothing is promoted yet and the production corpus is empty, so the uniform policy has no models or no feature dimension: " +
-        `give them (--models a,b,c --dimension D); received models ${describeValue(options.models ?? null)}, dimension ${describeValue(options.dimension ?? null)}`,
+        `give them (--models a,b,c --dimension D); received models ${describeValue(options.models ?? null)}, ` +
+        `dimension ${describeValue(options.dimension ?? null)}`,
     );
   }
-  if (!Number.isInteger(dimension) || dimension < 1) throw new RangeError(`dimension must be a positive integer; received ${describeValue(dimension)}`);
+  if (!Number.isInteger(dimension) || dimension < 1)
+    throw new RangeError(`dimension must be a positive integer; received ${describeValue(dimension)}`);
   return uniformPolicy(models, dimension);
 }
 
@@ -110,13 +118,17 @@ export async function openRouter(options: RouterOptions = {}): Promise<Router> {
   checkOptions(options);
   const log = options.log ?? ((message: string) => void process.stderr.write(`linucb serve: ${message}\n`));
   const host = options.host ?? ROUTER_DEFAULTS.host;
-  const token = options.token === undefined ? (process.env.LINUCB_TOKEN || null) : options.token;
+  const token = options.token === undefined ? process.env.LINUCB_TOKEN || null : options.token;
   if (token === null && !isLoopbackHost(host)) {
-    throw new RangeError(`refusing to listen on ${describeValue(host)} without a bearer token: set LINUCB_TOKEN (only loopback addresses may run without one)`);
+    throw new RangeError(
+      `refusing to listen on ${describeValue(host)} without a bearer token: set LINUCB_TOKEN (only loopback addresses may run without one)`,
+    );
   }
   const fallback = resolveExploration(options.fallbackExploration ?? ROUTER_DEFAULTS.fallbackExploration, "fallbackExploration");
   const ownsDb = options.db === undefined;
-  const db = options.db ?? (await openDatabase(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : { dataDir: options.dataDir }));
+  const db =
+    options.db ??
+    (await openDatabase(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : { dataDir: options.dataDir }));
   const timers: NodeJS.Timeout[] = [];
   let listener: ActivationListener | null = null;
   try {
@@ -131,7 +143,10 @@ export async function openRouter(options: RouterOptions = {}): Promise<Router> {
       (next, previous) => {
         metrics.activeVersion.set(next.versionId ?? 0);
         metrics.reloads.inc();
-        log(`now serving policy version ${next.versionId} (was ${previous.versionId ?? "the uniform policy"}), exploration ${JSON.stringify(next.exploration)}`);
+        log(
+          `now serving policy version ${next.versionId} (was ${previous.versionId ?? "the uniform policy"}), ` +
+            `exploration ${JSON.stringify(next.exploration)}`,
+        );
       },
       log,
     );
@@ -145,16 +160,33 @@ export async function openRouter(options: RouterOptions = {}): Promise<Router> {
       onWritten: (n) => metrics.decisionsStored.inc(n),
     });
     const source = options.source ?? ROUTER_DEFAULTS.source;
-    const outcomes = new OutcomeService(db, decisions, { source, intervalMs: groupCommitMs, maxBatch: 5000, onWritten: (n) => metrics.outcomesWritten.inc(n) });
+    const outcomes = new OutcomeService(db, decisions, {
+      source,
+      intervalMs: groupCommitMs,
+      maxBatch: 5000,
+      onWritten: (n) => metrics.outcomesWritten.inc(n),
+    });
     const bodyLimit = options.bodyLimit ?? ROUTER_DEFAULTS.bodyLimit;
-    const app = createHttpApp({ policies, decisions, outcomes, metrics, source, token, routeAuth: options.routeAuth ?? true, bodyLimit, log });
+    const app = createHttpApp({
+      policies,
+      decisions,
+      outcomes,
+      metrics,
+      source,
+      token,
+      routeAuth: options.routeAuth ?? true,
+      bodyLimit,
+      log,
+    });
 
     const refresh = (): void => void policies.refresh();
     timers.push(setInterval(refresh, options.pollMs ?? ROUTER_DEFAULTS.pollMs));
     if (db.backend === "postgres" && options.databaseUrl !== undefined) listener = listenForActivations(options.databaseUrl, refresh, log);
     const retentionMs = (options.decisionRetentionDays ?? ROUTER_DEFAULTS.decisionRetentionDays) * 86_400_000;
     const prune = (): void => {
-      deleteDecisionsBefore(db, new Date(Date.now() - retentionMs)).catch((error: unknown) => log(`decision retention failed: ${(error as Error).message}`));
+      deleteDecisionsBefore(db, new Date(Date.now() - retentionMs)).catch((error: unknown) =>
+        log(`decision retention failed: ${(error as Error).message}`),
+      );
     };
     prune();
     timers.push(setInterval(prune, 3_600_000));

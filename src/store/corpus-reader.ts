@@ -362,11 +362,24 @@ export function readCorpus(db: Db, options: CorpusReadOptions): CorpusReader {
   };
 }
 
+/** Why a row's propensity or reward is outside the bounds (the reason text), or undefined if they are inside. */
+function scalarProblem(bounds: RowBounds, propensity: number | null, reward: number | null): string | undefined {
+  if (propensity === null || !(propensity >= bounds.minPropensity && propensity <= 1)) {
+    return `propensity: ${propensity} is not in [${bounds.minPropensity}, 1]`;
+  }
+  if (reward === null) return undefined;
+  if (!Number.isFinite(reward)) return `reward: ${reward} is not finite`;
+  const range = bounds.reward;
+  if (range !== null && !(reward >= range.min && reward <= range.max)) {
+    return `reward: ${reward} is outside the declared range [${range.min}, ${range.max}]`;
+  }
+  return undefined;
+}
+
 /** Decodes one page into a chunk, validating every row. */
 function decodeChunk(bytes: Buffer, options: ResolvedOptions, previousLastId: number): CorpusChunk {
   const { dimension, chunkSize, table, bounds } = options;
-  const { minPropensity, maxFeatureMagnitude } = bounds;
-  const rewardRange = bounds.reward;
+  const { maxFeatureMagnitude } = bounds;
   const knownSource = KNOWN_SOURCE[table];
   // Sized for a full page; the columns are trimmed views at the end.
   const ids = new Float64Array(chunkSize);
@@ -410,17 +423,14 @@ function decodeChunk(bytes: Buffer, options: ResolvedOptions, previousLastId: nu
         const x = contexts[base + j] as number;
         // One comparison per value on the common path; NaN fails it too.
         if (!(Math.abs(x) <= maxFeatureMagnitude)) {
-          reason = Number.isFinite(x) ? `features: element ${j} is ${x}, beyond the magnitude bound ${maxFeatureMagnitude}` : `features: element ${j} is ${x}`;
+          reason = `features: element ${j} is ${x}${Number.isFinite(x) ? `, beyond the magnitude bound ${maxFeatureMagnitude}` : ""}`;
           break;
         }
       }
     }
+    if (reason === undefined) reason = scalarProblem(bounds, propensity, reward);
     if (reason === undefined) {
-      if (propensity === null || !(propensity >= minPropensity && propensity <= 1)) reason = `propensity: ${propensity} is not in [${minPropensity}, 1]`;
-      else if (reward !== null && !Number.isFinite(reward)) reason = `reward: ${reward} is not finite`;
-      else if (reward !== null && rewardRange !== null && !(reward >= rewardRange.min && reward <= rewardRange.max)) {
-        reason = `reward: ${reward} is outside the declared range [${rewardRange.min}, ${rewardRange.max}]`;
-      } else if (!knownSource(source)) reason = `source: unknown source ${JSON.stringify(source)} for ${table}`;
+      if (!knownSource(source)) reason = `source: unknown source ${JSON.stringify(source)} for ${table}`;
       else if (cell === null || cell === "") reason = "cell: empty";
       else if (model === null || model === "") reason = "model: empty";
       else if (agentId === null || agentId === "") reason = "agent_id: empty";

@@ -90,7 +90,8 @@ export async function splitCorpusByTime(q: Queryable, options: CorpusSplitOption
   const cheap = cheapValidRowSql(bounds);
   const bounded = featureMagnitudeSql(bounds, "r.features");
   const result = await q.query<SplitRow>(
-    `WITH corpus AS (SELECT id, created_at, model, cardinality(features) AS length, coalesce(${cheap}, false) AS valid FROM ${table} WHERE ${where}),
+    `WITH corpus AS (SELECT id, created_at, model, cardinality(features) AS length, coalesce(${cheap}, false) AS valid
+                     FROM ${table} WHERE ${where}),
           eligible AS (SELECT count(*)::int8 AS n FROM corpus WHERE id > $2::int8),
           cut AS (SELECT created_at, id FROM corpus WHERE id > $2::int8
                   ORDER BY created_at DESC, id DESC
@@ -103,8 +104,10 @@ export async function splitCorpusByTime(q: Queryable, options: CorpusSplitOption
             cut.id AS cutoff_id,
             (SELECT count(*) FROM corpus c WHERE c.id > $2::int8 AND (c.created_at, c.id) >= (cut.created_at, cut.id))::int8 AS held_out,
             (SELECT array_agg(c.model ORDER BY c.model) FROM candidates c
-              CROSS JOIN LATERAL (SELECT 1 FROM ${table} r WHERE ${where} AND r.model = c.model AND ${cheap} AND cardinality(r.features) = shape.dimension
-                                  AND ${bounded} LIMIT 1) AS one) AS models,
+              CROSS JOIN LATERAL (SELECT 1 FROM ${table} r
+                                  WHERE ${where} AND r.model = c.model AND ${cheap}
+                                    AND cardinality(r.features) = shape.dimension AND ${bounded}
+                                  LIMIT 1) AS one) AS models,
             shape.dimension
      FROM shape LEFT JOIN cut ON true`,
     [heldOutShare, newerThanId],

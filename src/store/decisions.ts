@@ -36,7 +36,8 @@ export function decisionOutcomeKey(decisionId: string): string {
 }
 
 const INSERT = `
-INSERT INTO routing_decisions (id, created_at, request_id, agent_id, cell, model, features, propensity, policy_version_id, exploration, source)
+INSERT INTO routing_decisions (id, created_at, request_id, agent_id, cell, model, features, propensity, policy_version_id,
+                               exploration, source)
 SELECT t.id, t.created_at, t.request_id, t.agent_id, t.cell, t.model, t.features::float8[], t.propensity, t.policy_version_id,
        t.exploration::jsonb, t.source
 FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::int8[],

@@ -94,10 +94,16 @@ export async function insertOutcomeRows(q: Queryable, rows: readonly OutcomeRowI
 export async function readOutcomesByKey(q: Queryable, keys: readonly string[]): Promise<Map<string, StoredOutcome>> {
   const found = new Map<string, StoredOutcome>();
   if (keys.length === 0) return found;
-  const result = await q.query<{ id: number; dedupe_key: string; completed: boolean; hallucinated: boolean; refused: boolean; judge_score: number | null }>(
-    "SELECT id, dedupe_key, completed, hallucinated, refused, judge_score FROM routing_outcomes WHERE dedupe_key = ANY($1::text[])",
-    [keys],
-  );
+  const result = await q.query<{
+    id: number;
+    dedupe_key: string;
+    completed: boolean;
+    hallucinated: boolean;
+    refused: boolean;
+    judge_score: number | null;
+  }>("SELECT id, dedupe_key, completed, hallucinated, refused, judge_score FROM routing_outcomes WHERE dedupe_key = ANY($1::text[])", [
+    keys,
+  ]);
   for (const row of result.rows) {
     found.set(row.dedupe_key, {
       id: row.id,

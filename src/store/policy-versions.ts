@@ -142,9 +142,8 @@ async function validateStored(version: PolicyVersion, validateSnapshot: Snapshot
     await validateSnapshot(version.snapshot);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new StoreError("INVALID_SNAPSHOT", `policy version ${version.id} cannot be activated: its ${version.snapshot.length} bytes are not a valid snapshot (${reason})`, {
-      cause: error,
-    });
+    const what = `policy version ${version.id} cannot be activated: its ${version.snapshot.length} bytes are not a valid snapshot`;
+    throw new StoreError("INVALID_SNAPSHOT", `${what} (${reason})`, { cause: error });
   }
 }
 
@@ -155,7 +154,11 @@ async function validateStored(version: PolicyVersion, validateSnapshot: Snapshot
  * nothing changed) a version that does not exist (NOT_FOUND), whose run has not succeeded
  * (NOT_FOUND), whose bytes fail their checksum (CHECKSUM) or `validateSnapshot` (INVALID_SNAPSHOT).
  */
-export async function activatePolicyVersion(target: Db | Queryable, policyVersionId: number, validateSnapshot: SnapshotValidator): Promise<Activation> {
+export async function activatePolicyVersion(
+  target: Db | Queryable,
+  policyVersionId: number,
+  validateSnapshot: SnapshotValidator,
+): Promise<Activation> {
   assertId(policyVersionId, "policyVersionId");
   if (typeof validateSnapshot !== "function") {
     throw new TypeError(`validateSnapshot must be a function (the engine's snapshot check); received ${describeValue(validateSnapshot)}`);
@@ -172,7 +175,10 @@ export async function activatePolicyVersion(target: Db | Queryable, policyVersio
     if (row === undefined) throw new StoreError("NOT_FOUND", `policy version ${policyVersionId} does not exist`);
     const trainingRunId = row.training_run_id;
     if (row.run_status !== "succeeded") {
-      throw new StoreError("NOT_FOUND", `policy version ${policyVersionId} cannot be activated: its training run ${trainingRunId} has status ${row.run_status}, not succeeded`);
+      throw new StoreError(
+        "NOT_FOUND",
+        `policy version ${policyVersionId} cannot be activated: its training run ${trainingRunId} has status ${row.run_status}, not succeeded`,
+      );
     }
     await validateStored(toVerified(row), validateSnapshot);
     // Lock the pointer row (if any) so the previous id we report is the one we replace.

@@ -17,7 +17,13 @@
  */
 import type { Db } from "./db.js";
 import { StoreError, describeValue } from "./errors.js";
-import { activatePolicyVersion, insertPolicyVersion, type Activation, type PolicyVersionInfo, type SnapshotValidator } from "./policy-versions.js";
+import {
+  activatePolicyVersion,
+  insertPolicyVersion,
+  type Activation,
+  type PolicyVersionInfo,
+  type SnapshotValidator,
+} from "./policy-versions.js";
 import { finishTrainingRun, type FinishTrainingRun, type JsonObject, type TrainingRun } from "./training-runs.js";
 
 /** What {@link promoteTrainingRun} writes. */
@@ -72,7 +78,10 @@ export async function promoteTrainingRun(db: Db, promotion: Promotion): Promise<
       );
     }
     if (!(Number.isSafeInteger(finish.rowsRead) && finish.rowsRead > 0)) {
-      throw new StoreError("NOT_FOUND", `refusing to promote training run ${trainingRunId}: it read ${describeValue(finish.rowsRead)} rows; a promoted policy must be fitted on some`);
+      throw new StoreError(
+        "NOT_FOUND",
+        `refusing to promote training run ${trainingRunId}: it read ${describeValue(finish.rowsRead)} rows; a promoted policy must be fitted on some`,
+      );
     }
     const version = await insertPolicyVersion(tx, { trainingRunId, snapshot, parameters });
     const finished = await finishTrainingRun(tx, trainingRunId, { ...finish, policyVersionId: version.id });

@@ -47,7 +47,9 @@ export function resolveRowBounds(bounds: Partial<RowBounds> | undefined, name = 
   const reward = bounds.reward ?? null;
   if (reward !== null) {
     const ok = typeof reward === "object" && Number.isFinite(reward.min) && Number.isFinite(reward.max) && reward.min <= reward.max;
-    if (!ok) throw new RangeError(`${name}.reward must be { min, max } with finite min ≤ max, or null; received ${describeValue(reward)}`);
+    if (!ok) {
+      throw new RangeError(`${name}.reward must be { min, max } with finite min ≤ max, or null; received ${describeValue(reward)}`);
+    }
   }
   const minPropensity = bounds.minPropensity ?? DEFAULT_ROW_BOUNDS.minPropensity;
   if (typeof minPropensity !== "number" || !(minPropensity > 0 && minPropensity <= 1)) {

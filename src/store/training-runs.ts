@@ -199,8 +199,12 @@ export async function failTrainingRun(q: Queryable, id: number, error: unknown, 
  * Call it only while holding that cadence's lock: then no live process owns any of them.
  */
 export async function abandonRunningRuns(q: Queryable, cadence: TrainingCadence, reason: string): Promise<TrainingRun[]> {
-  if (!Object.hasOwn(CORPUS_OF, cadence)) throw new RangeError(`cadence must be 'prod' or 'synthetic_warmup'; received ${describeValue(cadence)}`);
-  if (typeof reason !== "string" || reason === "") throw new TypeError(`reason must be a non-empty string; received ${describeValue(reason)}`);
+  if (!Object.hasOwn(CORPUS_OF, cadence)) {
+    throw new RangeError(`cadence must be 'prod' or 'synthetic_warmup'; received ${describeValue(cadence)}`);
+  }
+  if (typeof reason !== "string" || reason === "") {
+    throw new TypeError(`reason must be a non-empty string; received ${describeValue(reason)}`);
+  }
   const result = await q.query<TrainingRunRow>(
     `UPDATE training_runs SET status = 'abandoned', finished_at = now(), error = $2
      WHERE cadence = $1 AND status = 'running'
@@ -211,7 +215,10 @@ export async function abandonRunningRuns(q: Queryable, cadence: TrainingCadence,
 }
 
 /** Training runs, newest first (at most `limit`, of one cadence if given). */
-export async function listTrainingRuns(q: Queryable, options: { readonly limit?: number; readonly cadence?: TrainingCadence } = {}): Promise<TrainingRun[]> {
+export async function listTrainingRuns(
+  q: Queryable,
+  options: { readonly limit?: number; readonly cadence?: TrainingCadence } = {},
+): Promise<TrainingRun[]> {
   const limit = options.limit ?? 100;
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer; received ${describeValue(limit)}`);
   const cadence = options.cadence ?? null;

@@ -119,14 +119,23 @@ export interface ConvergenceReport {
   readonly matches: number;
   /** matches / coveredCells (0 when nothing is covered). */
   readonly matchShare: number;
-  /** matchShare ≥ threshold, at least minCoveredCells cells covered, and the fit complete. */
+  /**
+   * The report's own checks: matchShare ≥ threshold, at least minCoveredCells cells covered, and the
+   * fit complete. The warm-up gate's verdict adds regret, structure and deviating cells (gate.ts
+   * `gateVerdict`); `linucb gate --json` reports that verdict as `pass`.
+   */
   readonly pass: boolean;
   /**
    * Whether the engine fitted every logged row: its per-(cell, model) counts against the log's (per
    * cell when the rows only give counts by cell). A pipeline that loses, duplicates or misfiles
    * rows fails here whatever it learned.
    */
-  readonly completeness: { readonly loggedRows: number; readonly fittedRows: number; readonly mismatches: number; readonly complete: boolean };
+  readonly completeness: {
+    readonly loggedRows: number;
+    readonly fittedRows: number;
+    readonly mismatches: number;
+    readonly complete: boolean;
+  };
   /** The plan's figure: matchShare against its 70% target. */
   readonly headline: { readonly target: number; readonly met: boolean };
   /**
@@ -143,7 +152,12 @@ export interface ConvergenceReport {
    */
   readonly structure: { readonly coefficients: readonly string[]; readonly error: number };
   /** Covered cells whose pooled-limit choice is not the optimum, and how many of them match. */
-  readonly deviating: { readonly cells: readonly string[]; readonly covered: number; readonly matches: number; readonly matchShare: number };
+  readonly deviating: {
+    readonly cells: readonly string[];
+    readonly covered: number;
+    readonly matches: number;
+    readonly matchShare: number;
+  };
   /** Expected reward per request over the covered cells (weighted by their request shares). */
   readonly value: {
     readonly optimum: number;
@@ -307,7 +321,9 @@ export function convergenceReport(
     const byModel = perModel?.get(cell.id);
     const rowsPerModel = byModel === undefined ? {} : Object.fromEntries(world.models.map((m) => [m, byModel.get(m)?.rows ?? 0]));
     const essPerModel =
-      byModel === undefined ? {} : Object.fromEntries(world.models.map((m) => [m, effectiveSampleSize(byModel.get(m) ?? { rows: 0, sumWeights: 0, sumSquaredWeights: 0 })]));
+      byModel === undefined
+        ? {}
+        : Object.fromEntries(world.models.map((m) => [m, effectiveSampleSize(byModel.get(m) ?? { rows: 0, sumWeights: 0, sumSquaredWeights: 0 })]));
     const leastModelRows = byModel === undefined ? Infinity : Math.min(...world.models.map((m) => byModel.get(m)?.rows ?? 0));
     const covered = rowCount >= minRows && leastModelRows >= minRowsPerModel;
     const deviating = pooledChoices[cell.index] !== planted;
@@ -517,10 +533,14 @@ export function formatConvergenceReport(report: ConvergenceReport): string {
     "-".repeat(header.length),
     ...lines,
     "",
-    `coverage      ${report.coveredCells}/${report.totalCells} cells with ≥ ${report.minRows} rows and ≥ ${report.minRowsPerModel} of every model (${percent(report.coverage)} of cells, ${percent(report.coveredTraffic)} of requests; ${report.minCoveredCells} needed)`,
-    `match share   ${report.matches}/${report.coveredCells} = ${percent(report.matchShare)} (gate threshold ${percent(report.threshold)}; plan target ${percent(report.headline.target)}: ${report.headline.met ? "met" : "not met"})`,
-    `completeness  ${report.completeness.fittedRows} of ${report.completeness.loggedRows} logged rows fitted${report.completeness.complete ? "" : `, ${report.completeness.mismatches} (cell, model) counts differ from the log`}`,
-    `deviating     ${report.deviating.matches}/${report.deviating.covered} covered cells where the pooled choice (*) is not the optimum match`,
+    `coverage      ${report.coveredCells}/${report.totalCells} cells with ≥ ${report.minRows} rows and ≥ ${report.minRowsPerModel} of every ` +
+      `model (${percent(report.coverage)} of cells, ${percent(report.coveredTraffic)} of requests; ${report.minCoveredCells} needed)`,
+    `match share   ${report.matches}/${report.coveredCells} = ${percent(report.matchShare)} (gate threshold ${percent(report.threshold)}; ` +
+      `plan target ${percent(report.headline.target)}: ${report.headline.met ? "met" : "not met"})`,
+    `completeness  ${report.completeness.fittedRows} of ${report.completeness.loggedRows} logged rows fitted` +
+      (report.completeness.complete ? "" : `, ${report.completeness.mismatches} (cell, model) counts differ from the log`),
+    `deviating     ${report.deviating.matches}/${report.deviating.covered} covered cells where the pooled choice (*) is not ` +
+      "the optimum match",
     `value         optimum ${v.optimum.toFixed(4)}   learned ${v.learned.toFixed(4)}   logging ${v.logging.toFixed(4)}`,
     `regret        ${v.regret.toFixed(4)} (${percent(v.relativeRegret)} of the optimum; the logging policy's: ${v.loggingRegret.toFixed(4)})`,
     `result        ${report.pass ? "PASS" : "FAIL"}`,

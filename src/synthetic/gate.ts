@@ -96,13 +96,17 @@ export function gateVerdict(report: ConvergenceReport, rule: GateRule = WARMUP_G
   const reasons: string[] = [];
   const { completeness } = report;
   if (!completeness.complete) {
-    reasons.push(`the engine fitted ${completeness.fittedRows} rows where the log holds ${completeness.loggedRows} (${completeness.mismatches} counts differ)`);
+    const { fittedRows, loggedRows, mismatches } = completeness;
+    reasons.push(`the engine fitted ${fittedRows} rows where the log holds ${loggedRows} (${mismatches} counts differ)`);
   }
   if (report.coveredCells < rule.minCoveredCells) reasons.push(`${report.coveredCells} covered cells, ${rule.minCoveredCells} needed`);
-  if (!(report.value.relativeRegret <= rule.maxRegret)) reasons.push(`relative regret ${report.value.relativeRegret.toFixed(4)} above ${rule.maxRegret}`);
-  if (!(report.structure.error <= rule.maxStructureError)) reasons.push(`structure error ${report.structure.error.toFixed(3)} above ${rule.maxStructureError}`);
+  const regret = report.value.relativeRegret;
+  if (!(regret <= rule.maxRegret)) reasons.push(`relative regret ${regret.toFixed(4)} above ${rule.maxRegret}`);
+  const structure = report.structure.error;
+  if (!(structure <= rule.maxStructureError)) reasons.push(`structure error ${structure.toFixed(3)} above ${rule.maxStructureError}`);
   if (!(report.deviating.matchShare >= rule.minDeviatingMatchShare)) {
-    reasons.push(`${report.deviating.matches} of ${report.deviating.covered} deviating cells matched, below ${rule.minDeviatingMatchShare}`);
+    const { matches, covered } = report.deviating;
+    reasons.push(`${matches} of ${covered} deviating cells matched, below ${rule.minDeviatingMatchShare}`);
   }
   if (report.matchShare < rule.threshold) reasons.push(`match share ${report.matchShare.toFixed(3)} below ${rule.threshold}`);
   return {
@@ -147,7 +151,10 @@ export interface GateResult {
  * means that strength, not a starting point for the estimate.
  */
 export function syntheticEngineOptions(world: SyntheticWorld, overrides: GateOptions["engine"] = {}): LinUCBOptions {
-  const fixed = overrides.lambda !== undefined && overrides.pooling === undefined ? { pooling: { ridge: warmupEngineOptions.pooling.ridge, shrinkage: overrides.lambda } } : {};
+  const fixed =
+    overrides.lambda !== undefined && overrides.pooling === undefined
+      ? { pooling: { ridge: warmupEngineOptions.pooling.ridge, shrinkage: overrides.lambda } }
+      : {};
   return {
     ...warmupEngineOptions,
     ...overrides,

@@ -89,7 +89,9 @@ function checkRows(world: SyntheticWorld, rows: CorpusRows): void {
   const models = new Set(world.models);
   rows.cells.forEach((cell, i) => {
     if (!cells.has(cell)) throw new Error(`outcome row ${i + 1}: cell ${JSON.stringify(cell)} is not a cell of the key's world`);
-    if (!models.has(rows.arms[i]!)) throw new Error(`outcome row ${i + 1}: model ${JSON.stringify(rows.arms[i])} is not a model of the key's world`);
+    if (!models.has(rows.arms[i]!)) {
+      throw new Error(`outcome row ${i + 1}: model ${JSON.stringify(rows.arms[i])} is not a model of the key's world`);
+    }
   });
 }
 
@@ -100,7 +102,8 @@ export async function gradeCorpus(outcomesPath: string, keyPath: string, options
   checkRows(world, rows);
   const rule = { ...gateRule(options), n: rows.cells.length };
   const engine = await createLinUCB(syntheticEngineOptions(world, options.engine));
-  engine.refit({ cells: rows.cells, arms: rows.arms, contexts: Float64Array.from(rows.contexts), rewards: Float64Array.from(rows.rewards) });
+  const contexts = Float64Array.from(rows.contexts);
+  engine.refit({ cells: rows.cells, arms: rows.arms, contexts, rewards: Float64Array.from(rows.rewards) });
   const logged = rows.cells.map((cell, i) => ({ cell, model: rows.arms[i]!, propensity: rows.propensities[i]! }));
   const report = convergenceReport(world, engine, logged, reportOptions(rule, options.minRows));
   return { world, engine, report, verdict: gateVerdict(report, rule) };

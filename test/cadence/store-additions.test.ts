@@ -99,9 +99,10 @@ describeOnBackends("cadence store queries", (backend) => {
     expect(await listSyntheticRuns(db)).toEqual([]);
     await loadSyntheticOutcomes(db, generateOutcomes(generateWorld({ seed: 42 }), { n: 120, seed: 42 }));
     await loadSyntheticOutcomes(db, generateOutcomes(generateWorld({ seed: 5 }), { n: 30, seed: 5 }));
+    const source = generateWorld({ seed: 42 }).source;
     expect(await listSyntheticRuns(db)).toEqual([
-      { source: "synthetic_coldstart_v1", seed: 5, rows: 30 },
-      { source: "synthetic_coldstart_v1", seed: 42, rows: 120 },
+      { source, seed: 5, rows: 30 },
+      { source, seed: 42, rows: 120 },
     ]);
   });
 });

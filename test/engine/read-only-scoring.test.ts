@@ -108,6 +108,28 @@ describe.each(makers)("%s engine", (_name, make) => {
     });
   }
 
+  test("clone() carries the estimated shrinkage: clone and original fit the next rows alike", async () => {
+    const d = 4;
+    const problem = makeProblem(91, d, 600);
+    const engine = await make({ dimension: d, arms: problem.arms, pooling: { shrinkage: "auto" } });
+    const half = (from: number, to: number) => ({
+      cells: problem.batch.cells.slice(from, to),
+      arms: problem.batch.arms.slice(from, to),
+      contexts: problem.batch.contexts.slice(from * d, to * d),
+      rewards: Float64Array.from(problem.batch.rewards).subarray(from, to),
+    });
+    engine.accumulate(half(0, 300));
+    engine.finalize();
+    const copy = await engine.clone();
+    expect(copy.shrinkage()).toEqual(engine.shrinkage());
+    for (const e of [engine, copy]) {
+      e.accumulate(half(300, 600));
+      e.finalize();
+    }
+    expect(copy.shrinkage()).toEqual(engine.shrinkage());
+    expect(copy.snapshot()).toEqual(engine.snapshot());
+  });
+
   test("read-only methods validate their arguments and change nothing on a bad call", async () => {
     const engine = await make({ dimension: 2, arms: ["a", "b"] });
     expect(() => engine.greedyMany("c", new Float64Array(3))).toThrow(/multiple of the dimension 2; received 3/);

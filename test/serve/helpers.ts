@@ -43,7 +43,13 @@ export async function promoteTrainedPolicy(
   const run = await startTrainingRun(db, { cadence: "prod", seed: 1 });
   const parameters = options.exploration === undefined ? {} : { exploration: options.exploration };
   const finish = { rowsRead: 50 * options.arms.length, rowsRejected: 0, cells: 1 };
-  const promotion = await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: engine.snapshot(), parameters, finish, validateSnapshot: validatePolicySnapshot });
+  const promotion = await promoteTrainingRun(db, {
+    trainingRunId: run.id,
+    snapshot: engine.snapshot(),
+    parameters,
+    finish,
+    validateSnapshot: validatePolicySnapshot,
+  });
   return promotion.version.id;
 }
 

@@ -16,21 +16,38 @@ function file(name: string, lines: string[]): string {
 }
 
 const good = (overrides: Record<string, unknown> = {}): string =>
-  JSON.stringify({ agent_id: "a1", cell: "code:hard", model: "m1", features: [1, 0.5], propensity: 0.5, completed: true, hallucinated: false, refused: false, ...overrides });
+  JSON.stringify({
+    agent_id: "a1",
+    cell: "code:hard",
+    model: "m1",
+    features: [1, 0.5],
+    propensity: 0.5,
+    completed: true,
+    hallucinated: false,
+    refused: false,
+    ...overrides,
+  });
 
 describeOnBackends("linucb import", (backend) => {
   const database = useFreshDatabase(backend);
   const where = (): string[] =>
-    database.fresh.options.databaseUrl !== undefined ? ["--database-url", database.fresh.options.databaseUrl] : ["--data-dir", database.fresh.options.dataDir!];
+    database.fresh.options.databaseUrl !== undefined
+      ? ["--database-url", database.fresh.options.databaseUrl]
+      : ["--data-dir", database.fresh.options.dataDir!];
   // PGlite's folder is locked by one opener: the test's handle is closed while the CLI runs.
   const cli = async (argv: string[]): Promise<Awaited<ReturnType<typeof runCli>>> => {
     if (backend.name === "pglite") await database.db.close();
     return runCli([...argv, ...where()], {});
   };
   const rows = async (): Promise<Record<string, unknown>[]> => {
-    const db = backend.name === "pglite" ? await (await import("../../src/store/index.js")).openDatabase(database.fresh.options) : database.db;
+    const db =
+      backend.name === "pglite" ? await (await import("../../src/store/index.js")).openDatabase(database.fresh.options) : database.db;
     try {
-      return (await db.query("SELECT agent_id, cell, model, features, propensity, completed, hallucinated, refused, judge_score, judge_model, reward, policy_version, source, dedupe_key, created_at FROM routing_outcomes ORDER BY id")).rows;
+      return (
+        await db.query(
+          "SELECT agent_id, cell, model, features, propensity, completed, hallucinated, refused, judge_score, judge_model, reward, policy_version, source, dedupe_key, created_at FROM routing_outcomes ORDER BY id",
+        )
+      ).rows;
     } finally {
       if (backend.name === "pglite") await db.close();
     }
@@ -54,7 +71,15 @@ describeOnBackends("linucb import", (backend) => {
       "not json",
       "",
       good({ features: [1] }),
-      good({ model: "m2", judge_score: 0.25, judge_model: "judge-1", reward: 0.5, policy_version: "3", decision_id: "d-17", created_at: "2026-11-30T10:00:00Z" }),
+      good({
+        model: "m2",
+        judge_score: 0.25,
+        judge_model: "judge-1",
+        reward: 0.5,
+        policy_version: "3",
+        decision_id: "d-17",
+        created_at: "2026-11-30T10:00:00Z",
+      }),
       good({ completed: "sometimes" }),
       good({ colour: "red" }),
       good({ features: [1, null] }),
@@ -117,9 +142,13 @@ describeOnBackends("linucb import", (backend) => {
     const result = await cli(["import", "--file", path, "--source", "prod", "--models", "m1"]);
     expect(result.stderr).toContain(`${path}:2: rejected: unknown model "m9" (known: m1)`);
     expect((await runCli(["import", "--file", path])).code).toBe(2);
-    expect((await runCli(["import", "--file", path, "--source", "synthetic"])).stderr).toContain('--source must be prod or shadow; received "synthetic"');
+    expect((await runCli(["import", "--file", path, "--source", "synthetic"])).stderr).toContain(
+      '--source must be prod or shadow; received "synthetic"',
+    );
     expect((await runCli(["import", "--file", join(folder, "missing.jsonl"), "--source", "prod"])).stderr).toContain("no such file");
-    expect((await runCli(["import", "--file", file("log.txt", [good()]), "--source", "prod"])).stderr).toContain("give --format jsonl or --format csv");
+    expect((await runCli(["import", "--file", file("log.txt", [good()]), "--source", "prod"])).stderr).toContain(
+      "give --format jsonl or --format csv",
+    );
   });
 
   it("loads a long file in several bulk statements", async () => {

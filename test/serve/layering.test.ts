@@ -29,6 +29,9 @@ it("serve and import import nothing from src/synthetic", () => {
   for (const entry of ["src/serve/router.ts", "src/serve/import-outcomes.ts", "src/cli/commands/import.ts"]) {
     const files = reachable(join(root, entry));
     expect(files.some((f) => f.startsWith("src/store/"))).toBe(true);
-    expect(files.filter((f) => f.startsWith("src/synthetic/")), entry).toEqual([]);
+    expect(
+      files.filter((f) => f.startsWith("src/synthetic/")),
+      entry,
+    ).toEqual([]);
   }
 });

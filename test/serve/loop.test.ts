@@ -80,17 +80,49 @@ describeOnBackends("the serving loop end to end", (backend) => {
     const { db } = database;
     await migrateUp(db);
     const url = database.fresh.options.databaseUrl;
-    const router = await openRouter({ db, ...(url === undefined ? {} : { databaseUrl: url }), port: 0, token: "secret", models: MODELS, dimension: 3, pollMs: 100, log: () => undefined });
-    const prodCadence = async (): Promise<{ promoted: boolean; policyVersionId: number | null; incumbent: unknown; events: number; rowsRead: number }> => {
+    const router = await openRouter({
+      db,
+      ...(url === undefined ? {} : { databaseUrl: url }),
+      port: 0,
+      token: "secret",
+      models: MODELS,
+      dimension: 3,
+      pollMs: 100,
+      log: () => undefined,
+    });
+    const prodCadence = async (): Promise<{
+      promoted: boolean;
+      policyVersionId: number | null;
+      incumbent: unknown;
+      events: number;
+      rowsRead: number;
+    }> => {
       if (url === undefined) {
         const result = await runCadence(db, { mode: "prod", resamples: 200 });
-        return { promoted: result.mode === "prod" && result.promoted, policyVersionId: result.mode === "prod" ? result.policyVersionId : null, incumbent: result.evaluation?.incumbent, events: result.evaluation?.events ?? 0, rowsRead: result.corpus.rowsRead };
+        return {
+          promoted: result.mode === "prod" && result.promoted,
+          policyVersionId: result.mode === "prod" ? result.policyVersionId : null,
+          incumbent: result.evaluation?.incumbent,
+          events: result.evaluation?.events ?? 0,
+          rowsRead: result.corpus.rowsRead,
+        };
       }
       const run = await runCli(["cadence", "--mode", "prod", "--database-url", url, "--json", "--no-report", "--resamples", "200"]);
-      const result = JSON.parse(run.stdout) as { promoted: boolean; policyVersionId: number | null; evaluation: { incumbent: unknown; events: number }; corpus: { rowsRead: number } };
+      const result = JSON.parse(run.stdout) as {
+        promoted: boolean;
+        policyVersionId: number | null;
+        evaluation: { incumbent: unknown; events: number };
+        corpus: { rowsRead: number };
+      };
       // Exit 0 exactly when promoted (a gate not passed exits non-zero: 3 by the agreed codes).
       expect(run.code === 0, run.stderr).toBe(result.promoted);
-      return { promoted: result.promoted, policyVersionId: result.policyVersionId, incumbent: result.evaluation.incumbent, events: result.evaluation.events, rowsRead: result.corpus.rowsRead };
+      return {
+        promoted: result.promoted,
+        policyVersionId: result.policyVersionId,
+        incumbent: result.evaluation.incumbent,
+        events: result.evaluation.events,
+        rowsRead: result.corpus.rowsRead,
+      };
     };
     try {
       const random = seeded(2026);
@@ -109,11 +141,15 @@ describeOnBackends("the serving loop end to end", (backend) => {
       expect(served.every((r) => JSON.stringify(r.exploration) === JSON.stringify(exploration))).toBe(true);
       // Under ε-greedy over 3 models each propensity is 1 − ε + ε/3 (greedy) or ε/3, never 0.
       const greedy = 1 - exploration.epsilon + exploration.epsilon / 3;
-      expect(served.every((r) => Math.abs(r.propensity - greedy) < 1e-12 || Math.abs(r.propensity - exploration.epsilon / 3) < 1e-12)).toBe(true);
+      expect(served.every((r) => Math.abs(r.propensity - greedy) < 1e-12 || Math.abs(r.propensity - exploration.epsilon / 3) < 1e-12)).toBe(
+        true,
+      );
       // The promoted policy learned the planted best model of each cell (uniform would pick it 1/3 of the time).
       const best = served.filter((r) => r.model === BEST[r.cell]).length / served.length;
       expect(best).toBeGreaterThan(0.6);
-      expect(await count(db, "SELECT count(*) AS n FROM routing_outcomes WHERE policy_version = $1 AND source = 'prod'", [String(versionId)])).toBe(1000);
+      expect(
+        await count(db, "SELECT count(*) AS n FROM routing_outcomes WHERE policy_version = $1 AND source = 'prod'", [String(versionId)]),
+      ).toBe(1000);
 
       const second = await prodCadence();
       expect(second.rowsRead).toBe(4000);

@@ -53,7 +53,11 @@ describeOnBackends("linucb serve: routing, outcomes, auth, hot reload", (backend
     const policy = await get(`${router.url}/v1/policy`);
     expect(policy.body).toMatchObject({ policyVersion: null, uniform: true, models: MODELS, dimension: 3, source: "prod" });
     expect(await eventually(async () => (await count(database.db, "SELECT count(*) AS n FROM routing_decisions")) === 60)).toBe(true);
-    const row = (await database.db.query("SELECT request_id, policy_version_id, propensity, exploration, source FROM routing_decisions WHERE request_id = 'r7'")).rows[0];
+    const row = (
+      await database.db.query(
+        "SELECT request_id, policy_version_id, propensity, exploration, source FROM routing_decisions WHERE request_id = 'r7'",
+      )
+    ).rows[0];
     expect(row).toEqual({ request_id: "r7", policy_version_id: null, propensity: 1 / 3, exploration: "uniform", source: "prod" });
   });
 
@@ -71,7 +75,11 @@ describeOnBackends("linucb serve: routing, outcomes, auth, hot reload", (backend
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toMatch(/unknown decision 00000000-0000-4000-8000-000000000000/);
 
-    const rows = (await database.db.query("SELECT id, agent_id, cell, model, features, propensity, completed, refused, judge_score, reward, policy_version, source FROM routing_outcomes")).rows;
+    const rows = (
+      await database.db.query(
+        "SELECT id, agent_id, cell, model, features, propensity, completed, refused, judge_score, reward, policy_version, source FROM routing_outcomes",
+      )
+    ).rows;
     expect(rows).toEqual([
       {
         id: first.body.outcomeId,
@@ -93,11 +101,26 @@ describeOnBackends("linucb serve: routing, outcomes, auth, hot reload", (backend
   it("takes a batch whole or not at all: an unknown decision or a conflict in it writes nothing", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await post(`${router.url}/v1/route`, ROUTE)).body.decisionId as string);
-    const withUnknown = await post(`${router.url}/v1/outcomes`, { outcomes: [...ids.map((decisionId) => ({ decisionId, ...JUDGED })), { decisionId: "00000000-0000-4000-8000-000000000001", ...JUDGED }] });
+    const withUnknown = await post(`${router.url}/v1/outcomes`, {
+      outcomes: [
+        ...ids.map((decisionId) => ({ decisionId, ...JUDGED })),
+        { decisionId: "00000000-0000-4000-8000-000000000001", ...JUDGED },
+      ],
+    });
     expect(withUnknown.status).toBe(404);
-    const withConflict = await post(`${router.url}/v1/outcomes`, { outcomes: [{ decisionId: ids[0], ...JUDGED }, { decisionId: ids[0], ...JUDGED, completed: false }] });
+    const withConflict = await post(`${router.url}/v1/outcomes`, {
+      outcomes: [
+        { decisionId: ids[0], ...JUDGED },
+        { decisionId: ids[0], ...JUDGED, completed: false },
+      ],
+    });
     expect(withConflict.status).toBe(409);
-    const badItem = await post(`${router.url}/v1/outcomes`, { outcomes: [{ decisionId: ids[0], ...JUDGED }, { decisionId: ids[1], ...JUDGED, completed: "yes" }] });
+    const badItem = await post(`${router.url}/v1/outcomes`, {
+      outcomes: [
+        { decisionId: ids[0], ...JUDGED },
+        { decisionId: ids[1], ...JUDGED, completed: "yes" },
+      ],
+    });
     expect(badItem.status).toBe(400);
     expect(badItem.body.error).toBe('outcomes[1].completed must be true or false; received "yes"');
     expect(await count(database.db, "SELECT count(*) AS n FROM routing_outcomes")).toBe(0);
@@ -115,7 +138,9 @@ describeOnBackends("linucb serve: routing, outcomes, auth, hot reload", (backend
       const route = await post(`${router.url}/v1/route`, ROUTE, token);
       expect(route.status).toBe(401);
       expect(route.body.error).toMatch(/bearer token/);
-      expect((await post(`${router.url}/v1/outcomes`, { decisionId: "00000000-0000-4000-8000-000000000000", ...JUDGED }, token)).status).toBe(401);
+      expect(
+        (await post(`${router.url}/v1/outcomes`, { decisionId: "00000000-0000-4000-8000-000000000000", ...JUDGED }, token)).status,
+      ).toBe(401);
     }
     expect((await get(`${router.url}/v1/policy`)).status).toBe(200);
     expect((await get(`${router.url}/healthz`)).body).toMatchObject({ status: "ok" });
@@ -142,8 +167,15 @@ describeOnBackends("linucb serve: routing, outcomes, auth, hot reload", (backend
     const tooLarge = await post(`${router.url}/v1/route`, { ...ROUTE, cell: "x".repeat(5000) });
     expect(tooLarge).toEqual({ status: 413, body: { error: "the request body is larger than the limit of 4096 bytes (--body-limit)" } });
     const outcome = await post(`${router.url}/v1/outcomes`, { decisionId: "not-a-uuid", ...JUDGED });
-    expect(outcome).toEqual({ status: 400, body: { error: 'decisionId must be a decision id (a UUID from /v1/route); received "not-a-uuid"' } });
-    const score = await post(`${router.url}/v1/outcomes`, { decisionId: "00000000-0000-4000-8000-000000000000", ...JUDGED, judgeScore: "high" });
+    expect(outcome).toEqual({
+      status: 400,
+      body: { error: 'decisionId must be a decision id (a UUID from /v1/route); received "not-a-uuid"' },
+    });
+    const score = await post(`${router.url}/v1/outcomes`, {
+      decisionId: "00000000-0000-4000-8000-000000000000",
+      ...JUDGED,
+      judgeScore: "high",
+    });
     expect(score.body.error).toBe('judgeScore must be a finite number or null; received "high"');
     // A new cell is fine: cells are created on first use.
     expect((await post(`${router.url}/v1/route`, { ...ROUTE, cell: "brand-new-cell" })).status).toBe(200);
@@ -159,10 +191,17 @@ describeOnBackends("linucb serve: routing, outcomes, auth, hot reload", (backend
     // ε = 0.3 over 3 models: the greedy model with 0.8, each other with 0.1.
     expect(after.body.propensity).toBeCloseTo(after.body.model === "m-b" ? 0.8 : 0.1, 12);
     const outcome = await post(`${router.url}/v1/outcomes`, { decisionId: after.body.decisionId, ...JUDGED });
-    const row = (await database.db.query("SELECT policy_version, propensity FROM routing_outcomes WHERE id = $1", [outcome.body.outcomeId])).rows[0];
+    const row = (await database.db.query("SELECT policy_version, propensity FROM routing_outcomes WHERE id = $1", [outcome.body.outcomeId]))
+      .rows[0];
     expect(row).toEqual({ policy_version: String(versionId), propensity: after.body.propensity });
     const policy = await get(`${router.url}/v1/policy`);
-    expect(policy.body).toMatchObject({ policyVersion: versionId, uniform: false, exploration: { epsilon: 0.3 }, models: MODELS, dimension: 3 });
+    expect(policy.body).toMatchObject({
+      policyVersion: versionId,
+      uniform: false,
+      exploration: { epsilon: 0.3 },
+      models: MODELS,
+      dimension: 3,
+    });
     const metrics = await (await fetch(`${router.url}/metrics`)).text();
     expect(metrics).toContain(`linucb_active_policy_version ${versionId}`);
     expect(metrics).toMatch(/linucb_http_requests_total\{route="\/v1\/route",status="200"\} 2/);
@@ -190,7 +229,15 @@ describeOnBackends("linucb serve: shadow source and start-up checks", (backend) 
   });
 
   it("writes the server's --source on every row (shadow), whatever the client sends", async () => {
-    const router = await openRouter({ db: database.db, port: 0, token: null, source: "shadow", models: ["x", "y"], dimension: 2, log: () => undefined });
+    const router = await openRouter({
+      db: database.db,
+      port: 0,
+      token: null,
+      source: "shadow",
+      models: ["x", "y"],
+      dimension: 2,
+      log: () => undefined,
+    });
     try {
       const decision = (await post(`${router.url}/v1/route`, { cell: "c", agentId: "a", features: [0, 1] }, null)).body;
       expect(decision.propensity).toBe(0.5);
@@ -203,12 +250,52 @@ describeOnBackends("linucb serve: shadow source and start-up checks", (backend) 
     }
   });
 
+  it("deletes decisions past the retention on start, keeping the recent ones", async () => {
+    const { insertDecisions, readDecisions } = await import("../../src/store/index.js");
+    const decision = (id: string, daysAgo: number) => ({
+      id,
+      createdAt: new Date(Date.now() - daysAgo * 86_400_000),
+      requestId: null,
+      agentId: "a",
+      cell: "c",
+      model: "x",
+      features: [0, 1],
+      propensity: 0.5,
+      policyVersionId: null,
+      exploration: "uniform",
+      source: "prod" as const,
+    });
+    const old = "11111111-1111-4111-8111-111111111111";
+    const recent = "22222222-2222-4222-8222-222222222222";
+    await insertDecisions(database.db, [decision(old, 3), decision(recent, 1)]);
+    const router = await openRouter({
+      db: database.db,
+      port: 0,
+      token: null,
+      models: ["x", "y"],
+      dimension: 2,
+      decisionRetentionDays: 2,
+      log: () => undefined,
+    });
+    try {
+      expect(await eventually(async () => !(await readDecisions(database.db, [old])).has(old))).toBe(true);
+      expect((await readDecisions(database.db, [recent])).has(recent)).toBe(true);
+      // An outcome for the expired decision is unknown.
+      const reply = await post(`${router.url}/v1/outcomes`, { decisionId: old, ...JUDGED }, null);
+      expect(reply.status).toBe(404);
+    } finally {
+      await router.close();
+    }
+  });
+
   it("refuses to start off loopback without a token, and without models or dimension on an empty corpus", async () => {
     await database.db.exec("DELETE FROM routing_outcomes");
     await expect(openRouter({ db: database.db, host: "0.0.0.0", port: 0, token: null, models: ["x"], dimension: 1 })).rejects.toThrow(
       /refusing to listen on "0.0.0.0" without a bearer token: set LINUCB_TOKEN/,
     );
-    await expect(openRouter({ db: database.db, port: 0, token: "t", log: () => undefined })).rejects.toThrow(/give them \(--models a,b,c --dimension D\)/);
+    await expect(openRouter({ db: database.db, port: 0, token: "t", log: () => undefined })).rejects.toThrow(
+      /give them \(--models a,b,c --dimension D\)/,
+    );
   });
 });
 
@@ -221,7 +308,14 @@ describeOnBackends("linucb serve: database outage and unservable versions", (bac
   it("answers 503 at once while decisions cannot be stored, recovers by itself, and stores the decisions it acknowledged", async () => {
     const outage = switchableDb(database.db);
     const messages: string[] = [];
-    const router = await openRouter({ db: outage.db, port: 0, token: "secret", models: MODELS, dimension: 3, log: (m) => void messages.push(m) });
+    const router = await openRouter({
+      db: outage.db,
+      port: 0,
+      token: "secret",
+      models: MODELS,
+      dimension: 3,
+      log: (m) => void messages.push(m),
+    });
     try {
       outage.setDown(true);
       // Routes go on until the first group write fails…
@@ -244,7 +338,9 @@ describeOnBackends("linucb serve: database outage and unservable versions", (bac
       expect((await get(`${router.url}/healthz`)).body.status).toBe("ok");
       expect(messages.some((m) => m.includes("reachable again"))).toBe(true);
       await eventually(async () => (await count(database.db, "SELECT count(*) AS n FROM routing_decisions")) >= acknowledged.length + 1);
-      const stored = await database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_decisions WHERE id = ANY($1::uuid[])", [acknowledged]);
+      const stored = await database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_decisions WHERE id = ANY($1::uuid[])", [
+        acknowledged,
+      ]);
       expect(stored.rows[0]!.n).toBe(acknowledged.length);
     } finally {
       outage.setDown(false);
@@ -254,11 +350,26 @@ describeOnBackends("linucb serve: database outage and unservable versions", (bac
 
   it("keeps serving the current policy when the newly active version cannot be served, and says why", async () => {
     const messages: string[] = [];
-    const router = await openRouter({ db: database.db, port: 0, token: "secret", models: MODELS, dimension: 3, pollMs: 20, log: (m) => void messages.push(m) });
+    const router = await openRouter({
+      db: database.db,
+      port: 0,
+      token: "secret",
+      models: MODELS,
+      dimension: 3,
+      pollMs: 20,
+      log: (m) => void messages.push(m),
+    });
     try {
-      const bad = await promoteTrainedPolicy(database.db, { arms: MODELS, dimension: 3, best: "m-a", exploration: { epsilon: 5 } as never });
+      const bad = await promoteTrainedPolicy(database.db, {
+        arms: MODELS,
+        dimension: 3,
+        best: "m-a",
+        exploration: { epsilon: 5 } as never,
+      });
       expect(await eventually(() => messages.some((m) => m.includes(`cannot serve policy version ${bad}`)))).toBe(true);
-      expect(messages.find((m) => m.includes(`cannot serve policy version ${bad}`))).toMatch(/policy_versions\.parameters\.exploration\.epsilon/);
+      expect(messages.find((m) => m.includes(`cannot serve policy version ${bad}`))).toMatch(
+        /policy_versions\.parameters\.exploration\.epsilon/,
+      );
       const reply = await post(`${router.url}/v1/route`, ROUTE);
       expect(reply.body).toMatchObject({ uniform: true, policyVersion: null });
       const good = await promoteTrainedPolicy(database.db, { arms: MODELS, dimension: 3, best: "m-a", exploration: { softmax: 0.5 } });
@@ -276,6 +387,8 @@ describe("openRouter options", () => {
   afterAll(() => undefined);
   it("rejects bad options naming them", async () => {
     await expect(openRouter({ port: 70000 })).rejects.toThrow("port must be an integer in [0, 65535]; received 70000");
-    await expect(openRouter({ source: "synthetic" as "prod" })).rejects.toThrow("source must be 'prod' or 'shadow'; received \"synthetic\"");
+    await expect(openRouter({ source: "synthetic" as "prod" })).rejects.toThrow(
+      "source must be 'prod' or 'shadow'; received \"synthetic\"",
+    );
   });
 });

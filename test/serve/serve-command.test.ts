@@ -38,7 +38,9 @@ function exitCode(child: ChildProcess): Promise<number | null> {
 it("serves from the embedded store and exits 0 on SIGTERM with its decisions stored", { timeout: 120_000 }, async () => {
   expect(existsSync(bin), "run `npm run build` first").toBe(true);
   const dataDir = join(folder, "db");
-  const { child, url, stderr } = await start(["--data-dir", dataDir, "--port", "0", "--models", "a,b", "--dimension", "2"], { LINUCB_TOKEN: "tok" });
+  const { child, url, stderr } = await start(["--data-dir", dataDir, "--port", "0", "--models", "a,b", "--dimension", "2"], {
+    LINUCB_TOKEN: "tok",
+  });
   const exited = exitCode(child);
   const decisions: string[] = [];
   for (let i = 0; i < 20; i++) {
@@ -51,7 +53,9 @@ it("serves from the embedded store and exits 0 on SIGTERM with its decisions sto
   expect(stderr()).toMatch(/SIGTERM: stopping[\s\S]*stopped\n/);
   const db = await openDatabase({ dataDir });
   try {
-    const stored = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_decisions WHERE id = ANY($1::uuid[])", [decisions]);
+    const stored = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_decisions WHERE id = ANY($1::uuid[])", [
+      decisions,
+    ]);
     expect(stored.rows[0]!.n).toBe(20);
   } finally {
     await db.close();
@@ -59,13 +63,16 @@ it("serves from the embedded store and exits 0 on SIGTERM with its decisions sto
 });
 
 it("refuses to start on a non-loopback host without LINUCB_TOKEN, and rejects bad options with exit 2", async () => {
-  const refused = await runCli(["serve", "--host", "0.0.0.0", "--port", "0", "--data-dir", join(folder, "other"), "--models", "a", "--dimension", "1"], {});
+  const refused = await runCli(
+    ["serve", "--host", "0.0.0.0", "--port", "0", "--data-dir", join(folder, "other"), "--models", "a", "--dimension", "1"],
+    {},
+  );
   expect(refused.code).toBe(1);
   expect(refused.stderr).toContain('refusing to listen on "0.0.0.0" without a bearer token: set LINUCB_TOKEN');
   const badSource = await runCli(["serve", "--source", "synthetic"], {});
   expect(badSource.code).toBe(2);
   expect(badSource.stderr).toContain('--source must be prod or shadow; received "synthetic"');
-  const badExploration = await runCli(["serve", "--exploration", "{\"epsilon\": 2}"], {});
+  const badExploration = await runCli(["serve", "--exploration", '{"epsilon": 2}'], {});
   expect(badExploration.code).toBe(2);
   expect(badExploration.stderr).toContain("--exploration must be JSON");
 });

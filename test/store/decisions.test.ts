@@ -55,14 +55,24 @@ describeOnBackends("decision log and idempotent outcome writes", (backend) => {
 
   it("stores decisions in bulk and reads them back by id, exactly, with their outcome once written", async () => {
     const { db } = database;
-    const decisions = [decision(), decision({ model: "m2", requestId: null, propensity: 1, exploration: { epsilon: 0.1 }, source: "shadow" })];
+    const decisions = [
+      decision(),
+      decision({ model: "m2", requestId: null, propensity: 1, exploration: { epsilon: 0.1 }, source: "shadow" }),
+    ];
     await insertDecisions(db, decisions);
     const unknown = randomUUID();
     const found = await readDecisions(db, [...decisions.map((d) => d.id), unknown]);
     expect(found.size).toBe(2);
     expect(found.has(unknown)).toBe(false);
     const second = found.get(decisions[1]!.id)!;
-    expect(second).toMatchObject({ model: "m2", requestId: null, propensity: 1, exploration: { epsilon: 0.1 }, source: "shadow", outcome: null });
+    expect(second).toMatchObject({
+      model: "m2",
+      requestId: null,
+      propensity: 1,
+      exploration: { epsilon: 0.1 },
+      source: "shadow",
+      outcome: null,
+    });
     expect(Array.from(found.get(decisions[0]!.id)!.features)).toEqual([1, 0.25, -3e-7]);
 
     const written = await insertOutcomeRows(db, [outcome(decisionOutcomeKey(decisions[0]!.id))]);
@@ -83,10 +93,19 @@ describeOnBackends("decision log and idempotent outcome writes", (backend) => {
     expect([...first.keys()].sort()).toEqual(["k1", "k2"]);
     const second = await insertOutcomeRows(db, [outcome("k2"), outcome("k3", { createdAt: new Date("2026-01-02T03:04:05Z") })]);
     expect([...second.keys()]).toEqual(["k3"]);
-    const rows = await db.query<{ dedupe_key: string; model: string; completed: boolean; features: number[]; created_at: Date; reward: number | null }>(
-      "SELECT dedupe_key, model, completed, features, created_at, reward FROM routing_outcomes ORDER BY id",
-    );
-    expect(rows.rows.map((r) => [r.dedupe_key, r.model, r.completed])).toEqual([["k1", "m1", true], ["k2", "m2", true], ["k3", "m1", true]]);
+    const rows = await db.query<{
+      dedupe_key: string;
+      model: string;
+      completed: boolean;
+      features: number[];
+      created_at: Date;
+      reward: number | null;
+    }>("SELECT dedupe_key, model, completed, features, created_at, reward FROM routing_outcomes ORDER BY id");
+    expect(rows.rows.map((r) => [r.dedupe_key, r.model, r.completed])).toEqual([
+      ["k1", "m1", true],
+      ["k2", "m2", true],
+      ["k3", "m1", true],
+    ]);
     expect(rows.rows[2]!.created_at.toISOString()).toBe("2026-01-02T03:04:05.000Z");
     expect(rows.rows[0]!.features).toEqual([1, 0.25, -3e-7]);
     expect(rows.rows[0]!.reward).toBeNull();
@@ -109,7 +128,9 @@ describeOnBackends("decision log and idempotent outcome writes", (backend) => {
     await insertOutcomeRows(db, [outcome("kept")]);
     const full = await describeSchema(db);
     // The outcome's dedupe key is stored data: a plain down refuses, a forced one drops it.
-    await expect(migrateDown(db, { to: 6 })).rejects.toThrow(/migration 8 \(routing_outcomes_dedupe_key\) drops routing_outcomes.dedupe_key: 1 value/);
+    await expect(migrateDown(db, { to: 6 })).rejects.toThrow(
+      /migration 8 \(routing_outcomes_dedupe_key\) drops routing_outcomes.dedupe_key: 1 value/,
+    );
     await migrateDown(db, { to: 6, force: true });
     const down = await describeSchema(db);
     expect(down.some((line) => line.includes("dedupe_key") || line.includes("routing_decisions"))).toBe(false);

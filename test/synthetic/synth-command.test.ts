@@ -35,12 +35,12 @@ describe("linucb synth", () => {
     expect(answerKey).toEqual(JSON.parse(JSON.stringify(plantedOptimum(world))));
   });
 
-  it("defaults to seed 42 and n = 4000, and prints a JSON summary with --json", async () => {
+  it("defaults to seed 42 and n = 40,000 (the gate's), and prints a JSON summary with --json", async () => {
     const dir = await freshFolder();
     const result = await run(["synth", "--out", dir, "--json"]);
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout) as { seed: number; rows: number; completionRate: number; cells: number };
-    expect(summary).toMatchObject({ seed: 42, rows: 4000, cells: 60 });
+    expect(summary).toMatchObject({ seed: 42, rows: 40_000, cells: 60 });
     expect(Math.abs(summary.completionRate - 0.48)).toBeLessThan(0.04);
     const key = JSON.parse(await readFile(join(dir, "planted_optimum.json"), "utf8")) as { seed: number };
     expect(key.seed).toBe(42);

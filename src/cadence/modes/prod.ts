@@ -114,7 +114,8 @@ async function promoteOrRecord(context: RunContext, outcome: SharedOutcome<ProdG
     () => {
       assertPromotable(run, [outcome.base.corpus.table]);
       const snapshot = outcome.engine.snapshot();
-      return promoteTrainingRun(db, { trainingRunId: run.id, snapshot, parameters, finish: outcome.finish, validateSnapshot: validatePolicySnapshot });
+      const finish = outcome.finish;
+      return promoteTrainingRun(db, { trainingRunId: run.id, snapshot, parameters, finish, validateSnapshot: validatePolicySnapshot });
     },
     (p) => `policy version ${p.version.id} is active (was ${p.activation.previousPolicyVersionId ?? "none"})`,
   );

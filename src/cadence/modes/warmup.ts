@@ -54,10 +54,13 @@ async function loadWorld(context: RunContext, world: SyntheticWorld): Promise<Wa
 /** The gate's reason: the plan's headline figure, then why it failed (or the figures it passed on). */
 function describeVerdict(report: ConvergenceReport, verdict: GateVerdict): string {
   const percent = (x: number): string => `${(100 * x).toFixed(1)}%`;
-  const headline = `${report.matches} of ${report.coveredCells} covered cells (${percent(report.matchShare)}) match the planted optimum (plan's target 70%)`;
-  return verdict.pass
-    ? `${headline}; relative regret ${verdict.relativeRegret.toFixed(4)}, structure error ${verdict.structureError.toFixed(3)}, ${percent(verdict.deviatingMatchShare)} of deviating cells matched`
-    : `${headline}; ${verdict.reasons.join("; ")}`;
+  const headline =
+    `${report.matches} of ${report.coveredCells} covered cells (${percent(report.matchShare)}) match the planted optimum` +
+    " (plan's target 70%)";
+  const figures =
+    `relative regret ${verdict.relativeRegret.toFixed(4)}, structure error ${verdict.structureError.toFixed(3)}, ` +
+    `${percent(verdict.deviatingMatchShare)} of deviating cells matched`;
+  return `${headline}; ${verdict.pass ? figures : verdict.reasons.join("; ")}`;
 }
 
 /** The warm-up mode of one run; see the module comment. */

@@ -73,7 +73,8 @@ function variantList(text: string | undefined): readonly PipelineVariant[] {
   const names = text.split(",").map((v) => v.trim());
   for (const name of names) {
     if (!(PIPELINE_VARIANTS as readonly string[]).includes(name)) {
-      throw new UsageError(`\`--variants\` must be a comma-separated list of ${PIPELINE_VARIANTS.join(", ")}; received ${JSON.stringify(name)}`);
+      const expected = PIPELINE_VARIANTS.join(", ");
+      throw new UsageError(`\`--variants\` must be a comma-separated list of ${expected}; received ${JSON.stringify(name)}`);
     }
   }
   return names as PipelineVariant[];
@@ -85,7 +86,9 @@ function gateJson(report: ConvergenceReport, verdict: GateVerdict): unknown {
 }
 
 function calibrationTable(summaries: readonly VariantSummary[]): string {
-  const header = "variant             pass rate  statistics only  mean share  p5 share  mean regret  p95 regret  mean structure  deviating mean  deviating p5";
+  const header =
+    "variant             pass rate  statistics only  mean share  p5 share  mean regret  p95 regret  mean structure" +
+    "  deviating mean  deviating p5";
   const lines = summaries.map((s) =>
     [
       s.variant.padEnd(18),
@@ -163,7 +166,8 @@ export const command: Command = {
     if (values.seeds !== undefined) {
       const seeds = seedRange(values.seeds);
       const summaries = await calibrateGate({ ...options, seeds, variants: variantList(values.variants) });
-      io.stdout.write(values.json ? `${JSON.stringify({ seeds: [seeds[0], seeds.at(-1)], rule: options, variants: summaries }, null, 2)}\n` : `${calibrationTable(summaries)}\n`);
+      const json = { seeds: [seeds[0], seeds.at(-1)], rule: options, variants: summaries };
+      io.stdout.write(values.json ? `${JSON.stringify(json, null, 2)}\n` : `${calibrationTable(summaries)}\n`);
       io.stderr.write(`gate calibration: ${summaries.length} variants × ${seeds.length} seeds (${values.seeds}) in ${seconds().toFixed(1)} s\n`);
       return ExitCode.ok;
     }

@@ -7,7 +7,15 @@ import { existsSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { importOutcomes, IMPORT_COLUMNS, type RejectedLine } from "../../serve/import-outcomes.js";
 import { formatOfPath, readImportRecords, type ImportFormat } from "../../serve/import-records.js";
-import { DEFAULT_DATA_DIR, StoreError, ensureSchema, openDatabase, readActivePolicy, readProdCorpusShape, type Db } from "../../store/index.js";
+import {
+  DEFAULT_DATA_DIR,
+  StoreError,
+  ensureSchema,
+  openDatabase,
+  readActivePolicy,
+  readProdCorpusShape,
+  type Db,
+} from "../../store/index.js";
 import { databaseOptions, integerOption } from "../arguments.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
 
@@ -43,7 +51,8 @@ function formatOption(text: string | undefined, file: string): ImportFormat {
     return text;
   }
   const format = formatOfPath(file);
-  if (format === null) throw new UsageError(`cannot tell the format of ${JSON.stringify(file)} from its extension: give --format jsonl or --format csv`);
+  if (format === null)
+    throw new UsageError(`cannot tell the format of ${JSON.stringify(file)} from its extension: give --format jsonl or --format csv`);
   return format;
 }
 
@@ -70,7 +79,10 @@ function progressBar(io: CommandIO, totalBytes: number, bytesRead: () => number)
       last = now;
       const share = Math.min(1, bytesRead() / totalBytes);
       const filled = Math.round(share * 28);
-      io.stderr.write(`\r\x1b[2K  import [${"█".repeat(filled)}${"░".repeat(28 - filled)}] ${lines.toLocaleString("en-US")} lines ${(share * 100).toFixed(0)}%`);
+      io.stderr.write(
+        `\r\x1b[2K  import [${"█".repeat(filled)}${"░".repeat(28 - filled)}] ` +
+          `${lines.toLocaleString("en-US")} lines ${(share * 100).toFixed(0)}%`,
+      );
       shown = true;
     },
     clear() {
@@ -103,13 +115,16 @@ export const command: Command = {
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
     const file = values.file;
     if (file === undefined) throw new UsageError("--file is required");
-    if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`--file must be a readable file; received ${JSON.stringify(file)} (no such file)`);
+    if (!existsSync(file) || !statSync(file).isFile())
+      throw new UsageError(`--file must be a readable file; received ${JSON.stringify(file)} (no such file)`);
     const source = values.source;
-    if (source !== "prod" && source !== "shadow") throw new UsageError(`--source must be prod or shadow; received ${source === undefined ? "none" : JSON.stringify(source)}`);
+    if (source !== "prod" && source !== "shadow")
+      throw new UsageError(`--source must be prod or shadow; received ${source === undefined ? "none" : JSON.stringify(source)}`);
     const format = formatOption(values.format, file);
     const dimension = values.dimension === undefined ? undefined : integerOption(values.dimension, "--dimension", 0, 100_000, 1);
     const models = values.models?.split(",").map((m) => m.trim());
-    if (models?.some((m) => m === "")) throw new UsageError(`--models must be a comma-separated list of model ids; received ${JSON.stringify(values.models)}`);
+    if (models?.some((m) => m === ""))
+      throw new UsageError(`--models must be a comma-separated list of model ids; received ${JSON.stringify(values.models)}`);
     const batchSize = integerOption(values["batch-size"], "--batch-size", 5000, 100_000, 1);
 
     let db: Db | undefined;
@@ -139,7 +154,17 @@ export const command: Command = {
       }
       const seconds = (performance.now() - started) / 1000;
       io.stdout.write(
-        `${JSON.stringify({ file, source, format, lines: result.lines, inserted: result.inserted, duplicates: result.duplicates, rejected: result.rejected.length, dimension: result.dimension, seconds: Number(seconds.toFixed(3)) })}\n`,
+        `${JSON.stringify({
+          file,
+          source,
+          format,
+          lines: result.lines,
+          inserted: result.inserted,
+          duplicates: result.duplicates,
+          rejected: result.rejected.length,
+          dimension: result.dimension,
+          seconds: Number(seconds.toFixed(3)),
+        })}\n`,
       );
       io.stderr.write(
         `linucb import: ${result.inserted} rows added to routing_outcomes (source ${source}), ${result.duplicates} already there, ` +

@@ -45,11 +45,13 @@ function time(date: Date | null): string {
 /** The runs as a table, with the error of each failed or abandoned run under it. */
 export function formatRuns(runs: readonly TrainingRun[]): string {
   if (runs.length === 0) return "training runs: none";
-  const lines = ["training runs (newest first)", "     id  cadence           status      started               finished              rows read  rejected  version"];
+  const header = "     id  cadence           status      started               finished              rows read  rejected  version";
+  const lines = ["training runs (newest first)", header];
   for (const run of runs) {
     const version = run.policyVersionId === null ? "—" : `v${run.policyVersionId}${run.promoted ? " (promoted)" : ""}`;
     lines.push(
-      `${String(run.id).padStart(7)}  ${run.cadence.padEnd(16)}  ${run.status.padEnd(10)}  ${time(run.startedAt).padEnd(20)}  ${time(run.finishedAt).padEnd(20)}  ` +
+      `${String(run.id).padStart(7)}  ${run.cadence.padEnd(16)}  ${run.status.padEnd(10)}  ` +
+        `${time(run.startedAt).padEnd(20)}  ${time(run.finishedAt).padEnd(20)}  ` +
         `${String(run.rowsRead).padStart(9)}  ${String(run.rowsRejected).padStart(8)}  ${version}`,
     );
     if (run.error !== null) lines.push(`         ${run.error.length > 200 ? `${run.error.slice(0, 197)}...` : run.error}`);
@@ -63,7 +65,8 @@ export function formatVersions(versions: readonly PolicyVersionListing[]): strin
   const lines = ["policy versions (newest first; * active)", "       id  created               run      bytes  sha256"];
   for (const v of versions) {
     lines.push(
-      `${v.active ? "*" : " "} ${String(v.id).padStart(6)}  ${time(v.createdAt).padEnd(20)}  ${String(v.trainingRunId).padStart(5)}  ${String(v.byteLength).padStart(9)}  ` +
+      `${v.active ? "*" : " "} ${String(v.id).padStart(6)}  ${time(v.createdAt).padEnd(20)}  ` +
+        `${String(v.trainingRunId).padStart(5)}  ${String(v.byteLength).padStart(9)}  ` +
         `${v.sha256.slice(0, 16)}${v.active ? `  active since ${time(v.activatedAt)}` : ""}`,
     );
   }

@@ -25,7 +25,8 @@ Options:
   --source prod|shadow      the source of the outcome rows written (default: prod; shadow rows feed no prod refit)
   --models A,B,C            models of the uniform policy before any promotion (default: the prod corpus's)
   --dimension D             feature dimension before any promotion (default: the prod corpus's)
-  --exploration JSON        exploration for a promoted version that records none (default: ${JSON.stringify(ROUTER_DEFAULTS.fallbackExploration)})
+  --exploration JSON        exploration for a promoted version that records none
+                            (default: ${JSON.stringify(ROUTER_DEFAULTS.fallbackExploration)})
   --no-route-auth           let /v1/route through without the token (writes still need it)
   --body-limit BYTES        largest request body (default: ${ROUTER_DEFAULTS.bodyLimit}); 413 beyond
   --decision-retention-days N  delete decisions older than N days (default: ${ROUTER_DEFAULTS.decisionRetentionDays})
@@ -40,7 +41,8 @@ Exit codes: 0 stopped by SIGTERM/SIGINT, 1 failed to start or failed while runni
 function modelsOption(text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined;
   const models = text.split(",").map((m) => m.trim());
-  if (models.some((m) => m === "")) throw new UsageError(`--models must be a comma-separated list of model ids; received ${JSON.stringify(text)}`);
+  if (models.some((m) => m === ""))
+    throw new UsageError(`--models must be a comma-separated list of model ids; received ${JSON.stringify(text)}`);
   return models;
 }
 
@@ -49,7 +51,9 @@ function explorationOption(text: string | undefined): RouterOptions["fallbackExp
   try {
     return resolveExploration(JSON.parse(text) as unknown, "--exploration");
   } catch (error) {
-    throw new UsageError(`--exploration must be JSON: "ucb", {"epsilon": e} or {"softmax": t}; received ${JSON.stringify(text)} (${(error as Error).message})`);
+    throw new UsageError(
+      `--exploration must be JSON: "ucb", {"epsilon": e} or {"softmax": t}; received ${JSON.stringify(text)} (${(error as Error).message})`,
+    );
   }
 }
 
@@ -111,7 +115,13 @@ export const command: Command = {
       dimension: values.dimension === undefined ? undefined : integerOption(values.dimension, "--dimension", 0, 100_000, 1),
       fallbackExploration: explorationOption(values.exploration),
       bodyLimit: integerOption(values["body-limit"], "--body-limit", ROUTER_DEFAULTS.bodyLimit, 1 << 30, 1024),
-      decisionRetentionDays: numberOption(values["decision-retention-days"], "--decision-retention-days", ROUTER_DEFAULTS.decisionRetentionDays, 1e-6, 36500),
+      decisionRetentionDays: numberOption(
+        values["decision-retention-days"],
+        "--decision-retention-days",
+        ROUTER_DEFAULTS.decisionRetentionDays,
+        1e-6,
+        36500,
+      ),
       pollMs: numberOption(values["poll-ms"], "--poll-ms", ROUTER_DEFAULTS.pollMs, 10, 3_600_000),
       groupCommitMs: numberOption(values["group-commit-ms"], "--group-commit-ms", ROUTER_DEFAULTS.groupCommitMs, 0, 1000),
       log,
@@ -129,8 +139,14 @@ export const command: Command = {
       throw error;
     }
     const policy = router.policy;
-    const serving = policy.versionId === null ? `the uniform policy over ${policy.models.length} models (nothing promoted yet)` : `policy version ${policy.versionId}`;
-    log(`listening on ${router.url}, serving ${serving}, dimension ${policy.dimension}, source ${options.source ?? "prod"}${options.token === null ? ", no token (loopback only)" : ""}`);
+    const serving =
+      policy.versionId === null
+        ? `the uniform policy over ${policy.models.length} models (nothing promoted yet)`
+        : `policy version ${policy.versionId}`;
+    log(
+      `listening on ${router.url}, serving ${serving}, dimension ${policy.dimension}, source ${options.source ?? "prod"}` +
+        (options.token === null ? ", no token (loopback only)" : ""),
+    );
     const signal = await stopped;
     log(`${signal}: stopping (answering requests in flight, storing queued decisions and outcomes)`);
     try {

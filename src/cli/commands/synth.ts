@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import {
   ANSWER_KEY_FILE,
-  DEFAULT_OUTCOME_COUNT,
+  WARMUP_GATE,
   DEFAULT_SEED,
   MAX_OUTCOME_COUNT,
   OUTCOMES_FILE,
@@ -31,7 +31,7 @@ Synthetic data is pipeline QA, never evidence about real traffic.
 Options:
   --out DIR     folder to write into, created if missing; files are replaced (required)
   --seed S      seed of the world and of the outcome draws, 0..4294967295 (default: ${DEFAULT_SEED})
-  --n N         number of outcomes, 0..${MAX_OUTCOME_COUNT} (default: ${DEFAULT_OUTCOME_COUNT})
+  --n N         number of outcomes, 0..${MAX_OUTCOME_COUNT} (default: ${WARMUP_GATE.n}, what the gate is calibrated at)
   --json        print the summary as JSON
   -h, --help    show this help
 
@@ -58,7 +58,7 @@ export const command: Command = {
     }
     if (values.out === undefined || values.out.trim() === "") throw new UsageError("`--out DIR` is required");
     const seed = integerOption(values.seed, "--seed", DEFAULT_SEED, 0xffffffff);
-    const n = integerOption(values.n, "--n", DEFAULT_OUTCOME_COUNT, MAX_OUTCOME_COUNT);
+    const n = integerOption(values.n, "--n", WARMUP_GATE.n, MAX_OUTCOME_COUNT);
     assertWritableFolder(values.out, "--out");
 
     const world = generateWorld({ seed });
