@@ -39,7 +39,7 @@
 // upper triangle (by 4×4 blocks) is stored.
 //
 // Why A itself is not stored: keeping A += xxᵀ beside A⁻¹ made updates 70% slower at d = 16
-// (../shared/notes/kernel.md). The exact sufficient statistics (SXX, SXR, n, w) are kept instead,
+// (docs/kernel-notes.md). The exact sufficient statistics (SXX, SXR, n, w) are kept instead,
 // in a cold part that select never touches, and only when the engine asks for them.
 
 import { panelDoubles } from "./panel";

@@ -7,12 +7,12 @@
  * - the per-event API path within 15% of the batched path at d = 16;
  * - refit ≥ 5M rows/s at d = 16, from memory;
  * - bytes per model ≤ (DP² + 2·DP)·8 + 64 (statistics off).
- * Stretch (the ceiling: C, gcc -O3 -march=native, shared/notes/kernel.md): ≥ 0.7× of its
+ * Stretch (the ceiling: C, gcc -O3 -march=native, docs/kernel-notes.md): ≥ 0.7× of its
  * 9.8M updates/s and 5.8M selects/s at d = 16, ≥ 1× of its 1.2M and 386k at d = 64.
  */
 import type { MeasurementRecord, ModelBytes, TargetCheck } from "./results.js";
 
-/** The C ceiling on this machine kind (events/s), from the kernel notes. */
+/** The C ceiling on this machine kind (events/s), from docs/kernel-notes.md. */
 export const ceiling = {
   16: { update: 9.8e6, select: 5.8e6 },
   64: { update: 1.2e6, select: 386e3 },

@@ -5,6 +5,7 @@
  */
 import { resolveExploration } from "../engine/options.js";
 import type { Exploration, LinUCBOptions } from "../engine/types.js";
+import { describeValue } from "../shared/describe-value.js";
 import { DEFAULT_ROW_BOUNDS } from "../store/index.js";
 import { outcomeRewardJudge, type Judge } from "./judge.js";
 import type { CadenceProgress } from "./progress.js";
@@ -116,56 +117,51 @@ export const CADENCE_DEFAULTS = {
   maxFeatureMagnitude: DEFAULT_ROW_BOUNDS.maxFeatureMagnitude,
 } as const;
 
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) return String(value);
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
-
 function integer(value: unknown, name: string, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`\`${name}\` must be an integer in [${min}, ${max}]; received ${show(value)}`);
+    throw new RangeError(`\`${name}\` must be an integer in [${min}, ${max}]; received ${describeValue(value)}`);
   }
   return value;
 }
 
 function number(value: unknown, name: string, min: number, max: number, open = false): number {
   const inside = typeof value === "number" && (open ? value > min && value < max : value >= min && value <= max);
-  if (!inside) throw new RangeError(`\`${name}\` must be a number in ${open ? "(" : "["}${min}, ${max}${open ? ")" : "]"}; received ${show(value)}`);
+  if (!inside) {
+    const range = `${open ? "(" : "["}${min}, ${max}${open ? ")" : "]"}`;
+    throw new RangeError(`\`${name}\` must be a number in ${range}; received ${describeValue(value)}`);
+  }
   return value as number;
 }
 
 function positive(value: unknown, name: string, max: number): number {
   if (typeof value !== "number" || !(value > 0 && value <= max)) {
-    throw new RangeError(`\`${name}\` must be a number in (0, ${max}]; received ${show(value)}`);
+    throw new RangeError(`\`${name}\` must be a number in (0, ${max}]; received ${describeValue(value)}`);
   }
   return value;
 }
 
 /** Applies the defaults and validates every option. */
 export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceOptions {
-  if (options === null || typeof options !== "object") throw new TypeError(`\`options\` must be an object; received ${show(options)}`);
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`\`options\` must be an object; received ${describeValue(options)}`);
+  }
   const { mode } = options;
-  if (mode !== "warmup" && mode !== "prod") throw new RangeError(`\`mode\` must be 'warmup' or 'prod'; received ${show(mode)}`);
+  if (mode !== "warmup" && mode !== "prod") throw new RangeError(`\`mode\` must be 'warmup' or 'prod'; received ${describeValue(mode)}`);
   const gateEstimator = options.gateEstimator ?? CADENCE_DEFAULTS.gateEstimator;
   if (gateEstimator !== "snips" && gateEstimator !== "dr" && gateEstimator !== "ips") {
-    throw new RangeError(`\`gateEstimator\` must be 'snips', 'dr' or 'ips'; received ${show(gateEstimator)}`);
+    throw new RangeError(`\`gateEstimator\` must be 'snips', 'dr' or 'ips'; received ${describeValue(gateEstimator)}`);
   }
   const judge = options.judge ?? outcomeRewardJudge();
   if (typeof judge !== "object" || judge === null || typeof judge.judge !== "function" || typeof judge.name !== "string" || judge.name === "") {
-    throw new TypeError(`\`judge\` must be an object with a non-empty name and a judge(rows) function; received ${show(judge)}`);
+    throw new TypeError(`\`judge\` must be an object with a non-empty name and a judge(rows) function; received ${describeValue(judge)}`);
   }
   const range = judge.rewardRange as Judge["rewardRange"] | undefined;
   const rangeOk = typeof range === "object" && range !== null && Number.isFinite(range.min) && Number.isFinite(range.max) && range.min <= range.max;
   if (!rangeOk) {
-    throw new RangeError(`\`judge.rewardRange\` must be { min, max } with finite min ≤ max; received ${show(range)}`);
+    throw new RangeError(`\`judge.rewardRange\` must be { min, max } with finite min ≤ max; received ${describeValue(range)}`);
   }
   const engine = options.engine ?? {};
-  if (typeof engine !== "object" || engine === null) throw new TypeError(`\`engine\` must be an object; received ${show(engine)}`);
+  if (typeof engine !== "object" || engine === null) throw new TypeError(`\`engine\` must be an object; received ${describeValue(engine)}`);
   return {
     mode,
     seed: integer(options.seed ?? CADENCE_DEFAULTS.seed, "seed", 0, 0xffffffff),

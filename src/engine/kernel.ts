@@ -162,8 +162,9 @@ function checkMemoryLimit(needed: number, limit: MemoryLimit): void {
 }
 
 /**
- * One configured kernel instance and its memory. Offsets below are in f64 (or i32) elements, so
- * they index the views directly; `views()` must be called again after anything that may grow.
+ * One configured kernel instance and its memory. Offsets below are in bytes (divide by 8 to index
+ * `f64View`, by 4 for `i32View`). The views are rebuilt whenever the memory grows, so read them
+ * afresh from the getters after `ensureModels` instead of keeping an old one.
  */
 export class Kernel {
   /** The build running in this instance. */

@@ -30,7 +30,13 @@ export {
   type OutcomeEvents,
   type OutcomeForEvaluation,
 } from "./logged-events-from-outcomes.js";
-export { formatEstimate } from "./format-estimate.js";
+export {
+  estimateParts,
+  formatEstimate,
+  formatEstimateNumber,
+  type EstimateNumberFormat,
+  type EstimateParts,
+} from "./format-estimate.js";
 export { pairedDifference, type PairedBootstrapOptions, type PairedBoundMethod, type PairedDifference } from "./paired-bootstrap.js";
 export {
   inverseNormal,

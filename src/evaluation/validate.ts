@@ -3,16 +3,10 @@
  * or a RangeError (right kind, bad value) whose message names the argument and the value received.
  */
 
-/** A short, readable rendering of a received value for error messages. */
-export function describeValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value);
-  if (value === null || value === undefined || typeof value === "boolean" || typeof value === "bigint") return String(value);
-  if (typeof value === "function") return "a function";
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<unknown>).length}`;
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
-}
+import { describeValue } from "../shared/describe-value.js";
+
+/** Re-exported so the evaluation modules keep importing it from here; the one implementation lives in src/shared. */
+export { describeValue };
 
 /** Checks an array-like of numbers (plain array or typed array) and returns it. */
 export function checkArrayLike(value: unknown, name: string): ArrayLike<number> {

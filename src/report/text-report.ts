@@ -4,7 +4,7 @@
  * verdict, and for a warm-up the convergence report and its learning curve.
  */
 import type { CadenceResult, CorpusSummary, ProdGateDecision } from "../cadence/index.js";
-import type { OffPolicyEstimate, OffPolicyEvaluation, SupportDiagnostics } from "../evaluation/index.js";
+import { estimateParts, type OffPolicyEstimate, type OffPolicyEvaluation, type SupportDiagnostics } from "../evaluation/index.js";
 import { formatConvergenceReport } from "../synthetic/index.js";
 
 const ESTIMATORS = ["replay", "ips", "snips", "dr", "dm"] as const;
@@ -15,7 +15,8 @@ function fixed(x: number, digits = 4): string {
 
 function estimateCell(estimate: OffPolicyEstimate | undefined): string {
   if (estimate === undefined) return "—";
-  return `${fixed(estimate.value)} [${fixed(estimate.interval.lower)}, ${fixed(estimate.interval.upper)}] ess ${estimate.effectiveSampleSize.toFixed(0)}`;
+  const parts = estimateParts(estimate, { notation: "fixed" });
+  return `${parts.value} ${parts.interval} ess ${parts.effectiveSampleSize}`;
 }
 
 /** The estimates of both policies, one line per estimator. */

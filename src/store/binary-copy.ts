@@ -1,8 +1,8 @@
 /**
  * A reader of PostgreSQL's binary COPY format, the fastest way to get rows out of both back ends:
  * no text parsing, and float8[] values land in a Float64Array without an intermediate JS array
- * (the generic text parser for float8[] is the bottleneck of every row-based read path; shared
- * notes, postgres.md).
+ * (the generic text parser for float8[] is the bottleneck of every row-based read path;
+ * docs/store-notes.md).
  *
  * Format (PostgreSQL docs, "COPY — Binary Format"): an 11-byte signature, an int32 flags field, an
  * int32 header-extension length and that many bytes; then per row an int16 field count (−1 marks

@@ -1,6 +1,6 @@
 /**
  * A lockfile next to a PGlite data folder, so that two openers never share one folder. PGlite takes
- * no lock of its own, and two processes writing one folder lose rows (shared notes, postgres.md).
+ * no lock of its own, and two processes writing one folder lose rows (docs/store-notes.md).
  *
  * The lock is the file `<dataDir>.lock` (beside the folder, not in it: PGlite's initdb wants the
  * folder to itself), holding the owner's pid, host name and a random token. It is created

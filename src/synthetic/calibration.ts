@@ -9,7 +9,7 @@
  * - `arm-shift`: the model mapping off by one (every row credited to the next model);
  * - `cell-permutation`: cell labels permuted (every cell's rows filed under another cell);
  * - `contexts-ignored`: the features never reach the engine (every context is the intercept alone);
- * - `first-chunk`: only the first corpus chunk read ({@link FIRST_CHUNK_ROWS} rows, the warm-up's chunk);
+ * - `first-chunk`: only the first corpus chunk read ({@link FIRST_CHUNK_ROWS} rows, the smallest warm-up chunk);
  * - `half-dropped`: every other row lost;
  * - `logging-preferred`: no learning at all — each cell gets the model the log holds most often.
  */
@@ -36,7 +36,7 @@ export const PIPELINE_VARIANTS = [
 /** One pipeline variant. */
 export type PipelineVariant = (typeof PIPELINE_VARIANTS)[number];
 
-/** Rows the `first-chunk` variant reads: the warm-up cadence's chunk size. */
+/** Rows the `first-chunk` variant reads: the smallest warm-up chunk (the cadence reads n / 20 within [500, 10000]). */
 export const FIRST_CHUNK_ROWS = 500;
 const CORRUPTION_SALT = 0x42554753; // "BUGS"
 

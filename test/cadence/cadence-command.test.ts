@@ -11,6 +11,13 @@ it("linucb cadence: --help, and usage errors that name the value received (exit 
   const help = await linucb(["cadence", "--help"]);
   expect(help.code).toBe(0);
   expect(help.stdout).toMatch(/^Usage: linucb cadence --mode warmup\|prod/);
+  // The exit codes a scheduler relies on, documented in the help.
+  for (const line of [/\n {2}0 {2}the run succeeded and its gate passed/, /\n {2}1 {2}the run failed/, /\n {2}2 {2}usage error/,
+    /\n {2}3 {2}the run succeeded but its gate did not pass/, /\n {2}4 {2}another cadence of this mode holds the lock/]) {
+    expect(help.stdout).toMatch(line);
+  }
+  expect(help.stdout).toMatch(/--min-propensity P .*\(default: 0\.000001\)/);
+  expect(help.stdout).toMatch(/--max-feature-magnitude M .*\(default: 1000000\)/);
   const cases: [string[], RegExp][] = [
     [["cadence"], /--mode must be warmup or prod; received none/],
     [["cadence", "--mode", "daily"], /--mode must be warmup or prod; received "daily"/],

@@ -1,6 +1,15 @@
 // Routing outcomes (store rows) → logged events, with cells alongside.
 import { describe, expect, it } from "vitest";
-import { createLoggedEvents, formatEstimate, estimateIps, loggedEventsFromOutcomes, replayEvaluate, type OutcomeForEvaluation } from "../../src/evaluation/index.js";
+import {
+  createLoggedEvents,
+  estimateParts,
+  formatEstimate,
+  formatEstimateNumber,
+  estimateIps,
+  loggedEventsFromOutcomes,
+  replayEvaluate,
+  type OutcomeForEvaluation,
+} from "../../src/evaluation/index.js";
 
 const arms = ["small", "large"];
 const row = (id: number, model: string, reward: number | null, propensity = 0.5, features = [1, id]): OutcomeForEvaluation => ({
@@ -47,5 +56,21 @@ describe("formatEstimate", () => {
       `ips 0.5000 [${ips.interval.lower.toPrecision(4)}, ${ips.interval.upper.toPrecision(4)}] 90% · ESS 2.0 · 4 events`,
     );
     expect(formatEstimate(replayEvaluate(events, new Int32Array([1, 1, 1, 1]), { resamples: 10 }), 2)).toMatch(/^replay 0\.50 \[.*\] 95% · ESS 2\.0 · kept 2 · 4 events$/);
+  });
+
+  it("writes the pieces in significant digits or fixed decimals, and non-finite numbers as such", () => {
+    const events = createLoggedEvents({ actions: [0, 1, 0, 1], rewards: [1, 0, 0, 1], propensities: [0.5, 0.5, 0.5, 0.5], actionCount: 2 });
+    const ips = estimateIps(events, new Int32Array([0, 0, 0, 0]), { level: 0.9, resamples: 100 });
+    const fixed = estimateParts(ips, { notation: "fixed", digits: 3 });
+    expect(fixed).toEqual({
+      value: "0.500",
+      interval: `[${ips.interval.lower.toFixed(3)}, ${ips.interval.upper.toFixed(3)}]`,
+      level: "90%",
+      effectiveSampleSize: "2.0",
+    });
+    expect(formatEstimateNumber(0.0123456)).toBe("0.01235");
+    expect(formatEstimateNumber(0.0123456, { notation: "fixed" })).toBe("0.0123");
+    expect(formatEstimateNumber(Number.NaN)).toBe("NaN");
+    expect(formatEstimateNumber(Number.NEGATIVE_INFINITY, { notation: "fixed" })).toBe("-Infinity");
   });
 });

@@ -111,7 +111,7 @@ describe("JSONL", () => {
 
   it.each([
     ['{"action":0,"reward":1,"propensity":0.5}\n{"action":0,"reward":1,', /input line 2: not valid JSON/],
-    ['{"action":0,"reward":1,"propensity":0.5}\n[1,2]\n', /input line 2: each line must be a JSON object; received an array of length 2/],
+    ['{"action":0,"reward":1,"propensity":0.5}\n[1,2]\n', /input line 2: each line must be a JSON object; received Array\(2\)/],
     ['{"action":0,"reward":null,"propensity":0.5}\n', /input line 1: `reward` must be a number; received null/],
     ['{"reward":1,"propensity":0.5}\n', /input line 1: the event has no field "action"/],
     ['{"action":0,"reward":1,"propensity":0.5,"context":[1]}\n{"action":0,"reward":1,"propensity":0.5,"context":[1,2]}\n', /input line 2: the context must have 1 values like the rows before it; received 2/],

@@ -5,8 +5,10 @@
  */
 import { parseArgs } from "node:util";
 import {
+  estimateParts,
   evaluateOffPolicy,
   fixedActionPolicy,
+  formatEstimateNumber,
   readLoggedEvents,
   uniformPolicy,
   type EventFileOptions,
@@ -175,23 +177,13 @@ function actionMeanModel(events: LoggedEvents): Float64Array {
 }
 
 function table(estimates: readonly OffPolicyEstimate[]): string {
-  const level = `${Math.round(estimates[0].interval.level * 1000) / 10}% interval`;
-  const rows = [["estimator", "value", level, "ESS", "max weight"]];
+  const rows = [["estimator", "value", `${estimateParts(estimates[0]).level} interval`, "ESS", "max weight"]];
   for (const e of estimates) {
-    rows.push([
-      e.estimator,
-      format(e.value),
-      `[${format(e.interval.lower)}, ${format(e.interval.upper)}]`,
-      e.effectiveSampleSize.toFixed(1),
-      format(e.weights.max),
-    ]);
+    const parts = estimateParts(e);
+    rows.push([e.estimator, parts.value, parts.interval, parts.effectiveSampleSize, formatEstimateNumber(e.weights.max)]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()).join("\n");
-}
-
-function format(value: number): string {
-  return Number.isFinite(value) ? value.toPrecision(4) : String(value);
 }
 
 /** JSON has no Infinity or NaN: write them as strings rather than as null. */
