@@ -13,7 +13,7 @@
  * a row judged elsewhere, or edited by hand — instead of letting it swamp the fit. Synthetic rows arrive already labelled by the planted
  * oracle ('planted_oracle'), so on the warm-up corpus the judge step finds nothing to do.
  */
-import type { JudgeVerdict, UnjudgedOutcome } from "../store/index.js";
+import type { JudgeVerdict, LinearOutcomeRewardSql, UnjudgedOutcome } from "../store/index.js";
 import {
   DEFAULT_REWARD_FUNCTION,
   resolveRewardFunction,
@@ -31,6 +31,12 @@ export interface Judge {
   readonly rewardRange: RewardRange;
   /** One verdict per row, in order. May be asynchronous (an LLM judge). */
   judge(rows: readonly UnjudgedOutcome[]): readonly JudgeVerdict[] | Promise<readonly JudgeVerdict[]>;
+  /**
+   * When present, the same verdicts expressed in SQL: the cadence labels rows with one UPDATE per
+   * batch (src/store/sql-judge.ts) instead of calling `judge`. It must give exactly what `judge`
+   * gives; a judge that overrides `judge` must drop it.
+   */
+  readonly sqlReward?: LinearOutcomeRewardSql;
 }
 
 /** The penalties of the default judge, as documented in the README. */
@@ -39,13 +45,15 @@ export const DEFAULT_JUDGE_WEIGHTS: Readonly<Required<RewardFunction>> = DEFAULT
 /**
  * The rule-based judge: the linear reward of the three outcome flags, with configurable penalties
  * (each in [0, 2]; a bad value throws a RangeError naming it). Its score is the reward itself; its
- * range is [−(hallucinationPenalty + refusalPenalty), 1].
+ * range is [−(hallucinationPenalty + refusalPenalty), 1]. It declares its SQL form, so the cadence
+ * labels rows in the database (bit-identical rewards, tested).
  */
 export function outcomeRewardJudge(weights: RewardFunction = {}): Judge {
   const fn = resolveRewardFunction(weights, "judge weights");
   return {
     name: `outcome_reward_v1(hallucination=${fn.hallucinationPenalty},refusal=${fn.refusalPenalty})`,
     rewardRange: rewardRange(fn),
+    sqlReward: { kind: "linear-outcome", hallucinationPenalty: fn.hallucinationPenalty, refusalPenalty: fn.refusalPenalty },
     judge(rows) {
       return rows.map((row) => {
         const reward = rewardOf(fn, row.completed, row.hallucinated, row.refused);

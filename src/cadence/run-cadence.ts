@@ -32,6 +32,7 @@ import {
   ensureSchema,
   failTrainingRun,
   judgeUnlabelled,
+  judgeUnlabelledInSql,
   MAX_REJECTED_EXAMPLES,
   splitCorpusByTime,
   startTrainingRun,
@@ -267,13 +268,14 @@ async function runSteps(
   const judged = await steps.run(
     "judge",
     `labelling unjudged rows of ${table} with ${o.judge.name}`,
-    (advance) =>
-      judgeUnlabelled(db, {
-        table,
-        judgeModel: o.judge.name,
-        judge: (rows) => o.judge.judge(rows),
-        onProgress: (n) => advance(n, n),
-      }),
+    (advance) => {
+      const { sqlReward } = o.judge;
+      const common = { table, judgeModel: o.judge.name, onProgress: (n: number) => advance(n, n) };
+      // A judge that can be expressed in SQL labels rows in the database (issue 14); others get batches.
+      return sqlReward !== undefined
+        ? judgeUnlabelledInSql(db, { ...common, reward: sqlReward })
+        : judgeUnlabelled(db, { ...common, judge: (rows) => o.judge.judge(rows) });
+    },
     (r) => (r.judged === 0 ? "nothing to judge" : `${r.judged} rows judged`),
   );
   const bounds: RowBounds = { reward: mode.rewardRange, minPropensity: o.minPropensity, maxFeatureMagnitude: o.maxFeatureMagnitude };

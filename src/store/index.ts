@@ -68,6 +68,7 @@ export {
 export { tryAcquireAdvisoryLock, withAdvisoryLock, type AdvisoryLock } from "./advisory-lock.js";
 export { splitCorpusByTime, type CorpusSplit, type CorpusSplitOptions } from "./corpus-split.js";
 export { judgeUnlabelled, type JudgeUnlabelledOptions, type JudgeUnlabelledResult, type JudgeVerdict, type UnjudgedOutcome } from "./judge-queue.js";
+export { judgeUnlabelledInSql, type JudgeUnlabelledInSqlOptions, type LinearOutcomeRewardSql } from "./sql-judge.js";
 export { promoteTrainingRun, type Promotion, type PromotionResult } from "./promote.js";
 export { listSyntheticRuns, type SyntheticRunRows } from "./synthetic-runs.js";
 export { insertOutcomeRows, readOutcomesByKey, type OutcomeRowInput, type StoredOutcome, type WritableSource } from "./outcome-writes.js";
