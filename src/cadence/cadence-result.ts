@@ -13,6 +13,7 @@ import type { CorpusReadTotals, CorpusSplit, CorpusTable, JsonObject, RejectedRo
 import type { ConvergenceReport } from "../synthetic/index.js";
 import type { GateDecision, ProdGateDecision } from "./gate.js";
 import type { StepTiming } from "./progress.js";
+import type { RoutingSummary } from "./report-data.js";
 
 /** One point of the warm-up's learning curve: the convergence report after the first `n` rows. */
 export interface LearningCurvePoint {
@@ -77,6 +78,8 @@ export interface CadenceResultBase {
   readonly engine: JsonObject;
   /** Null when no row was held out (prod: no rows newer than the incumbent's training). */
   readonly evaluation: EvaluationSummary | null;
+  /** Where the recorded policy, the incumbent and the logging policy route the held-out requests (for the report pages); null with no held-out row. */
+  readonly routing: RoutingSummary | null;
   /** Runs of this mode left 'running' by a process that died, marked 'abandoned' before this run started. */
   readonly abandonedRuns: readonly number[];
   readonly timings: readonly StepTiming[];

@@ -32,3 +32,4 @@ export { prodGate, warmupGate, type GateDecision, type ProdGateDecision } from "
 export { silentProgress, type CadenceProgress, type CadenceStep, type StepTiming } from "./progress.js";
 export { compareOnHeldOut, policyChoices, rewardModelOf, type ReplayComparison, type EvaluationSettings } from "./offline-evaluation.js";
 export { HeldOutCollector, type HeldOutSlice } from "./held-out-slice.js";
+export { routingSummary, type RoutingSummary, type CellRouting, type TrafficShares, type RoutingInput } from "./report-data.js";

@@ -52,6 +52,7 @@ import { HeldOutCollector } from "./held-out-slice.js";
 import type { ModeSteps, Preparation, RunContext } from "./modes/mode-steps.js";
 import { prodMode } from "./modes/prod.js";
 import { compareOnHeldOut } from "./offline-evaluation.js";
+import { routingSummary } from "./report-data.js";
 import { resolveCadenceOptions, type CadenceOptions, type ResolvedCadenceOptions } from "./options.js";
 import { StepRunner, silentProgress, type CadenceStep } from "./progress.js";
 
@@ -286,14 +287,15 @@ async function runSteps(
 
   const { incumbentInfo } = prepared;
   const incumbentName = incumbentInfo.kind === "active" ? `active policy (version ${incumbentInfo.policyVersionId})` : "uniform policy";
+  const heldOut = refit.collector.length === 0 ? null : refit.collector.finish();
   const comparison =
-    refit.collector.length === 0
+    heldOut === null
       ? null
       : await steps.run(
           "evaluate",
           `evaluating the candidate and the ${incumbentName} on ${refit.collector.length} held-out rows`,
           () =>
-            compareOnHeldOut(refit.evaluated, prepared.incumbent, refit.collector.finish(), {
+            compareOnHeldOut(refit.evaluated, prepared.incumbent, heldOut, {
               level: o.level,
               resamples: o.resamples,
               seed: o.seed,
@@ -312,6 +314,9 @@ async function runSteps(
     () => mode.gate(engine, comparison),
     (g) => `${g.passed ? "PASSED" : "FAILED"}: ${g.reason}`,
   );
+
+  // Report data (src/report draws it): where the recorded policy, the incumbent and the logging policy route the held-out requests.
+  const routing = heldOut === null ? null : routingSummary({ candidate: engine, incumbent: prepared.incumbent, slice: heldOut });
 
   const cells = engine.cells().length;
   const corpus: CorpusSummary = {
@@ -342,6 +347,7 @@ async function runSteps(
             candidate: comparison.candidate,
             incumbentEstimates: comparison.incumbent,
           },
+    routing,
     abandonedRuns: context.abandonedRuns,
     timings: steps.timings,
     // Integrity, coverage and the shrinkage the data chose: in every run's result and metrics.

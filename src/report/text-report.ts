@@ -93,10 +93,16 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
   if (result.mode === "warmup") {
     lines.push(formatConvergenceReport(result.convergence), "");
     if (result.learningCurve.length > 0) {
-      lines.push("learning curve (rows fitted → covered cells matching the planted optimum)");
+      const training = corpus.split.training;
+      lines.push(
+        "learning curve (rows fitted in time order → covered cells matching the planted optimum; " +
+          `up to n = ${training} the training slice only, then the held-out rows added back)`,
+      );
       for (const point of result.learningCurve) {
         const share = point.coveredCells === 0 ? "    —" : `${(point.matchShare * 100).toFixed(1).padStart(5)}%`;
-        lines.push(`  n ${String(point.n).padStart(7)}   ${String(point.matches).padStart(3)}/${String(point.coveredCells).padEnd(3)} ${share}`);
+        const fitted = point.n <= training ? "" : "   + held-out rows";
+        const counts = `${String(point.matches).padStart(3)}/${String(point.coveredCells).padEnd(3)}`;
+        lines.push(`  n ${String(point.n).padStart(7)}   ${counts} ${share}${fitted}`);
       }
       lines.push("");
     }

@@ -145,7 +145,7 @@ describeOnBackends("prod cadence over bad rows", (backend) => {
     expect(printed.corpus).toMatchObject({ rowsRead: 3000, rowsRejected: BAD_ROWS.length, rejectedByReason: { reward: 4, propensity: 1, features: 1, model: 1, cell: 1, agent_id: 1 } });
     expect(printed.corpus.rejectedExamples.map((row) => row.id).sort((a, b) => a - b)).toEqual(badIds);
     const html = readFileSync((JSON.parse(json.stdout) as { reportFiles: { html: string } }).reportFiles.html, "utf8");
-    for (const id of badIds) expect(html).toMatch(new RegExp(`\n  row ${id}: `));
+    for (const id of badIds) expect(html).toMatch(new RegExp(`<li>row ${id}: `));
     rmSync(reports, { recursive: true, force: true });
 
     const text = await linucb(["cadence", "--mode", "prod", "--no-report", "--resamples", "100", "--min-propensity", "1e-9", ...target]);

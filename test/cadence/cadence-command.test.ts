@@ -54,17 +54,21 @@ describeOnBackends("linucb cadence", (backend) => {
   it("runs the warm-up: progress on stderr, JSON on stdout, a self-contained HTML report", async () => {
     const run = await linucb(["cadence", "--mode", "warmup", "--json", "--resamples", "200", "--report-dir", reports, ...target]);
     expect(run.code, run.stderr).toBe(0);
-    const result = JSON.parse(run.stdout) as { mode: string; runId: number; gate: { passed: boolean }; reportFiles: { html: string; json: string }; convergence: { cells: { cell: string }[] } };
+    const result = JSON.parse(run.stdout) as { mode: string; runId: number; gate: { passed: boolean }; reportFiles: { html: string; json: string; index: string }; convergence: { cells: { cell: string }[] } };
     expect(result).toMatchObject({ mode: "warmup", gate: { passed: true } });
     for (const step of ["schema", "load", "judge", "split", "refit", "evaluate", "gate", "record"]) expect(run.stderr).toMatch(new RegExp(`cadence: ${step}\\s+done in \\d+\\.\\d\\d s`));
     expect(run.stderr).toMatch(/refit\s+40000\/40000 \(100%\)/);
 
     const html = readFileSync(result.reportFiles.html, "utf8");
     expect(html).toMatch(/^<!doctype html>/);
-    expect(html.match(/<svg /g)?.length).toBe(3);
+    const charts = [...html.matchAll(/<svg class="chart" data-chart="([a-z-]+)"/g)].map((m) => m[1]);
+    expect(charts).toEqual(["routing-map", "traffic-shift", "estimates", "coverage-map", "cells", "learning-curve"]);
     expect(html).not.toMatch(/<script|https?:\/\/|<link /);
     for (const cell of generateWorld({ seed: 42 }).cells) expect(html).toContain(`>${cell.id}</text>`);
     expect(JSON.parse(readFileSync(result.reportFiles.json, "utf8"))).toMatchObject({ runId: result.runId, mode: "warmup" });
+    // --report-dir holds the history page too, linking this run's page.
+    expect(result.reportFiles.index).toBe(join(reports, "index.html"));
+    expect(readFileSync(result.reportFiles.index, "utf8")).toContain(`href="cadence-warmup-run-${result.runId}.html"`);
 
     const text = await linucb(["cadence", "--mode", "warmup", "--no-report", "--resamples", "100", ...target]);
     expect(text.code).toBe(0);

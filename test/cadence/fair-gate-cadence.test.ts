@@ -52,8 +52,8 @@ describeOnBackends("prod gate: a fair incumbent", (backend) => {
     const firstReport = formatCadenceReport(first);
     expect(firstReport).toMatch(/support {7}candidate mean weight \d\.\d{4} ± \d\.\d{4}, zero weights \d+\.\d{4}% /);
     expect(firstReport).toMatch(/\(propensities predict \d+\.\d{4}%\)/);
-    expect(renderHtmlReport(first)).toMatch(/<h2>Promotion gate<\/h2>[\s\S]*<th>candidate<\/th><td>\d\.\d{4} ± /);
-    expect(renderHtmlReport(second)).not.toMatch(/<h2>Promotion gate<\/h2>/);
+    expect(renderHtmlReport(first)).toMatch(/<h2>Gate figures<\/h2>[\s\S]*<th>candidate<\/th><td>\d\.\d{3} ± /);
+    expect(renderHtmlReport(second)).not.toMatch(/<h2>Gate figures<\/h2>/);
     expect(firstReport).toMatch(/support {7}evidence {2}\d+ events where the weights differ/);
     // The JSON of the result (what --json prints) keeps the contract fields.
     type Contract = { gate: { passed: boolean; reason: string }; corpus: { rowsRead: number; rowsRejected: number } };

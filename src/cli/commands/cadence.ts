@@ -222,7 +222,7 @@ export const command: Command = {
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ ...result, reportFiles: files }, null, 2)}\n`);
       } else {
-        io.stdout.write(`${formatCadenceReport(result, files === null ? [] : [files.html, files.json])}\n`);
+        io.stdout.write(`${formatCadenceReport(result, files === null ? [] : [files.html, files.json, files.index])}\n`);
       }
       io.stderr.write(
         `linucb cadence: ${mode} run ${result.runId} ${result.gate.passed ? "PASSED" : "FAILED"} its gate` +
