@@ -30,7 +30,7 @@ export interface RoutingOutcome {
   readonly judgeModel: string | null;
   /** The reward the learner sees, or null until judged. */
   readonly reward: number | null;
-  /** The policy version that made the decision, if known. */
+  /** The policy version that made the decision (its id as text, `"uniform"` before any promotion), if known. */
   readonly policyVersion: string | null;
   readonly source: OutcomeSource;
 }

@@ -12,18 +12,14 @@
  */
 import type { CadenceResult } from "../cadence/index.js";
 import type { ConvergenceReport } from "../synthetic/index.js";
+import type { SupportDiagnostics } from "../evaluation/index.js";
 import { fixed, percent } from "./svg.js";
 
-/** One policy's support diagnostics (paired gate). */
-interface Support {
-  readonly meanWeight: number;
-  readonly meanWeightStandardError: number;
-  readonly meanWeightZ: number;
-  readonly zeroWeightShare: number;
-  readonly expectedZeroWeightShare: number | null;
-  readonly zeroWeightExcessZ: number | null;
-  readonly effectiveSampleSize: number;
-}
+/** One policy's support diagnostics (paired gate): the figures the explanation reads. */
+type Support = Pick<
+  SupportDiagnostics,
+  "meanWeight" | "meanWeightStandardError" | "meanWeightZ" | "zeroWeightShare" | "expectedZeroWeightShare" | "zeroWeightExcessZ" | "effectiveSampleSize"
+>;
 
 /** The paired gate's figures. */
 interface PairedFigures {

@@ -6,31 +6,23 @@
  * one) is its business: {@link readOutcomesByKey} gives it the stored values to compare.
  * Used by the server's group commit (src/serve) and by `linucb import`.
  */
+import type { RoutingOutcome } from "../outcomes/outcome.js";
 import type { Queryable } from "./db.js";
 
 /** Sources a written outcome may carry (synthetic rows live in their own table). */
 export type WritableSource = "prod" | "shadow";
 
-/** One routing_outcomes row to write. Values must already be validated (finite, in range). */
-export interface OutcomeRowInput {
+/**
+ * One routing_outcomes row to write: the domain row of src/outcomes without its id, with any
+ * array-like features and a writable source. Values must already be validated (finite, in range).
+ */
+export interface OutcomeRowInput extends Omit<RoutingOutcome, "id" | "createdAt" | "features" | "source"> {
   /** The idempotency key (`decision:<uuid>` or `import:<sha256>`). */
   readonly dedupeKey: string;
   /** When the outcome happened; null: now (the time of the write). */
   readonly createdAt: Date | null;
-  readonly agentId: string;
-  readonly cell: string;
-  readonly model: string;
+  /** The context: any array-like of numbers (written as float8[]). */
   readonly features: ArrayLike<number>;
-  readonly propensity: number;
-  readonly completed: boolean;
-  readonly hallucinated: boolean;
-  readonly refused: boolean;
-  readonly judgeScore: number | null;
-  readonly judgeModel: string | null;
-  /** Null until the cadence's judge labels the row. */
-  readonly reward: number | null;
-  /** The policy version that made the decision (`"uniform"` before any promotion), if known. */
-  readonly policyVersion: string | null;
   readonly source: WritableSource;
 }
 
