@@ -5,9 +5,28 @@
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { DEFAULT_DATA_DIR, type OpenDatabaseOptions } from "../store/open-database.js";
 import { parseDatabaseUrl } from "../store/redact-url.js";
 import { CommandError, UsageError, type CommandIO } from "./command.js";
+
+/** The option declarations `parseArgs` takes. */
+type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
+
+/** What {@link parseOptions} returns: the typed values of `T`'s options. */
+export type OptionValues<T extends OptionsConfig> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>
+>["values"];
+
+/**
+ * Parses a command's options the way every command does — strict (an unknown option is a usage
+ * error) and with no positional argument: one is refused naming it (`hint` says where it belongs).
+ */
+export function parseOptions<T extends OptionsConfig>(argv: readonly string[], options: T, hint = ""): OptionValues<T> {
+  const { values, positionals } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}${hint}`);
+  return values;
+}
 
 /** An integer option in [min, max], or `fallback` when absent. */
 export function integerOption(text: string | undefined, option: string, fallback: number, max: number, min = 0): number {

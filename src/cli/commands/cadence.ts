@@ -4,7 +4,6 @@
  * runCadence (src/cadence), the rendering src/report.
  */
 import { existsSync } from "node:fs";
-import { parseArgs } from "node:util";
 import {
   CADENCE_DEFAULTS,
   CadenceError,
@@ -20,7 +19,7 @@ import type { Exploration } from "../../engine/types.js";
 import { DEFAULT_REWARD_FUNCTION } from "../../outcomes/reward.js";
 import { DEFAULT_REPORT_DIR, formatCadenceReport, terminalProgress, writeReportFiles, type ReportFiles } from "../../report/index.js";
 import { DEFAULT_DATA_DIR, StoreError, openDatabase, type Db } from "../../store/index.js";
-import { afterTheWork, assertWritableFolder, databaseOptions, integerOption, numberOption } from "../arguments.js";
+import { afterTheWork, assertWritableFolder, databaseOptions, integerOption, numberOption, parseOptions } from "../arguments.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
 
 const help = `Usage: linucb cadence --mode warmup|prod [options]
@@ -122,38 +121,32 @@ export const command: Command = {
   summary: "Run the refit cadence: judge, refit, evaluate, gate and (prod) promote",
   help,
   async run(argv: readonly string[], io: CommandIO): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        mode: { type: "string" },
-        "database-url": { type: "string" },
-        "data-dir": { type: "string" },
-        json: { type: "boolean", default: false },
-        "report-dir": { type: "string" },
-        "no-report": { type: "boolean", default: false },
-        seed: { type: "string" },
-        n: { type: "string" },
-        "held-out": { type: "string" },
-        "chunk-size": { type: "string" },
-        "gate-estimator": { type: "string" },
-        "min-ess": { type: "string" },
-        "gate-margin": { type: "string" },
-        "serve-exploration": { type: "string" },
-        level: { type: "string" },
-        resamples: { type: "string" },
-        "min-rows": { type: "string" },
-        threshold: { type: "string" },
-        alpha: { type: "string" },
-        lambda: { type: "string" },
-        "hallucination-penalty": { type: "string" },
-        "refusal-penalty": { type: "string" },
-        "min-propensity": { type: "string" },
-        "max-feature-magnitude": { type: "string" },
-      },
+    const values = parseOptions(argv, {
+      mode: { type: "string" },
+      "database-url": { type: "string" },
+      "data-dir": { type: "string" },
+      json: { type: "boolean", default: false },
+      "report-dir": { type: "string" },
+      "no-report": { type: "boolean", default: false },
+      seed: { type: "string" },
+      n: { type: "string" },
+      "held-out": { type: "string" },
+      "chunk-size": { type: "string" },
+      "gate-estimator": { type: "string" },
+      "min-ess": { type: "string" },
+      "gate-margin": { type: "string" },
+      "serve-exploration": { type: "string" },
+      level: { type: "string" },
+      resamples: { type: "string" },
+      "min-rows": { type: "string" },
+      threshold: { type: "string" },
+      alpha: { type: "string" },
+      lambda: { type: "string" },
+      "hallucination-penalty": { type: "string" },
+      "refusal-penalty": { type: "string" },
+      "min-propensity": { type: "string" },
+      "max-feature-magnitude": { type: "string" },
     });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
     const mode = values.mode;
     if (mode !== "warmup" && mode !== "prod") {
       throw new UsageError(`--mode must be warmup or prod; received ${mode === undefined ? "none" : JSON.stringify(mode)}`);

@@ -9,7 +9,6 @@
  * Argument parsing and printing only; the work is in src/synthetic (gate.ts, grade-corpus.ts,
  * calibration.ts).
  */
-import { parseArgs } from "node:util";
 import {
   DEFAULT_MIN_ROWS,
   DEFAULT_SEED,
@@ -23,7 +22,7 @@ import {
 } from "../../synthetic/index.js";
 import { PIPELINE_VARIANTS, calibrateGate, type PipelineVariant, type VariantSummary } from "../../synthetic/calibration.js";
 import { gradeCorpus } from "../../synthetic/grade-corpus.js";
-import { integerOption, numberOption } from "../arguments.js";
+import { integerOption, numberOption, parseOptions } from "../arguments.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
 
 const help = `Usage: linucb gate [--seed S] [--n N] [options] [--json]
@@ -121,30 +120,24 @@ export const command: Command = {
   summary: "Refit on a synthetic world (or a given corpus) and check convergence to its planted optimum",
   help,
   async run(argv: readonly string[], io: CommandIO): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        seed: { type: "string" },
-        seeds: { type: "string" },
-        variants: { type: "string" },
-        outcomes: { type: "string" },
-        key: { type: "string" },
-        n: { type: "string" },
+    const values = parseOptions(argv, {
+      seed: { type: "string" },
+      seeds: { type: "string" },
+      variants: { type: "string" },
+      outcomes: { type: "string" },
+      key: { type: "string" },
+      n: { type: "string" },
 
-        "min-rows": { type: "string" },
-        "min-rows-per-model": { type: "string" },
-        "min-covered": { type: "string" },
-        threshold: { type: "string" },
-        "max-regret": { type: "string" },
-        "max-structure-error": { type: "string" },
-        "min-deviating": { type: "string" },
-        lambda: { type: "string" },
-        json: { type: "boolean", default: false },
-      },
+      "min-rows": { type: "string" },
+      "min-rows-per-model": { type: "string" },
+      "min-covered": { type: "string" },
+      threshold: { type: "string" },
+      "max-regret": { type: "string" },
+      "max-structure-error": { type: "string" },
+      "min-deviating": { type: "string" },
+      lambda: { type: "string" },
+      json: { type: "boolean", default: false },
     });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
     if ((values.outcomes === undefined) !== (values.key === undefined)) throw new UsageError("`--outcomes` and `--key` go together");
     const modes = [values.outcomes !== undefined, values.seeds !== undefined, values.seed !== undefined].filter(Boolean).length;
     if (modes > 1) throw new UsageError("choose one of `--seed`, `--seeds` and `--outcomes`/`--key`");

@@ -4,7 +4,6 @@
  * reason) and a summary; a progress bar on a terminal.
  */
 import { existsSync, statSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { importOutcomes, IMPORT_COLUMNS, type RejectedLine } from "../../serve/import-outcomes.js";
 import { formatOfPath, readImportRecords, type ImportFormat } from "../../serve/import-records.js";
 import {
@@ -16,7 +15,7 @@ import {
   readProdCorpusShape,
   type Db,
 } from "../../store/index.js";
-import { databaseOptions, integerOption } from "../arguments.js";
+import { databaseOptions, integerOption, parseOptions } from "../arguments.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
 
 const help = `Usage: linucb import --file F --source prod|shadow [options]
@@ -97,22 +96,16 @@ export const command: Command = {
   summary: "Load logged outcomes (JSON Lines or CSV) into routing_outcomes",
   help,
   async run(argv: readonly string[], io: CommandIO): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        file: { type: "string" },
-        source: { type: "string" },
-        format: { type: "string" },
-        dimension: { type: "string" },
-        models: { type: "string" },
-        "batch-size": { type: "string" },
-        "database-url": { type: "string" },
-        "data-dir": { type: "string" },
-      },
+    const values = parseOptions(argv, {
+      file: { type: "string" },
+      source: { type: "string" },
+      format: { type: "string" },
+      dimension: { type: "string" },
+      models: { type: "string" },
+      "batch-size": { type: "string" },
+      "database-url": { type: "string" },
+      "data-dir": { type: "string" },
     });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
     const file = values.file;
     if (file === undefined) throw new UsageError("--file is required");
     if (!existsSync(file) || !statSync(file).isFile())

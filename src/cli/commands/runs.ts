@@ -4,7 +4,6 @@
  * one marked. Argument parsing, opening the database and printing only; the queries are
  * src/store (listTrainingRuns, listPolicyVersions).
  */
-import { parseArgs } from "node:util";
 import {
   DEFAULT_DATA_DIR,
   StoreError,
@@ -18,7 +17,7 @@ import {
   type PolicyVersionListing,
   type TrainingRun,
 } from "../../store/index.js";
-import { databaseOptions, integerOption } from "../arguments.js";
+import { databaseOptions, integerOption, parseOptions } from "../arguments.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
 
 const DEFAULT_LIMIT = 20;
@@ -78,18 +77,12 @@ export const command: Command = {
   summary: "List training runs and policy versions (the active one marked)",
   help,
   async run(argv: readonly string[], io: CommandIO): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        "database-url": { type: "string" },
-        "data-dir": { type: "string" },
-        limit: { type: "string" },
-        json: { type: "boolean", default: false },
-      },
+    const values = parseOptions(argv, {
+      "database-url": { type: "string" },
+      "data-dir": { type: "string" },
+      limit: { type: "string" },
+      json: { type: "boolean", default: false },
     });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
     const limit = integerOption(values.limit, "--limit", DEFAULT_LIMIT, 1_000_000, 1);
     const options = databaseOptions(values, io, "runs");
 

@@ -2,11 +2,10 @@
  * `linucb serve`: runs the routing service (src/serve) until SIGTERM or SIGINT, then stops
  * gracefully (requests in flight answered, queued decisions and outcomes stored) and exits 0.
  */
-import { parseArgs } from "node:util";
 import { resolveExploration } from "../../engine/options.js";
 import { ROUTER_DEFAULTS, openRouter, type Router, type RouterOptions } from "../../serve/index.js";
 import { DEFAULT_DATA_DIR, StoreError } from "../../store/index.js";
-import { databaseOptions, integerOption, numberOption } from "../arguments.js";
+import { databaseOptions, integerOption, numberOption, parseOptions } from "../arguments.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
 
 const help = `Usage: linucb serve [options]
@@ -81,27 +80,21 @@ export const command: Command = {
   summary: "Serve the active policy over HTTP (route, outcomes, policy, health, metrics)",
   help,
   async run(argv: readonly string[], io: CommandIO): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        host: { type: "string" },
-        port: { type: "string" },
-        "database-url": { type: "string" },
-        "data-dir": { type: "string" },
-        source: { type: "string" },
-        models: { type: "string" },
-        dimension: { type: "string" },
-        exploration: { type: "string" },
-        "no-route-auth": { type: "boolean", default: false },
-        "body-limit": { type: "string" },
-        "decision-retention-days": { type: "string" },
-        "poll-ms": { type: "string" },
-        "group-commit-ms": { type: "string" },
-      },
+    const values = parseOptions(argv, {
+      host: { type: "string" },
+      port: { type: "string" },
+      "database-url": { type: "string" },
+      "data-dir": { type: "string" },
+      source: { type: "string" },
+      models: { type: "string" },
+      dimension: { type: "string" },
+      exploration: { type: "string" },
+      "no-route-auth": { type: "boolean", default: false },
+      "body-limit": { type: "string" },
+      "decision-retention-days": { type: "string" },
+      "poll-ms": { type: "string" },
+      "group-commit-ms": { type: "string" },
     });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
     const database = databaseOptions(values, io, "serve");
     const log = (message: string): void => void io.stderr.write(`linucb serve: ${message}\n`);
     const options: RouterOptions = {

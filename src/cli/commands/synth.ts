@@ -3,7 +3,6 @@
  * into DIR (outcomes.jsonl, planted_optimum.json). Argument parsing and printing only; everything
  * else comes from src/synthetic.
  */
-import { parseArgs } from "node:util";
 import {
   ANSWER_KEY_FILE,
   WARMUP_GATE,
@@ -15,7 +14,7 @@ import {
   plantedOptimum,
   writeSyntheticDataset,
 } from "../../synthetic/index.js";
-import { assertWritableFolder, integerOption } from "../arguments.js";
+import { assertWritableFolder, integerOption, parseOptions } from "../arguments.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
 
 const help = `Usage: linucb synth --out DIR [--seed S] [--n N] [--json]
@@ -42,20 +41,12 @@ export const command: Command = {
   summary: "Generate a synthetic cold-start log (JSONL) and its planted answer key",
   help,
   async run(argv: readonly string[], io: CommandIO): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        out: { type: "string" },
-        seed: { type: "string" },
-        n: { type: "string" },
-        json: { type: "boolean", default: false },
-      },
-    });
-    if (positionals.length > 0) {
-      throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])} (the folder goes after --out)`);
-    }
+    const values = parseOptions(argv, {
+      out: { type: "string" },
+      seed: { type: "string" },
+      n: { type: "string" },
+      json: { type: "boolean", default: false },
+    }, " (the folder goes after --out)");
     if (values.out === undefined || values.out.trim() === "") throw new UsageError("`--out DIR` is required");
     const seed = integerOption(values.seed, "--seed", DEFAULT_SEED, 0xffffffff);
     const n = integerOption(values.n, "--n", WARMUP_GATE.n, MAX_OUTCOME_COUNT);
