@@ -137,12 +137,15 @@ export abstract class EngineBase implements LinUCBEngine {
   }
 
   private trackReward(model: number, reward: number): void {
+    // Σr² is read only through the statistics (export, estimated shrinkage): none kept, none tracked.
+    if (!this.options.statistics) return;
     const yy = this.rewardSquaresFor(this.registry.size * this.arms.length);
     yy[model] = this.options.discount * yy[model]! + reward * reward;
   }
 
   /** yy ← γ·yy + r² for each row, in order (the same recursion as the statistics). */
   private trackRewards(cellIndices: ArrayLike<number>, armIndices: ArrayLike<number>, rewards: ArrayLike<number>, length: number): void {
+    if (!this.options.statistics) return;
     const k = this.arms.length;
     const gamma = this.options.discount;
     const yy = this.rewardSquaresFor(this.registry.size * k);

@@ -576,7 +576,7 @@ export interface RestoreOptions {
 }
 
 /** The default of {@link RestoreOptions.maxMemoryBytes} for a snapshot of `length` bytes. */
-export function defaultRestoreMemoryBytes(length: number): number {
+function defaultRestoreMemoryBytes(length: number): number {
   return 64 * 2 ** 20 + 16 * length;
 }
 

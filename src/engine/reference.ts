@@ -19,7 +19,7 @@ import { allFinite, copyContext, isModerate, type ResolvedBatch } from "./valida
  * The least weight the prior keeps under forgetting: when w = γⁿ would fall below it the prior is
  * added back in full (w ← 1). The kernel's rule (assembly/refresh.ts), restated as a definition.
  */
-export const priorFloor = 1e-6;
+const priorFloor = 1e-6;
 
 /** One model's defining sums and what is derived from them (cached until they change). */
 interface ReferenceModel {

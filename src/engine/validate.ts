@@ -20,16 +20,6 @@ export function allFinite(values: Float64Array, length = values.length): boolean
   return check === 0;
 }
 
-/** Whether values[from … to) are all finite (the branch-free sum of {@link allFinite}, on a range). */
-export function allFiniteRange(values: Float64Array, from: number, to: number): boolean {
-  let check = 0;
-  for (let i = from; i < to; i++) {
-    const value = values[i]!;
-    check += value - value;
-  }
-  return check === 0;
-}
-
 /** Index of the first NaN or ±Infinity in `values`, or −1 when every value is finite. */
 export function firstNonFinite(values: Float64Array): number {
   if (allFinite(values)) return -1;

@@ -121,14 +121,15 @@ function newestFirst(a: HistoryEntry, b: HistoryEntry): number {
 
 /** Reads every JSON report in `dir` (a missing folder is an empty history). */
 export function readHistory(dir: string): History {
-  let files: string[];
+  let names: string[];
   try {
-    files = readdirSync(dir).filter((f) => REPORT_JSON.test(f));
+    names = readdirSync(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return { entries: [], unreadable: [] };
     throw error;
   }
-  const present = new Set(readdirSync(dir));
+  const files = names.filter((f) => REPORT_JSON.test(f));
+  const present = new Set(names);
   const entries: HistoryEntry[] = [];
   const unreadable: { file: string; error: string }[] = [];
   for (const file of files.sort()) {

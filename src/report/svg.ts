@@ -2,7 +2,6 @@
  * Small helpers shared by the report's charts: escaping, number formats, linear scales, ticks and
  * axes. Every chart is a string of inline SVG; nothing here touches the DOM.
  */
-import { ROLE } from "./palette.js";
 
 /** Escapes text for HTML and SVG content and attributes. */
 export function escapeHtml(text: string): string {
@@ -54,6 +53,3 @@ export function svgFrame(width: number, height: number, label: string, body: str
     `role="img" aria-label="${escapeHtml(label)}"><title>${escapeHtml(label)}</title>\n${body}\n</svg>`
   );
 }
-
-/** The page's muted text colour, for charts that set colours inline. */
-export const MUTED = ROLE.muted;

@@ -6,8 +6,8 @@
 import type { CadenceResult, CorpusSummary, ProdGateDecision } from "../cadence/index.js";
 import { estimateParts, type OffPolicyEstimate, type OffPolicyEvaluation, type SupportDiagnostics } from "../evaluation/index.js";
 import { formatConvergenceReport } from "../synthetic/index.js";
+import { ESTIMATORS } from "./estimator-notes.js";
 
-const ESTIMATORS = ["replay", "ips", "snips", "dr", "dm"] as const;
 
 function fixed(x: number, digits = 4): string {
   return Number.isFinite(x) ? x.toFixed(digits) : String(x);

@@ -8,7 +8,7 @@
 import type { Exploration } from "../engine/types.js";
 import type { Db } from "../store/db.js";
 import { readActivePolicy } from "../store/policy-versions.js";
-import { readActivePolicyId } from "../store/policy-notifications.js";
+import { readActivePolicyVersionId } from "../store/policy-versions.js";
 import { activeVersionPolicy, type ServedPolicy } from "./served-policy.js";
 
 /** See the module comment. */
@@ -55,7 +55,7 @@ export class PolicyHolder {
   private async check(): Promise<void> {
     let activeId: number | null;
     try {
-      activeId = await readActivePolicyId(this.db);
+      activeId = await readActivePolicyVersionId(this.db);
     } catch (error) {
       this.onError(`checking the active policy failed: ${(error as Error).message}`);
       return;

@@ -73,5 +73,7 @@ export { promoteTrainingRun, type Promotion, type PromotionResult } from "./prom
 export { listSyntheticRuns, type SyntheticRunRows } from "./synthetic-runs.js";
 export { insertOutcomeRows, readOutcomesByKey, type OutcomeRowInput, type StoredOutcome, type WritableSource } from "./outcome-writes.js";
 export { decisionOutcomeKey, deleteDecisionsBefore, insertDecisions, readDecisions, type Decision, type StoredDecision } from "./decisions.js";
-export { ACTIVE_POLICY_CHANNEL, listenForActivations, readActivePolicyId, type ActivationListener } from "./policy-notifications.js";
+export { ACTIVE_POLICY_CHANNEL, listenForActivations, type ActivationListener } from "./policy-notifications.js";
+/** The same query as readActivePolicyVersionId, under the name the serving docs use. */
+export { readActivePolicyVersionId as readActivePolicyId } from "./policy-versions.js";
 export { readProdCorpusShape, type CorpusShape } from "./corpus-shape.js";

@@ -4,20 +4,14 @@
  * a rolled-back promotion); {@link listenForActivations} keeps a dedicated `pg` connection
  * LISTENing on PostgreSQL, reconnecting after errors. The embedded store has no second process to
  * hear from (its folder is locked by one process at a time), so servers poll
- * {@link readActivePolicyId} — cheap, one row — on both back ends, which also covers notifications
+ * `readActivePolicyVersionId` (policy-versions.ts) — cheap, one row — on both back ends, which also covers notifications
  * missed while the listening connection was down.
  */
 import type pg from "pg";
-import type { Queryable } from "./db.js";
 
 /** The channel activatePolicyVersion notifies on; the payload is the new version id. */
 export const ACTIVE_POLICY_CHANNEL = "linucb_active_policy";
 
-/** The active policy version's id, or null before the first promotion. */
-export async function readActivePolicyId(q: Queryable): Promise<number | null> {
-  const result = await q.query<{ policy_version_id: number }>("SELECT policy_version_id FROM active_policy");
-  return result.rows[0]?.policy_version_id ?? null;
-}
 
 /** A running LISTEN; `close()` ends it. */
 export interface ActivationListener {

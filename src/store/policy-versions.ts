@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
 import type { Db, Queryable } from "./db.js";
 import { atomically } from "./db.js";
 import { StoreError, describeValue } from "./errors.js";
+import { ACTIVE_POLICY_CHANNEL } from "./policy-notifications.js";
 import type { JsonObject } from "./training-runs.js";
 import { jsonParameter } from "./training-runs.js";
 
@@ -191,7 +192,7 @@ export async function activatePolicyVersion(
     );
     await tx.query("UPDATE training_runs SET promoted = true WHERE id = $1", [trainingRunId]);
     // Tell running servers (LISTEN linucb_active_policy, ./policy-notifications.ts); sent on commit only.
-    await tx.query("SELECT pg_notify('linucb_active_policy', $1)", [String(policyVersionId)]);
+    await tx.query("SELECT pg_notify($1, $2)", [ACTIVE_POLICY_CHANNEL, String(policyVersionId)]);
     return {
       policyVersionId,
       previousPolicyVersionId: previous.rows[0]?.policy_version_id ?? null,

@@ -21,22 +21,17 @@ import { validatePolicySnapshot } from "../../src/cadence/index.js";
 import { getTrainingRun, migrateUp, openDatabase, readActivePolicy, type Db, type OpenDatabaseOptions } from "../../src/store/index.js";
 import { describeOnBackends, secondSession, type FreshDatabase } from "../store/backends.js";
 import { insertOutcomes } from "./fixtures.js";
+import { createSeededRandom } from "../../src/evaluation/random.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const SEED = 20261204;
 /** The progress lines of the cadence's steps on stderr. */
 const STEP_LINE = /linucb cadence: (database|schema|judge|split|refit|evaluate|gate|promote|record)\b/g;
 
-/** mulberry32: a small seeded generator of uniform draws in [0, 1). */
+/** Seeded uniform draws in [0, 1): the project's own generator (src/engine/random.ts). */
 function uniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = createSeededRandom(seed);
+  return () => random.nextFloat();
 }
 
 /** What one child did: its exit (code or signal), the last cadence step it started, how long it lived. */

@@ -4,7 +4,7 @@ import { describe, expect, test } from "vitest";
 import { LinUCBError } from "../../src/engine/errors.js";
 import { createLinUCB } from "../../src/engine/linucb.js";
 import type { EventBatch, LinUCBEngine } from "../../src/engine/types.js";
-import { isBuildSupported, makeProblem } from "./problems.js";
+import { codeOf, isBuildSupported, makeProblem } from "./problems.js";
 
 const builds = (["scalar", "simd", "relaxed"] as const).filter((build) => isBuildSupported(build));
 
@@ -12,16 +12,6 @@ const builds = (["scalar", "simd", "relaxed"] as const).filter((build) => isBuil
 const unfittable: EventBatch = { cells: ["cell-0"], arms: ["arm-0"], contexts: new Float64Array([1e9, 1e9]), rewards: [1] };
 /** Finite rows whose statistics overflow (x·xᵀ = 10⁶⁰⁰). */
 const overflowing: EventBatch = { cells: ["cell-1"], arms: ["arm-1"], contexts: new Float64Array([1e300, -1e300]), rewards: [1e300] };
-
-function codeOf(call: () => unknown): string | undefined {
-  try {
-    call();
-  } catch (error) {
-    if (error instanceof LinUCBError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 /** Every read and write of the public API still works (and the engine answers like `twin`). */
 function expectWorking(engine: LinUCBEngine, twin: LinUCBEngine): void {

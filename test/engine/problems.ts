@@ -3,6 +3,7 @@
  * fixed generator so every failure reproduces from its seed.
  */
 import { SeededRandom } from "../../src/engine/random.js";
+import { LinUCBError } from "../../src/engine/errors.js";
 import type { EventBatch } from "../../src/engine/types.js";
 
 /** A reproducible stream of events over `cells` × `arms` in dimension `d`. */
@@ -67,3 +68,14 @@ export function contextOf(problem: Problem, e: number): Float64Array {
 
 /** The builds available on this host, scalar first (the oracle build). */
 export { isBuildSupported } from "../../src/engine/kernel.js";
+
+/** The LinUCBError code `call` throws, or undefined when it returns; any other error is rethrown. */
+export function codeOf(call: () => unknown): string | undefined {
+  try {
+    call();
+  } catch (error) {
+    if (error instanceof LinUCBError) return error.code;
+    throw error;
+  }
+  return undefined;
+}

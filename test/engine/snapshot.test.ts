@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { LinUCBError } from "../../src/engine/errors.js";
 import { createLinUCB, restoreLinUCB } from "../../src/engine/linucb.js";
 import { createReferenceLinUCB } from "../../src/engine/reference.js";
-import { makeProblem, relativeError } from "./problems.js";
+import { codeOf, makeProblem, relativeError } from "./problems.js";
 
 async function trainedEngine(statistics = true) {
   const problem = makeProblem(42, 7, 600, 4, 3);
@@ -22,16 +22,6 @@ async function trainedEngine(statistics = true) {
   engine.updateMany(problem.batch);
   for (let i = 0; i < 10; i++) engine.select("cell-0", [1, 0, 0, 0, 0, 0, i]);
   return { engine, problem };
-}
-
-function codeOf(call: () => unknown): string | undefined {
-  try {
-    call();
-  } catch (error) {
-    if (error instanceof LinUCBError) return error.code;
-    throw error;
-  }
-  return undefined;
 }
 
 async function restoreCode(bytes: Uint8Array): Promise<string | undefined> {

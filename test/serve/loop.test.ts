@@ -16,20 +16,15 @@ import { migrateUp, type Db } from "../../src/store/index.js";
 import { runCli } from "../cli-run.js";
 import { describeOnBackends, useFreshDatabase } from "../store/backends.js";
 import { eventually, post } from "./helpers.js";
+import { createSeededRandom } from "../../src/evaluation/random.js";
 
 const MODELS = ["m-a", "m-b", "m-c"];
 const BEST: Record<string, string> = { code: "m-b", chat: "m-c" };
 
-/** mulberry32: a small seeded generator for the simulated clients. */
+/** Seeded uniform draws in [0, 1): the project's own generator (src/engine/random.ts). */
 function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = createSeededRandom(seed);
+  return () => random.nextFloat();
 }
 
 interface Routed {

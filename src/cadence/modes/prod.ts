@@ -15,6 +15,7 @@ import {
   finishTrainingRun,
   promoteTrainingRun,
   readActivePolicy,
+  type ActivePolicy,
   type CorpusSplit,
   type CorpusTable,
   type Db,
@@ -53,8 +54,7 @@ export function assertPromotable(
 }
 
 /** Arms from the corpus and the active policy, the active policy as the incumbent. */
-async function prepareProd(db: Db, o: ResolvedCadenceOptions, split: CorpusSplit): Promise<Preparation> {
-  const active = await readActivePolicy(db);
+async function prepareProd(active: ActivePolicy | null, o: ResolvedCadenceOptions, split: CorpusSplit): Promise<Preparation> {
   const incumbent = active === null ? null : await restoreLinUCB(active.snapshot);
   const dimension = split.dimension;
   if (dimension === null) throw new RangeError("the production corpus has no rows to take the feature dimension from");
@@ -77,8 +77,7 @@ async function prepareProd(db: Db, o: ResolvedCadenceOptions, split: CorpusSplit
  * The high-water id the active policy was trained on (rows up to it are never held out), or 0 when
  * there is no active policy or it predates the record (then every row may be held out, as before).
  */
-export async function incumbentHighWaterId(db: Db): Promise<number> {
-  const active = await readActivePolicy(db);
+function incumbentHighWaterId(active: ActivePolicy | null): number {
   const corpus = active?.parameters.corpus;
   const mark = typeof corpus === "object" && corpus !== null && !Array.isArray(corpus) ? (corpus as JsonObject).highWaterId : undefined;
   return typeof mark === "number" && Number.isSafeInteger(mark) && mark >= 0 ? mark : 0;
@@ -124,6 +123,10 @@ async function promoteOrRecord(context: RunContext, outcome: SharedOutcome<ProdG
 
 /** The production mode of one run; see the module comment. */
 export function prodMode(o: ResolvedCadenceOptions): ModeSteps<ProdCadenceResult> {
+  // Read once per run: the split's high-water mark and the incumbent must come from one version
+  // (an activation between two reads would pair one policy's mark with another's models).
+  let active: Promise<ActivePolicy | null> | undefined;
+  const activePolicy = (db: Db): Promise<ActivePolicy | null> => (active ??= readActivePolicy(db));
   return {
     mode: "prod",
     trainingCadence: "prod",
@@ -132,8 +135,8 @@ export function prodMode(o: ResolvedCadenceOptions): ModeSteps<ProdCadenceResult
     rewardRange: o.judge.rewardRange,
     parameters: () => ({}),
     beforeJudge: async () => undefined,
-    newerThanId: (context) => incumbentHighWaterId(context.db),
-    prepare: (context, split) => prepareProd(context.db, o, split),
+    newerThanId: async (context) => incumbentHighWaterId(await activePolicy(context.db)),
+    prepare: async (context, split) => prepareProd(await activePolicy(context.db), o, split),
     afterChunk: () => undefined,
     gateDetail: `the paired ${o.gateEstimator.toUpperCase()} lower bound on candidate − incumbent, and the logs' support`,
     gate(_engine, comparison) {

@@ -20,7 +20,7 @@ import {
   type SyntheticWorld,
 } from "../../synthetic/index.js";
 import type { LearningCurvePoint, WarmupCadenceResult, WarmupLoad } from "../cadence-result.js";
-import { warmupGate } from "../gate.js";
+import { rewardRange } from "../../outcomes/reward.js";
 import type { ResolvedCadenceOptions } from "../options.js";
 import type { ModeSteps, RunContext } from "./mode-steps.js";
 
@@ -84,8 +84,8 @@ export function warmupMode(o: ResolvedCadenceOptions): ModeSteps<WarmupCadenceRe
     corpusRows: "rows",
     // Synthetic rows arrive labelled by the world's planted reward; the judge labels any others.
     rewardRange: {
-      min: Math.min(-(world.rewardFunction.hallucinationPenalty + world.rewardFunction.refusalPenalty), o.judge.rewardRange.min),
-      max: Math.max(1, o.judge.rewardRange.max),
+      min: Math.min(rewardRange(world.rewardFunction).min, o.judge.rewardRange.min),
+      max: Math.max(rewardRange(world.rewardFunction).max, o.judge.rewardRange.max),
     },
     parameters: () => ({ n: o.n, minRows: o.minRows, threshold: o.threshold }),
     async beforeJudge(context) {
@@ -118,7 +118,7 @@ export function warmupMode(o: ResolvedCadenceOptions): ModeSteps<WarmupCadenceRe
         rule,
         calibratedOn: "rule chosen on seeds 1–100, pass rates measured on seeds 3001–3200 (README \"Warm-up gate\")",
       };
-      return { ...warmupGate(convergence), passed: verdict.pass, reason: describeVerdict(convergence, verdict) };
+      return { passed: verdict.pass, reason: describeVerdict(convergence, verdict) };
     },
     metrics: () => ({ load, convergence, learningCurve, verdict, calibration }),
     async finish(context, outcome) {
