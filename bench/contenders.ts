@@ -16,7 +16,12 @@
  * - ml-matrix (bench/baselines/ml-matrix.ts): what an npm user writes; smaller blocks.
  */
 import {
-  createLinUCB, createReferenceLinUCB, type ConcreteBuild, type LinUCB, type LinUCBEngine, type SelectionTarget,
+  createLinUCB,
+  createReferenceLinUCB,
+  type ConcreteBuild,
+  type LinUCB,
+  type LinUCBEngine,
+  type SelectionTarget,
 } from "../src/index.js";
 import { CarefulLinUCB } from "./baselines/careful-js.js";
 import { MlMatrixLinUCB } from "./baselines/ml-matrix.js";
@@ -94,7 +99,13 @@ type EngineFactory = (problem: Problem, statistics: boolean) => Promise<LinUCBEn
 function wasmEngine(build: ConcreteBuild): EngineFactory {
   return async (problem, statistics) => {
     const engine: LinUCB = await createLinUCB({
-      dimension: problem.shape.d, arms: [...armIds], alpha, lambda, build, statistics, cells: cellIds(problem.shape.cells),
+      dimension: problem.shape.d,
+      arms: [...armIds],
+      alpha,
+      lambda,
+      build,
+      statistics,
+      cells: cellIds(problem.shape.cells),
     });
     if (engine.build !== build) throw new Error(`asked for build ${build}, got ${engine.build}`);
     return engine;
@@ -102,7 +113,14 @@ function wasmEngine(build: ConcreteBuild): EngineFactory {
 }
 
 const referenceEngine: EngineFactory = (problem) =>
-  createReferenceLinUCB({ dimension: problem.shape.d, arms: [...armIds], alpha, lambda, statistics: true, cells: cellIds(problem.shape.cells) });
+  createReferenceLinUCB({
+    dimension: problem.shape.d,
+    arms: [...armIds],
+    alpha,
+    lambda,
+    statistics: true,
+    cells: cellIds(problem.shape.cells),
+  });
 
 /** Trains an engine on the warm-up block through its batched path. */
 function warmEngine(engine: LinUCBEngine, problem: Problem): void {
@@ -227,7 +245,8 @@ function engineSelectBatched(engine: LinUCBEngine, bursts: readonly Burst[]): Lo
     eventsPerUnit: bursts[0]!.count,
     run(from, to) {
       let checksum = 0;
-      for (let b = from; b < to; b++) checksum += engine.selectMany(bursts[b]!.cellId, bursts[b]!.contexts).armIndices[0]!;
+      for (let b = from; b < to; b++)
+        checksum += engine.selectMany(bursts[b]!.cellId, bursts[b]!.contexts).armIndices[0]!;
       return checksum;
     },
   };
@@ -319,7 +338,12 @@ async function prepareEngine(factory: EngineFactory, run: EngineRun, problem: Pr
       body = engineReplay(engine, events);
       break;
     case "refit":
-      body = engineRefit(engine, run.slow ? problem.slowRefitRows : problem.refitRows, problem, engine.build === "reference");
+      body = engineRefit(
+        engine,
+        run.slow ? problem.slowRefitRows : problem.refitRows,
+        problem,
+        engine.build === "reference",
+      );
       break;
   }
   return { ...body, probe: () => engineProbe(engine, problem) };
@@ -452,7 +476,8 @@ async function prepareMlMatrix(task: TaskName, problem: Problem): Promise<TimedB
         eventsPerUnit: bursts[0]!.count,
         run(from, to) {
           let checksum = 0;
-          for (let b = from; b < to; b++) checksum += model.scoreCellMany(bursts[b]!.cell, bursts[b]!.contexts, bursts[b]!.count).best[0]!;
+          for (let b = from; b < to; b++)
+            checksum += model.scoreCellMany(bursts[b]!.cell, bursts[b]!.contexts, bursts[b]!.count).best[0]!;
           return checksum;
         },
         probe,
@@ -496,7 +521,11 @@ export const baselineId = "careful-js";
 
 /** The API call each task times on the engine, per path (the label of its row). */
 const engineCalls: Readonly<Record<TaskName, { readonly path: "per-event" | "batched"; readonly call: string }[]>> = {
-  update: [{ path: "per-event", call: "update" }, { path: "per-event", call: "updateAt" }, { path: "batched", call: "updateMany" }],
+  update: [
+    { path: "per-event", call: "update" },
+    { path: "per-event", call: "updateAt" },
+    { path: "batched", call: "updateMany" },
+  ],
   select: [
     { path: "per-event", call: "scores" },
     { path: "per-event", call: "scoresAt" },
@@ -519,7 +548,11 @@ function callLabel(call: string): string {
  * serving tasks run with `statistics: false`; refit with `statistics: true`; the update task also
  * times `statisticsBuild` with statistics on, through both paths.
  */
-export function contendersFor(task: TaskName, builds: readonly ConcreteBuild[], statisticsBuild: ConcreteBuild): Contender[] {
+export function contendersFor(
+  task: TaskName,
+  builds: readonly ConcreteBuild[],
+  statisticsBuild: ConcreteBuild,
+): Contender[] {
   const list: Contender[] = [];
   const engineContenders = (build: ConcreteBuild, statistics: boolean, tag: string): Contender[] =>
     engineCalls[task].map(({ path, call }) => {
@@ -537,13 +570,35 @@ export function contendersFor(task: TaskName, builds: readonly ConcreteBuild[], 
       };
     });
   for (const build of builds) list.push(...engineContenders(build, task === "refit", ""));
-  if (task === "update" && builds.includes(statisticsBuild)) list.push(...engineContenders(statisticsBuild, true, "+stats"));
+  if (task === "update" && builds.includes(statisticsBuild))
+    list.push(...engineContenders(statisticsBuild, true, "+stats"));
   const path = task === "batched-select" || task === "refit" ? "batched" : "per-event";
   const referenceRun: EngineRun = { task, path, call: engineCalls[task][0]!.call, statistics: true, slow: true };
   list.push(
-    { id: "reference", label: "reference (TS, explicit inverse)", family: "reference", path, slow: true, prepare: (p) => prepareEngine(referenceEngine, referenceRun, p) },
-    { id: baselineId, label: "careful JS (Float64Array)", family: "careful-js", path, slow: false, prepare: (p) => prepareCareful(task, p) },
-    { id: "ml-matrix", label: "ml-matrix", family: "ml-matrix", path, slow: true, prepare: (p) => prepareMlMatrix(task, p) },
+    {
+      id: "reference",
+      label: "reference (TS, explicit inverse)",
+      family: "reference",
+      path,
+      slow: true,
+      prepare: (p) => prepareEngine(referenceEngine, referenceRun, p),
+    },
+    {
+      id: baselineId,
+      label: "careful JS (Float64Array)",
+      family: "careful-js",
+      path,
+      slow: false,
+      prepare: (p) => prepareCareful(task, p),
+    },
+    {
+      id: "ml-matrix",
+      label: "ml-matrix",
+      family: "ml-matrix",
+      path,
+      slow: true,
+      prepare: (p) => prepareMlMatrix(task, p),
+    },
   );
   return list;
 }

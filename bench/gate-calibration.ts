@@ -38,7 +38,13 @@ function log(line: string): void {
 }
 
 /** Runs `runs` seeded worlds+logs of a scenario (Δ drawn per run when `delta` is a function). */
-function simulate(base: Omit<GateScenario, "delta">, delta: (i: number) => number, runs: number, offset: number, resamples = 1000) {
+function simulate(
+  base: Omit<GateScenario, "delta">,
+  delta: (i: number) => number,
+  runs: number,
+  offset: number,
+  resamples = 1000,
+) {
   let promoted = 0;
   let refused = 0;
   let supportRefusals = 0;
@@ -96,7 +102,9 @@ const results: Record<string, unknown> = {
   for (const events of [800, 4000]) {
     const r = simulate({ exploration: "ucb", events }, () => -0.128, runs, 0);
     out[`n${events}`] = r;
-    log(`deterministic logs, Δ = −0.128, n = ${events}: promoted ${r.promoted}/${r.runs}, refused naming support ${r.supportRefusals}`);
+    log(
+      `deterministic logs, Δ = −0.128, n = ${events}: promoted ${r.promoted}/${r.runs}, refused naming support ${r.supportRefusals}`,
+    );
   }
   results.deterministic = out;
 }
@@ -123,11 +131,18 @@ const results: Record<string, unknown> = {
   const runs = quick ? 100 : 600;
   const out: Record<string, unknown> = {};
   for (const events of quick ? [4000] : [2000, 8000]) {
-    const r = simulate({ exploration: DEFAULT_EXPLORATION, events }, (i) => -0.005 + 0.005 * ((i + 0.5) / runs), runs, 20_000 + events);
+    const r = simulate(
+      { exploration: DEFAULT_EXPLORATION, events },
+      (i) => -0.005 + 0.005 * ((i + 0.5) / runs),
+      runs,
+      20_000 + events,
+    );
     const limit = ALPHA + 2 * binomialError(ALPHA, runs);
     out[`n${events}`] = { ...r, limit, pass: r.promotedRate <= limit };
     const rate = `${r.promoted}/${runs} = ${(100 * r.promotedRate).toFixed(2)}%`;
-    log(`slightly worse (−0.005 ≤ Δ < 0), ε = 0.1, n = ${events}: promoted ${rate} (limit ${(100 * limit).toFixed(2)}%)`);
+    log(
+      `slightly worse (−0.005 ≤ Δ < 0), ε = 0.1, n = ${events}: promoted ${rate} (limit ${(100 * limit).toFixed(2)}%)`,
+    );
   }
   results.slightlyWorse = out;
 }

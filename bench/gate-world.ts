@@ -158,6 +158,9 @@ export function runGate(
     // DR with the true means as q̂ would flatter it; a constant model keeps DR honest here.
     ...(settings.estimator === "dr" ? { rewardModel: new Float64Array(n * k).fill(0.5) } : {}),
   });
-  const decision = prodGate(comparison, { margin: settings.margin ?? 0, minEffectiveSampleSize: settings.minEffectiveSampleSize ?? 100 });
+  const decision = prodGate(comparison, {
+    margin: settings.margin ?? 0,
+    minEffectiveSampleSize: settings.minEffectiveSampleSize ?? 100,
+  });
   return { ...decision, bounds: comparison.paired.bounds, informative: comparison.informative };
 }

@@ -26,7 +26,10 @@ export const kernelTasks = {
   update: { kernelFunction: "updateBatch", what: "one Sherman–Morrison step, batched" },
   "update-one": { kernelFunction: "updateOne", what: "one Sherman–Morrison step, one call per event" },
   select: { kernelFunction: "scoreCellBatch", what: "one context scored against the K arms of a cell, batched" },
-  "select-one": { kernelFunction: "scoreCell", what: "one context scored against the K arms of a cell, one call per event" },
+  "select-one": {
+    kernelFunction: "scoreCell",
+    what: "one context scored against the K arms of a cell, one call per event",
+  },
 } as const;
 /** A task name of `kernelTasks`. */
 export type KernelTask = keyof typeof kernelTasks;
@@ -136,7 +139,15 @@ const arms = 8;
 
 /** The raw kernel loop, run under valgrind: `reps` passes over `events` events. */
 async function runTask(task: KernelTask, build: ConcreteBuild, d: number, reps: number): Promise<void> {
-  const kernel = await Kernel.create(build, { dimension: d, arms, stageRows: events, statistics: false, alpha: 1, lambda: 1, discount: 1 });
+  const kernel = await Kernel.create(build, {
+    dimension: d,
+    arms,
+    stageRows: events,
+    statistics: false,
+    alpha: 1,
+    lambda: 1,
+    discount: 1,
+  });
   kernel.ensureModels(cells * arms);
   const k = kernel.exports;
   k.initModels(0, cells * arms);
@@ -155,7 +166,9 @@ async function runTask(task: KernelTask, build: ConcreteBuild, d: number, reps: 
   for (let r = 0; r < reps; r++) {
     if (task === "update") k.updateBatch(events, 0);
     else if (task === "select") k.scoreCellBatch(3, events);
-    else if (task === "update-one") for (let e = 0; e < events; e++) k.updateOne(i32[models / 4 + e]!, contexts + e * d * 8, f64[rewards / 8 + e]!, 0);
+    else if (task === "update-one")
+      for (let e = 0; e < events; e++)
+        k.updateOne(i32[models / 4 + e]!, contexts + e * d * 8, f64[rewards / 8 + e]!, 0);
     else for (let e = 0; e < events; e++) k.scoreCell((e * 7) % cells, contexts + e * d * 8, kernel.scoresPtr);
   }
 }
@@ -168,15 +181,35 @@ interface Profile {
 
 function profile(options: Options, reps: number, dir: string): Profile {
   const out = path.join(dir, `callgrind.${reps}`);
-  const child = spawnSync("valgrind", [
-    "--tool=callgrind", "--dump-instr=yes", `--callgrind-out-file=${out}`,
-    process.execPath, "--experimental-wasm-relaxed-simd", "--no-liftoff", "--print-wasm-code",
-    scriptPath, "--run", options.task, options.build, String(options.d), String(reps),
-  ], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
-  if (child.error !== undefined) throw new Error(`could not run valgrind (${child.error.message}); install it: apt-get install valgrind`);
+  const child = spawnSync(
+    "valgrind",
+    [
+      "--tool=callgrind",
+      "--dump-instr=yes",
+      `--callgrind-out-file=${out}`,
+      process.execPath,
+      "--experimental-wasm-relaxed-simd",
+      "--no-liftoff",
+      "--print-wasm-code",
+      scriptPath,
+      "--run",
+      options.task,
+      options.build,
+      String(options.d),
+      String(reps),
+    ],
+    { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 },
+  );
+  if (child.error !== undefined)
+    throw new Error(`could not run valgrind (${child.error.message}); install it: apt-get install valgrind`);
   const collected = /Collected : (\d+)/.exec(child.stderr);
-  if (child.status !== 0 || collected === null) throw new Error(`valgrind run failed (status ${child.status}):\n${child.stderr.slice(-2000)}`);
-  return { total: Number(collected[1]), costs: callgrindCostsByAddress(readFileSync(out, "utf8")), listing: child.stdout };
+  if (child.status !== 0 || collected === null)
+    throw new Error(`valgrind run failed (status ${child.status}):\n${child.stderr.slice(-2000)}`);
+  return {
+    total: Number(collected[1]),
+    costs: callgrindCostsByAddress(readFileSync(out, "utf8")),
+    listing: child.stdout,
+  };
 }
 
 function parse(argv: readonly string[]): Options {
@@ -185,12 +218,17 @@ function parse(argv: readonly string[]): Options {
     const flag = argv[i];
     const value = argv[i + 1];
     if (flag === "--listing") options.listing = true;
-    else if (flag === "--task" && value !== undefined && value in kernelTasks) options.task = value as KernelTask, i++;
-    else if (flag === "--build" && (value === "relaxed" || value === "simd" || value === "scalar")) options.build = value, i++;
-    else if (flag === "--d" && value !== undefined && Number.isInteger(Number(value)) && Number(value) >= 1) options.d = Number(value), i++;
+    else if (flag === "--task" && value !== undefined && value in kernelTasks)
+      (options.task = value as KernelTask), i++;
+    else if (flag === "--build" && (value === "relaxed" || value === "simd" || value === "scalar"))
+      (options.build = value), i++;
+    else if (flag === "--d" && value !== undefined && Number.isInteger(Number(value)) && Number(value) >= 1)
+      (options.d = Number(value)), i++;
     else {
-      throw new RangeError(`unknown or bad argument ${JSON.stringify(flag)}${value === undefined ? "" : ` ${JSON.stringify(value)}`}; ` +
-        `usage: --task ${Object.keys(kernelTasks).join("|")} --build relaxed|simd|scalar --d N --listing`);
+      throw new RangeError(
+        `unknown or bad argument ${JSON.stringify(flag)}${value === undefined ? "" : ` ${JSON.stringify(value)}`}; ` +
+          `usage: --task ${Object.keys(kernelTasks).join("|")} --build relaxed|simd|scalar --d N --listing`,
+      );
     }
   }
   return options;
@@ -212,15 +250,20 @@ async function main(argv: readonly string[]): Promise<number> {
     const inKernel = instructions.reduce((sum, instruction) => sum + (long.costs.get(instruction.address) ?? 0), 0);
     process.stdout.write(
       `${options.task} (${what}), ${options.build} build, d = ${options.d}, ${cells} cells × ${arms} arms:\n` +
-      `  ${((long.total - short.total) / extraEvents).toFixed(0)} x86 instructions per event in the whole process\n` +
-      `  ${(inKernel / (120 * events)).toFixed(0)} inside ${kernelFunction} (wasm-function[${index}], ${instructions.length} instructions long)\n`,
+        `  ${((long.total - short.total) / extraEvents).toFixed(0)} x86 instructions per event in the whole process\n` +
+        `  ${(inKernel / (120 * events)).toFixed(0)} inside ${kernelFunction} (wasm-function[${index}], ${instructions.length} instructions long)\n`,
     );
     if (options.listing) {
       const lines = instructions
-        .map((instruction) => ({ perEvent: (long.costs.get(instruction.address) ?? 0) / (120 * events), text: instruction.text }))
+        .map((instruction) => ({
+          perEvent: (long.costs.get(instruction.address) ?? 0) / (120 * events),
+          text: instruction.text,
+        }))
         .filter((line) => line.perEvent >= 0.5)
         .map((line) => `${line.perEvent.toFixed(1).padStart(7)}  ${line.text}\n`);
-      process.stdout.write(`  executed instructions of ${kernelFunction}, with how often each runs per event:\n${lines.join("")}`);
+      process.stdout.write(
+        `  executed instructions of ${kernelFunction}, with how often each runs per event:\n${lines.join("")}`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

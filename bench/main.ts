@@ -17,7 +17,14 @@ import { fileURLToPath } from "node:url";
 import { createLinUCB, detectBuild, isBuildSupported, type ConcreteBuild } from "../src/index.js";
 import { baselineId, contendersFor, taskNames, type TimedBody } from "./contenders.js";
 import { checksumSink, measureGroup } from "./measure.js";
-import { boundBytesPerModel, measureMemory, memorySpecs, runMemoryProbe, type MemoryProbeResult, type MemoryProbeSpec } from "./memory.js";
+import {
+  boundBytesPerModel,
+  measureMemory,
+  memorySpecs,
+  runMemoryProbe,
+  type MemoryProbeResult,
+  type MemoryProbeSpec,
+} from "./memory.js";
 import { matchesFilter, parseOptions, usage, type BenchOptions } from "./options.js";
 import { buildProblem, type Problem } from "./problem.js";
 import { BenchRandom } from "./random.js";
@@ -58,7 +65,14 @@ async function engineModelBytes(dimensions: readonly number[]): Promise<ModelByt
   const result: ModelBytes[] = [];
   for (const d of dimensions) {
     for (const statistics of [false, true]) {
-      const engine = await createLinUCB({ dimension: d, arms: [...armIds], alpha, lambda, statistics, cells: ["probe"] });
+      const engine = await createLinUCB({
+        dimension: d,
+        arms: [...armIds],
+        alpha,
+        lambda,
+        statistics,
+        cells: ["probe"],
+      });
       result.push({ d, statistics, bytesPerModel: engine.bytesPerModel, boundBytesPerModel: boundBytesPerModel(d) });
     }
   }
@@ -81,9 +95,18 @@ interface ShapeWorkerSpec {
 }
 
 /** The contenders of `task` at shape (d, cells) that the filter selects, with the baseline; empty when none but the baseline would run. */
-function chosenContenders(task: (typeof taskNames)[number], d: number, cells: number, options: BenchOptions, builds: readonly ConcreteBuild[], autoBuild: ConcreteBuild) {
+function chosenContenders(
+  task: (typeof taskNames)[number],
+  d: number,
+  cells: number,
+  options: BenchOptions,
+  builds: readonly ConcreteBuild[],
+  autoBuild: ConcreteBuild,
+) {
   const prefix = `${task}/d${d}/c${cells}/`;
-  const chosen = contendersFor(task, builds, autoBuild).filter((c) => c.id === baselineId || matchesFilter(prefix + c.id, options.filter));
+  const chosen = contendersFor(task, builds, autoBuild).filter(
+    (c) => c.id === baselineId || matchesFilter(prefix + c.id, options.filter),
+  );
   return chosen.some((c) => c.id !== baselineId && matchesFilter(prefix + c.id, options.filter)) ? chosen : [];
 }
 
@@ -95,21 +118,34 @@ function chosenContenders(task: (typeof taskNames)[number], d: number, cells: nu
  * shape, so each shape starts from a fresh JIT — every contender at its best, no ratio inflated by
  * a baseline slowed down by another shape's history.
  */
-function runSuite(options: BenchOptions, argv: readonly string[], builds: readonly ConcreteBuild[], autoBuild: ConcreteBuild): ShapeResult {
+function runSuite(
+  options: BenchOptions,
+  argv: readonly string[],
+  builds: readonly ConcreteBuild[],
+  autoBuild: ConcreteBuild,
+): ShapeResult {
   const measurements: MeasurementRecord[] = [];
   const failures: FailedMeasurement[] = [];
   let peakRssBytes = 0;
   for (const d of options.dimensions) {
     for (const cells of options.cells) {
-      if (taskNames.every((task) => chosenContenders(task, d, cells, options, builds, autoBuild).length === 0)) continue;
+      if (taskNames.every((task) => chosenContenders(task, d, cells, options, builds, autoBuild).length === 0))
+        continue;
       const spec: ShapeWorkerSpec = { argv, d, cells };
-      const child = spawnSync(process.execPath, [...process.execArgv, scriptPath, "--shape-worker", JSON.stringify(spec)], {
-        stdio: ["ignore", "pipe", "inherit"],
-        maxBuffer: 64 * 1024 * 1024,
-        encoding: "utf8",
-      });
+      const child = spawnSync(
+        process.execPath,
+        [...process.execArgv, scriptPath, "--shape-worker", JSON.stringify(spec)],
+        {
+          stdio: ["ignore", "pipe", "inherit"],
+          maxBuffer: 64 * 1024 * 1024,
+          encoding: "utf8",
+        },
+      );
       if (child.status !== 0 || child.error !== undefined) {
-        failures.push({ name: `d${d}/c${cells}`, error: `shape worker failed: status ${child.status}${child.error ? `, ${child.error.message}` : ""}` });
+        failures.push({
+          name: `d${d}/c${cells}`,
+          error: `shape worker failed: status ${child.status}${child.error ? `, ${child.error.message}` : ""}`,
+        });
         continue;
       }
       const result = JSON.parse(child.stdout) as ShapeResult;
@@ -122,7 +158,13 @@ function runSuite(options: BenchOptions, argv: readonly string[], builds: readon
 }
 
 /** Times every selected group of one problem shape in this process (a shape worker's job). */
-async function runShape(options: BenchOptions, d: number, cells: number, builds: readonly ConcreteBuild[], autoBuild: ConcreteBuild): Promise<ShapeResult> {
+async function runShape(
+  options: BenchOptions,
+  d: number,
+  cells: number,
+  builds: readonly ConcreteBuild[],
+  autoBuild: ConcreteBuild,
+): Promise<ShapeResult> {
   const measurements: MeasurementRecord[] = [];
   const failures: FailedMeasurement[] = [];
   const order = new BenchRandom((options.seed ^ 0x0bade) + 1000 * d + cells);
@@ -144,7 +186,10 @@ async function runShape(options: BenchOptions, d: number, cells: number, builds:
       try {
         bodies.set(contender.id, await contender.prepare(problem));
       } catch (cause) {
-        failures.push({ name: prefix + contender.id, error: `prepare failed: ${cause instanceof Error ? cause.stack ?? cause.message : String(cause)}` });
+        failures.push({
+          name: prefix + contender.id,
+          error: `prepare failed: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`,
+        });
       }
     }
     const outcomes = measureGroup(bodies, settings, order);
@@ -160,7 +205,10 @@ async function runShape(options: BenchOptions, d: number, cells: number, builds:
       }
       const t = outcome.timing;
       if (![t.opsPerSecond, t.nsPerOp, t.probe].every(Number.isFinite)) {
-        failures.push({ name, error: `non-finite figure: ops/s ${t.opsPerSecond}, ns/op ${t.nsPerOp}, state probe ${t.probe}` });
+        failures.push({
+          name,
+          error: `non-finite figure: ops/s ${t.opsPerSecond}, ns/op ${t.nsPerOp}, state probe ${t.probe}`,
+        });
         continue;
       }
       measurements.push({
@@ -185,7 +233,9 @@ async function runShape(options: BenchOptions, d: number, cells: number, builds:
         ratioToCarefulJs: baselineRate === null ? null : t.opsPerSecond / baselineRate,
       });
     }
-    log(`  ${task} d=${d} cells=${cells}: ${bodies.size} contenders, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    log(
+      `  ${task} d=${d} cells=${cells}: ${bodies.size} contenders, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
   }
   return { measurements, failures, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
 }
@@ -195,12 +245,18 @@ async function runShape(options: BenchOptions, d: number, cells: number, builds:
  * first dimension) without ml-matrix, whose probe alone takes seconds.
  */
 function runMemoryCase(options: BenchOptions): MemoryProbeResult[] {
-  const dimensions = options.quick ? [options.dimensions.includes(16) ? 16 : options.dimensions[0]!] : options.dimensions;
-  const specs = memorySpecs(dimensions, !options.quick).filter((spec) => matchesFilter(`memory/d${spec.d}/${spec.implementation}`, options.filter));
+  const dimensions = options.quick
+    ? [options.dimensions.includes(16) ? 16 : options.dimensions[0]!]
+    : options.dimensions;
+  const specs = memorySpecs(dimensions, !options.quick).filter((spec) =>
+    matchesFilter(`memory/d${spec.d}/${spec.implementation}`, options.filter),
+  );
   return specs.map((spec) => {
     const started = performance.now();
     const result = measureMemory(spec, scriptPath);
-    log(`  memory d=${spec.d} ${spec.implementation}${spec.implementation === "engine" ? ` statistics=${spec.statistics}` : ""}: ${((performance.now() - started) / 1000).toFixed(1)} s${result.skipped === undefined ? "" : ` (${result.skipped})`}`);
+    log(
+      `  memory d=${spec.d} ${spec.implementation}${spec.implementation === "engine" ? ` statistics=${spec.statistics}` : ""}: ${((performance.now() - started) / 1000).toFixed(1)} s${result.skipped === undefined ? "" : ` (${result.skipped})`}`,
+    );
     return result;
   });
 }
@@ -208,7 +264,9 @@ function runMemoryCase(options: BenchOptions): MemoryProbeResult[] {
 /** Runs every compiled `store-*.js` beside this script as its own process (the Postgres bench). */
 function runStoreBenches(options: BenchOptions): boolean {
   const dir = path.dirname(scriptPath);
-  const scripts = readdirSync(dir).filter((file) => /^store-.*\.js$/.test(file)).sort();
+  const scripts = readdirSync(dir)
+    .filter((file) => /^store-.*\.js$/.test(file))
+    .sort();
   if (scripts.length === 0) {
     log("--store: no bench/store-*.ts found; nothing to run");
     return true;
@@ -216,7 +274,11 @@ function runStoreBenches(options: BenchOptions): boolean {
   let ok = true;
   for (const script of scripts) {
     log(`--store: running ${script}`);
-    const child = spawnSync(process.execPath, [...process.execArgv, path.join(dir, script), ...(options.quick ? ["--quick"] : [])], { stdio: "inherit" });
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, path.join(dir, script), ...(options.quick ? ["--quick"] : [])],
+      { stdio: "inherit" },
+    );
     if (child.status !== 0) {
       log(`--store: ${script} exited with status ${child.status}`);
       ok = false;
@@ -233,7 +295,13 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (argv[0] === "--shape-worker") {
     const spec = JSON.parse(argv[1] ?? "") as ShapeWorkerSpec;
-    const result = await runShape(parseOptions(spec.argv), spec.d, spec.cells, supportedBuilds(), detectBuild() as ConcreteBuild);
+    const result = await runShape(
+      parseOptions(spec.argv),
+      spec.d,
+      spec.cells,
+      supportedBuilds(),
+      detectBuild() as ConcreteBuild,
+    );
     process.stdout.write(`${JSON.stringify(result)}\n`);
     // Reading the sink keeps every checksum observable to the optimiser.
     if (Number.isNaN(checksumSink())) log("note: a checksum was NaN");
@@ -242,7 +310,10 @@ async function main(argv: readonly string[]): Promise<number> {
   if (argv.includes("--serve")) {
     // The serving benchmark (bench/serve-load.ts) is its own script: a server process and a load generator.
     const rest = argv.filter((arg) => arg !== "--serve");
-    return spawnSync(process.execPath, [path.join(path.dirname(scriptPath), "serve-load.js"), ...rest], { stdio: "inherit" }).status ?? 1;
+    return (
+      spawnSync(process.execPath, [path.join(path.dirname(scriptPath), "serve-load.js"), ...rest], { stdio: "inherit" })
+        .status ?? 1
+    );
   }
   const options = parseOptions(argv);
   if (options.help) {
@@ -254,13 +325,16 @@ async function main(argv: readonly string[]): Promise<number> {
   const builds = supportedBuilds();
   const machine = machineInfo(builds);
   const autoBuild = machine.autoBuild as ConcreteBuild;
-  log(`linucb bench${options.quick ? " --quick" : ""}: ${machine.cpuModel}, ${machine.cpus} CPUs, Node ${machine.node}, builds ${builds.join("/")} (auto = ${autoBuild})`);
+  log(
+    `linucb bench${options.quick ? " --quick" : ""}: ${machine.cpuModel}, ${machine.cpus} CPUs, Node ${machine.node}, builds ${builds.join("/")} (auto = ${autoBuild})`,
+  );
 
   const { measurements, failures, peakRssBytes: suitePeakRssBytes } = runSuite(options, argv, builds, autoBuild);
   const modelBytes = await engineModelBytes(options.dimensions);
   const memory = options.memory ? runMemoryCase(options) : [];
   for (const probe of memory) {
-    if (probe.skipped?.startsWith("probe process failed")) failures.push({ name: `memory/d${probe.d}/${probe.implementation}`, error: probe.skipped });
+    if (probe.skipped?.startsWith("probe process failed"))
+      failures.push({ name: `memory/d${probe.d}/${probe.implementation}`, error: probe.skipped });
   }
 
   const report: BenchReport = {
@@ -285,7 +359,8 @@ async function main(argv: readonly string[]): Promise<number> {
       lambda,
       dimensions: options.dimensions,
       cells: options.cells,
-      statistics: "engine serving tasks (update, select, batched select, replay) with statistics: false; refit with statistics: true; update also with statistics: true for the auto build",
+      statistics:
+        "engine serving tasks (update, select, batched select, replay) with statistics: false; refit with statistics: true; update also with statistics: true for the auto build",
     },
     measurements,
     failures,
@@ -305,7 +380,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   let ok = failures.length === 0;
   if (measurements.length === 0 && memory.length === 0) {
-    log(`nothing matched the filter ${JSON.stringify(options.filter)} (names look like update/d16/c60/engine-relaxed/updateMany or memory/d16/engine)`);
+    log(
+      `nothing matched the filter ${JSON.stringify(options.filter)} (names look like update/d16/c60/engine-relaxed/updateMany or memory/d16/engine)`,
+    );
     ok = false;
   }
   if (options.store) ok = runStoreBenches(options) && ok;
@@ -320,7 +397,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = status;
   },
   (error: unknown) => {
-    log(error instanceof Error ? error.stack ?? error.message : String(error));
+    log(error instanceof Error ? (error.stack ?? error.message) : String(error));
     process.exitCode = 2;
   },
 );

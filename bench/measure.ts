@@ -54,7 +54,9 @@ export interface Timing {
 }
 
 /** A timing, or why there is none. */
-export type TimingOutcome = { readonly ok: true; readonly timing: Timing } | { readonly ok: false; readonly error: string };
+export type TimingOutcome =
+  | { readonly ok: true; readonly timing: Timing }
+  | { readonly ok: false; readonly error: string };
 
 /** Where iteration checksums go, so the optimiser cannot drop the work. */
 let sink = 0;
@@ -97,7 +99,11 @@ function quantile(sorted: readonly number[], q: number): number {
 }
 
 /** Times every body of `bodies` (keyed by contender id), interleaved; see the file comment. */
-export function measureGroup(bodies: ReadonlyMap<string, TimedBody>, settings: TimingSettings, random: BenchRandom): Map<string, TimingOutcome> {
+export function measureGroup(
+  bodies: ReadonlyMap<string, TimedBody>,
+  settings: TimingSettings,
+  random: BenchRandom,
+): Map<string, TimingOutcome> {
   const samples = new Map<string, number[]>([...bodies.keys()].map((id) => [id, []]));
   const errors = new Map<string, string>();
   const chunks = new Map<string, number>();
@@ -107,7 +113,7 @@ export function measureGroup(bodies: ReadonlyMap<string, TimedBody>, settings: T
       chunks.set(id, calibrateChunk(body, settings.iterationTime));
       cursors.set(id, 0);
     } catch (cause) {
-      errors.set(id, cause instanceof Error ? cause.stack ?? cause.message : String(cause));
+      errors.set(id, cause instanceof Error ? (cause.stack ?? cause.message) : String(cause));
     }
   }
   for (let round = 0; round < settings.rounds; round++) {

@@ -96,8 +96,20 @@ export async function runMemoryProbe(spec: MemoryProbeSpec): Promise<MemoryProbe
   const events = generateEvents({ d, cells }, 1024, 7);
   const out = new Float64Array(armCount);
   if (spec.implementation === "engine") {
-    const engine = await createLinUCB({ dimension: d, arms: [...armIds], alpha, lambda, statistics: spec.statistics, cells: cellIds(cells) });
-    engine.updateMany({ cells: events.cellIndices, arms: events.armIndices, contexts: events.contexts, rewards: events.rewards });
+    const engine = await createLinUCB({
+      dimension: d,
+      arms: [...armIds],
+      alpha,
+      lambda,
+      statistics: spec.statistics,
+      cells: cellIds(cells),
+    });
+    engine.updateMany({
+      cells: events.cellIndices,
+      arms: events.armIndices,
+      contexts: events.contexts,
+      rewards: events.rewards,
+    });
     engine.scores(events.cellIds[0]!, events.contextViews[0]!, out);
     bytesPerModel = engine.bytesPerModel;
     heldBytes = engine.memoryBytes;
@@ -109,7 +121,8 @@ export async function runMemoryProbe(spec: MemoryProbeSpec): Promise<MemoryProbe
     heldBytes = model.bytesPerModel * models;
   } else {
     const model = new MlMatrixLinUCB(d, armCount, cells, alpha, lambda);
-    for (let e = 0; e < events.length; e++) model.update(events.models[e]!, events.contextViews[e]!, events.rewards[e]!);
+    for (let e = 0; e < events.length; e++)
+      model.update(events.models[e]!, events.contextViews[e]!, events.rewards[e]!);
     model.scoreCell(events.cellIndices[0]!, events.contextViews[0]!, out);
     heldBytes = process.memoryUsage().rss - before;
     bytesPerModel = Math.round(heldBytes / models);
@@ -140,7 +153,11 @@ export function measureMemory(spec: MemoryProbeSpec, script: string): MemoryProb
   const empty = { bytesPerModel: NaN, heldBytes: NaN, rssGrowthBytes: NaN, peakRssBytes: NaN };
   const estimate = estimatedBytes(spec);
   if (estimate > probeLimitBytes) {
-    return { ...base, ...empty, skipped: `would need about ${(estimate / 2 ** 30).toFixed(1)} GiB (limit ${probeLimitBytes / 2 ** 30} GiB; wasm32 stops at 4 GiB)` };
+    return {
+      ...base,
+      ...empty,
+      skipped: `would need about ${(estimate / 2 ** 30).toFixed(1)} GiB (limit ${probeLimitBytes / 2 ** 30} GiB; wasm32 stops at 4 GiB)`,
+    };
   }
   const child = spawnSync(process.execPath, [...process.execArgv, script, "--memory-probe", JSON.stringify(spec)], {
     encoding: "utf8",
@@ -148,7 +165,11 @@ export function measureMemory(spec: MemoryProbeSpec, script: string): MemoryProb
   });
   const line = child.stdout.trim().split("\n").at(-1) ?? "";
   if (child.status !== 0 || !line.startsWith("{")) {
-    return { ...base, ...empty, skipped: `probe process failed (status ${child.status}): ${child.stderr.trim().split("\n").slice(-3).join(" | ")}` };
+    return {
+      ...base,
+      ...empty,
+      skipped: `probe process failed (status ${child.status}): ${child.stderr.trim().split("\n").slice(-3).join(" | ")}`,
+    };
   }
   return JSON.parse(line) as MemoryProbeResult;
 }
@@ -162,6 +183,8 @@ export function memorySpecs(dimensions: readonly number[], includeMlMatrix: bool
     { implementation: "engine" as const, d, statistics: false, cells: memoryCells },
     { implementation: "engine" as const, d, statistics: true, cells: memoryCells },
     { implementation: "careful-js" as const, d, statistics: false, cells: memoryCells },
-    ...(includeMlMatrix ? [{ implementation: "ml-matrix" as const, d, statistics: false, cells: mlMatrixMemoryCells }] : []),
+    ...(includeMlMatrix
+      ? [{ implementation: "ml-matrix" as const, d, statistics: false, cells: mlMatrixMemoryCells }]
+      : []),
   ]);
 }

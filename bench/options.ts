@@ -52,9 +52,21 @@ export interface BenchOptions {
 }
 
 /** Block sizes of a full run. */
-export const fullSizes: BlockSizes = { events: 4096, slowEvents: 256, burst: 256, refitRows: 131_072, slowRefitRows: 8192 };
+export const fullSizes: BlockSizes = {
+  events: 4096,
+  slowEvents: 256,
+  burst: 256,
+  refitRows: 131_072,
+  slowRefitRows: 8192,
+};
 /** Block sizes of a quick run. */
-export const quickSizes: BlockSizes = { events: 1024, slowEvents: 64, burst: 256, refitRows: 16_384, slowRefitRows: 1024 };
+export const quickSizes: BlockSizes = {
+  events: 1024,
+  slowEvents: 64,
+  burst: 256,
+  refitRows: 16_384,
+  slowRefitRows: 1024,
+};
 
 /** Dimensions and cell counts of the fixed workload (issue 3). */
 export const workloadDimensions: readonly number[] = [8, 16, 32, 64];
@@ -79,16 +91,22 @@ export const usage = `usage: npm run bench -- [options]
   --help             this text`;
 
 function positiveIntegers(name: string, text: string): number[] {
-  const values = text.split(",").filter((part) => part.trim() !== "").map((part) => Number(part));
+  const values = text
+    .split(",")
+    .filter((part) => part.trim() !== "")
+    .map((part) => Number(part));
   if (values.length === 0 || values.some((value) => !Number.isInteger(value) || value < 1)) {
-    throw new RangeError(`\`--${name}\` must be a comma-separated list of positive integers; received ${JSON.stringify(text)}`);
+    throw new RangeError(
+      `\`--${name}\` must be a comma-separated list of positive integers; received ${JSON.stringify(text)}`,
+    );
   }
   return values;
 }
 
 function nonNegativeNumber(name: string, text: string): number {
   const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`\`--${name}\` must be a number ≥ 0; received ${JSON.stringify(text)}`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new RangeError(`\`--${name}\` must be a number ≥ 0; received ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -127,7 +145,10 @@ export function parseOptions(argv: readonly string[], now: Date = new Date()): B
   return {
     quick,
     json: values.json ?? defaultJsonPath(now),
-    filter: (values.filter ?? []).flatMap((text) => text.split(",")).map((text) => text.trim()).filter((text) => text !== ""),
+    filter: (values.filter ?? [])
+      .flatMap((text) => text.split(","))
+      .map((text) => text.trim())
+      .filter((text) => text !== ""),
     dimensions: values.d === undefined ? workloadDimensions : positiveIntegers("d", values.d),
     cells: values.cells === undefined ? workloadCells : positiveIntegers("cells", values.cells),
     memory: values["no-memory"] !== true,

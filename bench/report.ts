@@ -10,7 +10,14 @@ import type { BenchReport, MeasurementRecord, TargetCheck } from "./results.js";
 /** 12.3M, 456k, 1.23k, 12.3 — three significant digits. */
 export function formatRate(value: number): string {
   if (!Number.isFinite(value)) return String(value);
-  const [scaled, suffix] = value >= 1e9 ? [value / 1e9, "G"] : value >= 1e6 ? [value / 1e6, "M"] : value >= 1e3 ? [value / 1e3, "k"] : [value, ""];
+  const [scaled, suffix] =
+    value >= 1e9
+      ? [value / 1e9, "G"]
+      : value >= 1e6
+        ? [value / 1e6, "M"]
+        : value >= 1e3
+          ? [value / 1e3, "k"]
+          : [value, ""];
   return `${scaled.toPrecision(3)}${suffix}`;
 }
 
@@ -79,24 +86,40 @@ function cellText(m: MeasurementRecord | undefined): string {
 
 function padTable(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => [...(row[c] ?? "")].length)));
-  return rows.map((row) => row.map((text, c) => (c === 0 ? text.padEnd(widths[c]!) : text.padStart(widths[c]!))).join("  ").trimEnd());
+  return rows.map((row) =>
+    row
+      .map((text, c) => (c === 0 ? text.padEnd(widths[c]!) : text.padStart(widths[c]!)))
+      .join("  ")
+      .trimEnd(),
+  );
 }
 
 function checkText(check: TargetCheck): string {
   const verdict = check.pass === null ? "n/a " : check.pass ? "PASS" : "MISS";
   const measured =
-    check.measured === null ? "not measured in this run"
-      : check.name.includes("bytes") ? `${check.measured} B`
-        : check.name.includes("ceiling") || check.name.includes("rows/s") ? `${formatRate(check.measured)}/s`
+    check.measured === null
+      ? "not measured in this run"
+      : check.name.includes("bytes")
+        ? `${check.measured} B`
+        : check.name.includes("ceiling") || check.name.includes("rows/s")
+          ? `${formatRate(check.measured)}/s`
           : `${check.measured.toFixed(2)}×`;
   return `${verdict}  ${check.name}: ${measured} (target ${check.requirement})${check.stretch ? " [stretch]" : ""}`;
 }
 
 function memoryRow(probe: MemoryProbeResult): string[] {
-  const name = probe.implementation === "engine" ? `engine (statistics ${probe.statistics ? "on" : "off"})` : probe.implementation;
-  if (probe.skipped !== undefined) return [name, String(probe.d), probe.cells.toLocaleString("en"), "skipped", "", "", "", probe.skipped];
+  const name =
+    probe.implementation === "engine" ? `engine (statistics ${probe.statistics ? "on" : "off"})` : probe.implementation;
+  if (probe.skipped !== undefined)
+    return [name, String(probe.d), probe.cells.toLocaleString("en"), "skipped", "", "", "", probe.skipped];
   return [
-    name, String(probe.d), probe.cells.toLocaleString("en"), `${probe.bytesPerModel} B`, formatBytes(probe.heldBytes), formatBytes(probe.rssGrowthBytes), formatBytes(probe.peakRssBytes),
+    name,
+    String(probe.d),
+    probe.cells.toLocaleString("en"),
+    `${probe.bytesPerModel} B`,
+    formatBytes(probe.heldBytes),
+    formatBytes(probe.rssGrowthBytes),
+    formatBytes(probe.peakRssBytes),
     probe.implementation === "ml-matrix" ? "bytes/model = RSS growth / models" : "",
   ];
 }
@@ -105,9 +128,17 @@ function memoryRow(probe: MemoryProbeResult): string[] {
 export function renderTerminal(report: BenchReport): string {
   const lines: string[] = [];
   for (const pivot of pivots(report.measurements)) {
-    lines.push("", `${pivot.task} — ${pivot.cells} cell${pivot.cells === 1 ? "" : "s"}: ${taskDescriptions[pivot.task as keyof typeof taskDescriptions]}`);
+    lines.push(
+      "",
+      `${pivot.task} — ${pivot.cells} cell${pivot.cells === 1 ? "" : "s"}: ${taskDescriptions[pivot.task as keyof typeof taskDescriptions]}`,
+    );
     const header = ["", ...pivot.dimensions.map((d) => `d=${d}`)];
-    lines.push(...padTable([header, ...pivot.rows.map((row) => [row.label, ...pivot.dimensions.map((d) => cellText(row.byD.get(d)))])]).map((l) => `  ${l}`));
+    lines.push(
+      ...padTable([
+        header,
+        ...pivot.rows.map((row) => [row.label, ...pivot.dimensions.map((d) => cellText(row.byD.get(d)))]),
+      ]).map((l) => `  ${l}`),
+    );
   }
   if (report.failures.length > 0) {
     lines.push("", "FAILED (no figure):");
@@ -115,7 +146,12 @@ export function renderTerminal(report: BenchReport): string {
   }
   if (report.memory.length > 0) {
     lines.push("", "memory — cells × 8 arms held in memory (each probe in its own process)");
-    lines.push(...padTable([["", "d", "cells", "bytes/model", "held", "RSS growth", "peak RSS", ""], ...report.memory.map(memoryRow)]).map((l) => `  ${l}`));
+    lines.push(
+      ...padTable([
+        ["", "d", "cells", "bytes/model", "held", "RSS growth", "peak RSS", ""],
+        ...report.memory.map(memoryRow),
+      ]).map((l) => `  ${l}`),
+    );
   }
   lines.push("", `targets (K = 8, 60 cells, engine build ${report.machine.autoBuild}; a MISS never fails the run):`);
   for (const check of report.targets) lines.push(`  ${checkText(check)}`);
@@ -161,15 +197,26 @@ export function renderMarkdown(report: BenchReport): string {
   const warning = loadWarning(report);
   if (warning !== null) lines.push("", `**${warning}**`);
   for (const pivot of pivots(report.measurements)) {
-    lines.push("", `**${pivot.task}**, ${pivot.cells} cell${pivot.cells === 1 ? "" : "s"} — ${taskDescriptions[pivot.task as keyof typeof taskDescriptions]}`, "");
-    lines.push(...markdownTable([
-      ["", ...pivot.dimensions.map((d) => `d=${d}`)],
-      ...pivot.rows.map((row) => [row.label, ...pivot.dimensions.map((d) => cellText(row.byD.get(d)))]),
-    ]));
+    lines.push(
+      "",
+      `**${pivot.task}**, ${pivot.cells} cell${pivot.cells === 1 ? "" : "s"} — ${taskDescriptions[pivot.task as keyof typeof taskDescriptions]}`,
+      "",
+    );
+    lines.push(
+      ...markdownTable([
+        ["", ...pivot.dimensions.map((d) => `d=${d}`)],
+        ...pivot.rows.map((row) => [row.label, ...pivot.dimensions.map((d) => cellText(row.byD.get(d)))]),
+      ]),
+    );
   }
   if (report.memory.length > 0) {
     lines.push("", "**memory**: cells × 8 arms held in memory (each probe in its own process)", "");
-    lines.push(...markdownTable([["", "d", "cells", "bytes/model", "held", "RSS growth", "peak RSS", "note"], ...report.memory.map(memoryRow)]));
+    lines.push(
+      ...markdownTable([
+        ["", "d", "cells", "bytes/model", "held", "RSS growth", "peak RSS", "note"],
+        ...report.memory.map(memoryRow),
+      ]),
+    );
   }
   lines.push("", `**targets** (K = 8, 60 cells, engine build ${m.autoBuild})`, "");
   for (const check of report.targets) lines.push(`- ${checkText(check)}`);
@@ -183,6 +230,7 @@ export const readmeMarkers = { start: "<!-- figures:start -->", end: "<!-- figur
 export function replaceFigures(readme: string, section: string): string {
   const start = readme.indexOf(readmeMarkers.start);
   const end = readme.indexOf(readmeMarkers.end);
-  if (start < 0 || end < start) throw new Error(`bench/README.md must contain ${readmeMarkers.start} … ${readmeMarkers.end}`);
+  if (start < 0 || end < start)
+    throw new Error(`bench/README.md must contain ${readmeMarkers.start} … ${readmeMarkers.end}`);
   return `${readme.slice(0, start + readmeMarkers.start.length)}\n${section}\n${readme.slice(end)}`;
 }

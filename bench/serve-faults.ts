@@ -85,9 +85,10 @@ async function killDuringOutcomes(db: Db, url: string): Promise<Record<string, u
   server.child.kill("SIGKILL");
   await Promise.all(workers);
   await server.exited;
-  const stored = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_outcomes WHERE dedupe_key = ANY($1::text[])", [
-    acknowledged.map((id) => `decision:${id}`),
-  ]);
+  const stored = await db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM routing_outcomes WHERE dedupe_key = ANY($1::text[])",
+    [acknowledged.map((id) => `decision:${id}`)],
+  );
   const present = stored.rows[0]!.n;
   const result = {
     acknowledged: acknowledged.length,
@@ -133,7 +134,10 @@ async function promoteDuringRoutes(db: Db, url: string): Promise<Record<string, 
       decisionsByVersion: byVersion,
     };
     log(`promote during routes: ${JSON.stringify(summary)}`);
-    return { ...summary, passed: result.non2xx === 0 && result.errors === 0 && after === promoted.versionId && byVersion.length === 2 };
+    return {
+      ...summary,
+      passed: result.non2xx === 0 && result.errors === 0 && after === promoted.versionId && byVersion.length === 2,
+    };
   } finally {
     server.child.kill("SIGTERM");
     await server.exited;
@@ -151,17 +155,36 @@ function freePort(): Promise<number> {
 }
 
 /** A throwaway PostgreSQL cluster run as user postgres (as .ci/run starts one). */
-async function throwawayPostgres(): Promise<{ url: string; stop(): Promise<void>; start(): Promise<void>; destroy(): Promise<void> }> {
-  const bin = execFileSync("sh", ["-c", "ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1"], { encoding: "utf8" }).trim();
+async function throwawayPostgres(): Promise<{
+  url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  destroy(): Promise<void>;
+}> {
+  const bin = execFileSync("sh", ["-c", "ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1"], {
+    encoding: "utf8",
+  }).trim();
   const dir = mkdtempSync(path.join(tmpdir(), "linucb-fault-pg-"));
   const ids = execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim();
   const gid = execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim();
   chownSync(dir, Number(ids), Number(gid));
-  const asPostgresSync = (args: string[]): void => void execFileSync("runuser", ["-u", "postgres", "--", ...args], { stdio: "ignore" });
+  const asPostgresSync = (args: string[]): void =>
+    void execFileSync("runuser", ["-u", "postgres", "--", ...args], { stdio: "ignore" });
   // Asynchronous where the load runs: a synchronous child would block this process's load generator.
   const asPostgres = async (args: string[]): Promise<void> =>
     void (await promisify(execFile)("runuser", ["-u", "postgres", "--", ...args]));
-  asPostgresSync([`${bin}/initdb`, "-D", `${dir}/data`, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"]);
+  asPostgresSync([
+    `${bin}/initdb`,
+    "-D",
+    `${dir}/data`,
+    "-U",
+    "postgres",
+    "--auth=trust",
+    "-E",
+    "UTF8",
+    "--locale=C",
+    "--no-sync",
+  ]);
   const port = await freePort();
   const start = (): Promise<void> =>
     asPostgres([
@@ -211,7 +234,11 @@ async function restartPostgres(): Promise<Record<string, unknown>> {
         let status = 0;
         let decisionId: string | undefined;
         try {
-          const response = await fetch(`${server!.url}/v1/route`, { method: "POST", headers: HEADERS, body: bodies[i % bodies.length] });
+          const response = await fetch(`${server!.url}/v1/route`, {
+            method: "POST",
+            headers: HEADERS,
+            body: bodies[i % bodies.length],
+          });
           status = response.status;
           const body = (await response.json()) as { decisionId?: string };
           decisionId = body.decisionId;
@@ -244,7 +271,9 @@ async function restartPostgres(): Promise<Record<string, unknown>> {
     await sleep(1500); // the decisions acknowledged during the outage are stored by the retry
     const acknowledged = samples.filter((s) => s.decisionId !== undefined).map((s) => s.decisionId!);
     const stored = (
-      await db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_decisions WHERE id = ANY($1::uuid[])", [acknowledged])
+      await db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_decisions WHERE id = ANY($1::uuid[])", [
+        acknowledged,
+      ])
     ).rows[0]!.n;
     const result = {
       requests: samples.length,

@@ -79,7 +79,9 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   const baseUrl = values["database-url"] ?? process.env.DATABASE_URL;
   if (baseUrl === undefined || baseUrl === "") {
-    log("serve bench: needs a PostgreSQL (DATABASE_URL or --database-url); the outcome figures are about its group commit");
+    log(
+      "serve bench: needs a PostgreSQL (DATABASE_URL or --database-url); the outcome figures are about its group commit",
+    );
     return 2;
   }
   const duration = Number(values.duration ?? (values.quick ? 3 : 10));
@@ -101,7 +103,9 @@ async function main(argv: readonly string[]): Promise<number> {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
       connections,
-      requests: [{ setupRequest: (request: Record<string, unknown>) => ({ ...request, body: bodies[next++ % bodies.length] }) }],
+      requests: [
+        { setupRequest: (request: Record<string, unknown>) => ({ ...request, body: bodies[next++ % bodies.length] }) },
+      ],
     };
     await load({ ...routeRequest, duration: 2 }); // warm-up (JIT, pool)
     const cpuBefore = processCpuSeconds(server.child.pid!);
@@ -147,8 +151,15 @@ async function main(argv: readonly string[]): Promise<number> {
 
     // Outcomes for the decisions made above (each once).
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const ids = (await db.query<{ id: string }>("SELECT id::text AS id FROM routing_decisions ORDER BY created_at")).rows.map((r) => r.id);
-    const outcomeRequest = { url: `${server.url}/v1/outcomes`, method: "POST", headers: routeRequest.headers, connections };
+    const ids = (
+      await db.query<{ id: string }>("SELECT id::text AS id FROM routing_decisions ORDER BY created_at")
+    ).rows.map((r) => r.id);
+    const outcomeRequest = {
+      url: `${server.url}/v1/outcomes`,
+      method: "POST",
+      headers: routeRequest.headers,
+      connections,
+    };
     let cursor = 0;
     const outcome = (id: string, i: number): Record<string, unknown> => ({
       decisionId: id,
@@ -162,7 +173,12 @@ async function main(argv: readonly string[]): Promise<number> {
       ...outcomeRequest,
       amount: singleAmount,
       requests: [
-        { setupRequest: (request: Record<string, unknown>) => ({ ...request, body: JSON.stringify(outcome(ids[cursor]!, cursor++)) }) },
+        {
+          setupRequest: (request: Record<string, unknown>) => ({
+            ...request,
+            body: JSON.stringify(outcome(ids[cursor]!, cursor++)),
+          }),
+        },
       ],
     });
     log(
@@ -189,12 +205,19 @@ async function main(argv: readonly string[]): Promise<number> {
       `outcomes, batches of ${batchSize}: ${batchOutcomesPerSecond} outcomes/s, p50 ${batches.latency.p50} ms per batch, p99 ${batches.latency.p99} ms, non-2xx ${batches.non2xx}`,
     );
     const acknowledged = single.requests.total - single.non2xx + (batches.requests.total - batches.non2xx) * batchSize;
-    const stored = Number((await db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_outcomes")).rows[0]!.n);
+    const stored = Number(
+      (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_outcomes")).rows[0]!.n,
+    );
     log(`outcome rows: ${stored} stored, ${acknowledged} acknowledged`);
 
     const report = {
       date: new Date().toISOString(),
-      machine: { cpu: os.cpus()[0]?.model.trim(), cpus: os.availableParallelism(), node: process.version, loadAverage: os.loadavg()[0] },
+      machine: {
+        cpu: os.cpus()[0]?.model.trim(),
+        cpus: os.availableParallelism(),
+        node: process.version,
+        loadAverage: os.loadavg()[0],
+      },
       note: "client (autocannon) and server processes share the same CPUs",
       workload: { ...DEFAULT_WORKLOAD, connections, durationSeconds: duration },
       route: {

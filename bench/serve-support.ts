@@ -18,7 +18,13 @@ const require = createRequire(import.meta.url);
 /** What autocannon reports (the part used here). Latencies in ms. */
 export interface LoadResult {
   readonly requests: { readonly average: number; readonly total: number };
-  readonly latency: { readonly p50: number; readonly p90: number; readonly p99: number; readonly average: number; readonly max: number };
+  readonly latency: {
+    readonly p50: number;
+    readonly p90: number;
+    readonly p99: number;
+    readonly average: number;
+    readonly max: number;
+  };
   readonly non2xx: number;
   readonly errors: number;
   readonly timeouts: number;
@@ -32,7 +38,9 @@ export function load(options: Record<string, unknown>): Promise<LoadResult> {
     opts: Record<string, unknown>,
     cb: (error: Error | null, result: LoadResult) => void,
   ) => unknown;
-  return new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve(result))));
+  return new Promise((resolve, reject) =>
+    autocannon(options, (error, result) => (error ? reject(error) : resolve(result))),
+  );
 }
 
 /** A database made on the server of `url`, dropped by `drop()`. */
@@ -257,14 +265,16 @@ export async function pacedLoad(options: {
     }, 1);
   });
   const deadline = performance.now() + 10_000;
-  while (sockets.some((s) => s.waiting.length > 0) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  while (sockets.some((s) => s.waiting.length > 0) && performance.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 5));
   for (const { socket, waiting } of sockets) {
     errors += waiting.length;
     socket.destroy();
   }
   const elapsed = (performance.now() - started) / 1000;
   const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number): number => Number((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN).toFixed(3));
+  const at = (q: number): number =>
+    Number((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN).toFixed(3));
   return {
     targetRate: options.rate,
     requestsPerSecond: Math.round(latencies.length / elapsed),

@@ -94,7 +94,11 @@ async function scratchDatabase(databaseUrl: string | undefined): Promise<{ db: D
 }
 
 /** Runs the benchmark on one back end (PostgreSQL if `databaseUrl` is given, else PGlite). */
-export async function benchmarkStoreJudge(options: { rows: number; sqlBatchSize: number; databaseUrl?: string }): Promise<StoreJudgeResult> {
+export async function benchmarkStoreJudge(options: {
+  rows: number;
+  sqlBatchSize: number;
+  databaseUrl?: string;
+}): Promise<StoreJudgeResult> {
   const backend = options.databaseUrl === undefined ? "pglite" : "postgres";
   const { db, cleanup } = await scratchDatabase(options.databaseUrl);
   const judge = outcomeRewardJudge();
@@ -108,14 +112,32 @@ export async function benchmarkStoreJudge(options: { rows: number; sqlBatchSize:
     };
     // Every pass starts from the same state: all rewards null after one reset, dead tuples vacuumed.
     await reset();
-    const sql = await timed(() => judgeUnlabelledInSql(db, { table, judgeModel: judge.name, reward: judge.sqlReward!, batchSize: options.sqlBatchSize }));
+    const sql = await timed(() =>
+      judgeUnlabelledInSql(db, {
+        table,
+        judgeModel: judge.name,
+        reward: judge.sqlReward!,
+        batchSize: options.sqlBatchSize,
+      }),
+    );
     await reset();
-    const batches = await timed(() => judgeUnlabelled(db, { table, judgeModel: judge.name, judge: (rows) => judge.judge(rows) }));
+    const batches = await timed(() =>
+      judgeUnlabelled(db, { table, judgeModel: judge.name, judge: (rows) => judge.judge(rows) }),
+    );
     await reset();
     const plainUpdate = await timed(async () => ({
-      judged: (await db.query("UPDATE routing_outcomes SET reward = 1 WHERE source = 'prod' AND reward IS NULL")).rowCount,
+      judged: (await db.query("UPDATE routing_outcomes SET reward = 1 WHERE source = 'prod' AND reward IS NULL"))
+        .rowCount,
     }));
-    return { backend, rows: sql.judged, sqlBatchSize: options.sqlBatchSize, sql, batches, plainUpdate, targetRowsPerSecond: backend === "postgres" ? 200_000 : null };
+    return {
+      backend,
+      rows: sql.judged,
+      sqlBatchSize: options.sqlBatchSize,
+      sql,
+      batches,
+      plainUpdate,
+      targetRowsPerSecond: backend === "postgres" ? 200_000 : null,
+    };
   } finally {
     await cleanup();
   }
@@ -125,7 +147,12 @@ function describe(result: StoreJudgeResult): string {
   const line = (label: string, m: JudgeMeasurement): string =>
     `  ${label.padEnd(28)} ${String(m.judged).padStart(8)} rows  ${m.seconds.toFixed(2).padStart(6)} s  ${Math.round(m.rowsPerSecond).toLocaleString("en").padStart(9)} rows/s`;
   const target = result.targetRowsPerSecond;
-  const verdict = target === null ? [] : [`  ${result.sql.rowsPerSecond >= target ? "meets" : "MISSES"} the target of ${target.toLocaleString("en")} rows/s in SQL`];
+  const verdict =
+    target === null
+      ? []
+      : [
+          `  ${result.sql.rowsPerSecond >= target ? "meets" : "MISSES"} the target of ${target.toLocaleString("en")} rows/s in SQL`,
+        ];
   return [
     `${result.backend}: judge ${result.rows} unjudged prod rows, d = ${DIMENSION}`,
     line(`SQL (batches of ${result.sqlBatchSize})`, result.sql),
@@ -149,7 +176,8 @@ async function main(): Promise<void> {
   });
   const databaseUrl = values["database-url"] ?? process.env.DATABASE_URL;
   const wanted = values.backend;
-  if (wanted !== "both" && wanted !== "pglite" && wanted !== "postgres") throw new Error(`--backend must be pglite, postgres or both; received ${JSON.stringify(wanted)}`);
+  if (wanted !== "both" && wanted !== "pglite" && wanted !== "postgres")
+    throw new Error(`--backend must be pglite, postgres or both; received ${JSON.stringify(wanted)}`);
   const rows = values.rows === undefined ? (values.quick ? 20_000 : 200_000) : Number(values.rows);
   const sqlBatchSize = Number(values["batch-size"]);
   const results: StoreJudgeResult[] = [];
@@ -162,7 +190,9 @@ async function main(): Promise<void> {
       results.push(await benchmarkStoreJudge({ rows, sqlBatchSize, databaseUrl }));
     }
   }
-  process.stdout.write(values.json ? `${JSON.stringify(results, null, 2)}\n` : `${results.map(describe).join("\n\n")}\n`);
+  process.stdout.write(
+    values.json ? `${JSON.stringify(results, null, 2)}\n` : `${results.map(describe).join("\n\n")}\n`,
+  );
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

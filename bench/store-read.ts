@@ -84,7 +84,12 @@ async function measureRead(db: Db, dimension: number, chunkSize: number, created
   let rows = 0;
   let checksum = 0;
   const started = performance.now();
-  for await (const chunk of readCorpus(db, { table: "routing_outcomes", dimension, chunkSize, ...(createdFrom === undefined ? {} : { createdFrom }) })) {
+  for await (const chunk of readCorpus(db, {
+    table: "routing_outcomes",
+    dimension,
+    chunkSize,
+    ...(createdFrom === undefined ? {} : { createdFrom }),
+  })) {
     rows += chunk.length;
     // Touch the data the way a consumer would, so nothing is optimised away.
     checksum += chunk.contexts[0] ?? 0;
@@ -94,7 +99,13 @@ async function measureRead(db: Db, dimension: number, chunkSize: number, created
   }
   const seconds = (performance.now() - started) / 1000;
   if (Number.isNaN(checksum)) throw new Error("unreachable: features are finite");
-  return { rows, seconds, rowsPerSecond: rows / seconds, peakHeapGrowthMb: peakHeap / MB, peakRssGrowthMb: peakRss / MB };
+  return {
+    rows,
+    seconds,
+    rowsPerSecond: rows / seconds,
+    peakHeapGrowthMb: peakHeap / MB,
+    peakRssGrowthMb: peakRss / MB,
+  };
 }
 
 /** Runs the benchmark on one back end (PostgreSQL if `databaseUrl` is given, else PGlite). */
@@ -142,7 +153,15 @@ export async function benchmarkStoreRead(options: StoreReadBenchmarkOptions = {}
     await measureRead(db, dimension, chunkSize, cut.rows[0]?.at);
     const quarter = await measureRead(db, dimension, chunkSize, cut.rows[0]?.at);
     const full = await measureRead(db, dimension, chunkSize);
-    return { backend, dimension, chunkSize, loadSeconds, quarter, full, targetRowsPerSecond: backend === "pglite" ? 40_000 : 150_000 };
+    return {
+      backend,
+      dimension,
+      chunkSize,
+      loadSeconds,
+      quarter,
+      full,
+      targetRowsPerSecond: backend === "pglite" ? 40_000 : 150_000,
+    };
   } finally {
     await cleanup();
   }
@@ -175,7 +194,8 @@ async function main(): Promise<void> {
   });
   const databaseUrl = values["database-url"] ?? process.env.DATABASE_URL;
   const wanted = values.backend;
-  if (wanted !== "both" && wanted !== "pglite" && wanted !== "postgres") throw new Error(`--backend must be pglite, postgres or both; received ${JSON.stringify(wanted)}`);
+  if (wanted !== "both" && wanted !== "pglite" && wanted !== "postgres")
+    throw new Error(`--backend must be pglite, postgres or both; received ${JSON.stringify(wanted)}`);
   const common = {
     ...(values.rows === undefined ? {} : { rows: Number(values.rows) }),
     ...(values.dimension === undefined ? {} : { dimension: Number(values.dimension) }),
@@ -191,7 +211,9 @@ async function main(): Promise<void> {
       results.push(await benchmarkStoreRead({ ...common, databaseUrl }));
     }
   }
-  process.stdout.write(values.json ? `${JSON.stringify(results, null, 2)}\n` : `${results.map(describe).join("\n\n")}\n`);
+  process.stdout.write(
+    values.json ? `${JSON.stringify(results, null, 2)}\n` : `${results.map(describe).join("\n\n")}\n`,
+  );
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -118,7 +118,18 @@ export function generateEvents(shape: ProblemShape, length: number, seed: number
     rewards[e] = random.next() < (1 + mean) / 2 ? 1 : 0;
   }
   const contextViews = Array.from({ length }, (_, e) => contexts.subarray(e * d, e * d + d));
-  return { length, d, cellIndices, armIndices, models, cellIds: rowCells, armIds: rowArms, contexts, contextViews, rewards };
+  return {
+    length,
+    d,
+    cellIndices,
+    armIndices,
+    models,
+    cellIds: rowCells,
+    armIds: rowArms,
+    contexts,
+    contextViews,
+    rewards,
+  };
 }
 
 /**
@@ -131,7 +142,12 @@ export function toBursts(block: EventBlock, size: number): Burst[] {
   for (let start = 0; start < block.length; start += size) {
     const count = Math.min(size, block.length - start);
     const cell = block.cellIndices[start]!;
-    bursts.push({ cell, cellId: block.cellIds[start]!, contexts: block.contexts.slice(start * d, (start + count) * d), count });
+    bursts.push({
+      cell,
+      cellId: block.cellIds[start]!,
+      contexts: block.contexts.slice(start * d, (start + count) * d),
+      count,
+    });
   }
   return bursts;
 }

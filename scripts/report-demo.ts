@@ -24,7 +24,10 @@ export interface DemoRun {
 }
 
 /** Inserts `n` outcomes of the production world into routing_outcomes as source 'prod', `offsetDays` later. */
-export async function insertProdTraffic(db: Db, options: { n: number; seed: number; offsetDays: number }): Promise<void> {
+export async function insertProdTraffic(
+  db: Db,
+  options: { n: number; seed: number; offsetDays: number },
+): Promise<void> {
   const world = generateWorld({ seed: PROD_WORLD_SEED });
   const rows = generateOutcomes(world, { n: options.n, seed: options.seed });
   const shift = options.offsetDays * 86_400_000;

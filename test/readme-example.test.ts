@@ -11,7 +11,9 @@ test("the README's usage example runs and does what it says", async () => {
   const body = example!
     .replace(/^import .*$/m, "const { createLinUCB, restoreLinUCB } = linucb;")
     .concat("\nreturn { engine, arm, propensity, scores, bytes, again };");
-  const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (lib: unknown) => Promise<Record<string, unknown>>;
+  const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (
+    ...args: string[]
+  ) => (lib: unknown) => Promise<Record<string, unknown>>;
   const result = await new AsyncFunction("linucb", body)(linucb);
   const engine = result.engine as linucb.LinUCB;
   const again = result.again as linucb.LinUCB;

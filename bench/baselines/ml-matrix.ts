@@ -111,7 +111,8 @@ export class MlMatrixLinUCB {
       rewardsByModel[models[e]!]!.push(rewards[e]!);
     }
     this.models = rowsByModel.map((rows, m) => {
-      if (rows.length === 0) return { inverse: Matrix.eye(d, d, 1 / this.lambda), b: Matrix.zeros(d, 1), theta: Matrix.zeros(d, 1) };
+      if (rows.length === 0)
+        return { inverse: Matrix.eye(d, d, 1 / this.lambda), b: Matrix.zeros(d, 1), theta: Matrix.zeros(d, 1) };
       const X = new Matrix(rows);
       const Xt = X.transpose();
       const A = Xt.mmul(X).add(Matrix.eye(d, d, this.lambda));

@@ -87,7 +87,11 @@ export interface CadenceResultBase {
    * What the refit learned about its corpus, in every mode: the integrity check (engine = SQL), the
    * coverage table (rows and ESS per (cell, model)) and the per-cell shrinkage the data chose.
    */
-  readonly learned: { readonly integrity: IntegrityReport; readonly coverage: CoverageTable; readonly shrinkage: ShrinkageState };
+  readonly learned: {
+    readonly integrity: IntegrityReport;
+    readonly coverage: CoverageTable;
+    readonly shrinkage: ShrinkageState;
+  };
 }
 
 /** A warm-up: graded against the planted optimum; never promotes. */

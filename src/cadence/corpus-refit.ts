@@ -5,7 +5,15 @@
  * same engine, with a finalize (and a copy of the models) in between.
  */
 import type { LinUCBEngine } from "../engine/types.js";
-import { readCorpus, type CorpusChunk, type CorpusReadTotals, type CorpusSplitSide, type CorpusTable, type Db, type RowBounds } from "../store/index.js";
+import {
+  readCorpus,
+  type CorpusChunk,
+  type CorpusReadTotals,
+  type CorpusSplitSide,
+  type CorpusTable,
+  type Db,
+  type RowBounds,
+} from "../store/index.js";
 
 /** One read of a slice of the corpus. */
 export interface SliceRead {

@@ -96,6 +96,12 @@ export class CoverageCollector {
       const rows = Object.values(models).reduce((sum, m) => sum + m.rows, 0);
       return { cell, rows, covered: Object.values(models).every((m) => m.rows >= minRowsPerModel), models };
     });
-    return { minRowsPerModel, models: [...this.knownModels], rows: this.total, coveredCells: cells.filter((c) => c.covered).length, cells };
+    return {
+      minRowsPerModel,
+      models: [...this.knownModels],
+      rows: this.total,
+      coveredCells: cells.filter((c) => c.covered).length,
+      cells,
+    };
   }
 }

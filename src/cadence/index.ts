@@ -30,6 +30,18 @@ export {
 export { outcomeRewardJudge, DEFAULT_JUDGE_WEIGHTS, type Judge } from "./judge.js";
 export { prodGate, warmupGate, type GateDecision, type ProdGateDecision } from "./gate.js";
 export { silentProgress, type CadenceProgress, type CadenceStep, type StepTiming } from "./progress.js";
-export { compareOnHeldOut, policyChoices, rewardModelOf, type ReplayComparison, type EvaluationSettings } from "./offline-evaluation.js";
+export {
+  compareOnHeldOut,
+  policyChoices,
+  rewardModelOf,
+  type ReplayComparison,
+  type EvaluationSettings,
+} from "./offline-evaluation.js";
 export { HeldOutCollector, type HeldOutSlice } from "./held-out-slice.js";
-export { routingSummary, type RoutingSummary, type CellRouting, type TrafficShares, type RoutingInput } from "./report-data.js";
+export {
+  routingSummary,
+  type RoutingSummary,
+  type CellRouting,
+  type TrafficShares,
+  type RoutingInput,
+} from "./report-data.js";

@@ -48,7 +48,12 @@ export class IntegrityCollector {
   }
 
   /** The id range, rejected ids and accepted count read so far. */
-  get read(): { readonly firstId: number; readonly lastId: number; readonly rejectedIds: readonly number[]; readonly accepted: number } {
+  get read(): {
+    readonly firstId: number;
+    readonly lastId: number;
+    readonly rejectedIds: readonly number[];
+    readonly accepted: number;
+  } {
     return { firstId: this.first, lastId: this.last, rejectedIds: this.rejectedIds, accepted: this.accepted };
   }
 }
@@ -94,7 +99,13 @@ async function sqlTotals(
 ): Promise<Map<string, Totals>> {
   const totals = new Map<string, Totals>();
   if (!(read.lastId >= read.firstId)) return totals;
-  const result = await db.query<{ cell: string; model: string; rows: number; reward_sum: number; reward_squares: number }>(
+  const result = await db.query<{
+    cell: string;
+    model: string;
+    rows: number;
+    reward_sum: number;
+    reward_squares: number;
+  }>(
     `SELECT cell, model, count(*)::float8 AS rows, coalesce(sum(reward * features[$4::int]), 0)::float8 AS reward_sum,
             coalesce(sum(reward * reward), 0)::float8 AS reward_squares
      FROM ${table === "routing_outcomes" ? "routing_outcomes" : "routing_outcomes_synthetic"}
@@ -104,7 +115,11 @@ async function sqlTotals(
     [read.firstId, read.lastId, [...read.rejectedIds], interceptIndex + 1],
   );
   for (const row of result.rows) {
-    const sums = { rows: Number(row.rows), rewardSum: Number(row.reward_sum), rewardSquares: Number(row.reward_squares) };
+    const sums = {
+      rows: Number(row.rows),
+      rewardSum: Number(row.reward_sum),
+      rewardSquares: Number(row.reward_squares),
+    };
     totals.set(`${row.cell}\u0000${row.model}`, sums);
   }
   return totals;
@@ -120,7 +135,11 @@ function engineTotals(engine: LinUCBEngine): Map<string, Totals> {
     for (let a = 0; a < k; a++) {
       const m = c * k + a;
       if (stats.counts[m] === 0) continue;
-      const sums = { rows: stats.counts[m]!, rewardSum: stats.xr[m * d + i]!, rewardSquares: stats.yy?.[m] ?? Number.NaN };
+      const sums = {
+        rows: stats.counts[m]!,
+        rewardSum: stats.xr[m * d + i]!,
+        rewardSquares: stats.yy?.[m] ?? Number.NaN,
+      };
       totals.set(`${cell}\u0000${stats.arms[a]}`, sums);
     }
   });
@@ -152,7 +171,8 @@ export async function checkIntegrity(
     sqlRows += s.rows;
     const sumsAgree =
       !sumsCompared ||
-      (close(e.rewardSum, s.rewardSum, s.rows) && (Number.isNaN(e.rewardSquares) || close(e.rewardSquares, s.rewardSquares, s.rows)));
+      (close(e.rewardSum, s.rewardSum, s.rows) &&
+        (Number.isNaN(e.rewardSquares) || close(e.rewardSquares, s.rewardSquares, s.rows)));
     if (e.rows !== s.rows || !sumsAgree) {
       const [cell, model] = key.split("\u0000") as [string, string];
       mismatches.push({ cell, model, engine: { ...e }, sql: { ...s } });

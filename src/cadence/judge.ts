@@ -53,7 +53,11 @@ export function outcomeRewardJudge(weights: RewardFunction = {}): Judge {
   return {
     name: `outcome_reward_v1(hallucination=${fn.hallucinationPenalty},refusal=${fn.refusalPenalty})`,
     rewardRange: rewardRange(fn),
-    sqlReward: { kind: "linear-outcome", hallucinationPenalty: fn.hallucinationPenalty, refusalPenalty: fn.refusalPenalty },
+    sqlReward: {
+      kind: "linear-outcome",
+      hallucinationPenalty: fn.hallucinationPenalty,
+      refusalPenalty: fn.refusalPenalty,
+    },
     judge(rows) {
       return rows.map((row) => {
         const reward = rewardOf(fn, row.completed, row.hallucinated, row.refused);

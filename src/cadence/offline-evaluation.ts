@@ -64,7 +64,10 @@ function actionOfArm(engine: LinUCBEngine, slice: HeldOutSlice): Int32Array {
   const ids = slice.events.actionIds ?? [];
   return Int32Array.from(engine.arms, (arm) => {
     const action = ids.indexOf(arm);
-    if (action < 0) throw new RangeError(`the policy's arm ${JSON.stringify(arm)} is not in the evaluation's action space (${ids.join(", ")})`);
+    if (action < 0)
+      throw new RangeError(
+        `the policy's arm ${JSON.stringify(arm)} is not in the evaluation's action space (${ids.join(", ")})`,
+      );
     return action;
   });
 }
@@ -91,7 +94,8 @@ export function rewardModelOf(engine: LinUCBEngine, slice: HeldOutSlice, groups 
   for (const group of groups) {
     const scores = engine.expectedRewardsMany(group.cell, group.contexts);
     group.events.forEach((event, j) => {
-      for (let a = 0; a < armCount; a++) predicted[event * k + (actions[a] as number)] = scores[j * armCount + a] as number;
+      for (let a = 0; a < armCount; a++)
+        predicted[event * k + (actions[a] as number)] = scores[j * armCount + a] as number;
     });
   }
   return predicted;
@@ -119,14 +123,16 @@ export function compareOnHeldOut(
   slice: HeldOutSlice,
   settings: EvaluationSettings,
 ): ReplayComparison {
-  if (slice.events.length === 0) throw new RangeError("the held-out slice is empty: there is nothing to evaluate the candidate on");
+  if (slice.events.length === 0)
+    throw new RangeError("the held-out slice is empty: there is nothing to evaluate the candidate on");
   const groups = groupByCell(slice);
   const rewardModel = rewardModelOf(candidate, slice, groups);
   const { level, resamples, seed } = settings;
   const estimate = (policy: TargetPolicy): OffPolicyEvaluation =>
     evaluateOffPolicy(slice.events, policy, { level, resamples, seed, rewardModel });
   const candidatePolicy = policyChoices(candidate, slice, groups);
-  const incumbentPolicy = incumbent === "uniform" ? uniformPolicy(slice.events.actionCount) : policyChoices(incumbent, slice, groups);
+  const incumbentPolicy =
+    incumbent === "uniform" ? uniformPolicy(slice.events.actionCount) : policyChoices(incumbent, slice, groups);
   const paired = comparePolicies(slice.events, candidatePolicy, incumbentPolicy, {
     estimator: settings.estimator ?? "snips",
     rewardModel,

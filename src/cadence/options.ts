@@ -146,29 +146,47 @@ export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceO
     throw new TypeError(`\`options\` must be an object; received ${describeValue(options)}`);
   }
   const { mode } = options;
-  if (mode !== "warmup" && mode !== "prod") throw new RangeError(`\`mode\` must be 'warmup' or 'prod'; received ${describeValue(mode)}`);
+  if (mode !== "warmup" && mode !== "prod")
+    throw new RangeError(`\`mode\` must be 'warmup' or 'prod'; received ${describeValue(mode)}`);
   const gateEstimator = options.gateEstimator ?? CADENCE_DEFAULTS.gateEstimator;
   if (gateEstimator !== "snips" && gateEstimator !== "dr" && gateEstimator !== "ips") {
     throw new RangeError(`\`gateEstimator\` must be 'snips', 'dr' or 'ips'; received ${describeValue(gateEstimator)}`);
   }
   const judge = options.judge ?? outcomeRewardJudge();
-  if (typeof judge !== "object" || judge === null || typeof judge.judge !== "function" || typeof judge.name !== "string" || judge.name === "") {
-    throw new TypeError(`\`judge\` must be an object with a non-empty name and a judge(rows) function; received ${describeValue(judge)}`);
+  if (
+    typeof judge !== "object" ||
+    judge === null ||
+    typeof judge.judge !== "function" ||
+    typeof judge.name !== "string" ||
+    judge.name === ""
+  ) {
+    throw new TypeError(
+      `\`judge\` must be an object with a non-empty name and a judge(rows) function; received ${describeValue(judge)}`,
+    );
   }
   const range = judge.rewardRange as Judge["rewardRange"] | undefined;
-  const rangeOk = typeof range === "object" && range !== null && Number.isFinite(range.min) && Number.isFinite(range.max) && range.min <= range.max;
+  const rangeOk =
+    typeof range === "object" &&
+    range !== null &&
+    Number.isFinite(range.min) &&
+    Number.isFinite(range.max) &&
+    range.min <= range.max;
   if (!rangeOk) {
-    throw new RangeError(`\`judge.rewardRange\` must be { min, max } with finite min ≤ max; received ${describeValue(range)}`);
+    throw new RangeError(
+      `\`judge.rewardRange\` must be { min, max } with finite min ≤ max; received ${describeValue(range)}`,
+    );
   }
   const engine = options.engine ?? {};
-  if (typeof engine !== "object" || engine === null) throw new TypeError(`\`engine\` must be an object; received ${describeValue(engine)}`);
+  if (typeof engine !== "object" || engine === null)
+    throw new TypeError(`\`engine\` must be an object; received ${describeValue(engine)}`);
   return {
     mode,
     seed: integer(options.seed ?? CADENCE_DEFAULTS.seed, "seed", 0, 0xffffffff),
     n: integer(options.n ?? CADENCE_DEFAULTS.n, "n", 1, MAX_WARMUP_OUTCOMES),
     heldOutShare: number(options.heldOutShare ?? CADENCE_DEFAULTS.heldOutShare, "heldOutShare", 0, 1, true),
     chunkSize: integer(
-      options.chunkSize ?? (mode === "warmup" ? warmupChunkSizeFor(options.n ?? CADENCE_DEFAULTS.n) : CADENCE_DEFAULTS.prodChunkSize),
+      options.chunkSize ??
+        (mode === "warmup" ? warmupChunkSizeFor(options.n ?? CADENCE_DEFAULTS.n) : CADENCE_DEFAULTS.prodChunkSize),
       "chunkSize",
       1,
       1_000_000,
@@ -176,9 +194,22 @@ export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceO
     engine,
     judge,
     gateEstimator,
-    serveExploration: resolveExploration(options.serveExploration ?? CADENCE_DEFAULTS.serveExploration, "serveExploration"),
-    gateMargin: number(options.gateMargin ?? CADENCE_DEFAULTS.gateMargin, "gateMargin", -Number.MAX_VALUE, Number.MAX_VALUE),
-    minEffectiveSampleSize: number(options.minEffectiveSampleSize ?? CADENCE_DEFAULTS.minEffectiveSampleSize, "minEffectiveSampleSize", 0, Number.MAX_SAFE_INTEGER),
+    serveExploration: resolveExploration(
+      options.serveExploration ?? CADENCE_DEFAULTS.serveExploration,
+      "serveExploration",
+    ),
+    gateMargin: number(
+      options.gateMargin ?? CADENCE_DEFAULTS.gateMargin,
+      "gateMargin",
+      -Number.MAX_VALUE,
+      Number.MAX_VALUE,
+    ),
+    minEffectiveSampleSize: number(
+      options.minEffectiveSampleSize ?? CADENCE_DEFAULTS.minEffectiveSampleSize,
+      "minEffectiveSampleSize",
+      0,
+      Number.MAX_SAFE_INTEGER,
+    ),
     level: number(options.level ?? CADENCE_DEFAULTS.level, "level", 0, 1, true),
     resamples: integer(options.resamples ?? CADENCE_DEFAULTS.resamples, "resamples", 1, 1_000_000),
     minRows: integer(options.minRows ?? CADENCE_DEFAULTS.minRows, "minRows", 1, Number.MAX_SAFE_INTEGER),

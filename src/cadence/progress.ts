@@ -6,7 +6,17 @@
  */
 
 /** The steps of a cadence, in the order they run (the warm-up's `load` and the prod's `promote` are mode-specific). */
-export type CadenceStep = "database" | "schema" | "load" | "judge" | "split" | "refit" | "evaluate" | "gate" | "promote" | "record";
+export type CadenceStep =
+  | "database"
+  | "schema"
+  | "load"
+  | "judge"
+  | "split"
+  | "refit"
+  | "evaluate"
+  | "gate"
+  | "promote"
+  | "record";
 
 /** Receives a cadence's progress events. Every method is optional to implement (use {@link silentProgress}). */
 export interface CadenceProgress {
@@ -43,7 +53,12 @@ export class StepRunner {
   constructor(private readonly progress: CadenceProgress) {}
 
   /** Runs `body` as `step`; its result's summary (second element) is reported when it ends. */
-  async run<T>(step: CadenceStep, detail: string, body: (advance: (done: number, total: number) => void) => Promise<T> | T, summarize: (result: T) => string): Promise<T> {
+  async run<T>(
+    step: CadenceStep,
+    detail: string,
+    body: (advance: (done: number, total: number) => void) => Promise<T> | T,
+    summarize: (result: T) => string,
+  ): Promise<T> {
     this.current = step;
     this.progress.stepStarted(step, detail);
     const started = performance.now();

@@ -103,7 +103,10 @@ function kishEss(sum: number, squares: number): number {
 }
 
 /** The greedy choice (argmax θᵀx, ties to the first arm) of `engine` at one context per cell. Read-only: never creates a cell. */
-function greedyChoices(engine: LinUCBEngine, contexts: ReadonlyMap<string, { mean: Float64Array }>): Map<string, string> {
+function greedyChoices(
+  engine: LinUCBEngine,
+  contexts: ReadonlyMap<string, { mean: Float64Array }>,
+): Map<string, string> {
   const out = new Map<string, string>();
   for (const [cell, { mean }] of contexts) {
     const rewards = engine.expectedRewardsMany(cell, mean);
@@ -144,7 +147,8 @@ export function routingSummary(input: RoutingInput): RoutingSummary {
     requests: slice.events.length,
     traffic: {
       logging: shares(slice.events.actions, k),
-      incumbent: incumbent === "uniform" ? new Array<number>(k).fill(1 / k) : shares(policyChoices(incumbent, slice), k),
+      incumbent:
+        incumbent === "uniform" ? new Array<number>(k).fill(1 / k) : shares(policyChoices(incumbent, slice), k),
       candidate: shares(policyChoices(candidate, slice), k),
     },
     cells,

@@ -44,7 +44,13 @@ import {
   type JsonObject,
   type RowBounds,
 } from "../store/index.js";
-import type { CadenceResult, CadenceResultBase, CorpusSummary, ProdCadenceResult, WarmupCadenceResult } from "./cadence-result.js";
+import type {
+  CadenceResult,
+  CadenceResultBase,
+  CorpusSummary,
+  ProdCadenceResult,
+  WarmupCadenceResult,
+} from "./cadence-result.js";
 import { accumulateSlice } from "./corpus-refit.js";
 import { CoverageCollector, type CoverageTable } from "./coverage.js";
 import { IntegrityCollector, checkIntegrity, describeIntegrityFailure, type IntegrityReport } from "./integrity.js";
@@ -70,14 +76,25 @@ export class CadenceError extends Error {
 }
 
 /** Runs one cadence on `db`; see the module comment. Throws {@link CadenceError} when a step fails. */
-export async function runCadence(db: Db, options: CadenceOptions & { readonly mode: "warmup" }): Promise<WarmupCadenceResult>;
-export async function runCadence(db: Db, options: CadenceOptions & { readonly mode: "prod" }): Promise<ProdCadenceResult>;
+export async function runCadence(
+  db: Db,
+  options: CadenceOptions & { readonly mode: "warmup" },
+): Promise<WarmupCadenceResult>;
+export async function runCadence(
+  db: Db,
+  options: CadenceOptions & { readonly mode: "prod" },
+): Promise<ProdCadenceResult>;
 export async function runCadence(db: Db, options: CadenceOptions): Promise<CadenceResult>;
 export async function runCadence(db: Db, options: CadenceOptions): Promise<CadenceResult> {
   const o = resolveCadenceOptions(options);
   const steps = new StepRunner(options.progress ?? silentProgress);
   try {
-    await steps.run("schema", "bringing the schema up to date", () => ensureSchema(db), () => "schema up to date");
+    await steps.run(
+      "schema",
+      "bringing the schema up to date",
+      () => ensureSchema(db),
+      () => "schema up to date",
+    );
   } catch (error) {
     throw new CadenceError(`the schema step failed: ${messageOf(error)}`, "schema", null, error);
   }
@@ -100,7 +117,12 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function runLocked(db: Db, o: ResolvedCadenceOptions, steps: StepRunner, mode: ModeSteps<CadenceResult>): Promise<CadenceResult> {
+async function runLocked(
+  db: Db,
+  o: ResolvedCadenceOptions,
+  steps: StepRunner,
+  mode: ModeSteps<CadenceResult>,
+): Promise<CadenceResult> {
   const parameters: JsonObject = {
     mode: o.mode,
     seed: o.seed,
@@ -133,11 +155,21 @@ async function runLocked(db: Db, o: ResolvedCadenceOptions, steps: StepRunner, m
     const step = steps.current;
     let note = "";
     try {
-      await failTrainingRun(db, run.id, error instanceof Error ? new Error(`${step ?? "cadence"}: ${error.message}`) : error, counts);
+      await failTrainingRun(
+        db,
+        run.id,
+        error instanceof Error ? new Error(`${step ?? "cadence"}: ${error.message}`) : error,
+        counts,
+      );
     } catch (recordError) {
       note = ` (and marking the run failed also failed: ${messageOf(recordError)})`;
     }
-    throw new CadenceError(`training run ${run.id} failed in the ${step ?? "first"} step: ${messageOf(error)}${note}`, step, run.id, error);
+    throw new CadenceError(
+      `training run ${run.id} failed in the ${step ?? "first"} step: ${messageOf(error)}${note}`,
+      step,
+      run.id,
+      error,
+    );
   }
 }
 
@@ -158,7 +190,9 @@ async function splitStep(context: RunContext, mode: ModeSteps<CadenceResult>, bo
       const s = await splitCorpusByTime(db, { table, heldOutShare: o.heldOutShare, newerThanId, bounds });
       if (s.total === 0) throw new RangeError(`${table} holds no ${mode.corpusRows}: there is nothing to refit on`);
       if (s.training === 0) {
-        throw new RangeError(`the training slice is empty: ${table} holds only ${s.total} row(s), all of them held out`);
+        throw new RangeError(
+          `the training slice is empty: ${table} holds only ${s.total} row(s), all of them held out`,
+        );
       }
       return s;
     },
@@ -228,7 +262,9 @@ async function refitStep(
     (r) =>
       `${r.training.accepted + r.heldOut.accepted} rows fitted into ${engine.cells().length} cells` +
       (r.training.rejected + r.heldOut.rejected > 0 ? `, ${r.training.rejected + r.heldOut.rejected} rejected` : "") +
-      (r.training.unjudged + r.heldOut.unjudged > 0 ? `, ${r.training.unjudged + r.heldOut.unjudged} unjudged skipped` : ""),
+      (r.training.unjudged + r.heldOut.unjudged > 0
+        ? `, ${r.training.unjudged + r.heldOut.unjudged} unjudged skipped`
+        : ""),
   );
 }
 
@@ -278,7 +314,11 @@ async function runSteps(
     },
     (r) => (r.judged === 0 ? "nothing to judge" : `${r.judged} rows judged`),
   );
-  const bounds: RowBounds = { reward: mode.rewardRange, minPropensity: o.minPropensity, maxFeatureMagnitude: o.maxFeatureMagnitude };
+  const bounds: RowBounds = {
+    reward: mode.rewardRange,
+    minPropensity: o.minPropensity,
+    maxFeatureMagnitude: o.maxFeatureMagnitude,
+  };
   const split = await splitStep(context, mode, bounds);
   const prepared = await mode.prepare(context, split);
   const engine = await createLinUCB(prepared.engineOptions);
@@ -286,7 +326,8 @@ async function runSteps(
   onCounts(refit.training.accepted + refit.heldOut.accepted, refit.training.rejected + refit.heldOut.rejected);
 
   const { incumbentInfo } = prepared;
-  const incumbentName = incumbentInfo.kind === "active" ? `active policy (version ${incumbentInfo.policyVersionId})` : "uniform policy";
+  const incumbentName =
+    incumbentInfo.kind === "active" ? `active policy (version ${incumbentInfo.policyVersionId})` : "uniform policy";
   const heldOut = refit.collector.length === 0 ? null : refit.collector.finish();
   const comparison =
     heldOut === null
@@ -316,7 +357,8 @@ async function runSteps(
   );
 
   // Report data (src/report draws it): where the recorded policy, the incumbent and the logging policy route the held-out requests.
-  const routing = heldOut === null ? null : routingSummary({ candidate: engine, incumbent: prepared.incumbent, slice: heldOut });
+  const routing =
+    heldOut === null ? null : routingSummary({ candidate: engine, incumbent: prepared.incumbent, slice: heldOut });
 
   const cells = engine.cells().length;
   const corpus: CorpusSummary = {
@@ -329,7 +371,10 @@ async function runSteps(
     rowsRead: refit.training.accepted + refit.heldOut.accepted,
     rowsRejected: refit.training.rejected + refit.heldOut.rejected,
     rejectedByReason: sumCounts(refit.training.rejectedByReason, refit.heldOut.rejectedByReason),
-    rejectedExamples: [...refit.training.rejectedExamples, ...refit.heldOut.rejectedExamples].slice(0, MAX_REJECTED_EXAMPLES),
+    rejectedExamples: [...refit.training.rejectedExamples, ...refit.heldOut.rejectedExamples].slice(
+      0,
+      MAX_REJECTED_EXAMPLES,
+    ),
     cells,
   };
   const base: CadenceResultBase = {

@@ -29,7 +29,13 @@ export function parseOptions<T extends OptionsConfig>(argv: readonly string[], o
 }
 
 /** An integer option in [min, max], or `fallback` when absent. */
-export function integerOption(text: string | undefined, option: string, fallback: number, max: number, min = 0): number {
+export function integerOption(
+  text: string | undefined,
+  option: string,
+  fallback: number,
+  max: number,
+  min = 0,
+): number {
   if (text === undefined) return fallback;
   const value = Number(text);
   if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
@@ -39,7 +45,13 @@ export function integerOption(text: string | undefined, option: string, fallback
 }
 
 /** A finite number option in [min, max], or `fallback` when absent. */
-export function numberOption(text: string | undefined, option: string, fallback: number, min: number, max: number): number {
+export function numberOption(
+  text: string | undefined,
+  option: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (text === undefined) return fallback;
   const value = Number(text);
   if (text.trim() === "" || !Number.isFinite(value) || value < min || value > max) {
@@ -61,7 +73,9 @@ export function databaseOptions(
   const url = values["database-url"];
   const dataDir = values["data-dir"];
   if (url !== undefined && dataDir !== undefined) {
-    throw new UsageError(`give --database-url or --data-dir, not both; received both (--data-dir ${JSON.stringify(dataDir)})`);
+    throw new UsageError(
+      `give --database-url or --data-dir, not both; received both (--data-dir ${JSON.stringify(dataDir)})`,
+    );
   }
   const onWarning = (message: string): void => {
     io.stderr.write(`linucb ${command}: ${message}\n`);
@@ -74,7 +88,10 @@ export function databaseOptions(
   const folder = dataDir ?? DEFAULT_DATA_DIR;
   // Before the run: the lockfile goes beside the folder, the database in it.
   const named = dataDir === undefined ? "the embedded database folder" : "--data-dir";
-  assertWritableFolder(dirname(resolve(folder)), `${dataDir === undefined ? "the embedded database's" : "--data-dir's"} parent folder`);
+  assertWritableFolder(
+    dirname(resolve(folder)),
+    `${dataDir === undefined ? "the embedded database's" : "--data-dir's"} parent folder`,
+  );
   if (existsSync(folder)) assertWritableFolder(folder, named);
   return { dataDir: folder, onWarning };
 }
@@ -146,7 +163,8 @@ function errnoReason(error: unknown): string {
  */
 export function describeFileSystemError(error: unknown): string | undefined {
   const errno = error as NodeJS.ErrnoException | null;
-  if (typeof errno?.code !== "string" || !(errno.code in ERRNO_REASONS) || typeof errno.syscall !== "string") return undefined;
+  if (typeof errno?.code !== "string" || !(errno.code in ERRNO_REASONS) || typeof errno.syscall !== "string")
+    return undefined;
   return `cannot ${errno.syscall} ${errno.path ?? "a file"}: ${errnoReason(error)}`;
 }
 

@@ -49,7 +49,9 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   const load = commands[name];
   if (load === undefined) {
     const known = Object.keys(commands).sort().join(", ");
-    io.stderr.write(`linucb: unknown command ${JSON.stringify(name)}; the commands are ${known} (see \`linucb --help\`)\n`);
+    io.stderr.write(
+      `linucb: unknown command ${JSON.stringify(name)}; the commands are ${known} (see \`linucb --help\`)\n`,
+    );
     return ExitCode.usage;
   }
   const { command } = await load();

@@ -10,11 +10,30 @@ import { ordinaryOptions, ordinaryStatistics } from "./magnitude.js";
 import { LinUCBError, describeValue } from "./errors.js";
 import { chooseArm, chooseArmInto } from "./exploration.js";
 import { SeededRandom } from "./random.js";
-import { estimateShrinkage, type ShrinkageEstimate, type ShrinkageModelInput, type ShrinkageState } from "./shrinkage.js";
+import {
+  estimateShrinkage,
+  type ShrinkageEstimate,
+  type ShrinkageModelInput,
+  type ShrinkageState,
+} from "./shrinkage.js";
 import { encodeSnapshot, type ModelRecord } from "./snapshot.js";
-import { checkStatistics, mergeModelStatistics, packedLength, unpackSymmetric, type ModelStatisticsSlot } from "./statistics.js";
+import {
+  checkStatistics,
+  mergeModelStatistics,
+  packedLength,
+  unpackSymmetric,
+  type ModelStatisticsSlot,
+} from "./statistics.js";
 import type {
-  BatchSelection, EventBatch, GreedySelection, LinUCBEngine, LinUCBStatistics, ModelState, ResolvedOptions, Selection, SelectionTarget,
+  BatchSelection,
+  EventBatch,
+  GreedySelection,
+  LinUCBEngine,
+  LinUCBStatistics,
+  ModelState,
+  ResolvedOptions,
+  Selection,
+  SelectionTarget,
 } from "./types.js";
 import { checkCellId, checkFiniteRows, checkReward, resolveArm, resolveBatch, type ResolvedBatch } from "./validate.js";
 
@@ -78,12 +97,23 @@ export abstract class EngineBase implements LinUCBEngine {
   /** Writes the K scores of a cell for the staged context into `out`; returns the argmax. */
   protected abstract scoreStaged(cell: number, out: Float64Array): number;
   /** Scores `count` contexts of one cell: `scores` (count × K) and the argmax of each into `best`. */
-  protected abstract scoreCellMany(cell: number, contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void;
+  protected abstract scoreCellMany(
+    cell: number,
+    contexts: Float64Array,
+    count: number,
+    scores: Float64Array,
+    best: Int32Array,
+  ): void;
   /**
    * Scores `count` contexts of a cell that does not exist, as {@link scoreCellMany} would score a
    * fresh cell (every arm at its prior in effect), without creating it.
    */
-  protected abstract scoreFreshCellMany(contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void;
+  protected abstract scoreFreshCellMany(
+    contexts: Float64Array,
+    count: number,
+    scores: Float64Array,
+    best: Int32Array,
+  ): void;
   /** θ of one arm in cell `cell` (an index), or of a fresh cell when `cell` is null; read it at once. */
   protected abstract modelTheta(cell: number | null, arm: number): ArrayLike<number>;
   /** A copy of this engine's models and cells (options, statistics, priors and strength in effect, random stream). */
@@ -144,7 +174,12 @@ export abstract class EngineBase implements LinUCBEngine {
   }
 
   /** yy ← γ·yy + r² for each row, in order (the same recursion as the statistics). */
-  private trackRewards(cellIndices: ArrayLike<number>, armIndices: ArrayLike<number>, rewards: ArrayLike<number>, length: number): void {
+  private trackRewards(
+    cellIndices: ArrayLike<number>,
+    armIndices: ArrayLike<number>,
+    rewards: ArrayLike<number>,
+    length: number,
+  ): void {
     if (!this.options.statistics) return;
     const k = this.arms.length;
     const gamma = this.options.discount;
@@ -166,7 +201,13 @@ export abstract class EngineBase implements LinUCBEngine {
     const k = this.arms.length;
     const models = this.registry.size * k;
     const yy = this.rewardSquaresFor(models);
-    const slot = { xx: new Float64Array(packedLength(d)), xr: new Float64Array(d), counts: new Float64Array(1), priorWeights: new Float64Array(1), model: 0 };
+    const slot = {
+      xx: new Float64Array(packedLength(d)),
+      xr: new Float64Array(d),
+      counts: new Float64Array(1),
+      priorWeights: new Float64Array(1),
+      model: 0,
+    };
     const priors = this.arms.map((_, arm) => this.effectivePrior(arm));
     const inputs: ShrinkageModelInput[] = [];
     for (let m = 0; m < models; m++) {
@@ -220,7 +261,8 @@ export abstract class EngineBase implements LinUCBEngine {
   }
 
   addCells(ids: readonly string[]): void {
-    if (!Array.isArray(ids)) throw new TypeError(`\`ids\` must be an array of cell ids; received ${describeValue(ids)}`);
+    if (!Array.isArray(ids))
+      throw new TypeError(`\`ids\` must be an array of cell ids; received ${describeValue(ids)}`);
     const fresh: string[] = [];
     const seen = new Set<string>();
     ids.forEach((id, i) => {
@@ -246,13 +288,17 @@ export abstract class EngineBase implements LinUCBEngine {
 
   private checkCellIndex(index: number): void {
     if (!(index >= 0 && index < this.registry.size && (index | 0) === index)) {
-      throw new RangeError(`\`cellIndex\` must be an index from cellIndex(), in [0, ${this.registry.size - 1}]; received ${describeValue(index)}`);
+      throw new RangeError(
+        `\`cellIndex\` must be an index from cellIndex(), in [0, ${this.registry.size - 1}]; received ${describeValue(index)}`,
+      );
     }
   }
 
   private checkArmIndex(index: number): void {
     if (!(index >= 0 && index < this.arms.length && (index | 0) === index)) {
-      throw new RangeError(`\`armIndex\` must be an arm index in [0, ${this.arms.length - 1}]; received ${describeValue(index)}`);
+      throw new RangeError(
+        `\`armIndex\` must be an arm index in [0, ${this.arms.length - 1}]; received ${describeValue(index)}`,
+      );
     }
   }
 
@@ -278,7 +324,11 @@ export abstract class EngineBase implements LinUCBEngine {
 
   private requireStatistics(operation: string): void {
     if (!this.options.statistics) {
-      throw new LinUCBError("STATISTICS_DISABLED", `${operation} needs exact statistics: create the engine with \`statistics: true\` (the default)`, { operation });
+      throw new LinUCBError(
+        "STATISTICS_DISABLED",
+        `${operation} needs exact statistics: create the engine with \`statistics: true\` (the default)`,
+        { operation },
+      );
     }
   }
 
@@ -293,7 +343,9 @@ export abstract class EngineBase implements LinUCBEngine {
     checkCellId(cell);
     const k = this.arms.length;
     if (out !== undefined && (!(out instanceof Float64Array) || out.length !== k)) {
-      throw new RangeError(`\`out\` must be a Float64Array of length ${k} (one per arm); received ${describeValue(out)}`);
+      throw new RangeError(
+        `\`out\` must be a Float64Array of length ${k} (one per arm); received ${describeValue(out)}`,
+      );
     }
     this.stageContext(context);
     const target = out ?? new Float64Array(k);
@@ -306,7 +358,9 @@ export abstract class EngineBase implements LinUCBEngine {
     this.checkCellIndex(cellIndex);
     const k = this.arms.length;
     if (!(out instanceof Float64Array) || out.length !== k) {
-      throw new RangeError(`\`out\` must be a Float64Array of length ${k} (one per arm); received ${describeValue(out)}`);
+      throw new RangeError(
+        `\`out\` must be a Float64Array of length ${k} (one per arm); received ${describeValue(out)}`,
+      );
     }
     this.stageContext(context);
     this.settle();
@@ -340,7 +394,12 @@ export abstract class EngineBase implements LinUCBEngine {
    * Scores a known cell into `into.scores` (or the engine's own scratch) and chooses into `into`.
    * `staged`: the context is staged and pending work settled already.
    */
-  private selectIndexed<T extends SelectionTarget>(cellIndex: number, context: ArrayLike<number>, into: T, staged = false): T {
+  private selectIndexed<T extends SelectionTarget>(
+    cellIndex: number,
+    context: ArrayLike<number>,
+    into: T,
+    staged = false,
+  ): T {
     const target = this.checkTarget(into);
     if (!staged) {
       this.stageContext(context);
@@ -370,7 +429,9 @@ export abstract class EngineBase implements LinUCBEngine {
   private contextRows(contexts: Float64Array): number {
     const d = this.dimension;
     if (!(contexts instanceof Float64Array)) {
-      throw new TypeError(`\`contexts\` must be a Float64Array (count × ${d}, row-major); received ${describeValue(contexts)}`);
+      throw new TypeError(
+        `\`contexts\` must be a Float64Array (count × ${d}, row-major); received ${describeValue(contexts)}`,
+      );
     }
     if (contexts.length % d !== 0) {
       throw new RangeError(`\`contexts\` length must be a multiple of the dimension ${d}; received ${contexts.length}`);
@@ -480,7 +541,8 @@ export abstract class EngineBase implements LinUCBEngine {
     this.stageContext(context);
     if (this.pendingFinalize) this.settle();
     const model = cellIndex * this.arms.length + armIndex;
-    if (!this.updateStaged(model, reward)) this.refuseOverflow(this.registry.size, this.registry.idAt(cellIndex), armIndex);
+    if (!this.updateStaged(model, reward))
+      this.refuseOverflow(this.registry.size, this.registry.idAt(cellIndex), armIndex);
     this.trackReward(model, reward);
   }
 
@@ -599,7 +661,10 @@ export abstract class EngineBase implements LinUCBEngine {
     const indices = ids.map((id, i) => {
       checkCellId(id, `cells[${i}]`);
       const index = this.registry.find(id);
-      if (index === undefined) throw new LinUCBError("UNKNOWN_CELL", `\`cells[${i}]\` ${describeValue(id)} is not a cell of this engine`, { cell: id });
+      if (index === undefined)
+        throw new LinUCBError("UNKNOWN_CELL", `\`cells[${i}]\` ${describeValue(id)} is not a cell of this engine`, {
+          cell: id,
+        });
       return index;
     });
     const d = this.dimension;
@@ -643,8 +708,20 @@ export abstract class EngineBase implements LinUCBEngine {
         const p = position.get(cell);
         const target: ModelStatisticsSlot =
           p === undefined
-            ? { xx: new Float64Array(packedLength(d)), xr: new Float64Array(d), counts: new Float64Array(1), priorWeights: new Float64Array([1]), model: 0 }
-            : { xx: current!.xx, xr: current!.xr, counts: current!.counts, priorWeights: current!.priorWeights, model: p * k + a };
+            ? {
+                xx: new Float64Array(packedLength(d)),
+                xr: new Float64Array(d),
+                counts: new Float64Array(1),
+                priorWeights: new Float64Array([1]),
+                model: 0,
+              }
+            : {
+                xx: current!.xx,
+                xr: current!.xr,
+                counts: current!.counts,
+                priorWeights: current!.priorWeights,
+                model: p * k + a,
+              };
         mergeModelStatistics(target, { ...stats, model: c * k + a }, d, this.options.discount, cell, this.arms[a]!);
         slots.push(target);
       }
@@ -663,7 +740,8 @@ export abstract class EngineBase implements LinUCBEngine {
         for (let a = 0; a < k; a++) {
           this.writeStatistics(index * k + a, merged[c]![a]!);
           // Σr² adds like the other sums; unknown (NaN) when the statistics do not carry it.
-          if (stats.counts[c * k + a]! > 0) yy[index * k + a] = yy[index * k + a]! + (stats.yy?.[c * k + a] ?? Number.NaN);
+          if (stats.counts[c * k + a]! > 0)
+            yy[index * k + a] = yy[index * k + a]! + (stats.yy?.[c * k + a] ?? Number.NaN);
         }
       });
       this.finalize();
@@ -685,7 +763,8 @@ export abstract class EngineBase implements LinUCBEngine {
     checkCellId(cell);
     const armIndex = resolveArm(arm, this.armIndexById);
     const index = this.registry.find(cell);
-    if (index === undefined) throw new LinUCBError("UNKNOWN_CELL", `\`cell\` ${describeValue(cell)} is not a cell of this engine`, { cell });
+    if (index === undefined)
+      throw new LinUCBError("UNKNOWN_CELL", `\`cell\` ${describeValue(cell)} is not a cell of this engine`, { cell });
     this.settle();
     const record = this.readModel(index * this.arms.length + armIndex);
     const covariance = unpackSymmetric(record.inverse, 0, this.dimension);

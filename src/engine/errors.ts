@@ -47,4 +47,3 @@ export class LinUCBError extends Error {
     this.details = details;
   }
 }
-

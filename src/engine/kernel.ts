@@ -21,7 +21,10 @@ type WasmModule = object;
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   compile(bytes: Uint8Array): Promise<WasmModule>;
-  instantiate(module: WasmModule, imports: Record<string, Record<string, unknown>>): Promise<{ readonly exports: unknown }>;
+  instantiate(
+    module: WasmModule,
+    imports: Record<string, Record<string, unknown>>,
+  ): Promise<{ readonly exports: unknown }>;
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
@@ -40,7 +43,15 @@ export const maxMemoryBytes = 65536 * pageBytes;
 interface KernelExports {
   readonly memory: WasmMemory;
   abiVersion(): number;
-  configure(d: number, arms: number, stageRows: number, statistics: number, alpha: number, lambda: number, gamma: number): number;
+  configure(
+    d: number,
+    arms: number,
+    stageRows: number,
+    statistics: number,
+    alpha: number,
+    lambda: number,
+    gamma: number,
+  ): number;
   prepare(): void;
   requiredBytes(models: number): number;
   recordBytes(): number;
@@ -120,7 +131,11 @@ export function resolveBuild(build: KernelBuild): ConcreteBuild {
   if (build === "auto") return detectBuild();
   if (!isBuildSupported(build)) {
     const hint = build === "relaxed" ? " (Node 20 needs --experimental-wasm-relaxed-simd; Node >= 22 has it)" : "";
-    throw new LinUCBError("BUILD_UNSUPPORTED", `\`build\` "${build}" is not supported by this WebAssembly engine${hint}`, { build });
+    throw new LinUCBError(
+      "BUILD_UNSUPPORTED",
+      `\`build\` "${build}" is not supported by this WebAssembly engine${hint}`,
+      { build },
+    );
   }
   return build;
 }
@@ -202,8 +217,17 @@ export class Kernel {
    */
   setLambda(lambda: number): void {
     const c = this.config;
-    const base = this.exports.configure(c.dimension, c.arms, c.stageRows, c.statistics ? 1 : 0, c.alpha, lambda, c.discount);
-    if (base !== this.modelsBase) throw new LinUCBError("INCOMPATIBLE", `kernel layout moved on reconfiguration (${base} ≠ ${this.modelsBase})`);
+    const base = this.exports.configure(
+      c.dimension,
+      c.arms,
+      c.stageRows,
+      c.statistics ? 1 : 0,
+      c.alpha,
+      lambda,
+      c.discount,
+    );
+    if (base !== this.modelsBase)
+      throw new LinUCBError("INCOMPATIBLE", `kernel layout moved on reconfiguration (${base} ≠ ${this.modelsBase})`);
     this.config = { ...c, lambda };
   }
 
@@ -219,8 +243,13 @@ export class Kernel {
     this.stageRows = config.stageRows;
     this.paddedDimension = (config.dimension + 3) & ~3;
     exports.configure(
-      config.dimension, config.arms, config.stageRows, config.statistics ? 1 : 0,
-      config.alpha, config.lambda, config.discount,
+      config.dimension,
+      config.arms,
+      config.stageRows,
+      config.statistics ? 1 : 0,
+      config.alpha,
+      config.lambda,
+      config.discount,
     );
     this.recordBytes = exports.recordBytes();
     this.thetaOffset = exports.thetaOffset();
@@ -256,7 +285,11 @@ export class Kernel {
     const exports = instance.exports as unknown as KernelExports;
     const abi = exports.abiVersion();
     if (abi !== kernelAbiVersion) {
-      throw new LinUCBError("INCOMPATIBLE", `kernel ABI version ${abi} does not match the TypeScript side's ${kernelAbiVersion}: rebuild the package`, { abi });
+      throw new LinUCBError(
+        "INCOMPATIBLE",
+        `kernel ABI version ${abi} does not match the TypeScript side's ${kernelAbiVersion}: rebuild the package`,
+        { abi },
+      );
     }
     const kernel = new Kernel(build, exports, config, limit);
     return kernel;

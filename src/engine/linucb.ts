@@ -107,7 +107,13 @@ export class LinUCB extends EngineBase {
     return best;
   }
 
-  protected scoreCellMany(cell: number, contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void {
+  protected scoreCellMany(
+    cell: number,
+    contexts: Float64Array,
+    count: number,
+    scores: Float64Array,
+    best: Int32Array,
+  ): void {
     const kernel = this.kernel;
     const d = this.dimension;
     const k = this.arms.length;
@@ -298,7 +304,11 @@ export class LinUCB extends EngineBase {
         const name = JSON.stringify(this.arms[arm]);
         const details = { arm: this.arms[arm] };
         throw status !== 0
-          ? new LinUCBError("NOT_POSITIVE_DEFINITE", `the pooled fit of arm ${name} is not positive definite to working precision; ${keptMessage}`, details)
+          ? new LinUCBError(
+              "NOT_POSITIVE_DEFINITE",
+              `the pooled fit of arm ${name} is not positive definite to working precision; ${keptMessage}`,
+              details,
+            )
           : new LinUCBError("NON_FINITE", `the pooled fit of arm ${name} overflows f64; ${keptMessage}`, details);
       }
     }
@@ -514,7 +524,8 @@ function subBatch(batch: ResolvedBatch, rows: readonly number[], d: number): Res
 const statusNotPositiveDefinite = 1;
 
 /** What a failed finalize, refit or merge says about the state it leaves. */
-const keptMessage = "the rows accumulated since the last finalize are dropped and the previous state is kept — check the contexts' scale";
+const keptMessage =
+  "the rows accumulated since the last finalize are dropped and the previous state is kept — check the contexts' scale";
 
 /** What {@link LinUCB.saveModels} keeps. */
 interface SavedModels {
@@ -531,15 +542,19 @@ function stageRowsFor(dimension: number): number {
 
 async function instantiate(options: ResolvedOptions, limit?: MemoryLimit): Promise<LinUCB> {
   const build = resolveBuild(options.build);
-  const kernel = await Kernel.create(build, {
-    dimension: options.dimension,
-    arms: options.arms.length,
-    stageRows: stageRowsFor(options.dimension),
-    statistics: options.statistics,
-    alpha: options.alpha,
-    lambda: options.lambda,
-    discount: options.discount,
-  }, limit);
+  const kernel = await Kernel.create(
+    build,
+    {
+      dimension: options.dimension,
+      arms: options.arms.length,
+      stageRows: stageRowsFor(options.dimension),
+      statistics: options.statistics,
+      alpha: options.alpha,
+      lambda: options.lambda,
+      discount: options.discount,
+    },
+    limit,
+  );
   return new LinUCB(options, kernel);
 }
 
@@ -587,12 +602,16 @@ function defaultRestoreMemoryBytes(length: number): number {
  */
 export async function restoreLinUCB(bytes: Uint8Array, options: RestoreOptions = {}): Promise<LinUCB> {
   const decoded = decodeSnapshot(bytes);
-  if (typeof options !== "object" || options === null) throw new TypeError(`options must be an object; received ${describeValue(options)}`);
+  if (typeof options !== "object" || options === null)
+    throw new TypeError(`options must be an object; received ${describeValue(options)}`);
   const maxBytes = options.maxMemoryBytes ?? defaultRestoreMemoryBytes(bytes.length);
   if (typeof maxBytes !== "number" || !(maxBytes > 0)) {
     throw new RangeError(`\`options.maxMemoryBytes\` must be a number > 0; received ${describeValue(maxBytes)}`);
   }
-  const exploration = options.exploration === undefined ? decoded.options.exploration : resolveExploration(options.exploration, "options.exploration");
+  const exploration =
+    options.exploration === undefined
+      ? decoded.options.exploration
+      : resolveExploration(options.exploration, "options.exploration");
   const resolved = resolveOptions({ ...creationOptions(decoded.options), exploration, build: options.build ?? "auto" });
   const engine = await instantiate(resolved, { models: decoded.cells.length * resolved.arms.length, maxBytes });
   engine.restoreFrom(decoded);

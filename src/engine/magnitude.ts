@@ -25,14 +25,19 @@ const minInverseDiagonal = 2 ** -300;
 /** Whether options keep every batch of moderate rows from overflowing (see above). */
 export function ordinaryOptions(options: Omit<ResolvedOptions, "build">): boolean {
   const [low, high] = ordinaryRidge;
-  if (!(options.lambda >= low && options.lambda <= high) || options.discount < ordinaryMinDiscount || options.pooling) return false;
+  if (!(options.lambda >= low && options.lambda <= high) || options.discount < ordinaryMinDiscount || options.pooling)
+    return false;
   return options.priorMeans.every((mean) => !exceeds(mean, ordinaryPriorScale / options.lambda));
 }
 
 /** Whether a restored model is within the bounds of an ordinary engine's models. */
 export function ordinaryRecord(record: ModelRecord): boolean {
   if (exceeds(record.theta, maxParameter) || exceeds(record.b, maxParameter)) return false;
-  if ((record.xx !== undefined && exceeds(record.xx, maxStatistic)) || (record.xr !== undefined && exceeds(record.xr, maxStatistic))) return false;
+  if (
+    (record.xx !== undefined && exceeds(record.xx, maxStatistic)) ||
+    (record.xr !== undefined && exceeds(record.xr, maxStatistic))
+  )
+    return false;
   for (let i = 0, p = 0; i < record.theta.length; p += record.theta.length - i, i++) {
     if (record.inverse[p]! < minInverseDiagonal) return false;
   }

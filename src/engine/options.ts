@@ -61,7 +61,12 @@ export function resolveExploration(value: unknown, name = "exploration"): Explor
     if (keys.length === 1 && keys[0] === "softmax") {
       const temperature = (value as { softmax: unknown }).softmax;
       if (typeof temperature !== "number" || !(temperature > 0) || !Number.isFinite(temperature)) {
-        fail(typeof temperature === "number" ? "range" : "type", `${name}.softmax`, "a finite temperature > 0", temperature);
+        fail(
+          typeof temperature === "number" ? "range" : "type",
+          `${name}.softmax`,
+          "a finite temperature > 0",
+          temperature,
+        );
       }
       return { softmax: temperature };
     }
@@ -69,12 +74,7 @@ export function resolveExploration(value: unknown, name = "exploration"): Explor
   return fail("type", name, "'ucb', { epsilon: number } or { softmax: number }", value);
 }
 
-function resolvePrior(
-  arm: string,
-  prior: ArmPrior,
-  dimension: number,
-  interceptIndex: number,
-): Float64Array {
+function resolvePrior(arm: string, prior: ArmPrior, dimension: number, interceptIndex: number): Float64Array {
   const name = `priors[${JSON.stringify(arm)}]`;
   const mean = new Float64Array(dimension);
   if (typeof prior === "number") {
@@ -101,7 +101,12 @@ function checkPriorScale(arms: readonly string[], means: readonly Float64Array[]
   means.forEach((mean, a) => {
     const bad = mean.findIndex((value) => !Number.isFinite(ridge * value));
     if (bad < 0) return;
-    fail("range", `priors[${JSON.stringify(arms[a])}][${bad}]`, `small enough that the ridge ${ridge} times it is finite`, mean[bad]);
+    fail(
+      "range",
+      `priors[${JSON.stringify(arms[a])}][${bad}]`,
+      `small enough that the ridge ${ridge} times it is finite`,
+      mean[bad],
+    );
   });
 }
 
@@ -110,7 +115,9 @@ function checkPriorScale(arms: readonly string[], means: readonly Float64Array[]
  * `resolveOptions(creationOptions(r))` equals `r`. Used to rebuild an engine from a snapshot or
  * to make a copy of one with a few options changed.
  */
-export function creationOptions(resolved: Omit<ResolvedOptions, "build"> & { readonly build?: KernelBuild }): LinUCBOptions {
+export function creationOptions(
+  resolved: Omit<ResolvedOptions, "build"> & { readonly build?: KernelBuild },
+): LinUCBOptions {
   return {
     dimension: resolved.dimension,
     arms: [...resolved.arms],
@@ -122,7 +129,9 @@ export function creationOptions(resolved: Omit<ResolvedOptions, "build"> & { rea
     exploration: resolved.exploration,
     seed: resolved.seed,
     statistics: resolved.statistics,
-    pooling: resolved.pooling ? { ridge: resolved.poolingRidge, ...(resolved.shrinkage === "auto" ? { shrinkage: "auto" as const } : {}) } : false,
+    pooling: resolved.pooling
+      ? { ridge: resolved.poolingRidge, ...(resolved.shrinkage === "auto" ? { shrinkage: "auto" as const } : {}) }
+      : false,
     ...(resolved.build === undefined ? {} : { build: resolved.build }),
   };
 }
@@ -151,9 +160,11 @@ export function resolveOptions(options: LinUCBOptions): ResolvedOptions {
   const alpha = finiteNumber("alpha", options.alpha ?? defaultOptions.alpha);
   if (alpha < 0) fail("range", "alpha", "≥ 0", alpha);
   const lambda = finiteNumber("lambda", options.lambda ?? defaultOptions.lambda);
-  if (!(lambda >= minRidge && lambda <= maxRidge)) fail("range", "lambda", `> 0, within [${minRidge}, ${maxRidge}]`, lambda);
+  if (!(lambda >= minRidge && lambda <= maxRidge))
+    fail("range", "lambda", `> 0, within [${minRidge}, ${maxRidge}]`, lambda);
   const discount = finiteNumber("discount", options.discount ?? defaultOptions.discount);
-  if (!(discount >= minDiscount && discount <= 1)) fail("range", "discount", `in (0, 1], at least ${minDiscount}`, discount);
+  if (!(discount >= minDiscount && discount <= 1))
+    fail("range", "discount", `in (0, 1], at least ${minDiscount}`, discount);
 
   const interceptIndex = options.interceptIndex ?? defaultOptions.interceptIndex;
   if (typeof interceptIndex !== "number") fail("type", "interceptIndex", "an integer", interceptIndex);
@@ -166,17 +177,21 @@ export function resolveOptions(options: LinUCBOptions): ResolvedOptions {
     fail("type", "priors", "an object keyed by arm id", priors);
   }
   for (const key of Object.keys(priors)) {
-    if (!seen.has(key)) fail("range", "priors", `keyed by known arm ids (${arms.map((a) => JSON.stringify(a)).join(", ")})`, key);
+    if (!seen.has(key))
+      fail("range", "priors", `keyed by known arm ids (${arms.map((a) => JSON.stringify(a)).join(", ")})`, key);
   }
   const priorMeans = arms.map((arm) =>
-    priors[arm] === undefined ? new Float64Array(dimension) : resolvePrior(arm, priors[arm] as ArmPrior, dimension, interceptIndex),
+    priors[arm] === undefined
+      ? new Float64Array(dimension)
+      : resolvePrior(arm, priors[arm] as ArmPrior, dimension, interceptIndex),
   );
 
   const exploration = resolveExploration(options.exploration ?? defaultOptions.exploration);
 
   const seed = options.seed ?? defaultOptions.seed;
   if (typeof seed !== "number") fail("type", "seed", "an integer in [0, 2³² − 1]", seed);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) fail("range", "seed", "an integer in [0, 2³² − 1]", seed);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    fail("range", "seed", "an integer in [0, 2³² − 1]", seed);
 
   const build = options.build ?? defaultOptions.build;
   if (!builds.includes(build)) fail("range", "build", "one of 'auto', 'relaxed', 'simd', 'scalar'", build);
@@ -184,12 +199,23 @@ export function resolveOptions(options: LinUCBOptions): ResolvedOptions {
   const statistics = options.statistics ?? defaultOptions.statistics;
   if (typeof statistics !== "boolean") fail("type", "statistics", "a boolean", statistics);
 
-  const { pooling, poolingRidge, shrinkage, strength } = resolvePooling(options.pooling ?? defaultOptions.pooling, lambda, options.lambda !== undefined);
-  if (pooling && !statistics) fail("range", "pooling", "false when `statistics` is false (pooling sums the statistics of all cells)", options.pooling);
+  const { pooling, poolingRidge, shrinkage, strength } = resolvePooling(
+    options.pooling ?? defaultOptions.pooling,
+    lambda,
+    options.lambda !== undefined,
+  );
+  if (pooling && !statistics)
+    fail(
+      "range",
+      "pooling",
+      "false when `statistics` is false (pooling sums the statistics of all cells)",
+      options.pooling,
+    );
 
   checkPriorScale(arms, priorMeans, Math.max(lambda, pooling ? poolingRidge : 0));
 
-  if (options.cells !== undefined && !Array.isArray(options.cells)) fail("type", "cells", "an array of cell ids", options.cells);
+  if (options.cells !== undefined && !Array.isArray(options.cells))
+    fail("type", "cells", "an array of cell ids", options.cells);
 
   return {
     dimension,
@@ -220,17 +246,22 @@ function resolvePooling(
   lambda: number,
   lambdaGiven: boolean,
 ): { pooling: boolean; poolingRidge: number; shrinkage: "auto" | "fixed"; strength: number } {
-  if (typeof option === "boolean") return { pooling: option, poolingRidge: defaultPoolingRidge, shrinkage: "fixed", strength: lambda };
-  if (typeof option !== "object" || option === null || Array.isArray(option)) fail("type", "pooling", poolingExpected, option);
+  if (typeof option === "boolean")
+    return { pooling: option, poolingRidge: defaultPoolingRidge, shrinkage: "fixed", strength: lambda };
+  if (typeof option !== "object" || option === null || Array.isArray(option))
+    fail("type", "pooling", poolingExpected, option);
   const unknown = Object.keys(option).filter((key) => key !== "ridge" && key !== "shrinkage");
   if (unknown.length > 0) fail("type", "pooling", poolingExpected, option);
   const poolingRidge = finiteNumber("pooling.ridge", (option as { ridge?: unknown }).ridge ?? defaultPoolingRidge);
-  if (!(poolingRidge >= minRidge && poolingRidge <= maxRidge)) fail("range", "pooling.ridge", `> 0, within [${minRidge}, ${maxRidge}]`, poolingRidge);
+  if (!(poolingRidge >= minRidge && poolingRidge <= maxRidge))
+    fail("range", "pooling.ridge", `> 0, within [${minRidge}, ${maxRidge}]`, poolingRidge);
   const shrinkage: unknown = (option as { shrinkage?: unknown }).shrinkage;
   if (shrinkage === undefined) return { pooling: true, poolingRidge, shrinkage: "fixed", strength: lambda };
   if (shrinkage === "auto") return { pooling: true, poolingRidge, shrinkage: "auto", strength: lambda };
   if (typeof shrinkage !== "number") fail("type", "pooling.shrinkage", "'auto' or a number", shrinkage);
-  if (!(shrinkage >= minRidge && shrinkage <= maxRidge)) fail("range", "pooling.shrinkage", `a number > 0, within [${minRidge}, ${maxRidge}]`, shrinkage);
-  if (lambdaGiven && lambda !== shrinkage) fail("range", "pooling.shrinkage", `equal to \`lambda\` (${lambda}) when both are given`, shrinkage);
+  if (!(shrinkage >= minRidge && shrinkage <= maxRidge))
+    fail("range", "pooling.shrinkage", `a number > 0, within [${minRidge}, ${maxRidge}]`, shrinkage);
+  if (lambdaGiven && lambda !== shrinkage)
+    fail("range", "pooling.shrinkage", `equal to \`lambda\` (${lambda}) when both are given`, shrinkage);
   return { pooling: true, poolingRidge, shrinkage: "fixed", strength: shrinkage };
 }

@@ -48,7 +48,10 @@ export function invertMatrix(matrix: Float64Array, d: number): Float64Array {
     }
     const pivotValue = a[pivot * d + column]!;
     if (!(Math.abs(pivotValue) > 0) || !Number.isFinite(pivotValue)) {
-      throw new LinUCBError("NOT_POSITIVE_DEFINITE", `matrix is singular to working precision (pivot ${pivotValue} in column ${column})`);
+      throw new LinUCBError(
+        "NOT_POSITIVE_DEFINITE",
+        `matrix is singular to working precision (pivot ${pivotValue} in column ${column})`,
+      );
     }
     if (pivot !== column) {
       for (let j = 0; j < d; j++) {
@@ -166,7 +169,13 @@ export class ReferenceLinUCB extends EngineBase {
     return best;
   }
 
-  protected scoreCellMany(cell: number, contexts: Float64Array, count: number, scores: Float64Array, best: Int32Array): void {
+  protected scoreCellMany(
+    cell: number,
+    contexts: Float64Array,
+    count: number,
+    scores: Float64Array,
+    best: Int32Array,
+  ): void {
     const d = this.dimension;
     const k = this.arms.length;
     for (let c = 0; c < count; c++) {
@@ -219,7 +228,8 @@ export class ReferenceLinUCB extends EngineBase {
     for (let i = 0; i < d; i++) {
       const xi = context[i]!;
       for (let j = 0; j < d; j++) {
-        xx[i * d + j] = gamma === 1 ? state.xx[i * d + j]! + xi * context[j]! : gamma * state.xx[i * d + j]! + xi * context[j]!;
+        xx[i * d + j] =
+          gamma === 1 ? state.xx[i * d + j]! + xi * context[j]! : gamma * state.xx[i * d + j]! + xi * context[j]!;
       }
       xr[i] = gamma === 1 ? state.xr[i]! + reward * xi : gamma * state.xr[i]! + reward * xi;
     }
@@ -247,7 +257,13 @@ export class ReferenceLinUCB extends EngineBase {
     const d = this.dimension;
     const k = this.arms.length;
     for (let i = 0; i < batch.length; i++) {
-      if (!this.addEvent(batch.cellIndices[i]! * k + batch.armIndices[i]!, batch.contexts.subarray(i * d, i * d + d), batch.rewards[i]!)) {
+      if (
+        !this.addEvent(
+          batch.cellIndices[i]! * k + batch.armIndices[i]!,
+          batch.contexts.subarray(i * d, i * d + d),
+          batch.rewards[i]!,
+        )
+      ) {
         const message = `batch row ${i}: the statistics overflow f64; that row and the rest are not applied and the previous state is kept`;
         throw new LinUCBError("NON_FINITE", message, { row: i });
       }
@@ -280,8 +296,8 @@ export class ReferenceLinUCB extends EngineBase {
       const b = new Float64Array(d);
       for (let model = arm; model < this.models.length; model += k) {
         const state = this.models[model]!;
-        for (let i = 0; i < d * d; i++) a[i]! += state.xx[i]!;
-        for (let i = 0; i < d; i++) b[i]! += state.xr[i]!;
+        for (let i = 0; i < d * d; i++) a[i]! += state.xx[i];
+        for (let i = 0; i < d; i++) b[i]! += state.xr[i];
       }
       const base = this.options.priorMeans[arm]!;
       for (let i = 0; i < d; i++) {
@@ -302,7 +318,11 @@ export class ReferenceLinUCB extends EngineBase {
   }
 
   protected saveModels(): unknown {
-    const models = this.models.map((state) => ({ ...state, xx: Float64Array.from(state.xx), xr: Float64Array.from(state.xr) }));
+    const models = this.models.map((state) => ({
+      ...state,
+      xx: Float64Array.from(state.xx),
+      xr: Float64Array.from(state.xr),
+    }));
     return { models, priors: this.priors.map((mean) => Float64Array.from(mean)) };
   }
 

@@ -199,7 +199,11 @@ function profile(models: readonly Reduced[], rows: number, lambda: number): { va
  * Models without rows are skipped. Returns null when no model has rows or Σr² is unknown (NaN) for
  * one that has.
  */
-export function estimateShrinkage(inputs: readonly ShrinkageModelInput[], d: number, interceptIndex?: number): ShrinkageEstimate | null {
+export function estimateShrinkage(
+  inputs: readonly ShrinkageModelInput[],
+  d: number,
+  interceptIndex?: number,
+): ShrinkageEstimate | null {
   const models: Reduced[] = [];
   let rows = 0;
   for (const input of inputs) {

@@ -41,13 +41,17 @@ export function checkSnapshotContents(decoded: DecodedSnapshot): void {
   if (decoded.randomState.every((word) => word === 0)) corrupted("the random stream state is all zero");
   decoded.effectivePriors.forEach((mean, arm) => {
     const bad = mean.findIndex((value) => !Number.isFinite(value));
-    if (bad >= 0) corrupted(`the prior in effect of arm ${JSON.stringify(options.arms[arm])} holds ${describeValue(mean[bad])} at ${bad}`);
+    if (bad >= 0)
+      corrupted(
+        `the prior in effect of arm ${JSON.stringify(options.arms[arm])} holds ${describeValue(mean[bad])} at ${bad}`,
+      );
   });
   const work = new Float64Array(options.dimension * options.dimension);
   for (let c = 0; c < cells.length; c++) {
     for (let a = 0; a < options.arms.length; a++) {
       const problem = recordProblem(decoded.record(c, a), options.dimension, options.lambda, work);
-      if (problem !== null) corrupted(`cell ${JSON.stringify(cells[c])} arm ${JSON.stringify(options.arms[a])}: ${problem}`);
+      if (problem !== null)
+        corrupted(`cell ${JSON.stringify(cells[c])} arm ${JSON.stringify(options.arms[a])}: ${problem}`);
     }
   }
 }
@@ -55,7 +59,11 @@ export function checkSnapshotContents(decoded: DecodedSnapshot): void {
 /** What is wrong with one model record, or null. */
 function recordProblem(record: ModelRecord, d: number, lambda: number, work: Float64Array): string | null {
   const fields: [string, Float64Array | undefined][] = [
-    ["A⁻¹", record.inverse], ["θ", record.theta], ["b", record.b], ["Σxxᵀ", record.xx], ["Σrx", record.xr],
+    ["A⁻¹", record.inverse],
+    ["θ", record.theta],
+    ["b", record.b],
+    ["Σxxᵀ", record.xx],
+    ["Σrx", record.xr],
   ];
   for (const [name, values] of fields) {
     if (values === undefined) continue;
@@ -67,8 +75,12 @@ function recordProblem(record: ModelRecord, d: number, lambda: number, work: Flo
   }
   const w = record.priorWeight;
   if (!(w > 0 && w <= 1)) return `prior weight must be in (0, 1]; found ${describeValue(w)}`;
-  if (record.xx !== undefined && diagonal(record.xx, d).some((value) => value < 0)) return "Σxxᵀ has a negative diagonal entry";
-  for (const [name, values] of [["Σxxᵀ", record.xx], ["Σrx", record.xr]] as const) {
+  if (record.xx !== undefined && diagonal(record.xx, d).some((value) => value < 0))
+    return "Σxxᵀ has a negative diagonal entry";
+  for (const [name, values] of [
+    ["Σxxᵀ", record.xx],
+    ["Σrx", record.xr],
+  ] as const) {
     if (values?.some((value) => Math.abs(value) > maxStatistic)) {
       return `${name} holds a value above 2¹⁰¹⁰, beyond what an engine keeps`;
     }

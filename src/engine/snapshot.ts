@@ -121,7 +121,11 @@ export function encodeSnapshot(source: SnapshotSource): Uint8Array {
   const doubles = 2 * k * d + cells.length * k * perModel;
   const total = bodyStart + doubles * 8 + 4;
   if (total > 0xffffffff) {
-    throw new LinUCBError("CAPACITY_EXCEEDED", `the snapshot would be ${total} bytes, beyond the format's 4 GiB limit: snapshot shards separately`, { bytes: total });
+    throw new LinUCBError(
+      "CAPACITY_EXCEEDED",
+      `the snapshot would be ${total} bytes, beyond the format's 4 GiB limit: snapshot shards separately`,
+      { bytes: total },
+    );
   }
 
   const bytes = new Uint8Array(total);
@@ -131,7 +135,11 @@ export function encodeSnapshot(source: SnapshotSource): Uint8Array {
   const autoShrinkage = options.pooling && options.shrinkage === "auto";
   view.setUint16(12, autoShrinkage ? snapshotFormatVersion : 1, true);
   view.setUint16(14, snapshotAbiVersion, true);
-  view.setUint32(16, (options.statistics ? 1 : 0) | (options.pooling ? 2 : 0) | (autoShrinkage ? shrinkageFlag : 0), true);
+  view.setUint32(
+    16,
+    (options.statistics ? 1 : 0) | (options.pooling ? 2 : 0) | (autoShrinkage ? shrinkageFlag : 0),
+    true,
+  );
   view.setUint32(20, d, true);
   view.setUint32(24, k, true);
   view.setUint32(28, cells.length, true);
@@ -186,20 +194,32 @@ function corrupted(message: string): never {
  */
 export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
   if (!(input instanceof Uint8Array)) {
-    throw new TypeError(`\`bytes\` must be a Uint8Array from snapshot(); received ${input === null ? "null" : typeof input}`);
+    throw new TypeError(
+      `\`bytes\` must be a Uint8Array from snapshot(); received ${input === null ? "null" : typeof input}`,
+    );
   }
   const bytes = input;
   if (bytes.length < magic.length || magic.some((byte, i) => bytes[i] !== byte)) {
     if (bytes.length < magic.length && magic.slice(0, bytes.length).every((byte, i) => bytes[i] === byte)) {
-      throw new LinUCBError("SNAPSHOT_TRUNCATED", `snapshot is truncated: ${bytes.length} bytes, shorter than its header`);
+      throw new LinUCBError(
+        "SNAPSHOT_TRUNCATED",
+        `snapshot is truncated: ${bytes.length} bytes, shorter than its header`,
+      );
     }
     throw new LinUCBError("SNAPSHOT_FOREIGN", "bytes are not a linucb snapshot (wrong magic number)");
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 16) throw new LinUCBError("SNAPSHOT_TRUNCATED", `snapshot is truncated: ${bytes.length} bytes, shorter than its header`);
+  if (bytes.length < 16)
+    throw new LinUCBError(
+      "SNAPSHOT_TRUNCATED",
+      `snapshot is truncated: ${bytes.length} bytes, shorter than its header`,
+    );
   const total = view.getUint32(8, true);
   if (bytes.length < total) {
-    throw new LinUCBError("SNAPSHOT_TRUNCATED", `snapshot is truncated: ${bytes.length} of ${total} bytes`, { length: bytes.length, expected: total });
+    throw new LinUCBError("SNAPSHOT_TRUNCATED", `snapshot is truncated: ${bytes.length} of ${total} bytes`, {
+      length: bytes.length,
+      expected: total,
+    });
   }
   if (bytes.length > total) corrupted(`${bytes.length} bytes where the header says ${total}`);
   if (total < fixedHeaderBytes + 4) corrupted(`declared length ${total} is shorter than the header`);
@@ -221,7 +241,8 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
   const statistics = (flags & 1) === 1;
   const pooling = (flags & 2) === 2;
   const autoShrinkage = (flags & shrinkageFlag) !== 0;
-  if (flags > 7 || (pooling && !statistics) || (autoShrinkage && (!pooling || format < 2))) corrupted(`impossible flags ${flags}`);
+  if (flags > 7 || (pooling && !statistics) || (autoShrinkage && (!pooling || format < 2)))
+    corrupted(`impossible flags ${flags}`);
   const d = view.getUint32(20, true);
   const k = view.getUint32(24, true);
   const cellCount = view.getUint32(28, true);
@@ -255,7 +276,8 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
   const cells = strings.slice(k);
   const bodyStart = Math.ceil(offset / 8) * 8;
   const perModel = modelValues(d, statistics);
-  if (bodyStart + (2 * k * d + cellCount * k * perModel) * 8 + 4 !== total) corrupted("body length does not match the header");
+  if (bodyStart + (2 * k * d + cellCount * k * perModel) * 8 + 4 !== total)
+    corrupted("body length does not match the header");
 
   const read = (at: number, count: number): Float64Array => {
     const values = new Float64Array(count);

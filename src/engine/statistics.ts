@@ -74,21 +74,37 @@ export function checkStatistics(
     throw new TypeError(`\`stats\` must be statistics from exportStatistics(); received ${describeValue(stats)}`);
   }
   if (stats.dimension !== dimension) {
-    throw new LinUCBError("INCOMPATIBLE", `\`stats.dimension\` is ${describeValue(stats.dimension)}, the engine's dimension is ${dimension}`, { dimension: stats.dimension });
+    throw new LinUCBError(
+      "INCOMPATIBLE",
+      `\`stats.dimension\` is ${describeValue(stats.dimension)}, the engine's dimension is ${dimension}`,
+      { dimension: stats.dimension },
+    );
   }
   if (!Array.isArray(stats.arms) || stats.arms.length !== arms.length || stats.arms.some((arm, i) => arm !== arms[i])) {
-    throw new LinUCBError("INCOMPATIBLE", `\`stats.arms\` ${describeValue(stats.arms)} differ from the engine's arms ${describeValue(arms)} (same ids, same order)`, { arms: stats.arms });
+    throw new LinUCBError(
+      "INCOMPATIBLE",
+      `\`stats.arms\` ${describeValue(stats.arms)} differ from the engine's arms ${describeValue(arms)} (same ids, same order)`,
+      { arms: stats.arms },
+    );
   }
   if (stats.discount !== discount) {
-    throw new LinUCBError("INCOMPATIBLE", `\`stats.discount\` is ${describeValue(stats.discount)}, the engine's discount is ${discount}`, { discount: stats.discount });
+    throw new LinUCBError(
+      "INCOMPATIBLE",
+      `\`stats.discount\` is ${describeValue(stats.discount)}, the engine's discount is ${discount}`,
+      { discount: stats.discount },
+    );
   }
-  if (!Array.isArray(stats.cells)) throw new TypeError(`\`stats.cells\` must be an array of cell ids; received ${describeValue(stats.cells)}`);
+  if (!Array.isArray(stats.cells))
+    throw new TypeError(`\`stats.cells\` must be an array of cell ids; received ${describeValue(stats.cells)}`);
   const models = stats.cells.length * arms.length;
   const expect = (name: string, array: unknown, length: number): void => {
-    if (!(array instanceof Float64Array)) throw new TypeError(`\`stats.${name}\` must be a Float64Array; received ${describeValue(array)}`);
-    if (array.length !== length) throw new RangeError(`\`stats.${name}\` must hold ${length} values; received ${array.length}`);
+    if (!(array instanceof Float64Array))
+      throw new TypeError(`\`stats.${name}\` must be a Float64Array; received ${describeValue(array)}`);
+    if (array.length !== length)
+      throw new RangeError(`\`stats.${name}\` must hold ${length} values; received ${array.length}`);
     for (let i = 0; i < length; i++) {
-      if (!Number.isFinite(array[i]!)) throw new RangeError(`\`stats.${name}[${i}]\` must be finite; received ${describeValue(array[i])}`);
+      if (!Number.isFinite(array[i]!))
+        throw new RangeError(`\`stats.${name}[${i}]\` must be finite; received ${describeValue(array[i])}`);
     }
   };
   expect("xx", stats.xx, models * packedLength(dimension));
@@ -97,23 +113,30 @@ export function checkStatistics(
   expect("priorWeights", stats.priorWeights, models);
   if (stats.yy !== undefined) {
     // NaN marks a Σr² the exporting engine did not know (it was restored from a snapshot).
-    if (!(stats.yy instanceof Float64Array)) throw new TypeError(`\`stats.yy\` must be a Float64Array; received ${describeValue(stats.yy)}`);
-    if (stats.yy.length !== models) throw new RangeError(`\`stats.yy\` must hold ${models} values; received ${stats.yy.length}`);
+    if (!(stats.yy instanceof Float64Array))
+      throw new TypeError(`\`stats.yy\` must be a Float64Array; received ${describeValue(stats.yy)}`);
+    if (stats.yy.length !== models)
+      throw new RangeError(`\`stats.yy\` must hold ${models} values; received ${stats.yy.length}`);
     for (let i = 0; i < models; i++) {
       const v = stats.yy[i]!;
-      if (!(v >= 0 && v < Infinity) && !Number.isNaN(v)) throw new RangeError(`\`stats.yy[${i}]\` must be finite and ≥ 0 (or NaN: unknown); received ${describeValue(v)}`);
+      if (!(v >= 0 && v < Infinity) && !Number.isNaN(v))
+        throw new RangeError(
+          `\`stats.yy[${i}]\` must be finite and ≥ 0 (or NaN: unknown); received ${describeValue(v)}`,
+        );
     }
   }
   const seen = new Set<string>();
   stats.cells.forEach((cell, i) => {
-    if (typeof cell !== "string" || cell.length === 0) throw new TypeError(`\`stats.cells[${i}]\` must be a non-empty string; received ${describeValue(cell)}`);
+    if (typeof cell !== "string" || cell.length === 0)
+      throw new TypeError(`\`stats.cells[${i}]\` must be a non-empty string; received ${describeValue(cell)}`);
     if (seen.has(cell)) throw new RangeError(`\`stats.cells[${i}]\` ${describeValue(cell)} appears twice`);
     seen.add(cell);
   });
   for (let m = 0; m < models; m++) {
     const n = stats.counts[m]!;
     const w = stats.priorWeights[m]!;
-    if (n < 0 || !Number.isInteger(n)) throw new RangeError(`\`stats.counts[${m}]\` must be a non-negative integer; received ${n}`);
+    if (n < 0 || !Number.isInteger(n))
+      throw new RangeError(`\`stats.counts[${m}]\` must be a non-negative integer; received ${n}`);
     if (!(w > 0 && w <= 1)) throw new RangeError(`\`stats.priorWeights[${m}]\` must be in (0, 1]; received ${w}`);
   }
 }
@@ -162,7 +185,7 @@ export function addStatistics(a: LinUCBStatistics, b: LinUCBStatistics): LinUCBS
   const yy = new Float64Array(models);
   yy.set(a.yy);
   b.cells.forEach((cell, bc) => {
-    for (let arm = 0; arm < k; arm++) yy[index.get(cell)! * k + arm]! += b.yy![bc * k + arm]!;
+    for (let arm = 0; arm < k; arm++) yy[index.get(cell)! * k + arm]! += b.yy![bc * k + arm];
   });
   return { ...sums, yy };
 }
@@ -199,8 +222,8 @@ export function mergeModelStatistics(
       { cell, arm },
     );
   }
-  for (let i = 0; i < p; i++) target.xx[target.model * p + i]! += source.xx[source.model * p + i]!;
-  for (let i = 0; i < d; i++) target.xr[target.model * d + i]! += source.xr[source.model * d + i]!;
+  for (let i = 0; i < p; i++) target.xx[target.model * p + i]! += source.xx[source.model * p + i];
+  for (let i = 0; i < d; i++) target.xr[target.model * d + i]! += source.xr[source.model * d + i];
   target.counts[target.model] = nTarget + nSource;
   if (nTarget === 0) target.priorWeights[target.model] = source.priorWeights[source.model]!;
 }

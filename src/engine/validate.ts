@@ -38,7 +38,9 @@ export function checkFiniteRows(values: Float64Array, dimension: number, name: s
   const bad = firstNonFinite(values);
   if (bad < 0) return;
   const row = Math.floor(bad / dimension);
-  throw new RangeError(`\`${name}\` row ${row} feature ${bad - row * dimension} must be finite; received ${describeValue(values[bad])}`);
+  throw new RangeError(
+    `\`${name}\` row ${row} feature ${bad - row * dimension} must be finite; received ${describeValue(values[bad])}`,
+  );
 }
 
 /**
@@ -47,7 +49,13 @@ export function checkFiniteRows(values: Float64Array, dimension: number, name: s
  * Throws like {@link checkContext}; on a throw `target` may hold part of the copy (it is scratch).
  * Returns whether every value is below 2¹²⁸ ({@link allModerate}).
  */
-export function copyContext(context: unknown, dimension: number, target: Float64Array, offset: number, name = "context"): boolean {
+export function copyContext(
+  context: unknown,
+  dimension: number,
+  target: Float64Array,
+  offset: number,
+  name = "context",
+): boolean {
   if (context instanceof Float64Array && context.length === dimension) {
     target.set(context, offset);
     if (allModerateRange(target, offset, offset + dimension)) return true;
@@ -55,11 +63,14 @@ export function copyContext(context: unknown, dimension: number, target: Float64
     return false;
   }
   if (context === null || typeof context !== "object" || typeof (context as ArrayLike<number>).length !== "number") {
-    throw new TypeError(`\`${name}\` must be an array or typed array of ${dimension} numbers; received ${describeValue(context)}`);
+    throw new TypeError(
+      `\`${name}\` must be an array or typed array of ${dimension} numbers; received ${describeValue(context)}`,
+    );
   }
   const vector = context as ArrayLike<number>;
   const length = vector.length;
-  if (length !== dimension) throw new RangeError(`\`${name}\` must have length ${dimension} (the dimension); received length ${length}`);
+  if (length !== dimension)
+    throw new RangeError(`\`${name}\` must have length ${dimension} (the dimension); received length ${length}`);
   for (let i = 0; i < dimension; i++) {
     const value = vector[i];
     if (typeof value !== "number" || value - value !== 0) {
@@ -102,7 +113,9 @@ export function isModerate(value: number): boolean {
 /** Checks a context vector: array-like, `dimension` long, every value finite. */
 export function checkContext(context: unknown, dimension: number, name = "context"): ArrayLike<number> {
   if (context === null || typeof context !== "object" || typeof (context as ArrayLike<number>).length !== "number") {
-    throw new TypeError(`\`${name}\` must be an array or typed array of ${dimension} numbers; received ${describeValue(context)}`);
+    throw new TypeError(
+      `\`${name}\` must be an array or typed array of ${dimension} numbers; received ${describeValue(context)}`,
+    );
   }
   const vector = context as ArrayLike<number>;
   if (vector.length !== dimension) {
@@ -111,7 +124,8 @@ export function checkContext(context: unknown, dimension: number, name = "contex
   if (vector instanceof Float64Array) {
     // Typed values are numbers already: only NaN and ±Infinity can be wrong.
     const bad = firstNonFinite(vector);
-    if (bad >= 0) throw new RangeError(`\`${name}[${bad}]\` must be a finite number; received ${describeValue(vector[bad])}`);
+    if (bad >= 0)
+      throw new RangeError(`\`${name}[${bad}]\` must be a finite number; received ${describeValue(vector[bad])}`);
     return vector;
   }
   for (let i = 0; i < dimension; i++) {
@@ -125,24 +139,31 @@ export function checkContext(context: unknown, dimension: number, name = "contex
 
 /** Checks a reward: a finite number. */
 export function checkReward(reward: unknown, name = "reward"): number {
-  if (typeof reward !== "number") throw new TypeError(`\`${name}\` must be a number; received ${describeValue(reward)}`);
+  if (typeof reward !== "number")
+    throw new TypeError(`\`${name}\` must be a number; received ${describeValue(reward)}`);
   if (!Number.isFinite(reward)) throw new RangeError(`\`${name}\` must be finite; received ${describeValue(reward)}`);
   return reward;
 }
 
 /** Checks a cell id: a non-empty string. */
 export function checkCellId(cell: unknown, name = "cell"): string {
-  if (typeof cell !== "string") throw new TypeError(`\`${name}\` must be a string cell id; received ${describeValue(cell)}`);
+  if (typeof cell !== "string")
+    throw new TypeError(`\`${name}\` must be a string cell id; received ${describeValue(cell)}`);
   if (cell.length === 0) throw new RangeError(`\`${name}\` must be a non-empty string; received ""`);
   return cell;
 }
 
 /** Resolves an arm id to its index, or throws LinUCBError UNKNOWN_ARM. */
 export function resolveArm(arm: unknown, armIndex: ReadonlyMap<string, number>, name = "arm"): number {
-  if (typeof arm !== "string") throw new TypeError(`\`${name}\` must be a string arm id; received ${describeValue(arm)}`);
+  if (typeof arm !== "string")
+    throw new TypeError(`\`${name}\` must be a string arm id; received ${describeValue(arm)}`);
   const index = armIndex.get(arm);
   if (index === undefined) {
-    throw new LinUCBError("UNKNOWN_ARM", `\`${name}\` ${describeValue(arm)} is not one of the engine's arms (${[...armIndex.keys()].map((a) => JSON.stringify(a)).join(", ")})`, { arm });
+    throw new LinUCBError(
+      "UNKNOWN_ARM",
+      `\`${name}\` ${describeValue(arm)} is not one of the engine's arms (${[...armIndex.keys()].map((a) => JSON.stringify(a)).join(", ")})`,
+      { arm },
+    );
   }
   return index;
 }
@@ -173,23 +194,32 @@ export function resolveBatch(
   cellCount: number,
   armIndex: ReadonlyMap<string, number>,
 ): ResolvedBatch {
-  if (batch === null || typeof batch !== "object") throw new TypeError(`\`batch\` must be an object; received ${describeValue(batch)}`);
+  if (batch === null || typeof batch !== "object")
+    throw new TypeError(`\`batch\` must be an object; received ${describeValue(batch)}`);
   const { cells, arms, contexts, rewards } = batch;
   if (!(contexts instanceof Float64Array)) {
-    throw new TypeError(`\`batch.contexts\` must be a Float64Array (rows × ${dimension}, row-major); received ${describeValue(contexts)}`);
+    throw new TypeError(
+      `\`batch.contexts\` must be a Float64Array (rows × ${dimension}, row-major); received ${describeValue(contexts)}`,
+    );
   }
   if (cells === null || typeof cells !== "object" || typeof cells.length !== "number") {
-    throw new TypeError(`\`batch.cells\` must be an array of cell ids or an Int32Array of cell indices; received ${describeValue(cells)}`);
+    throw new TypeError(
+      `\`batch.cells\` must be an array of cell ids or an Int32Array of cell indices; received ${describeValue(cells)}`,
+    );
   }
   const length = cells.length;
   if (arms === null || typeof arms !== "object" || arms.length !== length) {
     throw new RangeError(`\`batch.arms\` must have one entry per row (${length}); received ${describeValue(arms)}`);
   }
   if (rewards === null || typeof rewards !== "object" || rewards.length !== length) {
-    throw new RangeError(`\`batch.rewards\` must have one entry per row (${length}); received ${describeValue(rewards)}`);
+    throw new RangeError(
+      `\`batch.rewards\` must have one entry per row (${length}); received ${describeValue(rewards)}`,
+    );
   }
   if (contexts.length !== length * dimension) {
-    throw new RangeError(`\`batch.contexts\` must hold rows × dimension = ${length} × ${dimension} = ${length * dimension} values; received ${contexts.length}`);
+    throw new RangeError(
+      `\`batch.contexts\` must hold rows × dimension = ${length} × ${dimension} = ${length * dimension} values; received ${contexts.length}`,
+    );
   }
 
   const cellIndices = new Int32Array(length);
@@ -198,7 +228,8 @@ export function resolveBatch(
   if (cells instanceof Int32Array) {
     for (let i = 0; i < length; i++) {
       const c = cells[i]!;
-      if (c < 0 || c >= cellCount) throw new RangeError(`\`batch.cells[${i}]\` must be a cell index in [0, ${cellCount - 1}]; received ${c}`);
+      if (c < 0 || c >= cellCount)
+        throw new RangeError(`\`batch.cells[${i}]\` must be a cell index in [0, ${cellCount - 1}]; received ${c}`);
       cellIndices[i] = c;
     }
   } else {
@@ -219,11 +250,13 @@ export function resolveBatch(
   if (arms instanceof Int32Array) {
     for (let i = 0; i < length; i++) {
       const a = arms[i]!;
-      if (a < 0 || a >= armCount) throw new RangeError(`\`batch.arms[${i}]\` must be an arm index in [0, ${armCount - 1}]; received ${a}`);
+      if (a < 0 || a >= armCount)
+        throw new RangeError(`\`batch.arms[${i}]\` must be an arm index in [0, ${armCount - 1}]; received ${a}`);
       armIndices[i] = a;
     }
   } else {
-    for (let i = 0; i < length; i++) armIndices[i] = resolveArm((arms as readonly string[])[i], armIndex, `batch.arms[${i}]`);
+    for (let i = 0; i < length; i++)
+      armIndices[i] = resolveArm((arms as readonly string[])[i], armIndex, `batch.arms[${i}]`);
   }
 
   const rewardValues = rewards instanceof Float64Array ? rewards : new Float64Array(length);

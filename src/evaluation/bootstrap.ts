@@ -77,21 +77,32 @@ export function bootstrapRatio(
  * resample's event indices once for all of them. The draws depend only on the seed and the number of
  * events, so each interval equals what {@link bootstrapRatio} gives for that statistic alone.
  */
-export function bootstrapRatios(statistics: readonly RatioStatistic[], options: BootstrapOptions = {}): ConfidenceInterval[] {
+export function bootstrapRatios(
+  statistics: readonly RatioStatistic[],
+  options: BootstrapOptions = {},
+): ConfidenceInterval[] {
   const { level, resamples, seed } = resolveBootstrapOptions(options);
   if (!Array.isArray(statistics) || statistics.length === 0) {
-    throw new TypeError(`\`statistics\` must be a non-empty array of { numerators, denominators? }; received ${describeValue(statistics)}`);
+    throw new TypeError(
+      `\`statistics\` must be a non-empty array of { numerators, denominators? }; received ${describeValue(statistics)}`,
+    );
   }
   const n = statistics[0].numerators?.length;
   for (const [s, { numerators, denominators }] of statistics.entries()) {
     if (!(numerators instanceof Float64Array)) {
-      throw new TypeError(`\`statistics[${s}].numerators\` must be a Float64Array; received ${describeValue(numerators)}`);
+      throw new TypeError(
+        `\`statistics[${s}].numerators\` must be a Float64Array; received ${describeValue(numerators)}`,
+      );
     }
     if (numerators.length !== n) {
-      throw new RangeError(`\`statistics[${s}].numerators\` must have length ${n} like the first statistic; received length ${numerators.length}`);
+      throw new RangeError(
+        `\`statistics[${s}].numerators\` must have length ${n} like the first statistic; received length ${numerators.length}`,
+      );
     }
     if (denominators !== undefined && (!(denominators instanceof Float64Array) || denominators.length !== n)) {
-      throw new RangeError(`\`statistics[${s}].denominators\` must be a Float64Array of length ${n} (one per numerator); received ${describeValue(denominators)}`);
+      throw new RangeError(
+        `\`statistics[${s}].denominators\` must be a Float64Array of length ${n} (one per numerator); received ${describeValue(denominators)}`,
+      );
     }
   }
   const random = createSeededRandom(seed);

@@ -116,7 +116,9 @@ export function comparePolicies(
     throw new TypeError("`rewardModel` is required by the 'dr' estimator; received undefined");
   }
   const model = estimator === "dr" ? options.rewardModel : undefined;
-  const statisticOf = (policy: TargetPolicy): { statistic: RatioStatistic; weights: Float64Array; support: SupportDiagnostics } => {
+  const statisticOf = (
+    policy: TargetPolicy,
+  ): { statistic: RatioStatistic; weights: Float64Array; support: SupportDiagnostics } => {
     const terms = policyTerms(events, policy, model);
     const weights = weighting(events, terms, Infinity);
     const pending =

@@ -19,7 +19,9 @@ export function splitCsvLine(line: string, delimiter = ","): string[] {
       for (;;) {
         const quote = line.indexOf('"', j);
         if (quote === -1) {
-          throw new SyntaxError(`unterminated quoted field starting at column ${i + 1} (fields spanning lines are not supported)`);
+          throw new SyntaxError(
+            `unterminated quoted field starting at column ${i + 1} (fields spanning lines are not supported)`,
+          );
         }
         value += line.slice(j, quote);
         if (line[quote + 1] === '"') {

@@ -51,7 +51,10 @@ export function directMethodFromTerms(
 /** Throws a TypeError when the reward model is missing. @internal */
 export function checkModelGiven(rewardModel: RewardModel | undefined): RewardModel {
   if (rewardModel === undefined || rewardModel === null) {
-    throw new TypeError("`rewardModel` (predicted rewards per event and action) is required by DM and DR; received " + String(rewardModel));
+    throw new TypeError(
+      "`rewardModel` (predicted rewards per event and action) is required by DM and DR; received " +
+        String(rewardModel),
+    );
   }
   return rewardModel;
 }

@@ -57,12 +57,20 @@ export function resolveEstimateOptions(options: EstimateOptions = {}): ResolvedE
   if (options === null || typeof options !== "object") {
     throw new TypeError(`\`options\` must be an object; received ${describeValue(options)}`);
   }
-  return { ...resolveBootstrapOptions(options), clip: options.clip === undefined ? Infinity : checkClip(options.clip, "clip") };
+  return {
+    ...resolveBootstrapOptions(options),
+    clip: options.clip === undefined ? Infinity : checkClip(options.clip, "clip"),
+  };
 }
 
 /** Checks that `events` is a non-empty {@link LoggedEvents}. */
 export function checkEvents(events: LoggedEvents): void {
-  if (events === null || typeof events !== "object" || !(events.actions instanceof Int32Array) || !(events.propensities instanceof Float64Array)) {
+  if (
+    events === null ||
+    typeof events !== "object" ||
+    !(events.actions instanceof Int32Array) ||
+    !(events.propensities instanceof Float64Array)
+  ) {
     throw new TypeError(
       `\`events\` must be LoggedEvents (from createLoggedEvents, loggedEventsFromObjects or a file reader); received ${describeValue(events)}`,
     );
@@ -88,10 +96,14 @@ export function weighting(events: LoggedEvents, terms: PolicyTerms, clip: number
 export function weightWarnings(diagnostics: WeightDiagnostics): string[] {
   const warnings: string[] = [];
   if (diagnostics.effectiveSampleSize === 0) {
-    warnings.push("every importance weight is 0: the target policy never takes a logged action, so the logs say nothing about it");
+    warnings.push(
+      "every importance weight is 0: the target policy never takes a logged action, so the logs say nothing about it",
+    );
   }
   if (diagnostics.clipped > 0) {
-    warnings.push(`${diagnostics.clipped} weights were clipped at ${diagnostics.clip}: the estimate is biased (usually downward)`);
+    warnings.push(
+      `${diagnostics.clipped} weights were clipped at ${diagnostics.clip}: the estimate is biased (usually downward)`,
+    );
   }
   return warnings;
 }

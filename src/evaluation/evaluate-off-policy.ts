@@ -54,7 +54,13 @@ export function evaluateOffPolicy(
   const snips = snipsFromWeights(events, weights);
   const dr = rewardModel === undefined ? undefined : doublyRobustFromTerms(events, terms, weights);
   const dm = rewardModel === undefined ? undefined : directMethodFromTerms(events, terms, weights);
-  const pending: PendingEstimate[] = [replay, ips, snips, ...(dr === undefined ? [] : [dr]), ...(dm === undefined ? [] : [dm])];
+  const pending: PendingEstimate[] = [
+    replay,
+    ips,
+    snips,
+    ...(dr === undefined ? [] : [dr]),
+    ...(dm === undefined ? [] : [dm]),
+  ];
   // One pass of resampling for all estimators: the same draws each would make alone with this seed.
   const intervals = bootstrapRatios(
     pending.map((estimate) => estimate.statistic),

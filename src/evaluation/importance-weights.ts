@@ -26,7 +26,11 @@ export interface WeightDiagnostics {
  * @param clip Upper bound on a weight; `Infinity` (no clipping) keeps the estimators unbiased,
  *   a finite clip trades bias for variance.
  */
-export function importanceWeights(targetProbability: Float64Array, propensities: Float64Array, clip = Infinity): Float64Array {
+export function importanceWeights(
+  targetProbability: Float64Array,
+  propensities: Float64Array,
+  clip = Infinity,
+): Float64Array {
   const weights = new Float64Array(targetProbability.length);
   for (let i = 0; i < weights.length; i++) weights[i] = Math.min(targetProbability[i] / propensities[i], clip);
   return weights;

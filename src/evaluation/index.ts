@@ -15,8 +15,19 @@ export {
 export { readLoggedEvents, type EventFileFormat, type EventFileOptions } from "./read-events.js";
 export type { PolicyFunction, RewardModel, RewardModelFunction, TargetPolicy } from "./target-policy.js";
 export { fixedActionPolicy, uniformPolicy } from "./policies.js";
-export { effectiveSampleSize, importanceWeights, weightDiagnostics, type WeightDiagnostics } from "./importance-weights.js";
-export { bootstrapRatio, bootstrapRatios, type BootstrapOptions, type ConfidenceInterval, type RatioStatistic } from "./bootstrap.js";
+export {
+  effectiveSampleSize,
+  importanceWeights,
+  weightDiagnostics,
+  type WeightDiagnostics,
+} from "./importance-weights.js";
+export {
+  bootstrapRatio,
+  bootstrapRatios,
+  type BootstrapOptions,
+  type ConfidenceInterval,
+  type RatioStatistic,
+} from "./bootstrap.js";
 export type { EstimateOptions, EstimatorName, OffPolicyEstimate } from "./estimate.js";
 export { estimateIps } from "./inverse-propensity.js";
 export { estimateSnips } from "./self-normalized-ips.js";
@@ -37,7 +48,12 @@ export {
   type EstimateNumberFormat,
   type EstimateParts,
 } from "./format-estimate.js";
-export { pairedDifference, type PairedBootstrapOptions, type PairedBoundMethod, type PairedDifference } from "./paired-bootstrap.js";
+export {
+  pairedDifference,
+  type PairedBootstrapOptions,
+  type PairedBoundMethod,
+  type PairedDifference,
+} from "./paired-bootstrap.js";
 export {
   inverseNormal,
   normalCriticalValue,

@@ -12,7 +12,11 @@ import { policyTerms, type TargetPolicy } from "./target-policy.js";
  * IPS estimate of the target policy's value, with a seeded bootstrap interval and weight diagnostics.
  * @throws TypeError / RangeError for bad events, policy rows or options.
  */
-export function estimateIps(events: LoggedEvents, policy: TargetPolicy, options: EstimateOptions = {}): OffPolicyEstimate {
+export function estimateIps(
+  events: LoggedEvents,
+  policy: TargetPolicy,
+  options: EstimateOptions = {},
+): OffPolicyEstimate {
   checkEvents(events);
   const resolved = resolveEstimateOptions(options);
   return completeAlone(ipsFromWeights(events, weighting(events, policyTerms(events, policy), resolved.clip)), resolved);

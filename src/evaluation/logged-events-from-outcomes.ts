@@ -23,7 +23,10 @@ export interface OutcomeEvents {
  * @throws RangeError / TypeError naming the outcome id: an unjudged row (reward null), an unknown
  *   model, a propensity outside (0, 1], features of a different length than the first row's.
  */
-export function loggedEventsFromOutcomes(outcomes: Iterable<OutcomeForEvaluation>, arms: readonly string[]): OutcomeEvents {
+export function loggedEventsFromOutcomes(
+  outcomes: Iterable<OutcomeForEvaluation>,
+  arms: readonly string[],
+): OutcomeEvents {
   const { actionCount, actionIds, lookup } = resolveActionSpace({ actionIds: arms }, "arms");
   const actions: number[] = [];
   const rewards: number[] = [];
@@ -35,7 +38,9 @@ export function loggedEventsFromOutcomes(outcomes: Iterable<OutcomeForEvaluation
     const where = `outcome ${describeValue(outcome?.id)}`;
     const action = lookup!.get(outcome.model);
     if (action === undefined) {
-      throw new RangeError(`${where}: \`model\` must be one of the ${actionCount} arms (${arms.join(", ")}); received ${describeValue(outcome.model)}`);
+      throw new RangeError(
+        `${where}: \`model\` must be one of the ${actionCount} arms (${arms.join(", ")}); received ${describeValue(outcome.model)}`,
+      );
     }
     if (outcome.reward === null) throw new RangeError(`${where}: \`reward\` is null — judge the row before evaluating`);
     rewards.push(checkRewardValue(outcome.reward, `${where}.reward`));
@@ -43,10 +48,13 @@ export function loggedEventsFromOutcomes(outcomes: Iterable<OutcomeForEvaluation
     const features = outcome.features;
     if (dimension === -1) dimension = features.length;
     if (features.length !== dimension) {
-      throw new RangeError(`${where}: \`features\` must have length ${dimension} like the rows before it; received length ${features.length}`);
+      throw new RangeError(
+        `${where}: \`features\` must have length ${dimension} like the rows before it; received length ${features.length}`,
+      );
     }
     for (let j = 0; j < dimension; j++) {
-      if (!Number.isFinite(features[j])) throw new RangeError(`${where}: \`features[${j}]\` must be finite; received ${describeValue(features[j])}`);
+      if (!Number.isFinite(features[j]))
+        throw new RangeError(`${where}: \`features[${j}]\` must be finite; received ${describeValue(features[j])}`);
     }
     const i = actions.length;
     if ((i + 1) * dimension > contexts.length) {

@@ -77,7 +77,9 @@ export interface ActionSpace {
  */
 export function createLoggedEvents(init: LoggedEventsInit): LoggedEvents {
   if (init === null || typeof init !== "object") {
-    throw new TypeError(`\`events\` must be an object with actions, rewards and propensities; received ${describeValue(init)}`);
+    throw new TypeError(
+      `\`events\` must be an object with actions, rewards and propensities; received ${describeValue(init)}`,
+    );
   }
   const { actionCount, actionIds, lookup } = resolveActionSpace(init, "events");
   const rawActions = init.actions as unknown;
@@ -117,9 +119,20 @@ export function createLoggedEvents(init: LoggedEventsInit): LoggedEvents {
       }
     }
   } else if (init.contexts === undefined && init.dimension !== undefined && init.dimension !== 0) {
-    throw new TypeError(`\`events.dimension\` is ${describeValue(init.dimension)} but no \`events.contexts\` were given`);
+    throw new TypeError(
+      `\`events.dimension\` is ${describeValue(init.dimension)} but no \`events.contexts\` were given`,
+    );
   }
-  return { length: n, actionCount, actionIds, actions, rewards: rewardColumn, propensities: propensityColumn, contexts, dimension };
+  return {
+    length: n,
+    actionCount,
+    actionIds,
+    actions,
+    rewards: rewardColumn,
+    propensities: propensityColumn,
+    contexts,
+    dimension,
+  };
 }
 
 /**
@@ -128,8 +141,14 @@ export function createLoggedEvents(init: LoggedEventsInit): LoggedEvents {
  * @param space `actionCount` when actions are indices, `actionIds` when they are ids.
  */
 export function loggedEventsFromObjects(events: Iterable<LoggedEvent>, space: ActionSpace): LoggedEvents {
-  if (events === null || typeof events !== "object" || typeof (events as Iterable<unknown>)[Symbol.iterator] !== "function") {
-    throw new TypeError(`\`events\` must be an iterable of { action, reward, propensity, context? } objects; received ${describeValue(events)}`);
+  if (
+    events === null ||
+    typeof events !== "object" ||
+    typeof (events as Iterable<unknown>)[Symbol.iterator] !== "function"
+  ) {
+    throw new TypeError(
+      `\`events\` must be an iterable of { action, reward, propensity, context? } objects; received ${describeValue(events)}`,
+    );
   }
   const { actionCount, actionIds, lookup } = resolveActionSpace(space ?? {}, "space");
   const actions: number[] = [];
@@ -140,7 +159,9 @@ export function loggedEventsFromObjects(events: Iterable<LoggedEvent>, space: Ac
   let i = 0;
   for (const event of events) {
     if (event === null || typeof event !== "object") {
-      throw new TypeError(`\`events[${i}]\` must be an object { action, reward, propensity, context? }; received ${describeValue(event)}`);
+      throw new TypeError(
+        `\`events[${i}]\` must be an object { action, reward, propensity, context? }; received ${describeValue(event)}`,
+      );
     }
     actions.push(toActionIndex(event.action, actionCount, lookup, `events[${i}].action`));
     rewards.push(checkRewardValue(event.reward, `events[${i}].reward`));
@@ -156,7 +177,9 @@ export function loggedEventsFromObjects(events: Iterable<LoggedEvent>, space: Ac
     for (let j = 0; j < length; j++) {
       const value = (context as ArrayLike<unknown>)[j];
       if (typeof value !== "number" || !Number.isFinite(value)) {
-        throw new RangeError(`\`events[${i}].context[${j}]\` must be a finite number; received ${describeValue(value)}`);
+        throw new RangeError(
+          `\`events[${i}].context[${j}]\` must be a finite number; received ${describeValue(value)}`,
+        );
       }
       contexts.push(value);
     }
@@ -189,7 +212,8 @@ export function resolveActionSpace(
     }
     const lookup = new Map<string, number>();
     for (const [index, id] of (ids as string[]).entries()) {
-      if (lookup.has(id)) throw new RangeError(`\`${name}.actionIds\` must be unique; received ${describeValue(id)} twice`);
+      if (lookup.has(id))
+        throw new RangeError(`\`${name}.actionIds\` must be unique; received ${describeValue(id)} twice`);
       lookup.set(id, index);
     }
     if (space.actionCount !== undefined && space.actionCount !== ids.length) {
@@ -200,25 +224,40 @@ export function resolveActionSpace(
     return { actionCount: ids.length, actionIds: Object.freeze([...(ids as string[])]), lookup };
   }
   if (space.actionCount === undefined) {
-    throw new TypeError(`\`${name}\` needs \`actionCount\` (actions as indices) or \`actionIds\` (actions as ids); received neither`);
+    throw new TypeError(
+      `\`${name}\` needs \`actionCount\` (actions as indices) or \`actionIds\` (actions as ids); received neither`,
+    );
   }
-  return { actionCount: checkPositiveInteger(space.actionCount, `${name}.actionCount`), actionIds: undefined, lookup: undefined };
+  return {
+    actionCount: checkPositiveInteger(space.actionCount, `${name}.actionCount`),
+    actionIds: undefined,
+    lookup: undefined,
+  };
 }
 
 /**
  * Maps an action value (index, or id when `lookup` is given) to its index, or throws.
  * @internal shared with the file readers.
  */
-export function toActionIndex(value: unknown, actionCount: number, lookup: Map<string, number> | undefined, name: string): number {
+export function toActionIndex(
+  value: unknown,
+  actionCount: number,
+  lookup: Map<string, number> | undefined,
+  name: string,
+): number {
   if (lookup !== undefined) {
     const index = typeof value === "string" ? lookup.get(value) : undefined;
     if (index === undefined) {
-      throw new RangeError(`\`${name}\` must be one of the ${actionCount} action ids; received ${describeValue(value)}`);
+      throw new RangeError(
+        `\`${name}\` must be one of the ${actionCount} action ids; received ${describeValue(value)}`,
+      );
     }
     return index;
   }
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value >= actionCount) {
-    throw new RangeError(`\`${name}\` must be an action index in [0, ${actionCount - 1}]; received ${describeValue(value)}`);
+    throw new RangeError(
+      `\`${name}\` must be an action index in [0, ${actionCount - 1}]; received ${describeValue(value)}`,
+    );
   }
   return value;
 }
@@ -229,7 +268,8 @@ export function toActionIndex(value: unknown, actionCount: number, lookup: Map<s
  */
 export function checkRewardValue(value: unknown, name: string): number {
   if (typeof value !== "number") throw new TypeError(`\`${name}\` must be a number; received ${describeValue(value)}`);
-  if (!Number.isFinite(value)) throw new RangeError(`\`${name}\` must be a finite number; received ${describeValue(value)}`);
+  if (!Number.isFinite(value))
+    throw new RangeError(`\`${name}\` must be a finite number; received ${describeValue(value)}`);
   return value;
 }
 

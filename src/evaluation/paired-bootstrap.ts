@@ -68,9 +68,14 @@ function checkStatistic(statistic: RatioStatistic, name: string, n: number | und
     throw new TypeError(`\`${name}.numerators\` must be a Float64Array; received ${describeValue(numerators)}`);
   }
   if (n !== undefined && numerators.length !== n) {
-    throw new RangeError(`\`${name}.numerators\` must have length ${n} (the candidate's); received length ${numerators.length}`);
+    throw new RangeError(
+      `\`${name}.numerators\` must have length ${n} (the candidate's); received length ${numerators.length}`,
+    );
   }
-  if (denominators !== undefined && (!(denominators instanceof Float64Array) || denominators.length !== numerators.length)) {
+  if (
+    denominators !== undefined &&
+    (!(denominators instanceof Float64Array) || denominators.length !== numerators.length)
+  ) {
     throw new RangeError(
       `\`${name}.denominators\` must be a Float64Array of length ${numerators.length}; received ${describeValue(denominators)}`,
     );
@@ -106,7 +111,12 @@ function differenceAndError(c: Ratio, i: Ratio, indices: Int32Array | null, n: n
   const [cu, cv] = sums(c, indices, n);
   const [iu, iv] = sums(i, indices, n);
   if (cv === 0 || iv === 0) {
-    return { delta: Number.NaN, se: Number.NaN, c: cv === 0 ? Number.NaN : cu / cv, i: iv === 0 ? Number.NaN : iu / iv };
+    return {
+      delta: Number.NaN,
+      se: Number.NaN,
+      c: cv === 0 ? Number.NaN : cu / cv,
+      i: iv === 0 ? Number.NaN : iu / iv,
+    };
   }
   const thetaC = cu / cv;
   const thetaI = iu / iv;
@@ -143,7 +153,9 @@ export function pairedDifference(
   const seed = checkSeed(options.seed ?? 0, "seed");
   const method = options.method ?? "studentized";
   if (method !== "studentized" && method !== "percentile" && method !== "basic") {
-    throw new RangeError(`\`method\` must be 'studentized', 'percentile' or 'basic'; received ${describeValue(method)}`);
+    throw new RangeError(
+      `\`method\` must be 'studentized', 'percentile' or 'basic'; received ${describeValue(method)}`,
+    );
   }
 
   const full = differenceAndError(c, i, null, n);

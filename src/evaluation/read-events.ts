@@ -54,7 +54,10 @@ export interface EventFileOptions {
  * @throws RangeError / TypeError `"<file> line <n>: …"` on the first bad row; SyntaxError-derived
  *   messages for malformed CSV quoting or JSON are reported the same way.
  */
-export async function readLoggedEvents(source: string | Readable, options: EventFileOptions = {}): Promise<LoggedEvents> {
+export async function readLoggedEvents(
+  source: string | Readable,
+  options: EventFileOptions = {},
+): Promise<LoggedEvents> {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`\`options\` must be an object; received ${describeValue(options)}`);
   }
@@ -133,13 +136,21 @@ class ColumnBuilder {
   private readonly space: ReturnType<typeof resolveActionSpace> | undefined;
 
   constructor(options: EventFileOptions) {
-    this.space = options.actionIds === undefined && options.actionCount === undefined ? undefined : resolveActionSpace(options, "options");
+    this.space =
+      options.actionIds === undefined && options.actionCount === undefined
+        ? undefined
+        : resolveActionSpace(options, "options");
   }
 
   /** Converts a raw action value (string from CSV, string or number from JSON) to its index. */
   actionIndex(raw: unknown, field: string): number {
     if (this.space?.lookup !== undefined) {
-      return toActionIndex(typeof raw === "number" ? String(raw) : raw, this.space.actionCount, this.space.lookup, field);
+      return toActionIndex(
+        typeof raw === "number" ? String(raw) : raw,
+        this.space.actionCount,
+        this.space.lookup,
+        field,
+      );
     }
     const value = typeof raw === "string" && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
     if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
@@ -157,7 +168,9 @@ class ColumnBuilder {
       this.dimension = dimension;
       this.contexts = new Float64Array(this.actions.length * dimension);
     } else if (dimension !== this.dimension) {
-      throw new RangeError(`the context must have ${this.dimension} values like the rows before it; received ${dimension}`);
+      throw new RangeError(
+        `the context must have ${this.dimension} values like the rows before it; received ${dimension}`,
+      );
     }
     if (this.length === this.actions.length) this.grow();
     const i = this.length++;
@@ -188,7 +201,9 @@ class ColumnBuilder {
     const n = this.length;
     const dimension = Math.max(this.dimension, 0);
     if (this.space === undefined && n === 0) {
-      throw new RangeError(`${name}: no events, so the number of actions is unknown; pass \`actionCount\` or \`actionIds\``);
+      throw new RangeError(
+        `${name}: no events, so the number of actions is unknown; pass \`actionCount\` or \`actionIds\``,
+      );
     }
     return {
       length: n,
@@ -206,12 +221,19 @@ class ColumnBuilder {
 function csvLineParser(options: EventFileOptions, columns: ColumnBuilder): (line: string) => void {
   const delimiter = options.delimiter ?? ",";
   if (typeof delimiter !== "string" || delimiter.length !== 1 || delimiter === '"') {
-    throw new RangeError(`\`delimiter\` must be one character other than a quote; received ${describeValue(delimiter)}`);
+    throw new RangeError(
+      `\`delimiter\` must be one character other than a quote; received ${describeValue(delimiter)}`,
+    );
   }
   const actionField = options.actionField ?? "action";
   const rewardField = options.rewardField ?? "reward";
   const propensityField = options.propensityField ?? "propensity";
-  const contextFields = options.contextFields === undefined ? [] : typeof options.contextFields === "string" ? [options.contextFields] : options.contextFields;
+  const contextFields =
+    options.contextFields === undefined
+      ? []
+      : typeof options.contextFields === "string"
+        ? [options.contextFields]
+        : options.contextFields;
   let width = 0;
   let actionColumn = -1;
   let rewardColumn = -1;
@@ -228,8 +250,14 @@ function csvLineParser(options: EventFileOptions, columns: ColumnBuilder): (line
       const find = (column: string, option: string): number => {
         const index = fields.indexOf(column);
         if (index === -1) {
-          const shown = fields.slice(0, 12).map((f) => JSON.stringify(f)).join(", ") + (fields.length > 12 ? ", …" : "");
-          throw new RangeError(`the header has no column ${JSON.stringify(column)} (\`${option}\`); its columns are ${shown}`);
+          const shown =
+            fields
+              .slice(0, 12)
+              .map((f) => JSON.stringify(f))
+              .join(", ") + (fields.length > 12 ? ", …" : "");
+          throw new RangeError(
+            `the header has no column ${JSON.stringify(column)} (\`${option}\`); its columns are ${shown}`,
+          );
         }
         return index;
       };
@@ -240,7 +268,8 @@ function csvLineParser(options: EventFileOptions, columns: ColumnBuilder): (line
       context = contextColumns.length === 0 ? undefined : new Float64Array(contextColumns.length);
       return;
     }
-    if (fields.length !== width) throw new RangeError(`expected ${width} fields like the header; received ${fields.length}`);
+    if (fields.length !== width)
+      throw new RangeError(`expected ${width} fields like the header; received ${fields.length}`);
     const action = columns.actionIndex(fields[actionColumn], actionField);
     const reward = checkRewardValue(parseNumber(fields[rewardColumn]), rewardField);
     const propensity = checkPropensityValue(parseNumber(fields[propensityColumn]), propensityField);
@@ -284,7 +313,8 @@ function jsonLineParser(options: EventFileOptions, columns: ColumnBuilder): (lin
       first = false;
       if (explicit === undefined && "context" in record) contextField = "context";
     }
-    if (!(actionField in record)) throw new RangeError(`the event has no field ${JSON.stringify(actionField)} (\`actionField\`)`);
+    if (!(actionField in record))
+      throw new RangeError(`the event has no field ${JSON.stringify(actionField)} (\`actionField\`)`);
     const action = columns.actionIndex(record[actionField], actionField);
     const reward = checkRewardValue(record[rewardField], rewardField);
     const propensity = checkPropensityValue(record[propensityField], propensityField);
@@ -292,7 +322,10 @@ function jsonLineParser(options: EventFileOptions, columns: ColumnBuilder): (lin
   };
 }
 
-function readJsonContext(record: Record<string, unknown>, field: string | readonly string[] | undefined): ArrayLike<number> | undefined {
+function readJsonContext(
+  record: Record<string, unknown>,
+  field: string | readonly string[] | undefined,
+): ArrayLike<number> | undefined {
   if (field === undefined) return undefined;
   const names = typeof field === "string" ? undefined : field;
   const values: unknown[] =

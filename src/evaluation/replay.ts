@@ -56,10 +56,17 @@ export function replayChooser(seed: number): SeededRandom {
  * @returns The mean reward of the kept events (NaN when none was kept), its bootstrap interval,
  *   the number kept, and `uniformLogging` with a warning when the logs are not uniform.
  */
-export function replayEvaluate(events: LoggedEvents, policy: TargetPolicy, options: BootstrapOptions = {}): ReplayEstimate {
+export function replayEvaluate(
+  events: LoggedEvents,
+  policy: TargetPolicy,
+  options: BootstrapOptions = {},
+): ReplayEstimate {
   checkEvents(events);
   const resolved = resolveBootstrapOptions(options);
-  return completeAlone(replayFromTerms(events, policyTerms(events, policy, undefined, replayChooser(resolved.seed))), resolved);
+  return completeAlone(
+    replayFromTerms(events, policyTerms(events, policy, undefined, replayChooser(resolved.seed))),
+    resolved,
+  );
 }
 
 /** Replay from precomputed choices (shared with {@link evaluateOffPolicy}). @internal */
@@ -91,7 +98,10 @@ export function replayFromTerms(events: LoggedEvents, terms: PolicyTerms): Pendi
         `where uniform logging over ${events.actionCount} actions gives ${1 / events.actionCount} everywhere; the replay value may be biased — prefer IPS, SNIPS or DR`,
     );
   }
-  if (kept === 0) warnings.push(`replay kept none of the ${n} events: the target never chose a logged action, so there is no estimate`);
+  if (kept === 0)
+    warnings.push(
+      `replay kept none of the ${n} events: the target never chose a logged action, so there is no estimate`,
+    );
   const diagnostics = weightDiagnostics(keptIndicator);
   return {
     statistic: { numerators: keptRewards, denominators: keptIndicator },

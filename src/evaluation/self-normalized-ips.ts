@@ -12,10 +12,17 @@ import { policyTerms, type TargetPolicy } from "./target-policy.js";
  * SNIPS estimate of the target policy's value, with a seeded bootstrap interval and weight
  * diagnostics. The value is NaN (with a warning) when every weight is 0.
  */
-export function estimateSnips(events: LoggedEvents, policy: TargetPolicy, options: EstimateOptions = {}): OffPolicyEstimate {
+export function estimateSnips(
+  events: LoggedEvents,
+  policy: TargetPolicy,
+  options: EstimateOptions = {},
+): OffPolicyEstimate {
   checkEvents(events);
   const resolved = resolveEstimateOptions(options);
-  return completeAlone(snipsFromWeights(events, weighting(events, policyTerms(events, policy), resolved.clip)), resolved);
+  return completeAlone(
+    snipsFromWeights(events, weighting(events, policyTerms(events, policy), resolved.clip)),
+    resolved,
+  );
 }
 
 /** SNIPS from precomputed weights (shared with {@link evaluateOffPolicy}). @internal */

@@ -50,7 +50,11 @@ function zScore(difference: number, standardError: number): number {
  * Diagnostics of the weights w = π(aᵢ|xᵢ)/pᵢ of one target policy.
  * @param deterministic Whether the target is one-hot per event (then the zero-weight test applies).
  */
-export function supportDiagnostics(weights: Float64Array, propensities: Float64Array, deterministic: boolean): SupportDiagnostics {
+export function supportDiagnostics(
+  weights: Float64Array,
+  propensities: Float64Array,
+  deterministic: boolean,
+): SupportDiagnostics {
   const n = weights.length;
   let sum = 0;
   let zeros = 0;
@@ -103,9 +107,17 @@ function horner(coefficients: readonly number[], x: number): number {
 
 /** Φ⁻¹(p) for p in (0, 1), relative error below 1.2e-9 (P. J. Acklam's algorithm). */
 export function inverseNormal(p: number): number {
-  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const a = [
+    -3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1,
+    2.506628277459239,
+  ];
+  const b = [
+    -5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1,
+  ];
+  const c = [
+    -7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
   const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
   const low = 0.02425;
   if (p < low) {
@@ -143,12 +155,16 @@ export function supportProblems(
       `no support for ${who}: it disagrees with the logged arm on ${f(100 * diagnostics.zeroWeightShare)}% of events ` +
         "where the logged propensities " +
         `predict ${f(100 * (diagnostics.expectedZeroWeightShare ?? 0))}%` +
-        (diagnostics.unsupportedEvents > 0 ? ` (${diagnostics.unsupportedEvents} disagreements with arms logged at propensity 1)` : ""),
+        (diagnostics.unsupportedEvents > 0
+          ? ` (${diagnostics.unsupportedEvents} disagreements with arms logged at propensity 1)`
+          : ""),
     );
   }
   if (!(diagnostics.effectiveSampleSize >= minEffectiveSampleSize)) {
     const size = diagnostics.effectiveSampleSize.toFixed(1);
-    problems.push(`not enough evidence for ${who}: effective sample size ${size}, below the minimum ${minEffectiveSampleSize}`);
+    problems.push(
+      `not enough evidence for ${who}: effective sample size ${size}, below the minimum ${minEffectiveSampleSize}`,
+    );
   }
   return problems;
 }

@@ -101,10 +101,16 @@ export function policyTerms(
 }
 
 /** Returns a function that fills and validates row i of the policy, or undefined for the choices form. */
-function policyReader(policy: TargetPolicy, n: number, k: number): ((i: number, out: Float64Array) => void) | undefined {
+function policyReader(
+  policy: TargetPolicy,
+  n: number,
+  k: number,
+): ((i: number, out: Float64Array) => void) | undefined {
   if (policy instanceof Int32Array) {
     if (policy.length !== n) {
-      throw new RangeError(`\`policy\` (an Int32Array of chosen actions) must have length ${n} (one per event); received length ${policy.length}`);
+      throw new RangeError(
+        `\`policy\` (an Int32Array of chosen actions) must have length ${n} (one per event); received length ${policy.length}`,
+      );
     }
     for (let i = 0; i < n; i++) {
       if (policy[i] < 0 || policy[i] >= k) {
@@ -151,13 +157,17 @@ function modelReader(model: RewardModel, n: number, k: number): (i: number, out:
       model(i, out);
     };
   } else {
-    throw new TypeError(`\`rewardModel\` must be a Float64Array (events × actions) or a function (event, out) => void; received ${describeValue(model)}`);
+    throw new TypeError(
+      `\`rewardModel\` must be a Float64Array (events × actions) or a function (event, out) => void; received ${describeValue(model)}`,
+    );
   }
   return (i, out) => {
     read(i, out);
     for (let a = 0; a < k; a++) {
       if (!Number.isFinite(out[a])) {
-        throw new RangeError(`\`rewardModel\` prediction for event ${i}, action ${a} must be a finite number; received ${describeValue(out[a])}`);
+        throw new RangeError(
+          `\`rewardModel\` prediction for event ${i}, action ${a} must be a finite number; received ${describeValue(out[a])}`,
+        );
       }
     }
   };
@@ -168,12 +178,16 @@ function checkDistribution(row: Float64Array, event: number): void {
   for (let a = 0; a < row.length; a++) {
     const p = row[a];
     if (!(p >= 0 && p <= 1)) {
-      throw new RangeError(`\`policy\` probability of action ${a} at event ${event} must be in [0, 1]; received ${describeValue(p)}`);
+      throw new RangeError(
+        `\`policy\` probability of action ${a} at event ${event} must be in [0, 1]; received ${describeValue(p)}`,
+      );
     }
     sum += p;
   }
   if (Math.abs(sum - 1) > SUM_TOLERANCE) {
-    throw new RangeError(`\`policy\` row of event ${event} must sum to 1 (a distribution over the ${row.length} actions); received a sum of ${sum}`);
+    throw new RangeError(
+      `\`policy\` row of event ${event} must sum to 1 (a distribution over the ${row.length} actions); received a sum of ${sum}`,
+    );
   }
 }
 

@@ -50,7 +50,9 @@ export function checkLevel(value: unknown, name: string): number {
 /** Checks a weight clip: a number > 0 (Infinity means no clipping). */
 export function checkClip(value: unknown, name: string): number {
   if (typeof value !== "number" || Number.isNaN(value) || !(value > 0)) {
-    throw new RangeError(`\`${name}\` must be a number > 0 (Infinity turns clipping off); received ${describeValue(value)}`);
+    throw new RangeError(
+      `\`${name}\` must be a number > 0 (Infinity turns clipping off); received ${describeValue(value)}`,
+    );
   }
   return value;
 }

@@ -43,7 +43,9 @@ const MAX_PENALTY = 2;
 function penalty(value: unknown, name: string): number {
   if (typeof value !== "number") throw new TypeError(`\`${name}\` must be a number, received ${describeValue(value)}`);
   if (!Number.isFinite(value) || value < 0 || value > MAX_PENALTY) {
-    throw new RangeError(`\`${name}\` must be a finite number in [0, ${MAX_PENALTY}], received ${describeValue(value)}`);
+    throw new RangeError(
+      `\`${name}\` must be a finite number in [0, ${MAX_PENALTY}], received ${describeValue(value)}`,
+    );
   }
   return value;
 }
@@ -64,7 +66,12 @@ export function resolveRewardFunction(value: unknown, name = "reward"): Resolved
 }
 
 /** The reward of one outcome under a resolved reward function. */
-export function rewardOf(fn: ResolvedRewardFunction, completed: boolean, hallucinated: boolean, refused: boolean): number {
+export function rewardOf(
+  fn: ResolvedRewardFunction,
+  completed: boolean,
+  hallucinated: boolean,
+  refused: boolean,
+): number {
   return (completed ? 1 : 0) - (hallucinated ? fn.hallucinationPenalty : 0) - (refused ? fn.refusalPenalty : 0);
 }
 

@@ -43,7 +43,8 @@ export function coverageFromRouting(result: CadenceResult): CoverageInput | null
   if (result.routing === null) return null;
   const { models, cells } = result.routing;
   const uncovered = new Set((convergenceOf(result)?.cells ?? []).filter((c) => !c.covered).map((c) => c.cell));
-  const order = cellGrid(cells.map((c) => c.cell)) === null ? sortCellIds(cells.map((c) => c.cell)) : cells.map((c) => c.cell);
+  const order =
+    cellGrid(cells.map((c) => c.cell)) === null ? sortCellIds(cells.map((c) => c.cell)) : cells.map((c) => c.cell);
   const byId = new Map(cells.map((c) => [c.cell, c]));
   const fromConvergence = new Map((convergenceOf(result)?.cells ?? []).map((c) => [c.cell, c.learned]));
   const worldOrder =
@@ -83,7 +84,13 @@ export interface CoverageTableLike {
 
 function isCoverageTable(value: unknown): value is CoverageTableLike {
   const t = value as Partial<CoverageTableLike> | null;
-  return t !== null && typeof t === "object" && Array.isArray(t.models) && Array.isArray(t.cells) && typeof t.minRowsPerModel === "number";
+  return (
+    t !== null &&
+    typeof t === "object" &&
+    Array.isArray(t.models) &&
+    Array.isArray(t.cells) &&
+    typeof t.minRowsPerModel === "number"
+  );
 }
 
 /**
@@ -100,7 +107,9 @@ export function coverageFromTable(result: CadenceResult): CoverageInput | null {
   const chosenOf = new Map((heldOut?.cells ?? []).map((c) => [c.cell, c]));
   // The table lists cells as first read; show them in the world's order on a warm-up, sorted otherwise.
   const byId = new Map(table.cells.map((c) => [c.cell, c]));
-  const worldOrder = convergenceOf(result)?.cells.map((c) => c.cell).filter((id) => byId.has(id));
+  const worldOrder = convergenceOf(result)
+    ?.cells.map((c) => c.cell)
+    .filter((id) => byId.has(id));
   const rest = sortCellIds(table.cells.map((c) => c.cell).filter((id) => !(worldOrder ?? []).includes(id)));
   const order = [...(worldOrder ?? []), ...rest];
   return {
@@ -179,5 +188,11 @@ export function coverageChart(input: CoverageInput): string {
     return label + squares.join("");
   });
   const body = `${pattern}\n${header}\n${rows.join("\n")}`;
-  return svgFrame(width, height, `coverage: ${input.scope} and effective sample size per cell and model`, body, "coverage-map");
+  return svgFrame(
+    width,
+    height,
+    `coverage: ${input.scope} and effective sample size per cell and model`,
+    body,
+    "coverage-map",
+  );
 }

@@ -35,7 +35,9 @@ export function estimatesChart(result: CadenceResult): string {
   if (result.evaluation === null) return "";
   const { candidate, loggedValue } = result.evaluation;
   const rows = estimateRows(result);
-  const values = rows.flatMap((r) => [r.estimate.value, r.estimate.interval.lower, r.estimate.interval.upper]).filter(Number.isFinite);
+  const values = rows
+    .flatMap((r) => [r.estimate.value, r.estimate.interval.lower, r.estimate.interval.upper])
+    .filter(Number.isFinite);
   values.push(loggedValue);
   const lo = Math.min(...values);
   const hi = Math.max(...values);

@@ -44,7 +44,10 @@ export function diagnosticsOf(estimate: OffPolicyEstimate): Diagnostic[] {
     return [
       { name: "kept", value: `${estimate.kept} of ${estimate.events} (${percent(estimate.keptShare)})` },
       { name: "logging", value: estimate.uniformLogging ? "uniform" : "not uniform" },
-      { name: "propensities", value: `${fixed(estimate.propensityRange.min, 3)}–${fixed(estimate.propensityRange.max, 3)}` },
+      {
+        name: "propensities",
+        value: `${fixed(estimate.propensityRange.min, 3)}–${fixed(estimate.propensityRange.max, 3)}`,
+      },
     ];
   }
   if (estimate.estimator === "dm") return [{ name: "weights", value: "none (no ESS)" }];

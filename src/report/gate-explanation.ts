@@ -18,7 +18,13 @@ import { fixed, percent } from "./svg.js";
 /** One policy's support diagnostics (paired gate): the figures the explanation reads. */
 type Support = Pick<
   SupportDiagnostics,
-  "meanWeight" | "meanWeightStandardError" | "meanWeightZ" | "zeroWeightShare" | "expectedZeroWeightShare" | "zeroWeightExcessZ" | "effectiveSampleSize"
+  | "meanWeight"
+  | "meanWeightStandardError"
+  | "meanWeightZ"
+  | "zeroWeightShare"
+  | "expectedZeroWeightShare"
+  | "zeroWeightExcessZ"
+  | "effectiveSampleSize"
 >;
 
 /** The paired gate's figures. */
@@ -57,7 +63,9 @@ interface LowerBoundFigures {
 
 function pairedFigures(gate: object): PairedFigures | null {
   const g = gate as Partial<PairedFigures>;
-  return typeof g.estimator === "string" && "lowerBound" in g && "margin" in g && "support" in g ? (g as PairedFigures) : null;
+  return typeof g.estimator === "string" && "lowerBound" in g && "margin" in g && "support" in g
+    ? (g as PairedFigures)
+    : null;
 }
 
 function lowerBoundFigures(gate: object): LowerBoundFigures | null {
@@ -129,7 +137,10 @@ function pairedSentences(result: CadenceResult, f: PairedFigures): string[] {
     }
     out.push(...supportSentences("the candidate", s.candidate, s.critical, f.minEffectiveSampleSize));
     out.push(...supportSentences(incumbentName(result), s.incumbent, s.critical, f.minEffectiveSampleSize));
-    const least = Math.min(n(s.informative.candidateEffectiveSampleSize), n(s.informative.incumbentEffectiveSampleSize));
+    const least = Math.min(
+      n(s.informative.candidateEffectiveSampleSize),
+      n(s.informative.incumbentEffectiveSampleSize),
+    );
     if (s.informative.events > 0 && !(least >= s.minInformativeEffectiveSampleSize)) {
       out.push(
         `Too little evidence about the difference: the two policies route ${s.informative.events} held-out requests differently, worth ` +
@@ -226,7 +237,8 @@ export function whyNotPromoted(result: CadenceResult): string[] {
   if (gate.passed) return ["The gate passed but nothing was promoted."];
   const paired = pairedFigures(gate);
   const older = paired === null ? lowerBoundFigures(gate) : null;
-  const sentences = paired !== null ? pairedSentences(result, paired) : older !== null ? lowerBoundSentences(result, older) : [];
+  const sentences =
+    paired !== null ? pairedSentences(result, paired) : older !== null ? lowerBoundSentences(result, older) : [];
   const listed = listedReasons(gate).filter((r) => !sentences.includes(r));
   return [...sentences, ...listed, ...(sentences.length + listed.length === 0 ? [gate.reason] : [])];
 }

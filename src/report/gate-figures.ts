@@ -54,7 +54,14 @@ function mark(failed: boolean): string {
   return failed ? ' <span class="flag">✗</span>' : "";
 }
 
-function supportRow(who: string, s: Support, critical: number, minEss: number, informativeEss: number, minInformative: number): string {
+function supportRow(
+  who: string,
+  s: Support,
+  critical: number,
+  minEss: number,
+  informativeEss: number,
+  minInformative: number,
+): string {
   const meanFails = Math.abs(s.meanWeightZ ?? Number.POSITIVE_INFINITY) > critical;
   const zeroFails = s.zeroWeightExcessZ !== null && s.zeroWeightExcessZ > critical;
   const expected = s.expectedZeroWeightShare === null ? "" : ` (log predicts ${percent(s.expectedZeroWeightShare)})`;

@@ -71,7 +71,9 @@ function headlineOf(result: Json): Headline | null {
   if (result.mode === "warmup") {
     const c = isObject(result.convergence) ? result.convergence : {};
     const share = num(c.matchShare);
-    return share === null ? null : { kind: "match-share", name: "match share", value: share, lower: null, reference: num(c.threshold) };
+    return share === null
+      ? null
+      : { kind: "match-share", name: "match share", value: share, lower: null, reference: num(c.threshold) };
   }
   if (typeof gate.estimator !== "string") return null;
   const name = gate.estimator.toUpperCase();
@@ -79,10 +81,18 @@ function headlineOf(result: Json): Headline | null {
     const difference = num(gate.difference);
     return difference === null
       ? null
-      : { kind: "difference", name: `Δ ${name}`, value: difference, lower: num(gate.lowerBound), reference: num(gate.margin) };
+      : {
+          kind: "difference",
+          name: `Δ ${name}`,
+          value: difference,
+          lower: num(gate.lowerBound),
+          reference: num(gate.margin),
+        };
   }
   const value = num(gate.candidateValue);
-  return value === null ? null : { kind: "estimate", name, value, lower: num(gate.candidateLower), reference: num(gate.incumbentValue) };
+  return value === null
+    ? null
+    : { kind: "estimate", name, value, lower: num(gate.candidateLower), reference: num(gate.incumbentValue) };
 }
 
 function incumbentOf(result: Json): string {
@@ -96,7 +106,8 @@ function incumbentOf(result: Json): string {
 export function historyEntryOf(result: unknown, file: string, fallbackDate: string, pageExists: boolean): HistoryEntry {
   if (!isObject(result)) throw new TypeError("the file does not hold a JSON object");
   const runId = num(result.runId);
-  if (runId === null || typeof result.mode !== "string") throw new TypeError("the file has no runId or mode: not a cadence result");
+  if (runId === null || typeof result.mode !== "string")
+    throw new TypeError("the file has no runId or mode: not a cadence result");
   const gate = isObject(result.gate) ? result.gate : null;
   if (gate === null || typeof gate.passed !== "boolean") throw new TypeError("the file has no gate verdict");
   return {
@@ -136,7 +147,9 @@ export function readHistory(dir: string): History {
     const path = join(dir, file);
     try {
       const parsed: unknown = JSON.parse(readFileSync(path, "utf8"));
-      entries.push(historyEntryOf(parsed, file, statSync(path).mtime.toISOString(), present.has(file.replace(/\.json$/, ".html"))));
+      entries.push(
+        historyEntryOf(parsed, file, statSync(path).mtime.toISOString(), present.has(file.replace(/\.json$/, ".html"))),
+      );
     } catch (error) {
       unreadable.push({ file, error: error instanceof Error ? error.message : String(error) });
     }

@@ -6,7 +6,13 @@
  * puts the page together.
  */
 import type { CadenceResult } from "../cadence/index.js";
-import { coverageChart, coverageFromRouting, coverageFromTable, coverageSummary, type CoverageInput } from "./coverage-map.js";
+import {
+  coverageChart,
+  coverageFromRouting,
+  coverageFromTable,
+  coverageSummary,
+  type CoverageInput,
+} from "./coverage-map.js";
 import { estimatesChart, estimatesTable } from "./estimates-chart.js";
 import { whyNotPromoted } from "./gate-explanation.js";
 import { gateFigures } from "./gate-figures.js";
@@ -30,7 +36,8 @@ function incumbentName(result: CadenceResult): string {
 }
 
 /** The paragraph a held-out section shows when no row was held out. */
-const NOTHING_HELD_OUT = "<p>No row was held out (no rows newer than the incumbent's training): nothing was evaluated.</p>";
+const NOTHING_HELD_OUT =
+  "<p>No row was held out (no rows newer than the incumbent's training): nothing was evaluated.</p>";
 
 function verdict(result: CadenceResult): string {
   const { gate } = result;

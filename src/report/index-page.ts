@@ -71,7 +71,8 @@ export function trendChart(history: History, mode: string): string {
       `<circle cx="${cx}" cy="${y(h.value).toFixed(1)}" r="4.5" fill="${p.passed ? ROLE.candidate : "#ffffff"}" ` +
       `stroke="${ROLE.candidate}" stroke-width="2"/>`;
     const label =
-      `<text x="${cx}" y="${height - bottom + 14}" text-anchor="middle" ` + `class="tick">${p.runId}${p.promoted ? " ★" : ""}</text>`;
+      `<text x="${cx}" y="${height - bottom + 14}" text-anchor="middle" ` +
+      `class="tick">${p.runId}${p.promoted ? " ★" : ""}</text>`;
     return `<g><title>${escapeHtml(tip)}</title>${whisker}${reference}${dot}${label}</g>`;
   });
   const threshold = lineReference && points[0]!.headline!.reference !== null ? points[0]!.headline!.reference : null;
@@ -96,7 +97,9 @@ export function trendChart(history: History, mode: string): string {
           `prod: the candidate's ${name} estimate, line down to its lower bound`,
           "● passed, ○ failed; ■ the incumbent's estimate; ★ promoted",
         ];
-  const captionText = caption.map((line, i) => `<text x="${left}" y="${13 + i * 13}" class="tick">${escapeHtml(line)}</text>`).join("");
+  const captionText = caption
+    .map((line, i) => `<text x="${left}" y="${13 + i * 13}" class="tick">${escapeHtml(line)}</text>`)
+    .join("");
   const body = `${captionText}${grid}${thresholdLine}${path}${marks.join("")}
 <text x="${(left + width - right) / 2}" y="${height - 4}" text-anchor="middle" class="tick">training run</text>`;
   return svgFrame(width, height, `trend of the ${mode} runs' headline figure`, body, `trend-${mode}`);
@@ -114,7 +117,12 @@ function figures(e: HistoryEntry): string {
 function row(e: HistoryEntry): string {
   const link = e.page === null ? `run&nbsp;${e.runId}` : `<a href="${escapeHtml(e.page)}">run&nbsp;${e.runId}</a>`;
   const verdict = `<span class="verdict ${e.passed ? "pass" : "fail"}">${e.passed ? "passed" : "failed"}</span>`;
-  const promoted = e.mode === "warmup" ? "— (warm-ups never promote)" : e.promoted ? `policy version ${e.policyVersionId}` : "not promoted";
+  const promoted =
+    e.mode === "warmup"
+      ? "— (warm-ups never promote)"
+      : e.promoted
+        ? `policy version ${e.policyVersionId}`
+        : "not promoted";
   return `<tr><td class="text">${link}</td><td class="text">${escapeHtml(e.mode)}</td><td class="text
 nowrap">${escapeHtml(e.date.replace("T", " ").replace(/\.\d+Z$/, "Z"))}</td>
 <td class="text">${verdict}</td><td class="text" title="${escapeHtml(e.reason)}">${figures(e)}</td><td

@@ -20,6 +20,12 @@ export { coverageFromRouting, coverageChart, type CoverageInput, type CoverageRo
 export { whyNotPromoted } from "./gate-explanation.js";
 export { ESTIMATOR_NOTES, diagnosticsOf } from "./estimator-notes.js";
 export { OKABE_ITO, MODEL_COLORS, ROLE } from "./palette.js";
-export { writeReportFiles, writeIndexPage, DEFAULT_REPORT_DIR, type ReportFiles, type WriteReportOptions } from "./report-files.js";
+export {
+  writeReportFiles,
+  writeIndexPage,
+  DEFAULT_REPORT_DIR,
+  type ReportFiles,
+  type WriteReportOptions,
+} from "./report-files.js";
 export { readHistory, historyEntryOf, type History, type HistoryEntry, type Headline } from "./history.js";
 export { renderIndexPage, trendChart, trendPoints } from "./index-page.js";

@@ -45,7 +45,11 @@ export interface WriteReportOptions extends HtmlReportOptions {
 }
 
 /** Writes the page and the JSON of `result` into `dir`, then rewrites the folder's history page; returns the paths. */
-export function writeReportFiles(result: CadenceResult, dir: string = DEFAULT_REPORT_DIR, options: WriteReportOptions = {}): ReportFiles {
+export function writeReportFiles(
+  result: CadenceResult,
+  dir: string = DEFAULT_REPORT_DIR,
+  options: WriteReportOptions = {},
+): ReportFiles {
   const folder = resolve(dir);
   mkdirSync(folder, { recursive: true });
   const base = join(folder, `cadence-${result.mode}-run-${result.runId}`);

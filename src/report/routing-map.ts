@@ -122,7 +122,10 @@ function gridSvg(data: RoutingMapData, grid: CellGrid, panels: readonly Panel[])
   const labels = shortModelLabels(data.models);
   const byId = new Map(data.cells.map((c) => [c.cell, c]));
   const labelWidth = 12 + 6.4 * Math.max(...grid.rows.map((r) => r.length));
-  const cellWidth = Math.min(60, (MAX_WIDTH - labelWidth - PANEL_GAP * (panels.length - 1)) / (panels.length * grid.columns.length));
+  const cellWidth = Math.min(
+    60,
+    (MAX_WIDTH - labelWidth - PANEL_GAP * (panels.length - 1)) / (panels.length * grid.columns.length),
+  );
   if (cellWidth < 26) return null;
   const panelWidth = cellWidth * grid.columns.length;
   const top = 42;
@@ -130,18 +133,26 @@ function gridSvg(data: RoutingMapData, grid: CellGrid, panels: readonly Panel[])
   const height = top + grid.rows.length * CELL_HEIGHT + 4;
   const parts: string[] = [];
   grid.rows.forEach((row, r) => {
-    parts.push(`<text x="${labelWidth - 6}" y="${top + r * CELL_HEIGHT + 14}" text-anchor="end" class="label">${escapeHtml(row)}</text>`);
+    parts.push(
+      `<text x="${labelWidth - 6}" y="${top + r * CELL_HEIGHT + 14}" text-anchor="end" class="label">${escapeHtml(row)}</text>`,
+    );
   });
   panels.forEach((panel, p) => {
     const left = labelWidth + p * (panelWidth + PANEL_GAP);
-    parts.push(`<text x="${left + panelWidth / 2}" y="12" text-anchor="middle" class="label strong">${escapeHtml(panel.title)}</text>`);
+    parts.push(
+      `<text x="${left + panelWidth / 2}" y="12" text-anchor="middle" class="label strong">${escapeHtml(panel.title)}</text>`,
+    );
     grid.columns.forEach((column, k) => {
-      parts.push(`<text x="${left + (k + 0.5) * cellWidth}" y="32" text-anchor="middle" class="tick">${escapeHtml(column)}</text>`);
+      parts.push(
+        `<text x="${left + (k + 0.5) * cellWidth}" y="32" text-anchor="middle" class="tick">${escapeHtml(column)}</text>`,
+      );
     });
     grid.rows.forEach((row, r) => {
       grid.columns.forEach((column, k) => {
         const cell = byId.get(gridCellId(grid, row, column));
-        parts.push(gridCell(cell, panel, { x: left + k * cellWidth, y: top + r * CELL_HEIGHT, w: cellWidth }, colors, labels));
+        parts.push(
+          gridCell(cell, panel, { x: left + k * cellWidth, y: top + r * CELL_HEIGHT, w: cellWidth }, colors, labels),
+        );
       });
     });
   });
@@ -169,7 +180,8 @@ function gridCell(
   const ink = textOn(fill);
   const miss = panel.marks && cell.miss;
   const text = `${labels.get(model) ?? model}${miss ? " ✗" : ""}${panel.planted === true && cell.deviating ? "*" : ""}`;
-  const changed = panel.marks && cell.changed ? `<path d="M${x + w - 11},${y + 1} h10 v10 z" fill="${ink}" class="changed"/>` : "";
+  const changed =
+    panel.marks && cell.changed ? `<path d="M${x + w - 11},${y + 1} h10 v10 z" fill="${ink}" class="changed"/>` : "";
   const stroke = miss ? ` stroke="${ROLE.text}" stroke-width="2" class="miss"` : "";
   return (
     `<g>${title}${box(fill, stroke)}<text x="${x + w / 2}" y="${y + 14}" text-anchor="middle" fill="${ink}" ` +
@@ -179,7 +191,8 @@ function gridCell(
 
 function cellTitle(cell: RoutingMapCell, panel: Panel): string {
   const parts = [`${cell.cell} (${cell.requests} requests)`, `${panel.title}: ${panel.choice(cell) ?? "none"}`];
-  if (panel.marks && cell.incumbent !== null) parts.push(`incumbent: ${cell.incumbent}${cell.changed ? " — changed" : ""}`);
+  if (panel.marks && cell.incumbent !== null)
+    parts.push(`incumbent: ${cell.incumbent}${cell.changed ? " — changed" : ""}`);
   if (panel.marks && cell.planted !== null) parts.push(`planted: ${cell.planted}${cell.miss ? " — miss" : ""}`);
   if (cell.deviating) parts.push("deviating: a pooled learner would choose another model here");
   return parts.join("; ");
@@ -217,9 +230,13 @@ function legend(data: RoutingMapData): string {
     )
     .join("");
   const marks = [
-    data.incumbentHasChoices ? `<span class="key">▲${data.grid === null ? "" : " corner"}: choice changed since the incumbent</span>` : "",
+    data.incumbentHasChoices
+      ? `<span class="key">▲${data.grid === null ? "" : " corner"}: choice changed since the incumbent</span>`
+      : "",
     data.warmup ? `<span class="key">✗${data.grid === null ? "" : " outlined"}: not the planted optimum</span>` : "",
-    data.cells.some((c) => c.deviating) ? `<span class="key">* deviating cell: a pooled learner would choose another model</span>` : "",
+    data.cells.some((c) => c.deviating)
+      ? `<span class="key">* deviating cell: a pooled learner would choose another model</span>`
+      : "",
     `<span class="key">— no choice (${data.warmup ? "cell not covered" : "no held-out request"})</span>`,
   ].join("");
   return `<p class="legend">${models}${marks}</p>`;

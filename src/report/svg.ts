@@ -5,7 +5,10 @@
 
 /** Escapes text for HTML and SVG content and attributes. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
+  );
 }
 
 /** `x` with `digits` decimals, or an em dash when there is no finite number. */
@@ -36,7 +39,13 @@ export function ticks(lo: number, hi: number, count = 5): number[] {
 }
 
 /** Vertical grid lines with their labels under the plot. */
-export function xAxis(x: (v: number) => number, values: readonly number[], y: number, top: number, format: (v: number) => string): string {
+export function xAxis(
+  x: (v: number) => number,
+  values: readonly number[],
+  y: number,
+  top: number,
+  format: (v: number) => string,
+): string {
   return values
     .map(
       (v) =>

@@ -16,7 +16,10 @@ export interface TerminalProgressOptions {
 }
 
 /** Progress rendered on `stream`; see the module comment. */
-export function terminalProgress(stream: NodeJS.WritableStream, options: TerminalProgressOptions = {}): CadenceProgress {
+export function terminalProgress(
+  stream: NodeJS.WritableStream,
+  options: TerminalProgressOptions = {},
+): CadenceProgress {
   const tty = options.tty ?? (stream as { isTTY?: boolean }).isTTY === true;
   const width = options.width ?? 28;
   const prefix = options.prefix ?? "linucb cadence";
@@ -44,7 +47,9 @@ export function terminalProgress(stream: NodeJS.WritableStream, options: Termina
         if (share < 1 && now - lastDraw < 50) return;
         lastDraw = now;
         const filled = Math.round(share * width);
-        stream.write(`\r\x1b[2K  ${step} [${"█".repeat(filled)}${"░".repeat(width - filled)}] ${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} ${(share * 100).toFixed(0)}%`);
+        stream.write(
+          `\r\x1b[2K  ${step} [${"█".repeat(filled)}${"░".repeat(width - filled)}] ${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} ${(share * 100).toFixed(0)}%`,
+        );
         barShown = true;
         return;
       }

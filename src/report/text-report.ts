@@ -4,10 +4,14 @@
  * verdict, and for a warm-up the convergence report and its learning curve.
  */
 import type { CadenceResult, CorpusSummary, ProdGateDecision } from "../cadence/index.js";
-import { estimateParts, type OffPolicyEstimate, type OffPolicyEvaluation, type SupportDiagnostics } from "../evaluation/index.js";
+import {
+  estimateParts,
+  type OffPolicyEstimate,
+  type OffPolicyEvaluation,
+  type SupportDiagnostics,
+} from "../evaluation/index.js";
 import { formatConvergenceReport } from "../synthetic/index.js";
 import { ESTIMATORS } from "./estimator-notes.js";
-
 
 function fixed(x: number, digits = 4): string {
   return Number.isFinite(x) ? x.toFixed(digits) : String(x);
@@ -20,11 +24,31 @@ function estimateCell(estimate: OffPolicyEstimate | undefined): string {
 }
 
 /** The estimates of both policies, one line per estimator. */
-export function formatEstimates(candidate: OffPolicyEvaluation, incumbent: OffPolicyEvaluation, incumbentLabel: string): string {
-  const rows = ESTIMATORS.map((name) => [name.toUpperCase(), estimateCell(candidate[name]), estimateCell(incumbent[name])]);
-  const widths = [9, Math.max(9, ...rows.map((r) => r[1]!.length)), Math.max(incumbentLabel.length, ...rows.map((r) => r[2]!.length))];
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
-  return [line(["estimator", "candidate", incumbentLabel]), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+export function formatEstimates(
+  candidate: OffPolicyEvaluation,
+  incumbent: OffPolicyEvaluation,
+  incumbentLabel: string,
+): string {
+  const rows = ESTIMATORS.map((name) => [
+    name.toUpperCase(),
+    estimateCell(candidate[name]),
+    estimateCell(incumbent[name]),
+  ]);
+  const widths = [
+    9,
+    Math.max(9, ...rows.map((r) => r[1]!.length)),
+    Math.max(incumbentLabel.length, ...rows.map((r) => r[2]!.length)),
+  ];
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
+  return [
+    line(["estimator", "candidate", incumbentLabel]),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map(line),
+  ].join("\n");
 }
 
 /** The production gate's support diagnostics, one line per policy. */
@@ -51,7 +75,9 @@ export function formatRejected(corpus: CorpusSummary): string[] {
   if (corpus.rowsRejected === 0) return [];
   const { reward, minPropensity, maxFeatureMagnitude } = corpus.bounds;
   const more = corpus.rowsRejected - corpus.rejectedExamples.length;
-  const byReason = Object.entries(corpus.rejectedByReason).map(([kind, count]) => `${kind} ${count}`).join(", ");
+  const byReason = Object.entries(corpus.rejectedByReason)
+    .map(([kind, count]) => `${kind} ${count}`)
+    .join(", ");
   return [
     `rejected      ${corpus.rowsRejected} rows (${byReason}); ` +
       `bounds: reward in ${reward === null ? "any finite" : `[${reward.min}, ${reward.max}]`}, ` +
@@ -66,7 +92,8 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
   const { corpus, evaluation, gate } = result;
   const level = Math.round((evaluation?.candidate.snips.interval.level ?? 0) * 100);
   const incumbent = evaluation?.incumbent;
-  const incumbentLabel = incumbent?.kind === "active" ? `active policy v${incumbent.policyVersionId}` : "uniform policy";
+  const incumbentLabel =
+    incumbent?.kind === "active" ? `active policy v${incumbent.policyVersionId}` : "uniform policy";
   const lines = [
     `Cadence ${result.mode}: training run ${result.runId}`,
     "",
@@ -76,8 +103,14 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
     ...formatRejected(corpus),
     ...(result.abandonedRuns.length === 0
       ? []
-      : [`abandoned     runs ${result.abandonedRuns.join(", ")}: left running by a process that died, marked abandoned`]),
-    ...(result.mode === "prod" ? [] : [`load          ${result.load.source} seed ${result.load.seed}, n ${result.load.n}: ${result.load.inserted} written, ${result.load.skipped} already present`]),
+      : [
+          `abandoned     runs ${result.abandonedRuns.join(", ")}: left running by a process that died, marked abandoned`,
+        ]),
+    ...(result.mode === "prod"
+      ? []
+      : [
+          `load          ${result.load.source} seed ${result.load.seed}, n ${result.load.n}: ${result.load.inserted} written, ${result.load.skipped} already present`,
+        ]),
     `judge         ${result.judge.judged} rows judged by ${result.judge.judge}`,
     "",
     ...(evaluation === null
@@ -111,10 +144,16 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
   const estimate = shrinkage.estimate;
   lines.push(
     `shrinkage     ${shrinkage.mode}: per-cell ridge λ = ${shrinkage.strength.toPrecision(4)}` +
-      (estimate === null ? "" : ` (σ² ${estimate.noiseVariance.toFixed(4)}, between-cell τ² ${estimate.betweenCellVariance.toExponential(2)}, ${estimate.rows} rows)`),
+      (estimate === null
+        ? ""
+        : ` (σ² ${estimate.noiseVariance.toFixed(4)}, between-cell τ² ${estimate.betweenCellVariance.toExponential(2)}, ${estimate.rows} rows)`),
   );
-  lines.push(`integrity     ${integrity.ok ? "ok" : "FAILED"}: engine ${integrity.engineRows} rows = SQL ${integrity.sqlRows} rows over ${integrity.models} (cell, model) pairs`);
-  lines.push(`coverage      ${coverage.coveredCells} of ${coverage.cells.length} cells with ≥ ${coverage.minRowsPerModel} rows of every model`);
+  lines.push(
+    `integrity     ${integrity.ok ? "ok" : "FAILED"}: engine ${integrity.engineRows} rows = SQL ${integrity.sqlRows} rows over ${integrity.models} (cell, model) pairs`,
+  );
+  lines.push(
+    `coverage      ${coverage.coveredCells} of ${coverage.cells.length} cells with ≥ ${coverage.minRowsPerModel} rows of every model`,
+  );
   lines.push(`gate          ${gate.passed ? "PASSED" : "FAILED"}: ${gate.reason}`);
   if (result.mode === "prod" && result.gate.support !== null) lines.push(...formatSupport(result.gate.support));
   lines.push(

@@ -32,7 +32,8 @@ export function cellsChart(report: ConvergenceReport): string {
           `stroke-width="2"/>` +
           `<circle cx="${x(c.learnedReward).toFixed(1)}" cy="${y}" r="4" fill="${color}"><title>learned ${escapeHtml(c.learned ?? "")}: ` +
           `${fixed(c.learnedReward)}</title></circle>`;
-    const verdict = c.match === null ? "not covered" : c.match ? `${c.learned} ✓` : `${c.learned} ✗ (planted ${c.planted})`;
+    const verdict =
+      c.match === null ? "not covered" : c.match ? `${c.learned} ✓` : `${c.learned} ✗ (planted ${c.planted})`;
     return (
       `<text x="${left - 8}" y="${y + 4}" text-anchor="end" class="label">${escapeHtml(c.cell)}</text>` +
       learned +
@@ -76,7 +77,9 @@ export function learningCurveChart(result: WarmupCadenceResult): string {
   const x = scale(0, maxN, left, width - right);
   const y = scale(0, 1, height - bottom, top);
   const training = result.corpus.split.training;
-  const path = points.map((p, i) => `${i === 0 ? "M" : "L"}${x(p.n).toFixed(1)},${y(p.matchShare).toFixed(1)}`).join(" ");
+  const path = points
+    .map((p, i) => `${i === 0 ? "M" : "L"}${x(p.n).toFixed(1)},${y(p.matchShare).toFixed(1)}`)
+    .join(" ");
   const yTicks = [0, 0.25, 0.5, 0.75, 1]
     .map(
       (v) =>

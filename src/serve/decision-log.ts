@@ -101,7 +101,8 @@ export class DecisionLog {
       this.timer = null;
       this.writing = this.writeNext().finally(() => {
         this.writing = null;
-        if (this.queue.length > 0 || this.failure !== null) this.schedule(this.failure === null ? 0 : this.options.retryMs);
+        if (this.queue.length > 0 || this.failure !== null)
+          this.schedule(this.failure === null ? 0 : this.options.retryMs);
       });
     };
     if (this.queue.length >= this.options.maxBatch || delayMs === 0) {
@@ -120,7 +121,9 @@ export class DecisionLog {
     } catch (error) {
       const message = (error as Error).message;
       if (this.failure === null)
-        this.options.onError(`storing ${batch.length} decisions failed (will retry every ${this.options.retryMs} ms): ${message}`);
+        this.options.onError(
+          `storing ${batch.length} decisions failed (will retry every ${this.options.retryMs} ms): ${message}`,
+        );
       this.failure = message;
       return;
     }

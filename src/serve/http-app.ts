@@ -35,12 +35,19 @@ export interface HttpAppDependencies {
 function isUnavailable(error: unknown): boolean {
   if (!(error instanceof StoreError)) return false;
   const sqlstate = error.sqlstate ?? "";
-  return error.code === "CONNECTION" || error.code === "CLOSED" || sqlstate.startsWith("08") || sqlstate.startsWith("57");
+  return (
+    error.code === "CONNECTION" || error.code === "CLOSED" || sqlstate.startsWith("08") || sqlstate.startsWith("57")
+  );
 }
 
-function errorReply(error: FastifyError | Error, bodyLimit: number, log: (message: string) => void): { status: number; message: string } {
+function errorReply(
+  error: FastifyError | Error,
+  bodyLimit: number,
+  log: (message: string) => void,
+): { status: number; message: string } {
   if (error instanceof HttpError) return { status: error.statusCode, message: error.message };
-  if (isUnavailable(error)) return { status: 503, message: `the database is unavailable, retry later: ${error.message}` };
+  if (isUnavailable(error))
+    return { status: 503, message: `the database is unavailable, retry later: ${error.message}` };
   const fastifyError = error as FastifyError;
   if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
     return { status: 413, message: `the request body is larger than the limit of ${bodyLimit} bytes (--body-limit)` };
@@ -106,7 +113,10 @@ export function createHttpApp(deps: HttpAppDependencies): FastifyInstance {
       exploration: policy.exploration,
       source,
     });
-    metrics.decisions.inc({ model: choice.model, policy_version: policy.versionId === null ? "uniform" : String(policy.versionId) });
+    metrics.decisions.inc({
+      model: choice.model,
+      policy_version: policy.versionId === null ? "uniform" : String(policy.versionId),
+    });
     return {
       decisionId,
       model: choice.model,

@@ -115,7 +115,9 @@ function featureVector(fields: Record<string, unknown>): number[] {
     try {
       value = JSON.parse(value);
     } catch {
-      throw new LineError(`features must be a JSON array of finite numbers; received ${describeValue(fields.features)}`);
+      throw new LineError(
+        `features must be a JSON array of finite numbers; received ${describeValue(fields.features)}`,
+      );
     }
   }
   if (!Array.isArray(value) || value.length === 0)
@@ -141,7 +143,8 @@ function timestamp(fields: Record<string, unknown>): Date | null {
 /** The row of one line, or a LineError saying what is wrong with it. */
 function rowOf(fields: Record<string, unknown>, options: ImportOptions, dimension: number | null): OutcomeRowInput {
   const unknown = Object.keys(fields).find((key) => !(IMPORT_COLUMNS as readonly string[]).includes(key));
-  if (unknown !== undefined) throw new LineError(`unknown column ${JSON.stringify(unknown)} (known: ${IMPORT_COLUMNS.join(", ")})`);
+  if (unknown !== undefined)
+    throw new LineError(`unknown column ${JSON.stringify(unknown)} (known: ${IMPORT_COLUMNS.join(", ")})`);
   const model = text(fields, "model", true)!;
   if (options.models !== undefined && !options.models.includes(model)) {
     throw new LineError(`unknown model ${JSON.stringify(model)} (known: ${options.models.join(", ")})`);
@@ -151,7 +154,9 @@ function rowOf(fields: Record<string, unknown>, options: ImportOptions, dimensio
     throw new LineError(`features must have ${dimension} numbers; received ${features.length}`);
   const propensity = number(fields, "propensity", true)!;
   if (!(propensity >= DEFAULT_ROW_BOUNDS.minPropensity && propensity <= 1)) {
-    throw new LineError(`propensity must be in [${DEFAULT_ROW_BOUNDS.minPropensity}, 1]; received ${describeValue(fields.propensity)}`);
+    throw new LineError(
+      `propensity must be in [${DEFAULT_ROW_BOUNDS.minPropensity}, 1]; received ${describeValue(fields.propensity)}`,
+    );
   }
   const row = {
     createdAt: timestamp(fields),
@@ -172,12 +177,18 @@ function rowOf(fields: Record<string, unknown>, options: ImportOptions, dimensio
   const decisionId = text(fields, "decision_id", false);
   // Without a decision id, the content is the identity: the same line imported twice is one row.
   const dedupeKey =
-    decisionId !== null ? decisionOutcomeKey(decisionId) : `import:${createHash("sha256").update(JSON.stringify(row)).digest("hex")}`;
+    decisionId !== null
+      ? decisionOutcomeKey(decisionId)
+      : `import:${createHash("sha256").update(JSON.stringify(row)).digest("hex")}`;
   return { ...row, dedupeKey };
 }
 
 /** Loads `records` into routing_outcomes; see the module comment. */
-export async function importOutcomes(db: Db, records: AsyncIterable<ImportRecord>, options: ImportOptions): Promise<ImportResult> {
+export async function importOutcomes(
+  db: Db,
+  records: AsyncIterable<ImportRecord>,
+  options: ImportOptions,
+): Promise<ImportResult> {
   const batchSize = options.batchSize ?? 5000;
   const rejected: RejectedLine[] = [];
   let dimension = options.dimension;

@@ -10,7 +10,8 @@ import { importOptional } from "./optional-dependency.js";
 
 /** One line of the file: its fields, or why it could not be parsed. */
 export type ImportRecord =
-  { readonly line: number; readonly fields: Record<string, unknown> } | { readonly line: number; readonly error: string };
+  | { readonly line: number; readonly fields: Record<string, unknown> }
+  | { readonly line: number; readonly error: string };
 
 /** The file formats `linucb import` reads. */
 export type ImportFormat = "jsonl" | "csv";
@@ -44,7 +45,10 @@ async function* jsonlRecords(stream: NodeJS.ReadableStream): AsyncGenerator<Impo
       continue;
     }
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      yield { line, error: `a line must be a JSON object; received ${Array.isArray(value) ? "an array" : JSON.stringify(value)}` };
+      yield {
+        line,
+        error: `a line must be a JSON object; received ${Array.isArray(value) ? "an array" : JSON.stringify(value)}`,
+      };
       continue;
     }
     yield { line, fields: value as Record<string, unknown> };

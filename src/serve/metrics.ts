@@ -51,9 +51,21 @@ export function createRouterMetrics(): RouterMetrics {
       labelNames: ["model", "policy_version"],
       registers,
     }),
-    outcomesWritten: new Counter({ name: "linucb_outcomes_written_total", help: "routing_outcomes rows written", registers }),
-    decisionsStored: new Counter({ name: "linucb_decisions_stored_total", help: "Decisions stored in routing_decisions", registers }),
-    activeVersion: new Gauge({ name: "linucb_active_policy_version", help: "Policy version served (0: the uniform policy)", registers }),
+    outcomesWritten: new Counter({
+      name: "linucb_outcomes_written_total",
+      help: "routing_outcomes rows written",
+      registers,
+    }),
+    decisionsStored: new Counter({
+      name: "linucb_decisions_stored_total",
+      help: "Decisions stored in routing_decisions",
+      registers,
+    }),
+    activeVersion: new Gauge({
+      name: "linucb_active_policy_version",
+      help: "Policy version served (0: the uniform policy)",
+      registers,
+    }),
     decisionBacklog: new Gauge({ name: "linucb_decision_backlog", help: "Decisions not yet stored", registers }),
     reloads: new Counter({ name: "linucb_policy_reloads_total", help: "Policy swaps without restart", registers }),
   };

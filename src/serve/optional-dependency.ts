@@ -5,7 +5,11 @@
  */
 
 /** Runs `load` (a dynamic import); a missing package becomes an Error naming it and `feature`. */
-export async function importOptional<T>(load: () => Promise<T>, packages: readonly string[], feature: string): Promise<T> {
+export async function importOptional<T>(
+  load: () => Promise<T>,
+  packages: readonly string[],
+  feature: string,
+): Promise<T> {
   try {
     return await load();
   } catch (error) {
@@ -13,9 +17,12 @@ export async function importOptional<T>(load: () => Promise<T>, packages: readon
     const message = (error as Error).message ?? "";
     const missing = packages.filter((name) => message.includes(`'${name}'`) || message.includes(`"${name}"`));
     if ((code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && missing.length > 0) {
-      throw new Error(`${feature} needs the optional peer dependencies ${packages.join(" and ")}: npm install ${packages.join(" ")}`, {
-        cause: error,
-      });
+      throw new Error(
+        `${feature} needs the optional peer dependencies ${packages.join(" and ")}: npm install ${packages.join(" ")}`,
+        {
+          cause: error,
+        },
+      );
     }
     throw error;
   }

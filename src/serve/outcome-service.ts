@@ -35,7 +35,12 @@ export interface OutcomeAck {
 type Judged = Pick<StoredOutcome, "completed" | "hallucinated" | "refused" | "judgeScore">;
 
 function sameOutcome(a: Judged, b: Judged): boolean {
-  return a.completed === b.completed && a.hallucinated === b.hallucinated && a.refused === b.refused && a.judgeScore === b.judgeScore;
+  return (
+    a.completed === b.completed &&
+    a.hallucinated === b.hallucinated &&
+    a.refused === b.refused &&
+    a.judgeScore === b.judgeScore
+  );
 }
 
 function describeJudged(o: Judged): string {
@@ -71,7 +76,10 @@ export class OutcomeService {
     private readonly decisions: DecisionLog,
     private readonly options: OutcomeServiceOptions,
   ) {
-    this.commit = new GroupCommit((rows) => this.writeRows(rows), { intervalMs: options.intervalMs, maxBatch: options.maxBatch });
+    this.commit = new GroupCommit((rows) => this.writeRows(rows), {
+      intervalMs: options.intervalMs,
+      maxBatch: options.maxBatch,
+    });
     this.reads = new GroupCommit(
       async (ids) => {
         const found = await readDecisions(this.db, [...new Set(ids)]);
@@ -129,7 +137,9 @@ export class OutcomeService {
   }
 
   /** Each decision (from memory if not yet stored, else from the table) with its stored outcome. */
-  private async lookUp(ids: readonly string[]): Promise<Map<string, { decision: Decision; stored: StoredOutcome | null }>> {
+  private async lookUp(
+    ids: readonly string[],
+  ): Promise<Map<string, { decision: Decision; stored: StoredOutcome | null }>> {
     const found = new Map<string, { decision: Decision; stored: StoredOutcome | null }>();
     const unwritten: string[] = [];
     const toRead: string[] = [];
@@ -147,8 +157,10 @@ export class OutcomeService {
       // An outcome may already be stored for a decision whose own write is still queued.
       readOutcomesByKey(this.db, unwritten.map(decisionOutcomeKey)),
     ]);
-    for (const record of stored) if (record !== null) found.set(record.id, { decision: record, stored: record.outcome });
-    for (const id of unwritten) found.set(id, { decision: found.get(id)!.decision, stored: outcomes.get(decisionOutcomeKey(id)) ?? null });
+    for (const record of stored)
+      if (record !== null) found.set(record.id, { decision: record, stored: record.outcome });
+    for (const id of unwritten)
+      found.set(id, { decision: found.get(id)!.decision, stored: outcomes.get(decisionOutcomeKey(id)) ?? null });
     return found;
   }
 
@@ -191,7 +203,8 @@ export class OutcomeService {
         return sameOutcome(first, row) ? { ok: newId } : { error: conflict(decisionId, first, row) };
       }
       const stored = existing.get(row.dedupeKey);
-      if (stored === undefined) return { error: new Error(`the outcome of decision ${decisionId} was neither written nor found`) };
+      if (stored === undefined)
+        return { error: new Error(`the outcome of decision ${decisionId} was neither written nor found`) };
       return sameOutcome(stored, row) ? { ok: stored.id } : { error: conflict(decisionId, stored, row) };
     });
   }

@@ -47,7 +47,10 @@ function asObject(body: unknown, field: string): Record<string, unknown> {
 function rejectUnknownFields(body: Record<string, unknown>, allowed: readonly string[], prefix: string): void {
   for (const key of Object.keys(body)) {
     if (!allowed.includes(key)) {
-      throw new HttpError(400, `${prefix}${key} is not a known field (known: ${allowed.join(", ")}); received ${describeValue(body[key])}`);
+      throw new HttpError(
+        400,
+        `${prefix}${key} is not a known field (known: ${allowed.join(", ")}); received ${describeValue(body[key])}`,
+      );
     }
   }
 }
@@ -70,7 +73,10 @@ function flag(body: Record<string, unknown>, key: string, prefix: string): boole
 function features(value: unknown, dimension: number): Float64Array {
   if (!Array.isArray(value)) throw badRequest("features", `an array of ${dimension} finite numbers`, value);
   if (value.length !== dimension) {
-    throw new HttpError(400, `features must have ${dimension} numbers (the active policy's dimension); received ${value.length}`);
+    throw new HttpError(
+      400,
+      `features must have ${dimension} numbers (the active policy's dimension); received ${value.length}`,
+    );
   }
   const out = new Float64Array(dimension);
   for (let i = 0; i < dimension; i++) {
@@ -91,7 +97,12 @@ export function parseRouteRequest(body: unknown, dimension: number): RouteReques
   const object = asObject(body, "the request body");
   rejectUnknownFields(object, ROUTE_FIELDS, "");
   const requestId = object.requestId === undefined || object.requestId === null ? null : id(object, "requestId", "");
-  return { cell: id(object, "cell", ""), agentId: id(object, "agentId", ""), features: features(object.features, dimension), requestId };
+  return {
+    cell: id(object, "cell", ""),
+    agentId: id(object, "agentId", ""),
+    features: features(object.features, dimension),
+    requestId,
+  };
 }
 
 const OUTCOME_FIELDS = ["decisionId", "completed", "hallucinated", "refused", "judgeScore"];

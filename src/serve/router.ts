@@ -124,11 +124,16 @@ export async function openRouter(options: RouterOptions = {}): Promise<Router> {
       `refusing to listen on ${describeValue(host)} without a bearer token: set LINUCB_TOKEN (only loopback addresses may run without one)`,
     );
   }
-  const fallback = resolveExploration(options.fallbackExploration ?? ROUTER_DEFAULTS.fallbackExploration, "fallbackExploration");
+  const fallback = resolveExploration(
+    options.fallbackExploration ?? ROUTER_DEFAULTS.fallbackExploration,
+    "fallbackExploration",
+  );
   const ownsDb = options.db === undefined;
   const db =
     options.db ??
-    (await openDatabase(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : { dataDir: options.dataDir }));
+    (await openDatabase(
+      options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : { dataDir: options.dataDir },
+    ));
   const timers: NodeJS.Timeout[] = [];
   let listener: ActivationListener | null = null;
   try {
@@ -181,7 +186,8 @@ export async function openRouter(options: RouterOptions = {}): Promise<Router> {
 
     const refresh = (): void => void policies.refresh();
     timers.push(setInterval(refresh, options.pollMs ?? ROUTER_DEFAULTS.pollMs));
-    if (db.backend === "postgres" && options.databaseUrl !== undefined) listener = listenForActivations(options.databaseUrl, refresh, log);
+    if (db.backend === "postgres" && options.databaseUrl !== undefined)
+      listener = listenForActivations(options.databaseUrl, refresh, log);
     const retentionMs = (options.decisionRetentionDays ?? ROUTER_DEFAULTS.decisionRetentionDays) * 86_400_000;
     const prune = (): void => {
       deleteDecisionsBefore(db, new Date(Date.now() - retentionMs)).catch((error: unknown) =>

@@ -34,7 +34,11 @@ export interface ServedPolicy {
 }
 
 /** The uniform policy over `models` (before any promotion): each model with probability 1/K. */
-export function uniformPolicy(models: readonly string[], dimension: number, random: () => number = Math.random): ServedPolicy {
+export function uniformPolicy(
+  models: readonly string[],
+  dimension: number,
+  random: () => number = Math.random,
+): ServedPolicy {
   const sorted = [...new Set(models)].sort();
   if (sorted.length === 0) throw new RangeError("the uniform policy needs at least one model; received none");
   const propensity = 1 / sorted.length;
@@ -60,7 +64,10 @@ export function explorationOf(parameters: JsonObject, fallback: Exploration): Ex
 }
 
 /** Restores the active policy into an engine and serves it under its exploration. */
-export async function activeVersionPolicy(active: ActivePolicy, fallbackExploration: Exploration): Promise<ServedPolicy> {
+export async function activeVersionPolicy(
+  active: ActivePolicy,
+  fallbackExploration: Exploration,
+): Promise<ServedPolicy> {
   const exploration = explorationOf(active.parameters, fallbackExploration);
   const engine: LinUCB = await restoreLinUCB(active.snapshot, { exploration });
   return {

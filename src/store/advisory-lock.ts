@@ -24,7 +24,8 @@ const heldNames = new WeakMap<Db, Set<string>>();
 
 /** Takes the lock `name` if free; resolves to null if someone (here or elsewhere) holds it. */
 export async function tryAcquireAdvisoryLock(db: Db, name: string): Promise<AdvisoryLock | null> {
-  if (typeof name !== "string" || name === "") throw new TypeError(`name must be a non-empty string; received ${describeValue(name)}`);
+  if (typeof name !== "string" || name === "")
+    throw new TypeError(`name must be a non-empty string; received ${describeValue(name)}`);
   const held = heldNames.get(db) ?? new Set<string>();
   heldNames.set(db, held);
   if (held.has(name)) return null;
@@ -32,7 +33,10 @@ export async function tryAcquireAdvisoryLock(db: Db, name: string): Promise<Advi
   let connection: ReservedConnection | undefined;
   try {
     connection = await db.reserve();
-    const result = await connection.query<{ acquired: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS acquired", [`linucb:${name}`]);
+    const result = await connection.query<{ acquired: boolean }>(
+      "SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS acquired",
+      [`linucb:${name}`],
+    );
     if (result.rows[0]?.acquired !== true) {
       held.delete(name);
       connection.release();
@@ -69,7 +73,11 @@ export async function tryAcquireAdvisoryLock(db: Db, name: string): Promise<Advi
  */
 export async function withAdvisoryLock<T>(db: Db, name: string, fn: () => Promise<T>): Promise<T> {
   const lock = await tryAcquireAdvisoryLock(db, name);
-  if (lock === null) throw new StoreError("LOCKED", `the lock ${JSON.stringify(name)} is held by another run (${db.location}); try again when it has finished`);
+  if (lock === null)
+    throw new StoreError(
+      "LOCKED",
+      `the lock ${JSON.stringify(name)} is held by another run (${db.location}); try again when it has finished`,
+    );
   try {
     return await fn();
   } finally {

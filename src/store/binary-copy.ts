@@ -77,7 +77,10 @@ export class BinaryCopyReader {
     this.offset += length;
     const number = Number(value);
     if (!Number.isSafeInteger(number)) {
-      throw new StoreError("UNREPRESENTABLE", `the database returned the int8 ${value}, beyond the exact range of a JavaScript number`);
+      throw new StoreError(
+        "UNREPRESENTABLE",
+        `the database returned the int8 ${value}, beyond the exact range of a JavaScript number`,
+      );
     }
     return number;
   }
@@ -116,7 +119,10 @@ export class BinaryCopyReader {
     const elementType = view.getInt32(position + 8);
     position += 12;
     if (elementType !== FLOAT8_OID) {
-      throw new StoreError("UNREPRESENTABLE", `expected a float8[] column, the server sent an array of type OID ${elementType}`);
+      throw new StoreError(
+        "UNREPRESENTABLE",
+        `expected a float8[] column, the server sent an array of type OID ${elementType}`,
+      );
     }
     if (dimensions !== 1) return ArrayRead.notOneDimensional;
     const count = view.getInt32(position);

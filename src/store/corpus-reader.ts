@@ -175,11 +175,15 @@ function checkSplit(split: unknown): CorpusSplitSide | undefined {
   if (split === undefined) return undefined;
   const s = split as CorpusSplitSide;
   if (typeof split !== "object" || split === null || (s.side !== "training" && s.side !== "heldOut")) {
-    throw new TypeError(`split must be { side: 'training' | 'heldOut', cutoff, newerThanId }; received ${describeValue(split)}`);
+    throw new TypeError(
+      `split must be { side: 'training' | 'heldOut', cutoff, newerThanId }; received ${describeValue(split)}`,
+    );
   }
   const at = typeof s.cutoff === "object" && s.cutoff !== null ? s.cutoff.createdAt : undefined;
   if (typeof at !== "string" || !POSITION_INSTANT.test(at)) {
-    throw new TypeError(`split.cutoff.createdAt must be an ISO-8601 UTC instant like 2026-01-02T03:04:05.123456Z; received ${describeValue(at)}`);
+    throw new TypeError(
+      `split.cutoff.createdAt must be an ISO-8601 UTC instant like 2026-01-02T03:04:05.123456Z; received ${describeValue(at)}`,
+    );
   }
   if (!Number.isSafeInteger(s.cutoff.id) || s.cutoff.id < 1) {
     throw new RangeError(`split.cutoff.id must be a positive integer; received ${describeValue(s.cutoff.id)}`);
@@ -191,39 +195,61 @@ function checkSplit(split: unknown): CorpusSplitSide | undefined {
 }
 
 function resolveOptions(options: CorpusReadOptions): ResolvedOptions {
-  if (typeof options !== "object" || options === null) throw new TypeError(`options must be an object; received ${describeValue(options)}`);
+  if (typeof options !== "object" || options === null)
+    throw new TypeError(`options must be an object; received ${describeValue(options)}`);
   const { table, dimension, chunkSize = 10_000, afterId = 0, createdFrom, createdBefore } = options;
   const split = checkSplit(options.split);
   if (table !== "routing_outcomes" && table !== "routing_outcomes_synthetic") {
-    throw new RangeError(`table must be 'routing_outcomes' or 'routing_outcomes_synthetic'; received ${describeValue(table)}`);
+    throw new RangeError(
+      `table must be 'routing_outcomes' or 'routing_outcomes_synthetic'; received ${describeValue(table)}`,
+    );
   }
   if (!Number.isInteger(dimension) || dimension < 1 || dimension > MAX_DIMENSION) {
-    throw new RangeError(`dimension must be an integer from 1 to ${MAX_DIMENSION}; received ${describeValue(dimension)}`);
+    throw new RangeError(
+      `dimension must be an integer from 1 to ${MAX_DIMENSION}; received ${describeValue(dimension)}`,
+    );
   }
   if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) {
-    throw new RangeError(`chunkSize must be an integer from 1 to ${MAX_CHUNK_SIZE}; received ${describeValue(chunkSize)}`);
+    throw new RangeError(
+      `chunkSize must be an integer from 1 to ${MAX_CHUNK_SIZE}; received ${describeValue(chunkSize)}`,
+    );
   }
   if (!Number.isSafeInteger(afterId) || afterId < 0) {
     throw new RangeError(`afterId must be a non-negative integer; received ${describeValue(afterId)}`);
   }
-  for (const [name, value] of [["createdFrom", createdFrom], ["createdBefore", createdBefore]] as const) {
+  for (const [name, value] of [
+    ["createdFrom", createdFrom],
+    ["createdBefore", createdBefore],
+  ] as const) {
     if (value !== undefined && (!(value instanceof Date) || Number.isNaN(value.getTime()))) {
       throw new TypeError(`${name} must be a valid Date; received ${describeValue(value)}`);
     }
   }
   if (createdFrom !== undefined && createdBefore !== undefined && createdFrom.getTime() > createdBefore.getTime()) {
-    throw new RangeError(`createdFrom must not be after createdBefore; received ${createdFrom.toISOString()} and ${createdBefore.toISOString()}`);
+    throw new RangeError(
+      `createdFrom must not be after createdBefore; received ${createdFrom.toISOString()} and ${createdBefore.toISOString()}`,
+    );
   }
-  return { table, dimension, chunkSize, afterId, createdFrom, createdBefore, split, bounds: resolveRowBounds(options.bounds, "bounds") };
-
+  return {
+    table,
+    dimension,
+    chunkSize,
+    afterId,
+    createdFrom,
+    createdBefore,
+    split,
+    bounds: resolveRowBounds(options.bounds, "bounds"),
+  };
 }
 
 /** `WHERE` conditions shared by the bound query and the pages (literals only: COPY takes no parameters). */
 function baseConditions(options: ResolvedOptions): string[] {
   const conditions = [CORPUS_FILTER[options.table]];
   // toISOString() yields only digits, '-', ':', '.', 'T' and 'Z': safe as a literal.
-  if (options.createdFrom !== undefined) conditions.push(`created_at >= '${options.createdFrom.toISOString()}'::timestamptz`);
-  if (options.createdBefore !== undefined) conditions.push(`created_at < '${options.createdBefore.toISOString()}'::timestamptz`);
+  if (options.createdFrom !== undefined)
+    conditions.push(`created_at >= '${options.createdFrom.toISOString()}'::timestamptz`);
+  if (options.createdBefore !== undefined)
+    conditions.push(`created_at < '${options.createdBefore.toISOString()}'::timestamptz`);
   if (options.split !== undefined) conditions.push(splitCondition(options.split));
   return conditions;
 }
@@ -242,7 +268,8 @@ function splitCondition({ side, cutoff, newerThanId }: CorpusSplitSide): string 
 /** The lowest and highest matching ids. */
 function boundsQuery(options: ResolvedOptions): string {
   const where = [...baseConditions(options), `id > ${options.afterId}`].join(" AND ");
-  const timeSliced = options.createdFrom !== undefined || options.createdBefore !== undefined || options.split !== undefined;
+  const timeSliced =
+    options.createdFrom !== undefined || options.createdBefore !== undefined || options.split !== undefined;
   // Without a time slice, min/max walk the (source, id) index from each end: instant. With one,
   // that same plan would filter its way through every row before the slice, so the OFFSET 0 fence
   // makes Postgres collect the slice's ids through the created_at index instead (measured on
@@ -283,7 +310,8 @@ export function readCorpus(db: Db, options: CorpusReadOptions): CorpusReader {
   let started = false;
 
   async function* chunks(): AsyncGenerator<CorpusChunk, void, undefined> {
-    if (started) throw new TypeError("a corpus reader can be iterated only once; call readCorpus again (with afterId to resume)");
+    if (started)
+      throw new TypeError("a corpus reader can be iterated only once; call readCorpus again (with afterId to resume)");
     started = true;
     const connection = await db.reserve().catch((error: unknown) => {
       throw failure(error);
@@ -346,7 +374,10 @@ export function readCorpus(db: Db, options: CorpusReadOptions): CorpusReader {
   }
 
   function failure(error: unknown): StoreError {
-    const cause = error instanceof StoreError ? error : new StoreError("QUERY", String((error as Error)?.message ?? error), { cause: error });
+    const cause =
+      error instanceof StoreError
+        ? error
+        : new StoreError("QUERY", String((error as Error)?.message ?? error), { cause: error });
     return new StoreError(
       cause.code,
       `corpus read of ${resolved.table} failed after ${totals.scanned} rows (resume with afterId ${totals.lastId}): ${cause.message}`,
@@ -356,7 +387,11 @@ export function readCorpus(db: Db, options: CorpusReadOptions): CorpusReader {
 
   return {
     get totals(): CorpusReadTotals {
-      return { ...totals, rejectedByReason: { ...totals.rejectedByReason }, rejectedExamples: [...totals.rejectedExamples] };
+      return {
+        ...totals,
+        rejectedByReason: { ...totals.rejectedByReason },
+        rejectedExamples: [...totals.rejectedExamples],
+      };
     },
     [Symbol.asyncIterator]: () => chunks(),
   };

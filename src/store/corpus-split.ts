@@ -56,7 +56,9 @@ export interface CorpusSplit {
 
 function checkTable(table: unknown): asserts table is CorpusTable {
   if (table !== "routing_outcomes" && table !== "routing_outcomes_synthetic") {
-    throw new RangeError(`table must be 'routing_outcomes' or 'routing_outcomes_synthetic'; received ${describeValue(table)}`);
+    throw new RangeError(
+      `table must be 'routing_outcomes' or 'routing_outcomes_synthetic'; received ${describeValue(table)}`,
+    );
   }
 }
 
@@ -72,7 +74,8 @@ interface SplitRow {
 
 /** Computes the split of `options.table`'s corpus; see the module comment. */
 export async function splitCorpusByTime(q: Queryable, options: CorpusSplitOptions): Promise<CorpusSplit> {
-  if (typeof options !== "object" || options === null) throw new TypeError(`options must be an object; received ${describeValue(options)}`);
+  if (typeof options !== "object" || options === null)
+    throw new TypeError(`options must be an object; received ${describeValue(options)}`);
   const { table, heldOutShare, newerThanId = 0 } = options;
   checkTable(table);
   if (typeof heldOutShare !== "number" || !(heldOutShare > 0 && heldOutShare < 1)) {

@@ -86,7 +86,10 @@ export function acquireDataDirLock(dataDir: string, onWarning: (message: string)
     const current = readOwner(path);
     if (current === undefined) continue; // released in between: try again
     if (current === null) {
-      throw new StoreError("LOCKED", `the database folder ${resolve(dataDir)} is locked by ${path}, which cannot be read; if no other linucb process uses the folder, delete that file`);
+      throw new StoreError(
+        "LOCKED",
+        `the database folder ${resolve(dataDir)} is locked by ${path}, which cannot be read; if no other linucb process uses the folder, delete that file`,
+      );
     }
     if (current.hostname !== owner.hostname) {
       throw new StoreError(
@@ -95,7 +98,10 @@ export function acquireDataDirLock(dataDir: string, onWarning: (message: string)
       );
     }
     if (current.pid === process.pid) {
-      throw new StoreError("LOCKED", `the database folder ${resolve(dataDir)} is already open in this process (since ${current.since}); close the other handle first, or share it`);
+      throw new StoreError(
+        "LOCKED",
+        `the database folder ${resolve(dataDir)} is already open in this process (since ${current.since}); close the other handle first, or share it`,
+      );
     }
     if (isAlive(current.pid)) {
       throw new StoreError(
@@ -105,7 +111,9 @@ export function acquireDataDirLock(dataDir: string, onWarning: (message: string)
     }
     const takeover = takeOverStaleLock(path, current, owner);
     if (takeover === "removed") {
-      onWarning(`taking over the lock of ${resolve(dataDir)} from process ${current.pid}, which no longer runs (locked since ${current.since}; it did not close the database)`);
+      onWarning(
+        `taking over the lock of ${resolve(dataDir)} from process ${current.pid}, which no longer runs (locked since ${current.since}; it did not close the database)`,
+      );
     } else if (takeover === "busy") {
       // Another opener is taking the same stale lock over right now: give it a moment.
       sleepMs(1 + round);

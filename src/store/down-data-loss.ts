@@ -108,7 +108,11 @@ export async function probeDataLoss(tx: Queryable, down: string): Promise<DataLo
   for (const [table, columns] of before) {
     const kept = after.get(table);
     if (kept === undefined) {
-      losses.push({ kind: "table", table, count: await countOf(tx, `SELECT count(*)::int8 AS n FROM ${quoted(table)}`) });
+      losses.push({
+        kind: "table",
+        table,
+        count: await countOf(tx, `SELECT count(*)::int8 AS n FROM ${quoted(table)}`),
+      });
       continue;
     }
     for (const column of columns) {
@@ -119,13 +123,27 @@ export async function probeDataLoss(tx: Queryable, down: string): Promise<DataLo
   }
   for (const key of foreignKeys) {
     if (!after.has(key.table_name) || after.has(key.referenced)) continue;
-    const count = await countOf(tx, `SELECT count(${quoted(key.column_name)})::int8 AS n FROM ${quoted(key.table_name)}`);
-    losses.push({ kind: "reference", table: key.table_name, column: key.column_name, references: key.referenced, count });
+    const count = await countOf(
+      tx,
+      `SELECT count(${quoted(key.column_name)})::int8 AS n FROM ${quoted(key.table_name)}`,
+    );
+    losses.push({
+      kind: "reference",
+      table: key.table_name,
+      column: key.column_name,
+      references: key.referenced,
+      count,
+    });
   }
   const order = { table: 0, column: 1, reference: 2 };
   return losses
     .filter((loss) => loss.count > 0)
-    .sort((a, b) => order[a.kind] - order[b.kind] || a.table.localeCompare(b.table) || (a.column ?? "").localeCompare(b.column ?? ""));
+    .sort(
+      (a, b) =>
+        order[a.kind] - order[b.kind] ||
+        a.table.localeCompare(b.table) ||
+        (a.column ?? "").localeCompare(b.column ?? ""),
+    );
 }
 
 /**
@@ -135,7 +153,9 @@ export async function probeDataLoss(tx: Queryable, down: string): Promise<DataLo
 export async function clearDanglingReferences(tx: Queryable, losses: readonly DataLoss[]): Promise<void> {
   for (const loss of losses) {
     if (loss.kind !== "reference" || loss.column === undefined) continue;
-    await tx.exec(`UPDATE ${quoted(loss.table)} SET ${quoted(loss.column)} = NULL WHERE ${quoted(loss.column)} IS NOT NULL`);
+    await tx.exec(
+      `UPDATE ${quoted(loss.table)} SET ${quoted(loss.column)} = NULL WHERE ${quoted(loss.column)} IS NOT NULL`,
+    );
   }
 }
 

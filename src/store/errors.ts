@@ -54,7 +54,15 @@ export class StoreError extends Error {
 const CONNECTION_SQLSTATES = /^(08|57P0[1-3])/;
 
 /** Node socket error codes that mean the server is unreachable or went away. */
-const CONNECTION_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH"]);
+const CONNECTION_ERRNOS = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
 
 /** Whether a driver error means the connection is gone (as opposed to a failed statement). */
 export function isConnectionError(error: unknown): boolean {

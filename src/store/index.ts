@@ -34,7 +34,12 @@ export {
   type RejectedRow,
 } from "./corpus-reader.js";
 export { DEFAULT_ROW_BOUNDS, resolveRowBounds, validRowSql, type RewardBounds, type RowBounds } from "./row-bounds.js";
-export { loadSyntheticOutcomes, type LoadSyntheticOptions, type LoadSyntheticResult, type SyntheticOutcomeInput } from "./synthetic-loader.js";
+export {
+  loadSyntheticOutcomes,
+  type LoadSyntheticOptions,
+  type LoadSyntheticResult,
+  type SyntheticOutcomeInput,
+} from "./synthetic-loader.js";
 export {
   abandonRunningRuns,
   failTrainingRun,
@@ -67,12 +72,31 @@ export {
 } from "./policy-versions.js";
 export { tryAcquireAdvisoryLock, withAdvisoryLock, type AdvisoryLock } from "./advisory-lock.js";
 export { splitCorpusByTime, type CorpusSplit, type CorpusSplitOptions } from "./corpus-split.js";
-export { judgeUnlabelled, type JudgeUnlabelledOptions, type JudgeUnlabelledResult, type JudgeVerdict, type UnjudgedOutcome } from "./judge-queue.js";
+export {
+  judgeUnlabelled,
+  type JudgeUnlabelledOptions,
+  type JudgeUnlabelledResult,
+  type JudgeVerdict,
+  type UnjudgedOutcome,
+} from "./judge-queue.js";
 export { judgeUnlabelledInSql, type JudgeUnlabelledInSqlOptions, type LinearOutcomeRewardSql } from "./sql-judge.js";
 export { promoteTrainingRun, type Promotion, type PromotionResult } from "./promote.js";
 export { listSyntheticRuns, type SyntheticRunRows } from "./synthetic-runs.js";
-export { insertOutcomeRows, readOutcomesByKey, type OutcomeRowInput, type StoredOutcome, type WritableSource } from "./outcome-writes.js";
-export { decisionOutcomeKey, deleteDecisionsBefore, insertDecisions, readDecisions, type Decision, type StoredDecision } from "./decisions.js";
+export {
+  insertOutcomeRows,
+  readOutcomesByKey,
+  type OutcomeRowInput,
+  type StoredOutcome,
+  type WritableSource,
+} from "./outcome-writes.js";
+export {
+  decisionOutcomeKey,
+  deleteDecisionsBefore,
+  insertDecisions,
+  readDecisions,
+  type Decision,
+  type StoredDecision,
+} from "./decisions.js";
 export { ACTIVE_POLICY_CHANNEL, listenForActivations, type ActivationListener } from "./policy-notifications.js";
 /** The same query as readActivePolicyVersionId, under the name the serving docs use. */
 export { readActivePolicyVersionId as readActivePolicyId } from "./policy-versions.js";

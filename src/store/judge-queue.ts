@@ -55,12 +55,16 @@ export interface JudgeUnlabelledResult {
 
 /** Labels every unjudged row of the table's corpus, in id order; see the module comment. */
 export async function judgeUnlabelled(db: Db, options: JudgeUnlabelledOptions): Promise<JudgeUnlabelledResult> {
-  if (typeof options !== "object" || options === null) throw new TypeError(`options must be an object; received ${describeValue(options)}`);
+  if (typeof options !== "object" || options === null)
+    throw new TypeError(`options must be an object; received ${describeValue(options)}`);
   const { table, judgeModel, judge, batchSize = 1000, onProgress } = options;
   if (table !== "routing_outcomes" && table !== "routing_outcomes_synthetic") {
-    throw new RangeError(`table must be 'routing_outcomes' or 'routing_outcomes_synthetic'; received ${describeValue(table)}`);
+    throw new RangeError(
+      `table must be 'routing_outcomes' or 'routing_outcomes_synthetic'; received ${describeValue(table)}`,
+    );
   }
-  if (typeof judgeModel !== "string" || judgeModel === "") throw new TypeError(`judgeModel must be a non-empty string; received ${describeValue(judgeModel)}`);
+  if (typeof judgeModel !== "string" || judgeModel === "")
+    throw new TypeError(`judgeModel must be a non-empty string; received ${describeValue(judgeModel)}`);
   if (typeof judge !== "function") throw new TypeError(`judge must be a function; received ${describeValue(judge)}`);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) {
     throw new RangeError(`batchSize must be an integer from 1 to 100000; received ${describeValue(batchSize)}`);
@@ -94,9 +98,14 @@ export async function judgeUnlabelled(db: Db, options: JudgeUnlabelledOptions): 
   return { judged, batches };
 }
 
-function checkVerdicts(verdicts: unknown, rows: readonly UnjudgedOutcome[]): asserts verdicts is readonly JudgeVerdict[] {
+function checkVerdicts(
+  verdicts: unknown,
+  rows: readonly UnjudgedOutcome[],
+): asserts verdicts is readonly JudgeVerdict[] {
   if (!Array.isArray(verdicts) || verdicts.length !== rows.length) {
-    throw new TypeError(`the judge must return one verdict per row (${rows.length}); received ${describeValue(verdicts)}`);
+    throw new TypeError(
+      `the judge must return one verdict per row (${rows.length}); received ${describeValue(verdicts)}`,
+    );
   }
   verdicts.forEach((verdict: Partial<JudgeVerdict> | null, i) => {
     const at = `verdict for row ${rows[i].id}`;

@@ -87,7 +87,9 @@ function checksumOf(migration: Migration): string {
 function validateList(list: readonly Migration[]): void {
   list.forEach((migration, index) => {
     if (migration.version !== index + 1) {
-      throw new RangeError(`migrations must be numbered 1, 2, 3, … in order; entry ${index} has version ${describeValue(migration.version)}`);
+      throw new RangeError(
+        `migrations must be numbered 1, 2, 3, … in order; entry ${index} has version ${describeValue(migration.version)}`,
+      );
     }
   });
 }
@@ -101,12 +103,17 @@ function validateTarget(to: number | undefined, latest: number): void {
 async function readApplied(q: Queryable): Promise<AppliedRow[]> {
   const exists = await q.query<{ present: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
   if (!exists.rows[0]?.present) return [];
-  const result = await q.query<AppliedRow>("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version");
+  const result = await q.query<AppliedRow>(
+    "SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version",
+  );
   return result.rows;
 }
 
 /** The state of every migration, without changing anything. */
-export async function migrationStatus(db: Db, options: Pick<MigrateOptions, "migrations"> = {}): Promise<MigrationStatus> {
+export async function migrationStatus(
+  db: Db,
+  options: Pick<MigrateOptions, "migrations"> = {},
+): Promise<MigrationStatus> {
   const list = options.migrations ?? allMigrations;
   validateList(list);
   const applied = await readApplied(db);
@@ -123,7 +130,9 @@ export async function migrationStatus(db: Db, options: Pick<MigrateOptions, "mig
         unchanged: row === undefined || row.checksum === checksumOf(migration),
       };
     }),
-    unknown: applied.filter((row) => row.version > list.length).map((row) => ({ version: row.version, name: row.name })),
+    unknown: applied
+      .filter((row) => row.version > list.length)
+      .map((row) => ({ version: row.version, name: row.name })),
   };
 }
 
@@ -147,14 +156,24 @@ export async function migrateUp(db: Db, options: MigrateOptions = {}): Promise<M
         );
       }
       const appliedVersions = new Set(applied.map((row) => row.version));
-      const migration = list.find((candidate) => candidate.version <= target && !appliedVersions.has(candidate.version));
+      const migration = list.find(
+        (candidate) => candidate.version <= target && !appliedVersions.has(candidate.version),
+      );
       if (migration === undefined) return undefined;
       try {
         await tx.exec(migration.up);
       } catch (error) {
-        throw new StoreError("SCHEMA", `migration ${migration.version} (${migration.name}) failed and was rolled back: ${(error as Error).message}`, { cause: error });
+        throw new StoreError(
+          "SCHEMA",
+          `migration ${migration.version} (${migration.name}) failed and was rolled back: ${(error as Error).message}`,
+          { cause: error },
+        );
       }
-      await tx.query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", [migration.version, migration.name, checksumOf(migration)]);
+      await tx.query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", [
+        migration.version,
+        migration.name,
+        checksumOf(migration),
+      ]);
       return migration;
     });
     if (next === undefined) return done;
@@ -180,7 +199,8 @@ export async function migrateDown(db: Db, options: MigrateDownOptions = {}): Pro
     const planned = await dataLossOfReverting(db, list, target);
     if (planned.length > 0) {
       const what = planned.map(
-        ({ migration, losses }) => `migration ${migration.version} (${migration.name}) drops ${describeDataLoss(losses)}`,
+        ({ migration, losses }) =>
+          `migration ${migration.version} (${migration.name}) drops ${describeDataLoss(losses)}`,
       );
       throw new StoreError(
         "DATA_LOSS",
@@ -198,19 +218,29 @@ export async function migrateDown(db: Db, options: MigrateDownOptions = {}): Pro
       if (newest === undefined || newest.version <= target) return undefined;
       const migration = list[newest.version - 1];
       if (migration === undefined) {
-        throw new StoreError("SCHEMA", `cannot revert migration ${newest.version} (${newest.name}): this version of linucb does not know it; use the release that applied it`);
+        throw new StoreError(
+          "SCHEMA",
+          `cannot revert migration ${newest.version} (${newest.name}): this version of linucb does not know it; use the release that applied it`,
+        );
       }
       // Measured again under the lock: rows may have arrived since the rehearsal.
       const losses = await probeDataLoss(tx, migration.down);
       if (losses.length > 0 && options.force !== true) {
         const what = `migration ${migration.version} (${migration.name})`;
-        throw new StoreError("DATA_LOSS", `reverting ${what} would drop stored data: ${describeDataLoss(losses)}; it was not reverted`);
+        throw new StoreError(
+          "DATA_LOSS",
+          `reverting ${what} would drop stored data: ${describeDataLoss(losses)}; it was not reverted`,
+        );
       }
       try {
         await clearDanglingReferences(tx, losses);
         await tx.exec(migration.down);
       } catch (error) {
-        throw new StoreError("SCHEMA", `reverting migration ${migration.version} (${migration.name}) failed and was rolled back: ${(error as Error).message}`, { cause: error });
+        throw new StoreError(
+          "SCHEMA",
+          `reverting migration ${migration.version} (${migration.name}) failed and was rolled back: ${(error as Error).message}`,
+          { cause: error },
+        );
       }
       await tx.query("DELETE FROM schema_migrations WHERE version = $1", [migration.version]);
       return { migration, losses };

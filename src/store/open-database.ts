@@ -38,7 +38,9 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     throw new TypeError(`dataDir must be a non-empty string; received ${describeValue(dataDir)}`);
   }
   if (databaseUrl !== undefined && dataDir !== undefined) {
-    throw new TypeError(`give databaseUrl or dataDir, not both; received databaseUrl and dataDir ${describeValue(dataDir)}`);
+    throw new TypeError(
+      `give databaseUrl or dataDir, not both; received databaseUrl and dataDir ${describeValue(dataDir)}`,
+    );
   }
   const onWarning = options.onWarning ?? warnOnStderr;
   if (databaseUrl !== undefined) {
@@ -46,7 +48,11 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     const { openPostgresDb } = await loadDriver(() => import("./postgres-db.js"), "pg", "PostgreSQL (a database URL)");
     return openPostgresDb({ url: databaseUrl, onWarning });
   }
-  const { openPgliteDb } = await loadDriver(() => import("./pglite-db.js"), "@electric-sql/pglite", "the embedded database");
+  const { openPgliteDb } = await loadDriver(
+    () => import("./pglite-db.js"),
+    "@electric-sql/pglite",
+    "the embedded database",
+  );
   return openPgliteDb({ dataDir: dataDir ?? DEFAULT_DATA_DIR, onWarning });
 }
 
@@ -58,7 +64,9 @@ export async function loadDriver<T>(load: () => Promise<T>, driver: string, purp
   try {
     return await load();
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && (error as Error).message.includes(`'${driver}'`);
+    const missing =
+      (error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" &&
+      (error as Error).message.includes(`'${driver}'`);
     if (!missing) throw error;
     const message = `${purpose} needs the package ${driver}, an optional peer dependency of linucb: npm install ${driver}`;
     throw new StoreError("CONNECTION", message, { cause: error });

@@ -93,9 +93,10 @@ export async function readOutcomesByKey(q: Queryable, keys: readonly string[]): 
     hallucinated: boolean;
     refused: boolean;
     judge_score: number | null;
-  }>("SELECT id, dedupe_key, completed, hallucinated, refused, judge_score FROM routing_outcomes WHERE dedupe_key = ANY($1::text[])", [
-    keys,
-  ]);
+  }>(
+    "SELECT id, dedupe_key, completed, hallucinated, refused, judge_score FROM routing_outcomes WHERE dedupe_key = ANY($1::text[])",
+    [keys],
+  );
   for (const row of result.rows) {
     found.set(row.dedupe_key, {
       id: row.id,

@@ -49,7 +49,9 @@ export class CopyOutQuery implements Submittable {
 
   /** A COPY FROM would need data we do not have: refuse it so the server ends the statement. */
   handleCopyInResponse(connection: Connection): void {
-    (connection as unknown as { sendCopyFail(message: string): void }).sendCopyFail("copyOutBinary runs COPY … TO STDOUT only");
+    (connection as unknown as { sendCopyFail(message: string): void }).sendCopyFail(
+      "copyOutBinary runs COPY … TO STDOUT only",
+    );
   }
 
   handleReadyForQuery(): void {

@@ -40,12 +40,16 @@ export async function openPgliteDb(options: PgliteDbOptions): Promise<Db> {
     // PGlite would run initdb over a non-empty folder without PG_VERSION (files of a damaged
     // database, or of something else entirely): refuse instead.
     if (existed && !existsSync(join(dataDir, "PG_VERSION"))) throw new Error("it has files but no PG_VERSION");
-    const instance = await PGlite.create(dataDir, { parsers: sharedTypeParsers as Record<number, (text: string) => unknown> });
+    const instance = await PGlite.create(dataDir, {
+      parsers: sharedTypeParsers as Record<number, (text: string) => unknown>,
+    });
     return new PgliteDb(instance, dataDir, () => lock.release());
   } catch (error) {
     lock.release();
     if (existed) throw damagedFolderError(dataDir, error);
-    throw new StoreError("CONNECTION", `cannot open the PGlite database in ${dataDir}: ${(error as Error).message}`, { cause: error });
+    throw new StoreError("CONNECTION", `cannot open the PGlite database in ${dataDir}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -68,7 +72,11 @@ function damagedFolderError(dataDir: string, error: unknown): StoreError {
 /** What PGlite's instance and its transactions have in common. */
 type PgliteTarget = Pick<Transaction, "query" | "exec">;
 
-async function runQuery<Row>(target: PgliteTarget, sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+async function runQuery<Row>(
+  target: PgliteTarget,
+  sql: string,
+  params?: readonly unknown[],
+): Promise<QueryResult<Row>> {
   try {
     const result = await target.query<Row>(sql, normaliseParams(params));
     return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length };
@@ -147,7 +155,9 @@ class PgliteDb implements Db {
       );
     } catch (error) {
       // The caller's own error passes through unchanged; BEGIN/COMMIT failures are wrapped.
-      throw error === fromCallback || error instanceof StoreError ? error : wrapDriverError(error, "running a transaction");
+      throw error === fromCallback || error instanceof StoreError
+        ? error
+        : wrapDriverError(error, "running a transaction");
     }
   }
 
@@ -157,7 +167,11 @@ class PgliteDb implements Db {
     // (and, like the handle, refuses work once the database is closed).
     const target = queryableOf(this.instance);
     const open = (method: string): void => {
-      if (this.isClosed) throw new StoreError("CLOSED", `a reserved connection's ${method}() was called after db.close() (${this.location})`);
+      if (this.isClosed)
+        throw new StoreError(
+          "CLOSED",
+          `a reserved connection's ${method}() was called after db.close() (${this.location})`,
+        );
     };
     return {
       query: async (sql, params) => (open("query"), target.query(sql, params)),

@@ -12,7 +12,6 @@ import type pg from "pg";
 /** The channel activatePolicyVersion notifies on; the payload is the new version id. */
 export const ACTIVE_POLICY_CHANNEL = "linucb_active_policy";
 
-
 /** A running LISTEN; `close()` ends it. */
 export interface ActivationListener {
   close(): Promise<void>;

@@ -78,7 +78,8 @@ interface PolicyVersionRow {
   activated_at?: Date;
 }
 
-const INFO_COLUMNS = "id, created_at, training_run_id, snapshot_sha256, octet_length(snapshot) AS byte_length, parameters";
+const INFO_COLUMNS =
+  "id, created_at, training_run_id, snapshot_sha256, octet_length(snapshot) AS byte_length, parameters";
 
 /** Lower-case hex SHA-256 of `bytes`. */
 export function sha256Hex(bytes: Uint8Array): string {
@@ -101,18 +102,23 @@ function toVerified(row: PolicyVersionRow): PolicyVersion {
   const snapshot = row.snapshot as Uint8Array;
   const actual = sha256Hex(snapshot);
   if (actual !== row.snapshot_sha256) {
-    throw new StoreError("CHECKSUM", `policy version ${row.id}: the stored snapshot (${snapshot.length} bytes) has SHA-256 ${actual}, but ${row.snapshot_sha256} was recorded; the snapshot is damaged`);
+    throw new StoreError(
+      "CHECKSUM",
+      `policy version ${row.id}: the stored snapshot (${snapshot.length} bytes) has SHA-256 ${actual}, but ${row.snapshot_sha256} was recorded; the snapshot is damaged`,
+    );
   }
   return { ...toInfo(row), snapshot };
 }
 
 function assertId(id: unknown, name: string): asserts id is number {
-  if (!Number.isSafeInteger(id) || (id as number) < 1) throw new RangeError(`${name} must be a positive integer id; received ${describeValue(id)}`);
+  if (!Number.isSafeInteger(id) || (id as number) < 1)
+    throw new RangeError(`${name} must be a positive integer id; received ${describeValue(id)}`);
 }
 
 /** Stores a snapshot as a new (inactive) policy version, with its checksum. */
 export async function insertPolicyVersion(q: Queryable, version: NewPolicyVersion): Promise<PolicyVersionInfo> {
-  if (typeof version !== "object" || version === null) throw new TypeError(`version must be an object; received ${describeValue(version)}`);
+  if (typeof version !== "object" || version === null)
+    throw new TypeError(`version must be an object; received ${describeValue(version)}`);
   assertId(version.trainingRunId, "trainingRunId");
   if (!(version.snapshot instanceof Uint8Array) || version.snapshot.length === 0) {
     throw new TypeError(`snapshot must be a non-empty Uint8Array; received ${describeValue(version.snapshot)}`);
@@ -132,7 +138,10 @@ export async function insertPolicyVersion(q: Queryable, version: NewPolicyVersio
 /** One policy version with verified bytes, or null if there is none with this id. */
 export async function readPolicyVersion(q: Queryable, id: number): Promise<PolicyVersion | null> {
   assertId(id, "id");
-  const result = await q.query<PolicyVersionRow>(`SELECT ${INFO_COLUMNS}, snapshot FROM policy_versions WHERE id = $1`, [id]);
+  const result = await q.query<PolicyVersionRow>(
+    `SELECT ${INFO_COLUMNS}, snapshot FROM policy_versions WHERE id = $1`,
+    [id],
+  );
   const row = result.rows[0];
   return row === undefined ? null : toVerified(row);
 }
@@ -162,7 +171,9 @@ export async function activatePolicyVersion(
 ): Promise<Activation> {
   assertId(policyVersionId, "policyVersionId");
   if (typeof validateSnapshot !== "function") {
-    throw new TypeError(`validateSnapshot must be a function (the engine's snapshot check); received ${describeValue(validateSnapshot)}`);
+    throw new TypeError(
+      `validateSnapshot must be a function (the engine's snapshot check); received ${describeValue(validateSnapshot)}`,
+    );
   }
   return atomically(target, async (tx) => {
     const found = await tx.query<PolicyVersionRow & { run_status: string }>(
@@ -183,7 +194,9 @@ export async function activatePolicyVersion(
     }
     await validateStored(toVerified(row), validateSnapshot);
     // Lock the pointer row (if any) so the previous id we report is the one we replace.
-    const previous = await tx.query<{ policy_version_id: number }>("SELECT policy_version_id FROM active_policy FOR UPDATE");
+    const previous = await tx.query<{ policy_version_id: number }>(
+      "SELECT policy_version_id FROM active_policy FOR UPDATE",
+    );
     const flipped = await tx.query<{ activated_at: Date }>(
       `INSERT INTO active_policy (singleton, policy_version_id) VALUES (true, $1)
        ON CONFLICT (singleton) DO UPDATE SET policy_version_id = EXCLUDED.policy_version_id, activated_at = now()
@@ -202,9 +215,13 @@ export async function activatePolicyVersion(
 }
 
 /** Policy versions, newest first (at most `limit`), each marked whether it is the active one. */
-export async function listPolicyVersions(q: Queryable, options: { readonly limit?: number } = {}): Promise<PolicyVersionListing[]> {
+export async function listPolicyVersions(
+  q: Queryable,
+  options: { readonly limit?: number } = {},
+): Promise<PolicyVersionListing[]> {
   const limit = options.limit ?? 100;
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer; received ${describeValue(limit)}`);
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new RangeError(`limit must be a positive integer; received ${describeValue(limit)}`);
   const result = await q.query<PolicyVersionRow & { active: boolean; activated_at: Date | null }>(
     `SELECT v.id, v.created_at, v.training_run_id, v.snapshot_sha256, octet_length(v.snapshot) AS byte_length, v.parameters,
             a.policy_version_id IS NOT NULL AS active, a.activated_at

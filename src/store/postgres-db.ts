@@ -48,13 +48,16 @@ export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
   // Without a listener, an idle connection that the server drops would crash the process. After
   // close() it is noise: pool.end() resolves before its clients' sockets are closed.
   pool.on("error", (error) => {
-    if (db?.closed !== true) options.onWarning(`an idle connection to ${location} failed and was discarded: ${error.message}`);
+    if (db?.closed !== true)
+      options.onWarning(`an idle connection to ${location} failed and was discarded: ${error.message}`);
   });
   try {
     await pool.query("SELECT 1");
   } catch (error) {
     await pool.end().catch(() => undefined);
-    throw new StoreError("CONNECTION", `cannot connect to PostgreSQL at ${location}: ${(error as Error).message}`, { cause: error });
+    throw new StoreError("CONNECTION", `cannot connect to PostgreSQL at ${location}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   db = new PostgresDb(pool, location);
   return db;
@@ -130,7 +133,8 @@ class ClientQueryable implements Queryable {
 
   private fail(error: unknown, doing: string): StoreError {
     // Abandoned by close(): say that, not the socket error the destroyed client reported.
-    if (this.broken instanceof StoreError) return new StoreError(this.broken.code, `failed while ${doing}: ${this.broken.message}`, { cause: error });
+    if (this.broken instanceof StoreError)
+      return new StoreError(this.broken.code, `failed while ${doing}: ${this.broken.message}`, { cause: error });
     if (isConnectionError(error)) this.broken ??= error as Error;
     return wrapDriverError(error, doing);
   }
@@ -231,7 +235,11 @@ class PostgresDb implements Db {
       this.checkedOut.add(connection);
       return connection;
     } catch (error) {
-      throw new StoreError("CONNECTION", `cannot connect to PostgreSQL at ${this.location}: ${(error as Error).message}`, { cause: error });
+      throw new StoreError(
+        "CONNECTION",
+        `cannot connect to PostgreSQL at ${this.location}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 

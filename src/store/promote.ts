@@ -52,24 +52,34 @@ export interface PromotionResult {
  * then nothing is written.
  */
 export async function promoteTrainingRun(db: Db, promotion: Promotion): Promise<PromotionResult> {
-  if (typeof promotion !== "object" || promotion === null) throw new TypeError(`promotion must be an object; received ${describeValue(promotion)}`);
+  if (typeof promotion !== "object" || promotion === null)
+    throw new TypeError(`promotion must be an object; received ${describeValue(promotion)}`);
   const { trainingRunId, snapshot, parameters = {}, finish, validateSnapshot } = promotion;
   if (!Number.isSafeInteger(trainingRunId) || trainingRunId < 1) {
     throw new RangeError(`trainingRunId must be a positive integer id; received ${describeValue(trainingRunId)}`);
   }
-  if (!(snapshot instanceof Uint8Array) || snapshot.length === 0) throw new TypeError(`snapshot must be non-empty bytes; received ${describeValue(snapshot)}`);
-  if (typeof finish !== "object" || finish === null) throw new TypeError(`finish must be an object; received ${describeValue(finish)}`);
+  if (!(snapshot instanceof Uint8Array) || snapshot.length === 0)
+    throw new TypeError(`snapshot must be non-empty bytes; received ${describeValue(snapshot)}`);
+  if (typeof finish !== "object" || finish === null)
+    throw new TypeError(`finish must be an object; received ${describeValue(finish)}`);
   if (typeof validateSnapshot !== "function") {
-    throw new TypeError(`validateSnapshot must be a function (the engine's snapshot check); received ${describeValue(validateSnapshot)}`);
+    throw new TypeError(
+      `validateSnapshot must be a function (the engine's snapshot check); received ${describeValue(validateSnapshot)}`,
+    );
   }
   return db.transaction(async (tx) => {
-    const locked = await tx.query<{ cadence: string; corpus_table: string; source_filter: string | null; status: string }>(
-      "SELECT cadence, corpus_table, source_filter, status FROM training_runs WHERE id = $1 FOR UPDATE",
-      [trainingRunId],
-    );
+    const locked = await tx.query<{
+      cadence: string;
+      corpus_table: string;
+      source_filter: string | null;
+      status: string;
+    }>("SELECT cadence, corpus_table, source_filter, status FROM training_runs WHERE id = $1 FOR UPDATE", [
+      trainingRunId,
+    ]);
     const run = locked.rows[0];
     if (run === undefined) throw new StoreError("NOT_FOUND", `training run ${trainingRunId} does not exist`);
-    if (run.status !== "running") throw new StoreError("NOT_FOUND", `training run ${trainingRunId} is not running (status ${run.status})`);
+    if (run.status !== "running")
+      throw new StoreError("NOT_FOUND", `training run ${trainingRunId} is not running (status ${run.status})`);
     if (run.cadence !== "prod" || run.corpus_table !== "routing_outcomes" || run.source_filter !== "prod") {
       throw new StoreError(
         "NOT_FOUND",

@@ -41,7 +41,8 @@ export function redactUrl(url: string): string {
  */
 function redactKeyValueString(text: string): string {
   const pair = /([A-Za-z_][A-Za-z0-9_]*)\s*=\s*('(?:[^'\\]|\\.)*'|\S*)/g;
-  if (!/^\s*([A-Za-z_][A-Za-z0-9_]*\s*=\s*('(?:[^'\\]|\\.)*'|\S*)\s*)+$/.test(text)) return "(an unparseable database URL)";
+  if (!/^\s*([A-Za-z_][A-Za-z0-9_]*\s*=\s*('(?:[^'\\]|\\.)*'|\S*)\s*)+$/.test(text))
+    return "(an unparseable database URL)";
   return text.replace(pair, (whole, name: string) => (isSecretName(name) ? `${name}=${HIDDEN}` : whole));
 }
 
@@ -55,7 +56,9 @@ export function parseDatabaseUrl(url: string): URL {
   try {
     parsed = new URL(url);
   } catch {
-    throw new TypeError(`databaseUrl must be a URL like postgres://user@host:5432/dbname; received ${JSON.stringify(redactUrl(url))}`);
+    throw new TypeError(
+      `databaseUrl must be a URL like postgres://user@host:5432/dbname; received ${JSON.stringify(redactUrl(url))}`,
+    );
   }
   if (!DATABASE_URL_SCHEMES.includes(parsed.protocol)) {
     throw new TypeError(

@@ -17,7 +17,10 @@ export interface RetireSyntheticOptions {
 }
 
 /** Deletes every synthetic outcome (see the module comment); returns how many there were. */
-export async function retireSyntheticOutcomes(db: Db, options: RetireSyntheticOptions = {}): Promise<{ readonly rowsDeleted: number }> {
+export async function retireSyntheticOutcomes(
+  db: Db,
+  options: RetireSyntheticOptions = {},
+): Promise<{ readonly rowsDeleted: number }> {
   return db.transaction(async (tx) => {
     // Exclusive before counting: no load can add rows between the count and the TRUNCATE.
     await tx.exec("LOCK TABLE routing_outcomes_synthetic IN ACCESS EXCLUSIVE MODE");

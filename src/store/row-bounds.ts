@@ -38,17 +38,28 @@ export interface RowBounds {
  * routing feature is a share, a count or a score: a million is far beyond any of them, and its
  * square, 1e12, still leaves unit-scale rows about four significant digits in an f64 sum).
  */
-export const DEFAULT_ROW_BOUNDS: RowBounds = Object.freeze({ reward: null, minPropensity: 1e-6, maxFeatureMagnitude: 1e6 });
+export const DEFAULT_ROW_BOUNDS: RowBounds = Object.freeze({
+  reward: null,
+  minPropensity: 1e-6,
+  maxFeatureMagnitude: 1e6,
+});
 
 /** Applies the defaults to `bounds` and checks every value; a bad one is a RangeError naming it. */
 export function resolveRowBounds(bounds: Partial<RowBounds> | undefined, name = "bounds"): RowBounds {
   if (bounds === undefined) return DEFAULT_ROW_BOUNDS;
-  if (typeof bounds !== "object" || bounds === null) throw new TypeError(`${name} must be an object; received ${describeValue(bounds)}`);
+  if (typeof bounds !== "object" || bounds === null)
+    throw new TypeError(`${name} must be an object; received ${describeValue(bounds)}`);
   const reward = bounds.reward ?? null;
   if (reward !== null) {
-    const ok = typeof reward === "object" && Number.isFinite(reward.min) && Number.isFinite(reward.max) && reward.min <= reward.max;
+    const ok =
+      typeof reward === "object" &&
+      Number.isFinite(reward.min) &&
+      Number.isFinite(reward.max) &&
+      reward.min <= reward.max;
     if (!ok) {
-      throw new RangeError(`${name}.reward must be { min, max } with finite min ≤ max, or null; received ${describeValue(reward)}`);
+      throw new RangeError(
+        `${name}.reward must be { min, max } with finite min ≤ max, or null; received ${describeValue(reward)}`,
+      );
     }
   }
   const minPropensity = bounds.minPropensity ?? DEFAULT_ROW_BOUNDS.minPropensity;
@@ -57,7 +68,9 @@ export function resolveRowBounds(bounds: Partial<RowBounds> | undefined, name = 
   }
   const maxFeatureMagnitude = bounds.maxFeatureMagnitude ?? DEFAULT_ROW_BOUNDS.maxFeatureMagnitude;
   if (typeof maxFeatureMagnitude !== "number" || !(maxFeatureMagnitude > 0 && Number.isFinite(maxFeatureMagnitude))) {
-    throw new RangeError(`${name}.maxFeatureMagnitude must be a positive finite number; received ${describeValue(maxFeatureMagnitude)}`);
+    throw new RangeError(
+      `${name}.maxFeatureMagnitude must be a positive finite number; received ${describeValue(maxFeatureMagnitude)}`,
+    );
   }
   return { reward: reward === null ? null : { min: reward.min, max: reward.max }, minPropensity, maxFeatureMagnitude };
 }

@@ -66,18 +66,25 @@ function batchStatement(table: CorpusTable): string {
 }
 
 function checkOptions(options: JudgeUnlabelledInSqlOptions): void {
-  if (typeof options !== "object" || options === null) throw new TypeError(`options must be an object; received ${describeValue(options)}`);
+  if (typeof options !== "object" || options === null)
+    throw new TypeError(`options must be an object; received ${describeValue(options)}`);
   const { table, judgeModel, reward, batchSize } = options;
   if (table !== "routing_outcomes" && table !== "routing_outcomes_synthetic") {
-    throw new RangeError(`table must be 'routing_outcomes' or 'routing_outcomes_synthetic'; received ${describeValue(table)}`);
+    throw new RangeError(
+      `table must be 'routing_outcomes' or 'routing_outcomes_synthetic'; received ${describeValue(table)}`,
+    );
   }
-  if (typeof judgeModel !== "string" || judgeModel === "") throw new TypeError(`judgeModel must be a non-empty string; received ${describeValue(judgeModel)}`);
+  if (typeof judgeModel !== "string" || judgeModel === "")
+    throw new TypeError(`judgeModel must be a non-empty string; received ${describeValue(judgeModel)}`);
   if (typeof reward !== "object" || reward === null || reward.kind !== "linear-outcome") {
-    throw new TypeError(`reward must be { kind: 'linear-outcome', hallucinationPenalty, refusalPenalty }; received ${describeValue(reward)}`);
+    throw new TypeError(
+      `reward must be { kind: 'linear-outcome', hallucinationPenalty, refusalPenalty }; received ${describeValue(reward)}`,
+    );
   }
   for (const name of ["hallucinationPenalty", "refusalPenalty"] as const) {
     const value: unknown = reward[name];
-    if (typeof value !== "number" || !Number.isFinite(value)) throw new RangeError(`reward.${name} must be a finite number; received ${describeValue(value)}`);
+    if (typeof value !== "number" || !Number.isFinite(value))
+      throw new RangeError(`reward.${name} must be a finite number; received ${describeValue(value)}`);
   }
   if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH)) {
     throw new RangeError(`batchSize must be an integer from 1 to ${MAX_BATCH}; received ${describeValue(batchSize)}`);
@@ -85,7 +92,10 @@ function checkOptions(options: JudgeUnlabelledInSqlOptions): void {
 }
 
 /** Labels every unjudged row of the table's corpus in SQL, in id order; see the module comment. */
-export async function judgeUnlabelledInSql(db: Db, options: JudgeUnlabelledInSqlOptions): Promise<JudgeUnlabelledResult> {
+export async function judgeUnlabelledInSql(
+  db: Db,
+  options: JudgeUnlabelledInSqlOptions,
+): Promise<JudgeUnlabelledResult> {
   checkOptions(options);
   const { table, judgeModel, reward, batchSize = 50_000, onProgress } = options;
   const sql = batchStatement(table);

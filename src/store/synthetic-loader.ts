@@ -55,14 +55,21 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::floa
 ON CONFLICT (source, seed, seq) DO NOTHING`;
 
 /** Writes `rows` into routing_outcomes_synthetic in one transaction; see the module comment. */
-export async function loadSyntheticOutcomes(db: Db, rows: readonly SyntheticOutcomeInput[], options: LoadSyntheticOptions = {}): Promise<LoadSyntheticResult> {
-  if (!Array.isArray(rows)) throw new TypeError(`rows must be an array of synthetic outcomes; received ${describeValue(rows)}`);
+export async function loadSyntheticOutcomes(
+  db: Db,
+  rows: readonly SyntheticOutcomeInput[],
+  options: LoadSyntheticOptions = {},
+): Promise<LoadSyntheticResult> {
+  if (!Array.isArray(rows))
+    throw new TypeError(`rows must be an array of synthetic outcomes; received ${describeValue(rows)}`);
   const { firstSeq = 0, batchSize = 5000, onProgress } = options;
-  if (!Number.isSafeInteger(firstSeq) || firstSeq < 0) throw new RangeError(`firstSeq must be a non-negative integer; received ${describeValue(firstSeq)}`);
+  if (!Number.isSafeInteger(firstSeq) || firstSeq < 0)
+    throw new RangeError(`firstSeq must be a non-negative integer; received ${describeValue(firstSeq)}`);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 50_000) {
     throw new RangeError(`batchSize must be an integer from 1 to 50000; received ${describeValue(batchSize)}`);
   }
-  if (onProgress !== undefined && typeof onProgress !== "function") throw new TypeError(`onProgress must be a function; received ${describeValue(onProgress)}`);
+  if (onProgress !== undefined && typeof onProgress !== "function")
+    throw new TypeError(`onProgress must be a function; received ${describeValue(onProgress)}`);
   rows.forEach(validateRow);
   if (rows.length === 0) return { inserted: 0, skipped: 0 };
 
@@ -114,19 +121,27 @@ function columnsOf(batch: readonly SyntheticOutcomeInput[], firstSeq: number): u
 /** Throws a TypeError/RangeError naming the row index, the field and the value received. */
 function validateRow(row: SyntheticOutcomeInput, index: number): void {
   const at = `rows[${index}]`;
-  if (typeof row !== "object" || row === null) throw new TypeError(`${at} must be a synthetic outcome object; received ${describeValue(row)}`);
+  if (typeof row !== "object" || row === null)
+    throw new TypeError(`${at} must be a synthetic outcome object; received ${describeValue(row)}`);
   const text = (name: keyof SyntheticOutcomeInput, nullable: boolean): void => {
     const value = row[name];
     if (nullable && value === null) return;
-    if (typeof value !== "string" || value === "") throw new TypeError(`${at}.${name} must be a non-empty string${nullable ? " or null" : ""}; received ${describeValue(value)}`);
+    if (typeof value !== "string" || value === "")
+      throw new TypeError(
+        `${at}.${name} must be a non-empty string${nullable ? " or null" : ""}; received ${describeValue(value)}`,
+      );
   };
   const flag = (name: keyof SyntheticOutcomeInput): void => {
-    if (typeof row[name] !== "boolean") throw new TypeError(`${at}.${name} must be a boolean; received ${describeValue(row[name])}`);
+    if (typeof row[name] !== "boolean")
+      throw new TypeError(`${at}.${name} must be a boolean; received ${describeValue(row[name])}`);
   };
   const finite = (name: keyof SyntheticOutcomeInput, nullable: boolean): void => {
     const value = row[name];
     if (nullable && value === null) return;
-    if (typeof value !== "number" || !Number.isFinite(value)) throw new RangeError(`${at}.${name} must be a finite number${nullable ? " or null" : ""}; received ${describeValue(value)}`);
+    if (typeof value !== "number" || !Number.isFinite(value))
+      throw new RangeError(
+        `${at}.${name} must be a finite number${nullable ? " or null" : ""}; received ${describeValue(value)}`,
+      );
   };
   text("agentId", false);
   text("cell", false);
@@ -136,28 +151,37 @@ function validateRow(row: SyntheticOutcomeInput, index: number): void {
   text("judgeModel", true);
   text("policyVersion", true);
   if (!row.source.startsWith("synthetic")) {
-    throw new RangeError(`${at}.source must name a synthetic generator (start with 'synthetic'); received ${describeValue(row.source)} — production rows never go through the synthetic loader`);
+    throw new RangeError(
+      `${at}.source must name a synthetic generator (start with 'synthetic'); received ${describeValue(row.source)} — production rows never go through the synthetic loader`,
+    );
   }
-  if (row.synthetic !== true) throw new TypeError(`${at}.synthetic must be true; received ${describeValue(row.synthetic)}`);
+  if (row.synthetic !== true)
+    throw new TypeError(`${at}.synthetic must be true; received ${describeValue(row.synthetic)}`);
   flag("completed");
   flag("hallucinated");
   flag("refused");
   finite("judgeScore", true);
   finite("reward", true);
   finite("propensity", false);
-  if (!(row.propensity > 0 && row.propensity <= 1)) throw new RangeError(`${at}.propensity must be in (0, 1]; received ${describeValue(row.propensity)}`);
+  if (!(row.propensity > 0 && row.propensity <= 1))
+    throw new RangeError(`${at}.propensity must be in (0, 1]; received ${describeValue(row.propensity)}`);
   finite("difficulty", false);
-  if (row.difficulty < 0 || row.difficulty > 1) throw new RangeError(`${at}.difficulty must be in [0, 1]; received ${describeValue(row.difficulty)}`);
-  if (!Number.isSafeInteger(row.seed)) throw new RangeError(`${at}.seed must be an integer; received ${describeValue(row.seed)}`);
+  if (row.difficulty < 0 || row.difficulty > 1)
+    throw new RangeError(`${at}.difficulty must be in [0, 1]; received ${describeValue(row.difficulty)}`);
+  if (!Number.isSafeInteger(row.seed))
+    throw new RangeError(`${at}.seed must be an integer; received ${describeValue(row.seed)}`);
   const features = row.features as unknown;
   if (!(features instanceof Float64Array) && !Array.isArray(features)) {
-    throw new TypeError(`${at}.features must be a Float64Array or an array of numbers; received ${describeValue(features)}`);
+    throw new TypeError(
+      `${at}.features must be a Float64Array or an array of numbers; received ${describeValue(features)}`,
+    );
   }
   const values = features as ArrayLike<unknown>;
   if (values.length === 0) throw new RangeError(`${at}.features must not be empty`);
   for (let j = 0; j < values.length; j++) {
     const value = values[j];
-    if (typeof value !== "number" || !Number.isFinite(value)) throw new RangeError(`${at}.features[${j}] must be a finite number; received ${describeValue(value)}`);
+    if (typeof value !== "number" || !Number.isFinite(value))
+      throw new RangeError(`${at}.features[${j}] must be a finite number; received ${describeValue(value)}`);
   }
   if (row.createdAt !== undefined && (!(row.createdAt instanceof Date) || Number.isNaN(row.createdAt.getTime()))) {
     throw new TypeError(`${at}.createdAt must be a valid Date when given; received ${describeValue(row.createdAt)}`);

@@ -17,6 +17,7 @@ const TABLES: readonly LoadedTable[] = ["routing_outcomes", "routing_outcomes_sy
  */
 export async function analyzeTable(db: Queryable, table: LoadedTable): Promise<void> {
   // A constant from a closed list: the name goes into the SQL text (ANALYZE takes no parameters).
-  if (!TABLES.includes(table)) throw new RangeError(`table must be one of ${TABLES.join(", ")}; received ${JSON.stringify(table)}`);
+  if (!TABLES.includes(table))
+    throw new RangeError(`table must be one of ${TABLES.join(", ")}; received ${JSON.stringify(table)}`);
   await db.exec(`ANALYZE ${table}`);
 }

@@ -89,7 +89,8 @@ interface TrainingRunRow {
   error: string | null;
 }
 
-const COLUMNS = "id, cadence, started_at, finished_at, status, corpus_table, source_filter, rows_read, rows_rejected, cells, seed, parameters, metrics, policy_version_id, promoted, error";
+const COLUMNS =
+  "id, cadence, started_at, finished_at, status, corpus_table, source_filter, rows_read, rows_rejected, cells, seed, parameters, metrics, policy_version_id, promoted, error";
 
 function toTrainingRun(row: TrainingRunRow): TrainingRun {
   return {
@@ -125,26 +126,31 @@ export function jsonParameter(value: unknown, name: string): string {
 }
 
 function assertId(id: unknown, name: string): asserts id is number {
-  if (!Number.isSafeInteger(id) || (id as number) < 1) throw new RangeError(`${name} must be a positive integer id; received ${describeValue(id)}`);
+  if (!Number.isSafeInteger(id) || (id as number) < 1)
+    throw new RangeError(`${name} must be a positive integer id; received ${describeValue(id)}`);
 }
 
 function assertCount(value: unknown, name: string): void {
-  if (!Number.isSafeInteger(value) || (value as number) < 0) throw new RangeError(`${name} must be a non-negative integer; received ${describeValue(value)}`);
+  if (!Number.isSafeInteger(value) || (value as number) < 0)
+    throw new RangeError(`${name} must be a non-negative integer; received ${describeValue(value)}`);
 }
 
 function assertJsonObject(value: unknown, name: string): void {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new TypeError(`${name} must be a plain object; received ${describeValue(value)}`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new TypeError(`${name} must be a plain object; received ${describeValue(value)}`);
 }
 
 /** Inserts a running training run and returns it. */
 export async function startTrainingRun(q: Queryable, run: StartTrainingRun): Promise<TrainingRun> {
-  if (typeof run !== "object" || run === null) throw new TypeError(`run must be an object; received ${describeValue(run)}`);
+  if (typeof run !== "object" || run === null)
+    throw new TypeError(`run must be an object; received ${describeValue(run)}`);
   const corpus = CORPUS_OF[run.cadence];
   if (corpus === undefined || !Object.hasOwn(CORPUS_OF, run.cadence)) {
     throw new RangeError(`cadence must be 'prod' or 'synthetic_warmup'; received ${describeValue(run.cadence)}`);
   }
   const seed = run.seed ?? null;
-  if (seed !== null && !Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer or null; received ${describeValue(seed)}`);
+  if (seed !== null && !Number.isSafeInteger(seed))
+    throw new RangeError(`seed must be an integer or null; received ${describeValue(seed)}`);
   const parameters = run.parameters ?? {};
   assertJsonObject(parameters, "parameters");
   const result = await q.query<TrainingRunRow>(
@@ -158,7 +164,8 @@ export async function startTrainingRun(q: Queryable, run: StartTrainingRun): Pro
 /** Marks a running run succeeded with its counts (and the policy version it produced). */
 export async function finishTrainingRun(q: Queryable, id: number, outcome: FinishTrainingRun): Promise<TrainingRun> {
   assertId(id, "id");
-  if (typeof outcome !== "object" || outcome === null) throw new TypeError(`outcome must be an object; received ${describeValue(outcome)}`);
+  if (typeof outcome !== "object" || outcome === null)
+    throw new TypeError(`outcome must be an object; received ${describeValue(outcome)}`);
   assertCount(outcome.rowsRead, "rowsRead");
   assertCount(outcome.rowsRejected, "rowsRejected");
   assertCount(outcome.cells, "cells");
@@ -172,13 +179,25 @@ export async function finishTrainingRun(q: Queryable, id: number, outcome: Finis
          metrics = $5::text::jsonb, policy_version_id = $6
      WHERE id = $1 AND status = 'running'
      RETURNING ${COLUMNS}`,
-    [id, outcome.rowsRead, outcome.rowsRejected, outcome.cells, metrics === null ? null : jsonParameter(metrics, "metrics"), policyVersionId],
+    [
+      id,
+      outcome.rowsRead,
+      outcome.rowsRejected,
+      outcome.cells,
+      metrics === null ? null : jsonParameter(metrics, "metrics"),
+      policyVersionId,
+    ],
   );
   return toTrainingRun(result.rows[0] ?? (await notRunning(q, id)));
 }
 
 /** Marks a running run failed with the error (its message, if an Error). */
-export async function failTrainingRun(q: Queryable, id: number, error: unknown, counts: { rowsRead?: number; rowsRejected?: number } = {}): Promise<TrainingRun> {
+export async function failTrainingRun(
+  q: Queryable,
+  id: number,
+  error: unknown,
+  counts: { rowsRead?: number; rowsRejected?: number } = {},
+): Promise<TrainingRun> {
   assertId(id, "id");
   if (counts.rowsRead !== undefined) assertCount(counts.rowsRead, "rowsRead");
   if (counts.rowsRejected !== undefined) assertCount(counts.rowsRejected, "rowsRejected");
@@ -198,7 +217,11 @@ export async function failTrainingRun(q: Queryable, id: number, error: unknown, 
  * Marks every running run of `cadence` abandoned, with `reason` as its error, and returns them.
  * Call it only while holding that cadence's lock: then no live process owns any of them.
  */
-export async function abandonRunningRuns(q: Queryable, cadence: TrainingCadence, reason: string): Promise<TrainingRun[]> {
+export async function abandonRunningRuns(
+  q: Queryable,
+  cadence: TrainingCadence,
+  reason: string,
+): Promise<TrainingRun[]> {
   if (!Object.hasOwn(CORPUS_OF, cadence)) {
     throw new RangeError(`cadence must be 'prod' or 'synthetic_warmup'; received ${describeValue(cadence)}`);
   }
@@ -220,7 +243,8 @@ export async function listTrainingRuns(
   options: { readonly limit?: number; readonly cadence?: TrainingCadence } = {},
 ): Promise<TrainingRun[]> {
   const limit = options.limit ?? 100;
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer; received ${describeValue(limit)}`);
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new RangeError(`limit must be a positive integer; received ${describeValue(limit)}`);
   const cadence = options.cadence ?? null;
   if (cadence !== null && !Object.hasOwn(CORPUS_OF, cadence)) {
     throw new RangeError(`cadence must be 'prod' or 'synthetic_warmup'; received ${describeValue(cadence)}`);
@@ -242,5 +266,8 @@ export async function getTrainingRun(q: Queryable, id: number): Promise<Training
 
 async function notRunning(q: Queryable, id: number): Promise<never> {
   const run = await getTrainingRun(q, id);
-  throw new StoreError("NOT_FOUND", run === null ? `training run ${id} does not exist` : `training run ${id} is not running (status ${run.status})`);
+  throw new StoreError(
+    "NOT_FOUND",
+    run === null ? `training run ${id} does not exist` : `training run ${id} is not running (status ${run.status})`,
+  );
 }

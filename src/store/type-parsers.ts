@@ -29,7 +29,10 @@ export const TypeOid = {
 export function parseInt8(text: string): number {
   const value = Number(text);
   if (!Number.isSafeInteger(value)) {
-    throw new StoreError("UNREPRESENTABLE", `the database returned the int8 ${text}, beyond the exact range of a JavaScript number (±${Number.MAX_SAFE_INTEGER})`);
+    throw new StoreError(
+      "UNREPRESENTABLE",
+      `the database returned the int8 ${text}, beyond the exact range of a JavaScript number (±${Number.MAX_SAFE_INTEGER})`,
+    );
   }
   return value;
 }
@@ -43,7 +46,10 @@ export function parseNumeric(text: string): number {
 export function parseBytea(text: string): Uint8Array {
   if (!text.startsWith("\\x")) {
     // The escape format only appears with `bytea_output = 'escape'`, which this library never sets.
-    throw new StoreError("UNREPRESENTABLE", `bytea value in an unexpected output format (${JSON.stringify(text.slice(0, 12))}…); set bytea_output = 'hex'`);
+    throw new StoreError(
+      "UNREPRESENTABLE",
+      `bytea value in an unexpected output format (${JSON.stringify(text.slice(0, 12))}…); set bytea_output = 'hex'`,
+    );
   }
   const buffer = Buffer.from(text.slice(2), "hex");
   // Copy into a fresh ArrayBuffer: a Buffer may be a view into Node's shared pool.

@@ -19,7 +19,14 @@ import { convergenceReport, type ConvergenceEngine, type ConvergenceReport } fro
 import { SYNTHETIC_DIMENSION } from "./features.js";
 import { generateColumns, toEventBatch, type SyntheticColumns } from "./generator.js";
 import { SeededRandom, deriveSeed } from "./prng.js";
-import { gateRule, gateVerdict, reportOptions, syntheticEngineOptions, type GateRule, type GateVerdict } from "./gate.js";
+import {
+  gateRule,
+  gateVerdict,
+  reportOptions,
+  syntheticEngineOptions,
+  type GateRule,
+  type GateVerdict,
+} from "./gate.js";
 import { generateWorld, type SyntheticWorld } from "./world.js";
 
 /** The pipelines a calibration runs. */
@@ -111,7 +118,9 @@ export function corruptLog(world: SyntheticWorld, columns: SyntheticColumns, var
 function loggingPreferredEngine(world: SyntheticWorld, batch: CorruptedLog["batch"]): ConvergenceEngine {
   // It read every row (its counts are the log's): only what it learned can fail it.
   const counts = new Map<string, number>();
-  batch.cells.forEach((cell, i) => counts.set(`${cell}\u0000${batch.arms[i]}`, (counts.get(`${cell}\u0000${batch.arms[i]}`) ?? 0) + 1));
+  batch.cells.forEach((cell, i) =>
+    counts.set(`${cell}\u0000${batch.arms[i]}`, (counts.get(`${cell}\u0000${batch.arms[i]}`) ?? 0) + 1),
+  );
   return {
     dimension: world.dimension,
     arms: world.models,
@@ -158,7 +167,11 @@ export async function runPipelineVariant(options: PipelineRunOptions): Promise<P
     report = convergenceReport(world, engine, columns, grading);
   }
   const complete = { ...report.completeness, complete: true, mismatches: 0 };
-  return { report, verdict: gateVerdict(report, rule), statisticsVerdict: gateVerdict({ ...report, completeness: complete }, rule) };
+  return {
+    report,
+    verdict: gateVerdict(report, rule),
+    statisticsVerdict: gateVerdict({ ...report, completeness: complete }, rule),
+  };
 }
 
 /** One variant's results over the seeds of a calibration. */
@@ -256,7 +269,10 @@ export async function calibrateGate(options: CalibrationOptions): Promise<Varian
       meanStructureError: mean(structure),
       p5StructureError: nearestRank(structure, 0.05),
       meanDeviatingMatchShare: mean(runs.map((r) => r.deviating)),
-      p5DeviatingMatchShare: nearestRank(runs.map((r) => r.deviating), 0.05),
+      p5DeviatingMatchShare: nearestRank(
+        runs.map((r) => r.deviating),
+        0.05,
+      ),
       meanCoveredCells: mean(runs.map((r) => r.coveredCells)),
       runs: runs.map(({ deviating: _deviating, ...run }) => run),
     });

@@ -142,7 +142,12 @@ export interface ConvergenceReport {
    * The covered cells that do not deviate — those the shared structure (each model's coefficients,
    * learned across cells from the contexts) decides: how many match, and the relative regret there.
    */
-  readonly shared: { readonly cells: number; readonly matches: number; readonly matchShare: number; readonly relativeRegret: number };
+  readonly shared: {
+    readonly cells: number;
+    readonly matches: number;
+    readonly matchShare: number;
+    readonly relativeRegret: number;
+  };
   /**
    * Whether the engine learned from the contexts: the coefficients that vary within a cell
    * (difficulty, the agent features, input size) are shared by all cells in the planted world, so
@@ -190,8 +195,12 @@ export function effectiveSampleSize(support: ModelSupport): number {
  * with `model`; propensities from the columns or the rows' `propensity`, ESS 0 without them); null
  * for counts by cell.
  */
-export function countRowsPerModel(world: SyntheticWorld, rows: RowsPerCell): Map<string, Map<string, ModelSupport>> | null {
-  const empty = (): Map<string, ModelSupport> => new Map(world.models.map((m) => [m, { rows: 0, sumWeights: 0, sumSquaredWeights: 0 }]));
+export function countRowsPerModel(
+  world: SyntheticWorld,
+  rows: RowsPerCell,
+): Map<string, Map<string, ModelSupport>> | null {
+  const empty = (): Map<string, ModelSupport> =>
+    new Map(world.models.map((m) => [m, { rows: 0, sumWeights: 0, sumSquaredWeights: 0 }]));
   const counts = new Map<string, Map<string, ModelSupport>>(world.cells.map((cell) => [cell.id, empty()]));
   const add = (cell: string, model: string, propensity: number | undefined): void => {
     const byModel = counts.get(cell) ?? empty();
@@ -205,11 +214,16 @@ export function countRowsPerModel(world: SyntheticWorld, rows: RowsPerCell): Map
     }
   };
   if (isColumns(rows)) {
-    for (let i = 0; i < rows.count; i++) add(world.cells[rows.cellIndices[i]].id, world.models[rows.modelIndices[i]], rows.propensities[i]);
+    for (let i = 0; i < rows.count; i++)
+      add(world.cells[rows.cellIndices[i]].id, world.models[rows.modelIndices[i]], rows.propensities[i]);
     return counts;
   }
   if (!Array.isArray(rows)) return null;
-  for (const row of rows as readonly { readonly cell: string; readonly model?: string; readonly propensity?: number }[]) {
+  for (const row of rows as readonly {
+    readonly cell: string;
+    readonly model?: string;
+    readonly propensity?: number;
+  }[]) {
     if (typeof row.model !== "string") return null;
     add(row.cell, row.model, typeof row.propensity === "number" ? row.propensity : undefined);
   }
@@ -225,7 +239,9 @@ export function countRowsPerCell(world: SyntheticWorld, rows: RowsPerCell): Map<
   checkWorld(world);
   const counts = new Map<string, number>();
   if (rows === null || typeof rows !== "object") {
-    throw new TypeError(`\`rows\` must be generated columns, outcome rows or counts by cell, received ${describeValue(rows)}`);
+    throw new TypeError(
+      `\`rows\` must be generated columns, outcome rows or counts by cell, received ${describeValue(rows)}`,
+    );
   }
   if (isColumns(rows)) {
     const byIndex = new Float64Array(world.cells.length);
@@ -246,7 +262,9 @@ export function countRowsPerCell(world: SyntheticWorld, rows: RowsPerCell): Map<
   const entries = rows instanceof Map ? [...(rows as ReadonlyMap<string, number>)] : Object.entries(rows);
   for (const [cell, count] of entries) {
     if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
-      throw new TypeError(`\`rows[${JSON.stringify(cell)}]\` must be a row count (an integer ≥ 0), received ${describeValue(count)}`);
+      throw new TypeError(
+        `\`rows[${JSON.stringify(cell)}]\` must be a row count (an integer ≥ 0), received ${describeValue(count)}`,
+      );
     }
     counts.set(cell, count);
   }
@@ -271,7 +289,9 @@ function checkEngine(world: SyntheticWorld, engine: unknown): ConvergenceEngine 
   }
   for (const arm of candidate.arms) {
     if (!world.models.includes(arm)) {
-      throw new RangeError(`\`engine.arms\` must be models of the world (${world.models.join(", ")}), received ${describeValue(arm)}`);
+      throw new RangeError(
+        `\`engine.arms\` must be models of the world (${world.models.join(", ")}), received ${describeValue(arm)}`,
+      );
     }
   }
   if (candidate.arms.length === 0) throw new RangeError("`engine.arms` must not be empty, received []");
@@ -292,8 +312,18 @@ export function convergenceReport(
   const opts = checkOptionsObject<ConvergenceOptions>(options, "options");
   const minRows = checkInteger(opts.minRows ?? DEFAULT_MIN_ROWS, "options.minRows", 1, Number.MAX_SAFE_INTEGER);
   const threshold = checkNumber(opts.threshold ?? DEFAULT_MATCH_THRESHOLD, "options.threshold", 0, 1);
-  const minRowsPerModel = checkInteger(opts.minRowsPerModel ?? DEFAULT_MIN_ROWS_PER_MODEL, "options.minRowsPerModel", 0, Number.MAX_SAFE_INTEGER);
-  const minCoveredCells = checkInteger(opts.minCoveredCells ?? DEFAULT_MIN_COVERED_CELLS, "options.minCoveredCells", 1, Number.MAX_SAFE_INTEGER);
+  const minRowsPerModel = checkInteger(
+    opts.minRowsPerModel ?? DEFAULT_MIN_ROWS_PER_MODEL,
+    "options.minRowsPerModel",
+    0,
+    Number.MAX_SAFE_INTEGER,
+  );
+  const minCoveredCells = checkInteger(
+    opts.minCoveredCells ?? DEFAULT_MIN_COVERED_CELLS,
+    "options.minCoveredCells",
+    1,
+    Number.MAX_SAFE_INTEGER,
+  );
   const checkedEngine = checkEngine(world, engine);
   const counts = countRowsPerCell(world, rows);
   const perModel = countRowsPerModel(world, rows);
@@ -319,12 +349,19 @@ export function convergenceReport(
     for (let m = 0; m < rewards.length; m++) if (m !== planted) runnerUp = Math.max(runnerUp, rewards[m]);
     const rowCount = counts.get(cell.id) ?? 0;
     const byModel = perModel?.get(cell.id);
-    const rowsPerModel = byModel === undefined ? {} : Object.fromEntries(world.models.map((m) => [m, byModel.get(m)?.rows ?? 0]));
+    const rowsPerModel =
+      byModel === undefined ? {} : Object.fromEntries(world.models.map((m) => [m, byModel.get(m)?.rows ?? 0]));
     const essPerModel =
       byModel === undefined
         ? {}
-        : Object.fromEntries(world.models.map((m) => [m, effectiveSampleSize(byModel.get(m) ?? { rows: 0, sumWeights: 0, sumSquaredWeights: 0 })]));
-    const leastModelRows = byModel === undefined ? Infinity : Math.min(...world.models.map((m) => byModel.get(m)?.rows ?? 0));
+        : Object.fromEntries(
+            world.models.map((m) => [
+              m,
+              effectiveSampleSize(byModel.get(m) ?? { rows: 0, sumWeights: 0, sumSquaredWeights: 0 }),
+            ]),
+          );
+    const leastModelRows =
+      byModel === undefined ? Infinity : Math.min(...world.models.map((m) => byModel.get(m)?.rows ?? 0));
     const covered = rowCount >= minRows && leastModelRows >= minRowsPerModel;
     const deviating = pooledChoices[cell.index] !== planted;
     if (deviating) deviatingIds.push(cell.id);
@@ -390,7 +427,11 @@ export function convergenceReport(
   });
 
   const completeness = checkCompleteness(world, checkedEngine, counts, perModel);
-  const structure = structureRecovery(world, checkedEngine, cells.filter((c) => c.covered).map((c) => c.cell));
+  const structure = structureRecovery(
+    world,
+    checkedEngine,
+    cells.filter((c) => c.covered).map((c) => c.cell),
+  );
   const perRequest = (value: number): number => (coveredTraffic > 0 ? value / coveredTraffic : 0);
   const value = {
     optimum: perRequest(optimum),
@@ -443,7 +484,11 @@ const WITHIN_CELL_FEATURES: readonly number[] = [
 ];
 
 /** See ConvergenceReport.structure. */
-function structureRecovery(world: SyntheticWorld, engine: ConvergenceEngine, covered: readonly string[]): ConvergenceReport["structure"] {
+function structureRecovery(
+  world: SyntheticWorld,
+  engine: ConvergenceEngine,
+  covered: readonly string[],
+): ConvergenceReport["structure"] {
   const d = world.dimension;
   const cells = covered.filter((id) => engine.hasCell(id)).map((id) => world.cells.find((c) => c.id === id)!);
   const weight = cells.reduce((sum, c) => sum + c.probability, 0);
@@ -454,7 +499,8 @@ function structureRecovery(world: SyntheticWorld, engine: ConvergenceEngine, cov
     for (const k of WITHIN_CELL_FEATURES) {
       const planted = world.rewardCoefficients[m * d + k]; // the same in every cell
       let learned = 0;
-      if (arm >= 0 && weight > 0) for (const c of cells) learned += (c.probability * engine.model(c.id, model).theta[k]) / weight;
+      if (arm >= 0 && weight > 0)
+        for (const c of cells) learned += (c.probability * engine.model(c.id, model).theta[k]) / weight;
       error += (learned - planted) ** 2;
       scale += planted ** 2;
     }
@@ -538,7 +584,9 @@ export function formatConvergenceReport(report: ConvergenceReport): string {
     `match share   ${report.matches}/${report.coveredCells} = ${percent(report.matchShare)} (gate threshold ${percent(report.threshold)}; ` +
       `plan target ${percent(report.headline.target)}: ${report.headline.met ? "met" : "not met"})`,
     `completeness  ${report.completeness.fittedRows} of ${report.completeness.loggedRows} logged rows fitted` +
-      (report.completeness.complete ? "" : `, ${report.completeness.mismatches} (cell, model) counts differ from the log`),
+      (report.completeness.complete
+        ? ""
+        : `, ${report.completeness.mismatches} (cell, model) counts differ from the log`),
     `deviating     ${report.deviating.matches}/${report.deviating.covered} covered cells where the pooled choice (*) is not ` +
       "the optimum match",
     `value         optimum ${v.optimum.toFixed(4)}   learned ${v.learned.toFixed(4)}   logging ${v.logging.toFixed(4)}`,

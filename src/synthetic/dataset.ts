@@ -28,7 +28,11 @@ export interface WrittenDataset {
 }
 
 /** Writes outcomes.jsonl and planted_optimum.json into `dir` (created if missing; files replaced). */
-export async function writeSyntheticDataset(dir: string, world: SyntheticWorld, columns: SyntheticColumns): Promise<WrittenDataset> {
+export async function writeSyntheticDataset(
+  dir: string,
+  world: SyntheticWorld,
+  columns: SyntheticColumns,
+): Promise<WrittenDataset> {
   if (typeof dir !== "string" || dir.length === 0) {
     throw new TypeError(`\`dir\` must be a non-empty path, received ${describeValue(dir)}`);
   }

@@ -97,18 +97,23 @@ export function gateVerdict(report: ConvergenceReport, rule: GateRule = WARMUP_G
   const { completeness } = report;
   if (!completeness.complete) {
     const { fittedRows, loggedRows, mismatches } = completeness;
-    reasons.push(`the engine fitted ${fittedRows} rows where the log holds ${loggedRows} (${mismatches} counts differ)`);
+    reasons.push(
+      `the engine fitted ${fittedRows} rows where the log holds ${loggedRows} (${mismatches} counts differ)`,
+    );
   }
-  if (report.coveredCells < rule.minCoveredCells) reasons.push(`${report.coveredCells} covered cells, ${rule.minCoveredCells} needed`);
+  if (report.coveredCells < rule.minCoveredCells)
+    reasons.push(`${report.coveredCells} covered cells, ${rule.minCoveredCells} needed`);
   const regret = report.value.relativeRegret;
   if (!(regret <= rule.maxRegret)) reasons.push(`relative regret ${regret.toFixed(4)} above ${rule.maxRegret}`);
   const structure = report.structure.error;
-  if (!(structure <= rule.maxStructureError)) reasons.push(`structure error ${structure.toFixed(3)} above ${rule.maxStructureError}`);
+  if (!(structure <= rule.maxStructureError))
+    reasons.push(`structure error ${structure.toFixed(3)} above ${rule.maxStructureError}`);
   if (!(report.deviating.matchShare >= rule.minDeviatingMatchShare)) {
     const { matches, covered } = report.deviating;
     reasons.push(`${matches} of ${covered} deviating cells matched, below ${rule.minDeviatingMatchShare}`);
   }
-  if (report.matchShare < rule.threshold) reasons.push(`match share ${report.matchShare.toFixed(3)} below ${rule.threshold}`);
+  if (report.matchShare < rule.threshold)
+    reasons.push(`match share ${report.matchShare.toFixed(3)} below ${rule.threshold}`);
   return {
     pass: reasons.length === 0,
     matchShare: report.matchShare,

@@ -13,7 +13,14 @@ import type { LinUCBEngine } from "../engine/types.js";
 import { plantedOptimum, type PlantedOptimum } from "./answer-key.js";
 import { convergenceReport, type ConvergenceReport } from "./convergence.js";
 import { SYNTHETIC_DIMENSION } from "./features.js";
-import { gateRule, gateVerdict, reportOptions, syntheticEngineOptions, type GateOptions, type GateVerdict } from "./gate.js";
+import {
+  gateRule,
+  gateVerdict,
+  reportOptions,
+  syntheticEngineOptions,
+  type GateOptions,
+  type GateVerdict,
+} from "./gate.js";
 import { parseOutcomeJsonLine } from "./jsonl.js";
 import { SYNTHETIC_SOURCE, generateWorld, type SyntheticWorld } from "./world.js";
 
@@ -46,13 +53,19 @@ export async function worldOfKey(keyPath: string): Promise<SyntheticWorld> {
     throw new Error(`${JSON.stringify(keyPath)} is not an answer key (planted_optimum.json): no seed or cells`);
   }
   if (key.source !== SYNTHETIC_SOURCE) {
-    throw new Error(`the answer key is of generator ${JSON.stringify(key.source)}; this build grades ${SYNTHETIC_SOURCE}`);
+    throw new Error(
+      `the answer key is of generator ${JSON.stringify(key.source)}; this build grades ${SYNTHETIC_SOURCE}`,
+    );
   }
   const world = generateWorld({ seed: key.seed });
   const expected = plantedOptimum(world).cells;
-  const differing = key.cells.filter((cell, i) => cell?.cell !== expected[i]?.cell || cell?.optimal !== expected[i]?.optimal);
+  const differing = key.cells.filter(
+    (cell, i) => cell?.cell !== expected[i]?.cell || cell?.optimal !== expected[i]?.optimal,
+  );
   if (key.cells.length !== expected.length || differing.length > 0) {
-    throw new Error(`the answer key is not that of seed ${key.seed} of ${SYNTHETIC_SOURCE} (${differing.length} cells differ)`);
+    throw new Error(
+      `the answer key is not that of seed ${key.seed} of ${SYNTHETIC_SOURCE} (${differing.length} cells differ)`,
+    );
   }
   return world;
 }
@@ -65,15 +78,18 @@ export async function readCorpus(outcomesPath: string): Promise<CorpusRows> {
   for await (const line of lines) {
     number++;
     if (line.trim() === "") continue;
-    let row;
+    let row: ReturnType<typeof parseOutcomeJsonLine>;
     try {
       row = parseOutcomeJsonLine(line);
     } catch (error) {
       throw new Error(`${outcomesPath}:${number}: ${(error as Error).message}`);
     }
-    if (row.reward === null) throw new Error(`${outcomesPath}:${number}: the row has no reward (unjudged); the gate grades judged rows`);
+    if (row.reward === null)
+      throw new Error(`${outcomesPath}:${number}: the row has no reward (unjudged); the gate grades judged rows`);
     if (row.features.length !== SYNTHETIC_DIMENSION) {
-      throw new Error(`${outcomesPath}:${number}: \`features\` must have ${SYNTHETIC_DIMENSION} values, received ${row.features.length}`);
+      throw new Error(
+        `${outcomesPath}:${number}: \`features\` must have ${SYNTHETIC_DIMENSION} values, received ${row.features.length}`,
+      );
     }
     rows.cells.push(row.cell);
     rows.arms.push(row.model);
@@ -88,7 +104,8 @@ function checkRows(world: SyntheticWorld, rows: CorpusRows): void {
   const cells = new Set(world.cells.map((c) => c.id));
   const models = new Set(world.models);
   rows.cells.forEach((cell, i) => {
-    if (!cells.has(cell)) throw new Error(`outcome row ${i + 1}: cell ${JSON.stringify(cell)} is not a cell of the key's world`);
+    if (!cells.has(cell))
+      throw new Error(`outcome row ${i + 1}: cell ${JSON.stringify(cell)} is not a cell of the key's world`);
     if (!models.has(rows.arms[i]!)) {
       throw new Error(`outcome row ${i + 1}: model ${JSON.stringify(rows.arms[i])} is not a model of the key's world`);
     }
@@ -96,7 +113,11 @@ function checkRows(world: SyntheticWorld, rows: CorpusRows): void {
 }
 
 /** Refits the warm-up engine on the file's rows and grades the refit against the key with the gate's rule. */
-export async function gradeCorpus(outcomesPath: string, keyPath: string, options: GateOptions = {}): Promise<CorpusGrade> {
+export async function gradeCorpus(
+  outcomesPath: string,
+  keyPath: string,
+  options: GateOptions = {},
+): Promise<CorpusGrade> {
   const world = await worldOfKey(keyPath);
   const rows = await readCorpus(outcomesPath);
   checkRows(world, rows);

@@ -30,8 +30,22 @@ export {
   buildSyntheticFeatures,
   writeSyntheticFeatures,
 } from "./features.js";
-export { TASK_TYPES, DIFFICULTY_BUCKETS, MODEL_IDS, AGENT_IDS, CELL_COUNT, type TaskType, type DifficultyBucket } from "./catalog.js";
-export { DEFAULT_REWARD_FUNCTION, rewardOf, resolveRewardFunction, type RewardFunction, type ResolvedRewardFunction } from "./reward.js";
+export {
+  TASK_TYPES,
+  DIFFICULTY_BUCKETS,
+  MODEL_IDS,
+  AGENT_IDS,
+  CELL_COUNT,
+  type TaskType,
+  type DifficultyBucket,
+} from "./catalog.js";
+export {
+  DEFAULT_REWARD_FUNCTION,
+  rewardOf,
+  resolveRewardFunction,
+  type RewardFunction,
+  type ResolvedRewardFunction,
+} from "./reward.js";
 export {
   generateColumns,
   generateOutcomes,
@@ -62,7 +76,12 @@ export {
   type ModelRef,
   type AgentRef,
 } from "./planted.js";
-export { plantedOptimum, OPTIMAL_CHOICE_DEFINITION, type PlantedOptimum, type PlantedCellOptimum } from "./answer-key.js";
+export {
+  plantedOptimum,
+  OPTIMAL_CHOICE_DEFINITION,
+  type PlantedOptimum,
+  type PlantedCellOptimum,
+} from "./answer-key.js";
 export {
   convergenceReport,
   formatConvergenceReport,

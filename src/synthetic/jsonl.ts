@@ -38,7 +38,9 @@ export function* outcomeJsonChunks(
   const opts = checkOptionsObject<JsonChunkOptions>(options, "options");
   const chunkRows = checkInteger(opts.chunkRows ?? 8192, "options.chunkRows", 1, 1_000_000);
   if (columns.dimension !== SYNTHETIC_DIMENSION) {
-    throw new RangeError(`\`columns.dimension\` must be ${SYNTHETIC_DIMENSION}, received ${describeValue(columns.dimension)}`);
+    throw new RangeError(
+      `\`columns.dimension\` must be ${SYNTHETIC_DIMENSION}, received ${describeValue(columns.dimension)}`,
+    );
   }
   const d = columns.dimension;
   const models = world.models.length;
@@ -83,7 +85,8 @@ export function* outcomeJsonChunks(
 
 function field<T>(record: Record<string, unknown>, key: string, check: (v: unknown) => boolean, expected: string): T {
   const value = record[key];
-  if (!check(value)) throw new TypeError(`outcome line: \`${key}\` must be ${expected}, received ${describeValue(value)}`);
+  if (!check(value))
+    throw new TypeError(`outcome line: \`${key}\` must be ${expected}, received ${describeValue(value)}`);
   return value as T;
 }
 
@@ -110,7 +113,9 @@ export function parseOutcomeJsonLine(line: string): SyntheticOutcome {
   );
   const createdAt = new Date(field<string>(record, "created_at", isString, "an ISO date string"));
   if (Number.isNaN(createdAt.getTime())) {
-    throw new TypeError(`outcome line: \`created_at\` must be an ISO date string, received ${describeValue(record.created_at)}`);
+    throw new TypeError(
+      `outcome line: \`created_at\` must be an ISO date string, received ${describeValue(record.created_at)}`,
+    );
   }
   const nullableNumber = (v: unknown): boolean => v === null || isFiniteNumber(v);
   return {
@@ -120,7 +125,12 @@ export function parseOutcomeJsonLine(line: string): SyntheticOutcome {
     cell: field<string>(record, "cell", isString, "a string"),
     model: field<string>(record, "model", isString, "a string"),
     features: Float64Array.from(features as number[]),
-    propensity: field<number>(record, "propensity", (v) => isFiniteNumber(v) && (v as number) > 0 && (v as number) <= 1, "a number in (0, 1]"),
+    propensity: field<number>(
+      record,
+      "propensity",
+      (v) => isFiniteNumber(v) && (v as number) > 0 && (v as number) <= 1,
+      "a number in (0, 1]",
+    ),
     completed: field<boolean>(record, "completed", isBoolean, "a boolean"),
     hallucinated: field<boolean>(record, "hallucinated", isBoolean, "a boolean"),
     refused: field<boolean>(record, "refused", isBoolean, "a boolean"),

@@ -5,7 +5,14 @@
  */
 import { describeValue } from "../engine/errors.js";
 import { SYNTHETIC_DIMENSION } from "./features.js";
-import { agentCellMeanContext, checkWorld, dotAt, type SyntheticAgent, type SyntheticCell, type SyntheticWorld } from "./world.js";
+import {
+  agentCellMeanContext,
+  checkWorld,
+  dotAt,
+  type SyntheticAgent,
+  type SyntheticCell,
+  type SyntheticWorld,
+} from "./world.js";
 
 /** A cell by id (e.g. `"sql:hard"`) or by index. */
 export type CellRef = string | number;
@@ -22,7 +29,9 @@ function resolveRef<T extends { readonly id: string }>(
 ): number {
   if (typeof ref === "number") {
     if (Number.isInteger(ref) && ref >= 0 && ref < items.length) return ref;
-    throw new RangeError(`\`${name}\` must be a ${kind} index in [0, ${items.length - 1}], received ${describeValue(ref)}`);
+    throw new RangeError(
+      `\`${name}\` must be a ${kind} index in [0, ${items.length - 1}], received ${describeValue(ref)}`,
+    );
   }
   if (typeof ref === "string") {
     const index = items.findIndex((item) => item.id === ref);
@@ -58,7 +67,9 @@ export function agentIndexOf(world: SyntheticWorld, agent: AgentRef, name = "age
 function checkContext(context: unknown, name = "context"): ArrayLike<number> {
   const candidate = context as ArrayLike<number> | null;
   if (candidate === null || typeof candidate !== "object" || typeof candidate.length !== "number") {
-    throw new TypeError(`\`${name}\` must be an array of ${SYNTHETIC_DIMENSION} numbers, received ${describeValue(context)}`);
+    throw new TypeError(
+      `\`${name}\` must be an array of ${SYNTHETIC_DIMENSION} numbers, received ${describeValue(context)}`,
+    );
   }
   if (candidate.length !== SYNTHETIC_DIMENSION) {
     throw new RangeError(`\`${name}\` must have length ${SYNTHETIC_DIMENSION}, received length ${candidate.length}`);
@@ -82,7 +93,12 @@ export function plantedRewardCoefficients(world: SyntheticWorld, cell: CellRef, 
 }
 
 /** E[reward | cell, model, context] = θ(c, m)·x: the planted expected reward. */
-export function plantedExpectedReward(world: SyntheticWorld, cell: CellRef, model: ModelRef, context: ArrayLike<number>): number {
+export function plantedExpectedReward(
+  world: SyntheticWorld,
+  cell: CellRef,
+  model: ModelRef,
+  context: ArrayLike<number>,
+): number {
   const x = Float64Array.from(checkContext(context));
   return dotAt(world.rewardCoefficients, blockOf(world, cell, model), x);
 }

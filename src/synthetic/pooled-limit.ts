@@ -72,7 +72,11 @@ export function pooledLimitChoices(world: SyntheticWorld): Int32Array {
   return Int32Array.from(world.cells, (cell) => {
     let best = 0;
     for (let m = 1; m < models; m++) {
-      if (dotAt(pooled, m * SYNTHETIC_DIMENSION, cell.meanContext) > dotAt(pooled, best * SYNTHETIC_DIMENSION, cell.meanContext)) best = m;
+      if (
+        dotAt(pooled, m * SYNTHETIC_DIMENSION, cell.meanContext) >
+        dotAt(pooled, best * SYNTHETIC_DIMENSION, cell.meanContext)
+      )
+        best = m;
     }
     return best;
   });
@@ -83,6 +87,9 @@ export function deviatingCells(world: SyntheticWorld): number[] {
   const choices = pooledLimitChoices(world);
   const models = world.models.length;
   return world.cells
-    .filter((cell) => choices[cell.index] !== rankCellModels(cell.meanContext, world.rewardCoefficients, cell.index, models).best)
+    .filter(
+      (cell) =>
+        choices[cell.index] !== rankCellModels(cell.meanContext, world.rewardCoefficients, cell.index, models).best,
+    )
     .map((cell) => cell.index);
 }

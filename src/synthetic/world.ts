@@ -73,7 +73,13 @@
  * logging-preferred model (largest mean propensity) is not the cell's optimum. It depends on the
  * cell and the agent, not on the request's difficulty or input size.
  */
-import { AGENT_FEATURE_COUNT, FeatureIndex, SYNTHETIC_DIMENSION, SYNTHETIC_FEATURE_NAMES, TASK_FEATURE_COUNT } from "./features.js";
+import {
+  AGENT_FEATURE_COUNT,
+  FeatureIndex,
+  SYNTHETIC_DIMENSION,
+  SYNTHETIC_FEATURE_NAMES,
+  TASK_FEATURE_COUNT,
+} from "./features.js";
 import {
   AGENT_IDS,
   CELL_COUNT,
@@ -282,12 +288,23 @@ export function generateWorld(options?: WorldOptions): SyntheticWorld {
   const opts = checkOptionsObject<WorldOptions>(options, "options");
   const seed = checkSeed(opts.seed ?? DEFAULT_SEED, "options.seed");
   const rewardFunction = resolveRewardFunction(opts.reward, "options.reward");
-  const completionRate = checkNumber(opts.completionRate ?? DEFAULT_COMPLETION_RATE, "options.completionRate", 0.3, 0.65);
+  const completionRate = checkNumber(
+    opts.completionRate ?? DEFAULT_COMPLETION_RATE,
+    "options.completionRate",
+    0.3,
+    0.65,
+  );
   // Below 1/K: at exactly 1/K the policy is uniform and prefers no model at all.
-  const floor = checkNumber(opts.loggingFloor ?? DEFAULT_LOGGING_FLOOR, "options.loggingFloor", 0, 1 / MODEL_IDS.length, {
-    min: true,
-    max: true,
-  });
+  const floor = checkNumber(
+    opts.loggingFloor ?? DEFAULT_LOGGING_FLOOR,
+    "options.loggingFloor",
+    0,
+    1 / MODEL_IDS.length,
+    {
+      min: true,
+      max: true,
+    },
+  );
   const temperature = checkNumber(
     opts.loggingTemperature ?? DEFAULT_LOGGING_TEMPERATURE,
     "options.loggingTemperature",
@@ -298,7 +315,10 @@ export function generateWorld(options?: WorldOptions): SyntheticWorld {
 
   const random = new SeededRandom(deriveSeed(seed, WORLD_SALT));
   const agents = drawAgents(random);
-  const specialties = shuffle(random, MODEL_IDS.map((_, m) => m));
+  const specialties = shuffle(
+    random,
+    MODEL_IDS.map((_, m) => m),
+  );
   const rawTraits = MODEL_IDS.map((id, m) => drawTraits(random, id, specialties[m]));
   const idiosyncratic = Float64Array.from({ length: CELL_COUNT * MODEL_IDS.length }, () =>
     random.uniform(-IDIOSYNCRATIC_RANGE, IDIOSYNCRATIC_RANGE),
@@ -325,7 +345,13 @@ export function generateWorld(options?: WorldOptions): SyntheticWorld {
       temperature,
       reputationError,
     });
-    const completionIntercept = calibrateCompletion(cells, agents, planted.completion, logging.propensities, completionRate);
+    const completionIntercept = calibrateCompletion(
+      cells,
+      agents,
+      planted.completion,
+      logging.propensities,
+      completionRate,
+    );
     addToIntercepts(planted.completion, completionIntercept);
     addToIntercepts(planted.reward, completionIntercept);
     if (!probabilitiesInBand(cells, agents, planted)) continue;
@@ -408,7 +434,9 @@ function drawAgents(random: SeededRandom): readonly SyntheticAgent[] {
 function drawTraits(random: SeededRandom, id: string, specialty: number): ModelTraits {
   const feature = specialty % TASK_FEATURE_COUNT;
   const hardLeaning = specialty < TASK_FEATURE_COUNT;
-  const taskAffinity = Array.from({ length: TASK_FEATURE_COUNT }, () => random.uniform(-TASK_AFFINITY_RANGE, TASK_AFFINITY_RANGE));
+  const taskAffinity = Array.from({ length: TASK_FEATURE_COUNT }, () =>
+    random.uniform(-TASK_AFFINITY_RANGE, TASK_AFFINITY_RANGE),
+  );
   taskAffinity[feature] = random.uniform(SPECIALTY_MIN, SPECIALTY_MAX);
   const difficultyMagnitude = random.uniform(DIFFICULTY_EFFECT_MIN, DIFFICULTY_EFFECT_MAX);
   return {
@@ -442,7 +470,13 @@ function scaleTraits(t: ModelTraits, scale: number): ModelTraits {
  * Writes the mean context of the requests of one task type and bucket from one agent at
  * `out[offset …]`: the agent's and the task's features, and the means of the per-request features.
  */
-export function agentCellMeanContext(agent: SyntheticAgent, taskIndex: number, bucketIndex: number, out: Float64Array, offset: number): void {
+export function agentCellMeanContext(
+  agent: SyntheticAgent,
+  taskIndex: number,
+  bucketIndex: number,
+  out: Float64Array,
+  offset: number,
+): void {
   const taskType = TASK_TYPES[taskIndex];
   out[offset + FeatureIndex.intercept] = 1;
   out[offset + FeatureIndex.difficulty] = gridMean(DIFFICULTY_BUCKETS[bucketIndex].difficulty);
@@ -519,7 +553,8 @@ function plantCoefficients(
     centring += 0.5 * (t.difficultyEffect + t.inputSizeEffect);
     c[FeatureIndex.intercept] = t.skill - centring;
     c[FeatureIndex.difficulty] = COMMON_DIFFICULTY_SLOPE + t.difficultyEffect;
-    for (let k = 0; k < AGENT_FEATURE_COUNT; k++) c[FeatureIndex.agent + k] = COMMON_AGENT_EFFECTS[k] + t.agentAffinity[k];
+    for (let k = 0; k < AGENT_FEATURE_COUNT; k++)
+      c[FeatureIndex.agent + k] = COMMON_AGENT_EFFECTS[k] + t.agentAffinity[k];
     for (let k = 0; k < TASK_FEATURE_COUNT; k++) c[FeatureIndex.task + k] = t.taskAffinity[k];
     c[FeatureIndex.inputSize] = COMMON_INPUT_SIZE_EFFECT + t.inputSizeEffect;
     const h = new Float64Array(d);
@@ -585,7 +620,11 @@ interface DeviationDraws {
 }
 
 function drawDeviations(random: SeededRandom): DeviationDraws {
-  const draws = { deviates: new Uint8Array(CELL_COUNT), rank: new Int32Array(CELL_COUNT), margin: new Float64Array(CELL_COUNT) };
+  const draws = {
+    deviates: new Uint8Array(CELL_COUNT),
+    rank: new Int32Array(CELL_COUNT),
+    margin: new Float64Array(CELL_COUNT),
+  };
   for (let c = 0; c < CELL_COUNT; c++) {
     draws.deviates[c] = random.nextFloat32() < DEVIATION_SHARE ? 1 : 0;
     draws.rank[c] = 1 + random.nextBelow(3);
@@ -599,7 +638,11 @@ function drawDeviations(random: SeededRandom): DeviationDraws {
  * the shared structure gets an offset ρ that lifts it `margin` above the model ranked first there.
  * The shared structure cannot see it, so a learner that ignores cells keeps choosing the old best.
  */
-function plantDeviations(cells: readonly SyntheticCell[], planted: PlantedCoefficients, draws: DeviationDraws): Int32Array {
+function plantDeviations(
+  cells: readonly SyntheticCell[],
+  planted: PlantedCoefficients,
+  draws: DeviationDraws,
+): Int32Array {
   const models = MODEL_IDS.length;
   const champions = new Int32Array(cells.length).fill(-1);
   for (const cell of cells) {

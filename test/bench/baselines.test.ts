@@ -22,7 +22,8 @@ async function reference(d: number): Promise<LinUCBEngine> {
 }
 
 function trainReference(engine: LinUCBEngine, block: EventBlock): void {
-  for (let e = 0; e < block.length; e++) engine.update(block.cellIds[e]!, block.armIds[e]!, block.contextViews[e]!, block.rewards[e]!);
+  for (let e = 0; e < block.length; e++)
+    engine.update(block.cellIds[e]!, block.armIds[e]!, block.contextViews[e]!, block.rewards[e]!);
 }
 
 function expectSameModels(baseline: Baseline, oracle: LinUCBEngine): void {
@@ -30,8 +31,13 @@ function expectSameModels(baseline: Baseline, oracle: LinUCBEngine): void {
   for (let c = 0; c < cells; c++) {
     for (let a = 0; a < armCount; a++) {
       const want = oracle.model(ids[c]!, armIds[a]!);
-      expect(relativeError(baseline.covariance(c * armCount + a), want.covariance), `A⁻¹ cell ${c} arm ${a}`).toBeLessThan(tolerance);
-      expect(relativeError(baseline.thetaOf(c * armCount + a), want.theta), `θ cell ${c} arm ${a}`).toBeLessThan(tolerance);
+      expect(
+        relativeError(baseline.covariance(c * armCount + a), want.covariance),
+        `A⁻¹ cell ${c} arm ${a}`,
+      ).toBeLessThan(tolerance);
+      expect(relativeError(baseline.thetaOf(c * armCount + a), want.theta), `θ cell ${c} arm ${a}`).toBeLessThan(
+        tolerance,
+      );
     }
   }
 }
@@ -73,10 +79,16 @@ describe.each([5, 8, 16])("d = %i", (d) => {
 
   test("careful JS: refit (Cholesky) equals the reference's refit", async () => {
     const oracle = await reference(d);
-    oracle.refit({ cells: block.cellIndices, arms: block.armIndices, contexts: block.contexts, rewards: block.rewards });
+    oracle.refit({
+      cells: block.cellIndices,
+      arms: block.armIndices,
+      contexts: block.contexts,
+      rewards: block.rewards,
+    });
     const careful = new CarefulLinUCB(d, armCount, cells, alpha, lambda);
     // Online updates first, so the refit must replace state rather than start from the prior.
-    for (let e = 0; e < 50; e++) careful.update(probes.models[e % probes.length]!, probes.contexts, (e % probes.length) * d, 1);
+    for (let e = 0; e < 50; e++)
+      careful.update(probes.models[e % probes.length]!, probes.contexts, (e % probes.length) * d, 1);
     careful.refit(block.models, block.contexts, block.rewards, block.length);
     expectSameModels(careful, oracle);
   });
@@ -103,7 +115,12 @@ describe.each([5, 8, 16])("d = %i", (d) => {
 
   test("ml-matrix: refit equals the reference's refit", async () => {
     const oracle = await reference(d);
-    oracle.refit({ cells: block.cellIndices, arms: block.armIndices, contexts: block.contexts, rewards: block.rewards });
+    oracle.refit({
+      cells: block.cellIndices,
+      arms: block.armIndices,
+      contexts: block.contexts,
+      rewards: block.rewards,
+    });
     const ml = new MlMatrixLinUCB(d, armCount, cells, alpha, lambda);
     ml.refit(block.models, block.contexts, block.rewards, block.length);
     expectSameModels(ml, oracle);

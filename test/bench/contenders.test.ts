@@ -11,12 +11,20 @@ const builds = (["relaxed", "simd", "scalar"] as const).filter((build) => isBuil
 // Fast and slow contenders get the same block here, so that their checksums are comparable.
 const sizes: BlockSizes = { events: 512, slowEvents: 512, burst: 64, refitRows: 2048, slowRefitRows: 2048 };
 
-async function checksums(task: TaskName, d: number, cells: number): Promise<Map<string, { checksum: number; probe: number; events: number }>> {
+async function checksums(
+  task: TaskName,
+  d: number,
+  cells: number,
+): Promise<Map<string, { checksum: number; probe: number; events: number }>> {
   const problem = buildProblem({ d, cells }, sizes, 11);
   const result = new Map<string, { checksum: number; probe: number; events: number }>();
   for (const contender of contendersFor(task, builds, detectBuild())) {
     const body = await contender.prepare(problem);
-    result.set(contender.id, { checksum: body.run(0, body.units), probe: body.probe(), events: body.units * body.eventsPerUnit });
+    result.set(contender.id, {
+      checksum: body.run(0, body.units),
+      probe: body.probe(),
+      events: body.units * body.eventsPerUnit,
+    });
   }
   return result;
 }
@@ -25,7 +33,11 @@ describe.each([
   [8, 1],
   [16, 6],
 ])("d = %i, %i cells", (d, cells) => {
-  test.each(["select", "batched-select", "replay"] as const)("%s: every contender makes the same choices", async (task) => {
+  test.each([
+    "select",
+    "batched-select",
+    "replay",
+  ] as const)("%s: every contender makes the same choices", async (task) => {
     const results = await checksums(task, d, cells);
     const careful = results.get("careful-js")!;
     expect(careful.checksum).toBeGreaterThan(0);
@@ -54,7 +66,11 @@ test("every task has a careful-JS baseline and each build's engine", () => {
     expect(ids).toContain("careful-js");
     expect(ids).toContain("ml-matrix");
     expect(ids).toContain("reference");
-    for (const build of builds) expect(ids.some((id) => id.startsWith(`engine-${build}/`)), `${task} ${build}`).toBe(true);
+    for (const build of builds)
+      expect(
+        ids.some((id) => id.startsWith(`engine-${build}/`)),
+        `${task} ${build}`,
+      ).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
   }
 });

@@ -17,7 +17,20 @@ test("defaults are the full workload", () => {
 });
 
 test("--quick, --json, --filter, --d, --cells and --no-memory", () => {
-  const options = parseOptions(["--quick", "--json", "out.json", "--filter", "update/d16,select", "--filter", "refit", "--d", "16,64", "--cells", "60", "--no-memory"]);
+  const options = parseOptions([
+    "--quick",
+    "--json",
+    "out.json",
+    "--filter",
+    "update/d16,select",
+    "--filter",
+    "refit",
+    "--d",
+    "16,64",
+    "--cells",
+    "60",
+    "--no-memory",
+  ]);
   expect(options.quick).toBe(true);
   expect(options.sizes).toEqual(quickSizes);
   expect(options.json).toBe("out.json");
@@ -40,11 +53,33 @@ test("the filter matches substrings of measurement names; empty matches everythi
   expect(matchesFilter("update/d16/c60/engine-relaxed/updateMany", ["select"])).toBe(false);
 });
 
-function record(task: MeasurementRecord["task"], d: number, contender: string, opsPerSecond: number, ratio: number): MeasurementRecord {
+function record(
+  task: MeasurementRecord["task"],
+  d: number,
+  contender: string,
+  opsPerSecond: number,
+  ratio: number,
+): MeasurementRecord {
   return {
-    name: `${task}/d${d}/c60/${contender}`, task, d, cells: 60, contender, label: contender, family: "engine", build: "relaxed",
-    path: "batched", statistics: false, eventsPerIteration: 4096, iterations: 10, opsPerSecond, nsPerOp: 1e9 / opsPerSecond,
-    bestOpsPerSecond: opsPerSecond, medianMs: 1, meanMs: 1, spreadPercent: 1, ratioToCarefulJs: ratio,
+    name: `${task}/d${d}/c60/${contender}`,
+    task,
+    d,
+    cells: 60,
+    contender,
+    label: contender,
+    family: "engine",
+    build: "relaxed",
+    path: "batched",
+    statistics: false,
+    eventsPerIteration: 4096,
+    iterations: 10,
+    opsPerSecond,
+    nsPerOp: 1e9 / opsPerSecond,
+    bestOpsPerSecond: opsPerSecond,
+    medianMs: 1,
+    meanMs: 1,
+    spreadPercent: 1,
+    ratioToCarefulJs: ratio,
   };
 }
 

@@ -33,7 +33,11 @@ const BAD_ROWS: readonly BadRow[] = [
   { kind: "reward", set: "reward = 2", reason: /^reward: 2 is outside the declared range \[-0\.75, 1\]$/ },
   { kind: "reward", set: "reward = -0.8", reason: /^reward: -0\.8 is outside the declared range \[-0\.75, 1\]$/ },
   { kind: "propensity", set: "propensity = 1e-300", reason: /^propensity: 1e-300 is not in \[0\.000001, 1\]$/ },
-  { kind: "features", set: "features[3] = 1e9", reason: /^features: element 2 is 1000000000, beyond the magnitude bound 1000000$/ },
+  {
+    kind: "features",
+    set: "features[3] = 1e9",
+    reason: /^features: element 2 is 1000000000, beyond the magnitude bound 1000000$/,
+  },
   { kind: "model", set: "model = ''", reason: /^model: empty$/ },
   { kind: "cell", set: "cell = ''", reason: /^cell: empty$/ },
   { kind: "agent_id", set: "agent_id = ''", reason: /^agent_id: empty$/ },
@@ -96,7 +100,11 @@ describeOnBackends("prod cadence over bad rows", (backend) => {
     // Both slices met bad rows, and the run was not failed by them.
     expect(corpus.training.rejected).toBeGreaterThan(0);
     expect(corpus.heldOut.rejected).toBeGreaterThan(0);
-    expect(await getTrainingRun(bad.db, result.runId)).toMatchObject({ status: "succeeded", rowsRead: 3000, rowsRejected: BAD_ROWS.length });
+    expect(await getTrainingRun(bad.db, result.runId)).toMatchObject({
+      status: "succeeded",
+      rowsRead: 3000,
+      rowsRejected: BAD_ROWS.length,
+    });
   });
 
   it("keeps a bad row out of the arm list and the dimension", () => {
@@ -135,22 +143,56 @@ describeOnBackends("prod cadence over bad rows", (backend) => {
 
   it("lists the rejected rows in --json, the text report and the HTML report", async () => {
     await bad.db.close(); // the command opens the database itself (PGlite: one opener per folder)
-    const target = bad.options.databaseUrl !== undefined ? ["--database-url", bad.options.databaseUrl] : ["--data-dir", bad.options.dataDir as string];
+    const target =
+      bad.options.databaseUrl !== undefined
+        ? ["--database-url", bad.options.databaseUrl]
+        : ["--data-dir", bad.options.dataDir as string];
     const reports = mkdtempSync(join(tmpdir(), "linucb-bad-rows-"));
-    const json = await linucb(["cadence", "--mode", "prod", "--json", "--report-dir", reports, "--resamples", "100", ...target]);
+    const json = await linucb([
+      "cadence",
+      "--mode",
+      "prod",
+      "--json",
+      "--report-dir",
+      reports,
+      "--resamples",
+      "100",
+      ...target,
+    ]);
     expect([0, 3], json.stderr).toContain(json.code);
-    const printed = JSON.parse(json.stdout) as { mode: string; gate: { passed: boolean; reason: string }; promoted: boolean; corpus: ProdCadenceResult["corpus"] };
+    const printed = JSON.parse(json.stdout) as {
+      mode: string;
+      gate: { passed: boolean; reason: string };
+      promoted: boolean;
+      corpus: ProdCadenceResult["corpus"];
+    };
     expect(printed.mode).toBe("prod");
     expect(typeof printed.gate.reason).toBe("string");
-    expect(printed.corpus).toMatchObject({ rowsRead: 3000, rowsRejected: BAD_ROWS.length, rejectedByReason: { reward: 4, propensity: 1, features: 1, model: 1, cell: 1, agent_id: 1 } });
+    expect(printed.corpus).toMatchObject({
+      rowsRead: 3000,
+      rowsRejected: BAD_ROWS.length,
+      rejectedByReason: { reward: 4, propensity: 1, features: 1, model: 1, cell: 1, agent_id: 1 },
+    });
     expect(printed.corpus.rejectedExamples.map((row) => row.id).sort((a, b) => a - b)).toEqual(badIds);
     const html = readFileSync((JSON.parse(json.stdout) as { reportFiles: { html: string } }).reportFiles.html, "utf8");
     for (const id of badIds) expect(html).toMatch(new RegExp(`<li>row ${id}: `));
     rmSync(reports, { recursive: true, force: true });
 
-    const text = await linucb(["cadence", "--mode", "prod", "--no-report", "--resamples", "100", "--min-propensity", "1e-9", ...target]);
+    const text = await linucb([
+      "cadence",
+      "--mode",
+      "prod",
+      "--no-report",
+      "--resamples",
+      "100",
+      "--min-propensity",
+      "1e-9",
+      ...target,
+    ]);
     expect([0, 3], text.stderr).toContain(text.code);
-    expect(text.stdout).toMatch(/rejected {6}9 rows \(.*reward 4.*\); bounds: reward in \[-0\.75, 1\], propensity ≥ 1e-9, \|feature\| ≤ 1000000/);
+    expect(text.stdout).toMatch(
+      /rejected {6}9 rows \(.*reward 4.*\); bounds: reward in \[-0\.75, 1\], propensity ≥ 1e-9, \|feature\| ≤ 1000000/,
+    );
     for (const id of badIds) expect(text.stdout).toMatch(new RegExp(`\\n  row ${id}: `));
     // Reopened for dispose.
     bad = { ...bad, db: await openDatabase(bad.options) } as FreshDatabase;

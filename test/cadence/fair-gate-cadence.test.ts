@@ -22,7 +22,8 @@ describeOnBackends("prod gate: a fair incumbent", (backend) => {
   beforeEach(async () => {
     const { db } = database;
     await db.exec(
-      "DELETE FROM active_policy; UPDATE training_runs SET policy_version_id = NULL; " + "DELETE FROM policy_versions; DELETE FROM training_runs",
+      "DELETE FROM active_policy; UPDATE training_runs SET policy_version_id = NULL; " +
+        "DELETE FROM policy_versions; DELETE FROM training_runs",
     );
     await resetTables(db);
     await insertOutcomes(db, { n: 3000, source: "prod" });
@@ -41,14 +42,24 @@ describeOnBackends("prod gate: a fair incumbent", (backend) => {
     const second = await runCadence(db, PROD);
     expect(second.promoted).toBe(false);
     expect(second.gate.passed).toBe(false);
-    expect(second.gate.reason).toMatch(/^nothing to evaluate on: no production rows newer than the incumbent's training/);
+    expect(second.gate.reason).toMatch(
+      /^nothing to evaluate on: no production rows newer than the incumbent's training/,
+    );
     expect(second.evaluation).toBeNull();
-    expect(second.corpus.split).toMatchObject({ newerThanId: maxId, eligible: 0, heldOut: 0, cutoff: null, training: 3000 });
+    expect(second.corpus.split).toMatchObject({
+      newerThanId: maxId,
+      eligible: 0,
+      heldOut: 0,
+      cutoff: null,
+      training: 3000,
+    });
     expect(second.corpus.rowsRead).toBe(3000);
     expect(await getTrainingRun(db, second.runId)).toMatchObject({ status: "succeeded", promoted: false });
     expect(await activeVersion(db)).toBe(first.policyVersionId);
     // The report says why, and shows the first run's support diagnostics.
-    expect(formatCadenceReport(second)).toMatch(/Held-out evaluation: none \(no rows newer than the incumbent's training\)/);
+    expect(formatCadenceReport(second)).toMatch(
+      /Held-out evaluation: none \(no rows newer than the incumbent's training\)/,
+    );
     const firstReport = formatCadenceReport(first);
     expect(firstReport).toMatch(/support {7}candidate mean weight \d\.\d{4} ± \d\.\d{4}, zero weights \d+\.\d{4}% /);
     expect(firstReport).toMatch(/\(propensities predict \d+\.\d{4}%\)/);
@@ -90,7 +101,10 @@ describeOnBackends("prod gate: a fair incumbent", (backend) => {
 
 it("linucb cadence: --gate-margin and --serve-exploration are checked as usage errors (exit 2)", async () => {
   const cases: [string[], RegExp][] = [
-    [["cadence", "--mode", "prod", "--serve-exploration", "greedy"], /--serve-exploration must be ucb, epsilon:E or softmax:T; received "gr/],
+    [
+      ["cadence", "--mode", "prod", "--serve-exploration", "greedy"],
+      /--serve-exploration must be ucb, epsilon:E or softmax:T; received "gr/,
+    ],
     [["cadence", "--mode", "prod", "--serve-exploration", "epsilon:1.5"], /--serve-exploration/],
     [["cadence", "--mode", "prod", "--gate-margin", "x"], /--gate-margin/],
   ];

@@ -16,7 +16,15 @@ export const PROD_WORLD_SEED = 7;
  */
 export async function insertOutcomes(
   db: Queryable,
-  options: { n: number; seed?: number; source: "prod" | "synthetic" | "shadow"; offsetDays?: number; model?: string; reward?: number; judged?: boolean },
+  options: {
+    n: number;
+    seed?: number;
+    source: "prod" | "synthetic" | "shadow";
+    offsetDays?: number;
+    model?: string;
+    reward?: number;
+    judged?: boolean;
+  },
 ): Promise<void> {
   const world = generateWorld({ seed: options.seed ?? PROD_WORLD_SEED });
   const rows = generateOutcomes(world, { n: options.n, seed: options.seed ?? PROD_WORLD_SEED });
@@ -92,10 +100,13 @@ export function failingDb(db: Db, fault: Fault): Db & { readonly tripped: boolea
     new Proxy(q, {
       get(target, key) {
         if (key === "tripped") return tripped;
-        if (key === "query") return async (sql: string, params?: readonly unknown[]) => (check(sql), target.query(sql, params));
+        if (key === "query")
+          return async (sql: string, params?: readonly unknown[]) => (check(sql), target.query(sql, params));
         if (key === "exec") return async (sql: string) => (check(sql), target.exec(sql));
         if (key === "copyOutBinary") return async (select: string) => (check(select), target.copyOutBinary(select));
-        if (key === "transaction") return (fn: (tx: Queryable) => Promise<unknown>) => (target as unknown as Db).transaction((tx) => fn(wrap(tx)));
+        if (key === "transaction")
+          return (fn: (tx: Queryable) => Promise<unknown>) =>
+            (target as unknown as Db).transaction((tx) => fn(wrap(tx)));
         if (key === "reserve") return async () => wrap(await (target as unknown as Db).reserve()) as ReservedConnection;
         const value = Reflect.get(target, key);
         return typeof value === "function" ? value.bind(target) : value;

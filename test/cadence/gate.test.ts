@@ -26,7 +26,9 @@ describe("production gate", () => {
     expect(decision.passed).toBe(true);
     expect(decision.lowerBound).toBe(comparison.paired.lowerBound);
     expect(decision.lowerBound).toBeGreaterThan(0);
-    expect(decision.reason).toMatch(/97\.5% lower bound on Δ \(paired studentized bootstrap of SNIPS\) is 0\.\d{4}, above the margin 0/);
+    expect(decision.reason).toMatch(
+      /97\.5% lower bound on Δ \(paired studentized bootstrap of SNIPS\) is 0\.\d{4}, above the margin 0/,
+    );
     expect(decision.support?.problems).toEqual([]);
     // A margin above the bound keeps the incumbent.
     expect(prodGate(comparison, { ...settings, margin: decision.lowerBound + 0.01 }).passed).toBe(false);
@@ -37,12 +39,17 @@ describe("production gate", () => {
   it("keeps the incumbent when the candidate is worse, identical, or only on too little evidence", () => {
     const worse = prodGate(comparePolicies(logged, always(0, 2000), uniformPolicy(2), options), settings);
     expect(worse).toMatchObject({ passed: false, reason: expect.stringMatching(/not above the margin 0/) });
-    const same = prodGate(comparePolicies(logged, always(1, 2000), always(1, 2000), options), { ...settings, minEffectiveSampleSize: 0 });
+    const same = prodGate(comparePolicies(logged, always(1, 2000), always(1, 2000), options), {
+      ...settings,
+      minEffectiveSampleSize: 0,
+    });
     expect(same).toMatchObject({ passed: false, difference: 0, lowerBound: 0 });
     const better = comparePolicies(logged, always(1, 2000), uniformPolicy(2), options);
     const tooFew = prodGate(better, { ...settings, minEffectiveSampleSize: 5000 });
     expect(tooFew.passed).toBe(false);
-    expect(tooFew.reason).toMatch(/not enough evidence for the candidate: effective sample size \d+\.\d, below the minimum 5000/);
+    expect(tooFew.reason).toMatch(
+      /not enough evidence for the candidate: effective sample size \d+\.\d, below the minimum 5000/,
+    );
   });
 
   it("refuses logs written with propensity 1, naming support", () => {
@@ -59,8 +66,16 @@ describe("production gate", () => {
     const n = 2000;
     const actions = Int32Array.from({ length: n }, () => (random.nextFloat() < 0.05 ? 1 : 0));
     const rewards = Float64Array.from(actions, () => random.nextFloat());
-    const skewed = createLoggedEvents({ actions, rewards, propensities: new Float64Array(n).fill(0.5), actionCount: 2 });
-    const decision = prodGate(comparePolicies(skewed, always(1, n), always(0, n), options), { ...settings, minEffectiveSampleSize: 0 });
+    const skewed = createLoggedEvents({
+      actions,
+      rewards,
+      propensities: new Float64Array(n).fill(0.5),
+      actionCount: 2,
+    });
+    const decision = prodGate(comparePolicies(skewed, always(1, n), always(0, n), options), {
+      ...settings,
+      minEffectiveSampleSize: 0,
+    });
     expect(decision.passed).toBe(false);
     expect(decision.reason).toMatch(/no support for the candidate: its mean importance weight is 0\.\d{3}/);
     expect(decision.reason).toMatch(/no support for the incumbent/);
@@ -86,13 +101,15 @@ describe("production gate, seeded simulations (bench/gate-world.ts; the full run
     let falsePromotions = 0;
     for (let i = 0; i < runs; i++) {
       const scenario = { exploration: { epsilon: 0.1 }, events: 4000, delta: -0.005 + 0.005 * ((i + 0.5) / runs) };
-      if (runGate(drawWorld(scenario, 320_000 + i), scenario, 330_000 + i, { resamples: 300 }).passed) falsePromotions++;
+      if (runGate(drawWorld(scenario, 320_000 + i), scenario, 330_000 + i, { resamples: 300 }).passed)
+        falsePromotions++;
     }
     // Nominal one-sided α = 0.025 plus two binomial standard errors at 120 runs: 5.35%, so at most 6.
     expect(falsePromotions).toBeLessThanOrEqual(6);
     let promoted = 0;
     const better = { exploration: { epsilon: 0.1 }, events: 16000, delta: 0.04 };
-    for (let i = 0; i < 20; i++) if (runGate(drawWorld(better, 340_000 + i), better, 350_000 + i, { resamples: 300 }).passed) promoted++;
+    for (let i = 0; i < 20; i++)
+      if (runGate(drawWorld(better, 340_000 + i), better, 350_000 + i, { resamples: 300 }).passed) promoted++;
     expect(promoted).toBeGreaterThanOrEqual(17);
   }, 120_000);
 });

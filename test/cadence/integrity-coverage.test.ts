@@ -20,7 +20,11 @@ describeOnBackends("integrity check and coverage table", (backend) => {
     await resetTables(database.db);
   });
 
-  const engineOptions = { dimension: world.dimension, arms: [...world.models], pooling: { shrinkage: "auto" as const } };
+  const engineOptions = {
+    dimension: world.dimension,
+    arms: [...world.models],
+    pooling: { shrinkage: "auto" as const },
+  };
 
   it("passes a refit that read every row, and reports per-(cell, model) rows and ESS", async () => {
     const { db } = database;
@@ -31,10 +35,15 @@ describeOnBackends("integrity check and coverage table", (backend) => {
     const engine = await createLinUCB(engineOptions);
     const integrity = new IntegrityCollector();
     const coverage = new CoverageCollector(world.models);
-    await accumulateSlice(db, engine, { table: "routing_outcomes", dimension: world.dimension, chunkSize: 250 }, (chunk) => {
-      integrity.add(chunk);
-      coverage.add(chunk);
-    });
+    await accumulateSlice(
+      db,
+      engine,
+      { table: "routing_outcomes", dimension: world.dimension, chunkSize: 250 },
+      (chunk) => {
+        integrity.add(chunk);
+        coverage.add(chunk);
+      },
+    );
     engine.finalize();
     const report = await checkIntegrity(db, engine, "routing_outcomes", integrity);
     expect(report).toMatchObject({ ok: true, engineRows: 1199, sqlRows: 1199, mismatchCount: 0, sumsCompared: true });
@@ -45,7 +54,8 @@ describeOnBackends("integrity check and coverage table", (backend) => {
     const counts = await db.query<{ cell: string; model: string; n: number }>(
       "SELECT cell, model, count(*)::float8 AS n FROM routing_outcomes WHERE source = 'prod' AND reward IS NOT NULL AND id <> 7 GROUP BY cell, model",
     );
-    for (const row of counts.rows) expect(table.cells.find((c) => c.cell === row.cell)!.models[row.model]!.rows).toBe(Number(row.n));
+    for (const row of counts.rows)
+      expect(table.cells.find((c) => c.cell === row.cell)!.models[row.model]!.rows).toBe(Number(row.n));
     for (const cell of table.cells) {
       expect(cell.covered).toBe(Object.values(cell.models).every((m) => m.rows >= 3));
       for (const m of Object.values(cell.models)) expect(m.ess).toBeLessThanOrEqual(m.rows + 1e-9);
@@ -57,7 +67,9 @@ describeOnBackends("integrity check and coverage table", (backend) => {
     const { db } = database;
     await insertOutcomes(db, { n: 800, source: "prod" });
     const slice = { table: "routing_outcomes" as const, dimension: world.dimension, chunkSize: 200 };
-    const run = async (corrupt: (chunk: Parameters<Parameters<typeof accumulateSlice>[3] & object>[0], index: number) => void) => {
+    const run = async (
+      corrupt: (chunk: Parameters<Parameters<typeof accumulateSlice>[3] & object>[0], index: number) => void,
+    ) => {
       const engine = await createLinUCB(engineOptions);
       const integrity = new IntegrityCollector();
       let index = 0;
@@ -65,7 +77,12 @@ describeOnBackends("integrity check and coverage table", (backend) => {
       // engine passed to the reader ignores them; the callback feeds the real one).
       await accumulateSlice(db, { accumulate: () => undefined } as never, slice, (chunk) => {
         integrity.add(chunk);
-        const copy = { ...chunk, cells: [...chunk.cells], arms: [...chunk.arms], rewards: Float64Array.from(chunk.rewards) };
+        const copy = {
+          ...chunk,
+          cells: [...chunk.cells],
+          arms: [...chunk.arms],
+          rewards: Float64Array.from(chunk.rewards),
+        };
         corrupt(copy, index++);
         if (copy.length > 0) engine.accumulate(copy);
       });

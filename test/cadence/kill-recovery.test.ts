@@ -18,7 +18,14 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { validatePolicySnapshot } from "../../src/cadence/index.js";
-import { getTrainingRun, migrateUp, openDatabase, readActivePolicy, type Db, type OpenDatabaseOptions } from "../../src/store/index.js";
+import {
+  getTrainingRun,
+  migrateUp,
+  openDatabase,
+  readActivePolicy,
+  type Db,
+  type OpenDatabaseOptions,
+} from "../../src/store/index.js";
 import { describeOnBackends, secondSession, type FreshDatabase } from "../store/backends.js";
 import { insertOutcomes } from "./fixtures.js";
 import { createSeededRandom } from "../../src/evaluation/random.js";
@@ -43,11 +50,24 @@ interface ChildRun {
 }
 
 /** Starts `linucb cadence --mode prod` from dist/ in a child; kills it with SIGKILL after `killAfterMs` if given. */
-function startChild(target: readonly string[], killAfterMs?: number): { readonly child: ChildProcess; readonly done: Promise<ChildRun> } {
+function startChild(
+  target: readonly string[],
+  killAfterMs?: number,
+): { readonly child: ChildProcess; readonly done: Promise<ChildRun> } {
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    ["--experimental-wasm-relaxed-simd", "dist/src/cli/bin.js", "cadence", "--mode", "prod", "--no-report", "--resamples", "200", ...target],
+    [
+      "--experimental-wasm-relaxed-simd",
+      "dist/src/cli/bin.js",
+      "cadence",
+      "--mode",
+      "prod",
+      "--no-report",
+      "--resamples",
+      "200",
+      ...target,
+    ],
     { cwd: root, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, DATABASE_URL: "" } },
   );
   let stderr = "";
@@ -61,7 +81,12 @@ function startChild(target: readonly string[], killAfterMs?: number): { readonly
       clearTimeout(timer);
       const steps = [...stderr.matchAll(STEP_LINE)].map((m) => m[1] as string);
       const finished = /linucb cadence: prod run \d+ (PASSED|FAILED) its gate/.test(stderr);
-      resolve({ code, signal, lastStep: finished ? "(finished)" : (steps.at(-1) ?? "(start-up)"), seconds: (performance.now() - started) / 1000 });
+      resolve({
+        code,
+        signal,
+        lastStep: finished ? "(finished)" : (steps.at(-1) ?? "(start-up)"),
+        seconds: (performance.now() - started) / 1000,
+      });
     });
   });
   return { child, done };
@@ -92,7 +117,11 @@ async function checkInvariants(db: Db): Promise<number[]> {
   expect(partial.rows).toEqual([]);
   const active = await readActivePolicy(db); // verifies the stored checksum
   if (active !== null) {
-    expect(await getTrainingRun(db, active.trainingRunId)).toMatchObject({ status: "succeeded", promoted: true, policyVersionId: active.id });
+    expect(await getTrainingRun(db, active.trainingRunId)).toMatchObject({
+      status: "succeeded",
+      promoted: true,
+      policyVersionId: active.id,
+    });
     await validatePolicySnapshot(active.snapshot);
   }
   const running = await db.query<{ id: number }>("SELECT id FROM training_runs WHERE status = 'running' ORDER BY id");
@@ -107,11 +136,17 @@ describeOnBackends("prod cadences killed with SIGKILL", (backend) => {
 
   beforeAll(async () => {
     // The children run the built CLI: build it from the sources under test.
-    const build = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { cwd: root, encoding: "utf8" });
+    const build = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], {
+      cwd: root,
+      encoding: "utf8",
+    });
     if (build.status !== 0) throw new Error(`tsc failed: ${build.stdout}${build.stderr}`);
     fresh = await backend.fresh();
     options = fresh.options;
-    target = options.databaseUrl !== undefined ? ["--database-url", options.databaseUrl] : ["--data-dir", options.dataDir as string];
+    target =
+      options.databaseUrl !== undefined
+        ? ["--database-url", options.databaseUrl]
+        : ["--data-dir", options.dataDir as string];
     await migrateUp(fresh.db);
     await insertOutcomes(fresh.db, { n: 3000, source: "prod" });
     await fresh.db.close(); // PGlite: one process per folder; the children open it
@@ -120,51 +155,57 @@ describeOnBackends("prod cadences killed with SIGKILL", (backend) => {
     await fresh?.dispose();
   });
 
-  it(`leaves no run running and never a partial promotion (${kills} kills at random moments)`, { timeout: 600_000 }, async () => {
-    const reference = await completedRun(target);
-    expect([0, 3]).toContain(reference.code);
-    const draw = uniform(SEED);
-    const landed: string[] = [];
-    const orphans: number[] = [];
-    for (let i = 0; i < kills; i++) {
-      const delay = draw() * 1.1 * reference.seconds * 1000;
-      const child = await cadenceChild(target, delay);
-      landed.push(child.signal === "SIGKILL" ? child.lastStep : `exited ${child.code}`);
+  it(
+    `leaves no run running and never a partial promotion (${kills} kills at random moments)`,
+    { timeout: 600_000 },
+    async () => {
+      const reference = await completedRun(target);
+      expect([0, 3]).toContain(reference.code);
+      const draw = uniform(SEED);
+      const landed: string[] = [];
+      const orphans: number[] = [];
+      for (let i = 0; i < kills; i++) {
+        const delay = draw() * 1.1 * reference.seconds * 1000;
+        const child = await cadenceChild(target, delay);
+        landed.push(child.signal === "SIGKILL" ? child.lastStep : `exited ${child.code}`);
+        const db = await openDatabase(options);
+        try {
+          const running = await checkInvariants(db);
+          // The next child compares with the uniform policy, so it promotes if it gets that far:
+          // the kills can land in the promote transaction too.
+          await db.exec("DELETE FROM active_policy");
+          // At most the run just killed is running: the cadence it interrupted abandoned the one before.
+          expect(running.length).toBeLessThanOrEqual(1);
+          if (running.length === 1) {
+            const newest = await db.query<{ id: number }>("SELECT max(id) AS id FROM training_runs");
+            expect(running[0]).toBe(newest.rows[0]?.id);
+            orphans.push(running[0] as number);
+          }
+        } finally {
+          await db.close();
+        }
+      }
+      console.log(
+        `[kill -9, ${backend.name}] uninterrupted run ${reference.seconds.toFixed(2)} s; kills landed in: ${landed.join(", ")}`,
+      );
+
+      const last = await completedRun(target);
+      expect([0, 3]).toContain(last.code);
       const db = await openDatabase(options);
       try {
-        const running = await checkInvariants(db);
-        // The next child compares with the uniform policy, so it promotes if it gets that far:
-        // the kills can land in the promote transaction too.
-        await db.exec("DELETE FROM active_policy");
-        // At most the run just killed is running: the cadence it interrupted abandoned the one before.
-        expect(running.length).toBeLessThanOrEqual(1);
-        if (running.length === 1) {
-          const newest = await db.query<{ id: number }>("SELECT max(id) AS id FROM training_runs");
-          expect(running[0]).toBe(newest.rows[0]?.id);
-          orphans.push(running[0] as number);
+        expect(await checkInvariants(db)).toEqual([]);
+        for (const id of orphans) {
+          const run = await getTrainingRun(db, id);
+          expect(run).toMatchObject({ status: "abandoned", promoted: false, policyVersionId: null });
+          expect(run?.error).toMatch(/^abandoned: found running by the next prod cadence/);
         }
+        // The kills hit runs in flight, not only start-up.
+        expect(orphans.length).toBeGreaterThanOrEqual(Math.floor(kills / 4));
       } finally {
         await db.close();
       }
-    }
-    console.log(`[kill -9, ${backend.name}] uninterrupted run ${reference.seconds.toFixed(2)} s; kills landed in: ${landed.join(", ")}`);
-
-    const last = await completedRun(target);
-    expect([0, 3]).toContain(last.code);
-    const db = await openDatabase(options);
-    try {
-      expect(await checkInvariants(db)).toEqual([]);
-      for (const id of orphans) {
-        const run = await getTrainingRun(db, id);
-        expect(run).toMatchObject({ status: "abandoned", promoted: false, policyVersionId: null });
-        expect(run?.error).toMatch(/^abandoned: found running by the next prod cadence/);
-      }
-      // The kills hit runs in flight, not only start-up.
-      expect(orphans.length).toBeGreaterThanOrEqual(Math.floor(kills / 4));
-    } finally {
-      await db.close();
-    }
-  });
+    },
+  );
 
   // A second session holds the promote transaction open: PostgreSQL only.
   if (backend.name === "postgres") {
@@ -197,14 +238,20 @@ describeOnBackends("prod cadences killed with SIGKILL", (backend) => {
           await blocker.query("ROLLBACK");
           await blocker.end();
         }
-        expect((await db.query<{ n: number }>("SELECT count(*)::int AS n FROM policy_versions")).rows).toEqual(versionsBefore.rows);
+        expect((await db.query<{ n: number }>("SELECT count(*)::int AS n FROM policy_versions")).rows).toEqual(
+          versionsBefore.rows,
+        );
         expect(await readActivePolicy(db)).toBeNull();
         const running = await checkInvariants(db);
         expect(running).toHaveLength(1);
         const last = await completedRun(target);
         expect(last.code).toBe(0);
         expect(await checkInvariants(db)).toEqual([]);
-        expect(await getTrainingRun(db, running[0] as number)).toMatchObject({ status: "abandoned", policyVersionId: null, promoted: false });
+        expect(await getTrainingRun(db, running[0] as number)).toMatchObject({
+          status: "abandoned",
+          policyVersionId: null,
+          promoted: false,
+        });
       } finally {
         await db.close();
       }

@@ -52,7 +52,10 @@ it("the prod cadence's import graph reaches nothing under src/synthetic", () => 
   for (const entry of entries.map((f) => join(root, "src/cadence", f))) {
     const files = [...reachable(entry)].map((f) => relative(root, f));
     expect(files.length).toBeGreaterThan(0);
-    expect(files.filter((f) => f.startsWith("src/synthetic/")), relative(root, entry)).toEqual([]);
+    expect(
+      files.filter((f) => f.startsWith("src/synthetic/")),
+      relative(root, entry),
+    ).toEqual([]);
   }
   // The walker does see synthetic imports where they are: the warm-up mode.
   const warmup = [...reachable(join(root, "src/cadence/modes/warmup.ts"))].map((f) => relative(root, f));

@@ -1,5 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { compareOnHeldOut, HeldOutCollector, policyChoices, prodGate, rewardModelOf, type HeldOutSlice } from "../../src/cadence/index.js";
+import {
+  compareOnHeldOut,
+  HeldOutCollector,
+  policyChoices,
+  prodGate,
+  rewardModelOf,
+  type HeldOutSlice,
+} from "../../src/cadence/index.js";
 import { createLinUCB } from "../../src/engine/linucb.js";
 import type { LinUCBEngine } from "../../src/engine/types.js";
 import { evaluateOffPolicy, uniformPolicy } from "../../src/evaluation/index.js";
@@ -38,7 +45,12 @@ describe("offline evaluation of a refitted engine", () => {
 
   beforeAll(async () => {
     engine = await createLinUCB(syntheticEngineOptions(world));
-    engine.refit({ cells: batch.cells.slice(0, TRAIN), arms: batch.arms.slice(0, TRAIN), contexts: batch.contexts.subarray(0, TRAIN * d), rewards: batch.rewards.subarray(0, TRAIN) });
+    engine.refit({
+      cells: batch.cells.slice(0, TRAIN),
+      arms: batch.arms.slice(0, TRAIN),
+      contexts: batch.contexts.subarray(0, TRAIN * d),
+      rewards: batch.rewards.subarray(0, TRAIN),
+    });
     const collector = new HeldOutCollector(world.models, d);
     collector.add(chunkOf(TRAIN, 2700));
     collector.add(chunkOf(2700, 3000));
@@ -87,7 +99,9 @@ describe("offline evaluation of a refitted engine", () => {
     const rewardModel = rewardModelOf(engine, slice);
     const direct = evaluateOffPolicy(slice.events, policyChoices(engine, slice), { ...settings, rewardModel });
     expect(comparison.candidate).toEqual(direct);
-    expect(comparison.incumbent).toEqual(evaluateOffPolicy(slice.events, uniformPolicy(k()), { ...settings, rewardModel }));
+    expect(comparison.incumbent).toEqual(
+      evaluateOffPolicy(slice.events, uniformPolicy(k()), { ...settings, rewardModel }),
+    );
     expect(comparison.paired.estimator).toBe("snips");
     expect(comparison.paired.paired.alpha).toBeCloseTo(0.05, 12);
     expect(comparison.paired.paired.candidateValue).toBeCloseTo(comparison.candidate.snips.value, 12);
@@ -99,7 +113,9 @@ describe("offline evaluation of a refitted engine", () => {
     expect(self.paired.paired.difference).toBe(0);
     expect(self.paired.paired.lowerBound).toBe(0);
     expect(prodGate(self.paired, { margin: 0, minEffectiveSampleSize: 0 }).passed).toBe(false);
-    expect(() => compareOnHeldOut(engine, "uniform", { ...slice, events: { ...slice.events, length: 0 } }, settings)).toThrow(/held-out slice is empty/);
+    expect(() =>
+      compareOnHeldOut(engine, "uniform", { ...slice, events: { ...slice.events, length: 0 } }, settings),
+    ).toThrow(/held-out slice is empty/);
   });
 });
 

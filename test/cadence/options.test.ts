@@ -5,9 +5,21 @@ import { resolveCadenceOptions } from "../../src/cadence/index.js";
 
 describe("resolveCadenceOptions", () => {
   const cases: [string, unknown, RegExp][] = [
-    ["a string", { mode: "prod", gateEstimator: "dm" }, /`gateEstimator` must be 'snips', 'dr' or 'ips'; received "dm"$/],
-    ["an array", { mode: "warmup", seed: [1, 2] }, /`seed` must be an integer in \[0, 4294967295\]; received Array\(2\)$/],
-    ["negative zero", { mode: "warmup", heldOutShare: -0 }, /`heldOutShare` must be a number in \(0, 1\); received -0$/],
+    [
+      "a string",
+      { mode: "prod", gateEstimator: "dm" },
+      /`gateEstimator` must be 'snips', 'dr' or 'ips'; received "dm"$/,
+    ],
+    [
+      "an array",
+      { mode: "warmup", seed: [1, 2] },
+      /`seed` must be an integer in \[0, 4294967295\]; received Array\(2\)$/,
+    ],
+    [
+      "negative zero",
+      { mode: "warmup", heldOutShare: -0 },
+      /`heldOutShare` must be a number in \(0, 1\); received -0$/,
+    ],
     ["a bigint", { mode: "warmup", n: 10n }, /`n` must be an integer in \[1, \d+\]; received 10n$/],
     ["null", null, /`options` must be an object; received null$/],
   ];

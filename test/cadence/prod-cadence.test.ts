@@ -29,7 +29,9 @@ const POISON = "model-poison";
 const PROD: CadenceOptions = { mode: "prod", resamples: 200 };
 
 async function resetPolicies(db: Parameters<typeof resetTables>[0]): Promise<void> {
-  await db.exec("DELETE FROM active_policy; UPDATE training_runs SET policy_version_id = NULL; DELETE FROM policy_versions; DELETE FROM training_runs");
+  await db.exec(
+    "DELETE FROM active_policy; UPDATE training_runs SET policy_version_id = NULL; DELETE FROM policy_versions; DELETE FROM training_runs",
+  );
 }
 
 describeOnBackends("prod cadence behind the synthetic wall", (backend) => {
@@ -70,7 +72,14 @@ describeOnBackends("prod cadence behind the synthetic wall", (backend) => {
     expect(result.evaluation!.loggedValue).toBeLessThan(1);
 
     const run = await getTrainingRun(db, result.runId);
-    expect(run).toMatchObject({ cadence: "prod", status: "succeeded", corpusTable: "routing_outcomes", sourceFilter: "prod", rowsRead: prodCount, promoted: true });
+    expect(run).toMatchObject({
+      cadence: "prod",
+      status: "succeeded",
+      corpusTable: "routing_outcomes",
+      sourceFilter: "prod",
+      rowsRead: prodCount,
+      promoted: true,
+    });
     expect(result.evaluation!.incumbent).toEqual({ kind: "uniform", policyVersionId: null });
     expect(result.gate).toMatchObject({ passed: true, estimator: "snips" });
     expect(result.promoted).toBe(true);
@@ -104,28 +113,44 @@ describeOnBackends("prod cadence behind the synthetic wall", (backend) => {
     expect(warmup.promoted).toBe(false);
     expect(warmup.policyVersionId).toBeNull();
     const run = await getTrainingRun(db, warmup.runId);
-    expect(run).toMatchObject({ cadence: "synthetic_warmup", status: "succeeded", corpusTable: "routing_outcomes_synthetic", promoted: false, policyVersionId: null });
-    expect((run?.metrics as { convergence: { matchShare: number } }).convergence.matchShare).toBe(warmup.convergence?.matchShare);
+    expect(run).toMatchObject({
+      cadence: "synthetic_warmup",
+      status: "succeeded",
+      corpusTable: "routing_outcomes_synthetic",
+      promoted: false,
+      policyVersionId: null,
+    });
+    expect((run?.metrics as { convergence: { matchShare: number } }).convergence.matchShare).toBe(
+      warmup.convergence?.matchShare,
+    );
   });
 
   it("refuses to promote a run whose corpus was not pure prod, in code and in the store, writing nothing", async () => {
     const { db } = database;
     const warm = await startTrainingRun(db, { cadence: "synthetic_warmup", seed: 42 });
-    expect(() => assertPromotable(warm, ["routing_outcomes_synthetic"])).toThrow(/refusing to promote training run \d+: its corpus was not pure production/);
+    expect(() => assertPromotable(warm, ["routing_outcomes_synthetic"])).toThrow(
+      /refusing to promote training run \d+: its corpus was not pure production/,
+    );
     const prod = await startTrainingRun(db, { cadence: "prod" });
-    expect(() => assertPromotable(prod, ["routing_outcomes", "routing_outcomes_synthetic"])).toThrow(/not pure production/);
+    expect(() => assertPromotable(prod, ["routing_outcomes", "routing_outcomes_synthetic"])).toThrow(
+      /not pure production/,
+    );
     expect(() => assertPromotable(prod, ["routing_outcomes"])).not.toThrow();
 
     const snapshot = new Uint8Array([1, 2, 3]);
     const finish = { rowsRead: 1, rowsRejected: 0, cells: 1 };
-    await expect(promoteTrainingRun(db, { trainingRunId: warm.id, snapshot, finish, validateSnapshot: validatePolicySnapshot })).rejects.toThrow(
+    await expect(
+      promoteTrainingRun(db, { trainingRunId: warm.id, snapshot, finish, validateSnapshot: validatePolicySnapshot }),
+    ).rejects.toThrow(
       /refusing to promote training run \d+: only a prod run .* cadence "synthetic_warmup", corpus "routing_outcomes_synthetic"/,
     );
     expect(await scalar(db, "SELECT count(*)::int8 AS value FROM policy_versions")).toBe(0);
     expect(await activeVersion(db)).toBeNull();
     expect((await getTrainingRun(db, warm.id))?.status).toBe("running");
     // And the schema refuses a prod run that claims another corpus.
-    await expect(db.query("UPDATE training_runs SET corpus_table = 'routing_outcomes_synthetic' WHERE id = $1", [prod.id])).rejects.toMatchObject({ sqlstate: "23514" });
+    await expect(
+      db.query("UPDATE training_runs SET corpus_table = 'routing_outcomes_synthetic' WHERE id = $1", [prod.id]),
+    ).rejects.toMatchObject({ sqlstate: "23514" });
   });
 
   describe("a failure in the middle marks the run failed and leaves the active policy as it was", () => {
@@ -142,7 +167,11 @@ describeOnBackends("prod cadence behind the synthetic wall", (backend) => {
     it("in the refit (a corpus page fails)", async () => {
       const { db } = database;
       const before = await runCadence(db, PROD);
-      const faulty = failingDb(db, { match: /^SELECT id, cell, model, features[\s\S]*\bFROM routing_outcomes\b/, skip: 1, message: "injected: connection lost during the read" });
+      const faulty = failingDb(db, {
+        match: /^SELECT id, cell, model, features[\s\S]*\bFROM routing_outcomes\b/,
+        skip: 1,
+        message: "injected: connection lost during the read",
+      });
       const error = await runCadence(faulty, { ...PROD, chunkSize: 500 }).catch((e: unknown) => e);
       expect(faulty.tripped).toBe(true);
       await expectFailedRun(error, "refit", /injected: connection lost during the read/);
@@ -166,7 +195,10 @@ describeOnBackends("prod cadence behind the synthetic wall", (backend) => {
 
     it("in the promote transaction (after the version was written and the pointer flipped)", async () => {
       const { db } = database;
-      const faulty = failingDb(db, { match: /SET status = 'succeeded'/, message: "injected: finishing the run failed" });
+      const faulty = failingDb(db, {
+        match: /SET status = 'succeeded'/,
+        message: "injected: finishing the run failed",
+      });
       const error = await runCadence(faulty, PROD).catch((e: unknown) => e);
       expect(faulty.tripped).toBe(true);
       await expectFailedRun(error, "promote", /injected: finishing the run failed/);
@@ -216,6 +248,11 @@ describeOnBackends("prod cadence judge step", (backend) => {
       [judge.name],
     );
     expect(wrong).toBe(0);
-    expect(await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source = 'shadow' AND reward IS NULL")).toBe(200);
+    expect(
+      await scalar(
+        db,
+        "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source = 'shadow' AND reward IS NULL",
+      ),
+    ).toBe(200);
   });
 });

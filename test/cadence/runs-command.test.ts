@@ -15,7 +15,12 @@ it("linucb runs: --help, and usage errors (exit 2)", async () => {
   expect(help.code).toBe(0);
   expect(help.stdout).toMatch(/^Usage: linucb runs \[options\]/);
   expect(help.stdout).toContain("abandoned");
-  for (const argv of [["runs", "extra"], ["runs", "--limit", "0"], ["runs", "--limit", "x"], ["runs", "--frobnicate"]]) {
+  for (const argv of [
+    ["runs", "extra"],
+    ["runs", "--limit", "0"],
+    ["runs", "--limit", "x"],
+    ["runs", "--frobnicate"],
+  ]) {
     expect((await linucb(argv)).code, argv.join(" ")).toBe(2);
   }
 });
@@ -43,7 +48,10 @@ describeOnBackends("linucb runs", (backend) => {
     expect(next.abandonedRuns).toEqual([ids.orphan]);
     ids.next = next.runId;
     await db.close();
-    target = fresh.options.databaseUrl !== undefined ? ["--database-url", fresh.options.databaseUrl] : ["--data-dir", fresh.options.dataDir as string];
+    target =
+      fresh.options.databaseUrl !== undefined
+        ? ["--database-url", fresh.options.databaseUrl]
+        : ["--data-dir", fresh.options.dataDir as string];
   });
   afterAll(async () => {
     fresh = { ...fresh, db: await openDatabase(fresh.options) } as FreshDatabase;
@@ -64,7 +72,9 @@ describeOnBackends("linucb runs", (backend) => {
       [ids.orphan, "abandoned"],
       [ids.promoted, "succeeded"],
     ]);
-    expect(listed.trainingRuns.find((r) => r.id === ids.orphan)?.error).toMatch(/^abandoned: found running by the next prod cadence/);
+    expect(listed.trainingRuns.find((r) => r.id === ids.orphan)?.error).toMatch(
+      /^abandoned: found running by the next prod cadence/,
+    );
     expect(listed.activePolicyVersionId).not.toBeNull();
     const active = listed.policyVersions.filter((v) => v.active);
     expect(active.map((v) => v.id)).toEqual([listed.activePolicyVersionId]);

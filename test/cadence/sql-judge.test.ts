@@ -70,14 +70,26 @@ describeOnBackends("set-based judge", (backend) => {
       expect(stored.map((row) => row.id)).toEqual(unjudged.map((row) => row.id));
       stored.forEach((row, i) => {
         // Object.is: the same float8, not merely close (−0 and 0 would differ too).
-        expect(Object.is(row.reward, expected[i].reward), `row ${row.id}: ${row.reward} vs ${expected[i].reward}`).toBe(true);
+        expect(Object.is(row.reward, expected[i].reward), `row ${row.id}: ${row.reward} vs ${expected[i].reward}`).toBe(
+          true,
+        );
         expect(Object.is(row.judge_score, expected[i].score), `row ${row.id} score`).toBe(true);
         expect(row.judge_model).toBe(judge.name);
       });
       // All eight flag combinations were there, so every reward the function can give was compared.
       expect(new Set(stored.map((row) => `${row.completed}${row.hallucinated}${row.refused}`)).size).toBe(8);
-      expect(await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source <> 'prod' AND reward IS NULL")).toBe(32);
-      expect(await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE judge_model = 'earlier-judge' AND reward = 0.42")).toBe(8);
+      expect(
+        await scalar(
+          db,
+          "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source <> 'prod' AND reward IS NULL",
+        ),
+      ).toBe(32);
+      expect(
+        await scalar(
+          db,
+          "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE judge_model = 'earlier-judge' AND reward = 0.42",
+        ),
+      ).toBe(8);
       // Nothing left: a second run does nothing.
       expect(await judgeUnlabelledInSql(db, options)).toEqual({ judged: 0, batches: 0 });
     });
@@ -86,14 +98,28 @@ describeOnBackends("set-based judge", (backend) => {
   it("keeps the verdicts of rows judged before, interleaved with unjudged ones, and counts only what it labels", async () => {
     const { db } = database;
     await insertFlagCombinations(db, 4);
-    await db.query("UPDATE routing_outcomes SET reward = -0.5, judge_score = 7, judge_model = 'other' WHERE source = 'prod' AND reward IS NULL AND id % 3 = 0");
+    await db.query(
+      "UPDATE routing_outcomes SET reward = -0.5, judge_score = 7, judge_model = 'other' WHERE source = 'prod' AND reward IS NULL AND id % 3 = 0",
+    );
     const before = await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE judge_model = 'other'");
     const judge = outcomeRewardJudge();
-    const result = await judgeUnlabelledInSql(db, { table: "routing_outcomes", judgeModel: judge.name, reward: judge.sqlReward!, batchSize: 5 });
+    const result = await judgeUnlabelledInSql(db, {
+      table: "routing_outcomes",
+      judgeModel: judge.name,
+      reward: judge.sqlReward!,
+      batchSize: 5,
+    });
     expect(result.judged).toBe(32 - before!);
     expect(result.batches).toBe(Math.ceil((32 - before!) / 5));
-    expect(await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE judge_model = 'other' AND reward = -0.5 AND judge_score = 7")).toBe(before);
-    expect(await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source = 'prod' AND reward IS NULL")).toBe(0);
+    expect(
+      await scalar(
+        db,
+        "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE judge_model = 'other' AND reward = -0.5 AND judge_score = 7",
+      ),
+    ).toBe(before);
+    expect(
+      await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source = 'prod' AND reward IS NULL"),
+    ).toBe(0);
   });
 
   it("judges only the synthetic corpus of routing_outcomes_synthetic, in one batch by default", async () => {
@@ -104,18 +130,36 @@ describeOnBackends("set-based judge", (backend) => {
        SELECT 'a', 'c', 'm', '{1}', 1, i % 2 = 0, false, i % 3 = 0, 'synthetic_test', 1, i, 'v1', 0.5 FROM generate_series(1, 30) AS i`,
     );
     const judge = outcomeRewardJudge();
-    expect(await judgeUnlabelledInSql(db, { table: "routing_outcomes_synthetic", judgeModel: judge.name, reward: judge.sqlReward! })).toEqual({ judged: 30, batches: 1 });
-    expect(await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes_synthetic WHERE reward IS DISTINCT FROM completed::int - 0.25 * refused::int")).toBe(0);
+    expect(
+      await judgeUnlabelledInSql(db, {
+        table: "routing_outcomes_synthetic",
+        judgeModel: judge.name,
+        reward: judge.sqlReward!,
+      }),
+    ).toEqual({ judged: 30, batches: 1 });
+    expect(
+      await scalar(
+        db,
+        "SELECT count(*)::int8 AS value FROM routing_outcomes_synthetic WHERE reward IS DISTINCT FROM completed::int - 0.25 * refused::int",
+      ),
+    ).toBe(0);
   });
 
   it("rejects bad options by name and value, changing nothing", async () => {
     const { db } = database;
     await insertFlagCombinations(db, 1);
     const reward = outcomeRewardJudge().sqlReward!;
-    const call = (options: object) => judgeUnlabelledInSql(db, { table: "routing_outcomes", judgeModel: "j", reward, ...options } as never);
-    await expect(call({ reward: { ...reward, refusalPenalty: Number.NaN } })).rejects.toThrow(/reward.refusalPenalty must be a finite number; received NaN/);
-    await expect(call({ reward: { ...reward, hallucinationPenalty: "0.5" } })).rejects.toThrow(/reward.hallucinationPenalty must be a finite number; received "0.5"/);
-    await expect(call({ reward: { kind: "llm" } })).rejects.toThrow(/reward must be \{ kind: 'linear-outcome'.*received/);
+    const call = (options: object) =>
+      judgeUnlabelledInSql(db, { table: "routing_outcomes", judgeModel: "j", reward, ...options } as never);
+    await expect(call({ reward: { ...reward, refusalPenalty: Number.NaN } })).rejects.toThrow(
+      /reward.refusalPenalty must be a finite number; received NaN/,
+    );
+    await expect(call({ reward: { ...reward, hallucinationPenalty: "0.5" } })).rejects.toThrow(
+      /reward.hallucinationPenalty must be a finite number; received "0.5"/,
+    );
+    await expect(call({ reward: { kind: "llm" } })).rejects.toThrow(
+      /reward must be \{ kind: 'linear-outcome'.*received/,
+    );
     await expect(call({ batchSize: 0 })).rejects.toThrow(/batchSize must be an integer from 1 to 1000000; received 0/);
     await expect(call({ table: "outcomes" })).rejects.toThrow(/table must be .*; received "outcomes"/);
     await expect(call({ judgeModel: "" })).rejects.toThrow(/judgeModel must be a non-empty string; received ""/);

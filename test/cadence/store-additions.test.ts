@@ -1,5 +1,11 @@
 import { beforeAll, beforeEach, expect, it } from "vitest";
-import { judgeUnlabelled, listSyntheticRuns, loadSyntheticOutcomes, migrateUp, splitCorpusByTime } from "../../src/store/index.js";
+import {
+  judgeUnlabelled,
+  listSyntheticRuns,
+  loadSyntheticOutcomes,
+  migrateUp,
+  splitCorpusByTime,
+} from "../../src/store/index.js";
 import { generateOutcomes, generateWorld } from "../../src/synthetic/index.js";
 import { describeOnBackends, useFreshDatabase } from "../store/backends.js";
 import { insertOutcomes, resetTables, scalar } from "./fixtures.js";
@@ -18,7 +24,14 @@ describeOnBackends("cadence store queries", (backend) => {
   it("splits the prod corpus by (created_at, id), counting prod rows only", async () => {
     const { db } = database;
     expect(await splitCorpusByTime(db, { table: "routing_outcomes", heldOutShare: 0.2 })).toEqual({
-      total: 0, eligible: 0, newerThanId: 0, cutoff: null, training: 0, heldOut: 0, models: [], dimension: null,
+      total: 0,
+      eligible: 0,
+      newerThanId: 0,
+      cutoff: null,
+      training: 0,
+      heldOut: 0,
+      models: [],
+      dimension: null,
     });
     await insertOutcomes(db, { n: 1000, source: "prod" });
     await insertOutcomes(db, { n: 300, seed: 3, source: "shadow", model: "model-poison", offsetDays: 30 });
@@ -29,13 +42,18 @@ describeOnBackends("cadence store queries", (backend) => {
     // The cutoff is the (created_at, id) of the first held-out row: counts on both sides agree with SQL.
     const { createdAt, id } = split.cutoff!;
     expect(createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
-    const before = "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source = 'prod' AND (created_at, id) < ($1::timestamptz, $2::int8)";
+    const before =
+      "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source = 'prod' AND (created_at, id) < ($1::timestamptz, $2::int8)";
     expect(await scalar(db, before, [createdAt, id])).toBe(750);
-    await expect(splitCorpusByTime(db, { table: "routing_outcomes", heldOutShare: 1 })).rejects.toThrow(/heldOutShare must be a number in \(0, 1\); received 1/);
-    await expect(splitCorpusByTime(db, { table: "outcomes" as never, heldOutShare: 0.2 })).rejects.toThrow(/table must be .*; received "outcomes"/);
-    await expect(splitCorpusByTime(db, { table: "routing_outcomes", heldOutShare: 0.2, newerThanId: -1 })).rejects.toThrow(
-      /newerThanId must be a non-negative integer; received -1/,
+    await expect(splitCorpusByTime(db, { table: "routing_outcomes", heldOutShare: 1 })).rejects.toThrow(
+      /heldOutShare must be a number in \(0, 1\); received 1/,
     );
+    await expect(splitCorpusByTime(db, { table: "outcomes" as never, heldOutShare: 0.2 })).rejects.toThrow(
+      /table must be .*; received "outcomes"/,
+    );
+    await expect(
+      splitCorpusByTime(db, { table: "routing_outcomes", heldOutShare: 0.2, newerThanId: -1 }),
+    ).rejects.toThrow(/newerThanId must be a non-negative integer; received -1/);
   });
 
   it("holds out 20% ± 1 row when every row shares one created_at, breaking the tie by id", async () => {
@@ -60,8 +78,14 @@ describeOnBackends("cadence store queries", (backend) => {
     await insertOutcomes(db, { n: 200, source: "prod" });
     const mark = await scalar(db, "SELECT max(id)::int8 AS value FROM routing_outcomes");
     // No new rows: nothing is eligible, nothing held out.
-    expect(await splitCorpusByTime(db, { table: "routing_outcomes", heldOutShare: 0.2, newerThanId: mark! })).toMatchObject({
-      total: 200, eligible: 0, cutoff: null, training: 200, heldOut: 0,
+    expect(
+      await splitCorpusByTime(db, { table: "routing_outcomes", heldOutShare: 0.2, newerThanId: mark! }),
+    ).toMatchObject({
+      total: 200,
+      eligible: 0,
+      cutoff: null,
+      training: 200,
+      heldOut: 0,
     });
     // 100 new rows, some of them timestamped before old ones: 20 of the new ones are held out.
     await insertOutcomes(db, { n: 100, seed: 5, source: "prod", offsetDays: -3 });
@@ -74,10 +98,16 @@ describeOnBackends("cadence store queries", (backend) => {
     const { db } = database;
     await insertOutcomes(db, { n: 250, source: "prod", judged: false });
     await insertOutcomes(db, { n: 40, seed: 3, source: "shadow", judged: false });
-    await expect(judgeUnlabelled(db, { table: "routing_outcomes", judgeModel: "j", judge: (rows) => rows.map(() => ({ reward: Number.NaN, score: null })) })).rejects.toThrow(
-      /verdict for row \d+: reward must be a finite number; received NaN/,
+    await expect(
+      judgeUnlabelled(db, {
+        table: "routing_outcomes",
+        judgeModel: "j",
+        judge: (rows) => rows.map(() => ({ reward: Number.NaN, score: null })),
+      }),
+    ).rejects.toThrow(/verdict for row \d+: reward must be a finite number; received NaN/);
+    await expect(judgeUnlabelled(db, { table: "routing_outcomes", judgeModel: "j", judge: () => [] })).rejects.toThrow(
+      /one verdict per row \(250\); received Array\(0\)/,
     );
-    await expect(judgeUnlabelled(db, { table: "routing_outcomes", judgeModel: "j", judge: () => [] })).rejects.toThrow(/one verdict per row \(250\); received Array\(0\)/);
     expect(await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE reward IS NOT NULL")).toBe(0);
 
     const sizes: number[] = [];
@@ -89,9 +119,22 @@ describeOnBackends("cadence store queries", (backend) => {
     });
     expect(result).toEqual({ judged: 250, batches: 3 });
     expect(sizes).toEqual([100, 100, 50]);
-    expect(await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source = 'prod' AND (judge_model <> 'length-judge' OR judge_score <> id OR reward <> completed::int)")).toBe(0);
-    expect(await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source = 'shadow' AND reward IS NULL")).toBe(40);
-    expect(await judgeUnlabelled(db, { table: "routing_outcomes", judgeModel: "j", judge: () => [] })).toEqual({ judged: 0, batches: 0 });
+    expect(
+      await scalar(
+        db,
+        "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source = 'prod' AND (judge_model <> 'length-judge' OR judge_score <> id OR reward <> completed::int)",
+      ),
+    ).toBe(0);
+    expect(
+      await scalar(
+        db,
+        "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source = 'shadow' AND reward IS NULL",
+      ),
+    ).toBe(40);
+    expect(await judgeUnlabelled(db, { table: "routing_outcomes", judgeModel: "j", judge: () => [] })).toEqual({
+      judged: 0,
+      batches: 0,
+    });
   });
 
   it("lists the generator runs of routing_outcomes_synthetic", async () => {

@@ -6,7 +6,11 @@ import { describeOnBackends, useFreshDatabase } from "../store/backends.js";
 import { resetTables, scalar } from "./fixtures.js";
 
 /** Records progress events. */
-function recorder(): CadenceProgress & { started: CadenceStep[]; finished: CadenceStep[]; advanced: Map<CadenceStep, [number, number][]> } {
+function recorder(): CadenceProgress & {
+  started: CadenceStep[];
+  finished: CadenceStep[];
+  advanced: Map<CadenceStep, [number, number][]>;
+} {
   const started: CadenceStep[] = [];
   const finished: CadenceStep[] = [];
   const advanced = new Map<CadenceStep, [number, number][]>();
@@ -38,12 +42,20 @@ describeOnBackends("warm-up cadence", (backend) => {
     const n = 40_000; // the calibrated gate's n, the warm-up's default
 
     expect(result.load).toEqual({ source: gate.world.source, seed: 42, n, inserted: n, skipped: 0 });
-    expect(result.corpus).toMatchObject({ table: "routing_outcomes_synthetic", sourceFilter: null, rowsRead: n, rowsRejected: 0, cells: gate.world.cells.length });
+    expect(result.corpus).toMatchObject({
+      table: "routing_outcomes_synthetic",
+      sourceFilter: null,
+      rowsRead: n,
+      rowsRejected: 0,
+      cells: gate.world.cells.length,
+    });
     expect(result.corpus.split.training + result.corpus.split.heldOut).toBe(n);
     expect(result.corpus.split.heldOut).toBeGreaterThanOrEqual(7990);
     expect(result.corpus.split.heldOut).toBeLessThanOrEqual(8010);
     const report = result.convergence!;
-    expect(report.cells.map((c) => [c.cell, c.rows, c.learned])).toEqual(gate.report.cells.map((c) => [c.cell, c.rows, c.learned]));
+    expect(report.cells.map((c) => [c.cell, c.rows, c.learned])).toEqual(
+      gate.report.cells.map((c) => [c.cell, c.rows, c.learned]),
+    );
     expect(report.matchShare).toBe(gate.report.matchShare);
     report.cells.forEach((c, i) => expect(c.learnedEstimate).toBeCloseTo(gate.report.cells[i]!.learnedEstimate!, 9));
     expect(result.gate.passed).toBe(gate.verdict.pass);
@@ -53,7 +65,12 @@ describeOnBackends("warm-up cadence", (backend) => {
     const ns = result.learningCurve.map((p) => p.n);
     expect(ns).toEqual([...ns].sort((a, b) => a - b));
     expect(ns.at(-1)).toBe(n);
-    expect(result.learningCurve.at(-1)).toEqual({ n, coveredCells: report.coveredCells, matches: report.matches, matchShare: report.matchShare });
+    expect(result.learningCurve.at(-1)).toEqual({
+      n,
+      coveredCells: report.coveredCells,
+      matches: report.matches,
+      matchShare: report.matchShare,
+    });
 
     // The held-out evaluation ran on the held-out rows, against the uniform policy.
     expect(result.evaluation!.events).toBe(result.corpus.split.heldOut);
@@ -66,10 +83,22 @@ describeOnBackends("warm-up cadence", (backend) => {
     expect(result.timings.map((t) => t.step)).toEqual(progress.started);
 
     const run = await getTrainingRun(db, result.runId);
-    expect(run).toMatchObject({ cadence: "synthetic_warmup", status: "succeeded", seed: 42, rowsRead: n, cells: gate.world.cells.length, promoted: false, policyVersionId: null });
-    expect(run?.metrics).toMatchObject({ gate: { passed: result.gate.passed }, convergence: { matches: report.matches } });
+    expect(run).toMatchObject({
+      cadence: "synthetic_warmup",
+      status: "succeeded",
+      seed: 42,
+      rowsRead: n,
+      cells: gate.world.cells.length,
+      promoted: false,
+      policyVersionId: null,
+    });
+    expect(run?.metrics).toMatchObject({
+      gate: { passed: result.gate.passed },
+      convergence: { matches: report.matches },
+    });
     // What the warm-up hands on: integrity (engine = SQL), the coverage table, the chosen shrinkage
     // and the calibration record of the procedure it validated.
+    // biome-ignore lint/suspicious/noExplicitAny: the run's free-form metrics JSON
     const metrics = run!.metrics as Record<string, any>;
     expect(metrics.integrity).toMatchObject({ ok: true, engineRows: n, sqlRows: n, mismatchCount: 0 });
     expect(metrics.coverage.rows).toBe(n);
@@ -77,7 +106,12 @@ describeOnBackends("warm-up cadence", (backend) => {
     expect(Object.keys(metrics.coverage.cells[0].models)).toEqual([...gate.world.models]);
     expect(metrics.shrinkage.mode).toBe("auto");
     expect(metrics.shrinkage.strength).toBeCloseTo(gate.engine.shrinkage().strength, 3);
-    expect(metrics.calibration).toMatchObject({ rowsNeeded: n, poolingRidge: 1, alpha: 1, shrinkage: { mode: "auto" } });
+    expect(metrics.calibration).toMatchObject({
+      rowsNeeded: n,
+      poolingRidge: 1,
+      alpha: 1,
+      shrinkage: { mode: "auto" },
+    });
     expect(await scalar(db, "SELECT count(*)::int8 AS value FROM policy_versions")).toBe(0);
   });
 
@@ -98,15 +132,26 @@ describeOnBackends("warm-up cadence", (backend) => {
     expect(error).toBeInstanceOf(CadenceError);
     expect((error as CadenceError).step).toBe("load");
     expect((error as Error).message).toMatch(/other synthetic worlds \(synthetic_coldstart_v2 seed 5: 100 rows\)/);
-    expect(await getTrainingRun(db, (error as CadenceError).runId!)).toMatchObject({ status: "failed", cadence: "synthetic_warmup" });
+    expect(await getTrainingRun(db, (error as CadenceError).runId!)).toMatchObject({
+      status: "failed",
+      cadence: "synthetic_warmup",
+    });
   });
 
   it("rejects bad options by name and value before touching the database", async () => {
     const { db } = database;
-    await expect(runCadence(db, { mode: "weekly" as never })).rejects.toThrow(/`mode` must be 'warmup' or 'prod'; received "weekly"/);
-    await expect(runCadence(db, { mode: "warmup", heldOutShare: 1 })).rejects.toThrow(/`heldOutShare` must be a number in \(0, 1\); received 1/);
-    await expect(runCadence(db, { mode: "warmup", chunkSize: 0 })).rejects.toThrow(/`chunkSize` must be an integer in \[1, 1000000\]; received 0/);
-    await expect(runCadence(db, { mode: "prod", gateEstimator: "dm" as never })).rejects.toThrow(/`gateEstimator` must be 'snips', 'dr' or 'ips'; received "dm"/);
+    await expect(runCadence(db, { mode: "weekly" as never })).rejects.toThrow(
+      /`mode` must be 'warmup' or 'prod'; received "weekly"/,
+    );
+    await expect(runCadence(db, { mode: "warmup", heldOutShare: 1 })).rejects.toThrow(
+      /`heldOutShare` must be a number in \(0, 1\); received 1/,
+    );
+    await expect(runCadence(db, { mode: "warmup", chunkSize: 0 })).rejects.toThrow(
+      /`chunkSize` must be an integer in \[1, 1000000\]; received 0/,
+    );
+    await expect(runCadence(db, { mode: "prod", gateEstimator: "dm" as never })).rejects.toThrow(
+      /`gateEstimator` must be 'snips', 'dr' or 'ips'; received "dm"/,
+    );
     expect(await scalar(db, "SELECT count(*)::int8 AS value FROM training_runs")).toBe(0);
   });
 });

@@ -8,7 +8,9 @@ import { insertOutcomes } from "../cadence/fixtures.js";
 import { migrateUp } from "../../src/store/migrator.js";
 import { describeOnBackends, useFreshDatabase } from "../store/backends.js";
 
-const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
 
 let root: string;
 beforeAll(() => {
@@ -40,7 +42,9 @@ describe("linucb (top level)", () => {
   it("reports an unknown command in one line, with the commands there are", async () => {
     const run = await linucb(["frobnicate"]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^linucb: unknown command "frobnicate"; the commands are [a-z, ]+ \(see `linucb --help`\)\n$/);
+    expect(run.stderr).toMatch(
+      /^linucb: unknown command "frobnicate"; the commands are [a-z, ]+ \(see `linucb --help`\)\n$/,
+    );
   });
 
   it.each([
@@ -62,8 +66,16 @@ describe("linucb (top level)", () => {
 
 describe("folders that cannot be written, checked before the run", () => {
   it.each([
-    ["a data folder where no process can write", UNWRITABLE, /operation not permitted \(EPERM\)|permission denied \(EACCES\)|read-only file system \(EROFS\)/],
-    ["a data folder below a file", "FILE/db", /a part of the path is a file, not a folder \(ENOTDIR\)|a file of that name is in the way \(EEXIST\)/],
+    [
+      "a data folder where no process can write",
+      UNWRITABLE,
+      /operation not permitted \(EPERM\)|permission denied \(EACCES\)|read-only file system \(EROFS\)/,
+    ],
+    [
+      "a data folder below a file",
+      "FILE/db",
+      /a part of the path is a file, not a folder \(ENOTDIR\)|a file of that name is in the way \(EEXIST\)/,
+    ],
   ])("refuses %s in one line, no stack trace (exit 1)", async (_, folder, reason) => {
     const file = join(root, "a-file");
     writeFileSync(file, "");
@@ -75,7 +87,9 @@ describe("folders that cannot be written, checked before the run", () => {
       const run = await linucb(argv);
       expect(run.code, run.stderr).toBe(1);
       expect(run.stdout).toBe("");
-      expect(run.stderr).toMatch(new RegExp(`^linucb ${argv[0]}: --data-dir's parent folder /[^\\n]+ cannot be written: [^\\n]+\\n$`));
+      expect(run.stderr).toMatch(
+        new RegExp(`^linucb ${argv[0]}: --data-dir's parent folder /[^\\n]+ cannot be written: [^\\n]+\\n$`),
+      );
       expect(run.stderr).toMatch(reason);
       expect(run.stderr).not.toMatch(/\n\s+at /);
     }
@@ -85,14 +99,28 @@ describe("folders that cannot be written, checked before the run", () => {
 describe("report and output folders", () => {
   it("refuses an unwritable --report-dir or synth --out before any work, in one line (exit 1)", async () => {
     const dataDir = join(root, "never-created", "db");
-    const cadence = await linucb(["cadence", "--mode", "warmup", "--n", "100", "--data-dir", dataDir, "--report-dir", UNWRITABLE]);
+    const cadence = await linucb([
+      "cadence",
+      "--mode",
+      "warmup",
+      "--n",
+      "100",
+      "--data-dir",
+      dataDir,
+      "--report-dir",
+      UNWRITABLE,
+    ]);
     expect(cadence.code).toBe(1);
-    expect(cadence.stderr).toMatch(/^linucb cadence: --report-dir \/sys\/linucb-cannot-write-here\/db cannot be written: [^\n]+\n$/);
+    expect(cadence.stderr).toMatch(
+      /^linucb cadence: --report-dir \/sys\/linucb-cannot-write-here\/db cannot be written: [^\n]+\n$/,
+    );
     expect(existsSync(dataDir)).toBe(false); // no database opened, no run recorded
 
     const synth = await linucb(["synth", "--out", UNWRITABLE, "--n", "10"]);
     expect(synth.code).toBe(1);
-    expect(synth.stderr).toMatch(/^linucb synth: --out \/sys\/linucb-cannot-write-here\/db cannot be written: [^\n]+\n$/);
+    expect(synth.stderr).toMatch(
+      /^linucb synth: --out \/sys\/linucb-cannot-write-here\/db cannot be written: [^\n]+\n$/,
+    );
   });
 
   it("never fails a finished run because its report files cannot be written: a one-line warning, the run's exit code", async () => {
@@ -102,7 +130,9 @@ describe("report and output folders", () => {
     // Writable when checked, but the report's own file name is taken by a folder: the write fails after the run.
     mkdirSync(join(reports, "cadence-warmup-run-1.html"), { recursive: true });
     const run = await linucb(["cadence", "--mode", "warmup", "--data-dir", dataDir, "--report-dir", reports]);
-    expect(run.stderr).toMatch(/\nlinucb cadence: warning: writing the report files failed, the rest stands: cannot rename [^\n]+\n/);
+    expect(run.stderr).toMatch(
+      /\nlinucb cadence: warning: writing the report files failed, the rest stands: cannot rename [^\n]+\n/,
+    );
     expect(run.stderr).not.toMatch(/\n\s+at /);
     // The run's own exit code: 0 when its gate passed, 3 when it did not (never 1, a failed run).
     const verdict = /warmup run 1 (PASSED|FAILED) its gate\n$/.exec(run.stderr)?.[1];
@@ -119,7 +149,10 @@ describeOnBackends("report files after a promotion", (backend) => {
     const { fresh } = database;
     await migrateUp(fresh.db);
     await insertOutcomes(fresh.db, { n: 3000, source: "prod" });
-    const target = fresh.options.databaseUrl !== undefined ? ["--database-url", fresh.options.databaseUrl] : ["--data-dir", fresh.options.dataDir as string];
+    const target =
+      fresh.options.databaseUrl !== undefined
+        ? ["--database-url", fresh.options.databaseUrl]
+        : ["--data-dir", fresh.options.dataDir as string];
     if (backend.name === "pglite") await fresh.db.close();
     const reports = mkdtempSync(join(root, "prod-reports-"));
     // The first run of a fresh database is run 1: its report's name is taken by a folder.
@@ -148,34 +181,38 @@ describe("a damaged embedded database folder", () => {
     ["no PG_VERSION", (folder) => rmSync(join(folder, "PG_VERSION"))],
   ];
 
-  it.each(damages)("with %s is reported in one line naming the folder and the remedy (exit 1)", async (_, damage) => {
-    const folder = mkdtempSync(join(root, "damaged-"));
-    const dataDir = join(folder, "db");
-    cpSync(template, dataDir, { recursive: true });
-    damage(dataDir);
-    // PGlite's WebAssembly may print on the process's own streams: none of that either.
-    const direct = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    let run: Awaited<ReturnType<typeof linucb>>;
-    try {
-      run = await linucb(["migrate", "status", "--data-dir", dataDir]);
-    } finally {
-      direct.mockRestore();
-      logged.mockRestore();
-    }
-    expect(run.code).toBe(1);
-    const lines = run.stderr.trimEnd().split("\n");
-    expect(lines[0]).toBe(`linucb migrate: the embedded database in ${dataDir}`);
-    expect(lines.slice(1)).toEqual([
-      expect.stringMatching(
-        new RegExp(
-          `^linucb migrate: the embedded database in ${dataDir} cannot be opened: it is damaged, or was written by another version of PGlite.*; ` +
-            `restore the folder from a backup, or move it aside \\(mv ${dataDir} ${dataDir}\\.damaged\\) and the next run creates a new, empty one$`,
+  it.each(damages)(
+    "with %s is reported in one line naming the folder and the remedy (exit 1)",
+    async (_, damage) => {
+      const folder = mkdtempSync(join(root, "damaged-"));
+      const dataDir = join(folder, "db");
+      cpSync(template, dataDir, { recursive: true });
+      damage(dataDir);
+      // PGlite's WebAssembly may print on the process's own streams: none of that either.
+      const direct = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+      const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
+      let run: Awaited<ReturnType<typeof linucb>>;
+      try {
+        run = await linucb(["migrate", "status", "--data-dir", dataDir]);
+      } finally {
+        direct.mockRestore();
+        logged.mockRestore();
+      }
+      expect(run.code).toBe(1);
+      const lines = run.stderr.trimEnd().split("\n");
+      expect(lines[0]).toBe(`linucb migrate: the embedded database in ${dataDir}`);
+      expect(lines.slice(1)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^linucb migrate: the embedded database in ${dataDir} cannot be opened: it is damaged, or was written by another version of PGlite.*; ` +
+              `restore the folder from a backup, or move it aside \\(mv ${dataDir} ${dataDir}\\.damaged\\) and the next run creates a new, empty one$`,
+          ),
         ),
-      ),
-    ]);
-    expect(run.stderr).not.toMatch(/Aborted|ASSERTIONS/);
-    const printed = [...direct.mock.calls, ...logged.mock.calls].map((call) => String(call[0])).join("");
-    expect(printed).not.toMatch(/Aborted|ASSERTIONS/);
-  }, 60_000);
+      ]);
+      expect(run.stderr).not.toMatch(/Aborted|ASSERTIONS/);
+      const printed = [...direct.mock.calls, ...logged.mock.calls].map((call) => String(call[0])).join("");
+      expect(printed).not.toMatch(/Aborted|ASSERTIONS/);
+    },
+    60_000,
+  );
 });

@@ -101,7 +101,9 @@ export function exactRidgeFit(
   }
   const ridge = toScaled(lambda) << scale;
   for (let i = 0; i < d; i++) a[i]![i]! += ridge;
-  const identity = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1n << (2n * scale) : 0n)));
+  const identity = Array.from({ length: d }, (_, i) =>
+    Array.from({ length: d }, (_, j) => (i === j ? 1n << (2n * scale) : 0n)),
+  );
   const theta = solveExact(a, b).map((row) => row[0]!);
   const inverse = solveExact(a, identity).flat();
   return { theta, inverse };
@@ -110,5 +112,8 @@ export function exactRidgeFit(
 /** θ = A⁻¹b for a given f64 A (row-major) and b, solved exactly, then rounded. */
 export function exactSolveOf(matrix: ArrayLike<number>, b: ArrayLike<number>, d: number): number[] {
   const a = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => toScaled(matrix[i * d + j]!)));
-  return solveExact(a, Array.from({ length: d }, (_, i) => [toScaled(b[i]!)])).map((row) => row[0]!);
+  return solveExact(
+    a,
+    Array.from({ length: d }, (_, i) => [toScaled(b[i]!)]),
+  ).map((row) => row[0]!);
 }

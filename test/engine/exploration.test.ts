@@ -71,7 +71,8 @@ describe("select", () => {
     const probabilities = armProbabilities([1e308, 1e308, -1e308], { softmax: 1e-3 }, new Float64Array(3));
     expect([...probabilities]).toEqual([0.5, 0.5, 0]);
     const random = new SeededRandom(3);
-    for (let i = 0; i < 100; i++) expect(chooseArm([1e308, 1e308, -1e308], { softmax: 1e-3 }, random, new Float64Array(3)).armIndex).not.toBe(2);
+    for (let i = 0; i < 100; i++)
+      expect(chooseArm([1e308, 1e308, -1e308], { softmax: 1e-3 }, random, new Float64Array(3)).armIndex).not.toBe(2);
   });
 
   test("the same seed gives the same choices; another seed other choices", async () => {

@@ -9,9 +9,19 @@ import { codeOf, isBuildSupported, makeProblem } from "./problems.js";
 const builds = (["scalar", "simd", "relaxed"] as const).filter((build) => isBuildSupported(build));
 
 /** Rows that no f64 Cholesky can fit: A = λI + 10¹⁸·[[1, 1], [1, 1]] is singular to working precision. */
-const unfittable: EventBatch = { cells: ["cell-0"], arms: ["arm-0"], contexts: new Float64Array([1e9, 1e9]), rewards: [1] };
+const unfittable: EventBatch = {
+  cells: ["cell-0"],
+  arms: ["arm-0"],
+  contexts: new Float64Array([1e9, 1e9]),
+  rewards: [1],
+};
 /** Finite rows whose statistics overflow (x·xᵀ = 10⁶⁰⁰). */
-const overflowing: EventBatch = { cells: ["cell-1"], arms: ["arm-1"], contexts: new Float64Array([1e300, -1e300]), rewards: [1e300] };
+const overflowing: EventBatch = {
+  cells: ["cell-1"],
+  arms: ["arm-1"],
+  contexts: new Float64Array([1e300, -1e300]),
+  rewards: [1e300],
+};
 
 /** Every read and write of the public API still works (and the engine answers like `twin`). */
 function expectWorking(engine: LinUCBEngine, twin: LinUCBEngine): void {

@@ -28,7 +28,10 @@ function expectSameModels(engine: LinUCBEngine, reference: LinUCBEngine, problem
     }
     for (let e = 0; e < 5; e++) {
       const context = contextOf(problem, e);
-      expect(relativeError(engine.scores(cell, context), reference.scores(cell, context)), `scores ${cell}`).toBeLessThan(tolerance);
+      expect(
+        relativeError(engine.scores(cell, context), reference.scores(cell, context)),
+        `scores ${cell}`,
+      ).toBeLessThan(tolerance);
     }
   }
 }
@@ -80,7 +83,13 @@ describe.each(builds)("build %s against the reference", (build) => {
     [33, false],
   ])("forgetting past the prior floor (discount 0.9: w < 1e-6 after 132 events) stays exact, d = %i, statistics %s", async (d, statistics) => {
     const problem = makeProblem(350 + d, d, 700, 1, 2);
-    const options: LinUCBOptions = { dimension: d, arms: problem.arms, discount: 0.9, lambda: 0.5, priors: { "arm-1": 0.4 } };
+    const options: LinUCBOptions = {
+      dimension: d,
+      arms: problem.arms,
+      discount: 0.9,
+      lambda: 0.5,
+      priors: { "arm-1": 0.4 },
+    };
     const engine = await createLinUCB({ ...options, build, statistics });
     const reference = await createReferenceLinUCB(options);
     engine.updateMany(problem.batch);

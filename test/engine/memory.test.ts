@@ -33,7 +33,12 @@ test("adding thousands of cells grows memory without losing a write", async () =
   const batchCells = Array.from({ length: 3000 }, (_, i) => `batch-${i}`);
   const contexts = new Float64Array(3000 * d);
   batchCells.forEach((_, i) => contexts.set(context(i), i * d));
-  engine.updateMany({ cells: batchCells, arms: batchCells.map((_, i) => arms[i % 8]!), contexts, rewards: batchCells.map(() => 1) });
+  engine.updateMany({
+    cells: batchCells,
+    arms: batchCells.map((_, i) => arms[i % 8]!),
+    contexts,
+    rewards: batchCells.map(() => 1),
+  });
   expect(engine.cells()).toHaveLength(cells + 3000);
   expect(engine.model("batch-2999", arms[2999 % 8]!).count).toBe(1);
   expect(engine.model("cell-0", "a").count).toBe(1);
@@ -59,6 +64,8 @@ test("capacity beyond 4 GiB is refused up front with CAPACITY_EXCEEDED and nothi
   // A single model too large for any instance is refused on first use, before any allocation.
   // d = 4096 (the largest accepted), 40 arms: 40 × 134 MB per cell > 4 GiB.
   const huge = await createLinUCB({ dimension: 4096, arms: Array.from({ length: 40 }, (_, a) => `arm-${a}`) });
-  expect(() => huge.select("c", new Float64Array(4096))).toThrow(expect.objectContaining({ code: "CAPACITY_EXCEEDED" }));
+  expect(() => huge.select("c", new Float64Array(4096))).toThrow(
+    expect.objectContaining({ code: "CAPACITY_EXCEEDED" }),
+  );
   expect(huge.cells()).toEqual([]);
 });

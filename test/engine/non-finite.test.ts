@@ -34,7 +34,12 @@ function everyModelFinite(engine: LinUCBEngine): boolean {
 type Call = (engine: LinUCBEngine, random: SeededRandom) => void;
 const calls: Record<string, Call> = {
   update: (engine, random) => {
-    engine.update(cells[random.nextBelow(2)]!, arms[random.nextBelow(2)]!, [wildValue(random), wildValue(random), 1], wildValue(random));
+    engine.update(
+      cells[random.nextBelow(2)]!,
+      arms[random.nextBelow(2)]!,
+      [wildValue(random), wildValue(random), 1],
+      wildValue(random),
+    );
   },
   updateAt: (engine, random) => {
     const context = new Float64Array([wildValue(random), 1, wildValue(random)]);
@@ -75,7 +80,8 @@ describe.each(builds)("build %s", (build) => {
         expect(engine.snapshot(), `${name} at event ${event} changed the state`).toEqual(before);
         refused++;
       }
-      if (event % 50 === 0 || refused === 0) expect(everyModelFinite(engine), `after event ${event} (${name})`).toBe(true);
+      if (event % 50 === 0 || refused === 0)
+        expect(everyModelFinite(engine), `after event ${event} (${name})`).toBe(true);
     }
     expect(everyModelFinite(engine)).toBe(true);
     expect(refused).toBeGreaterThan(100);
@@ -88,9 +94,16 @@ describe.each(builds)("build %s", (build) => {
   test("an update that overflows into a new cell leaves no cell behind", async () => {
     const engine = await createLinUCB({ dimension: 2, arms, build });
     engine.update("c0", "a0", [1, 1], 1);
-    expect(() => engine.update("fresh", "a1", [1e200, 1e200], 1)).toThrow(expect.objectContaining({ code: "NON_FINITE" }));
+    expect(() => engine.update("fresh", "a1", [1e200, 1e200], 1)).toThrow(
+      expect.objectContaining({ code: "NON_FINITE" }),
+    );
     expect(engine.cells()).toEqual(["c0"]);
-    const batch = { cells: ["c0", "fresh"], arms: ["a0", "a1"], contexts: new Float64Array([1, 2, 1e200, 1]), rewards: [1, 1] };
+    const batch = {
+      cells: ["c0", "fresh"],
+      arms: ["a0", "a1"],
+      contexts: new Float64Array([1, 2, 1e200, 1]),
+      rewards: [1, 1],
+    };
     expect(() => engine.updateMany(batch)).toThrow(expect.objectContaining({ code: "NON_FINITE" }));
     expect(engine.cells()).toEqual(["c0"]);
     expect(engine.model("c0", "a0").count).toBe(1);
@@ -102,7 +115,12 @@ describe.each(builds)("build %s", (build) => {
     const chunk = 100_000;
     const contexts = new Float64Array(2 * chunk);
     for (let i = 0; i < chunk; i++) contexts[2 * i] = 1;
-    const batch = { cells: new Int32Array(chunk), arms: new Int32Array(chunk), contexts, rewards: new Float64Array(chunk).fill(0.5) };
+    const batch = {
+      cells: new Int32Array(chunk),
+      arms: new Int32Array(chunk),
+      contexts,
+      rewards: new Float64Array(chunk).fill(0.5),
+    };
     engine.addCells(["c"]);
     for (let done = 0; done < 800_000; done += chunk) engine.updateMany(batch);
     const model = engine.model("c", "a");
@@ -120,7 +138,12 @@ describe.each(builds)("build %s", (build) => {
     const contexts = new Float64Array(2 * rows);
     for (let i = 0; i < rows; i++) contexts[2 * i] = 1;
     engine.addCells(["c"]);
-    engine.refit({ cells: new Int32Array(rows), arms: new Int32Array(rows), contexts, rewards: new Float64Array(rows).fill(0.5) });
+    engine.refit({
+      cells: new Int32Array(rows),
+      arms: new Int32Array(rows),
+      contexts,
+      rewards: new Float64Array(rows).fill(0.5),
+    });
     const model = engine.model("c", "a");
     expect([...model.theta, ...model.covariance, ...model.b].every(Number.isFinite)).toBe(true);
     expect(model.covariance[3]!).toBeLessThanOrEqual(1e6);
@@ -150,7 +173,9 @@ describe.each(["wasm", "reference"] as const)("%s engine", (which) => {
     expect(reads).toBe(1);
     expect(engine.snapshot()).toEqual(twin.snapshot());
     reads = 0;
-    expect([...engine.scores("c0", tricky as unknown as ArrayLike<number>)]).toEqual([...twin.scores("c0", [0.5, 2, 3])]);
+    expect([...engine.scores("c0", tricky as unknown as ArrayLike<number>)]).toEqual([
+      ...twin.scores("c0", [0.5, 2, 3]),
+    ]);
     expect(reads).toBe(1);
   });
 

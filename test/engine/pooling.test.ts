@@ -57,7 +57,8 @@ test("pooling shrinks sparse cells toward the arm's global fit", async () => {
     everything.refit({ ...problem.batch, cells: problem.batch.cells.map(() => "all") });
     let total = 0;
     for (const cell of problem.cells) {
-      for (const arm of problem.arms) total += relativeError(engine.model(cell, arm).theta, everything.model("all", arm).theta);
+      for (const arm of problem.arms)
+        total += relativeError(engine.model(cell, arm).theta, everything.model("all", arm).theta);
     }
     return total;
   };
@@ -68,7 +69,12 @@ test("pooling shrinks sparse cells toward the arm's global fit", async () => {
 
 test("snapshot keeps pooled priors; reset goes back to the configured ones", async () => {
   const problem = makeProblem(1600, 5, 400, 4, 3);
-  const engine = await createLinUCB({ dimension: 5, arms: problem.arms, pooling: true, priors: { "arm-0": [1, 0, 0, 0, 0] } });
+  const engine = await createLinUCB({
+    dimension: 5,
+    arms: problem.arms,
+    pooling: true,
+    priors: { "arm-0": [1, 0, 0, 0, 0] },
+  });
   engine.refit(problem.batch);
   const restored = await restoreLinUCB(engine.snapshot());
   expect(restored.options.pooling).toBe(true);
@@ -82,6 +88,10 @@ test("snapshot keeps pooled priors; reset goes back to the configured ones", asy
 });
 
 test("pooling needs statistics", async () => {
-  await expect(createLinUCB({ dimension: 2, arms: ["a"], pooling: true, statistics: false })).rejects.toThrow(/`pooling`.*`statistics` is false/);
-  await expect(createLinUCB({ dimension: 2, arms: ["a"], pooling: "yes" as unknown as boolean })).rejects.toThrow(TypeError);
+  await expect(createLinUCB({ dimension: 2, arms: ["a"], pooling: true, statistics: false })).rejects.toThrow(
+    /`pooling`.*`statistics` is false/,
+  );
+  await expect(createLinUCB({ dimension: 2, arms: ["a"], pooling: "yes" as unknown as boolean })).rejects.toThrow(
+    TypeError,
+  );
 });

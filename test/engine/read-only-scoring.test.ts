@@ -150,7 +150,9 @@ test("the kernel's read-only scores agree with the reference engine", async () =
     const engine = await createLinUCB({ ...options, build });
     engine.refit(problem.batch);
     for (const cell of ["cell-0", "unknown"]) {
-      expect(relativeError(engine.greedyMany(cell, contexts).scores, reference.greedyMany(cell, contexts).scores)).toBeLessThan(tolerance);
+      expect(
+        relativeError(engine.greedyMany(cell, contexts).scores, reference.greedyMany(cell, contexts).scores),
+      ).toBeLessThan(tolerance);
       const expected = engine.expectedRewardsMany(cell, contexts);
       expect(relativeError(expected, reference.expectedRewardsMany(cell, contexts))).toBeLessThan(tolerance);
     }

@@ -21,7 +21,12 @@ function collinearProblem(seed: number, epsilon: number, rows: number) {
     contexts[e * d + 2] = gaussian(random);
     rewards[e] = 0.3 + 2 * contexts[e * d + 1]! - contexts[e * d + 2]! + 0.1 * gaussian(random);
   }
-  const batch = { cells: new Array<string>(rows).fill("c"), arms: new Array<string>(rows).fill("a"), contexts, rewards };
+  const batch = {
+    cells: new Array<string>(rows).fill("c"),
+    arms: new Array<string>(rows).fill("a"),
+    contexts,
+    rewards,
+  };
   return { d, contexts, rewards, batch };
 }
 
@@ -29,16 +34,20 @@ function collinearProblem(seed: number, epsilon: number, rows: number) {
 function conditionNumber(contexts: Float64Array, d: number, lambda: number, inverse: number[]): number {
   const a = new Float64Array(d * d);
   for (let e = 0; e < contexts.length / d; e++) {
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) a[i * d + j]! += contexts[e * d + i]! * contexts[e * d + j]!;
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) a[i * d + j]! += contexts[e * d + i]! * contexts[e * d + j]!;
   }
   for (let i = 0; i < d; i++) a[i * d + i]! += lambda;
-  const rowSum = (m: ArrayLike<number>, i: number) => Array.from({ length: d }, (_, j) => Math.abs(m[i * d + j]!)).reduce((x, y) => x + y);
+  const rowSum = (m: ArrayLike<number>, i: number) =>
+    Array.from({ length: d }, (_, j) => Math.abs(m[i * d + j]!)).reduce((x, y) => x + y);
   const norm = (m: ArrayLike<number>) => Math.max(...Array.from({ length: d }, (_, i) => rowSum(m, i)));
   return norm(a) * norm(inverse);
 }
 
 describe.each(builds)("build %s", (build) => {
-  test.each([1, 2, 3])("cond(A) ≈ 1e8, seed %i: refit within 10× of the online path against the exact fit", async (seed) => {
+  test.each([
+    1, 2, 3,
+  ])("cond(A) ≈ 1e8, seed %i: refit within 10× of the online path against the exact fit", async (seed) => {
     const lambda = 1e-5;
     const { d, contexts, rewards, batch } = collinearProblem(seed, 2e-4, 2000);
     const exact = exactRidgeFit(contexts, rewards, d, lambda);
@@ -52,7 +61,9 @@ describe.each(builds)("build %s", (build) => {
     const r = refit.model("c", "a");
     const o = online.model("c", "a");
     const floor = 1e-16; // both at the level of f64 rounding: a ratio of two roundings means nothing
-    expect(relativeError(r.theta, exact.theta)).toBeLessThanOrEqual(10 * Math.max(relativeError(o.theta, exact.theta), floor));
+    expect(relativeError(r.theta, exact.theta)).toBeLessThanOrEqual(
+      10 * Math.max(relativeError(o.theta, exact.theta), floor),
+    );
     const onlineInverseError = Math.max(relativeError(o.covariance, exact.inverse), floor);
     expect(relativeError(r.covariance, exact.inverse)).toBeLessThanOrEqual(10 * onlineInverseError);
     // The statistics are those of the rows, whatever path fitted the model.

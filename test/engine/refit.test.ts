@@ -27,7 +27,12 @@ function maxModelError(a: LinUCBEngine, b: LinUCBEngine, problem: Problem): numb
     for (const arm of problem.arms) {
       const x = a.model(cell, arm);
       const y = b.model(cell, arm);
-      worst = Math.max(worst, relativeError(x.theta, y.theta), relativeError(x.covariance, y.covariance), relativeError(x.b, y.b));
+      worst = Math.max(
+        worst,
+        relativeError(x.theta, y.theta),
+        relativeError(x.covariance, y.covariance),
+        relativeError(x.b, y.b),
+      );
     }
   }
   return worst;
@@ -75,7 +80,8 @@ describe.each(builds)("build %s", (build) => {
     const whole = await createLinUCB(options);
     whole.refit(problem.batch);
     const chunked = await createLinUCB(options);
-    for (let from = 0; from < 1000; from += 137) chunked.accumulate(slice(problem.batch, from, Math.min(1000, from + 137)));
+    for (let from = 0; from < 1000; from += 137)
+      chunked.accumulate(slice(problem.batch, from, Math.min(1000, from + 137)));
     chunked.finalize();
     // Same rows in the same order through the same kernel: identical bits.
     expect(chunked.snapshot()).toEqual(whole.snapshot());
@@ -156,7 +162,11 @@ test("an engine without statistics refuses the batch path with STATISTICS_DISABL
   const engine = await createLinUCB({ dimension: 4, arms: problem.arms, statistics: false });
   engine.updateMany(problem.batch);
   const before = engine.snapshot();
-  for (const call of [() => engine.refit(problem.batch), () => engine.accumulate(problem.batch), () => engine.exportStatistics()]) {
+  for (const call of [
+    () => engine.refit(problem.batch),
+    () => engine.accumulate(problem.batch),
+    () => engine.exportStatistics(),
+  ]) {
     expect(call).toThrow(expect.objectContaining({ code: "STATISTICS_DISABLED" }));
   }
   expect(engine.snapshot()).toEqual(before);

@@ -29,7 +29,8 @@ describe.each(["wasm", "reference"] as const)("%s engine", (which) => {
       const context = contextOf(problem, e);
       const expected = plain.select(cell, context);
       const target = e % 2 === 0 ? withScores : without;
-      const got = e % 3 === 0 ? into.selectAt(into.cellIndex(cell), context, target) : into.select(cell, context, target);
+      const got =
+        e % 3 === 0 ? into.selectAt(into.cellIndex(cell), context, target) : into.select(cell, context, target);
       expect(got).toBe(target);
       expect([got.arm, got.armIndex, got.propensity]).toEqual([expected.arm, expected.armIndex, expected.propensity]);
       if (target === withScores) expect([...target.scores!]).toEqual([...expected.scores]);
@@ -45,7 +46,9 @@ describe.each(["wasm", "reference"] as const)("%s engine", (which) => {
     expect(engine.hasCell("fresh")).toBe(true);
     const before = engine.snapshot();
     const cells = engine.cells();
-    expect(() => engine.select("other", [1, 0, 0, 0], { ...target, scores: new Float64Array(2) })).toThrow(/`into\.scores`.*length 3/);
+    expect(() => engine.select("other", [1, 0, 0, 0], { ...target, scores: new Float64Array(2) })).toThrow(
+      /`into\.scores`.*length 3/,
+    );
     expect(() => engine.select("other", [1, Number.NaN, 0, 0], target)).toThrow(/`context\[1\]`/);
     expect(() => engine.select("other", [1, 0, 0, 0], null as unknown as SelectionTarget)).toThrow(/`into`/);
     expect(() => engine.selectAt(99, [1, 0, 0, 0], target)).toThrow(/`cellIndex`/);

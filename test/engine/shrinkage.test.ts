@@ -21,7 +21,12 @@ function randomIntercept(seed: number, cells: number, n: number, tau: number, si
       rowCells.push(`cell-${c}`);
     }
   }
-  const batch = { cells: rowCells, arms: rowCells.map(() => "a"), contexts: new Float64Array(cells * n).fill(1), rewards };
+  const batch = {
+    cells: rowCells,
+    arms: rowCells.map(() => "a"),
+    contexts: new Float64Array(cells * n).fill(1),
+    rewards,
+  };
   return { batch, rewards };
 }
 
@@ -88,7 +93,9 @@ test("symmetricEigen reconstructs the matrix", () => {
   for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) m[i * d + j] = m[j * d + i] = gaussian(random);
   const { values, vectors } = symmetricEigen(m, d);
   const back = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) for (let k = 0; k < d; k++) back[i * d + j]! += vectors[i * d + k]! * values[k]! * vectors[j * d + k]!;
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++)
+      for (let k = 0; k < d; k++) back[i * d + j]! += vectors[i * d + k]! * values[k]! * vectors[j * d + k]!;
   expect(relativeError(back, m)).toBeLessThan(1e-12);
 });
 
@@ -109,14 +116,22 @@ describe.each(builds)("build %s", (build) => {
       expect(Math.abs(state.strength / lambda - 1)).toBeLessThan(1e-7);
       for (let c = 0; c < cells; c++) {
         const sum = rewards.subarray(c * n, c * n + n).reduce((a, b) => a + b, 0);
-        expect(engine.model(`cell-${c}`, "a").theta[0]).toBeCloseTo((sum + state.strength * theta0) / (n + state.strength), 10);
+        expect(engine.model(`cell-${c}`, "a").theta[0]).toBeCloseTo(
+          (sum + state.strength * theta0) / (n + state.strength),
+          10,
+        );
       }
     }
   });
 
   test("auto shrinkage matches the reference engine, d = 6", async () => {
     const problem = makeProblem(1700, 6, 2400, 12, 3);
-    const options = { dimension: 6, arms: problem.arms, pooling: { shrinkage: "auto" as const }, priors: { "arm-1": 0.2 } };
+    const options = {
+      dimension: 6,
+      arms: problem.arms,
+      pooling: { shrinkage: "auto" as const },
+      priors: { "arm-1": 0.2 },
+    };
     const engine = await createLinUCB({ ...options, build });
     const reference = await createReferenceLinUCB(options);
     engine.refit(problem.batch);
@@ -140,14 +155,22 @@ test("a user's prior is the prior of the pooled fit and moves the cell estimate 
   // moves θ_cell by 0.9 · ρ/(ρ + N) · λ/(n_c + λ): with ρ = N and λ = n_c, by 0.9/4.
   const { batch } = randomIntercept(31, 10, 20, 0.2, 0.5);
   const make = async (prior: number) => {
-    const engine = await createLinUCB({ dimension: 1, arms: ["a"], priors: { a: prior }, pooling: { ridge: 200, shrinkage: 20 } });
+    const engine = await createLinUCB({
+      dimension: 1,
+      arms: ["a"],
+      priors: { a: prior },
+      pooling: { ridge: 200, shrinkage: 20 },
+    });
     engine.refit(batch);
     return engine;
   };
   const [without, withPrior] = [await make(0), await make(0.9)];
   expect(withPrior.priorMean("a")[0]! - without.priorMean("a")[0]!).toBeCloseTo(0.45, 12);
   for (let c = 0; c < 10; c++) {
-    expect(withPrior.model(`cell-${c}`, "a").theta[0]! - without.model(`cell-${c}`, "a").theta[0]!).toBeCloseTo(0.225, 12);
+    expect(withPrior.model(`cell-${c}`, "a").theta[0]! - without.model(`cell-${c}`, "a").theta[0]!).toBeCloseTo(
+      0.225,
+      12,
+    );
   }
 });
 
@@ -155,9 +178,15 @@ test("a numeric shrinkage is the per-cell ridge; lambda beside it must agree", a
   const engine = await createLinUCB({ dimension: 2, arms: ["a"], pooling: { shrinkage: 7 } });
   expect(engine.options.lambda).toBe(7);
   expect(engine.shrinkage()).toEqual({ mode: "fixed", strength: 7, estimate: null });
-  await expect(createLinUCB({ dimension: 2, arms: ["a"], lambda: 3, pooling: { shrinkage: 7 } })).rejects.toThrow(/pooling.shrinkage.*equal to `lambda`/);
-  await expect(createLinUCB({ dimension: 2, arms: ["a"], pooling: { shrinkage: "big" as unknown as number } })).rejects.toThrow(TypeError);
-  await expect(createLinUCB({ dimension: 2, arms: ["a"], pooling: { shrinkage: -1 } })).rejects.toThrow(/pooling.shrinkage.*> 0, within.*; received -1/);
+  await expect(createLinUCB({ dimension: 2, arms: ["a"], lambda: 3, pooling: { shrinkage: 7 } })).rejects.toThrow(
+    /pooling.shrinkage.*equal to `lambda`/,
+  );
+  await expect(
+    createLinUCB({ dimension: 2, arms: ["a"], pooling: { shrinkage: "big" as unknown as number } }),
+  ).rejects.toThrow(TypeError);
+  await expect(createLinUCB({ dimension: 2, arms: ["a"], pooling: { shrinkage: -1 } })).rejects.toThrow(
+    /pooling.shrinkage.*> 0, within.*; received -1/,
+  );
   expect((await createLinUCB({ dimension: 2, arms: ["a"] })).shrinkage().mode).toBe("none");
 });
 

@@ -59,11 +59,13 @@ async function refusal(bytes: Uint8Array, options = {}): Promise<LinUCBError> {
   throw new Error("restore accepted the snapshot");
 }
 
-const withValue = (field: "inverse" | "theta" | "b" | "xx" | "xr", index: number, value: number) => (record: ModelRecord): ModelRecord => {
-  const values = Float64Array.from(record[field]!);
-  values[index] = value;
-  return { ...record, [field]: values };
-};
+const withValue =
+  (field: "inverse" | "theta" | "b" | "xx" | "xr", index: number, value: number) =>
+  (record: ModelRecord): ModelRecord => {
+    const values = Float64Array.from(record[field]!);
+    values[index] = value;
+    return { ...record, [field]: values };
+  };
 
 describe("restore checks sizes before it allocates", () => {
   test("a 65 KB snapshot of a d = 4096 engine with no cells is refused, not given 521 MiB", async () => {

@@ -62,7 +62,9 @@ describe("snapshot", () => {
     const restored = await restoreLinUCB(bytes, { build: "scalar" });
     expect(restored.snapshot()).toEqual(bytes);
     expect(restored.cells()).toEqual(engine.cells());
-    expect(restored.options).toEqual(expect.objectContaining({ alpha: 0.5, lambda: 2, discount: 0.999, seed: 9, statistics }));
+    expect(restored.options).toEqual(
+      expect.objectContaining({ alpha: 0.5, lambda: 2, discount: 0.999, seed: 9, statistics }),
+    );
     for (const cell of problem.cells) {
       for (const arm of problem.arms) {
         const a = engine.model(cell, arm);
@@ -75,11 +77,14 @@ describe("snapshot", () => {
     }
     // The random stream continues where it was.
     const context = [1, 0, 0.5, 0, 0, 0, 1];
-    for (let i = 0; i < 50; i++) expect(restored.select("cell-2", context).armIndex).toBe(engine.select("cell-2", context).armIndex);
+    for (let i = 0; i < 50; i++)
+      expect(restored.select("cell-2", context).armIndex).toBe(engine.select("cell-2", context).armIndex);
     // And the restored engine keeps learning like the original.
     engine.update("cell-1", "arm-0", context, 1);
     restored.update("cell-1", "arm-0", context, 1);
-    expect(relativeError(restored.model("cell-1", "arm-0").theta, engine.model("cell-1", "arm-0").theta)).toBeLessThan(1e-12);
+    expect(relativeError(restored.model("cell-1", "arm-0").theta, engine.model("cell-1", "arm-0").theta)).toBeLessThan(
+      1e-12,
+    );
   });
 
   test("the same inputs give the same bytes", async () => {
@@ -94,7 +99,9 @@ describe("snapshot", () => {
     reference.updateMany(problem.batch);
     const restored = await restoreLinUCB(reference.snapshot());
     for (const cell of problem.cells) {
-      expect(relativeError(restored.scores(cell, [1, 1, 1, 1, 1]), reference.scores(cell, [1, 1, 1, 1, 1]))).toBeLessThan(1e-12);
+      expect(
+        relativeError(restored.scores(cell, [1, 1, 1, 1, 1]), reference.scores(cell, [1, 1, 1, 1, 1])),
+      ).toBeLessThan(1e-12);
     }
   });
 
@@ -108,20 +115,43 @@ describe("snapshot", () => {
 
   test("a flipped bit anywhere is refused with a typed error", async () => {
     const bytes = (await trainedEngine()).engine.snapshot();
-    const positions = [0, 5, 8, 9, 12, 14, 20, 33, 64, 80, 100, 150, bytes.length >> 1, bytes.length - 10, bytes.length - 1];
+    const positions = [
+      0,
+      5,
+      8,
+      9,
+      12,
+      14,
+      20,
+      33,
+      64,
+      80,
+      100,
+      150,
+      bytes.length >> 1,
+      bytes.length - 10,
+      bytes.length - 1,
+    ];
     for (const position of positions) {
       const corrupted = bytes.slice();
       corrupted[position]! ^= 0x10;
       const code = await restoreCode(corrupted);
       // Magic → foreign; length field → truncated or corrupted; anything else → checksum mismatch.
-      const allowed = position < 8 ? ["SNAPSHOT_FOREIGN"] : position < 12 ? ["SNAPSHOT_TRUNCATED", "SNAPSHOT_CORRUPTED"] : ["SNAPSHOT_CORRUPTED"];
+      const allowed =
+        position < 8
+          ? ["SNAPSHOT_FOREIGN"]
+          : position < 12
+            ? ["SNAPSHOT_TRUNCATED", "SNAPSHOT_CORRUPTED"]
+            : ["SNAPSHOT_CORRUPTED"];
       expect(allowed, `byte ${position} gave ${code}`).toContain(code);
     }
   });
 
   test("foreign bytes, trailing garbage and other versions are refused", async () => {
     const bytes = (await trainedEngine()).engine.snapshot();
-    expect(await restoreCode(new TextEncoder().encode("{\"not\": \"a snapshot\"} and more bytes to pass the header"))).toBe("SNAPSHOT_FOREIGN");
+    expect(await restoreCode(new TextEncoder().encode('{"not": "a snapshot"} and more bytes to pass the header'))).toBe(
+      "SNAPSHOT_FOREIGN",
+    );
     const longer = new Uint8Array(bytes.length + 3);
     longer.set(bytes);
     expect(await restoreCode(longer)).toBe("SNAPSHOT_CORRUPTED");

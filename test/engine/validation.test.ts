@@ -10,7 +10,12 @@ import { makeProblem } from "./problems.js";
 const base: LinUCBOptions = { dimension: 3, arms: ["a", "b"] };
 
 describe("options", () => {
-  const cases: [string, Partial<LinUCBOptions> | Record<string, unknown>, typeof TypeError | typeof RangeError, RegExp][] = [
+  const cases: [
+    string,
+    Partial<LinUCBOptions> | Record<string, unknown>,
+    typeof TypeError | typeof RangeError,
+    RegExp,
+  ][] = [
     ["dimension 0", { dimension: 0 }, RangeError, /`dimension`.*received 0/],
     ["dimension 2.5", { dimension: 2.5 }, RangeError, /`dimension`.*received 2\.5/],
     ["dimension '3'", { dimension: "3" }, TypeError, /`dimension`.*received "3"/],
@@ -58,31 +63,89 @@ describe.each(["wasm", "reference"])("bad input to the %s engine changes nothing
   const pick = async () => (await engines())[which === "wasm" ? 0 : 1]!;
   const contexts = (rows: number[][]) => new Float64Array(rows.flat());
   const cases: [string, (engine: LinUCBEngine) => unknown, new (...args: never[]) => Error, RegExp][] = [
-    ["short context", (e) => e.update("cell-0", "arm-0", [1, 2], 1), RangeError, /`context` must have length 3.*received length 2/],
-    ["NaN in context", (e) => e.update("cell-0", "arm-0", [1, Number.NaN, 2], 1), RangeError, /`context\[1\]`.*received NaN/],
-    ["Infinity in context", (e) => e.select("cell-0", [1, 2, Infinity]), RangeError, /`context\[2\]`.*received Infinity/],
+    [
+      "short context",
+      (e) => e.update("cell-0", "arm-0", [1, 2], 1),
+      RangeError,
+      /`context` must have length 3.*received length 2/,
+    ],
+    [
+      "NaN in context",
+      (e) => e.update("cell-0", "arm-0", [1, Number.NaN, 2], 1),
+      RangeError,
+      /`context\[1\]`.*received NaN/,
+    ],
+    [
+      "Infinity in context",
+      (e) => e.select("cell-0", [1, 2, Infinity]),
+      RangeError,
+      /`context\[2\]`.*received Infinity/,
+    ],
     ["context not an array", (e) => e.scores("cell-0", 5 as unknown as number[]), TypeError, /`context`.*received 5/],
-    ["non-finite reward", (e) => e.update("cell-0", "arm-0", [1, 2, 3], Number.NaN), RangeError, /`reward`.*received NaN/],
-    ["string reward", (e) => e.update("cell-0", "arm-0", [1, 2, 3], "1" as unknown as number), TypeError, /`reward`.*received "1"/],
+    [
+      "non-finite reward",
+      (e) => e.update("cell-0", "arm-0", [1, 2, 3], Number.NaN),
+      RangeError,
+      /`reward`.*received NaN/,
+    ],
+    [
+      "string reward",
+      (e) => e.update("cell-0", "arm-0", [1, 2, 3], "1" as unknown as number),
+      TypeError,
+      /`reward`.*received "1"/,
+    ],
     ["unknown arm", (e) => e.update("cell-0", "arm-9", [1, 2, 3], 1), LinUCBError, /`arm` "arm-9" is not one of/],
     ["empty cell id", (e) => e.update("", "arm-0", [1, 2, 3], 1), RangeError, /`cell`.*non-empty/],
-    ["bad out buffer", (e) => e.scores("cell-0", [1, 2, 3], new Float64Array(5)), RangeError, /`out`.*length 2.*received Float64Array\(5\)/],
+    [
+      "bad out buffer",
+      (e) => e.scores("cell-0", [1, 2, 3], new Float64Array(5)),
+      RangeError,
+      /`out`.*length 2.*received Float64Array\(5\)/,
+    ],
     ["new cell with bad context", (e) => e.update("brand-new", "arm-0", [1, 2], 1), RangeError, /length 3/],
     [
       "batch: one NaN reward among good rows",
-      (e) => e.updateMany({ cells: ["cell-0", "new-1", "cell-1"], arms: ["arm-0", "arm-1", "arm-0"], contexts: contexts([[1, 0, 0], [1, 1, 1], [1, 2, 2]]), rewards: [1, 0, Number.NaN] }),
+      (e) =>
+        e.updateMany({
+          cells: ["cell-0", "new-1", "cell-1"],
+          arms: ["arm-0", "arm-1", "arm-0"],
+          contexts: contexts([
+            [1, 0, 0],
+            [1, 1, 1],
+            [1, 2, 2],
+          ]),
+          rewards: [1, 0, Number.NaN],
+        }),
       RangeError,
       /`batch\.rewards\[2\]`.*received NaN/,
     ],
     [
       "batch: one unknown arm",
-      (e) => e.updateMany({ cells: ["new-2", "cell-1"], arms: ["arm-0", "nope"], contexts: contexts([[1, 0, 0], [1, 1, 1]]), rewards: [1, 0] }),
+      (e) =>
+        e.updateMany({
+          cells: ["new-2", "cell-1"],
+          arms: ["arm-0", "nope"],
+          contexts: contexts([
+            [1, 0, 0],
+            [1, 1, 1],
+          ]),
+          rewards: [1, 0],
+        }),
       LinUCBError,
       /`batch\.arms\[1\]` "nope"/,
     ],
     [
       "batch: one infinite feature",
-      (e) => e.refit({ cells: ["new-3", "cell-1"], arms: ["arm-0", "arm-1"], contexts: contexts([[1, 0, 0], [1, -Infinity, 1]]), rewards: [1, 0] }),
+      (e) =>
+        e.refit({
+          cells: ["new-3", "cell-1"],
+          arms: ["arm-0", "arm-1"],
+          contexts: contexts([
+            [1, 0, 0],
+            [1, -Infinity, 1],
+          ]),
+          rewards: [1, 0],
+        }),
       RangeError,
       /row 1 feature 1.*received -Infinity/,
     ],
@@ -100,11 +163,22 @@ describe.each(["wasm", "reference"])("bad input to the %s engine changes nothing
     ],
     [
       "batch: cell index out of range",
-      (e) => e.updateMany({ cells: new Int32Array([7]), arms: new Int32Array([0]), contexts: new Float64Array(3), rewards: [1] }),
+      (e) =>
+        e.updateMany({
+          cells: new Int32Array([7]),
+          arms: new Int32Array([0]),
+          contexts: new Float64Array(3),
+          rewards: [1],
+        }),
       RangeError,
       /`batch\.cells\[0\]`.*received 7/,
     ],
-    ["selectMany: ragged contexts", (e) => e.selectMany("cell-0", new Float64Array(4)), RangeError, /multiple of the dimension 3.*received 4/],
+    [
+      "selectMany: ragged contexts",
+      (e) => e.selectMany("cell-0", new Float64Array(4)),
+      RangeError,
+      /multiple of the dimension 3.*received 4/,
+    ],
     ["model of an unknown cell", (e) => e.model("nowhere", "arm-0"), LinUCBError, /`cell` "nowhere" is not a cell/],
     ["export of an unknown cell", (e) => e.exportStatistics(["nowhere"]), LinUCBError, /"nowhere" is not a cell/],
   ];
@@ -161,7 +235,9 @@ describe("index-based per-event calls", () => {
     expect(() => engine.updateAt(0.5, 0, [1, 2, 3], 1)).toThrow(RangeError);
     expect(() => engine.updateAt(0, 2, [1, 2, 3], 1)).toThrow(/`armIndex`.*\[0, 1\].*received 2/);
     expect(() => engine.updateAt(0, 1, [1, Number.NaN, 3], 1)).toThrow(/`context\[1\]`.*received NaN/);
-    expect(() => engine.updateAt(0, 1, new Float64Array([1, Infinity, 3]), 1)).toThrow(/`context\[1\]`.*received Infinity/);
+    expect(() => engine.updateAt(0, 1, new Float64Array([1, Infinity, 3]), 1)).toThrow(
+      /`context\[1\]`.*received Infinity/,
+    );
     expect(() => engine.updateAt(0, 1, [1, 2, 3], Number.NaN)).toThrow(/`reward`.*received NaN/);
     expect(() => engine.scoresAt(-1, [1, 2, 3], new Float64Array(2))).toThrow(/`cellIndex`/);
     expect(() => engine.scoresAt(0, [1, 2, 3], new Float64Array(3))).toThrow(/`out`/);

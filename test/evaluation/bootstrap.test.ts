@@ -6,7 +6,10 @@ import { quantile } from "../../src/evaluation/bootstrap.js";
 function normalSample(n: number, seed: number): Float64Array {
   const random = createSeededRandom(seed);
   // Box–Muller: standard normal values.
-  return Float64Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(1 - random.nextFloat())) * Math.cos(2 * Math.PI * random.nextFloat()));
+  return Float64Array.from(
+    { length: n },
+    () => Math.sqrt(-2 * Math.log(1 - random.nextFloat())) * Math.cos(2 * Math.PI * random.nextFloat()),
+  );
 }
 
 describe("bootstrapRatio", () => {
@@ -14,7 +17,9 @@ describe("bootstrapRatio", () => {
 
   it("is reproducible for a seed and changes with the seed", () => {
     expect(bootstrapRatio(sample, undefined, { seed: 3 })).toEqual(bootstrapRatio(sample, undefined, { seed: 3 }));
-    expect(bootstrapRatio(sample, undefined, { seed: 4 }).lower).not.toBe(bootstrapRatio(sample, undefined, { seed: 3 }).lower);
+    expect(bootstrapRatio(sample, undefined, { seed: 4 }).lower).not.toBe(
+      bootstrapRatio(sample, undefined, { seed: 3 }).lower,
+    );
   });
 
   it("of a mean: the standard error is about σ/√n and the 95% interval about ±1.96 of it", () => {
@@ -73,7 +78,10 @@ describe("bootstrapRatios", () => {
   it("gives each statistic the interval bootstrapRatio gives it alone", () => {
     const a = normalSample(300, 5);
     const b = normalSample(300, 6).map(Math.abs);
-    const [first, second] = bootstrapRatios([{ numerators: a }, { numerators: a, denominators: b }], { seed: 9, resamples: 100 });
+    const [first, second] = bootstrapRatios([{ numerators: a }, { numerators: a, denominators: b }], {
+      seed: 9,
+      resamples: 100,
+    });
     expect(first).toEqual(bootstrapRatio(a, undefined, { seed: 9, resamples: 100 }));
     expect(second).toEqual(bootstrapRatio(a, b, { seed: 9, resamples: 100 }));
   });
@@ -82,7 +90,9 @@ describe("bootstrapRatios", () => {
     expect(() => bootstrapRatios([{ numerators: new Float64Array(3) }, { numerators: new Float64Array(4) }])).toThrow(
       /`statistics\[1\].numerators` must have length 3 like the first statistic; received length 4/,
     );
-    expect(() => bootstrapRatio(new Float64Array(3), new Float64Array(2))).toThrow(/`statistics\[0\].denominators` must be a Float64Array of length 3/);
+    expect(() => bootstrapRatio(new Float64Array(3), new Float64Array(2))).toThrow(
+      /`statistics\[0\].denominators` must be a Float64Array of length 3/,
+    );
     expect(() => bootstrapRatios([])).toThrow(/non-empty array/);
   });
 });

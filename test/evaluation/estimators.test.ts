@@ -97,7 +97,9 @@ describe("the three forms of a target policy give the same estimates", () => {
 
   it("the reward model as a function equals the matrix", () => {
     const asModel = (i: number, out: Float64Array) => out.set(model.subarray(i * 3, i * 3 + 3));
-    expect(estimateDoublyRobust(events, target, asModel, { resamples: 50 })).toEqual(estimateDoublyRobust(events, target, model, { resamples: 50 }));
+    expect(estimateDoublyRobust(events, target, asModel, { resamples: 50 })).toEqual(
+      estimateDoublyRobust(events, target, model, { resamples: 50 }),
+    );
   });
 
   it("evaluateOffPolicy equals the single-estimator functions with the same options", () => {
@@ -119,9 +121,13 @@ describe("the three forms of a target policy give the same estimates", () => {
 
 describe("bad input throws errors that name the argument and the value", () => {
   it("a policy of the wrong shape or that is not a distribution", () => {
-    expect(() => estimateIps(events, new Float64Array(11))).toThrow(/`policy`.*length 12 \(4 events × 3 actions\); received length 11/);
+    expect(() => estimateIps(events, new Float64Array(11))).toThrow(
+      /`policy`.*length 12 \(4 events × 3 actions\); received length 11/,
+    );
     expect(() => estimateIps(events, new Int32Array(3))).toThrow(/length 4 \(one per event\); received length 3/);
-    expect(() => estimateIps(events, new Int32Array([0, 1, 3, 0]))).toThrow(/`policy\[2\]` must be an action index in \[0, 2\]; received 3/);
+    expect(() => estimateIps(events, new Int32Array([0, 1, 3, 0]))).toThrow(
+      /`policy\[2\]` must be an action index in \[0, 2\]; received 3/,
+    );
     const unnormalised = target.slice();
     unnormalised[0] = 0.7;
     expect(() => estimateIps(events, unnormalised)).toThrow(/row of event 0 must sum to 1.*received a sum of 1\.2/);
@@ -129,21 +135,33 @@ describe("bad input throws errors that name the argument and the value", () => {
     negative[3] = -0.5;
     negative[4] = 1.5;
     expect(() => estimateIps(events, negative)).toThrow(RangeError);
-    expect(() => estimateIps(events, (_i, out) => out.fill(Number.NaN))).toThrow(/action 0 at event 0 must be in \[0, 1\]; received NaN/);
+    expect(() => estimateIps(events, (_i, out) => out.fill(Number.NaN))).toThrow(
+      /action 0 at event 0 must be in \[0, 1\]; received NaN/,
+    );
     expect(() => estimateIps(events, [1, 0, 0] as unknown as Float64Array)).toThrow(TypeError);
   });
 
   it("a reward model of the wrong shape or with non-finite values", () => {
-    expect(() => estimateDoublyRobust(events, target, new Float64Array(5))).toThrow(/`rewardModel`.*length 12.*received length 5/);
+    expect(() => estimateDoublyRobust(events, target, new Float64Array(5))).toThrow(
+      /`rewardModel`.*length 12.*received length 5/,
+    );
     const bad = model.slice();
     bad[7] = Number.POSITIVE_INFINITY;
-    expect(() => estimateDoublyRobust(events, target, bad)).toThrow(/event 2, action 1 must be a finite number; received Infinity/);
-    expect(() => estimateDoublyRobust(events, target, undefined as unknown as Float64Array)).toThrow(/`rewardModel`.*required/);
+    expect(() => estimateDoublyRobust(events, target, bad)).toThrow(
+      /event 2, action 1 must be a finite number; received Infinity/,
+    );
+    expect(() => estimateDoublyRobust(events, target, undefined as unknown as Float64Array)).toThrow(
+      /`rewardModel`.*required/,
+    );
   });
 
   it("bad options", () => {
-    expect(() => estimateIps(events, target, { level: 95 })).toThrow(/`level` must be a number in \(0, 1\).*received 95/);
-    expect(() => estimateIps(events, target, { resamples: 0 })).toThrow(/`resamples` must be a positive integer; received 0/);
+    expect(() => estimateIps(events, target, { level: 95 })).toThrow(
+      /`level` must be a number in \(0, 1\).*received 95/,
+    );
+    expect(() => estimateIps(events, target, { resamples: 0 })).toThrow(
+      /`resamples` must be a positive integer; received 0/,
+    );
     expect(() => estimateIps(events, target, { seed: -1 })).toThrow(/`seed`.*received -1/);
     expect(() => estimateIps(events, target, { clip: 0 })).toThrow(/`clip` must be a number > 0.*received 0/);
   });

@@ -5,18 +5,44 @@ import { runCli } from "../cli-run.js";
 import { evaluateOffPolicy, readLoggedEvents, uniformPolicy } from "../../src/evaluation/index.js";
 
 const bts = fileURLToPath(new URL("../fixtures/obd/bts-men.csv.gz", import.meta.url));
-const obdColumns = ["--action-field", "item_id", "--reward-field", "click", "--propensity-field", "propensity_score", "--action-count", "34"];
+const obdColumns = [
+  "--action-field",
+  "item_id",
+  "--reward-field",
+  "click",
+  "--propensity-field",
+  "propensity_score",
+  "--action-count",
+  "34",
+];
 
 /** `linucb evaluate ...argv`. */
 const run = (argv: string[]) => runCli(["evaluate", ...argv]);
 
 describe("linucb evaluate", () => {
   it("prints the same estimates as the library, as JSON", async () => {
-    const { code, stdout, stderr } = await run([bts, "--policy", "uniform", ...obdColumns, "--model", "action-mean", "--resamples", "200", "--seed", "3", "--json"]);
+    const { code, stdout, stderr } = await run([
+      bts,
+      "--policy",
+      "uniform",
+      ...obdColumns,
+      "--model",
+      "action-mean",
+      "--resamples",
+      "200",
+      "--seed",
+      "3",
+      "--json",
+    ]);
     expect(code).toBe(0);
     expect(stderr).toMatch(/read 10000 events with 34 actions/);
     const printed = JSON.parse(stdout);
-    const events = await readLoggedEvents(bts, { actionField: "item_id", rewardField: "click", propensityField: "propensity_score", actionCount: 34 });
+    const events = await readLoggedEvents(bts, {
+      actionField: "item_id",
+      rewardField: "click",
+      propensityField: "propensity_score",
+      actionCount: 34,
+    });
     const library = evaluateOffPolicy(events, uniformPolicy(34), { resamples: 200, seed: 3 });
     expect(printed.ips.value).toBe(library.ips.value);
     expect(printed.snips.interval.upper).toBe(library.snips.interval.upper);

@@ -85,7 +85,11 @@ describe("the uniform policy's click rate, estimated from the Thompson-sampling 
 
   // The observed rate is itself an estimate (46 clicks in 10,000), so the honest comparison is of two
   // noisy numbers: their intervals overlap, and they differ by less than 2 combined standard errors.
-  it.each(["ips", "snips", "dr"] as const)("%s: its 95%% interval overlaps the observed rate's 95%% interval", (name) => {
+  it.each([
+    "ips",
+    "snips",
+    "dr",
+  ] as const)("%s: its 95%% interval overlaps the observed rate's 95%% interval", (name) => {
     const estimate = result[name]!;
     const onPolicy = estimateIps(uniformLogs, uniformPolicy(ITEMS), { seed: 2020 });
     expect(onPolicy.interval.lower).toBeLessThan(observed.rate);
@@ -97,7 +101,11 @@ describe("the uniform policy's click rate, estimated from the Thompson-sampling 
     expect(estimate.interval.lower).toBeGreaterThan(0);
   });
 
-  it.each(["ips", "snips", "dr"] as const)("%s: differs from the observed rate by less than 2 combined standard errors", (name) => {
+  it.each([
+    "ips",
+    "snips",
+    "dr",
+  ] as const)("%s: differs from the observed rate by less than 2 combined standard errors", (name) => {
     const estimate = result[name]!;
     const observedVariance = (observed.rate * (1 - observed.rate)) / observed.count;
     const combined = Math.sqrt(estimate.interval.standardError ** 2 + observedVariance);
@@ -142,7 +150,7 @@ describe("replaying fixed policies on the uniform logs", () => {
     expect(result.effectiveSampleSize).toBe(direct.count);
     // About 1/34 of the events are kept: within 5 binomial standard deviations.
     const n = uniformLogs.length;
-    expect(Math.abs(result.kept - n / ITEMS)).toBeLessThan(5 * Math.sqrt((n * (1 / ITEMS) * (1 - 1 / ITEMS))));
+    expect(Math.abs(result.kept - n / ITEMS)).toBeLessThan(5 * Math.sqrt(n * (1 / ITEMS) * (1 - 1 / ITEMS)));
     expect(result.interval.lower).toBeLessThanOrEqual(result.value);
     expect(result.interval.upper).toBeGreaterThanOrEqual(result.value);
   });

@@ -37,7 +37,9 @@ describe("paired bootstrap", () => {
     expect(comparison.paired.difference).toBeCloseTo(c - i, 12);
     expect(comparison.paired.lowerBound).toBeLessThan(comparison.paired.difference);
     // Same seed, same answer; another seed, another bound.
-    expect(comparePolicies(events, candidate, incumbent, { resamples: 200, seed: 3 }).paired).toEqual(comparison.paired);
+    expect(comparePolicies(events, candidate, incumbent, { resamples: 200, seed: 3 }).paired).toEqual(
+      comparison.paired,
+    );
     const reseeded = comparePolicies(events, candidate, incumbent, { resamples: 200, seed: 4 });
     expect(reseeded.paired.lowerBound).not.toBe(comparison.paired.lowerBound);
   });
@@ -82,7 +84,12 @@ describe("paired bootstrap", () => {
       const x = events.contexts[i]!;
       truth.set(problem.meanReward.subarray(x * 4, x * 4 + 4), i * 4);
     }
-    const dr = comparePolicies(events, candidate, incumbent, { estimator: "dr", rewardModel: truth, resamples: 200, seed: 3 });
+    const dr = comparePolicies(events, candidate, incumbent, {
+      estimator: "dr",
+      rewardModel: truth,
+      resamples: 200,
+      seed: 3,
+    });
     const snips = comparePolicies(events, candidate, incumbent, { resamples: 200, seed: 3 });
     expect(dr.estimator).toBe("dr");
     expect(dr.paired.standardError).toBeLessThan(snips.paired.standardError);
@@ -96,7 +103,9 @@ describe("paired bootstrap", () => {
     const half = { alpha: 0.7 };
     const same = { numerators: u };
     expect(() => pairedDifference(same, same, half)).toThrow(/`alpha` must be a number in \(0, 0.5\); received 0.7/);
-    expect(() => pairedDifference({ numerators: u }, { numerators: u }, { method: "bca" as never })).toThrow(/`method`.*received "bca"/);
+    expect(() => pairedDifference({ numerators: u }, { numerators: u }, { method: "bca" as never })).toThrow(
+      /`method`.*received "bca"/,
+    );
     expect(() => comparePolicies(events, candidate, incumbent, { estimator: "dr" })).toThrow(/rewardModel/);
   });
 });
@@ -118,7 +127,12 @@ describe("support diagnostics", () => {
     const random = createSeededRandom(5);
     const n = 1000;
     const actions = Int32Array.from({ length: n }, () => random.nextBelow(3));
-    const events = createLoggedEvents({ actions, rewards: new Float64Array(n), propensities: new Float64Array(n).fill(1), actionCount: 3 });
+    const events = createLoggedEvents({
+      actions,
+      rewards: new Float64Array(n),
+      propensities: new Float64Array(n).fill(1),
+      actionCount: 3,
+    });
     // The target agrees on 90% of events.
     const weights = Float64Array.from(actions, (_, i) => (i % 10 === 0 ? 0 : 1));
     const d = supportDiagnostics(weights, events.propensities, true);

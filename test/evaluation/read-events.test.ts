@@ -36,7 +36,14 @@ describe("CSV", () => {
   it("reads the named columns into columnar events", async () => {
     const events = await readLoggedEvents(file("events.csv", csv), { contextFields: ["x0", "x1"], actionCount: 3 });
     expect(events).toEqual(
-      createLoggedEvents({ actions: [2, 0], rewards: [1, 0], propensities: [0.25, 0.5], actionCount: 3, contexts: [0.5, -1, 0.001, 2], dimension: 2 }),
+      createLoggedEvents({
+        actions: [2, 0],
+        rewards: [1, 0],
+        propensities: [0.25, 0.5],
+        actionCount: 3,
+        contexts: [0.5, -1, 0.001, 2],
+        dimension: 2,
+      }),
     );
   });
 
@@ -48,7 +55,11 @@ describe("CSV", () => {
 
   it("reads action ids, quoted fields, CRLF line ends, a BOM and blank lines", async () => {
     const content = '\uFEFFarm,reward,propensity\r\n"gpt, large",1,0.5\r\n\r\nsmall,0.25,1\r\n';
-    const events = await readLoggedEvents(text(content), { format: "csv", actionField: "arm", actionIds: ["small", "gpt, large"] });
+    const events = await readLoggedEvents(text(content), {
+      format: "csv",
+      actionField: "arm",
+      actionIds: ["small", "gpt, large"],
+    });
     expect([...events.actions]).toEqual([1, 0]);
     expect([...events.rewards]).toEqual([1, 0.25]);
     expect(events.actionIds).toEqual(["small", "gpt, large"]);
@@ -69,16 +80,24 @@ describe("CSV", () => {
     ["action,reward,propensity\n0,1,\n", /input line 2: `propensity` must be a number; received ""/],
     ["action,reward,propensity\n0,yes,1\n", /input line 2: `reward` must be a number; received "yes"/],
     ["action,reward,propensity\n5,1,1\n", /input line 2: `action` must be an action index in \[0, 2\]; received 5/],
-    ["action,reward,propensity\nb,1,1\n", /input line 2: `action` must be an action index \(an integer ≥ 0; pass `actionIds` to read ids\); received "b"/],
+    [
+      "action,reward,propensity\nb,1,1\n",
+      /input line 2: `action` must be an action index \(an integer ≥ 0; pass `actionIds` to read ids\); received "b"/,
+    ],
     ["action,reward,propensity\n0,1\n", /input line 2: expected 3 fields like the header; received 2/],
-    ["action,reward,p\n0,1,1\n", /input line 1: the header has no column "propensity" \(`propensityField`\); its columns are "action", "reward", "p"/],
+    [
+      "action,reward,p\n0,1,1\n",
+      /input line 1: the header has no column "propensity" \(`propensityField`\); its columns are "action", "reward", "p"/,
+    ],
     ['action,reward,propensity\n"0,1,1\n', /input line 2: unterminated quoted field/],
   ])("%j → %s", async (content, message) => {
     await expect(readLoggedEvents(text(content), { format: "csv", actionCount: 3 })).rejects.toThrow(message);
   });
 
   it("names the file in errors, and refuses an empty file", async () => {
-    await expect(readLoggedEvents(file("bad.csv", "action,reward,propensity\n0,1,2\n"))).rejects.toThrow(/^bad\.csv line 2: `propensity`.*received 2$/);
+    await expect(readLoggedEvents(file("bad.csv", "action,reward,propensity\n0,1,2\n"))).rejects.toThrow(
+      /^bad\.csv line 2: `propensity`.*received 2$/,
+    );
     await expect(readLoggedEvents(file("empty.csv", ""))).rejects.toThrow(/empty\.csv: the file is empty/);
   });
 });
@@ -111,11 +130,20 @@ describe("JSONL", () => {
 
   it.each([
     ['{"action":0,"reward":1,"propensity":0.5}\n{"action":0,"reward":1,', /input line 2: not valid JSON/],
-    ['{"action":0,"reward":1,"propensity":0.5}\n[1,2]\n', /input line 2: each line must be a JSON object; received Array\(2\)/],
+    [
+      '{"action":0,"reward":1,"propensity":0.5}\n[1,2]\n',
+      /input line 2: each line must be a JSON object; received Array\(2\)/,
+    ],
     ['{"action":0,"reward":null,"propensity":0.5}\n', /input line 1: `reward` must be a number; received null/],
     ['{"reward":1,"propensity":0.5}\n', /input line 1: the event has no field "action"/],
-    ['{"action":0,"reward":1,"propensity":0.5,"context":[1]}\n{"action":0,"reward":1,"propensity":0.5,"context":[1,2]}\n', /input line 2: the context must have 1 values like the rows before it; received 2/],
-    ['{"action":0,"reward":1,"propensity":0.5,"context":["a"]}\n', /input line 1: `context\[0\]` must be a number; received "a"/],
+    [
+      '{"action":0,"reward":1,"propensity":0.5,"context":[1]}\n{"action":0,"reward":1,"propensity":0.5,"context":[1,2]}\n',
+      /input line 2: the context must have 1 values like the rows before it; received 2/,
+    ],
+    [
+      '{"action":0,"reward":1,"propensity":0.5,"context":["a"]}\n',
+      /input line 1: `context\[0\]` must be a number; received "a"/,
+    ],
   ])("%j → %s", async (content, message) => {
     await expect(readLoggedEvents(text(content), { format: "jsonl", actionCount: 2 })).rejects.toThrow(message);
   });

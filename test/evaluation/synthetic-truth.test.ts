@@ -20,7 +20,13 @@ const k = problem.actions;
 
 describe("unbiasedness over 300 independent logs of 400 events", () => {
   const logs = 300;
-  const estimates = { ips: [] as number[], snips: [] as number[], dr: [] as number[], drPerfect: [] as number[], dm: [] as number[] };
+  const estimates = {
+    ips: [] as number[],
+    snips: [] as number[],
+    dr: [] as number[],
+    drPerfect: [] as number[],
+    dm: [] as number[],
+  };
   // A deliberately wrong model: every prediction 0.5 above the truth.
   const wrongModel = problem.meanReward.map((m) => m + 0.5);
   for (let seed = 1; seed <= logs; seed++) {
@@ -31,10 +37,17 @@ describe("unbiasedness over 300 independent logs of 400 events", () => {
     estimates.snips.push(result.snips.value);
     estimates.dr.push(result.dr!.value);
     estimates.dm.push(result.dm!.value);
-    estimates.drPerfect.push(estimateDoublyRobust(events, policy, perEvent(events, problem.meanReward, k), { resamples: 1 }).value);
+    estimates.drPerfect.push(
+      estimateDoublyRobust(events, policy, perEvent(events, problem.meanReward, k), { resamples: 1 }).value,
+    );
   }
 
-  it.each(["ips", "snips", "dr", "drPerfect"] as const)("%s: the mean estimate is within 4 standard errors of the truth", (name) => {
+  it.each([
+    "ips",
+    "snips",
+    "dr",
+    "drPerfect",
+  ] as const)("%s: the mean estimate is within 4 standard errors of the truth", (name) => {
     const { mean, sd } = summary(estimates[name]);
     const standardError = sd / Math.sqrt(logs);
     expect(Math.abs(mean - truth)).toBeLessThan(4 * standardError);
@@ -80,13 +93,26 @@ describe("replay", () => {
   // Two contexts; the target always takes action 0, which is good in context 0 and bad in context 1.
   // Non-uniform logging takes action 0 mostly in context 0, so replay's kept events over-represent it.
   function skewedLog(seed: number, uniform: boolean, n = 2000) {
-    const base = drawLog({ contexts: 2, actions: 2, meanReward: new Float64Array([0.9, 0.5, 0.1, 0.5]), logging: uniform ? new Float64Array([0.5, 0.5, 0.5, 0.5]) : new Float64Array([0.8, 0.2, 0.1, 0.9]), target: new Float64Array([1, 0, 1, 0]) }, n, seed);
+    const base = drawLog(
+      {
+        contexts: 2,
+        actions: 2,
+        meanReward: new Float64Array([0.9, 0.5, 0.1, 0.5]),
+        logging: uniform ? new Float64Array([0.5, 0.5, 0.5, 0.5]) : new Float64Array([0.8, 0.2, 0.1, 0.9]),
+        target: new Float64Array([1, 0, 1, 0]),
+      },
+      n,
+      seed,
+    );
     return base;
   }
   const truthOfAction0 = (0.9 + 0.1) / 2;
 
   it("is unbiased under uniform logging", () => {
-    const values = Array.from({ length: 200 }, (_, s) => replayEvaluate(skewedLog(s + 1, true), fixedActionPolicy(0, 2), { resamples: 1 }).value);
+    const values = Array.from(
+      { length: 200 },
+      (_, s) => replayEvaluate(skewedLog(s + 1, true), fixedActionPolicy(0, 2), { resamples: 1 }).value,
+    );
     const { mean, sd } = summary(values);
     expect(Math.abs(mean - truthOfAction0)).toBeLessThan(4 * (sd / Math.sqrt(values.length)));
   });

@@ -92,7 +92,12 @@ const PAGE = (engineUrl: string): string => `<!doctype html>
     .catch((error) => { window.linucbResult = { ok: false, error: String(error && error.stack || error) }; });
 </script>`;
 
-const TYPES: Record<string, string> = { ".js": "text/javascript", ".mjs": "text/javascript", ".html": "text/html", ".map": "application/json" };
+const TYPES: Record<string, string> = {
+  ".js": "text/javascript",
+  ".mjs": "text/javascript",
+  ".html": "text/html",
+  ".map": "application/json",
+};
 
 /** Serves /engine/* from dist/src, /bundle/* from the Vite output, and /page?entry=… on 127.0.0.1. */
 function serve(bundleDir: string): Promise<{ server: Server; origin: string }> {
@@ -110,10 +115,14 @@ function serve(bundleDir: string): Promise<{ server: Server; origin: string }> {
       response.writeHead(404).end();
       return;
     }
-    response.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+    response
+      .writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" })
+      .end(readFileSync(file));
   });
   return new Promise((done) => {
-    server.listen(0, "127.0.0.1", () => done({ server, origin: `http://127.0.0.1:${(server.address() as { port: number }).port}` }));
+    server.listen(0, "127.0.0.1", () =>
+      done({ server, origin: `http://127.0.0.1:${(server.address() as { port: number }).port}` }),
+    );
   });
 }
 
@@ -134,9 +143,8 @@ describe.skipIf(executable === undefined && !inCi)("linucb/engine in headless Ch
   let reference: ScenarioResult;
 
   beforeAll(async () => {
-    if (executable === undefined) throw new Error(
-        "CI is set but Chromium is not installed: .ci/run installs it (apt-get install chromium)",
-      );
+    if (executable === undefined)
+      throw new Error("CI is set but Chromium is not installed: .ci/run installs it (apt-get install chromium)");
     bundleDir = mkdtempSync(join(tmpdir(), "linucb-engine-bundle-"));
     // A browser bundle of the engine entry, as an application's bundler would make it.
     await build({
@@ -146,7 +154,11 @@ describe.skipIf(executable === undefined && !inCi)("linucb/engine in headless Ch
         outDir: bundleDir,
         emptyOutDir: true,
         minify: false,
-        lib: { entry: join(repository, "dist", "src", "engine", "index.js"), formats: ["es"], fileName: () => "linucb-engine.js" },
+        lib: {
+          entry: join(repository, "dist", "src", "engine", "index.js"),
+          formats: ["es"],
+          fileName: () => "linucb-engine.js",
+        },
       },
     });
     ({ server, origin } = await serve(bundleDir));
@@ -170,29 +182,34 @@ describe.skipIf(executable === undefined && !inCi)("linucb/engine in headless Ch
   it.each([
     ["the built ES modules", "/engine/engine/index.js"],
     ["the Vite bundle", "/bundle/linucb-engine.js"],
-  ])("runs a select/update round trip from %s, matching the reference engine", async (_, entry) => {
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on("pageerror", (error) => problems.push(error.message));
-    try {
-      await page.goto(`${origin}/page?entry=${encodeURIComponent(entry)}`);
-      const finished = (): boolean => (globalThis as unknown as { linucbResult?: unknown }).linucbResult !== undefined;
-      await page.waitForFunction(finished, undefined, { timeout: 30_000 });
-      const outcome = (await page.evaluate(() => (globalThis as unknown as { linucbResult: unknown }).linucbResult)) as
-        | { ok: true; result: ScenarioResult }
-        | { ok: false; error: string };
-      expect(problems).toEqual([]);
-      if (!outcome.ok) throw new Error(`the page failed: ${outcome.error}`);
-      const { result } = outcome;
-      expect(result.arm).toBe(reference.arm);
-      expect(result.propensity).toBe(reference.propensity);
-      for (const key of ["scores", "chat", "restoredScores", "theta"] as const) {
-        expect(result[key]).toHaveLength(reference[key].length);
-        result[key].forEach((value, i) => expect(value).toBeCloseTo(reference[key][i]!, 10));
+  ])(
+    "runs a select/update round trip from %s, matching the reference engine",
+    async (_, entry) => {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on("pageerror", (error) => problems.push(error.message));
+      try {
+        await page.goto(`${origin}/page?entry=${encodeURIComponent(entry)}`);
+        const finished = (): boolean =>
+          (globalThis as unknown as { linucbResult?: unknown }).linucbResult !== undefined;
+        await page.waitForFunction(finished, undefined, { timeout: 30_000 });
+        const outcome = (await page.evaluate(
+          () => (globalThis as unknown as { linucbResult: unknown }).linucbResult,
+        )) as { ok: true; result: ScenarioResult } | { ok: false; error: string };
+        expect(problems).toEqual([]);
+        if (!outcome.ok) throw new Error(`the page failed: ${outcome.error}`);
+        const { result } = outcome;
+        expect(result.arm).toBe(reference.arm);
+        expect(result.propensity).toBe(reference.propensity);
+        for (const key of ["scores", "chat", "restoredScores", "theta"] as const) {
+          expect(result[key]).toHaveLength(reference[key].length);
+          result[key].forEach((value, i) => expect(value).toBeCloseTo(reference[key][i]!, 10));
+        }
+        expect(result.restoredScores).toEqual(result.scores); // the snapshot restores exactly
+      } finally {
+        await page.close();
       }
-      expect(result.restoredScores).toEqual(result.scores); // the snapshot restores exactly
-    } finally {
-      await page.close();
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 });

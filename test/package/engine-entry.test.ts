@@ -29,7 +29,11 @@ function scan(path: string): { specifiers: string[]; identifiers: Set<string> } 
       const typeOnly = ts.isImportDeclaration(node) ? node.importClause?.isTypeOnly === true : node.isTypeOnly;
       if (!typeOnly) specifiers.push(node.moduleSpecifier.text);
     }
-    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && ts.isStringLiteral(node.arguments[0]!)) {
+    if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      ts.isStringLiteral(node.arguments[0]!)
+    ) {
       specifiers.push((node.arguments[0] as ts.StringLiteral).text);
     }
     if (ts.isIdentifier(node) && !ts.isPropertyAccessExpression(node.parent)) identifiers.add(node.text);
@@ -60,7 +64,10 @@ const NODE_GLOBALS = ["Buffer", "process", "require", "__dirname", "__filename",
 
 describe("linucb/engine", () => {
   it("is exported by package.json, next to the root entry", () => {
-    expect(manifest.exports["./engine"]).toEqual({ types: "./dist/src/engine/index.d.ts", default: "./dist/src/engine/index.js" });
+    expect(manifest.exports["./engine"]).toEqual({
+      types: "./dist/src/engine/index.d.ts",
+      default: "./dist/src/engine/index.js",
+    });
     expect(manifest.exports["."]).toEqual({ types: "./dist/src/index.d.ts", default: "./dist/src/index.js" });
   });
 

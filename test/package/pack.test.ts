@@ -13,17 +13,32 @@ const repository = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 let files: string[];
 beforeAll(() => {
   // --ignore-scripts: the build is the test run's own (pretest); packing must not rebuild.
-  const output = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: repository, encoding: "utf8" });
+  const output = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+    cwd: repository,
+    encoding: "utf8",
+  });
   files = (JSON.parse(output) as { files: { path: string }[] }[])[0]!.files.map((file) => file.path);
 }, 60_000);
 
 describe("the published package", () => {
   it("holds the library, its types, README and LICENSE, and nothing of the tests or benchmarks", () => {
-    for (const path of ["LICENSE", "README.md", "package.json", "dist/src/index.js", "dist/src/index.d.ts", "dist/src/engine/index.js", "dist/src/engine/index.d.ts"]) {
+    for (const path of [
+      "LICENSE",
+      "README.md",
+      "package.json",
+      "dist/src/index.js",
+      "dist/src/index.d.ts",
+      "dist/src/engine/index.js",
+      "dist/src/engine/index.d.ts",
+    ]) {
       expect(files).toContain(path);
     }
-    expect(files.filter((path) => !path.startsWith("dist/src/") && !["LICENSE", "README.md", "package.json"].includes(path))).toEqual([]);
-    expect(readFileSync(join(repository, "LICENSE"), "utf8")).toMatch(/^MIT License\n\nCopyright \(c\) .+\n\nPermission is hereby granted, free of charge/);
+    expect(
+      files.filter((path) => !path.startsWith("dist/src/") && !["LICENSE", "README.md", "package.json"].includes(path)),
+    ).toEqual([]);
+    expect(readFileSync(join(repository, "LICENSE"), "utf8")).toMatch(
+      /^MIT License\n\nCopyright \(c\) .+\n\nPermission is hereby granted, free of charge/,
+    );
   });
 
   it("has no dangling source map: each carries the sources it maps, and each one referenced is shipped", () => {
@@ -31,7 +46,10 @@ describe("the published package", () => {
     expect(maps.length).toBeGreaterThan(50);
     const dangling: string[] = [];
     for (const path of maps) {
-      const map = JSON.parse(readFileSync(join(repository, path), "utf8")) as { sources: string[]; sourcesContent?: (string | null)[] };
+      const map = JSON.parse(readFileSync(join(repository, path), "utf8")) as {
+        sources: string[];
+        sourcesContent?: (string | null)[];
+      };
       map.sources.forEach((source, i) => {
         if (typeof map.sourcesContent?.[i] !== "string") dangling.push(`${path}: ${source}`);
       });
@@ -39,7 +57,8 @@ describe("the published package", () => {
     expect(dangling).toEqual([]);
     for (const path of files.filter((file) => file.endsWith(".js"))) {
       const reference = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(readFileSync(join(repository, path), "utf8"))?.[1];
-      if (reference !== undefined) expect(files, `${path} refers to ${reference}`).toContain(join(dirname(path), reference));
+      if (reference !== undefined)
+        expect(files, `${path} refers to ${reference}`).toContain(join(dirname(path), reference));
     }
   });
 

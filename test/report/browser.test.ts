@@ -14,7 +14,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findChromium, launchChromium, measureLayout, openPage, type PageLayout } from "../../scripts/headless-chromium.js";
+import {
+  findChromium,
+  launchChromium,
+  measureLayout,
+  openPage,
+  type PageLayout,
+} from "../../scripts/headless-chromium.js";
 import { writeDemoReports, type DemoRun } from "../../scripts/report-demo.js";
 
 const RUN_PAGE_CHARTS = ["routing-map", "traffic-shift", "estimates", "estimates-table", "coverage-map"];
@@ -24,7 +30,9 @@ const PRINT_WIDTH = 720;
 const inCi = process.env.CI === "true" || process.env.CI === "1";
 const haveChromium = findChromium() !== undefined;
 if (!haveChromium && !inCi)
-  process.stderr.write("report browser test skipped: no Chromium (apt-get install -y chromium, or set CHROMIUM_PATH)\n");
+  process.stderr.write(
+    "report browser test skipped: no Chromium (apt-get install -y chromium, or set CHROMIUM_PATH)\n",
+  );
 
 let dir: string;
 let runs: DemoRun[];

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { coverageChart, coverageFromRouting, coverageFromTable, coverageSummary } from "../../src/report/coverage-map.js";
+import {
+  coverageChart,
+  coverageFromRouting,
+  coverageFromTable,
+  coverageSummary,
+} from "../../src/report/coverage-map.js";
 import { diagnosticsOf, ESTIMATOR_NOTES, ESTIMATORS } from "../../src/report/estimator-notes.js";
 import { estimatesTable, estimateRows } from "../../src/report/estimates-chart.js";
 import { luminance, MODEL_COLORS, modelColors, OKABE_ITO, sequential, textOn } from "../../src/report/palette.js";
@@ -31,7 +36,9 @@ describe("traffic shift", () => {
   });
 
   it("moves nothing when the new policy routes as the incumbent does", () => {
-    const data = trafficShiftData(prodResult({ routing: routing(MODELS, [{ cell: "x", candidate: "m-a", incumbent: null }]) }))!;
+    const data = trafficShiftData(
+      prodResult({ routing: routing(MODELS, [{ cell: "x", candidate: "m-a", incumbent: null }]) }),
+    )!;
     expect(data.moved).toBe(0);
   });
 });
@@ -94,9 +101,8 @@ describe("coverage heat map", () => {
       ["a:1", [10, 10, 10], [9, 9.5, 10], "m-a"],
       ["a:2", [20, 2, 8], [18, 2, 7.5], "m-b"],
     ]);
-    expect(coverage?.cells[1]!.undecided).toBe("not covered: some model has fewer than 5 rows in this cell");
-    expect(coverage?.cells[0]!.undecided).toBeNull();
-
+    expect(coverage!.cells[1]!.undecided).toBe("not covered: some model has fewer than 5 rows in this cell");
+    expect(coverage!.cells[0]!.undecided).toBeNull();
   });
 
   it("shades more evidence darker", () => {
@@ -122,7 +128,12 @@ describe("estimators", () => {
     expect(replay[1]!.value).toBe("uniform");
     expect(replay[2]!.value).toBe("0.500–0.500");
     for (const name of ["ips", "snips", "dr"] as const) {
-      expect(diagnosticsOf(candidate[name]!).map((d) => d.name)).toEqual(["ESS", "mean weight", "max weight", "zero weight"]);
+      expect(diagnosticsOf(candidate[name]!).map((d) => d.name)).toEqual([
+        "ESS",
+        "mean weight",
+        "max weight",
+        "zero weight",
+      ]);
     }
     // "always action 1" under 50/50 logging: about half the weights are 0, the rest 2.
     expect(diagnosticsOf(candidate.ips).find((d) => d.name === "max weight")?.value).toBe("2.00");
@@ -153,7 +164,7 @@ describe("learning curve", () => {
     const text = formatCadenceReport({ ...result, learned } as unknown as typeof result);
     expect(text).toContain("up to n = 800 the training slice only, then the held-out rows added back");
     expect(text).toMatch(/n {5}800 .*%\n/);
-    expect(text).toMatch(/n {4}1000 .*%   \+ held-out rows\n/);
+    expect(text).toMatch(/n {4}1000 .*% {3}\+ held-out rows\n/);
   });
 });
 

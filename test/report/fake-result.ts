@@ -55,7 +55,14 @@ export function routing(
 const corpus = {
   table: "routing_outcomes" as const,
   sourceFilter: "prod",
-  split: { total: 1000, training: 800, heldOut: 200, cutoff: new Date("2025-01-10T00:00:00Z"), dimension: 4, models: ["m-a", "m-b"] },
+  split: {
+    total: 1000,
+    training: 800,
+    heldOut: 200,
+    cutoff: new Date("2025-01-10T00:00:00Z"),
+    dimension: 4,
+    models: ["m-a", "m-b"],
+  },
   training: { scanned: 800, accepted: 800, rejected: 0, unjudged: 0 },
   heldOut: { scanned: 200, accepted: 200, rejected: 0, unjudged: 0 },
   rowsRead: 1000,
@@ -74,7 +81,8 @@ export function prodResult(options: {
   const { candidate, uniform } = evaluations();
   const gate = options.gate ?? {
     passed: true,
-    reason: "the candidate's SNIPS lower bound 0.6500 beats the incumbent's SNIPS estimate 0.5500 (effective sample size 200.0)",
+    reason:
+      "the candidate's SNIPS lower bound 0.6500 beats the incumbent's SNIPS estimate 0.5500 (effective sample size 200.0)",
     estimator: "snips",
     candidateLower: 0.65,
     candidateValue: 0.7,
@@ -92,7 +100,8 @@ export function prodResult(options: {
     evaluation: {
       events: 400,
       loggedValue: 0.55,
-      incumbent: version === null ? { kind: "uniform", policyVersionId: null } : { kind: "active", policyVersionId: version },
+      incumbent:
+        version === null ? { kind: "uniform", policyVersionId: null } : { kind: "active", policyVersionId: version },
       candidate,
       incumbentEstimates: uniform,
     },
@@ -106,7 +115,13 @@ export function prodResult(options: {
 }
 
 /** A convergence cell: covered with `rows` rows, learned `learned` (null: not covered). */
-export function convergenceCell(cell: string, planted: string, learned: string | null, rows = 30, deviating = false): CellConvergence {
+export function convergenceCell(
+  cell: string,
+  planted: string,
+  learned: string | null,
+  rows = 30,
+  deviating = false,
+): CellConvergence {
   const covered = learned !== null;
   return {
     cell,
@@ -129,7 +144,11 @@ export function convergenceCell(cell: string, planted: string, learned: string |
 }
 
 /** A warm-up result over the given convergence cells. */
-export function warmupResult(cells: readonly CellConvergence[], routingSummary: RoutingSummary, threshold = 0.7): WarmupCadenceResult {
+export function warmupResult(
+  cells: readonly CellConvergence[],
+  routingSummary: RoutingSummary,
+  threshold = 0.7,
+): WarmupCadenceResult {
   const { candidate, uniform } = evaluations();
   const covered = cells.filter((c) => c.covered);
   const matches = covered.filter((c) => c.match === true).length;

@@ -40,7 +40,9 @@ describe("why not promoted", () => {
     const gate = { ...figures, effectiveSampleSize: 42.25, passed: false, reason: "not enough evidence" };
     const sentences = whyNotPromoted(prodResult({ routing: summary, gate }));
     expect(sentences).toHaveLength(2);
-    expect(sentences[0]).toMatch(/^Too little evidence: .* rests on 42\.3 effective requests, and the gate asks for at least 100\./);
+    expect(sentences[0]).toMatch(
+      /^Too little evidence: .* rests on 42\.3 effective requests, and the gate asks for at least 100\./,
+    );
     expect(sentences[1]).toMatch(/^Not clearly better/);
   });
 
@@ -52,17 +54,21 @@ describe("why not promoted", () => {
       reason: "support",
       reasons: ["the candidate's zero-weight share is 0.93"],
     };
-    expect(whyNotPromoted(prodResult({ routing: summary, gate }))).toEqual(["the candidate's zero-weight share is 0.93"]);
-    expect(whyNotPromoted(prodResult({ routing: summary, gate: { passed: false, reason: "some other reason" } }))).toEqual([
-      "some other reason",
+    expect(whyNotPromoted(prodResult({ routing: summary, gate }))).toEqual([
+      "the candidate's zero-weight share is 0.93",
     ]);
+    expect(
+      whyNotPromoted(prodResult({ routing: summary, gate: { passed: false, reason: "some other reason" } })),
+    ).toEqual(["some other reason"]);
   });
 
   it("explains a failed warm-up from its match share, and stays silent on a passed one", () => {
     const cells = [convergenceCell("a:1", "m-a", "m-b"), convergenceCell("a:2", "m-a", "m-a")];
     const failed = whyNotPromoted(warmupResult(cells, summary));
     expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatch(/^Only 1 of 2 covered cells \(50\.0%\) choose the planted optimum; the warm-up needs 70\.0%\./);
+    expect(failed[0]).toMatch(
+      /^Only 1 of 2 covered cells \(50\.0%\) choose the planted optimum; the warm-up needs 70\.0%\./,
+    );
     expect(whyNotPromoted(warmupResult(cells, summary, 0.5))).toEqual([]);
     expect(renderHtmlReport(warmupResult(cells, summary))).toContain("Why the warm-up failed");
   });
@@ -78,7 +84,9 @@ describe("why not promoted", () => {
     };
     const sentences = whyNotPromoted({ ...result, convergence, gate: { passed: false, reason: "failed" } });
     expect(sentences).toHaveLength(2);
-    expect(sentences[0]).toMatch(/^Too few cells to grade: 1 are covered \(≥ 20 rows, ≥ 2 of every model\), the gate needs 30\./);
+    expect(sentences[0]).toMatch(
+      /^Too few cells to grade: 1 are covered \(≥ 20 rows, ≥ 2 of every model\), the gate needs 30\./,
+    );
     expect(sentences[1]).toMatch(
       /^The fit is incomplete: the engine holds 990 of the 1000 logged rows, and 4 \(cell, model\) counts differ/,
     );
@@ -91,7 +99,9 @@ describe("why not promoted", () => {
   it("appears on the page as a box", () => {
     const gate = { ...figures, passed: false, reason: "does not beat" };
     const html = renderHtmlReport(prodResult({ routing: summary, gate, incumbentVersion: 4 }));
-    expect(html).toContain('<section class="box" data-box="why-not-promoted"><h2>Why not promoted</h2><p>Not clearly better');
+    expect(html).toContain(
+      '<section class="box" data-box="why-not-promoted"><h2>Why not promoted</h2><p>Not clearly better',
+    );
   });
 });
 
@@ -169,7 +179,9 @@ describe("why not promoted, paired support-aware gate", () => {
       "Too little evidence about the difference",
     ]);
     expect(sentences[1]).toContain("mean importance weight is 0.620 (±0.020)");
-    expect(sentences[2]).toContain("on 50.0% of requests, where the logging policy's own propensities allow only 10.0%");
+    expect(sentences[2]).toContain(
+      "on 50.0% of requests, where the logging policy's own propensities allow only 10.0%",
+    );
     expect(sentences[3]).toContain("the equivalent of 40.0 requests routed its way; the gate asks for 100");
     expect(sentences[4]).toContain(
       "route 30 held-out requests differently, worth 6.5 (candidate) and 9.0 (incumbent) effective requests; the gate asks for 20",
@@ -179,7 +191,10 @@ describe("why not promoted, paired support-aware gate", () => {
   it("names the incumbent when it is the one the log does not support, and reads JSON's null for non-finite figures", () => {
     const gate = {
       ...paired,
-      support: { ...paired.support, incumbent: { ...support, meanWeightZ: null, zeroWeightExcessZ: null, effectiveSampleSize: 12 } },
+      support: {
+        ...paired.support,
+        incumbent: { ...support, meanWeightZ: null, zeroWeightExcessZ: null, effectiveSampleSize: 12 },
+      },
     };
     expect(whyNotPromoted(prodResult({ routing: summary, gate, incumbentVersion: 5 }))).toEqual([
       "Too little evidence about the active policy (version 5): the log holds the equivalent of 12.0 requests routed its way; the gate " +
@@ -248,7 +263,9 @@ describe("gate figures", () => {
   });
 
   it("show the earlier gate's lower bound and ESS, and nothing for a warm-up", () => {
-    const html = gateFigures(prodResult({ routing: summary, gate: { ...figures, passed: false, reason: "x" } })).replace(/\s+/g, " ");
+    const html = gateFigures(
+      prodResult({ routing: summary, gate: { ...figures, passed: false, reason: "x" } }),
+    ).replace(/\s+/g, " ");
     expect(html).toContain('SNIPS: candidate 0.6000, lower bound 0.5000 <span class="flag">✗</span>');
     expect(gateFigures(warmupResult([convergenceCell("a:1", "m-a", "m-a")], summary))).toBe("");
     const nothing = {

@@ -30,18 +30,36 @@ describe("history", () => {
     const warmup = warmupResult([convergenceCell("a:1", "m-a", "m-a")], summary);
     writeReportFiles(warmup, dir, { now: new Date("2026-01-01T10:00:00Z") });
     writeReportFiles(prodResult({ routing: summary, runId: 2 }), dir, { now: new Date("2026-01-02T10:00:00Z") });
-    const files = writeReportFiles(prodResult({ routing: summary, runId: 3, gate: failedGate, incumbentVersion: 3 }), dir, {
-      now: new Date("2026-01-03T10:00:00Z"),
-    });
+    const files = writeReportFiles(
+      prodResult({ routing: summary, runId: 3, gate: failedGate, incumbentVersion: 3 }),
+      dir,
+      {
+        now: new Date("2026-01-03T10:00:00Z"),
+      },
+    );
     const history = readHistory(dir);
     expect(history.unreadable).toEqual([]);
-    expect(history.entries.map((e) => [e.runId, e.mode, e.date, e.passed, e.promoted, e.policyVersionId, e.incumbent])).toEqual([
+    expect(
+      history.entries.map((e) => [e.runId, e.mode, e.date, e.passed, e.promoted, e.policyVersionId, e.incumbent]),
+    ).toEqual([
       [3, "prod", "2026-01-03T10:00:00.000Z", false, false, null, "active policy v3"],
       [2, "prod", "2026-01-02T10:00:00.000Z", true, true, 3, "uniform policy"],
       [1, "warmup", "2026-01-01T10:00:00.000Z", true, false, null, "uniform policy"],
     ]);
-    expect(history.entries[0]!.headline).toEqual({ kind: "estimate", name: "SNIPS", value: 0.6, lower: 0.5, reference: 0.55 });
-    expect(history.entries[2]!.headline).toEqual({ kind: "match-share", name: "match share", value: 1, lower: null, reference: 0.7 });
+    expect(history.entries[0]!.headline).toEqual({
+      kind: "estimate",
+      name: "SNIPS",
+      value: 0.6,
+      lower: 0.5,
+      reference: 0.55,
+    });
+    expect(history.entries[2]!.headline).toEqual({
+      kind: "match-share",
+      name: "match share",
+      value: 1,
+      lower: null,
+      reference: 0.7,
+    });
     expect(history.entries[0]!.page).toBe("cadence-prod-run-3.html");
     // The index was rewritten by the last write, and links every page.
     const index = readFileSync(files.index, "utf8");
@@ -72,7 +90,13 @@ describe("history", () => {
       now: new Date("2026-01-04T10:00:00Z"),
     });
     const history = readHistory(dir);
-    expect(history.entries[0]!.headline).toEqual({ kind: "difference", name: "Δ SNIPS", value: 0.012, lower: -0.004, reference: 0 });
+    expect(history.entries[0]!.headline).toEqual({
+      kind: "difference",
+      name: "Δ SNIPS",
+      value: 0.012,
+      lower: -0.004,
+      reference: 0,
+    });
     expect(trendPoints(history, "prod").map((e) => e.runId)).toEqual([4]);
     const index = readFileSync(files.index, "utf8");
     expect(index).toContain("Δ SNIPS 0.0120, lower bound -0.0040 vs margin 0.0000");

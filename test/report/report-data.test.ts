@@ -91,13 +91,15 @@ describe("routing summary", () => {
   });
 
   it("shares traffic as logged, and as each engine's UCB choice per request", async () => {
-    const count = (choices: ArrayLike<number>, a: number): number => Array.from(choices).filter((x) => x === a).length / 600;
+    const count = (choices: ArrayLike<number>, a: number): number =>
+      Array.from(choices).filter((x) => x === a).length / 600;
     world.models.forEach((_, a) => {
       expect(summary.traffic.logging[a]).toBeCloseTo(count(slice.events.actions, a), 12);
     });
     const choices = await policyChoices(candidate, slice);
     world.models.forEach((_, a) => expect(summary.traffic.candidate[a]).toBeCloseTo(count(choices, a), 12));
-    for (const shares of Object.values(summary.traffic)) expect(shares.reduce((s: number, x: number) => s + x, 0)).toBeCloseTo(1, 12);
+    for (const shares of Object.values(summary.traffic))
+      expect(shares.reduce((s: number, x: number) => s + x, 0)).toBeCloseTo(1, 12);
   });
 
   it("has no per-cell choice for the uniform policy and spreads its traffic evenly", async () => {

@@ -107,7 +107,11 @@ describe("warm-up routing map", () => {
     // The learned choice is the graded one (convergence), not the held-out summary's.
     expect(data.cells.find((c) => c.cell === "math:hard")?.chosen).toBe("model-b");
     expect(data.cells.filter((c) => c.miss).map((c) => c.cell)).toEqual(["sql:hard", "math:hard"]);
-    expect(data.cells.find((c) => c.cell === "math:easy")).toMatchObject({ chosen: null, miss: false, planted: "model-c" });
+    expect(data.cells.find((c) => c.cell === "math:easy")).toMatchObject({
+      chosen: null,
+      miss: false,
+      planted: "model-c",
+    });
     const svg = routingMap(data, "uniform policy");
     expect(svg).toContain(">planted optimum<");
     expect(count(svg, 'class="miss"')).toBe(2);

@@ -17,7 +17,11 @@ export interface JsonReply {
 export async function post(url: string, body: unknown, token: string | null = "secret"): Promise<JsonReply> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (token !== null) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(url, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: "POST",
+    headers,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -35,7 +39,12 @@ export async function promoteTrainedPolicy(
   db: Db,
   options: { arms: readonly string[]; dimension: number; best: string; exploration?: Exploration; seed?: number },
 ): Promise<number> {
-  const engine = await createLinUCB({ dimension: options.dimension, arms: [...options.arms], alpha: 0.1, seed: options.seed ?? 1 });
+  const engine = await createLinUCB({
+    dimension: options.dimension,
+    arms: [...options.arms],
+    alpha: 0.1,
+    seed: options.seed ?? 1,
+  });
   const context = new Float64Array(options.dimension).fill(1);
   for (let i = 0; i < 50; i++) {
     for (const arm of options.arms) engine.update("code:hard", arm, context, arm === options.best ? 1 : 0);
@@ -70,13 +79,19 @@ export async function eventually(condition: () => boolean | Promise<boolean>, ti
 export function switchableDb(db: Db): { readonly db: Db; setDown(down: boolean): void } {
   let down = false;
   const check = (): void => {
-    if (down) throw new StoreError("CONNECTION", "cannot connect to PostgreSQL at test: connect ECONNREFUSED (simulated outage)");
+    if (down)
+      throw new StoreError(
+        "CONNECTION",
+        "cannot connect to PostgreSQL at test: connect ECONNREFUSED (simulated outage)",
+      );
   };
   const proxy = new Proxy(db, {
     get(target, key) {
-      if (key === "query") return async (sql: string, params?: readonly unknown[]) => (check(), target.query(sql, params));
+      if (key === "query")
+        return async (sql: string, params?: readonly unknown[]) => (check(), target.query(sql, params));
       if (key === "exec") return async (sql: string) => (check(), target.exec(sql));
-      if (key === "transaction") return async (fn: (tx: Queryable) => Promise<unknown>) => (check(), target.transaction(fn));
+      if (key === "transaction")
+        return async (fn: (tx: Queryable) => Promise<unknown>) => (check(), target.transaction(fn));
       const value = Reflect.get(target, key);
       return typeof value === "function" ? value.bind(target) : value;
     },

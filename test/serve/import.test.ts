@@ -41,7 +41,9 @@ describeOnBackends("linucb import", (backend) => {
   };
   const rows = async (): Promise<Record<string, unknown>[]> => {
     const db =
-      backend.name === "pglite" ? await (await import("../../src/store/index.js")).openDatabase(database.fresh.options) : database.db;
+      backend.name === "pglite"
+        ? await (await import("../../src/store/index.js")).openDatabase(database.fresh.options)
+        : database.db;
     try {
       return (
         await db.query(
@@ -145,7 +147,9 @@ describeOnBackends("linucb import", (backend) => {
     expect((await runCli(["import", "--file", path, "--source", "synthetic"])).stderr).toContain(
       '--source must be prod or shadow; received "synthetic"',
     );
-    expect((await runCli(["import", "--file", join(folder, "missing.jsonl"), "--source", "prod"])).stderr).toContain("no such file");
+    expect((await runCli(["import", "--file", join(folder, "missing.jsonl"), "--source", "prod"])).stderr).toContain(
+      "no such file",
+    );
     expect((await runCli(["import", "--file", file("log.txt", [good()]), "--source", "prod"])).stderr).toContain(
       "give --format jsonl or --format csv",
     );

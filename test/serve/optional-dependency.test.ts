@@ -6,6 +6,8 @@ it("turns a missing optional peer into an error that says what to install, and p
   await expect(importOptional(() => import(/* @vite-ignore */ missing), [missing], "linucb serve")).rejects.toThrow(
     `linucb serve needs the optional peer dependencies ${missing}: npm install ${missing}`,
   );
-  await expect(importOptional(() => Promise.reject(new RangeError("other")), ["fastify"], "x")).rejects.toThrow(RangeError);
+  await expect(importOptional(() => Promise.reject(new RangeError("other")), ["fastify"], "x")).rejects.toThrow(
+    RangeError,
+  );
   expect(await importOptional(() => import("node:path"), ["fastify"], "x")).toHaveProperty("join");
 });

@@ -45,20 +45,39 @@ describeOnBackends("linucb serve: routing, outcomes, auth, hot reload", (backend
     for (let i = 0; i < 60; i++) {
       const reply = await post(`${router.url}/v1/route`, { ...ROUTE, requestId: `r${i}` });
       expect(reply.status).toBe(200);
-      expect(reply.body).toMatchObject({ propensity: 1 / 3, policyVersion: null, exploration: "uniform", uniform: true });
+      expect(reply.body).toMatchObject({
+        propensity: 1 / 3,
+        policyVersion: null,
+        exploration: "uniform",
+        uniform: true,
+      });
       expect(MODELS).toContain(reply.body.model);
       seen.add(reply.body.model as string);
     }
     expect(seen.size).toBe(3);
     const policy = await get(`${router.url}/v1/policy`);
-    expect(policy.body).toMatchObject({ policyVersion: null, uniform: true, models: MODELS, dimension: 3, source: "prod" });
-    expect(await eventually(async () => (await count(database.db, "SELECT count(*) AS n FROM routing_decisions")) === 60)).toBe(true);
+    expect(policy.body).toMatchObject({
+      policyVersion: null,
+      uniform: true,
+      models: MODELS,
+      dimension: 3,
+      source: "prod",
+    });
+    expect(
+      await eventually(async () => (await count(database.db, "SELECT count(*) AS n FROM routing_decisions")) === 60),
+    ).toBe(true);
     const row = (
       await database.db.query(
         "SELECT request_id, policy_version_id, propensity, exploration, source FROM routing_decisions WHERE request_id = 'r7'",
       )
     ).rows[0];
-    expect(row).toEqual({ request_id: "r7", policy_version_id: null, propensity: 1 / 3, exploration: "uniform", source: "prod" });
+    expect(row).toEqual({
+      request_id: "r7",
+      policy_version_id: null,
+      propensity: 1 / 3,
+      exploration: "uniform",
+      source: "prod",
+    });
   });
 
   it("writes an outcome from the decision record, once: a repeat answers the same, a different one 409, an unknown decision 404", async () => {
@@ -68,10 +87,19 @@ describeOnBackends("linucb serve: routing, outcomes, auth, hot reload", (backend
     expect(first.body).toEqual({ decisionId: decision.decisionId, outcomeId: expect.any(Number) });
     const repeat = await post(`${router.url}/v1/outcomes`, { decisionId: decision.decisionId, ...JUDGED });
     expect(repeat).toEqual(first);
-    const conflicting = await post(`${router.url}/v1/outcomes`, { decisionId: decision.decisionId, ...JUDGED, refused: true });
+    const conflicting = await post(`${router.url}/v1/outcomes`, {
+      decisionId: decision.decisionId,
+      ...JUDGED,
+      refused: true,
+    });
     expect(conflicting.status).toBe(409);
-    expect(conflicting.body.error).toMatch(/already has a different outcome .*received completed true, hallucinated false, refused true/);
-    const unknown = await post(`${router.url}/v1/outcomes`, { decisionId: "00000000-0000-4000-8000-000000000000", ...JUDGED });
+    expect(conflicting.body.error).toMatch(
+      /already has a different outcome .*received completed true, hallucinated false, refused true/,
+    );
+    const unknown = await post(`${router.url}/v1/outcomes`, {
+      decisionId: "00000000-0000-4000-8000-000000000000",
+      ...JUDGED,
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toMatch(/unknown decision 00000000-0000-4000-8000-000000000000/);
 
@@ -125,11 +153,15 @@ describeOnBackends("linucb serve: routing, outcomes, auth, hot reload", (backend
     expect(badItem.body.error).toBe('outcomes[1].completed must be true or false; received "yes"');
     expect(await count(database.db, "SELECT count(*) AS n FROM routing_outcomes")).toBe(0);
 
-    const batch = await post(`${router.url}/v1/outcomes`, { outcomes: ids.map((decisionId) => ({ decisionId, ...JUDGED })) });
+    const batch = await post(`${router.url}/v1/outcomes`, {
+      outcomes: ids.map((decisionId) => ({ decisionId, ...JUDGED })),
+    });
     expect(batch.status).toBe(200);
     expect((batch.body.outcomes as { decisionId: string }[]).map((o) => o.decisionId)).toEqual(ids);
     expect(await count(database.db, "SELECT count(*) AS n FROM routing_outcomes")).toBe(5);
-    expect(await post(`${router.url}/v1/outcomes`, { outcomes: ids.map((decisionId) => ({ decisionId, ...JUDGED })) })).toEqual(batch);
+    expect(
+      await post(`${router.url}/v1/outcomes`, { outcomes: ids.map((decisionId) => ({ decisionId, ...JUDGED })) }),
+    ).toEqual(batch);
     expect(await count(database.db, "SELECT count(*) AS n FROM routing_outcomes")).toBe(5);
   });
 
@@ -139,7 +171,13 @@ describeOnBackends("linucb serve: routing, outcomes, auth, hot reload", (backend
       expect(route.status).toBe(401);
       expect(route.body.error).toMatch(/bearer token/);
       expect(
-        (await post(`${router.url}/v1/outcomes`, { decisionId: "00000000-0000-4000-8000-000000000000", ...JUDGED }, token)).status,
+        (
+          await post(
+            `${router.url}/v1/outcomes`,
+            { decisionId: "00000000-0000-4000-8000-000000000000", ...JUDGED },
+            token,
+          )
+        ).status,
       ).toBe(401);
     }
     expect((await get(`${router.url}/v1/policy`)).status).toBe(200);
@@ -153,8 +191,14 @@ describeOnBackends("linucb serve: routing, outcomes, auth, hot reload", (backend
       [{ ...ROUTE, features: [1, 2, -2e6] }, "features[2] must be a finite number within ±1000000; received -2000000"],
       [{ ...ROUTE, features: "1,2,3" }, 'features must be an array of 3 finite numbers; received "1,2,3"'],
       [{ ...ROUTE, agentId: "" }, 'agentId must be a non-empty string of at most 256 characters; received ""'],
-      [{ cell: "c", features: [1, 2, 3] }, "agentId must be a non-empty string of at most 256 characters; received undefined"],
-      [{ ...ROUTE, model: "m-a" }, 'model is not a known field (known: cell, agentId, features, requestId); received "m-a"'],
+      [
+        { cell: "c", features: [1, 2, 3] },
+        "agentId must be a non-empty string of at most 256 characters; received undefined",
+      ],
+      [
+        { ...ROUTE, model: "m-a" },
+        'model is not a known field (known: cell, agentId, features, requestId); received "m-a"',
+      ],
       [[1, 2], "the request body must be a JSON object; received Array(2)"],
     ];
     for (const [body, message] of cases) {
@@ -162,10 +206,16 @@ describeOnBackends("linucb serve: routing, outcomes, auth, hot reload", (backend
       expect(reply).toEqual({ status: 400, body: { error: message } });
     }
     const infinite = await post(`${router.url}/v1/route`, '{"cell":"c","agentId":"a","features":[1,2,1e999]}');
-    expect(infinite).toEqual({ status: 400, body: { error: "features[2] must be a finite number within ±1000000; received Infinity" } });
+    expect(infinite).toEqual({
+      status: 400,
+      body: { error: "features[2] must be a finite number within ±1000000; received Infinity" },
+    });
     expect((await post(`${router.url}/v1/route`, '{"cell":')).status).toBe(400);
     const tooLarge = await post(`${router.url}/v1/route`, { ...ROUTE, cell: "x".repeat(5000) });
-    expect(tooLarge).toEqual({ status: 413, body: { error: "the request body is larger than the limit of 4096 bytes (--body-limit)" } });
+    expect(tooLarge).toEqual({
+      status: 413,
+      body: { error: "the request body is larger than the limit of 4096 bytes (--body-limit)" },
+    });
     const outcome = await post(`${router.url}/v1/outcomes`, { decisionId: "not-a-uuid", ...JUDGED });
     expect(outcome).toEqual({
       status: 400,
@@ -184,15 +234,23 @@ describeOnBackends("linucb serve: routing, outcomes, auth, hot reload", (backend
   it("switches to a promoted version without restart; its decisions carry the version and a propensity from its exploration", async () => {
     const before = await post(`${router.url}/v1/route`, ROUTE);
     expect(before.body.uniform).toBe(true);
-    const versionId = await promoteTrainedPolicy(database.db, { arms: MODELS, dimension: 3, best: "m-b", exploration: { epsilon: 0.3 } });
+    const versionId = await promoteTrainedPolicy(database.db, {
+      arms: MODELS,
+      dimension: 3,
+      best: "m-b",
+      exploration: { epsilon: 0.3 },
+    });
     expect(await eventually(() => router.policy.versionId === versionId)).toBe(true);
     const after = await post(`${router.url}/v1/route`, { ...ROUTE, features: [1, 1, 1] });
     expect(after.body).toMatchObject({ policyVersion: versionId, exploration: { epsilon: 0.3 }, uniform: false });
     // ε = 0.3 over 3 models: the greedy model with 0.8, each other with 0.1.
     expect(after.body.propensity).toBeCloseTo(after.body.model === "m-b" ? 0.8 : 0.1, 12);
     const outcome = await post(`${router.url}/v1/outcomes`, { decisionId: after.body.decisionId, ...JUDGED });
-    const row = (await database.db.query("SELECT policy_version, propensity FROM routing_outcomes WHERE id = $1", [outcome.body.outcomeId]))
-      .rows[0];
+    const row = (
+      await database.db.query("SELECT policy_version, propensity FROM routing_outcomes WHERE id = $1", [
+        outcome.body.outcomeId,
+      ])
+    ).rows[0];
     expect(row).toEqual({ policy_version: String(versionId), propensity: after.body.propensity });
     const policy = await get(`${router.url}/v1/policy`);
     expect(policy.body).toMatchObject({
@@ -205,14 +263,23 @@ describeOnBackends("linucb serve: routing, outcomes, auth, hot reload", (backend
     const metrics = await (await fetch(`${router.url}/metrics`)).text();
     expect(metrics).toContain(`linucb_active_policy_version ${versionId}`);
     expect(metrics).toMatch(/linucb_http_requests_total\{route="\/v1\/route",status="200"\} 2/);
-    expect(metrics).toMatch(new RegExp(`linucb_decisions_total\\{model="${after.body.model}",policy_version="${versionId}"\\} 1`));
+    expect(metrics).toMatch(
+      new RegExp(`linucb_decisions_total\\{model="${after.body.model}",policy_version="${versionId}"\\} 1`),
+    );
     expect(metrics).toContain("linucb_outcomes_written_total 1");
     expect(metrics).toContain("linucb_policy_reloads_total 1");
   });
 
   it("fails no request when a promotion lands during a burst of routes", async () => {
-    const burst = Array.from({ length: 300 }, (_, i) => post(`${router.url}/v1/route`, { ...ROUTE, requestId: `b${i}` }));
-    const versionId = await promoteTrainedPolicy(database.db, { arms: MODELS, dimension: 3, best: "m-c", exploration: { epsilon: 0.1 } });
+    const burst = Array.from({ length: 300 }, (_, i) =>
+      post(`${router.url}/v1/route`, { ...ROUTE, requestId: `b${i}` }),
+    );
+    const versionId = await promoteTrainedPolicy(database.db, {
+      arms: MODELS,
+      dimension: 3,
+      best: "m-c",
+      exploration: { epsilon: 0.1 },
+    });
     const replies = await Promise.all(burst);
     expect(await eventually(() => router.policy.versionId === versionId)).toBe(true);
     const late = await Promise.all(Array.from({ length: 50 }, () => post(`${router.url}/v1/route`, ROUTE)));
@@ -243,7 +310,8 @@ describeOnBackends("linucb serve: shadow source and start-up checks", (backend) 
       expect(decision.propensity).toBe(0.5);
       const reply = await post(`${router.url}/v1/outcomes`, { decisionId: decision.decisionId, ...JUDGED }, null);
       expect(reply.status).toBe(200);
-      const row = (await database.db.query("SELECT source FROM routing_outcomes WHERE id = $1", [reply.body.outcomeId])).rows[0];
+      const row = (await database.db.query("SELECT source FROM routing_outcomes WHERE id = $1", [reply.body.outcomeId]))
+        .rows[0];
       expect(row).toEqual({ source: "shadow" });
     } finally {
       await router.close();
@@ -290,9 +358,9 @@ describeOnBackends("linucb serve: shadow source and start-up checks", (backend) 
 
   it("refuses to start off loopback without a token, and without models or dimension on an empty corpus", async () => {
     await database.db.exec("DELETE FROM routing_outcomes");
-    await expect(openRouter({ db: database.db, host: "0.0.0.0", port: 0, token: null, models: ["x"], dimension: 1 })).rejects.toThrow(
-      /refusing to listen on "0.0.0.0" without a bearer token: set LINUCB_TOKEN/,
-    );
+    await expect(
+      openRouter({ db: database.db, host: "0.0.0.0", port: 0, token: null, models: ["x"], dimension: 1 }),
+    ).rejects.toThrow(/refusing to listen on "0.0.0.0" without a bearer token: set LINUCB_TOKEN/);
     await expect(openRouter({ db: database.db, port: 0, token: "t", log: () => undefined })).rejects.toThrow(
       /give them \(--models a,b,c --dimension D\)/,
     );
@@ -330,17 +398,24 @@ describeOnBackends("linucb serve: database outage and unservable versions", (bac
       }
       expect(status).toBe(503);
       expect((await get(`${router.url}/healthz`)).status).toBe(503);
-      const outcome = await post(`${router.url}/v1/outcomes`, { decisionId: "00000000-0000-4000-8000-000000000000", ...JUDGED });
+      const outcome = await post(`${router.url}/v1/outcomes`, {
+        decisionId: "00000000-0000-4000-8000-000000000000",
+        ...JUDGED,
+      });
       expect(outcome.status).toBe(503);
       expect(outcome.body.error).toMatch(/^the database is unavailable, retry later/);
       outage.setDown(false);
       expect(await eventually(async () => (await post(`${router.url}/v1/route`, ROUTE)).status === 200)).toBe(true);
       expect((await get(`${router.url}/healthz`)).body.status).toBe("ok");
       expect(messages.some((m) => m.includes("reachable again"))).toBe(true);
-      await eventually(async () => (await count(database.db, "SELECT count(*) AS n FROM routing_decisions")) >= acknowledged.length + 1);
-      const stored = await database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_decisions WHERE id = ANY($1::uuid[])", [
-        acknowledged,
-      ]);
+      await eventually(
+        async () =>
+          (await count(database.db, "SELECT count(*) AS n FROM routing_decisions")) >= acknowledged.length + 1,
+      );
+      const stored = await database.db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM routing_decisions WHERE id = ANY($1::uuid[])",
+        [acknowledged],
+      );
       expect(stored.rows[0]!.n).toBe(acknowledged.length);
     } finally {
       outage.setDown(false);
@@ -372,7 +447,12 @@ describeOnBackends("linucb serve: database outage and unservable versions", (bac
       );
       const reply = await post(`${router.url}/v1/route`, ROUTE);
       expect(reply.body).toMatchObject({ uniform: true, policyVersion: null });
-      const good = await promoteTrainedPolicy(database.db, { arms: MODELS, dimension: 3, best: "m-a", exploration: { softmax: 0.5 } });
+      const good = await promoteTrainedPolicy(database.db, {
+        arms: MODELS,
+        dimension: 3,
+        best: "m-a",
+        exploration: { softmax: 0.5 },
+      });
       expect(await eventually(() => router.policy.versionId === good)).toBe(true);
       const after = await post(`${router.url}/v1/route`, ROUTE);
       expect(after.body).toMatchObject({ policyVersion: good, exploration: { softmax: 0.5 } });

@@ -38,7 +38,9 @@ export interface BackendUnderTest {
 
 // The template is per PGlite version: a folder made by another version may not open.
 const pgliteVersion = (
-  JSON.parse(readFileSync(new URL("../../node_modules/@electric-sql/pglite/package.json", import.meta.url), "utf8")) as { version: string }
+  JSON.parse(
+    readFileSync(new URL("../../node_modules/@electric-sql/pglite/package.json", import.meta.url), "utf8"),
+  ) as { version: string }
 ).version;
 
 /** The prepared, empty PGlite data folder every test database is copied from. */
@@ -134,7 +136,9 @@ export function describeOnBackends(title: string, body: (backend: BackendUnderTe
   } else if (process.env.CI === "true" || process.env.CI === "1") {
     describe(`${title} [postgres]`, () => {
       it("runs against a real PostgreSQL", () => {
-        throw new Error("CI is set but DATABASE_URL is not: the PostgreSQL half of the store suite must run in CI (.ci/run starts a server and exports DATABASE_URL)");
+        throw new Error(
+          "CI is set but DATABASE_URL is not: the PostgreSQL half of the store suite must run in CI (.ci/run starts a server and exports DATABASE_URL)",
+        );
       });
     });
   } else {

@@ -65,8 +65,16 @@ function int32(value: number): Buffer {
 describe("binary COPY reader", () => {
   it("reads int8, float8, text, NULLs and float8[] in order, then the trailer", () => {
     const bytes = new CopyWriter()
-      .row(4).int8(42n).float8(-0.5).text("héllo").float8Array([1.5, -2, 1e-300])
-      .row(4).int8(null).float8(null).text("").float8Array([7, 8, 9])
+      .row(4)
+      .int8(42n)
+      .float8(-0.5)
+      .text("héllo")
+      .float8Array([1.5, -2, 1e-300])
+      .row(4)
+      .int8(null)
+      .float8(null)
+      .text("")
+      .float8Array([7, 8, 9])
       .end();
     const reader = new BinaryCopyReader(bytes);
     const out = new Float64Array(6);
@@ -82,10 +90,18 @@ describe("binary COPY reader", () => {
 
   it("says why a float8[] does not fit, and still moves past it", () => {
     const bytes = new CopyWriter()
-      .row(2).float8Array([1, 2]).int8(1n)
-      .row(2).float8Array([1, null, 3]).int8(2n)
-      .row(2).float8Array([], 0).int8(3n)
-      .row(2).nullField().int8(4n)
+      .row(2)
+      .float8Array([1, 2])
+      .int8(1n)
+      .row(2)
+      .float8Array([1, null, 3])
+      .int8(2n)
+      .row(2)
+      .float8Array([], 0)
+      .int8(3n)
+      .row(2)
+      .nullField()
+      .int8(4n)
       .end();
     const reader = new BinaryCopyReader(bytes);
     const out = new Float64Array(3);
@@ -107,12 +123,19 @@ describe("binary COPY reader", () => {
 
   it("refuses what it cannot represent or was cut short", () => {
     expect(() => new BinaryCopyReader(Buffer.from("id,cell\n1,a\n"))).toThrow(/not in PostgreSQL's binary COPY format/);
-    const big = new BinaryCopyReader(new CopyWriter().row(1).int8(2n ** 53n + 1n).end());
+    const big = new BinaryCopyReader(
+      new CopyWriter()
+        .row(1)
+        .int8(2n ** 53n + 1n)
+        .end(),
+    );
     big.nextRow();
     expect(() => big.readInt8()).toThrow(StoreError);
     const ints = new BinaryCopyReader(new CopyWriter().row(1).float8Array([1], 1, 20).end());
     ints.nextRow();
-    expect(() => ints.readFloat8Array(new Float64Array(1), 0, 1)).toThrow(/expected a float8\[\] column, the server sent an array of type OID 20/);
+    expect(() => ints.readFloat8Array(new Float64Array(1), 0, 1)).toThrow(
+      /expected a float8\[\] column, the server sent an array of type OID 20/,
+    );
     const whole = new CopyWriter().row(1).text("abcdef").end();
     const cut = new BinaryCopyReader(whole.subarray(0, whole.length - 5));
     cut.nextRow();

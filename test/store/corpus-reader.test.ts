@@ -27,12 +27,17 @@ async function withoutNonEmptyChecks<T>(db: Db, body: () => Promise<T>): Promise
     return await body();
   } finally {
     const columns = ["cell", "model", "agent_id"];
-    await db.exec(`ALTER TABLE routing_outcomes ${columns.map((c) => `ADD CONSTRAINT routing_outcomes_${c}_nonempty_check CHECK (${c} <> '') NOT VALID`).join(", ")}`);
+    await db.exec(
+      `ALTER TABLE routing_outcomes ${columns.map((c) => `ADD CONSTRAINT routing_outcomes_${c}_nonempty_check CHECK (${c} <> '') NOT VALID`).join(", ")}`,
+    );
   }
 }
 
 /** Reads everything, returning the chunks. */
-async function readAll(db: Db, options: Partial<CorpusReadOptions> = {}): Promise<{ chunks: CorpusChunk[]; reader: ReturnType<typeof readCorpus> }> {
+async function readAll(
+  db: Db,
+  options: Partial<CorpusReadOptions> = {},
+): Promise<{ chunks: CorpusChunk[]; reader: ReturnType<typeof readCorpus> }> {
   const reader = readCorpus(db, { table: "routing_outcomes", dimension: D, ...options });
   const chunks: CorpusChunk[] = [];
   for await (const chunk of reader) chunks.push(chunk);
@@ -103,7 +108,15 @@ describeOnBackends("corpus reader", (backend) => {
       expect(chunk.contexts.length).toBe(chunk.length * D);
       expect(chunk.lastId).toBe(chunk.ids[chunk.length - 1]);
     }
-    expect(reader.totals).toMatchObject({ scanned: 25, accepted: 25, rejected: 0, unjudged: 0, chunks: 3, lastId: 25, highWaterId: 25 });
+    expect(reader.totals).toMatchObject({
+      scanned: 25,
+      accepted: 25,
+      rejected: 0,
+      unjudged: 0,
+      chunks: 3,
+      lastId: 25,
+      highWaterId: 25,
+    });
   });
 
   it("decodes pages of several megabytes exactly (d = 16, 10,000 rows per COPY)", async () => {
@@ -120,7 +133,9 @@ describeOnBackends("corpus reader", (backend) => {
       for (const value of chunk.contexts) contexts.push(value);
       cells.push(...chunk.cells);
     }
-    const expected = await db.query<{ features: number[]; cell: string }>("SELECT features, cell FROM routing_outcomes ORDER BY id");
+    const expected = await db.query<{ features: number[]; cell: string }>(
+      "SELECT features, cell FROM routing_outcomes ORDER BY id",
+    );
     expect(reader.totals).toMatchObject({ accepted: 25_000, chunks: 3, rejected: 0 });
     expect(cells).toEqual(expected.rows.map((row) => row.cell));
     expect(contexts).toEqual(expected.rows.flatMap((row) => row.features));
@@ -141,7 +156,9 @@ describeOnBackends("corpus reader", (backend) => {
     await insertProdRows(db, 5, "shadow");
     await insertProdRows(db, 4, "prod");
     const { chunks, reader } = await readAll(db, { chunkSize: 5 });
-    const prodIds = (await db.query<{ id: number }>("SELECT id FROM routing_outcomes WHERE source = 'prod' ORDER BY id")).rows.map((row) => row.id);
+    const prodIds = (
+      await db.query<{ id: number }>("SELECT id FROM routing_outcomes WHERE source = 'prod' ORDER BY id")
+    ).rows.map((row) => row.id);
     expect(prodIds).toHaveLength(12);
     expect(concatIds(chunks)).toEqual(prodIds);
     // Had the filter been applied in JavaScript, the 11 others would show up as scanned or rejected.
@@ -219,7 +236,14 @@ describeOnBackends("corpus reader", (backend) => {
     expect(accepted).toHaveLength(5);
     for (const id of Object.values(rejectedIds)) expect(accepted).not.toContain(id);
     expect(reader.totals).toMatchObject({ scanned: 19, accepted: 5, rejected: 14, unjudged: 0 });
-    expect(reader.totals.rejectedByReason).toEqual({ features: 8, propensity: 1, reward: 2, cell: 1, model: 1, agent_id: 1 });
+    expect(reader.totals.rejectedByReason).toEqual({
+      features: 8,
+      propensity: 1,
+      reward: 2,
+      cell: 1,
+      model: 1,
+      agent_id: 1,
+    });
     expect(reader.totals.rejectedExamples).toEqual(rejected);
   });
 
@@ -234,7 +258,9 @@ describeOnBackends("corpus reader", (backend) => {
       expect(concatIds(chunks)).toEqual([2]);
     } finally {
       await db.exec("DELETE FROM routing_outcomes WHERE propensity > 1");
-      await db.exec("ALTER TABLE routing_outcomes ADD CONSTRAINT routing_outcomes_propensity_check CHECK (propensity > 0 AND propensity <= 1)");
+      await db.exec(
+        "ALTER TABLE routing_outcomes ADD CONSTRAINT routing_outcomes_propensity_check CHECK (propensity > 0 AND propensity <= 1)",
+      );
     }
   });
 
@@ -274,7 +300,10 @@ describeOnBackends("corpus reader", (backend) => {
     const createdFrom = new Date("2024-01-01T10:00:00Z");
     const createdBefore = new Date("2024-01-02T00:00:00Z");
     const { chunks } = await readAll(db, { createdFrom, createdBefore, chunkSize: 4 });
-    const expected = await expectedRows(db, `source = 'prod' AND created_at >= '2024-01-01T10:00:00Z' AND created_at < '2024-01-02T00:00:00Z'`);
+    const expected = await expectedRows(
+      db,
+      `source = 'prod' AND created_at >= '2024-01-01T10:00:00Z' AND created_at < '2024-01-02T00:00:00Z'`,
+    );
     expect(concatIds(chunks)).toEqual(expected.map((row) => row.id));
     expect(expected).toHaveLength(14);
     const held = concatIds((await readAll(db, { createdFrom: createdBefore })).chunks);
@@ -319,15 +348,22 @@ describeOnBackends("corpus reader", (backend) => {
 
   it("rejects bad options with the argument's name and the value received, before reading", () => {
     const { db } = database;
-    const read = (options: Partial<CorpusReadOptions>) => () => readCorpus(db, { table: "routing_outcomes", dimension: D, ...options } as CorpusReadOptions);
-    expect(read({ table: "routing_outcomes; DROP TABLE x" as never })).toThrow(/table must be 'routing_outcomes' or 'routing_outcomes_synthetic'; received "routing_outcomes; DROP/);
+    const read = (options: Partial<CorpusReadOptions>) => () =>
+      readCorpus(db, { table: "routing_outcomes", dimension: D, ...options } as CorpusReadOptions);
+    expect(read({ table: "routing_outcomes; DROP TABLE x" as never })).toThrow(
+      /table must be 'routing_outcomes' or 'routing_outcomes_synthetic'; received "routing_outcomes; DROP/,
+    );
     expect(read({ dimension: 0 })).toThrow(RangeError);
     expect(read({ dimension: 2.5 })).toThrow(/dimension must be an integer from 1 to 65536; received 2.5/);
     expect(read({ chunkSize: 0 })).toThrow(/chunkSize must be an integer from 1 to 1000000; received 0/);
     expect(read({ afterId: -1 })).toThrow(/afterId must be a non-negative integer; received -1/);
-    expect(read({ createdFrom: new Date(Number.NaN) })).toThrow(/createdFrom must be a valid Date; received Invalid Date/);
+    expect(read({ createdFrom: new Date(Number.NaN) })).toThrow(
+      /createdFrom must be a valid Date; received Invalid Date/,
+    );
     expect(read({ createdBefore: "2024-01-01" as never })).toThrow(TypeError);
-    expect(read({ createdFrom: new Date(2), createdBefore: new Date(1) })).toThrow(/createdFrom must not be after createdBefore/);
+    expect(read({ createdFrom: new Date(2), createdBefore: new Date(1) })).toThrow(
+      /createdFrom must not be after createdBefore/,
+    );
   });
 
   it("can be iterated only once", async () => {
@@ -343,7 +379,9 @@ describeOnBackends("corpus reader", (backend) => {
     try {
       await migrateUp(own.db);
       await insertProdRows(own.db, 30);
-      const iterator = readCorpus(own.db, { table: "routing_outcomes", dimension: D, chunkSize: 10 })[Symbol.asyncIterator]();
+      const iterator = readCorpus(own.db, { table: "routing_outcomes", dimension: D, chunkSize: 10 })[
+        Symbol.asyncIterator
+      ]();
       await iterator.next(); // and never finished nor returned
       await own.db.close(); // must not wait for the reader
       // A page already read ahead may still be handed out; the read then fails as closed.
@@ -365,14 +403,18 @@ describeOnBackends("corpus reader", (backend) => {
     it("surfaces a connection broken mid-read as a StoreError naming the resume point, and the database stays usable", async () => {
       const { db, fresh } = database;
       await insertProdRows(db, 60);
-      const iterator = readCorpus(db, { table: "routing_outcomes", dimension: D, chunkSize: 10 })[Symbol.asyncIterator]();
+      const iterator = readCorpus(db, { table: "routing_outcomes", dimension: D, chunkSize: 10 })[
+        Symbol.asyncIterator
+      ]();
       const first = await iterator.next();
       expect(first.done).toBe(false);
       const received: number[] = [...(first.value as CorpusChunk).ids];
 
       const killer = await secondSession(fresh.options);
       try {
-        const killed = await killer.query("SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+        const killed = await killer.query(
+          "SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        );
         expect(killed.rows.length).toBeGreaterThan(0);
       } finally {
         await killer.end();
@@ -392,7 +434,9 @@ describeOnBackends("corpus reader", (backend) => {
       const resumeAfter = received.at(-1) as number;
       expect(resumeAfter).toBeLessThan(60);
       expect((error as Error).message).toMatch(
-        new RegExp(`^corpus read of routing_outcomes failed after ${received.length} rows \\(resume with afterId ${resumeAfter}\\): lost the database connection`),
+        new RegExp(
+          `^corpus read of routing_outcomes failed after ${received.length} rows \\(resume with afterId ${resumeAfter}\\): lost the database connection`,
+        ),
       );
 
       // Nothing was written, and the pool replaced the broken connection: resuming reads exactly the rest.
@@ -401,6 +445,5 @@ describeOnBackends("corpus reader", (backend) => {
       const resumed = await readAll(db, { afterId: resumeAfter });
       expect([...received, ...concatIds(resumed.chunks)]).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
     });
-
   }
 });

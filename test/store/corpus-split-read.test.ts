@@ -18,7 +18,9 @@ async function idsOf(db: Db, split: CorpusSplit, side: "training" | "heldOut"): 
 }
 
 async function allIds(db: Db): Promise<number[]> {
-  return (await db.query<{ id: number }>("SELECT id FROM routing_outcomes WHERE source = 'prod' ORDER BY id")).rows.map((r) => r.id);
+  return (await db.query<{ id: number }>("SELECT id FROM routing_outcomes WHERE source = 'prod' ORDER BY id")).rows.map(
+    (r) => r.id,
+  );
 }
 
 describeOnBackends("corpus split read by the reader", (backend) => {
@@ -79,8 +81,12 @@ describeOnBackends("corpus split read by the reader", (backend) => {
     const read = (split: unknown) => readCorpus(db, { table: "routing_outcomes", dimension: D, split: split as never });
     expect(() => read({ side: "middle" })).toThrow(/split must be \{ side: 'training' \| 'heldOut'/);
     const injected = { createdAt: "2025-01-01'; DROP TABLE x; --", id: 1 };
-    expect(() => read({ side: "heldOut", cutoff: injected, newerThanId: 0 })).toThrow(/split.cutoff.createdAt must be an ISO-8601 UTC/);
+    expect(() => read({ side: "heldOut", cutoff: injected, newerThanId: 0 })).toThrow(
+      /split.cutoff.createdAt must be an ISO-8601 UTC/,
+    );
     const noId = { createdAt: "2025-01-01T00:00:00.000001Z", id: 0 };
-    expect(() => read({ side: "heldOut", cutoff: noId, newerThanId: 0 })).toThrow(/split.cutoff.id must be a positive integer; received 0/);
+    expect(() => read({ side: "heldOut", cutoff: noId, newerThanId: 0 })).toThrow(
+      /split.cutoff.id must be a positive integer; received 0/,
+    );
   });
 });

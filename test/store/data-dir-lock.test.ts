@@ -34,7 +34,10 @@ function acquire(dataDir: string, onWarning: (message: string) => void = () => u
 }
 
 function writeLock(dataDir: string, owner: Record<string, unknown>): void {
-  writeFileSync(lockPathOf(dataDir), JSON.stringify({ hostname: hostname(), since: "2024-01-01T00:00:00.000Z", token: "t", ...owner }));
+  writeFileSync(
+    lockPathOf(dataDir),
+    JSON.stringify({ hostname: hostname(), since: "2024-01-01T00:00:00.000Z", token: "t", ...owner }),
+  );
 }
 
 /** A pid that certainly belonged to a process that has exited. */
@@ -54,7 +57,9 @@ function compiledLockModule(): string {
   // The files the lock module imports, at their paths under src/ (relative imports then resolve).
   for (const path of ["store/data-dir-lock", "store/errors", "shared/describe-value"]) {
     const source = readFileSync(new URL(`../../src/${path}.ts`, import.meta.url), "utf8");
-    const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
     mkdirSync(dirname(join(out, path)), { recursive: true });
     writeFileSync(join(out, `${path}.js`), outputText);
   }
@@ -70,7 +75,9 @@ function childHoldingLock(dataDir: string, then: "exit" | "wait"): Promise<{ chi
     process.stdout.write("locked\\n");
     ${then === "wait" ? "setInterval(() => {}, 1000);" : "process.exit(0);"}
   `;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   children.push(child);
   return new Promise((resolve, reject) => {
     let output = "";
@@ -155,7 +162,9 @@ describe("data-folder lock", () => {
     const dataDir = folder();
     acquire(dataDir);
     expect(() => acquire(dataDir)).toThrow(StoreError);
-    expect(() => acquire(dataDir)).toThrow(new RegExp(`the database folder ${dataDir} is already open in this process`));
+    expect(() => acquire(dataDir)).toThrow(
+      new RegExp(`the database folder ${dataDir} is already open in this process`),
+    );
   });
 
   it("refuses an opener while another live process holds the folder, naming the process and the file", async () => {
@@ -195,7 +204,11 @@ describe("data-folder lock", () => {
     expect(existsSync(lockPathOf(dataDir))).toBe(true);
     const warnings: string[] = [];
     acquire(dataDir, (message) => warnings.push(message));
-    expect(warnings).toEqual([expect.stringMatching(new RegExp(`taking over the lock of ${dataDir} from process ${child.pid}, which no longer runs`))]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(`taking over the lock of ${dataDir} from process ${child.pid}, which no longer runs`),
+      ),
+    ]);
     expect(JSON.parse(readFileSync(lockPathOf(dataDir), "utf8"))).toMatchObject({ pid: process.pid });
   });
 
@@ -225,11 +238,15 @@ describe("data-folder lock", () => {
   it("refuses a lock held from another host, and an unreadable lockfile", () => {
     const fromElsewhere = folder();
     writeLock(fromElsewhere, { pid: deadPid(), hostname: "another-host" });
-    expect(() => acquire(fromElsewhere)).toThrow(/in use by process \d+ on host another-host .*; if that process is gone, delete/);
+    expect(() => acquire(fromElsewhere)).toThrow(
+      /in use by process \d+ on host another-host .*; if that process is gone, delete/,
+    );
 
     const garbled = folder();
     writeFileSync(lockPathOf(garbled), "not json");
-    expect(() => acquire(garbled)).toThrow(/which cannot be read; if no other linucb process uses the folder, delete that file/);
+    expect(() => acquire(garbled)).toThrow(
+      /which cannot be read; if no other linucb process uses the folder, delete that file/,
+    );
   });
 
   it("never deletes a successor's lock when an old handle is released late", () => {

@@ -13,7 +13,10 @@ describe("shared type parsers", () => {
 
   it("parse numeric arrays of any depth, with NULLs and explicit bounds", () => {
     expect(parseScalarArray("{1,NULL,-3}", Number)).toEqual([1, null, -3]);
-    expect(parseScalarArray("{{1,2},{3,4}}", Number)).toEqual([[1, 2], [3, 4]]);
+    expect(parseScalarArray("{{1,2},{3,4}}", Number)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(parseScalarArray("{}", Number)).toEqual([]);
     expect(parseScalarArray("[0:1]={5,6}", Number)).toEqual([5, 6]);
   });
@@ -27,10 +30,15 @@ describe("shared type parsers", () => {
 
 describe("database drivers (optional peer dependencies)", () => {
   it("a missing driver is a clear error naming the package to install", async () => {
-    const missing = loadDriver(() => import("linucb-no-such-driver" as string), "linucb-no-such-driver", "the embedded database");
+    const missing = loadDriver(
+      () => import("linucb-no-such-driver" as string),
+      "linucb-no-such-driver",
+      "the embedded database",
+    );
     await expect(missing).rejects.toMatchObject({
       code: "CONNECTION",
-      message: "the embedded database needs the package linucb-no-such-driver, an optional peer dependency of linucb: npm install linucb-no-such-driver",
+      message:
+        "the embedded database needs the package linucb-no-such-driver, an optional peer dependency of linucb: npm install linucb-no-such-driver",
     });
     // Any other failure of the module is not disguised as a missing package.
     await expect(loadDriver(() => Promise.reject(new Error("boom")), "pg", "PostgreSQL")).rejects.toThrow(/^boom$/);
@@ -39,16 +47,24 @@ describe("database drivers (optional peer dependencies)", () => {
 
 describe("openDatabase arguments", () => {
   it("refuses both a URL and a folder, and empty values, naming them", async () => {
-    await expect(openDatabase({ databaseUrl: "postgres://x/y", dataDir: "./d" })).rejects.toThrow(/give databaseUrl or dataDir, not both/);
-    await expect(openDatabase({ databaseUrl: "" })).rejects.toThrow(/databaseUrl must be a non-empty string; received ""/);
+    await expect(openDatabase({ databaseUrl: "postgres://x/y", dataDir: "./d" })).rejects.toThrow(
+      /give databaseUrl or dataDir, not both/,
+    );
+    await expect(openDatabase({ databaseUrl: "" })).rejects.toThrow(
+      /databaseUrl must be a non-empty string; received ""/,
+    );
     await expect(openDatabase({ dataDir: 3 as never })).rejects.toThrow(TypeError);
   });
 
   it("fails to connect with a clear message that hides the password", async () => {
-    const error = await openDatabase({ databaseUrl: "postgres://someone:secret@127.0.0.1:1/nowhere" }).catch((e: unknown) => e);
+    const error = await openDatabase({ databaseUrl: "postgres://someone:secret@127.0.0.1:1/nowhere" }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toMatchObject({ code: "CONNECTION" });
-    expect((error as Error).message).toMatch(/^cannot connect to PostgreSQL at postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/nowhere: /);
+    expect((error as Error).message).toMatch(
+      /^cannot connect to PostgreSQL at postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/nowhere: /,
+    );
     expect((error as Error).message).not.toContain("secret");
   });
 });
@@ -87,52 +103,74 @@ describeOnBackends("Db", (backend) => {
   });
 
   it("refuses an int8 beyond 2^53 instead of rounding it", async () => {
-    await expect(database.db.query("SELECT 9007199254740993::int8 AS big")).rejects.toMatchObject({ code: "UNREPRESENTABLE" });
+    await expect(database.db.query("SELECT 9007199254740993::int8 AS big")).rejects.toMatchObject({
+      code: "UNREPRESENTABLE",
+    });
   });
 
   it("sends parameters alike: typed arrays as arrays, Uint8Array as bytea, JSON as text cast to jsonb", async () => {
     const { rows } = await database.db.query<{ fs: number[]; b: Uint8Array; j: unknown; d: Date }>(
       "SELECT $1::float8[] AS fs, $2::bytea AS b, $3::text::jsonb AS j, $4::timestamptz AS d",
-      [Float64Array.from([0.1, -2, 1e300]), new Uint8Array([9, 8, 7]), JSON.stringify([1, { x: 2 }]), new Date("2024-01-02T03:04:05.006Z")],
+      [
+        Float64Array.from([0.1, -2, 1e300]),
+        new Uint8Array([9, 8, 7]),
+        JSON.stringify([1, { x: 2 }]),
+        new Date("2024-01-02T03:04:05.006Z"),
+      ],
     );
-    expect(rows).toEqual([{ fs: [0.1, -2, 1e300], b: new Uint8Array([9, 8, 7]), j: [1, { x: 2 }], d: new Date("2024-01-02T03:04:05.006Z") }]);
+    expect(rows).toEqual([
+      { fs: [0.1, -2, 1e300], b: new Uint8Array([9, 8, 7]), j: [1, { x: 2 }], d: new Date("2024-01-02T03:04:05.006Z") },
+    ]);
   });
 
   it("reports a failed statement as a StoreError with the SQLSTATE and the driver error as cause", async () => {
     const error = await database.db.query("SELECT * FROM no_such_table").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toMatchObject({ code: "QUERY", sqlstate: "42P01" });
-    expect((error as Error).message).toMatch(/failed while running "SELECT \* FROM no_such_table": relation "no_such_table" does not exist/);
+    expect((error as Error).message).toMatch(
+      /failed while running "SELECT \* FROM no_such_table": relation "no_such_table" does not exist/,
+    );
     expect((error as Error).cause).toBeInstanceOf(Error);
   });
 
   it("commits a transaction that resolves and rolls back one that throws, re-throwing the error", async () => {
     const { db } = database;
     await db.exec("CREATE TABLE IF NOT EXISTS tx_probe (n int NOT NULL); TRUNCATE tx_probe");
-    expect(await db.transaction(async (tx) => {
-      await tx.query("INSERT INTO tx_probe VALUES (1), (2)");
-      return "done";
-    })).toBe("done");
+    expect(
+      await db.transaction(async (tx) => {
+        await tx.query("INSERT INTO tx_probe VALUES (1), (2)");
+        return "done";
+      }),
+    ).toBe("done");
     const failure = new Error("abort");
-    await expect(db.transaction(async (tx) => {
-      await tx.query("INSERT INTO tx_probe VALUES (3)");
-      throw failure;
-    })).rejects.toBe(failure);
-    await expect(db.transaction(async (tx) => {
-      await tx.query("INSERT INTO tx_probe VALUES (4)");
-      await tx.query("INSERT INTO tx_probe VALUES (NULL)");
-    })).rejects.toMatchObject({ code: "QUERY", sqlstate: "23502" });
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query("INSERT INTO tx_probe VALUES (3)");
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query("INSERT INTO tx_probe VALUES (4)");
+        await tx.query("INSERT INTO tx_probe VALUES (NULL)");
+      }),
+    ).rejects.toMatchObject({ code: "QUERY", sqlstate: "23502" });
     expect((await db.query("SELECT n FROM tx_probe ORDER BY n")).rows).toEqual([{ n: 1 }, { n: 2 }]);
   });
 
   it("refuses the outer handle inside its own transaction instead of hanging", async () => {
     const { db } = database;
     await db.exec("CREATE TABLE IF NOT EXISTS tx_probe (n int NOT NULL); TRUNCATE tx_probe");
-    const error = await db.transaction(async (tx) => {
-      await tx.query("INSERT INTO tx_probe VALUES (5)");
-      await db.query("SELECT 1");
-    }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "MISUSE", message: expect.stringMatching(/db\.query\(\) was called inside db\.transaction\(\); use the `tx` argument/) });
+    const error = await db
+      .transaction(async (tx) => {
+        await tx.query("INSERT INTO tx_probe VALUES (5)");
+        await db.query("SELECT 1");
+      })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: "MISUSE",
+      message: expect.stringMatching(/db\.query\(\) was called inside db\.transaction\(\); use the `tx` argument/),
+    });
     expect((await db.query("SELECT count(*)::int AS n FROM tx_probe")).rows).toEqual([{ n: 0 }]);
   });
 
@@ -152,7 +190,10 @@ describeOnBackends("Db", (backend) => {
   it("copies a query out in binary COPY format, and reports a failing one", async () => {
     const bytes = await database.db.copyOutBinary("SELECT 1::int8");
     expect(bytes.subarray(0, 11).toString("latin1")).toBe("PGCOPY\n\xff\r\n\0");
-    await expect(database.db.copyOutBinary("SELECT * FROM no_such_table")).rejects.toMatchObject({ code: "QUERY", sqlstate: "42P01" });
+    await expect(database.db.copyOutBinary("SELECT * FROM no_such_table")).rejects.toMatchObject({
+      code: "QUERY",
+      sqlstate: "42P01",
+    });
   });
 
   if (backend.name === "pglite") {
@@ -162,7 +203,9 @@ describeOnBackends("Db", (backend) => {
       const error = await openDatabase(fresh.options).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StoreError);
       expect(error).toMatchObject({ code: "LOCKED" });
-      expect((error as Error).message).toContain(`the database folder ${fresh.options.dataDir} is already open in this process`);
+      expect((error as Error).message).toContain(
+        `the database folder ${fresh.options.dataDir} is already open in this process`,
+      );
 
       await db.close();
       expect(db.closed).toBe(true);
@@ -180,7 +223,10 @@ describeOnBackends("Db", (backend) => {
     it("refuses use after close", async () => {
       const again = await openDatabase(database.fresh.options);
       await again.close();
-      await expect(again.query("SELECT 1")).rejects.toMatchObject({ code: "CLOSED", message: expect.stringMatching(/after db\.close\(\)/) });
+      await expect(again.query("SELECT 1")).rejects.toMatchObject({
+        code: "CLOSED",
+        message: expect.stringMatching(/after db\.close\(\)/),
+      });
     });
   }
 });

@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, beforeEach, expect, it } from "vitest";
-import { decisionOutcomeKey, deleteDecisionsBefore, insertDecisions, readDecisions, type Decision } from "../../src/store/decisions.js";
+import {
+  decisionOutcomeKey,
+  deleteDecisionsBefore,
+  insertDecisions,
+  readDecisions,
+  type Decision,
+} from "../../src/store/decisions.js";
 import { migrateDown, migrateUp } from "../../src/store/migrator.js";
 import { insertOutcomeRows, readOutcomesByKey, type OutcomeRowInput } from "../../src/store/outcome-writes.js";
 import { describeOnBackends, useFreshDatabase } from "./backends.js";
@@ -89,9 +95,16 @@ describeOnBackends("decision log and idempotent outcome writes", (backend) => {
 
   it("writes each dedupe key once: a repeated key (in the table or earlier in the batch) adds no row", async () => {
     const { db } = database;
-    const first = await insertOutcomeRows(db, [outcome("k1"), outcome("k2", { model: "m2" }), outcome("k1", { completed: false })]);
+    const first = await insertOutcomeRows(db, [
+      outcome("k1"),
+      outcome("k2", { model: "m2" }),
+      outcome("k1", { completed: false }),
+    ]);
     expect([...first.keys()].sort()).toEqual(["k1", "k2"]);
-    const second = await insertOutcomeRows(db, [outcome("k2"), outcome("k3", { createdAt: new Date("2026-01-02T03:04:05Z") })]);
+    const second = await insertOutcomeRows(db, [
+      outcome("k2"),
+      outcome("k3", { createdAt: new Date("2026-01-02T03:04:05Z") }),
+    ]);
     expect([...second.keys()]).toEqual(["k3"]);
     const rows = await db.query<{
       dedupe_key: string;

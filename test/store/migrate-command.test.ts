@@ -23,7 +23,10 @@ describeOnBackends("linucb migrate", (backend) => {
   /** The command opens the database itself: on PGlite the test's handle must let go of the folder first. */
   async function withDatabaseReleased<T>(fn: (target: string[]) => Promise<T>): Promise<T> {
     const fresh: FreshDatabase = database.fresh;
-    const target = fresh.options.databaseUrl !== undefined ? ["--database-url", fresh.options.databaseUrl] : ["--data-dir", fresh.options.dataDir as string];
+    const target =
+      fresh.options.databaseUrl !== undefined
+        ? ["--database-url", fresh.options.databaseUrl]
+        : ["--data-dir", fresh.options.dataDir as string];
     if (backend.name === "pglite") await fresh.db.close();
     return fn(target);
   }
@@ -37,10 +40,15 @@ describeOnBackends("linucb migrate", (backend) => {
       expect(before.stderr).toMatch(backend.name === "pglite" ? /embedded database in / : /PostgreSQL at postgres:/);
 
       const up = await linucb(["migrate", "up", ...target, "--to", "2"]);
-      expect(up).toMatchObject({ code: 0, stdout: `applied 001_routing_outcomes\napplied 002_routing_outcomes_source\nschema version 2 of ${latest}\n` });
+      expect(up).toMatchObject({
+        code: 0,
+        stdout: `applied 001_routing_outcomes\napplied 002_routing_outcomes_source\nschema version 2 of ${latest}\n`,
+      });
       const rest = await linucb(["migrate", "up", ...target]);
       expect(rest.stdout.split("\n").filter((line) => line.startsWith("applied"))).toHaveLength(latest - 2);
-      expect((await linucb(["migrate", "up", ...target])).stdout).toBe(`nothing to do: schema version ${latest} of ${latest}\n`);
+      expect((await linucb(["migrate", "up", ...target])).stdout).toBe(
+        `nothing to do: schema version ${latest} of ${latest}\n`,
+      );
 
       const json = await linucb(["migrate", "status", "--json", ...target]);
       const status = JSON.parse(json.stdout) as { current: number; migrations: { appliedAt: string | null }[] };
@@ -64,17 +72,39 @@ describeOnBackends("linucb migrate", (backend) => {
     try {
       await migrateUp(db);
       const run = await startTrainingRun(db, { cadence: "prod" });
-      await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: await tinySnapshot(7), finish: { rowsRead: 5, rowsRejected: 0, cells: 1 }, validateSnapshot: validatePolicySnapshot });
+      await promoteTrainingRun(db, {
+        trainingRunId: run.id,
+        snapshot: await tinySnapshot(7),
+        finish: { rowsRead: 5, rowsRejected: 0, cells: 1 },
+        validateSnapshot: validatePolicySnapshot,
+      });
       const row = {
-        agentId: "a", cell: "c", model: "m", features: Float64Array.from([1]), propensity: 1, completed: true, hallucinated: false, refused: false,
-        judgeScore: null, judgeModel: null, reward: 1, policyVersion: null, source: "synthetic_test_v1", synthetic: true as const, seed: 1,
-        affinityVersion: "v1", difficulty: 0,
+        agentId: "a",
+        cell: "c",
+        model: "m",
+        features: Float64Array.from([1]),
+        propensity: 1,
+        completed: true,
+        hallucinated: false,
+        refused: false,
+        judgeScore: null,
+        judgeModel: null,
+        reward: 1,
+        policyVersion: null,
+        source: "synthetic_test_v1",
+        synthetic: true as const,
+        seed: 1,
+        affinityVersion: "v1",
+        difficulty: 0,
       };
       await loadSyntheticOutcomes(db, [row, row]);
     } finally {
       await db.close();
     }
-    const target = fresh.options.databaseUrl !== undefined ? ["--database-url", fresh.options.databaseUrl] : ["--data-dir", fresh.options.dataDir as string];
+    const target =
+      fresh.options.databaseUrl !== undefined
+        ? ["--database-url", fresh.options.databaseUrl]
+        : ["--data-dir", fresh.options.dataDir as string];
 
     const refused = await linucb(["migrate", "down", "--to", "4", ...target]);
     expect(refused.code).toBe(1);
@@ -87,18 +117,34 @@ describeOnBackends("linucb migrate", (backend) => {
 
     const forced = await linucb(["migrate", "down", "--to", "4", "--force", ...target]);
     expect(forced.code, forced.stderr).toBe(0);
-    const above4 = migrations.filter((m) => m.version > 4).map((m) => `${String(m.version).padStart(3, "0")}_${m.name}`);
-    expect(forced.stdout).toBe(`${[...above4].reverse().map((name) => `reverted ${name}\n`).join("")}schema version 4 of ${latest}\n`);
-    expect(forced.stderr).toContain("reverting 005_policy_versions dropped active_policy: 1 row, policy_versions: 1 row");
+    const above4 = migrations
+      .filter((m) => m.version > 4)
+      .map((m) => `${String(m.version).padStart(3, "0")}_${m.name}`);
+    expect(forced.stdout).toBe(
+      `${[...above4]
+        .reverse()
+        .map((name) => `reverted ${name}\n`)
+        .join("")}schema version 4 of ${latest}\n`,
+    );
+    expect(forced.stderr).toContain(
+      "reverting 005_policy_versions dropped active_policy: 1 row, policy_versions: 1 row",
+    );
     const up = await linucb(["migrate", "up", ...target]);
     expect(up.code, up.stderr).toBe(0);
-    expect(up.stdout).toBe(`${above4.map((name) => `applied ${name}\n`).join("")}schema version ${latest} of ${latest}\n`);
+    expect(up.stdout).toBe(
+      `${above4.map((name) => `applied ${name}\n`).join("")}schema version ${latest} of ${latest}\n`,
+    );
 
     const keep = await linucb(["migrate", "retire-synthetic", ...target]);
     expect(keep.code).toBe(1);
-    expect(keep.stderr).toContain("retiring the synthetic table would delete its 2 rows (training runs and policy versions are kept); nothing was changed");
+    expect(keep.stderr).toContain(
+      "retiring the synthetic table would delete its 2 rows (training runs and policy versions are kept); nothing was changed",
+    );
     const retired = await linucb(["migrate", "retire-synthetic", "--force", ...target]);
-    expect(retired).toMatchObject({ code: 0, stdout: "retired routing_outcomes_synthetic: 2 rows deleted; training runs and policy versions kept\n" });
+    expect(retired).toMatchObject({
+      code: 0,
+      stdout: "retired routing_outcomes_synthetic: 2 rows deleted; training runs and policy versions kept\n",
+    });
   });
 
   it("reports usage errors with exit code 2 and the help", async () => {
@@ -123,6 +169,8 @@ describeOnBackends("linucb migrate", (backend) => {
   it("fails with exit code 1 and one clear line when the database is unreachable", async () => {
     const run = await linucb(["migrate", "status"], { DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^linucb migrate: PostgreSQL at postgres:\/\/nobody@127\.0\.0\.1:1\/none\nlinucb migrate: cannot connect to PostgreSQL at postgres:\/\/nobody@127\.0\.0\.1:1\/none: [^\n]+\n$/);
+    expect(run.stderr).toMatch(
+      /^linucb migrate: PostgreSQL at postgres:\/\/nobody@127\.0\.0\.1:1\/none\nlinucb migrate: cannot connect to PostgreSQL at postgres:\/\/nobody@127\.0\.0\.1:1\/none: [^\n]+\n$/,
+    );
   });
 });

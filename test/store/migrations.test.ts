@@ -22,15 +22,37 @@ async function tinySnapshot(seed: number): Promise<Uint8Array> {
 }
 
 /** Tables of the schema, by the migration that creates them. */
-const TABLES = ["active_policy", "policy_versions", "routing_decisions", "routing_outcomes", "routing_outcomes_synthetic", "training_runs"];
+const TABLES = [
+  "active_policy",
+  "policy_versions",
+  "routing_decisions",
+  "routing_outcomes",
+  "routing_outcomes_synthetic",
+  "training_runs",
+];
 
 async function userTables(db: { query: (sql: string) => Promise<{ rows: unknown[] }> }): Promise<string[]> {
-  const result = await db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations' ORDER BY 1");
+  const result = await db.query(
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations' ORDER BY 1",
+  );
   return (result.rows as { table_name: string }[]).map((row) => row.table_name);
 }
 
-async function insertOutcome(db: { query: (sql: string, params?: unknown[]) => Promise<unknown> }, extra: Record<string, unknown> = {}): Promise<void> {
-  const columns = { agent_id: "agent", cell: "code:hard", model: "m1", features: [1, 0.5], propensity: 0.5, completed: true, hallucinated: false, refused: false, ...extra };
+async function insertOutcome(
+  db: { query: (sql: string, params?: unknown[]) => Promise<unknown> },
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  const columns = {
+    agent_id: "agent",
+    cell: "code:hard",
+    model: "m1",
+    features: [1, 0.5],
+    propensity: 0.5,
+    completed: true,
+    hallucinated: false,
+    refused: false,
+    ...extra,
+  };
   const names = Object.keys(columns);
   await db.query(
     `INSERT INTO routing_outcomes (${names.join(", ")}) VALUES (${names.map((_, i) => `$${i + 1}`).join(", ")})`,
@@ -126,7 +148,10 @@ describeOnBackends("migrations", (backend) => {
     expect(schemaAt2.some((line) => line.includes("routing_outcomes_source_idx"))).toBe(true);
 
     // Its down drops a column holding a value: refused unless forced.
-    await expect(migrateDown(db, { to: 1 })).rejects.toMatchObject({ code: "DATA_LOSS", message: expect.stringContaining("routing_outcomes.source: 1 value") });
+    await expect(migrateDown(db, { to: 1 })).rejects.toMatchObject({
+      code: "DATA_LOSS",
+      message: expect.stringContaining("routing_outcomes.source: 1 value"),
+    });
     await migrateDown(db, { to: 1, force: true });
     const schemaAt1 = await describeSchema(db);
     expect(schemaAt1.filter((line) => /\bsource\b/.test(line))).toEqual([]);
@@ -140,10 +165,18 @@ describeOnBackends("migrations", (backend) => {
     const runs: number[] = [];
     for (const byte of [1, 2]) {
       const run = await startTrainingRun(db, { cadence: "prod" });
-      await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: await tinySnapshot(byte), finish: { rowsRead: 10, rowsRejected: 0, cells: 1 }, validateSnapshot: validatePolicySnapshot });
+      await promoteTrainingRun(db, {
+        trainingRunId: run.id,
+        snapshot: await tinySnapshot(byte),
+        finish: { rowsRead: 10, rowsRejected: 0, cells: 1 },
+        validateSnapshot: validatePolicySnapshot,
+      });
       runs.push(run.id);
     }
-    await loadSyntheticOutcomes(db, [0, 1, 2].map((i) => syntheticRow(i)));
+    await loadSyntheticOutcomes(
+      db,
+      [0, 1, 2].map((i) => syntheticRow(i)),
+    );
     return runs;
   }
 
@@ -171,7 +204,8 @@ describeOnBackends("migrations", (backend) => {
       expect(message).toContain("training_runs.policy_version_id: 2 references to policy_versions (set to null)");
       expect(message).toContain("Nothing was changed");
       if (to < 4) expect(message).toContain("migration 4 (training_runs) drops training_runs: 2 rows");
-      if (to === 0) expect(message).toContain("migration 3 (routing_outcomes_synthetic) drops routing_outcomes_synthetic: 3 rows");
+      if (to === 0)
+        expect(message).toContain("migration 3 (routing_outcomes_synthetic) drops routing_outcomes_synthetic: 3 rows");
       expect(await describeSchema(db)).toEqual(schema);
       expect(await counts(db)).toEqual(before);
       expect((await migrationStatus(db)).current).toBe(migrations.length);
@@ -190,16 +224,29 @@ describeOnBackends("migrations", (backend) => {
     };
     // Down to 4: every migration above 005 goes too (none of them drops data).
     const reverted = await migrateDown(db, { to: 4, force: true, onDataLoss });
-    expect(reverted.map((m) => m.version)).toEqual(migrations.filter((m) => m.version > 4).map((m) => m.version).reverse());
+    expect(reverted.map((m) => m.version)).toEqual(
+      migrations
+        .filter((m) => m.version > 4)
+        .map((m) => m.version)
+        .reverse(),
+    );
     expect(dropped).toEqual(["5: active_policy=1 policy_versions=2 training_runs=2"]);
     // Failed before: the up re-added the foreign key over the runs' stale policy ids (SQLSTATE 23503).
-    expect((await migrateUp(db)).map((m) => m.version)).toEqual(migrations.filter((m) => m.version > 4).map((m) => m.version));
+    expect((await migrateUp(db)).map((m) => m.version)).toEqual(
+      migrations.filter((m) => m.version > 4).map((m) => m.version),
+    );
     expect(await describeSchema(db)).toEqual(full);
-    for (const id of runs) expect(await getTrainingRun(db, id)).toMatchObject({ id, policyVersionId: null, status: "succeeded" });
+    for (const id of runs)
+      expect(await getTrainingRun(db, id)).toMatchObject({ id, policyVersionId: null, status: "succeeded" });
     expect(await readActivePolicy(db)).toBeNull();
     // And a new promotion works on the restored schema.
     const run = await startTrainingRun(db, { cadence: "prod" });
-    await promoteTrainingRun(db, { trainingRunId: run.id, snapshot: await tinySnapshot(3), finish: { rowsRead: 1, rowsRejected: 0, cells: 1 }, validateSnapshot: validatePolicySnapshot });
+    await promoteTrainingRun(db, {
+      trainingRunId: run.id,
+      snapshot: await tinySnapshot(3),
+      finish: { rowsRead: 1, rowsRejected: 0, cells: 1 },
+      validateSnapshot: validatePolicySnapshot,
+    });
     expect((await readActivePolicy(db))?.trainingRunId).toBe(run.id);
 
     // All the way down and up, forced, with data everywhere.
@@ -217,7 +264,10 @@ describeOnBackends("migrations", (backend) => {
     const full = await describeSchema(db);
     await promotedPolicies(db);
     const before = await counts(db);
-    await expect(retireSyntheticOutcomes(db)).rejects.toMatchObject({ code: "DATA_LOSS", message: expect.stringContaining("would delete its 3 rows") });
+    await expect(retireSyntheticOutcomes(db)).rejects.toMatchObject({
+      code: "DATA_LOSS",
+      message: expect.stringContaining("would delete its 3 rows"),
+    });
     expect(await counts(db)).toEqual(before);
     expect(await retireSyntheticOutcomes(db, { force: true })).toEqual({ rowsDeleted: 3 });
     expect(await counts(db)).toEqual({ ...before, routing_outcomes_synthetic: 0 });
@@ -225,7 +275,9 @@ describeOnBackends("migrations", (backend) => {
     expect(await retireSyntheticOutcomes(db)).toEqual({ rowsDeleted: 0 }); // nothing left: no force needed
     // Ids keep counting up after a retirement.
     await loadSyntheticOutcomes(db, [syntheticRow(0)]);
-    expect(Number((await db.query<{ id: number }>("SELECT min(id) AS id FROM routing_outcomes_synthetic")).rows[0]?.id)).toBe(4);
+    expect(
+      Number((await db.query<{ id: number }>("SELECT min(id) AS id FROM routing_outcomes_synthetic")).rows[0]?.id),
+    ).toBe(4);
     await migrateDown(db, { to: 0, force: true });
     await migrateUp(db);
     expect(await describeSchema(db)).toEqual(full);
@@ -244,7 +296,9 @@ describeOnBackends("migrations", (backend) => {
     const error = await migrateUp(db, { migrations: [...migrations, broken] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).code).toBe("SCHEMA");
-    expect((error as Error).message).toMatch(new RegExp(`migration ${migrations.length + 1} \\(broken\\) failed and was rolled back`));
+    expect((error as Error).message).toMatch(
+      new RegExp(`migration ${migrations.length + 1} \\(broken\\) failed and was rolled back`),
+    );
     expect(await describeSchema(db)).toEqual(before);
     expect((await migrationStatus(db)).current).toBe(migrations.length);
   });
@@ -252,12 +306,24 @@ describeOnBackends("migrations", (backend) => {
   it("refuses to run against a database migrated by a newer release, and reports the unknown version", async () => {
     const { db } = database;
     await migrateUp(db);
-    await db.query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, 'from_the_future', 'x')", [migrations.length + 1]);
+    await db.query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, 'from_the_future', 'x')", [
+      migrations.length + 1,
+    ]);
     try {
       const status = await migrationStatus(db);
       expect(status.unknown).toEqual([{ version: migrations.length + 1, name: "from_the_future" }]);
-      await expect(migrateUp(db)).rejects.toMatchObject({ code: "SCHEMA", message: expect.stringMatching(new RegExp(`does not know \\(${migrations.length + 1} from_the_future\\); upgrade linucb`)) });
-      await expect(migrateDown(db)).rejects.toMatchObject({ code: "SCHEMA", message: expect.stringMatching(new RegExp(`cannot revert migration ${migrations.length + 1} \\(from_the_future\\)`)) });
+      await expect(migrateUp(db)).rejects.toMatchObject({
+        code: "SCHEMA",
+        message: expect.stringMatching(
+          new RegExp(`does not know \\(${migrations.length + 1} from_the_future\\); upgrade linucb`),
+        ),
+      });
+      await expect(migrateDown(db)).rejects.toMatchObject({
+        code: "SCHEMA",
+        message: expect.stringMatching(
+          new RegExp(`cannot revert migration ${migrations.length + 1} \\(from_the_future\\)`),
+        ),
+      });
     } finally {
       await db.query("DELETE FROM schema_migrations WHERE version = $1", [migrations.length + 1]);
     }
@@ -274,7 +340,9 @@ describeOnBackends("migrations", (backend) => {
   it("rejects targets outside 0…latest", async () => {
     const { db } = database;
     await expect(migrateUp(db, { to: migrations.length + 1 })).rejects.toThrow(RangeError);
-    await expect(migrateDown(db, { to: -1 })).rejects.toThrow(`to must be an integer version between 0 and ${migrations.length}; received -1`);
+    await expect(migrateDown(db, { to: -1 })).rejects.toThrow(
+      `to must be an integer version between 0 and ${migrations.length}; received -1`,
+    );
     await expect(migrateUp(db, { to: 1.5 })).rejects.toThrow(RangeError);
   });
 
@@ -298,9 +366,16 @@ describeOnBackends("migrations", (backend) => {
     it("refuses an unknown source and a propensity outside (0, 1] in routing_outcomes", async () => {
       const { db } = database;
       await migrateUp(db);
-      await expect(insertOutcome(db, { source: "staging" })).rejects.toMatchObject({ code: "QUERY", sqlstate: "23514", message: expect.stringMatching(/routing_outcomes_source_check/) });
+      await expect(insertOutcome(db, { source: "staging" })).rejects.toMatchObject({
+        code: "QUERY",
+        sqlstate: "23514",
+        message: expect.stringMatching(/routing_outcomes_source_check/),
+      });
       for (const propensity of [0, -0.1, 1.0000001, Number.NaN]) {
-        await expect(insertOutcome(db, { propensity })).rejects.toMatchObject({ sqlstate: "23514", message: expect.stringMatching(/routing_outcomes_propensity_check/) });
+        await expect(insertOutcome(db, { propensity })).rejects.toMatchObject({
+          sqlstate: "23514",
+          message: expect.stringMatching(/routing_outcomes_propensity_check/),
+        });
       }
       for (const source of ["prod", "synthetic", "shadow"]) await insertOutcome(db, { source, propensity: 1 });
     });
@@ -313,7 +388,9 @@ describeOnBackends("migrations", (backend) => {
       await insertOutcome(db, { model: "" }); // a bad row written before 006 existed
       await migrateUp(db, { to: 6 });
       expect((await migrationStatus(db)).current).toBe(6);
-      expect((await db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_outcomes WHERE model = ''")).rows).toEqual([{ n: 1 }]);
+      expect(
+        (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_outcomes WHERE model = ''")).rows,
+      ).toEqual([{ n: 1 }]);
       for (const column of ["cell", "model", "agent_id"]) {
         await expect(insertOutcome(db, { [column]: "" })).rejects.toMatchObject({
           sqlstate: "23514",
@@ -325,18 +402,30 @@ describeOnBackends("migrations", (backend) => {
           `INSERT INTO routing_outcomes_synthetic (agent_id, cell, model, features, propensity, completed, hallucinated, refused, source, seed, seq, affinity_version, difficulty)
            VALUES ('a', 'c', '', '{1}', 0.5, true, false, false, 'synthetic_v1', 1, 0, 'v1', 0.5)`,
         ),
-      ).rejects.toMatchObject({ sqlstate: "23514", message: expect.stringMatching(/routing_outcomes_synthetic_model_nonempty_check/) });
+      ).rejects.toMatchObject({
+        sqlstate: "23514",
+        message: expect.stringMatching(/routing_outcomes_synthetic_model_nonempty_check/),
+      });
       // 'abandoned' is a status, with its reason in error (like 'failed').
-      const run = await db.query<{ id: number }>("INSERT INTO training_runs (cadence, corpus_table, source_filter) VALUES ('prod', 'routing_outcomes', 'prod') RETURNING id");
+      const run = await db.query<{ id: number }>(
+        "INSERT INTO training_runs (cadence, corpus_table, source_filter) VALUES ('prod', 'routing_outcomes', 'prod') RETURNING id",
+      );
       const id = run.rows[0]?.id;
-      await expect(db.query("UPDATE training_runs SET status = 'abandoned', finished_at = now() WHERE id = $1", [id])).rejects.toMatchObject({
+      await expect(
+        db.query("UPDATE training_runs SET status = 'abandoned', finished_at = now() WHERE id = $1", [id]),
+      ).rejects.toMatchObject({
         sqlstate: "23514",
         message: expect.stringMatching(/training_runs_error_check/),
       });
-      await db.query("UPDATE training_runs SET status = 'abandoned', finished_at = now(), error = 'abandoned: test' WHERE id = $1", [id]);
+      await db.query(
+        "UPDATE training_runs SET status = 'abandoned', finished_at = now(), error = 'abandoned: test' WHERE id = $1",
+        [id],
+      );
       // Down: the abandoned run becomes a failed one (its reason kept), the old checks come back.
       await migrateDown(db, { to: 5 });
-      expect((await db.query("SELECT status, error FROM training_runs WHERE id = $1", [id])).rows).toEqual([{ status: "failed", error: "abandoned: test" }]);
+      expect((await db.query("SELECT status, error FROM training_runs WHERE id = $1", [id])).rows).toEqual([
+        { status: "failed", error: "abandoned: test" },
+      ]);
       await insertOutcome(db, { cell: "" });
       await migrateUp(db);
       await db.exec("TRUNCATE routing_outcomes RESTART IDENTITY; DELETE FROM training_runs");
@@ -351,7 +440,10 @@ describeOnBackends("migrations", (backend) => {
            VALUES ('a', 'c', 'm', '{1}', 0.5, true, false, false, $1, 1, (SELECT count(*) FROM routing_outcomes_synthetic), 'v1', 0.5)`,
           [source],
         );
-      await expect(insert("prod")).rejects.toMatchObject({ sqlstate: "23514", message: expect.stringMatching(/routing_outcomes_synthetic_source_check/) });
+      await expect(insert("prod")).rejects.toMatchObject({
+        sqlstate: "23514",
+        message: expect.stringMatching(/routing_outcomes_synthetic_source_check/),
+      });
       await expect(insert("shadow")).rejects.toMatchObject({ sqlstate: "23514" });
       await insert("synthetic_coldstart_v1");
     });
@@ -359,7 +451,9 @@ describeOnBackends("migrations", (backend) => {
     it("allows at most one active policy, by the schema", async () => {
       const { db } = database;
       await migrateUp(db);
-      const run = await db.query<{ id: number }>("INSERT INTO training_runs (cadence, corpus_table, source_filter) VALUES ('prod', 'routing_outcomes', 'prod') RETURNING id");
+      const run = await db.query<{ id: number }>(
+        "INSERT INTO training_runs (cadence, corpus_table, source_filter) VALUES ('prod', 'routing_outcomes', 'prod') RETURNING id",
+      );
       const runId = run.rows[0]?.id;
       const versions = await db.query<{ id: number }>(
         "INSERT INTO policy_versions (training_run_id, snapshot, snapshot_sha256) SELECT $1, '\\x01', repeat('a', 64) FROM generate_series(1, 2) RETURNING id",
@@ -368,8 +462,12 @@ describeOnBackends("migrations", (backend) => {
       const [first, second] = versions.rows.map((row) => row.id);
       await db.query("INSERT INTO active_policy (policy_version_id) VALUES ($1)", [first]);
       // A second row, by default or explicitly: the singleton key refuses both.
-      await expect(db.query("INSERT INTO active_policy (policy_version_id) VALUES ($1)", [second])).rejects.toMatchObject({ sqlstate: "23505" });
-      await expect(db.query("INSERT INTO active_policy (singleton, policy_version_id) VALUES (false, $1)", [second])).rejects.toMatchObject({ sqlstate: "23514" });
+      await expect(
+        db.query("INSERT INTO active_policy (policy_version_id) VALUES ($1)", [second]),
+      ).rejects.toMatchObject({ sqlstate: "23505" });
+      await expect(
+        db.query("INSERT INTO active_policy (singleton, policy_version_id) VALUES (false, $1)", [second]),
+      ).rejects.toMatchObject({ sqlstate: "23514" });
       expect((await db.query("SELECT count(*)::int AS n FROM active_policy")).rows).toEqual([{ n: 1 }]);
     });
 
@@ -377,10 +475,14 @@ describeOnBackends("migrations", (backend) => {
       const { db } = database;
       await migrateUp(db);
       await expect(
-        db.query("INSERT INTO training_runs (cadence, corpus_table, source_filter) VALUES ('prod', 'routing_outcomes_synthetic', NULL)"),
+        db.query(
+          "INSERT INTO training_runs (cadence, corpus_table, source_filter) VALUES ('prod', 'routing_outcomes_synthetic', NULL)",
+        ),
       ).rejects.toMatchObject({ sqlstate: "23514", message: expect.stringMatching(/training_runs_prod_corpus_check/) });
       await expect(
-        db.query("INSERT INTO training_runs (cadence, corpus_table, source_filter) VALUES ('prod', 'routing_outcomes', 'shadow')"),
+        db.query(
+          "INSERT INTO training_runs (cadence, corpus_table, source_filter) VALUES ('prod', 'routing_outcomes', 'shadow')",
+        ),
       ).rejects.toMatchObject({ sqlstate: "23514" });
     });
   });

@@ -5,8 +5,16 @@ import { parseDatabaseUrl, redactUrl } from "../../src/store/redact-url.js";
 
 /** Every way a credential can travel in a connection string, with the secret it must never show. */
 const FORMS: readonly { readonly url: string; readonly secrets: readonly string[]; readonly shown: string }[] = [
-  { url: "postgres://user:hunter2@db.example:5432/app", secrets: ["hunter2"], shown: "postgres://user:***@db.example:5432/app" },
-  { url: "postgresql://user:hunter2@db.example/app", secrets: ["hunter2"], shown: "postgresql://user:***@db.example/app" },
+  {
+    url: "postgres://user:hunter2@db.example:5432/app",
+    secrets: ["hunter2"],
+    shown: "postgres://user:***@db.example:5432/app",
+  },
+  {
+    url: "postgresql://user:hunter2@db.example/app",
+    secrets: ["hunter2"],
+    shown: "postgresql://user:***@db.example/app",
+  },
   {
     url: "postgres://user:hu%40nt%3Aer2@db.example/app",
     secrets: ["hu%40nt", "nt%3Aer2", "hu@nt"],
@@ -19,14 +27,26 @@ const FORMS: readonly { readonly url: string; readonly secrets: readonly string[
     secrets: ["hunter2"],
     shown: "postgres://user:***@%2Fvar%2Frun%2Fpostgresql/app",
   },
-  { url: "postgres://user@db.example/app?password=hunter2", secrets: ["hunter2"], shown: "postgres://user@db.example/app?password=***" },
+  {
+    url: "postgres://user@db.example/app?password=hunter2",
+    secrets: ["hunter2"],
+    shown: "postgres://user@db.example/app?password=***",
+  },
   {
     url: "postgres://user@db.example/app?sslmode=disable&password=hunter2&application_name=x",
     secrets: ["hunter2"],
     shown: "postgres://user@db.example/app?sslmode=disable&password=***&application_name=x",
   },
-  { url: "postgres://user@db.example/app?PASSWORD=hunter2", secrets: ["hunter2"], shown: "postgres://user@db.example/app?PASSWORD=***" },
-  { url: "postgres://user@db.example/app?pass%77ord=hunter2", secrets: ["hunter2"], shown: "postgres://user@db.example/app?password=***" },
+  {
+    url: "postgres://user@db.example/app?PASSWORD=hunter2",
+    secrets: ["hunter2"],
+    shown: "postgres://user@db.example/app?PASSWORD=***",
+  },
+  {
+    url: "postgres://user@db.example/app?pass%77ord=hunter2",
+    secrets: ["hunter2"],
+    shown: "postgres://user@db.example/app?password=***",
+  },
   {
     url: "postgres://user@db.example/app?password=hu%26nt%3Der2",
     secrets: ["hu%26", "nt%3D", "er2"],
@@ -58,7 +78,11 @@ const FORMS: readonly { readonly url: string; readonly secrets: readonly string[
     shown: "host=db.example password=*** dbname=app",
   },
   { url: "hunter2", secrets: ["hunter2"], shown: "(an unparseable database URL)" },
-  { url: "postgres://user:hunter2@db.example:notaport/app", secrets: ["hunter2"], shown: "(an unparseable database URL)" },
+  {
+    url: "postgres://user:hunter2@db.example:notaport/app",
+    secrets: ["hunter2"],
+    shown: "(an unparseable database URL)",
+  },
 ];
 
 describe("redactUrl", () => {
@@ -69,24 +93,35 @@ describe("redactUrl", () => {
   });
 
   it("leaves a URL without credentials as it is", () => {
-    expect(redactUrl("postgres://user@db.example:5432/app?sslmode=require")).toBe("postgres://user@db.example:5432/app?sslmode=require");
+    expect(redactUrl("postgres://user@db.example:5432/app?sslmode=require")).toBe(
+      "postgres://user@db.example:5432/app?sslmode=require",
+    );
   });
 });
 
 describe("unsupported database URL schemes", () => {
-  const unsupported = ["file:///tmp/db", "http://user:hunter2@db.example/app", "mysql://db.example/app", "sqlite:app.db"];
+  const unsupported = [
+    "file:///tmp/db",
+    "http://user:hunter2@db.example/app",
+    "mysql://db.example/app",
+    "sqlite:app.db",
+  ];
   it.each(unsupported)("refuses %s with a clear error", async (url) => {
     expect(() => parseDatabaseUrl(url)).toThrow(TypeError);
     const error = await openDatabase({ databaseUrl: url }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TypeError);
-    expect((error as Error).message).toMatch(/^databaseUrl must start with postgres:\/\/ or postgresql:\/\/; received a [a-z]+:\/\/ URL/);
+    expect((error as Error).message).toMatch(
+      /^databaseUrl must start with postgres:\/\/ or postgresql:\/\/; received a [a-z]+:\/\/ URL/,
+    );
     expect((error as Error).message).not.toContain("hunter2");
   });
 
   it("is a usage error (exit 2, one line) on the command line", async () => {
     const run = await linucb(["migrate", "status", "--database-url", "file:///tmp/linucb-db"]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/databaseUrl must start with postgres:\/\/ or postgresql:\/\/; received a file:\/\/ URL/);
+    expect(run.stderr).toMatch(
+      /databaseUrl must start with postgres:\/\/ or postgresql:\/\/; received a file:\/\/ URL/,
+    );
   });
 });
 
@@ -105,7 +140,8 @@ const inCi = process.env.CI === "true" || process.env.CI === "1";
 describe("credentials on stderr of a real connection", () => {
   if (server === undefined || server === "") {
     it(inCi ? "runs against a real PostgreSQL" : "needs DATABASE_URL (not run)", () => {
-      if (inCi) throw new Error("CI is set but DATABASE_URL is not: this suite must run against a real PostgreSQL in CI");
+      if (inCi)
+        throw new Error("CI is set but DATABASE_URL is not: this suite must run against a real PostgreSQL in CI");
     });
     return;
   }
@@ -121,7 +157,9 @@ describe("credentials on stderr of a real connection", () => {
   it("are hidden when the login fails", async () => {
     const run = await linucb(["migrate", "status", "--database-url", withCredentials(server, "no_such_role_linucb")]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/cannot connect to PostgreSQL at postgres:\/\/no_such_role_linucb:\*\*\*@[^ ]+\?password=\*\*\*: /);
+    expect(run.stderr).toMatch(
+      /cannot connect to PostgreSQL at postgres:\/\/no_such_role_linucb:\*\*\*@[^ ]+\?password=\*\*\*: /,
+    );
     expect(run.stderr + run.stdout).not.toMatch(/hunter[23]/);
   });
 });

@@ -51,7 +51,9 @@ describeOnBackends("row bounds: reader and split agree", (backend) => {
     const accepted: number[] = [];
     for await (const chunk of reader) accepted.push(...chunk.ids);
     const rejected = new Set(reader.totals.rejectedExamples.map((row) => row.id));
-    const sql = await db.query<{ id: number; valid: boolean }>(`SELECT id, coalesce(${validRowSql(BOUNDS, "3")}, false) AS valid FROM routing_outcomes ORDER BY id`);
+    const sql = await db.query<{ id: number; valid: boolean }>(
+      `SELECT id, coalesce(${validRowSql(BOUNDS, "3")}, false) AS valid FROM routing_outcomes ORDER BY id`,
+    );
     for (const row of sql.rows) expect(row.valid, `row ${row.id}`).toBe(!rejected.has(row.id));
     expect(accepted).toHaveLength(3);
     expect(reader.totals.unjudged).toBe(1);
@@ -59,20 +61,38 @@ describeOnBackends("row bounds: reader and split agree", (backend) => {
   });
 
   it("takes the split's models and dimension from valid rows only", async () => {
-    const split = await splitCorpusByTime(database.db, { table: "routing_outcomes", heldOutShare: 0.2, bounds: BOUNDS });
+    const split = await splitCorpusByTime(database.db, {
+      table: "routing_outcomes",
+      heldOutShare: 0.2,
+      bounds: BOUNDS,
+    });
     expect(split.models).toEqual(["good-a", "good-b"]);
     expect(split.dimension).toBe(3);
     expect(split.total).toBe(ROWS.length);
     // Without a reward range any finite reward is valid: those models are arms again.
-    const loose = await splitCorpusByTime(database.db, { table: "routing_outcomes", heldOutShare: 0.2, bounds: { ...BOUNDS, reward: null } });
+    const loose = await splitCorpusByTime(database.db, {
+      table: "routing_outcomes",
+      heldOutShare: 0.2,
+      bounds: { ...BOUNDS, reward: null },
+    });
     expect(loose.models).toEqual(["good-a", "good-b", "huge-reward", "low-reward", "out-of-range-reward"]);
   });
 });
 
 it("resolveRowBounds applies the defaults and names a bad value", () => {
   expect(resolveRowBounds(undefined)).toBe(DEFAULT_ROW_BOUNDS);
-  expect(resolveRowBounds({ minPropensity: 0.01 })).toEqual({ reward: null, minPropensity: 0.01, maxFeatureMagnitude: 1e6 });
-  expect(() => resolveRowBounds({ minPropensity: 0 })).toThrow(/bounds.minPropensity must be a number in \(0, 1\]; received 0/);
-  expect(() => resolveRowBounds({ maxFeatureMagnitude: Number.POSITIVE_INFINITY })).toThrow(/bounds.maxFeatureMagnitude must be a positive finite number; received Infinity/);
-  expect(() => resolveRowBounds({ reward: { min: 1, max: 0 } })).toThrow(/bounds.reward must be \{ min, max \} with finite min ≤ max, or null/);
+  expect(resolveRowBounds({ minPropensity: 0.01 })).toEqual({
+    reward: null,
+    minPropensity: 0.01,
+    maxFeatureMagnitude: 1e6,
+  });
+  expect(() => resolveRowBounds({ minPropensity: 0 })).toThrow(
+    /bounds.minPropensity must be a number in \(0, 1\]; received 0/,
+  );
+  expect(() => resolveRowBounds({ maxFeatureMagnitude: Number.POSITIVE_INFINITY })).toThrow(
+    /bounds.maxFeatureMagnitude must be a positive finite number; received Infinity/,
+  );
+  expect(() => resolveRowBounds({ reward: { min: 1, max: 0 } })).toThrow(
+    /bounds.reward must be \{ min, max \} with finite min ≤ max, or null/,
+  );
 });

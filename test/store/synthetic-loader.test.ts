@@ -96,7 +96,10 @@ describeOnBackends("synthetic loader", (backend) => {
     // Another seed is another run.
     expect(await loadSyntheticOutcomes(db, syntheticRun(8, 300))).toEqual({ inserted: 300, skipped: 0 });
     // Appending a slice of a run at its position.
-    expect(await loadSyntheticOutcomes(db, syntheticRun(8, 100, 300), { firstSeq: 300 })).toEqual({ inserted: 100, skipped: 0 });
+    expect(await loadSyntheticOutcomes(db, syntheticRun(8, 100, 300), { firstSeq: 300 })).toEqual({
+      inserted: 100,
+      skipped: 0,
+    });
     const perSeed = await db.query<{ seed: number; n: number; max_seq: number }>(
       "SELECT seed, count(*)::int AS n, max(seq) AS max_seq FROM routing_outcomes_synthetic GROUP BY seed ORDER BY seed",
     );
@@ -129,30 +132,57 @@ describeOnBackends("synthetic loader", (backend) => {
     // Without ANALYZE the planner keeps the estimates of an empty table (PGlite never runs
     // autovacuum), and each keyset page of a refit scanned every remaining row.
     await loadSyntheticOutcomes(db, syntheticRun(7, 3000), { batchSize: 1000 });
-    const stats = await db.query<{ tuples: number }>("SELECT reltuples::float8 AS tuples FROM pg_class WHERE relname = 'routing_outcomes_synthetic'");
+    const stats = await db.query<{ tuples: number }>(
+      "SELECT reltuples::float8 AS tuples FROM pg_class WHERE relname = 'routing_outcomes_synthetic'",
+    );
     expect(stats.rows[0]?.tuples).toBe(3000);
     await loadSyntheticOutcomes(db, syntheticRun(7, 4500), { batchSize: 1000 });
-    const again = await db.query<{ tuples: number }>("SELECT reltuples::float8 AS tuples FROM pg_class WHERE relname = 'routing_outcomes_synthetic'");
+    const again = await db.query<{ tuples: number }>(
+      "SELECT reltuples::float8 AS tuples FROM pg_class WHERE relname = 'routing_outcomes_synthetic'",
+    );
     expect(again.rows[0]?.tuples).toBe(4500);
   });
 
   it("refuses production rows and invalid rows before writing anything, naming the row, field and value", async () => {
     const { db } = database;
     const good = syntheticRun(1, 5);
-    const withRow = (index: number, patch: Record<string, unknown>) => good.map((row, i) => (i === index ? { ...row, ...patch } : row)) as SyntheticOutcomeInput[];
-    await expect(loadSyntheticOutcomes(db, withRow(3, { source: "prod" }))).rejects.toThrow(/rows\[3\]\.source must name a synthetic generator \(start with 'synthetic'\); received "prod"/);
+    const withRow = (index: number, patch: Record<string, unknown>) =>
+      good.map((row, i) => (i === index ? { ...row, ...patch } : row)) as SyntheticOutcomeInput[];
+    await expect(loadSyntheticOutcomes(db, withRow(3, { source: "prod" }))).rejects.toThrow(
+      /rows\[3\]\.source must name a synthetic generator \(start with 'synthetic'\); received "prod"/,
+    );
     await expect(loadSyntheticOutcomes(db, withRow(2, { source: "shadow" }))).rejects.toThrow(RangeError);
-    await expect(loadSyntheticOutcomes(db, withRow(4, { propensity: 0 }))).rejects.toThrow(/rows\[4\]\.propensity must be in \(0, 1\]; received 0/);
-    await expect(loadSyntheticOutcomes(db, withRow(1, { features: [1, Number.NaN] }))).rejects.toThrow(/rows\[1\]\.features\[1\] must be a finite number; received NaN/);
-    await expect(loadSyntheticOutcomes(db, withRow(0, { features: [] }))).rejects.toThrow(/rows\[0\]\.features must not be empty/);
-    await expect(loadSyntheticOutcomes(db, withRow(0, { difficulty: 1.5 }))).rejects.toThrow(/rows\[0\]\.difficulty must be in \[0, 1\]; received 1.5/);
+    await expect(loadSyntheticOutcomes(db, withRow(4, { propensity: 0 }))).rejects.toThrow(
+      /rows\[4\]\.propensity must be in \(0, 1\]; received 0/,
+    );
+    await expect(loadSyntheticOutcomes(db, withRow(1, { features: [1, Number.NaN] }))).rejects.toThrow(
+      /rows\[1\]\.features\[1\] must be a finite number; received NaN/,
+    );
+    await expect(loadSyntheticOutcomes(db, withRow(0, { features: [] }))).rejects.toThrow(
+      /rows\[0\]\.features must not be empty/,
+    );
+    await expect(loadSyntheticOutcomes(db, withRow(0, { difficulty: 1.5 }))).rejects.toThrow(
+      /rows\[0\]\.difficulty must be in \[0, 1\]; received 1.5/,
+    );
     await expect(loadSyntheticOutcomes(db, withRow(0, { synthetic: false }))).rejects.toThrow(TypeError);
-    await expect(loadSyntheticOutcomes(db, withRow(0, { reward: Number.POSITIVE_INFINITY }))).rejects.toThrow(/rows\[0\]\.reward must be a finite number or null; received Infinity/);
-    await expect(loadSyntheticOutcomes(db, withRow(0, { cell: "" }))).rejects.toThrow(/rows\[0\]\.cell must be a non-empty string; received ""/);
-    await expect(loadSyntheticOutcomes(db, withRow(0, { createdAt: new Date(Number.NaN) }))).rejects.toThrow(/rows\[0\]\.createdAt must be a valid Date/);
-    await expect(loadSyntheticOutcomes(db, "rows" as never)).rejects.toThrow(/rows must be an array of synthetic outcomes; received "rows"/);
-    await expect(loadSyntheticOutcomes(db, good, { firstSeq: -1 })).rejects.toThrow(/firstSeq must be a non-negative integer; received -1/);
-    await expect(loadSyntheticOutcomes(db, good, { batchSize: 0 })).rejects.toThrow(/batchSize must be an integer from 1 to 50000; received 0/);
+    await expect(loadSyntheticOutcomes(db, withRow(0, { reward: Number.POSITIVE_INFINITY }))).rejects.toThrow(
+      /rows\[0\]\.reward must be a finite number or null; received Infinity/,
+    );
+    await expect(loadSyntheticOutcomes(db, withRow(0, { cell: "" }))).rejects.toThrow(
+      /rows\[0\]\.cell must be a non-empty string; received ""/,
+    );
+    await expect(loadSyntheticOutcomes(db, withRow(0, { createdAt: new Date(Number.NaN) }))).rejects.toThrow(
+      /rows\[0\]\.createdAt must be a valid Date/,
+    );
+    await expect(loadSyntheticOutcomes(db, "rows" as never)).rejects.toThrow(
+      /rows must be an array of synthetic outcomes; received "rows"/,
+    );
+    await expect(loadSyntheticOutcomes(db, good, { firstSeq: -1 })).rejects.toThrow(
+      /firstSeq must be a non-negative integer; received -1/,
+    );
+    await expect(loadSyntheticOutcomes(db, good, { batchSize: 0 })).rejects.toThrow(
+      /batchSize must be an integer from 1 to 50000; received 0/,
+    );
     expect(await count(db, "routing_outcomes_synthetic")).toBe(0);
     expect(await count(db, "routing_outcomes")).toBe(0);
   });
@@ -171,7 +201,10 @@ describeOnBackends("synthetic loader", (backend) => {
     expect(sent).toEqual([200, 400, 600]);
     expect(await count(db, "routing_outcomes_synthetic")).toBe(0);
     // And the table is fine afterwards: the same run loads in full.
-    expect(await loadSyntheticOutcomes(db, syntheticRun(5, 1000), { batchSize: 200 })).toEqual({ inserted: 1000, skipped: 0 });
+    expect(await loadSyntheticOutcomes(db, syntheticRun(5, 1000), { batchSize: 200 })).toEqual({
+      inserted: 1000,
+      skipped: 0,
+    });
   });
 
   if (backend.name === "postgres") {
@@ -183,7 +216,9 @@ describeOnBackends("synthetic loader", (backend) => {
           if (rows !== 500) return;
           const killer = await secondSession(fresh.options);
           try {
-            await killer.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+            await killer.query(
+              "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            );
           } finally {
             await killer.end();
           }

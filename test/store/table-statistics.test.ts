@@ -7,7 +7,10 @@ import type { ImportRecord } from "../../src/serve/import-records.js";
 import { describeOnBackends, useFreshDatabase } from "./backends.js";
 
 async function plannerRows(db: Queryable, table: string): Promise<number> {
-  const { rows } = await db.query<{ tuples: number }>("SELECT reltuples::float8 AS tuples FROM pg_class WHERE relname = $1", [table]);
+  const { rows } = await db.query<{ tuples: number }>(
+    "SELECT reltuples::float8 AS tuples FROM pg_class WHERE relname = $1",
+    [table],
+  );
   return Number(rows[0]?.tuples);
 }
 

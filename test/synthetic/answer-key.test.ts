@@ -27,9 +27,16 @@ describe("plantedOptimum (the answer key)", () => {
   it("computes the policy values as the cell-weighted sums of its per-cell values", () => {
     const weighted = (f: (c: (typeof key.cells)[number]) => number): number =>
       key.cells.reduce((sum, c) => sum + c.probability * f(c), 0);
-    expect(key.policyValue.optimum).toBeCloseTo(weighted((c) => c.optimalReward), 12);
-    expect(key.policyValue.logging).toBeCloseTo(weighted((c) => c.loggingReward), 12);
-    const mean = (c: (typeof key.cells)[number]): number => Object.values(c.expectedRewards).reduce((s, v) => s + v, 0) / models.length;
+    expect(key.policyValue.optimum).toBeCloseTo(
+      weighted((c) => c.optimalReward),
+      12,
+    );
+    expect(key.policyValue.logging).toBeCloseTo(
+      weighted((c) => c.loggingReward),
+      12,
+    );
+    const mean = (c: (typeof key.cells)[number]): number =>
+      Object.values(c.expectedRewards).reduce((s, v) => s + v, 0) / models.length;
     expect(key.policyValue.uniform).toBeCloseTo(weighted(mean), 12);
     // The logging policy is suboptimal by construction, and better than choosing blindly.
     expect(key.policyValue.optimum).toBeGreaterThan(key.policyValue.logging);

@@ -88,7 +88,12 @@ describe("convergenceReport", () => {
     const loose = { minRowsPerModel: 0 };
     const fromColumns = convergenceReport(world, engine, columns, loose);
     expect(convergenceReport(world, engine, rows, loose)).toEqual(fromColumns);
-    const byCell = convergenceReport(world, new PlantedThetaEngineDouble(world).fittedOn(world, Object.fromEntries(counts)), Object.fromEntries(counts), loose);
+    const byCell = convergenceReport(
+      world,
+      new PlantedThetaEngineDouble(world).fittedOn(world, Object.fromEntries(counts)),
+      Object.fromEntries(counts),
+      loose,
+    );
     expect(byCell.cells.map((c) => c.covered)).toEqual(fromColumns.cells.map((c) => c.covered));
 
     const covered = world.cells.filter((c) => (counts.get(c.id) ?? 0) >= 20);
@@ -96,7 +101,10 @@ describe("convergenceReport", () => {
     expect(covered.length).toBeLessThan(60); // 25 rows per cell on average: some fall short
     expect(fromColumns.coveredCells).toBe(covered.length);
     expect(fromColumns.coverage).toBeCloseTo(covered.length / 60, 14);
-    expect(fromColumns.coveredTraffic).toBeCloseTo(covered.reduce((s, c) => s + c.probability, 0), 12);
+    expect(fromColumns.coveredTraffic).toBeCloseTo(
+      covered.reduce((s, c) => s + c.probability, 0),
+      12,
+    );
     for (const line of fromColumns.cells) {
       expect(line.rows).toBe(counts.get(line.cell));
       expect(Object.values(line.rowsPerModel).reduce((a, b) => a + b, 0)).toBe(line.rows);
@@ -148,19 +156,28 @@ describe("convergenceReport", () => {
     expect(report.deviating.matchShare).toBe(1);
     for (const line of report.cells) {
       const answer = key.cells.find((c) => c.cell === line.cell)!;
-      expect([line.pooledChoice, line.deviating, line.localChampion]).toEqual([answer.pooledChoice, answer.deviating, answer.localChampion !== null]);
+      expect([line.pooledChoice, line.deviating, line.localChampion]).toEqual([
+        answer.pooledChoice,
+        answer.deviating,
+        answer.localChampion !== null,
+      ]);
     }
   });
 
   it("counts a covered cell the engine does not have as a miss, valued at the logging policy", () => {
     const missing = world.cells[5].id;
-    const engine = new PlantedThetaEngineDouble(world, { cells: world.cells.filter((c) => c.id !== missing).map((c) => c.id) });
+    const engine = new PlantedThetaEngineDouble(world, {
+      cells: world.cells.filter((c) => c.id !== missing).map((c) => c.id),
+    });
     const report = convergenceReport(world, engine, everyCell);
     const line = report.cells[5];
     expect([line.learned, line.match, line.regret]).toEqual([null, false, null]);
     expect(report.matches).toBe(59);
     const cell = world.cells[5];
-    expect(report.value.regret).toBeCloseTo(cell.probability * (key.cells[5].optimalReward - cellLoggingValue(world, missing)), 12);
+    expect(report.value.regret).toBeCloseTo(
+      cell.probability * (key.cells[5].optimalReward - cellLoggingValue(world, missing)),
+      12,
+    );
   });
 
   it("chooses only among the engine's arms, and breaks ties towards the arm listed first", () => {
@@ -198,9 +215,19 @@ describe("convergenceReport", () => {
     expect(() => convergenceReport(world, engine, 5 as never)).toThrow(/rows.*5/);
     expect(() => convergenceReport(world, engine, { "sql:hard": -2 })).toThrow(/"sql:hard".*-2/);
     expect(() => convergenceReport(world, engine, [{ cell: 3 }] as never)).toThrow(/rows\[0\]\.cell/);
-    const wrongDimension = { dimension: SYNTHETIC_DIMENSION + 1, arms: engine.arms, hasCell: () => true, model: engine.model.bind(engine) };
+    const wrongDimension = {
+      dimension: SYNTHETIC_DIMENSION + 1,
+      arms: engine.arms,
+      hasCell: () => true,
+      model: engine.model.bind(engine),
+    };
     expect(() => convergenceReport(world, wrongDimension, everyCell)).toThrow(/engine\.dimension.*11/);
-    const foreignArm = { dimension: engine.dimension, arms: [...world.models, "gpt-x"], hasCell: () => true, model: engine.model.bind(engine) };
+    const foreignArm = {
+      dimension: engine.dimension,
+      arms: [...world.models, "gpt-x"],
+      hasCell: () => true,
+      model: engine.model.bind(engine),
+    };
     expect(() => convergenceReport(world, foreignArm, everyCell)).toThrow(/engine\.arms.*"gpt-x"/);
     expect(() => convergenceReport(world, {} as never, everyCell)).toThrow(TypeError);
     expect(() => convergenceReport({} as never, engine, everyCell)).toThrow(/world/);

@@ -33,7 +33,10 @@ describe("convergence gate, seed 42", () => {
 
   test("the default learner beats a pooled-only learner on the deviating cells at n = 40,000", async () => {
     const learned = await runConvergenceGate({ seed: 42 });
-    const pooledOnly = await runConvergenceGate({ seed: 42, engine: { lambda: 1e8, pooling: { ridge: 1, shrinkage: 1e8 } } });
+    const pooledOnly = await runConvergenceGate({
+      seed: 42,
+      engine: { lambda: 1e8, pooling: { ridge: 1, shrinkage: 1e8 } },
+    });
     expect(learned.report.deviating.matchShare).toBeGreaterThan(pooledOnly.report.deviating.matchShare + 0.2);
     expect(learned.report.matchShare).toBeGreaterThan(pooledOnly.report.matchShare);
   });
@@ -46,14 +49,19 @@ describe("convergence gate, seed 42", () => {
     expect(referenceReport.cells.map((cell) => cell.learned)).toEqual(report.cells.map((cell) => cell.learned));
   });
 
-  test.each(["shuffled-rewards", "arm-shift", "cell-permutation", "contexts-ignored", "first-chunk", "half-dropped", "logging-preferred"] as const)(
-    "the broken pipeline %s fails",
-    async (variant) => {
-      const run = await runPipelineVariant({ seed: 42, variant });
-      expect(run.verdict.pass).toBe(false);
-      expect(run.verdict.reasons.length).toBeGreaterThan(0);
-    },
-  );
+  test.each([
+    "shuffled-rewards",
+    "arm-shift",
+    "cell-permutation",
+    "contexts-ignored",
+    "first-chunk",
+    "half-dropped",
+    "logging-preferred",
+  ] as const)("the broken pipeline %s fails", async (variant) => {
+    const run = await runPipelineVariant({ seed: 42, variant });
+    expect(run.verdict.pass).toBe(false);
+    expect(run.verdict.reasons.length).toBeGreaterThan(0);
+  });
 });
 
 describe("linucb gate (CLI)", () => {
@@ -64,7 +72,9 @@ describe("linucb gate (CLI)", () => {
     expect(json.pass).toBe(true);
     expect(json.matchShare).toBeGreaterThanOrEqual(WARMUP_GATE.threshold);
     expect(json.cells).toHaveLength(60);
-    expect(Object.keys(json.cells[0])).toEqual(expect.arrayContaining(["cell", "planted", "learned", "match", "deviating", "pooledChoice"]));
+    expect(Object.keys(json.cells[0])).toEqual(
+      expect.arrayContaining(["cell", "planted", "learned", "match", "deviating", "pooledChoice"]),
+    );
     expect(json.deviating.cells.length).toBeGreaterThanOrEqual(10);
     expect(passed.stderr).toMatch(/gate PASSED/);
     const bad = await runCli(["gate", "--threshold", "2"]);
@@ -80,7 +90,10 @@ describe("linucb gate (CLI)", () => {
     const dir = await mkdtemp(join(tmpdir(), "linucb-gate-"));
     const world = generateWorld({ seed: 42 });
     const written = await writeSyntheticDataset(dir, world, generateColumns(world, { n: WARMUP_GATE.n, seed: 42 }));
-    const lines = (await readFile(written.outcomesPath, "utf8")).trimEnd().split("\n").map((line) => JSON.parse(line));
+    const lines = (await readFile(written.outcomesPath, "utf8"))
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     const grade = (file: string) => runCli(["gate", "--outcomes", file, "--key", written.answerKeyPath, "--json"]);
 
     const correct = await grade(written.outcomesPath);
@@ -90,7 +103,12 @@ describe("linucb gate (CLI)", () => {
     // Cell labels permuted: every cell's rows filed under the next cell id.
     const cellIds = world.cells.map((c) => c.id);
     const permuted = join(dir, "permuted.jsonl");
-    await writeFile(permuted, lines.map((row) => JSON.stringify({ ...row, cell: cellIds[(cellIds.indexOf(row.cell) + 1) % cellIds.length] })).join("\n"));
+    await writeFile(
+      permuted,
+      lines
+        .map((row) => JSON.stringify({ ...row, cell: cellIds[(cellIds.indexOf(row.cell) + 1) % cellIds.length] }))
+        .join("\n"),
+    );
     const permutedRun = await grade(permuted);
     expect(permutedRun.code).toBe(1);
     expect(JSON.parse(permutedRun.stdout).pass).toBe(false);

@@ -74,7 +74,8 @@ describe("generateColumns / generateOutcomes", () => {
         x[FeatureIndex.difficulty] >= (bucket.difficulty.start + bucket.difficulty.count) / 1e4,
         x[FeatureIndex.inputSize] < task.inputSize.start / 1e4,
         x[FeatureIndex.inputSize] >= (task.inputSize.start + task.inputSize.count) / 1e4,
-        Array.from({ length: AGENT_FEATURE_COUNT }, (_, k) => x[FeatureIndex.agent + k]).join() !== agent.features.join(),
+        Array.from({ length: AGENT_FEATURE_COUNT }, (_, k) => x[FeatureIndex.agent + k]).join() !==
+          agent.features.join(),
         Array.from({ length: TASK_FEATURE_COUNT }, (_, k) => x[FeatureIndex.task + k]).join() !== task.features.join(),
         columns.propensities[i] !== loggingPropensities(world, cell.index, agent.index)[columns.modelIndices[i]],
       ];
@@ -135,9 +136,12 @@ describe("generateColumns / generateOutcomes", () => {
     let worst = 0;
     for (const cell of world.cells) {
       const mean = cellMeanContext(world, cell.id);
-      for (let k = 0; k < d; k++) worst = Math.max(worst, Math.abs(sums[cell.index * d + k] / counts[cell.index] - mean[k]));
+      for (let k = 0; k < d; k++)
+        worst = Math.max(worst, Math.abs(sums[cell.index * d + k] / counts[cell.index] - mean[k]));
       // The cell's share of rows matches its documented probability.
-      expect(Math.abs(counts[cell.index] / large.count - cell.probability)).toBeLessThan(5 * Math.sqrt(cell.probability / large.count));
+      expect(Math.abs(counts[cell.index] / large.count - cell.probability)).toBeLessThan(
+        5 * Math.sqrt(cell.probability / large.count),
+      );
     }
     // ~16,000 rows per cell; features lie in [0, 1], so 0.02 is several standard errors.
     expect(worst).toBeLessThan(0.02);

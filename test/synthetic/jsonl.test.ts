@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { generateColumns, generateWorld, outcomeAt, outcomeJsonChunks, parseOutcomeJsonLine } from "../../src/synthetic/index.js";
+import {
+  generateColumns,
+  generateWorld,
+  outcomeAt,
+  outcomeJsonChunks,
+  parseOutcomeJsonLine,
+} from "../../src/synthetic/index.js";
 
 const world = generateWorld({ seed: 42 });
 const columns = generateColumns(world, { n: 2500, seed: 42 });
@@ -16,7 +22,10 @@ describe("outcome JSON Lines", () => {
       const parsed = parseOutcomeJsonLine(line);
       const expected = outcomeAt(world, columns, i);
       // Bit-exact doubles: features, propensity, reward all survive the text round trip.
-      expect({ ...parsed, features: Array.from(parsed.features) }).toEqual({ ...expected, features: Array.from(expected.features) });
+      expect({ ...parsed, features: Array.from(parsed.features) }).toEqual({
+        ...expected,
+        features: Array.from(expected.features),
+      });
     });
   });
 
@@ -24,10 +33,33 @@ describe("outcome JSON Lines", () => {
     const [first] = [...outcomeJsonChunks(world, columns, { chunkRows: 1 })];
     const record = JSON.parse(first) as Record<string, unknown>;
     expect(Object.keys(record)).toEqual([
-      "id", "created_at", "agent_id", "cell", "model", "features", "propensity", "completed", "hallucinated", "refused",
-      "judge_score", "judge_model", "reward", "policy_version", "source", "synthetic", "seed", "affinity_version", "difficulty",
+      "id",
+      "created_at",
+      "agent_id",
+      "cell",
+      "model",
+      "features",
+      "propensity",
+      "completed",
+      "hallucinated",
+      "refused",
+      "judge_score",
+      "judge_model",
+      "reward",
+      "policy_version",
+      "source",
+      "synthetic",
+      "seed",
+      "affinity_version",
+      "difficulty",
     ]);
-    expect(record).toMatchObject({ id: 1, source: "synthetic_coldstart_v2", synthetic: true, seed: 42, judge_model: "planted_oracle" });
+    expect(record).toMatchObject({
+      id: 1,
+      source: "synthetic_coldstart_v2",
+      synthetic: true,
+      seed: 42,
+      judge_model: "planted_oracle",
+    });
   });
 
   it("yields nothing for an empty log", () => {

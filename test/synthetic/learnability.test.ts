@@ -14,7 +14,10 @@ import {
  * TEST DOUBLE of a learner that shares strength across cells: one ridge least-squares fit per model
  * over all cells' rows (λ = 1), reported for every cell. Only what the convergence report reads.
  */
-function pooledLeastSquares(world: ReturnType<typeof generateWorld>, columns: SyntheticColumns): ConvergenceEngine & { thetas: Float64Array[] } {
+function pooledLeastSquares(
+  world: ReturnType<typeof generateWorld>,
+  columns: SyntheticColumns,
+): ConvergenceEngine & { thetas: Float64Array[] } {
   const d = world.dimension;
   const thetas = world.models.map((_, m) => {
     const a = new Float64Array(d * d);
@@ -71,7 +74,10 @@ describe("the planted world's shared structure", () => {
   it("lets a learner that pools each model's rows over all cells recover the optimum where cells do not deviate", () => {
     const world = generateWorld({ seed: 42 });
     const columns = generateColumns(world, { n: 40_000 });
-    const report = convergenceReport(world, pooledLeastSquares(world, columns), columns, { minRowsPerModel: 0, minCoveredCells: 1 });
+    const report = convergenceReport(world, pooledLeastSquares(world, columns), columns, {
+      minRowsPerModel: 0,
+      minCoveredCells: 1,
+    });
     expect(report.coverage).toBe(1);
     const plain = report.cells.filter((c) => !c.deviating);
     expect(plain.filter((c) => c.match).length / plain.length).toBeGreaterThanOrEqual(0.85);

@@ -38,7 +38,8 @@ export class PlantedThetaEngineDouble implements ConvergenceEngine {
     this.counts.clear();
     const perModel = countRowsPerModel(world, rows);
     if (perModel !== null) {
-      for (const [cell, byModel] of perModel) for (const [model, support] of byModel) this.counts.set(`${cell}|${model}`, support.rows);
+      for (const [cell, byModel] of perModel)
+        for (const [model, support] of byModel) this.counts.set(`${cell}|${model}`, support.rows);
     } else {
       for (const [cell, n] of countRowsPerCell(world, rows)) this.counts.set(`${cell}|${this.arms[0]}`, n);
     }
@@ -59,6 +60,12 @@ export class PlantedThetaEngineDouble implements ConvergenceEngine {
     if (theta === undefined) throw new Error(`test double: no model for ${cell} / ${arm}`);
     const identity = new Float64Array(this.dimension * this.dimension);
     for (let k = 0; k < this.dimension; k++) identity[k * this.dimension + k] = 1;
-    return { theta: Float64Array.from(theta), covariance: identity, b: Float64Array.from(theta), count: this.counts.get(`${cell}|${arm}`) ?? 0, priorWeight: 1 };
+    return {
+      theta: Float64Array.from(theta),
+      covariance: identity,
+      b: Float64Array.from(theta),
+      count: this.counts.get(`${cell}|${arm}`) ?? 0,
+      priorWeight: 1,
+    };
   }
 }

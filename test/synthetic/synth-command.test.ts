@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli as run } from "../cli-run.js";
-import { generateColumns, generateWorld, outcomeJsonChunks, parseOutcomeJsonLine, plantedOptimum } from "../../src/synthetic/index.js";
+import {
+  generateColumns,
+  generateWorld,
+  outcomeJsonChunks,
+  parseOutcomeJsonLine,
+  plantedOptimum,
+} from "../../src/synthetic/index.js";
 
 const folders: string[] = [];
 async function freshFolder(): Promise<string> {

@@ -191,7 +191,11 @@ describe("generateWorld", () => {
           const x = cellAgentMeanContext(world, cell.id, agent.id);
           const p = loggingPropensities(world, cell.id, agent.id);
           world.models.forEach((model, m) => {
-            expected += cell.probability * cell.agentShares[agent.index] * p[m] * plantedProbabilities(world, cell.id, model, x).completed;
+            expected +=
+              cell.probability *
+              cell.agentShares[agent.index] *
+              p[m] *
+              plantedProbabilities(world, cell.id, model, x).completed;
           });
         }
       }
@@ -221,14 +225,20 @@ describe("generateWorld", () => {
     expect(() => generateWorld({ loggingFloor: 0.125 })).toThrow(/options\.loggingFloor.*0\.125/);
     expect(() => generateWorld({ loggingTemperature: 0 })).toThrow(/options\.loggingTemperature/);
     expect(() => generateWorld({ loggingTemperature: Number.NaN })).toThrow(RangeError);
-    expect(() => generateWorld({ reward: { hallucinationPenalty: -1 } })).toThrow(/options\.reward\.hallucinationPenalty.*-1/);
+    expect(() => generateWorld({ reward: { hallucinationPenalty: -1 } })).toThrow(
+      /options\.reward\.hallucinationPenalty.*-1/,
+    );
     expect(() => generateWorld({ reward: "strict" as never })).toThrow(/options\.reward.*strict/);
     expect(() => generateWorld(7 as never)).toThrow(TypeError);
   });
 
   it("rejects bad arguments of the accessors with clear errors", () => {
-    expect(() => plantedExpectedReward(world42, "nope:hard", 0, new Float64Array(SYNTHETIC_DIMENSION))).toThrow(/cell.*"nope:hard"/);
-    expect(() => plantedExpectedReward(world42, 0, 8, new Float64Array(SYNTHETIC_DIMENSION))).toThrow(/model.*\[0, 7\].*8/);
+    expect(() => plantedExpectedReward(world42, "nope:hard", 0, new Float64Array(SYNTHETIC_DIMENSION))).toThrow(
+      /cell.*"nope:hard"/,
+    );
+    expect(() => plantedExpectedReward(world42, 0, 8, new Float64Array(SYNTHETIC_DIMENSION))).toThrow(
+      /model.*\[0, 7\].*8/,
+    );
     expect(() => plantedExpectedReward(world42, 0, 0, new Float64Array(3))).toThrow(/context.*length 10.*3/);
     expect(() => plantedExpectedReward(world42, 0, 0, [1, 2, 3, 4, 5, 6, 7, 8, 9, Number.NaN])).toThrow(/context\[9\]/);
     expect(() => loggingPropensities(world42, 0, "agent-99")).toThrow(/agent.*"agent-99"/);

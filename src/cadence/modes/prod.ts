@@ -54,7 +54,11 @@ export function assertPromotable(
 }
 
 /** Arms from the corpus and the active policy, the active policy as the incumbent. */
-async function prepareProd(active: ActivePolicy | null, o: ResolvedCadenceOptions, split: CorpusSplit): Promise<Preparation> {
+async function prepareProd(
+  active: ActivePolicy | null,
+  o: ResolvedCadenceOptions,
+  split: CorpusSplit,
+): Promise<Preparation> {
   const incumbent = active === null ? null : await restoreLinUCB(active.snapshot);
   const dimension = split.dimension;
   if (dimension === null) throw new RangeError("the production corpus has no rows to take the feature dimension from");
@@ -69,7 +73,8 @@ async function prepareProd(active: ActivePolicy | null, o: ResolvedCadenceOption
     // The refit never selects, so its exploration only travels into the snapshot it is served from.
     engineOptions: { ...prodEngineOptions(o.engine), dimension, arms, exploration: o.serveExploration },
     incumbent: incumbent ?? "uniform",
-    incumbentInfo: active === null ? { kind: "uniform", policyVersionId: null } : { kind: "active", policyVersionId: active.id },
+    incumbentInfo:
+      active === null ? { kind: "uniform", policyVersionId: null } : { kind: "active", policyVersionId: active.id },
   };
 }
 
@@ -79,7 +84,10 @@ async function prepareProd(active: ActivePolicy | null, o: ResolvedCadenceOption
  */
 function incumbentHighWaterId(active: ActivePolicy | null): number {
   const corpus = active?.parameters.corpus;
-  const mark = typeof corpus === "object" && corpus !== null && !Array.isArray(corpus) ? (corpus as JsonObject).highWaterId : undefined;
+  const mark =
+    typeof corpus === "object" && corpus !== null && !Array.isArray(corpus)
+      ? (corpus as JsonObject).highWaterId
+      : undefined;
   return typeof mark === "number" && Number.isSafeInteger(mark) && mark >= 0 ? mark : 0;
 }
 
@@ -114,7 +122,13 @@ async function promoteOrRecord(context: RunContext, outcome: SharedOutcome<ProdG
       assertPromotable(run, [outcome.base.corpus.table]);
       const snapshot = outcome.engine.snapshot();
       const finish = outcome.finish;
-      return promoteTrainingRun(db, { trainingRunId: run.id, snapshot, parameters, finish, validateSnapshot: validatePolicySnapshot });
+      return promoteTrainingRun(db, {
+        trainingRunId: run.id,
+        snapshot,
+        parameters,
+        finish,
+        validateSnapshot: validatePolicySnapshot,
+      });
     },
     (p) => `policy version ${p.version.id} is active (was ${p.activation.previousPolicyVersionId ?? "none"})`,
   );

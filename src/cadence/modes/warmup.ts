@@ -36,7 +36,10 @@ async function loadWorld(context: RunContext, world: SyntheticWorld): Promise<Wa
     `loading ${o.n} outcomes of the seed-${o.seed} synthetic world into routing_outcomes_synthetic`,
     async (advance) => {
       const rows = generateOutcomes(world, { n: o.n, seed: o.seed });
-      const written = await loadSyntheticOutcomes(db, rows, { batchSize: 1000, onProgress: (sent) => advance(sent, rows.length) });
+      const written = await loadSyntheticOutcomes(db, rows, {
+        batchSize: 1000,
+        onProgress: (sent) => advance(sent, rows.length),
+      });
       const present = await listSyntheticRuns(db);
       const others = present.filter((r) => r.source !== world.source || r.seed !== o.seed);
       if (others.length > 0) {
@@ -100,10 +103,16 @@ export function warmupMode(o: ResolvedCadenceOptions): ModeSteps<WarmupCadenceRe
     }),
     afterChunk(engine, chunk, rowsFed) {
       for (const cell of chunk.cells) rowsPerCell.set(cell, (rowsPerCell.get(cell) ?? 0) + 1);
-      for (let i = 0; i < chunk.length; i++) logged.push({ cell: chunk.cells[i]!, model: chunk.arms[i]!, propensity: chunk.propensities[i]! });
+      for (let i = 0; i < chunk.length; i++)
+        logged.push({ cell: chunk.cells[i]!, model: chunk.arms[i]!, propensity: chunk.propensities[i]! });
       engine.finalize();
       const report = convergenceReport(world, engine, rowsPerCell, grading);
-      learningCurve.push({ n: rowsFed, coveredCells: report.coveredCells, matches: report.matches, matchShare: report.matchShare });
+      learningCurve.push({
+        n: rowsFed,
+        coveredCells: report.coveredCells,
+        matches: report.matches,
+        matchShare: report.matchShare,
+      });
     },
     gateDetail: "grading the refit against the planted optimum",
     gate(engine) {
@@ -116,7 +125,7 @@ export function warmupMode(o: ResolvedCadenceOptions): ModeSteps<WarmupCadenceRe
         alpha: engine.options.alpha,
         rowsNeeded: WARMUP_GATE.n,
         rule,
-        calibratedOn: "rule chosen on seeds 1–100, pass rates measured on seeds 3001–3200 (README \"Warm-up gate\")",
+        calibratedOn: 'rule chosen on seeds 1–100, pass rates measured on seeds 3001–3200 (README "Warm-up gate")',
       };
       return { passed: verdict.pass, reason: describeVerdict(convergence, verdict) };
     },

@@ -17,9 +17,22 @@ import {
 import { resolveExploration } from "../../engine/options.js";
 import type { Exploration } from "../../engine/types.js";
 import { DEFAULT_REWARD_FUNCTION } from "../../outcomes/reward.js";
-import { DEFAULT_REPORT_DIR, formatCadenceReport, terminalProgress, writeReportFiles, type ReportFiles } from "../../report/index.js";
+import {
+  DEFAULT_REPORT_DIR,
+  formatCadenceReport,
+  terminalProgress,
+  writeReportFiles,
+  type ReportFiles,
+} from "../../report/index.js";
 import { DEFAULT_DATA_DIR, StoreError, openDatabase, type Db } from "../../store/index.js";
-import { afterTheWork, assertWritableFolder, databaseOptions, integerOption, numberOption, parseOptions } from "../arguments.js";
+import {
+  afterTheWork,
+  assertWritableFolder,
+  databaseOptions,
+  integerOption,
+  numberOption,
+  parseOptions,
+} from "../arguments.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
 
 const help = `Usage: linucb cadence --mode warmup|prod [options]
@@ -88,7 +101,8 @@ function isLocked(error: unknown): boolean {
 
 function gateEstimatorOption(text: string | undefined): GateEstimator | undefined {
   if (text === undefined) return undefined;
-  if (text !== "snips" && text !== "dr" && text !== "ips") throw new UsageError(`--gate-estimator must be snips, dr or ips; received ${JSON.stringify(text)}`);
+  if (text !== "snips" && text !== "dr" && text !== "ips")
+    throw new UsageError(`--gate-estimator must be snips, dr or ips; received ${JSON.stringify(text)}`);
   return text;
 }
 
@@ -149,38 +163,88 @@ export const command: Command = {
     });
     const mode = values.mode;
     if (mode !== "warmup" && mode !== "prod") {
-      throw new UsageError(`--mode must be warmup or prod; received ${mode === undefined ? "none" : JSON.stringify(mode)}`);
+      throw new UsageError(
+        `--mode must be warmup or prod; received ${mode === undefined ? "none" : JSON.stringify(mode)}`,
+      );
     }
-    if (values["no-report"] && values["report-dir"] !== undefined) throw new UsageError("give --report-dir or --no-report, not both");
-    if (mode === "prod" && values.n !== undefined) throw new UsageError(`--n applies to --mode warmup only; received --n ${JSON.stringify(values.n)} with --mode prod`);
+    if (values["no-report"] && values["report-dir"] !== undefined)
+      throw new UsageError("give --report-dir or --no-report, not both");
+    if (mode === "prod" && values.n !== undefined)
+      throw new UsageError(
+        `--n applies to --mode warmup only; received --n ${JSON.stringify(values.n)} with --mode prod`,
+      );
 
-    const optional = <T>(value: T | undefined, key: string): Record<string, T> => (value === undefined ? {} : { [key]: value });
+    const optional = <T>(value: T | undefined, key: string): Record<string, T> =>
+      value === undefined ? {} : { [key]: value };
     const alpha = values.alpha === undefined ? undefined : numberOption(values.alpha, "--alpha", 0, 0, 1e12);
-    const lambda = values.lambda === undefined ? undefined : numberOption(values.lambda, "--lambda", 1, Number.MIN_VALUE, 1e12);
-    const hallucinationPenalty = numberOption(values["hallucination-penalty"], "--hallucination-penalty", DEFAULT_REWARD_FUNCTION.hallucinationPenalty, 0, 2);
-    const refusalPenalty = numberOption(values["refusal-penalty"], "--refusal-penalty", DEFAULT_REWARD_FUNCTION.refusalPenalty, 0, 2);
-    const heldOut = values["held-out"] === undefined ? undefined : numberOption(values["held-out"], "--held-out", 0, 0, 1);
-    if (heldOut !== undefined && !(heldOut > 0 && heldOut < 1)) throw new UsageError(`--held-out must be a share strictly between 0 and 1; received ${JSON.stringify(values["held-out"])}`);
+    const lambda =
+      values.lambda === undefined ? undefined : numberOption(values.lambda, "--lambda", 1, Number.MIN_VALUE, 1e12);
+    const hallucinationPenalty = numberOption(
+      values["hallucination-penalty"],
+      "--hallucination-penalty",
+      DEFAULT_REWARD_FUNCTION.hallucinationPenalty,
+      0,
+      2,
+    );
+    const refusalPenalty = numberOption(
+      values["refusal-penalty"],
+      "--refusal-penalty",
+      DEFAULT_REWARD_FUNCTION.refusalPenalty,
+      0,
+      2,
+    );
+    const heldOut =
+      values["held-out"] === undefined ? undefined : numberOption(values["held-out"], "--held-out", 0, 0, 1);
+    if (heldOut !== undefined && !(heldOut > 0 && heldOut < 1))
+      throw new UsageError(
+        `--held-out must be a share strictly between 0 and 1; received ${JSON.stringify(values["held-out"])}`,
+      );
     const level = values.level === undefined ? undefined : numberOption(values.level, "--level", 0.95, 0, 1);
-    if (level !== undefined && !(level > 0 && level < 1)) throw new UsageError(`--level must be strictly between 0 and 1; received ${JSON.stringify(values.level)}`);
+    if (level !== undefined && !(level > 0 && level < 1))
+      throw new UsageError(`--level must be strictly between 0 and 1; received ${JSON.stringify(values.level)}`);
 
-    const gateMargin = values["gate-margin"] === undefined ? undefined : numberOption(values["gate-margin"], "--gate-margin", 0, -1e12, 1e12);
+    const gateMargin =
+      values["gate-margin"] === undefined
+        ? undefined
+        : numberOption(values["gate-margin"], "--gate-margin", 0, -1e12, 1e12);
     const options: CadenceOptions = {
       mode,
       ...optional(values.seed === undefined ? undefined : integerOption(values.seed, "--seed", 0, 0xffffffff), "seed"),
       ...optional(values.n === undefined ? undefined : integerOption(values.n, "--n", 0, MAX_WARMUP_OUTCOMES, 1), "n"),
       ...optional(heldOut, "heldOutShare"),
-      ...optional(values["chunk-size"] === undefined ? undefined : integerOption(values["chunk-size"], "--chunk-size", 0, 1_000_000, 1), "chunkSize"),
+      ...optional(
+        values["chunk-size"] === undefined
+          ? undefined
+          : integerOption(values["chunk-size"], "--chunk-size", 0, 1_000_000, 1),
+        "chunkSize",
+      ),
       ...optional(gateEstimatorOption(values["gate-estimator"]), "gateEstimator"),
-      ...optional(values["min-ess"] === undefined ? undefined : numberOption(values["min-ess"], "--min-ess", 0, 0, Number.MAX_SAFE_INTEGER), "minEffectiveSampleSize"),
+      ...optional(
+        values["min-ess"] === undefined
+          ? undefined
+          : numberOption(values["min-ess"], "--min-ess", 0, 0, Number.MAX_SAFE_INTEGER),
+        "minEffectiveSampleSize",
+      ),
       ...optional(level, "level"),
       ...optional(gateMargin, "gateMargin"),
       ...optional(explorationOption(values["serve-exploration"]), "serveExploration"),
-      ...optional(values.resamples === undefined ? undefined : integerOption(values.resamples, "--resamples", 0, 1_000_000, 1), "resamples"),
-      ...optional(values["min-rows"] === undefined ? undefined : integerOption(values["min-rows"], "--min-rows", 0, 1_000_000, 1), "minRows"),
-      ...optional(values.threshold === undefined ? undefined : numberOption(values.threshold, "--threshold", 0, 0, 1), "threshold"),
+      ...optional(
+        values.resamples === undefined ? undefined : integerOption(values.resamples, "--resamples", 0, 1_000_000, 1),
+        "resamples",
+      ),
+      ...optional(
+        values["min-rows"] === undefined ? undefined : integerOption(values["min-rows"], "--min-rows", 0, 1_000_000, 1),
+        "minRows",
+      ),
+      ...optional(
+        values.threshold === undefined ? undefined : numberOption(values.threshold, "--threshold", 0, 0, 1),
+        "threshold",
+      ),
       ...optional(positiveOption(values["min-propensity"], "--min-propensity", 1), "minPropensity"),
-      ...optional(positiveOption(values["max-feature-magnitude"], "--max-feature-magnitude", Number.MAX_VALUE), "maxFeatureMagnitude"),
+      ...optional(
+        positiveOption(values["max-feature-magnitude"], "--max-feature-magnitude", Number.MAX_VALUE),
+        "maxFeatureMagnitude",
+      ),
       engine: { ...optional(alpha, "alpha"), ...optional(lambda, "lambda") },
       judge: outcomeRewardJudge({ hallucinationPenalty, refusalPenalty }),
       progress: terminalProgress(io.stderr),
@@ -204,7 +268,9 @@ export const command: Command = {
         if (error instanceof TypeError) throw new UsageError(error.message);
         throw error;
       }
-      io.stderr.write(`linucb cadence: database done in ${((performance.now() - opening) / 1000).toFixed(2)} s: ${db.backend === "postgres" ? "PostgreSQL at" : "embedded database in"} ${db.location}\n`);
+      io.stderr.write(
+        `linucb cadence: database done in ${((performance.now() - opening) / 1000).toFixed(2)} s: ${db.backend === "postgres" ? "PostgreSQL at" : "embedded database in"} ${db.location}\n`,
+      );
 
       const result = await runCadence(db, options);
       let files: ReportFiles | null = null;
@@ -215,7 +281,9 @@ export const command: Command = {
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ ...result, reportFiles: files }, null, 2)}\n`);
       } else {
-        io.stdout.write(`${formatCadenceReport(result, files === null ? [] : [files.html, files.json, files.index])}\n`);
+        io.stdout.write(
+          `${formatCadenceReport(result, files === null ? [] : [files.html, files.json, files.index])}\n`,
+        );
       }
       io.stderr.write(
         `linucb cadence: ${mode} run ${result.runId} ${result.gate.passed ? "PASSED" : "FAILED"} its gate` +

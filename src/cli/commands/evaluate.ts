@@ -78,7 +78,9 @@ export const command: Command = {
       },
     });
     if (positionals.length !== 1) {
-      throw new UsageError(`expected exactly one FILE; received ${positionals.length === 0 ? "none" : positionals.map((p) => JSON.stringify(p)).join(", ")}`);
+      throw new UsageError(
+        `expected exactly one FILE; received ${positionals.length === 0 ? "none" : positionals.map((p) => JSON.stringify(p)).join(", ")}`,
+      );
     }
     const [file] = positionals;
     if (values.policy === undefined) throw new UsageError("`--policy` is required (uniform or action:ACTION)");
@@ -132,10 +134,13 @@ export const command: Command = {
       (estimate): estimate is OffPolicyEstimate => estimate !== undefined,
     );
     if (values.json) {
-      io.stdout.write(`${JSON.stringify({ file, events: events.length, actions: events.actionCount, policy: values.policy, ...evaluation }, jsonNumbers, 2)}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ file, events: events.length, actions: events.actionCount, policy: values.policy, ...evaluation }, jsonNumbers, 2)}\n`,
+      );
     } else {
       io.stdout.write(`${table(estimates)}\n`);
-      for (const estimate of estimates) for (const warning of estimate.warnings) io.stderr.write(`${estimate.estimator}: ${warning}\n`);
+      for (const estimate of estimates)
+        for (const warning of estimate.warnings) io.stderr.write(`${estimate.estimator}: ${warning}\n`);
     }
     return ExitCode.ok;
   },
@@ -143,7 +148,8 @@ export const command: Command = {
 
 function number(text: string, option: string): number {
   const value = Number(text);
-  if (text.trim() === "" || Number.isNaN(value)) throw new UsageError(`\`${option}\` must be a number; received ${JSON.stringify(text)}`);
+  if (text.trim() === "" || Number.isNaN(value))
+    throw new UsageError(`\`${option}\` must be a number; received ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -153,9 +159,17 @@ const POLICY_ACTION = /^action:(.+)$/;
 function parsePolicy(text: string, events: LoggedEvents): PolicyFunction {
   if (text === "uniform") return uniformPolicy(events.actionCount);
   const match = POLICY_ACTION.exec(text)!;
-  const action = events.actionIds !== undefined ? events.actionIds.indexOf(match[1]) : /^\d+$/.test(match[1]) ? Number(match[1]) : -1;
+  const action =
+    events.actionIds !== undefined
+      ? events.actionIds.indexOf(match[1])
+      : /^\d+$/.test(match[1])
+        ? Number(match[1])
+        : -1;
   if (action < 0 || action >= events.actionCount) {
-    const known = events.actionIds !== undefined ? `one of ${events.actionIds.join(", ")}` : `an index in [0, ${events.actionCount - 1}]`;
+    const known =
+      events.actionIds !== undefined
+        ? `one of ${events.actionIds.join(", ")}`
+        : `an index in [0, ${events.actionCount - 1}]`;
     throw new UsageError(`\`--policy\` action must be ${known}; received ${JSON.stringify(match[1])}`);
   }
   return fixedActionPolicy(action, events.actionCount);
@@ -180,10 +194,23 @@ function table(estimates: readonly OffPolicyEstimate[]): string {
   const rows = [["estimator", "value", `${estimateParts(estimates[0]).level} interval`, "ESS", "max weight"]];
   for (const e of estimates) {
     const parts = estimateParts(e);
-    rows.push([e.estimator, parts.value, parts.interval, parts.effectiveSampleSize, formatEstimateNumber(e.weights.max)]);
+    rows.push([
+      e.estimator,
+      parts.value,
+      parts.interval,
+      parts.effectiveSampleSize,
+      formatEstimateNumber(e.weights.max),
+    ]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((row) =>
+      row
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 /** JSON has no Infinity or NaN: write them as strings rather than as null. */

@@ -20,7 +20,12 @@ import {
   type GateOptions,
   type GateVerdict,
 } from "../../synthetic/index.js";
-import { PIPELINE_VARIANTS, calibrateGate, type PipelineVariant, type VariantSummary } from "../../synthetic/calibration.js";
+import {
+  PIPELINE_VARIANTS,
+  calibrateGate,
+  type PipelineVariant,
+  type VariantSummary,
+} from "../../synthetic/calibration.js";
 import { gradeCorpus } from "../../synthetic/grade-corpus.js";
 import { integerOption, numberOption, parseOptions } from "../arguments.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
@@ -62,7 +67,9 @@ function seedRange(text: string): number[] {
   const match = /^(\d+)\.\.(\d+)$/.exec(text.trim());
   const [from, to] = match === null ? [NaN, NaN] : [Number(match[1]), Number(match[2])];
   if (!(from <= to && to <= 0xffffffff && to - from < 100_000)) {
-    throw new UsageError(`\`--seeds\` must be a range A..B of seeds (A ≤ B, at most 100000 seeds); received ${JSON.stringify(text)}`);
+    throw new UsageError(
+      `\`--seeds\` must be a range A..B of seeds (A ≤ B, at most 100000 seeds); received ${JSON.stringify(text)}`,
+    );
   }
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
@@ -73,7 +80,9 @@ function variantList(text: string | undefined): readonly PipelineVariant[] {
   for (const name of names) {
     if (!(PIPELINE_VARIANTS as readonly string[]).includes(name)) {
       const expected = PIPELINE_VARIANTS.join(", ");
-      throw new UsageError(`\`--variants\` must be a comma-separated list of ${expected}; received ${JSON.stringify(name)}`);
+      throw new UsageError(
+        `\`--variants\` must be a comma-separated list of ${expected}; received ${JSON.stringify(name)}`,
+      );
     }
   }
   return names as PipelineVariant[];
@@ -138,19 +147,41 @@ export const command: Command = {
       lambda: { type: "string" },
       json: { type: "boolean", default: false },
     });
-    if ((values.outcomes === undefined) !== (values.key === undefined)) throw new UsageError("`--outcomes` and `--key` go together");
-    const modes = [values.outcomes !== undefined, values.seeds !== undefined, values.seed !== undefined].filter(Boolean).length;
+    if ((values.outcomes === undefined) !== (values.key === undefined))
+      throw new UsageError("`--outcomes` and `--key` go together");
+    const modes = [values.outcomes !== undefined, values.seeds !== undefined, values.seed !== undefined].filter(
+      Boolean,
+    ).length;
     if (modes > 1) throw new UsageError("choose one of `--seed`, `--seeds` and `--outcomes`/`--key`");
-    const lambda = values.lambda === undefined ? undefined : numberOption(values.lambda, "--lambda", 1, Number.MIN_VALUE, 1e12);
+    const lambda =
+      values.lambda === undefined ? undefined : numberOption(values.lambda, "--lambda", 1, Number.MIN_VALUE, 1e12);
     const options: GateOptions = {
       n: integerOption(values.n, "--n", WARMUP_GATE.n, MAX_OUTCOME_COUNT, 1),
       minRows: integerOption(values["min-rows"], "--min-rows", DEFAULT_MIN_ROWS, 1_000_000, 1),
-      minRowsPerModel: integerOption(values["min-rows-per-model"], "--min-rows-per-model", WARMUP_GATE.minRowsPerModel, 1_000_000, 0),
+      minRowsPerModel: integerOption(
+        values["min-rows-per-model"],
+        "--min-rows-per-model",
+        WARMUP_GATE.minRowsPerModel,
+        1_000_000,
+        0,
+      ),
       minCoveredCells: integerOption(values["min-covered"], "--min-covered", WARMUP_GATE.minCoveredCells, 1_000_000, 1),
       threshold: numberOption(values.threshold, "--threshold", WARMUP_GATE.threshold, 0, 1),
       maxRegret: numberOption(values["max-regret"], "--max-regret", WARMUP_GATE.maxRegret, 0, 10),
-      maxStructureError: numberOption(values["max-structure-error"], "--max-structure-error", WARMUP_GATE.maxStructureError, 0, 1e6),
-      minDeviatingMatchShare: numberOption(values["min-deviating"], "--min-deviating", WARMUP_GATE.minDeviatingMatchShare, 0, 1),
+      maxStructureError: numberOption(
+        values["max-structure-error"],
+        "--max-structure-error",
+        WARMUP_GATE.maxStructureError,
+        0,
+        1e6,
+      ),
+      minDeviatingMatchShare: numberOption(
+        values["min-deviating"],
+        "--min-deviating",
+        WARMUP_GATE.minDeviatingMatchShare,
+        0,
+        1,
+      ),
       ...(lambda === undefined ? {} : { engine: { lambda, pooling: { ridge: 1, shrinkage: lambda } } }),
     };
     const started = performance.now();
@@ -161,26 +192,41 @@ export const command: Command = {
       const summaries = await calibrateGate({ ...options, seeds, variants: variantList(values.variants) });
       const json = { seeds: [seeds[0], seeds.at(-1)], rule: options, variants: summaries };
       io.stdout.write(values.json ? `${JSON.stringify(json, null, 2)}\n` : `${calibrationTable(summaries)}\n`);
-      io.stderr.write(`gate calibration: ${summaries.length} variants × ${seeds.length} seeds (${values.seeds}) in ${seconds().toFixed(1)} s\n`);
+      io.stderr.write(
+        `gate calibration: ${summaries.length} variants × ${seeds.length} seeds (${values.seeds}) in ${seconds().toFixed(1)} s\n`,
+      );
       return ExitCode.ok;
     }
 
     if (values.outcomes !== undefined) {
-      let graded;
+      let graded: Awaited<ReturnType<typeof gradeCorpus>>;
       try {
         graded = await gradeCorpus(values.outcomes, values.key!, options);
       } catch (error) {
         throw new UsageError((error as Error).message);
       }
       const { report, verdict } = graded;
-      io.stdout.write(values.json ? `${JSON.stringify(gateJson(report, verdict), null, 2)}\n` : `${formatConvergenceReport(report)}\n`);
-      io.stderr.write(verdictLine(verdict, `${values.outcomes} (${report.completeness.loggedRows} rows)`, seconds(), options.threshold!));
+      io.stdout.write(
+        values.json
+          ? `${JSON.stringify(gateJson(report, verdict), null, 2)}\n`
+          : `${formatConvergenceReport(report)}\n`,
+      );
+      io.stderr.write(
+        verdictLine(
+          verdict,
+          `${values.outcomes} (${report.completeness.loggedRows} rows)`,
+          seconds(),
+          options.threshold!,
+        ),
+      );
       return verdict.pass ? ExitCode.ok : ExitCode.failed;
     }
 
     const seed = integerOption(values.seed, "--seed", DEFAULT_SEED, 0xffffffff);
     const { report, verdict } = await runConvergenceGate({ ...options, seed });
-    io.stdout.write(values.json ? `${JSON.stringify(gateJson(report, verdict), null, 2)}\n` : `${formatConvergenceReport(report)}\n`);
+    io.stdout.write(
+      values.json ? `${JSON.stringify(gateJson(report, verdict), null, 2)}\n` : `${formatConvergenceReport(report)}\n`,
+    );
     io.stderr.write(verdictLine(verdict, `seed ${seed}, n ${options.n}`, seconds(), options.threshold!));
     return verdict.pass ? ExitCode.ok : ExitCode.failed;
   },

@@ -46,12 +46,15 @@ const MAX_PRINTED_REJECTIONS = 100;
 
 function formatOption(text: string | undefined, file: string): ImportFormat {
   if (text !== undefined) {
-    if (text !== "jsonl" && text !== "csv") throw new UsageError(`--format must be jsonl or csv; received ${JSON.stringify(text)}`);
+    if (text !== "jsonl" && text !== "csv")
+      throw new UsageError(`--format must be jsonl or csv; received ${JSON.stringify(text)}`);
     return text;
   }
   const format = formatOfPath(file);
   if (format === null)
-    throw new UsageError(`cannot tell the format of ${JSON.stringify(file)} from its extension: give --format jsonl or --format csv`);
+    throw new UsageError(
+      `cannot tell the format of ${JSON.stringify(file)} from its extension: give --format jsonl or --format csv`,
+    );
   return format;
 }
 
@@ -60,14 +63,22 @@ async function expectedDimension(db: Db, given: number | undefined): Promise<num
   if (given !== undefined) return given;
   const active = await readActivePolicy(db);
   const fromPolicy = active?.parameters.engine;
-  if (typeof fromPolicy === "object" && fromPolicy !== null && typeof (fromPolicy as { dimension?: unknown }).dimension === "number") {
+  if (
+    typeof fromPolicy === "object" &&
+    fromPolicy !== null &&
+    typeof (fromPolicy as { dimension?: unknown }).dimension === "number"
+  ) {
     return (fromPolicy as { dimension: number }).dimension;
   }
   return (await readProdCorpusShape(db)).dimension;
 }
 
 /** A progress line on a terminal (by bytes of the file read), redrawn at most 10 times a second. */
-function progressBar(io: CommandIO, totalBytes: number, bytesRead: () => number): { update(lines: number): void; clear(): void } {
+function progressBar(
+  io: CommandIO,
+  totalBytes: number,
+  bytesRead: () => number,
+): { update(lines: number): void; clear(): void } {
   const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
   let last = 0;
   let shown = false;
@@ -112,12 +123,17 @@ export const command: Command = {
       throw new UsageError(`--file must be a readable file; received ${JSON.stringify(file)} (no such file)`);
     const source = values.source;
     if (source !== "prod" && source !== "shadow")
-      throw new UsageError(`--source must be prod or shadow; received ${source === undefined ? "none" : JSON.stringify(source)}`);
+      throw new UsageError(
+        `--source must be prod or shadow; received ${source === undefined ? "none" : JSON.stringify(source)}`,
+      );
     const format = formatOption(values.format, file);
-    const dimension = values.dimension === undefined ? undefined : integerOption(values.dimension, "--dimension", 0, 100_000, 1);
+    const dimension =
+      values.dimension === undefined ? undefined : integerOption(values.dimension, "--dimension", 0, 100_000, 1);
     const models = values.models?.split(",").map((m) => m.trim());
     if (models?.some((m) => m === ""))
-      throw new UsageError(`--models must be a comma-separated list of model ids; received ${JSON.stringify(values.models)}`);
+      throw new UsageError(
+        `--models must be a comma-separated list of model ids; received ${JSON.stringify(values.models)}`,
+      );
     const batchSize = integerOption(values["batch-size"], "--batch-size", 5000, 100_000, 1);
 
     let db: Db | undefined;
@@ -143,7 +159,9 @@ export const command: Command = {
       });
       bar.clear();
       if (result.rejected.length > MAX_PRINTED_REJECTIONS) {
-        io.stderr.write(`linucb import: … and ${result.rejected.length - MAX_PRINTED_REJECTIONS} more rejected lines\n`);
+        io.stderr.write(
+          `linucb import: … and ${result.rejected.length - MAX_PRINTED_REJECTIONS} more rejected lines\n`,
+        );
       }
       const seconds = (performance.now() - started) / 1000;
       io.stdout.write(

@@ -47,18 +47,29 @@ training runs' policy ids), so that \`migrate up\` always works afterwards.
 Exit codes: 0 done, 1 the database failed or refused, 2 usage error.`;
 
 function parseVersion(text: string): number {
-  if (!/^\d+$/.test(text)) throw new UsageError(`--to must be a version number (0, 1, 2, …); received ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text))
+    throw new UsageError(`--to must be a version number (0, 1, 2, …); received ${JSON.stringify(text)}`);
   return Number(text);
 }
 
 function formatStatus(status: MigrationStatus): string {
-  const nameWidth = Math.max(4, ...status.migrations.map((m) => m.name.length), ...status.unknown.map((m) => m.name.length));
+  const nameWidth = Math.max(
+    4,
+    ...status.migrations.map((m) => m.name.length),
+    ...status.unknown.map((m) => m.name.length),
+  );
   const lines = [`version  ${"name".padEnd(nameWidth)}  applied`];
   for (const m of status.migrations) {
-    const applied = m.appliedAt === null ? "pending" : `${m.appliedAt.toISOString()}${m.unchanged ? "" : "  (edited since it was applied)"}`;
+    const applied =
+      m.appliedAt === null
+        ? "pending"
+        : `${m.appliedAt.toISOString()}${m.unchanged ? "" : "  (edited since it was applied)"}`;
     lines.push(`${String(m.version).padStart(7)}  ${m.name.padEnd(nameWidth)}  ${applied}`);
   }
-  for (const m of status.unknown) lines.push(`${String(m.version).padStart(7)}  ${m.name.padEnd(nameWidth)}  applied, unknown to this version of linucb`);
+  for (const m of status.unknown)
+    lines.push(
+      `${String(m.version).padStart(7)}  ${m.name.padEnd(nameWidth)}  applied, unknown to this version of linucb`,
+    );
   lines.push(`schema version ${status.current} of ${status.latest}`);
   return lines.join("\n");
 }
@@ -86,10 +97,12 @@ export const command: Command = {
       const received = action === undefined ? "none" : JSON.stringify(action);
       throw new UsageError(`expected an action: up, down, status or retire-synthetic; received ${received}`);
     }
-    if (extra.length > 0) throw new UsageError(`unexpected arguments after ${action}: ${extra.map((p) => JSON.stringify(p)).join(" ")}`);
+    if (extra.length > 0)
+      throw new UsageError(`unexpected arguments after ${action}: ${extra.map((p) => JSON.stringify(p)).join(" ")}`);
     if (values.all && action !== "down") throw new UsageError("--all applies to down only");
     if (values.all && values.to !== undefined) throw new UsageError("give --to or --all, not both");
-    if (values.to !== undefined && action !== "up" && action !== "down") throw new UsageError("--to applies to up and down only");
+    if (values.to !== undefined && action !== "up" && action !== "down")
+      throw new UsageError("--to applies to up and down only");
     if (values.force && action !== "down" && action !== "retire-synthetic") {
       throw new UsageError("--force applies to down and retire-synthetic only");
     }
@@ -116,18 +129,31 @@ export const command: Command = {
       if (action === "retire-synthetic") {
         await ensureSchema(db);
         const { rowsDeleted } = await retireSyntheticOutcomes(db, { force: values.force });
-        io.stdout.write(`retired routing_outcomes_synthetic: ${rowsDeleted} rows deleted; training runs and policy versions kept\n`);
+        io.stdout.write(
+          `retired routing_outcomes_synthetic: ${rowsDeleted} rows deleted; training runs and policy versions kept\n`,
+        );
         return ExitCode.ok;
       }
       const latest = (await migrationStatus(db)).latest;
-      if (to !== undefined && to > latest) throw new UsageError(`--to must be at most the latest version, ${latest}; received ${to}`);
+      if (to !== undefined && to > latest)
+        throw new UsageError(`--to must be at most the latest version, ${latest}; received ${to}`);
       const onDataLoss = (m: Migration, losses: readonly DataLoss[]): void => {
-        io.stderr.write(`linucb migrate: reverting ${String(m.version).padStart(3, "0")}_${m.name} dropped ${describeDataLoss(losses)}\n`);
+        io.stderr.write(
+          `linucb migrate: reverting ${String(m.version).padStart(3, "0")}_${m.name} dropped ${describeDataLoss(losses)}\n`,
+        );
       };
-      const changed = action === "up" ? await migrateUp(db, { to }) : await migrateDown(db, { to, force: values.force, onDataLoss });
-      for (const m of changed) io.stdout.write(`${action === "up" ? "applied" : "reverted"} ${String(m.version).padStart(3, "0")}_${m.name}\n`);
+      const changed =
+        action === "up" ? await migrateUp(db, { to }) : await migrateDown(db, { to, force: values.force, onDataLoss });
+      for (const m of changed)
+        io.stdout.write(
+          `${action === "up" ? "applied" : "reverted"} ${String(m.version).padStart(3, "0")}_${m.name}\n`,
+        );
       const now = (await migrationStatus(db)).current;
-      io.stdout.write(changed.length === 0 ? `nothing to do: schema version ${now} of ${latest}\n` : `schema version ${now} of ${latest}\n`);
+      io.stdout.write(
+        changed.length === 0
+          ? `nothing to do: schema version ${now} of ${latest}\n`
+          : `schema version ${now} of ${latest}\n`,
+      );
       return ExitCode.ok;
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;

@@ -44,7 +44,8 @@ function time(date: Date | null): string {
 /** The runs as a table, with the error of each failed or abandoned run under it. */
 export function formatRuns(runs: readonly TrainingRun[]): string {
   if (runs.length === 0) return "training runs: none";
-  const header = "     id  cadence           status      started               finished              rows read  rejected  version";
+  const header =
+    "     id  cadence           status      started               finished              rows read  rejected  version";
   const lines = ["training runs (newest first)", header];
   for (const run of runs) {
     const version = run.policyVersionId === null ? "—" : `v${run.policyVersionId}${run.promoted ? " (promoted)" : ""}`;
@@ -53,7 +54,8 @@ export function formatRuns(runs: readonly TrainingRun[]): string {
         `${time(run.startedAt).padEnd(20)}  ${time(run.finishedAt).padEnd(20)}  ` +
         `${String(run.rowsRead).padStart(9)}  ${String(run.rowsRejected).padStart(8)}  ${version}`,
     );
-    if (run.error !== null) lines.push(`         ${run.error.length > 200 ? `${run.error.slice(0, 197)}...` : run.error}`);
+    if (run.error !== null)
+      lines.push(`         ${run.error.length > 200 ? `${run.error.slice(0, 197)}...` : run.error}`);
   }
   return lines.join("\n");
 }

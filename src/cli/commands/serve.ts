@@ -58,7 +58,8 @@ function explorationOption(text: string | undefined): RouterOptions["fallbackExp
 
 function sourceOption(text: string | undefined): RouterOptions["source"] {
   if (text === undefined) return undefined;
-  if (text !== "prod" && text !== "shadow") throw new UsageError(`--source must be prod or shadow; received ${JSON.stringify(text)}`);
+  if (text !== "prod" && text !== "shadow")
+    throw new UsageError(`--source must be prod or shadow; received ${JSON.stringify(text)}`);
   return text;
 }
 
@@ -105,7 +106,8 @@ export const command: Command = {
       routeAuth: !values["no-route-auth"],
       source: sourceOption(values.source),
       models: modelsOption(values.models),
-      dimension: values.dimension === undefined ? undefined : integerOption(values.dimension, "--dimension", 0, 100_000, 1),
+      dimension:
+        values.dimension === undefined ? undefined : integerOption(values.dimension, "--dimension", 0, 100_000, 1),
       fallbackExploration: explorationOption(values.exploration),
       bodyLimit: integerOption(values["body-limit"], "--body-limit", ROUTER_DEFAULTS.bodyLimit, 1 << 30, 1024),
       decisionRetentionDays: numberOption(
@@ -116,7 +118,13 @@ export const command: Command = {
         36500,
       ),
       pollMs: numberOption(values["poll-ms"], "--poll-ms", ROUTER_DEFAULTS.pollMs, 10, 3_600_000),
-      groupCommitMs: numberOption(values["group-commit-ms"], "--group-commit-ms", ROUTER_DEFAULTS.groupCommitMs, 0, 1000),
+      groupCommitMs: numberOption(
+        values["group-commit-ms"],
+        "--group-commit-ms",
+        ROUTER_DEFAULTS.groupCommitMs,
+        0,
+        1000,
+      ),
       log,
     };
     const stopped = stopSignal();

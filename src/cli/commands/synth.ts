@@ -41,12 +41,16 @@ export const command: Command = {
   summary: "Generate a synthetic cold-start log (JSONL) and its planted answer key",
   help,
   async run(argv: readonly string[], io: CommandIO): Promise<number> {
-    const values = parseOptions(argv, {
-      out: { type: "string" },
-      seed: { type: "string" },
-      n: { type: "string" },
-      json: { type: "boolean", default: false },
-    }, " (the folder goes after --out)");
+    const values = parseOptions(
+      argv,
+      {
+        out: { type: "string" },
+        seed: { type: "string" },
+        n: { type: "string" },
+        json: { type: "boolean", default: false },
+      },
+      " (the folder goes after --out)",
+    );
     if (values.out === undefined || values.out.trim() === "") throw new UsageError("`--out DIR` is required");
     const seed = integerOption(values.seed, "--seed", DEFAULT_SEED, 0xffffffff);
     const n = integerOption(values.n, "--n", WARMUP_GATE.n, MAX_OUTCOME_COUNT);
@@ -74,14 +78,14 @@ export const command: Command = {
       io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     } else {
       io.stdout.write(
-        [
+        `${[
           `wrote ${summary.rows} outcomes to ${summary.outcomes} (${summary.outcomeBytes} bytes)`,
           `wrote the answer key to ${summary.answerKey}`,
           `seed ${seed}: completion ${summary.completionRate === null ? "—" : summary.completionRate.toFixed(3)}, ` +
             `policy value optimum ${key.policyValue.optimum.toFixed(4)} vs logging ${key.policyValue.logging.toFixed(4)}, ` +
             `gaps ${key.gaps.min.toFixed(3)}–${key.gaps.max.toFixed(3)} (median ${key.gaps.median.toFixed(3)}), ` +
             `logging prefers a non-optimal model in ${key.loggingPrefersNonOptimal}/${key.cells.length} cells`,
-        ].join("\n") + "\n",
+        ].join("\n")}\n`,
       );
     }
     return ExitCode.ok;
