@@ -226,6 +226,10 @@ export class Kernel {
   /** Byte offsets of the regions (assembly/layout.ts); only this class does byte arithmetic. */
   private readonly pointers: RegionPointers;
   private views: RegionViews = noViews;
+  /** The per-event calls' pointers, as plain fields: they sit on the hot path. */
+  private readonly contextsPointer: number;
+  private readonly contextBytes: number;
+  private readonly scoresPointer: number;
 
   private constructor(build: ConcreteBuild, exports: KernelExports, config: KernelConfig, limit?: MemoryLimit) {
     this.build = build;
@@ -253,6 +257,9 @@ export class Kernel {
       exchange: exports.exchangePtr(),
       modelsBase: exports.modelsBase(),
     };
+    this.contextsPointer = this.pointers.contexts;
+    this.contextBytes = config.dimension * f64Bytes;
+    this.scoresPointer = this.pointers.scores;
     if (limit !== undefined) checkMemoryLimit(exports.requiredBytes(limit.models), limit);
     this.growTo(this.pointers.modelsBase);
     this.views = this.buildViews();
@@ -435,14 +442,17 @@ export class Kernel {
    * step would overflow f64.
    */
   updateStaged(model: number, reward: number, guard: boolean, row = 0): boolean {
-    const context = this.pointers.contexts + row * this.config.dimension * f64Bytes;
-    return this.exports.updateOne(model, context, reward, guard ? 1 : 0) === applied;
+    return this.exports.updateOne(model, this.rowPointer(row), reward, guard ? 1 : 0) === applied;
   }
 
   /** Scores every arm of `cell` for the context staged in `row` into row 0 of the scores; returns the argmax. */
   scoreStaged(cell: number, row = 0): number {
-    const context = this.pointers.contexts + row * this.config.dimension * f64Bytes;
-    return this.exports.scoreCell(cell, context, this.pointers.scores);
+    return this.exports.scoreCell(cell, this.rowPointer(row), this.scoresPointer);
+  }
+
+  /** Byte offset of staged context `row`. */
+  private rowPointer(row: number): number {
+    return this.contextsPointer + row * this.contextBytes;
   }
 
   /** Online updates of the first `count` staged rows, in order; returns how many were applied. */
