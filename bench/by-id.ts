@@ -147,7 +147,40 @@ async function main(): Promise<void> {
         `by id at ${ratio.toFixed(2)}× (${ratio >= 0.87 ? "ok" : "MISS"}: target ≥ 0.87×)`,
     );
   }
+  for (const [name, pass] of allocationProbes) {
+    console.log(`  ${name.padEnd(32)} allocates ${bytesPerCall(pass, engine, block).toFixed(1)} B per call`);
+  }
   console.log(`  (load after: ${loadAverage()}; checksum ${sink % 1000})`);
+}
+
+function selectAllocating(engine: LinUCB, block: EventBlock): number {
+  const { cellIds: ids, contextViews } = block;
+  let checksum = 0;
+  for (let e = 0; e < block.length; e++) checksum += engine.select(ids[e]!, contextViews[e]!).armIndex;
+  return checksum;
+}
+
+/** The select paths whose allocation is reported: into a reused target, and the documented one. */
+const allocationProbes: readonly (readonly [string, Pass])[] = [
+  ["select(cell, into)", selectById],
+  ["selectAt(index, into)", selectByIndex],
+  ["select(cell) (returns scores)", selectAllocating],
+];
+
+/**
+ * Heap bytes a path allocates per call: the growth of `heapUsed` over one pass, the least of ten
+ * (a pass during which the young generation was collected shows less or negative growth; one
+ * without a collection shows what was allocated).
+ */
+function bytesPerCall(pass: Pass, engine: LinUCB, block: EventBlock): number {
+  let least = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 10; i++) {
+    const before = process.memoryUsage().heapUsed;
+    sink += pass(engine, block);
+    const grown = process.memoryUsage().heapUsed - before;
+    if (grown >= 0) least = Math.min(least, grown);
+  }
+  return least / block.length;
 }
 
 /** The 1-, 5- and 15-minute load averages. */
