@@ -299,7 +299,8 @@ export abstract class EngineBase implements LinUCBEngine {
   private checkCellIndex(index: number): void {
     if (!(index >= 0 && index < this.registry.size && (index | 0) === index)) {
       throw new RangeError(
-        `\`cellIndex\` must be an index from cellIndex(), in [0, ${this.registry.size - 1}]; received ${describeValue(index)}`,
+        `\`cellIndex\` must be an index from cellIndex(), in [0, ${this.registry.size - 1}]; received ` +
+          `${describeValue(index)}`,
       );
     }
   }
@@ -555,8 +556,8 @@ export abstract class EngineBase implements LinUCBEngine {
     const arm = this.arms[armIndex]!;
     throw new LinUCBError(
       "NON_FINITE",
-      `the update of cell ${JSON.stringify(cell)} arm ${JSON.stringify(arm)} overflows f64 (a model value would be NaN or ` +
-        "±Infinity); the model is unchanged — check the scale of the context and reward",
+      `the update of cell ${JSON.stringify(cell)} arm ${JSON.stringify(arm)} overflows f64 (a model value would be ` +
+        `NaN or ±Infinity); the model is unchanged — check the scale of the context and reward`,
       { cell, arm },
     );
   }

@@ -168,8 +168,9 @@ export class LinUCB extends EngineBase {
     const id = cell < this.registry.size ? JSON.stringify(this.registry.idAt(cell)) : `#${cell}`;
     return new LinUCBError(
       "NON_FINITE",
-      `batch row ${row}: the ${what} of cell ${id} arm ${JSON.stringify(arm)} overflows f64 (a value would be NaN or ±Infinity); ` +
-        "that row and the rest are not applied and the previous state is kept — check the scale of the contexts and rewards",
+      `batch row ${row}: the ${what} of cell ${id} arm ${JSON.stringify(arm)} overflows f64 (a value would be NaN ` +
+        `or ±Infinity); that row and the rest are not applied and the previous state is kept — check the scale of ` +
+        `the contexts and rewards`,
       { row },
     );
   }
@@ -341,7 +342,8 @@ export class LinUCB extends EngineBase {
     if (failed.length > 0) {
       throw new LinUCBError(
         "NOT_POSITIVE_DEFINITE",
-        `A = wλI + Σxxᵀ is not positive definite to working precision for ${this.describeModels(failed)}; ${keptMessage}`,
+        `A = wλI + Σxxᵀ is not positive definite to working precision for ${this.describeModels(failed)}; ` +
+          `${keptMessage}`,
         { models: failed },
       );
     }

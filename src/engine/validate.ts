@@ -174,7 +174,8 @@ export function resolveArm(arm: unknown, armIndex: ReadonlyMap<string, number>, 
   if (index === undefined) {
     throw new LinUCBError(
       "UNKNOWN_ARM",
-      `\`${name}\` ${describeValue(arm)} is not one of the engine's arms (${[...armIndex.keys()].map((a) => JSON.stringify(a)).join(", ")})`,
+      `\`${name}\` ${describeValue(arm)} is not one of the engine's arms ` +
+        `(${[...armIndex.keys()].map((a) => JSON.stringify(a)).join(", ")})`,
       { arm },
     );
   }
@@ -231,7 +232,8 @@ export function resolveBatch(
   }
   if (contexts.length !== length * dimension) {
     throw new RangeError(
-      `\`batch.contexts\` must hold rows × dimension = ${length} × ${dimension} = ${length * dimension} values; received ${contexts.length}`,
+      `\`batch.contexts\` must hold rows × dimension = ${length} × ${dimension} = ${length * dimension} values; ` +
+        `received ${contexts.length}`,
     );
   }
 

@@ -56,8 +56,8 @@ export function estimatesChart(result: CadenceResult): string {
     const e = r.estimate;
     const whisker =
       Number.isFinite(e.interval.lower) && Number.isFinite(e.interval.upper)
-        ? `<line x1="${x(e.interval.lower).toFixed(1)}" x2="${x(e.interval.upper).toFixed(1)}" y1="${yy}" y2="${yy}" stroke="${color}" ` +
-          `stroke-width="2"/>`
+        ? `<line x1="${x(e.interval.lower).toFixed(1)}" x2="${x(e.interval.upper).toFixed(1)}" y1="${yy}" ` +
+          `y2="${yy}" stroke="${color}" stroke-width="2"/>`
         : "";
     // Shapes as well as colours: a dot for the candidate, a square for the incumbent.
     const point = !Number.isFinite(e.value)
@@ -75,11 +75,11 @@ export function estimatesChart(result: CadenceResult): string {
   });
   const level = Math.round((candidate.snips.interval.level ?? 0.95) * 100);
   const body =
-    `<text x="8" y="14" class="tick">expected reward per request with ${level}% bootstrap intervals: ● candidate, ■ incumbent; dashed ` +
-    `line: the logged mean reward</text>\n` +
-    `${xAxis(x, ticks(lo - pad, hi + pad), axisY, top, (v) => v.toFixed(2))}\n` +
-    `<line x1="${x(loggedValue).toFixed(1)}" x2="${x(loggedValue).toFixed(1)}" y1="${top}" y2="${axisY}" stroke="${ROLE.muted}" ` +
-    `stroke-dasharray="4 3"/>\n${marks.join("\n")}`;
+    `<text x="8" y="14" class="tick">expected reward per request with ${level}% bootstrap intervals: ● candidate, ` +
+    `■ incumbent; dashed line: the logged mean ` +
+    `reward</text>\n${xAxis(x, ticks(lo - pad, hi + pad), axisY, top, (v) => v.toFixed(2))}\n<line ` +
+    `x1="${x(loggedValue).toFixed(1)}" x2="${x(loggedValue).toFixed(1)}" y1="${top}" y2="${axisY}" ` +
+    `stroke="${ROLE.muted}" stroke-dasharray="4 3"/>\n${marks.join("\n")}`;
   return svgFrame(width, height, "off-policy estimates of the candidate and the incumbent", body, "estimates");
 }
 
@@ -89,8 +89,8 @@ function estimateCells(e: OffPolicyEstimate | undefined): string {
     .map((d) => `${escapeHtml(d.name)} ${escapeHtml(d.value)}`)
     .join("<br>");
   return (
-    `<td>${fixed(e.value, 4)}</td><td class="nowrap">[${fixed(e.interval.lower, 4)}, ${fixed(e.interval.upper, 4)}]</td><td ` +
-    `class="diag">${diagnostics}</td>`
+    `<td>${fixed(e.value, 4)}</td><td class="nowrap">[${fixed(e.interval.lower, 4)}, ` +
+    `${fixed(e.interval.upper, 4)}]</td><td class="diag">${diagnostics}</td>`
   );
 }
 

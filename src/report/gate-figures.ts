@@ -66,10 +66,9 @@ function supportRow(
   const zeroFails = s.zeroWeightExcessZ !== null && s.zeroWeightExcessZ > critical;
   const expected = s.expectedZeroWeightShare === null ? "" : ` (log predicts ${percent(s.expectedZeroWeightShare)})`;
   return (
-    `<tr><th>${escapeHtml(who)}</th><td>${fixed(s.meanWeight, 3)} ± ${fixed(s.meanWeightStandardError, 3)}${mark(meanFails)}</td>` +
-    `<td class="text">${percent(s.zeroWeightShare)}${expected}${mark(zeroFails)}</td>` +
-    `<td>${fixed(s.effectiveSampleSize, 1)}${mark(!(s.effectiveSampleSize >= minEss))}</td>` +
-    `<td>${fixed(informativeEss, 1)}${mark(!(informativeEss >= minInformative))}</td></tr>`
+    `<tr><th>${escapeHtml(who)}</th><td>${fixed(s.meanWeight, 3)} ± ` +
+    `${fixed(s.meanWeightStandardError, 3)}${mark(meanFails)}</td><td ` +
+    `class="text">${percent(s.zeroWeightShare)}${expected}${mark(zeroFails)}</td><td>${fixed(s.effectiveSampleSize, 1)}${mark(!(s.effectiveSampleSize >= minEss))}</td><td>${fixed(informativeEss, 1)}${mark(!(informativeEss >= minInformative))}</td></tr>`
   );
 }
 

@@ -80,7 +80,10 @@ ${rejectedRows(result)}${abandonedRuns(result)}`;
 /** Runs of this mode a dead process left running, marked abandoned before this run started. */
 function abandonedRuns(result: CadenceResult): string {
   if (result.abandonedRuns.length === 0) return "";
-  return `<p class="muted">Abandoned runs ${result.abandonedRuns.join(", ")}: left running by a process that died, marked abandoned.</p>`;
+  return (
+    `<p class="muted">Abandoned runs ${result.abandonedRuns.join(", ")}: left running by a process that died, ` +
+    `marked abandoned.</p>`
+  );
 }
 
 /** The rows the reader refused, by reason, with the examples the cadence kept. */
@@ -95,17 +98,20 @@ function rejectedRows(result: CadenceResult): string {
     corpus.rowsRejected > corpus.rejectedExamples.length
       ? `<li>… and ${corpus.rowsRejected - corpus.rejectedExamples.length} more</li>`
       : "";
-  return `<p class="muted">${corpus.rowsRejected} rows rejected (${reasons}), never fitted:</p><ul class="muted">${examples}${more}</ul>`;
+  return (
+    `<p class="muted">${corpus.rowsRejected} rows rejected (${reasons}), never fitted:</p><ul ` +
+    `class="muted">${examples}${more}</ul>`
+  );
 }
 
 function routingSection(result: CadenceResult): string {
   const data = routingMapData(result);
   if (data === null) return `<h2>Where each cell routes</h2>\n${NOTHING_HELD_OUT}`;
   const how = data.warmup
-    ? "The new policy's greedy choice per cell (the model fitted on every row, at the cell's mean context) beside the planted optimum; ✗ " +
-      "marks a miss."
-    : "Each policy's greedy choice per cell (θᵀx at the cell's mean held-out context); the new policy is the model fitted on every row — " +
-      "the one promoted if the gate passes.";
+    ? "The new policy's greedy choice per cell (the model fitted on every row, at the cell's mean context) beside " +
+      "the planted optimum; ✗ marks a miss."
+    : "Each policy's greedy choice per cell (θᵀx at the cell's mean held-out context); the new policy is the model " +
+      "fitted on every row — the one promoted if the gate passes.";
   const counts = [
     `${data.cells.length} cells`,
     data.incumbentHasChoices

@@ -58,7 +58,8 @@ export function xAxis(
 /** An `<svg>` element that scales down with the page (never up), with an accessible name. */
 export function svgFrame(width: number, height: number, label: string, body: string, chart: string): string {
   return (
-    `<svg class="chart" data-chart="${escapeHtml(chart)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" ` +
-    `role="img" aria-label="${escapeHtml(label)}"><title>${escapeHtml(label)}</title>\n${body}\n</svg>`
+    `<svg class="chart" data-chart="${escapeHtml(chart)}" viewBox="0 0 ${width} ${height}" width="${width}" ` +
+    `height="${height}" role="img" ` +
+    `aria-label="${escapeHtml(label)}"><title>${escapeHtml(label)}</title>\n${body}\n</svg>`
   );
 }

@@ -152,7 +152,8 @@ function validateRow(row: SyntheticOutcomeInput, index: number): void {
   text("policyVersion", true);
   if (!row.source.startsWith("synthetic")) {
     throw new RangeError(
-      `${at}.source must name a synthetic generator (start with 'synthetic'); received ${describeValue(row.source)} — production rows never go through the synthetic loader`,
+      `${at}.source must name a synthetic generator (start with 'synthetic'); received ` +
+        `${describeValue(row.source)} — production rows never go through the synthetic loader`,
     );
   }
   if (row.synthetic !== true)

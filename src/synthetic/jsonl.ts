@@ -72,12 +72,7 @@ export function* outcomeJsonChunks(
       const difficulty = gridValue(x[row + FeatureIndex.difficulty]);
       const reward = String(columns.rewards[i]);
       lines[i - start] =
-        `{"id":${i + 1},"created_at":"${new Date(columns.createdAtMs[i]).toISOString()}"` +
-        `,"agent_id":${agentIds[agent]},"cell":${cellIds[cell]},"model":${modelIds[model]}` +
-        `,"features":[1,${difficulty}${agentFeatures[agent]}${taskFeatures[cell]},${gridValue(x[row + FeatureIndex.inputSize])}]` +
-        `,"propensity":${propensities[(cell * world.agents.length + agent) * models + model]}` +
-        `,"completed":${columns.completed[i] === 1},"hallucinated":${columns.hallucinated[i] === 1}` +
-        `,"refused":${columns.refused[i] === 1},"judge_score":${reward}${judge}${reward}${tail}${difficulty}}\n`;
+        `{"id":${i + 1},"created_at":"${new Date(columns.createdAtMs[i]).toISOString()}","agent_id":${agentIds[agent]},"cell":${cellIds[cell]},"model":${modelIds[model]},"features":[1,${difficulty}${agentFeatures[agent]}${taskFeatures[cell]},${gridValue(x[row + FeatureIndex.inputSize])}],"propensity":${propensities[(cell * world.agents.length + agent) * models + model]},"completed":${columns.completed[i] === 1},"hallucinated":${columns.hallucinated[i] === 1},"refused":${columns.refused[i] === 1},"judge_score":${reward}${judge}${reward}${tail}${difficulty}}\n`;
     }
     yield lines.join("");
   }

@@ -79,7 +79,8 @@ export const command: Command = {
     });
     if (positionals.length !== 1) {
       throw new UsageError(
-        `expected exactly one FILE; received ${positionals.length === 0 ? "none" : positionals.map((p) => JSON.stringify(p)).join(", ")}`,
+        `expected exactly one FILE; received ` +
+          `${positionals.length === 0 ? "none" : positionals.map((p) => JSON.stringify(p)).join(", ")}`,
       );
     }
     const [file] = positionals;

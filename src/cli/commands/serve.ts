@@ -51,7 +51,8 @@ function explorationOption(text: string | undefined): RouterOptions["fallbackExp
     return resolveExploration(JSON.parse(text) as unknown, "--exploration");
   } catch (error) {
     throw new UsageError(
-      `--exploration must be JSON: "ucb", {"epsilon": e} or {"softmax": t}; received ${JSON.stringify(text)} (${(error as Error).message})`,
+      `--exploration must be JSON: "ucb", {"epsilon": e} or {"softmax": t}; received ${JSON.stringify(text)} ` +
+        `(${(error as Error).message})`,
     );
   }
 }
@@ -145,7 +146,8 @@ export const command: Command = {
         ? `the uniform policy over ${policy.models.length} models (nothing promoted yet)`
         : `policy version ${policy.versionId}`;
     log(
-      `listening on ${router.url}, serving ${serving}, dimension ${policy.dimension}, source ${options.source ?? "prod"}` +
+      `listening on ${router.url}, serving ${serving}, dimension ${policy.dimension}, source ` +
+        `${options.source ?? "prod"}` +
         (options.token === null ? ", no token (loopback only)" : ""),
     );
     const signal = await stopped;
