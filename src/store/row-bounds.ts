@@ -86,10 +86,7 @@ function float8(value: number): string {
  * {@link cheapValidRowSql} and the length and {@link featureMagnitudeSql}.
  */
 export function validRowSql(bounds: RowBounds, dimension: string): string {
-  return (
-    `${cheapValidRowSql(bounds)} AND cardinality(features) = ${dimension} AND ` +
-    `${featureMagnitudeSql(bounds, "features")}`
-  );
+  return `${cheapValidRowSql(bounds)} AND cardinality(features) = ${dimension} AND ${featureMagnitudeSql(bounds, "features")}`;
 }
 
 /**
