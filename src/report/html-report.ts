@@ -180,7 +180,9 @@ ${learningCurveChart(result)}`;
 
 /** Options of {@link renderHtmlReport}. */
 export interface HtmlReportOptions {
-  /** The coverage to draw; by default the run's coverage table, else the held-out slice's (from the routing summary). */
+  /**
+   * The coverage to draw; by default the run's coverage table, else the held-out slice's (from the routing summary).
+   */
   readonly coverage?: CoverageInput;
 }
 

@@ -28,7 +28,10 @@ function describeRows(rows: { source: string; seed: number; rows: number }): str
   return `${rows.source} seed ${rows.seed}: ${rows.rows} rows`;
 }
 
-/** Loads the world's outcomes; refuses a table that also holds other worlds' rows (they would be graded against the wrong answer). */
+/**
+ * Loads the world's outcomes; refuses a table that also holds other worlds' rows (they would be graded against the
+ * wrong answer).
+ */
 async function loadWorld(context: RunContext, world: SyntheticWorld): Promise<WarmupLoad> {
   const { db, options: o, steps } = context;
   return steps.run(

@@ -93,7 +93,10 @@ export const CadenceExit = {
   locked: 4,
 } as const;
 
-/** Whether an error means "someone else holds the lock" (nothing was done): the cadence's advisory lock or the data folder's. */
+/**
+ * Whether an error means "someone else holds the lock" (nothing was done): the cadence's advisory lock or the data
+ * folder's.
+ */
 function isLocked(error: unknown): boolean {
   const cause = error instanceof CadenceError && error.runId === null ? error.cause : error;
   return cause instanceof StoreError && cause.code === "LOCKED";
