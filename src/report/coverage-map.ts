@@ -162,9 +162,10 @@ export function coverageChart(input: CoverageInput): string {
   const rows = input.cells.map((c, r) => {
     const y = top + r * rowHeight;
     const flag = c.undecided === null ? "" : "? ";
+    const why = c.undecided === null ? "" : `<title>${escapeHtml(c.undecided)}</title>`;
     const label =
       `<text x="${left - 6}" y="${y + 12}" text-anchor="end" ` +
-      `class="label${c.undecided === null ? "" : " undecided"}">${c.undecided === null ? "" : `<title>${escapeHtml(c.undecided)}</title>`}${escapeHtml(flag + c.cell)}</text>`;
+      `class="label${c.undecided === null ? "" : " undecided"}">${why}${escapeHtml(flag + c.cell)}</text>`;
     const squares = input.models.map((model, a) => {
       const rowsLogged = c.rows[a] ?? 0;
       const ess = c.ess[a] ?? 0;

@@ -86,9 +86,8 @@ export function trendChart(history: History, mode: string): string {
       ? ""
       : `<line x1="${left}" x2="${width - right}" y1="${y(threshold).toFixed(1)}" y2="${y(threshold).toFixed(1)}" ` +
         `stroke="${ROLE.fail}" stroke-dasharray="5 4"/>`;
-  const path = warmup
-    ? `<path d="${points.map((p, i) => `${i === 0 ? "M" : "L"}${x(i).toFixed(1)},${y(p.headline!.value).toFixed(1)}`).join(" ")}" fill="none" stroke="${ROLE.candidate}"/>`
-    : "";
+  const vertices = points.map((p, i) => `${i === 0 ? "M" : "L"}${x(i).toFixed(1)},${y(p.headline!.value).toFixed(1)}`);
+  const path = warmup ? `<path d="${vertices.join(" ")}" fill="none" stroke="${ROLE.candidate}"/>` : "";
   const name = points[0]!.headline!.name;
   const caption = warmup
     ? ["warm-up: share of covered cells matching the planted optimum", "● passed, ○ failed; dashed: the threshold"]
@@ -147,8 +146,8 @@ export function renderIndexPage(history: History): string {
   const table =
     history.entries.length === 0
       ? "<p>No run has written a report here yet.</p>"
-      : `<table class="chart" data-chart="runs"><thead><tr><th>run</th><th>mode</th><th>date (UTC)</th><th>gate</th><th>gate
-figures</th><th>compared with</th><th>promoted</th><th></th></tr></thead>
+      : `<table class="chart" data-chart="runs"><thead><tr><th>run</th><th>mode</th><th>date (UTC)</th><th>gate</th>
+<th>gate figures</th><th>compared with</th><th>promoted</th><th></th></tr></thead>
 <tbody>${history.entries.map(row).join("\n")}</tbody></table>`;
   const unreadable =
     history.unreadable.length === 0
@@ -157,7 +156,8 @@ figures</th><th>compared with</th><th>promoted</th><th></th></tr></thead>
         `${history.unreadable.map((u) => `${escapeHtml(u.file)} — ${escapeHtml(u.error)}`).join("; ")}.</p>`;
   const promotions = history.entries.filter((e) => e.promoted).length;
   const body = `<h1>linucb cadence runs</h1>
-<p>${history.entries.length} runs with a report in this folder, ${promotions} promoted; newest first. Rewritten after every run.
+<p>${history.entries.length} runs with a report in this folder, ${promotions} promoted; newest first.
+Rewritten after every run.
 A run that failed wrote no report and is not listed here (<code>linucb runs</code> lists every run of a database).</p>
 ${trends.length === 0 ? "" : `<h2>Trend</h2><div class="trends">${trends.join("\n")}</div>`}
 <h2>Runs</h2>

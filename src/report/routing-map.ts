@@ -223,8 +223,8 @@ function listTable(data: RoutingMapData, panels: readonly Panel[]): string {
     const choices = panels.map((p) => `<td class="model">${swatch(p.choice(c), colors)}</td>`).join("");
     return `<tr><th>${escapeHtml(c.cell)}</th><td>${c.requests}</td>${choices}<td>${marks}</td></tr>`;
   });
-  return `<table class="chart" data-chart="routing-map"><thead><tr><th>cell</th><th>requests</th>${head}<th></th></tr></thead>
-<tbody>${rows.join("")}</tbody></table>`;
+  return `<table class="chart" data-chart="routing-map"><thead><tr><th>cell</th><th>requests</th>${head}<th></th></tr>
+</thead><tbody>${rows.join("")}</tbody></table>`;
 }
 
 /** The legend: each model's colour and full id, and the marks. */
@@ -234,8 +234,8 @@ function legend(data: RoutingMapData): string {
   const models = data.models
     .map(
       (m) =>
-        `<span class="key"><span class="swatch" ` +
-        `style="background:${colors.get(m)}"></span>${escapeHtml(labels.get(m) === m ? m : `${labels.get(m)} = ${m}`)}</span>`,
+        `<span class="key"><span class="swatch" style="background:${colors.get(m)}"></span>` +
+        `${escapeHtml(labels.get(m) === m ? m : `${labels.get(m)} = ${m}`)}</span>`,
     )
     .join("");
   const marks = [

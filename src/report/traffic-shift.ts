@@ -69,9 +69,11 @@ export function trafficShiftChart(data: TrafficShiftData, incumbentLabel: string
     const bars = SERIES.map((s, i) => {
       const value = r[s.key];
       const y = y0 + i * bar;
+      const tip = `${r.model}, ${s.key === "incumbent" ? incumbentLabel : s.label}: ${percent(value)}`;
       return (
         `<rect x="${left}" y="${y}" width="${Math.max(0, x(value) - left).toFixed(1)}" height="${bar - 1}" ` +
-        `fill="${s.color}"><title>${escapeHtml(`${r.model}, ${s.key === "incumbent" ? incumbentLabel : s.label}: ${percent(value)}`)}</title></rect><text x="${(x(value) + 4).toFixed(1)}" y="${y + bar - 1.5}" class="tick small">${percent(value)}</text>`
+        `fill="${s.color}"><title>${escapeHtml(tip)}</title></rect>` +
+        `<text x="${(x(value) + 4).toFixed(1)}" y="${y + bar - 1.5}" class="tick small">${percent(value)}</text>`
       );
     }).join("");
     const swatch = `<rect x="${left - 14}" y="${y0 + 4}" width="9" height="9" fill="${colors.get(r.model)}"/>`;

@@ -135,9 +135,8 @@ export const command: Command = {
       (estimate): estimate is OffPolicyEstimate => estimate !== undefined,
     );
     if (values.json) {
-      io.stdout.write(
-        `${JSON.stringify({ file, events: events.length, actions: events.actionCount, policy: values.policy, ...evaluation }, jsonNumbers, 2)}\n`,
-      );
+      const result = { file, events: events.length, actions: events.actionCount, policy: values.policy, ...evaluation };
+      io.stdout.write(`${JSON.stringify(result, jsonNumbers, 2)}\n`);
     } else {
       io.stdout.write(`${table(estimates)}\n`);
       for (const estimate of estimates)

@@ -53,7 +53,8 @@ Options:
   --threshold T            share of covered cells that must match, 0..1 (default: ${WARMUP_GATE.threshold})
   --max-regret X           largest relative regret of the learned choices (default: ${WARMUP_GATE.maxRegret})
   --max-structure-error X  largest structure error (default: ${WARMUP_GATE.maxStructureError})
-  --min-deviating S        share of covered deviating cells that must match (default: ${WARMUP_GATE.minDeviatingMatchShare})
+  --min-deviating S        share of covered deviating cells that must match
+                           (default: ${WARMUP_GATE.minDeviatingMatchShare})
   --min-rows R             rows a cell needs to be covered (default: ${DEFAULT_MIN_ROWS})
   --min-rows-per-model M   rows of every model a cell needs to be covered (default: ${WARMUP_GATE.minRowsPerModel})
   --min-covered C          covered cells needed (default: ${WARMUP_GATE.minCoveredCells})
