@@ -4,10 +4,10 @@
  * and only the diagnostics it has.
  */
 import type { CadenceResult } from "../cadence/index.js";
-import type { OffPolicyEstimate } from "../evaluation/index.js";
+import { estimateParts, type OffPolicyEstimate } from "../evaluation/index.js";
 import { diagnosticsOf, ESTIMATOR_NOTES, ESTIMATORS } from "./estimator-notes.js";
 import { ROLE } from "./palette.js";
-import { escapeHtml, fixed, scale, svgFrame, ticks, xAxis } from "./svg.js";
+import { escapeHtml, scale, svgFrame, ticks, xAxis } from "./svg.js";
 
 /** One row of the forest plot. */
 export interface EstimateRow {
@@ -65,10 +65,10 @@ export function estimatesChart(result: CadenceResult): string {
       : r.who === "candidate"
         ? `<circle cx="${x(e.value).toFixed(1)}" cy="${yy}" r="4" fill="${color}"/>`
         : `<rect x="${(x(e.value) - 4).toFixed(1)}" y="${yy - 4}" width="8" height="8" fill="${color}"/>`;
-    const ess = r.estimator === "dm" ? "" : `, ESS ${fixed(e.effectiveSampleSize, 1)}`;
+    const parts = estimateParts(e, { notation: "fixed" });
+    const ess = r.estimator === "dm" ? "" : `, ESS ${parts.effectiveSampleSize}`;
     return (
-      `<g><title>${r.who} ${r.estimator.toUpperCase()}: ${fixed(e.value, 4)} [${fixed(e.interval.lower, 4)}, ` +
-      `${fixed(e.interval.upper, 4)}]${ess}</title>` +
+      `<g><title>${r.who} ${r.estimator.toUpperCase()}: ${parts.value} ${parts.interval}${ess}</title>` +
       `<text x="${left - 8}" y="${yy + 4}" text-anchor="end" class="label">${r.estimator.toUpperCase()} · ` +
       `${r.who}</text>${whisker}${point}</g>`
     );
@@ -88,10 +88,8 @@ function estimateCells(e: OffPolicyEstimate | undefined): string {
   const diagnostics = diagnosticsOf(e)
     .map((d) => `${escapeHtml(d.name)} ${escapeHtml(d.value)}`)
     .join("<br>");
-  return (
-    `<td>${fixed(e.value, 4)}</td><td class="nowrap">[${fixed(e.interval.lower, 4)}, ` +
-    `${fixed(e.interval.upper, 4)}]</td><td class="diag">${diagnostics}</td>`
-  );
+  const parts = estimateParts(e, { notation: "fixed" });
+  return `<td>${parts.value}</td><td class="nowrap">${parts.interval}</td><td class="diag">${diagnostics}</td>`;
 }
 
 /** The table: one line on each estimator, its value and interval, and its own diagnostics, for both policies. */

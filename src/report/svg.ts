@@ -11,10 +11,7 @@ export function escapeHtml(text: string): string {
   );
 }
 
-/** `x` with `digits` decimals, or an em dash when there is no finite number. */
-export function fixed(x: number | null | undefined, digits = 3): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? "—" : x.toFixed(digits);
-}
+export { fixed } from "../shared/format-number.js";
 
 /** `share` (0..1) as a percentage. */
 export function percent(share: number, digits = 1): string {

@@ -12,10 +12,7 @@ import {
 } from "../evaluation/index.js";
 import { formatConvergenceReport } from "../synthetic/index.js";
 import { ESTIMATORS } from "./estimator-notes.js";
-
-function fixed(x: number, digits = 4): string {
-  return Number.isFinite(x) ? x.toFixed(digits) : String(x);
-}
+import { fixed } from "./svg.js";
 
 function estimateCell(estimate: OffPolicyEstimate | undefined): string {
   if (estimate === undefined) return "—";
@@ -54,14 +51,16 @@ export function formatEstimates(
 /** The production gate's support diagnostics, one line per policy. */
 function formatSupport(support: NonNullable<ProdGateDecision["support"]>): string[] {
   const who = (name: string, d: SupportDiagnostics): string =>
-    `support       ${name.padEnd(9)} mean weight ${fixed(d.meanWeight)} ± ${fixed(d.meanWeightStandardError)}, ` +
-    `zero weights ${fixed(100 * d.zeroWeightShare)}%` +
-    (d.expectedZeroWeightShare === null ? "" : ` (propensities predict ${fixed(100 * d.expectedZeroWeightShare)}%)`) +
+    `support       ${name.padEnd(9)} mean weight ${fixed(d.meanWeight, 4)} ± ${fixed(d.meanWeightStandardError, 4)}, ` +
+    `zero weights ${fixed(100 * d.zeroWeightShare, 4)}%` +
+    (d.expectedZeroWeightShare === null
+      ? ""
+      : ` (propensities predict ${fixed(100 * d.expectedZeroWeightShare, 4)}%)`) +
     `, effective sample size ${d.effectiveSampleSize.toFixed(1)}`;
   const { logging, informative } = support;
   return [
-    `support       logs      ${logging.events} events, ${fixed(100 * logging.deterministicShare)}% logged with ` +
-      `propensity 1, smallest propensity ${fixed(logging.minPropensity)}`,
+    `support       logs      ${logging.events} events, ${fixed(100 * logging.deterministicShare, 4)}% logged with ` +
+      `propensity 1, smallest propensity ${fixed(logging.minPropensity, 4)}`,
     who("candidate", support.candidate),
     who("incumbent", support.incumbent),
     `support       evidence  ${informative.events} events where the weights differ; ` +
@@ -120,7 +119,7 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
     ...(evaluation === null
       ? ["Held-out evaluation: none (no rows newer than the incumbent's training)", ""]
       : [
-          `Held-out evaluation: ${evaluation.events} events, logged reward ${fixed(evaluation.loggedValue)} ` +
+          `Held-out evaluation: ${evaluation.events} events, logged reward ${fixed(evaluation.loggedValue, 4)} ` +
             `(value [${level}% interval] effective sample size)`,
           "",
           formatEstimates(evaluation.candidate, evaluation.incumbentEstimates, incumbentLabel),

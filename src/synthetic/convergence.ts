@@ -32,6 +32,7 @@ import { AGENT_FEATURE_COUNT, FeatureIndex } from "./features.js";
 import type { SyntheticColumns } from "./generator.js";
 import { checkInteger, checkNumber, checkOptionsObject } from "./validation.js";
 import { checkWorld, type SyntheticWorld } from "./world.js";
+import { fixed } from "../shared/format-number.js";
 
 /** The members of an engine the report reads. Both engines (WebAssembly, reference) have them. */
 export type ConvergenceEngine = Pick<LinUCBEngine, "dimension" | "arms" | "hasCell" | "model">;
@@ -539,10 +540,6 @@ function checkCompleteness(
 
 function pad(text: string, width: number, right = false): string {
   return right ? text.padStart(width) : text.padEnd(width);
-}
-
-function fixed(value: number | null, digits = 3): string {
-  return value === null ? "—" : value.toFixed(digits);
 }
 
 /** A readable table of a convergence report: one line per cell, then the summary. */
