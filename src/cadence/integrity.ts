@@ -17,6 +17,7 @@
 import type { LinUCBEngine } from "../engine/types.js";
 import type { Queryable } from "../store/db.js";
 import type { CorpusTable, RejectedRow } from "../store/corpus-reader.js";
+import { judgedRewardSql, readJudgeWatermarks } from "../store/judge-watermarks.js";
 
 /** The columns of a consumed chunk the check needs. */
 export interface IntegrityChunk {
@@ -99,6 +100,8 @@ async function sqlTotals(
 ): Promise<Map<string, Totals>> {
   const totals = new Map<string, Totals>();
   if (!(read.lastId >= read.firstId)) return totals;
+  // The reward the reader saw: stored, or given by a judge watermark.
+  const reward = judgedRewardSql(await readJudgeWatermarks(db, table));
   const result = await db.query<{
     cell: string;
     model: string;
@@ -106,10 +109,10 @@ async function sqlTotals(
     reward_sum: number;
     reward_squares: number;
   }>(
-    `SELECT cell, model, count(*)::float8 AS rows, coalesce(sum(reward * features[$4::int]), 0)::float8 AS reward_sum,
-            coalesce(sum(reward * reward), 0)::float8 AS reward_squares
-     FROM ${table === "routing_outcomes" ? "routing_outcomes" : "routing_outcomes_synthetic"}
-     WHERE id BETWEEN $1 AND $2 AND reward IS NOT NULL AND NOT (id = ANY($3::int8[]))
+    `SELECT cell, model, count(*)::float8 AS rows, coalesce(sum(r * features[$4::int]), 0)::float8 AS reward_sum,
+            coalesce(sum(r * r), 0)::float8 AS reward_squares
+     FROM ${table === "routing_outcomes" ? "routing_outcomes" : "routing_outcomes_synthetic"}, LATERAL (SELECT ${reward} AS r) AS judged
+     WHERE id BETWEEN $1 AND $2 AND r IS NOT NULL AND NOT (id = ANY($3::int8[]))
        ${table === "routing_outcomes" ? "AND source = 'prod'" : ""}
      GROUP BY cell, model`,
     [read.firstId, read.lastId, [...read.rejectedIds], interceptIndex + 1],
