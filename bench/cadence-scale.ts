@@ -19,8 +19,9 @@
  * 5. 1% new rows, loaded the same way, and the cadence again: the run an incremental refit
  *    (issue 14 item 3) makes ≤ 10% of the full one — until incremental refits exist, a full re-run,
  *    labelled so;
- * 6. 1 vs 2 workers on read + accumulate (issue 14 items 4–5): reported "not available" until the
- *    sharded refit exists.
+ * 6. 1 vs 2 workers on read + accumulate (issue 14 items 4–5): the cadence again with its training
+ *    slice read on 1, then 2 worker threads (src/scale's `threadTrainingReader`, the CLI's
+ *    `--workers N`), the refit steps compared; reported "not available" in a build without it.
  * Targets: the whole cadence over 10⁶ rows ≤ 3× the floor; the +1% run ≤ 10% of the full run;
  * 2 workers ≥ 1.6× one; peak RSS flat in the corpus size.
  */
@@ -126,7 +127,20 @@ export interface CadenceRun {
   readonly peakRssGrowthMb: number;
   /** This process's CPU seconds (user + system) during the run. */
   readonly cpuSeconds: number;
+  /** The run's `refit.kind` (incremental refits, issue 14 item 3), or null in a build without it. */
+  readonly refitKind: string | null;
 }
+
+/** The refit step (read + accumulate + integrity check) with the training slice on 1 and 2 worker threads. */
+export type WorkerComparison =
+  | { readonly available: false; readonly note: string }
+  | {
+      readonly available: true;
+      readonly one: CadenceRun;
+      readonly two: CadenceRun;
+      /** Refit step seconds with one worker over those with two. Target ≥ 1.6. */
+      readonly refitSpeedup: number;
+    };
 
 /** What one corpus size measured. */
 export interface CadenceScaleResult {
@@ -143,8 +157,8 @@ export interface CadenceScaleResult {
   /** 1% new rows, then the cadence again. */
   readonly afterOnePercent: CadenceRun & { readonly addedRows: number; readonly incremental: boolean };
   readonly afterOnePercentOverFull: number;
-  /** 1 vs 2 workers on read + accumulate. */
-  readonly workers: { readonly available: false; readonly note: string };
+  /** 1 vs 2 workers on read + accumulate: the cadence's refit step with the training slice read on N threads. */
+  readonly workers: WorkerComparison;
   /** 1-minute load average at the start and the end. */
   readonly load1: readonly [number, number];
 }
@@ -172,7 +186,21 @@ async function withPeakRss<T>(body: () => Promise<T>): Promise<{ value: T; peakR
   }
 }
 
-async function timedCadence(db: Db, seed: number): Promise<CadenceRun> {
+/** Builds the cadence's `readTraining` hook for N worker threads (src/scale, issue 14 item 4). */
+type ThreadTrainingReader = (workers: number, databaseUrl: string, onFallback: (reason: string) => void) => unknown;
+
+/** src/scale's thread reader, or null in a build without it (loaded by name: this bench predates it). */
+async function loadThreadTrainingReader(): Promise<ThreadTrainingReader | null> {
+  const specifier = "../src/scale/sharded-training.js";
+  try {
+    const module = (await import(specifier)) as { threadTrainingReader?: ThreadTrainingReader };
+    return typeof module.threadTrainingReader === "function" ? module.threadTrainingReader : null;
+  } catch {
+    return null;
+  }
+}
+
+async function timedCadence(db: Db, seed: number, readTraining?: unknown): Promise<CadenceRun> {
   const steps: Record<string, number> = {};
   const progress: CadenceProgress = {
     stepStarted() {},
@@ -183,7 +211,14 @@ async function timedCadence(db: Db, seed: number): Promise<CadenceRun> {
   };
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const { value: result, peakRssGrowthMb } = await withPeakRss(() => runCadence(db, { mode: "prod", seed, progress }));
+  const { value: result, peakRssGrowthMb } = await withPeakRss(() =>
+    runCadence(db, {
+      mode: "prod",
+      seed,
+      progress,
+      ...(readTraining === undefined ? {} : { readTraining }),
+    } as Parameters<typeof runCadence>[1] & { mode: "prod" }),
+  );
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   return {
@@ -195,6 +230,7 @@ async function timedCadence(db: Db, seed: number): Promise<CadenceRun> {
     promoted: result.promoted,
     peakRssGrowthMb,
     cpuSeconds: (used.user + used.system) / 1e6,
+    refitKind: (result as { refit?: { kind?: string } }).refit?.kind ?? null,
   };
 }
 
@@ -226,6 +262,27 @@ async function scratchDatabase(databaseUrl: string, name: string): Promise<{ url
       await admin.end();
     },
   };
+}
+
+/** The cadence with its training slice read on 1, then 2 worker threads (nothing new to judge). */
+async function compareWorkers(
+  db: Db,
+  seed: number,
+  databaseUrl: string,
+  log: (line: string) => void,
+): Promise<WorkerComparison> {
+  const threadTrainingReader = await loadThreadTrainingReader();
+  if (threadTrainingReader === null) {
+    return {
+      available: false,
+      note: "not available: sharded read + accumulate (issue 14 item 4) is not in this build",
+    };
+  }
+  const onFallback = (reason: string): void => log(`  workers: ${reason}`);
+  log("  the cadence on 1 worker thread, then on 2");
+  const one = await timedCadence(db, seed, threadTrainingReader(1, databaseUrl, onFallback));
+  const two = await timedCadence(db, seed, threadTrainingReader(2, databaseUrl, onFallback));
+  return { available: true, one, two, refitSpeedup: (one.steps.refit ?? Number.NaN) / (two.steps.refit ?? Number.NaN) };
 }
 
 /** Runs the benchmark for one corpus size. */
@@ -277,6 +334,7 @@ export async function benchmarkCadenceScale(options: {
     await copyIn(client, generateRows(world, seed + 1, rows, added, START_MS + 28 * DAY_MS, DAY_MS));
     await client.query("ANALYZE routing_outcomes");
     const again = await timedCadence(db, seed);
+    const workers = await compareWorkers(db, seed, scratch.url, log);
     return {
       rows,
       dimension: DIMENSION,
@@ -285,13 +343,9 @@ export async function benchmarkCadenceScale(options: {
       cadence,
       cadenceOverCopy: cadence.seconds / copySeconds,
       read,
-      // No incremental refit in this build: the run re-reads and re-fits everything.
-      afterOnePercent: { ...again, addedRows: added, incremental: false },
+      afterOnePercent: { ...again, addedRows: added, incremental: again.refitKind === "incremental" },
       afterOnePercentOverFull: again.seconds / cadence.seconds,
-      workers: {
-        available: false,
-        note: "not available: sharded read + accumulate (issue 14 items 4–5) is not in this build",
-      },
+      workers,
       load1: [load1Start, loadavg()[0] as number],
     };
   } finally {
@@ -318,11 +372,17 @@ function describe(r: CadenceScaleResult): string {
     `  whole cadence / floor: ${r.cadenceOverCopy.toFixed(2)}× (target ≤ 3×)`,
     `  corpus reader alone: ${s(r.read.seconds)}, ${rate(r.read.rowsPerSecond)}, peak RSS +${r.read.peakRssGrowthMb.toFixed(0)} MB`,
     run(
-      `+${r.afterOnePercent.addedRows} rows (1%), ${r.afterOnePercent.incremental ? "incremental" : "full re-run: incremental refits not available"}`,
+      `+${r.afterOnePercent.addedRows} rows (1%), ${r.afterOnePercent.incremental ? "incremental" : `full re-run: incremental refit ${r.afterOnePercent.refitKind === null ? "not available in this build" : "not taken"}`}`,
       r.afterOnePercent,
     ),
     `  +1% run / full run: ${(100 * r.afterOnePercentOverFull).toFixed(1)}% (target ≤ 10% when incremental)`,
-    `  1 vs 2 workers: ${r.workers.note}`,
+    ...(r.workers.available
+      ? [
+          run("1 worker thread", r.workers.one),
+          run("2 worker threads", r.workers.two),
+          `  refit step, 1 worker / 2 workers: ${r.workers.refitSpeedup.toFixed(2)}× (target ≥ 1.6×)`,
+        ]
+      : [`  1 vs 2 workers: ${r.workers.note}`]),
   ].join("\n");
 }
 

@@ -151,7 +151,8 @@ export async function benchmarkStoreJudge(options: { rows: number; databaseUrl?:
         await db.query(`UPDATE routing_outcomes SET reward = ${reward} WHERE source = 'prod' AND reward IS NULL`)
       ).rowCount,
     }));
-    await db.exec("DELETE FROM judge_watermarks; VACUUM FULL ANALYZE routing_outcomes");
+    await db.exec("DELETE FROM judge_watermarks");
+    await db.exec("VACUUM FULL ANALYZE routing_outcomes");
     const readStored = await timedRead(db, sql.judged);
     await db.exec("UPDATE routing_outcomes SET reward = NULL, judge_score = NULL, judge_model = NULL");
     await db.exec("VACUUM ANALYZE routing_outcomes");
