@@ -4,7 +4,8 @@
  * wrong join, an off-by-one arm mapping, a truncated read) fails here, whatever it learned.
  *
  * Which rows: the ones the refit read — ids from the first to the last id of the chunks it consumed
- * (the reader's keyset bounds), judged (reward not null), production only on `routing_outcomes`,
+ * (the reader's keyset bounds), judged (a stored reward, or one a judge watermark gives:
+ * src/store/judge-watermarks.ts), production only on `routing_outcomes`,
  * minus the rows the reader rejected (by id). Both slices of a run (training and held-out) are
  * read into the engine, so no time bound is needed. The run holds the cadence lock, so no judge
  * writes rewards into that id range meanwhile.
