@@ -2,7 +2,7 @@
  * The whole prod cadence at scale (issue 14 item 6), on PostgreSQL. A plain script, runnable after
  * the build:
  *
- *   node dist/bench/cadence-scale.js [--rows 1000000[,10000000]] [--database-url URL] [--seed S] [--json]
+ *   node dist/bench/cadence-scale.js [--rows 1000000[,10000000]] [--database-url URL] [--seed S] [--resamples R] [--json]
  *
  * (DATABASE_URL is used when --database-url is not given.) For each corpus size, in a scratch
  * database it drops afterwards:
@@ -22,6 +22,7 @@
  * 6. 1 vs 2 workers on read + accumulate (issue 14 items 4–5): the cadence again with its training
  *    slice read on 1, then 2 worker threads (src/scale's `threadTrainingReader`, the CLI's
  *    `--workers N`), the refit steps compared; reported "not available" in a build without it.
+ * `--resamples` sets the cadence's bootstrap resamples (default: the cadence's own, 1,000).
  * Targets: the whole cadence over 10⁶ rows ≤ 3× the floor; the +1% run ≤ 10% of the full run;
  * 2 workers ≥ 1.6× one; peak RSS flat in the corpus size.
  */
@@ -146,6 +147,8 @@ export type WorkerComparison =
 export interface CadenceScaleResult {
   readonly rows: number;
   readonly dimension: number;
+  /** The cadence's bootstrap resamples (null: its default, 1,000). */
+  readonly resamples: number | null;
   readonly load: Timed & { readonly vacuumSeconds: number };
   /** Binary COPY TO STDOUT of the reader's columns of the same rows: the floor. */
   readonly copyOut: Timed & { readonly megabytes: number };
@@ -157,6 +160,8 @@ export interface CadenceScaleResult {
   /** 1% new rows, then the cadence again. */
   readonly afterOnePercent: CadenceRun & { readonly addedRows: number; readonly incremental: boolean };
   readonly afterOnePercentOverFull: number;
+  /** The same for the read-bound steps only (judge + split + refit): the evaluation's share differs between the runs. */
+  readonly afterOnePercentReadStepsOverFull: number;
   /** 1 vs 2 workers on read + accumulate: the cadence's refit step with the training slice read on N threads. */
   readonly workers: WorkerComparison;
   /** 1-minute load average at the start and the end. */
@@ -200,7 +205,14 @@ async function loadThreadTrainingReader(): Promise<ThreadTrainingReader | null> 
   }
 }
 
-async function timedCadence(db: Db, seed: number, readTraining?: unknown): Promise<CadenceRun> {
+/** What every cadence run of the benchmark is given. */
+interface RunSettings {
+  readonly seed: number;
+  /** Bootstrap resamples; undefined: the cadence's default. */
+  readonly resamples: number | undefined;
+}
+
+async function timedCadence(db: Db, settings: RunSettings, readTraining?: unknown): Promise<CadenceRun> {
   const steps: Record<string, number> = {};
   const progress: CadenceProgress = {
     stepStarted() {},
@@ -214,8 +226,9 @@ async function timedCadence(db: Db, seed: number, readTraining?: unknown): Promi
   const { value: result, peakRssGrowthMb } = await withPeakRss(() =>
     runCadence(db, {
       mode: "prod",
-      seed,
+      seed: settings.seed,
       progress,
+      ...(settings.resamples === undefined ? {} : { resamples: settings.resamples }),
       ...(readTraining === undefined ? {} : { readTraining }),
     } as Parameters<typeof runCadence>[1] & { mode: "prod" }),
   );
@@ -267,7 +280,7 @@ async function scratchDatabase(databaseUrl: string, name: string): Promise<{ url
 /** The cadence with its training slice read on 1, then 2 worker threads (nothing new to judge). */
 async function compareWorkers(
   db: Db,
-  seed: number,
+  settings: RunSettings,
   databaseUrl: string,
   log: (line: string) => void,
 ): Promise<WorkerComparison> {
@@ -280,9 +293,14 @@ async function compareWorkers(
   }
   const onFallback = (reason: string): void => log(`  workers: ${reason}`);
   log("  the cadence on 1 worker thread, then on 2");
-  const one = await timedCadence(db, seed, threadTrainingReader(1, databaseUrl, onFallback));
-  const two = await timedCadence(db, seed, threadTrainingReader(2, databaseUrl, onFallback));
+  const one = await timedCadence(db, settings, threadTrainingReader(1, databaseUrl, onFallback));
+  const two = await timedCadence(db, settings, threadTrainingReader(2, databaseUrl, onFallback));
   return { available: true, one, two, refitSpeedup: (one.steps.refit ?? Number.NaN) / (two.steps.refit ?? Number.NaN) };
+}
+
+/** Seconds of the steps that scan the corpus: judge, split and refit. */
+function readSteps(run: CadenceRun): number {
+  return (run.steps.judge ?? 0) + (run.steps.split ?? 0) + (run.steps.refit ?? 0);
 }
 
 /** Runs the benchmark for one corpus size. */
@@ -290,9 +308,11 @@ export async function benchmarkCadenceScale(options: {
   rows: number;
   databaseUrl: string;
   seed: number;
+  resamples?: number;
   log?: (line: string) => void;
 }): Promise<CadenceScaleResult> {
   const { rows, seed } = options;
+  const settings: RunSettings = { seed, resamples: options.resamples };
   const log = options.log ?? (() => {});
   const load1Start = loadavg()[0] as number;
   const scratch = await scratchDatabase(options.databaseUrl, `linucb_bench_scale_${process.pid}`);
@@ -324,7 +344,7 @@ export async function benchmarkCadenceScale(options: {
     if (copied !== rows) throw new Error(`COPY TO copied ${copied} rows, expected ${rows}`);
 
     log("  the whole prod cadence");
-    const cadence = await timedCadence(db, seed);
+    const cadence = await timedCadence(db, settings);
     log(`  ${cadence.seconds.toFixed(1)} s: ${JSON.stringify(cadence.steps)}`);
     log("  the corpus reader alone");
     const read = await timedRead(db, rows);
@@ -333,11 +353,12 @@ export async function benchmarkCadenceScale(options: {
     log(`  +${added} rows, then the cadence again`);
     await copyIn(client, generateRows(world, seed + 1, rows, added, START_MS + 28 * DAY_MS, DAY_MS));
     await client.query("ANALYZE routing_outcomes");
-    const again = await timedCadence(db, seed);
-    const workers = await compareWorkers(db, seed, scratch.url, log);
+    const again = await timedCadence(db, settings);
+    const workers = await compareWorkers(db, settings, scratch.url, log);
     return {
       rows,
       dimension: DIMENSION,
+      resamples: options.resamples ?? null,
       load: { seconds: loadSeconds, rowsPerSecond: rows / loadSeconds, vacuumSeconds },
       copyOut: { seconds: copySeconds, rowsPerSecond: rows / copySeconds, megabytes: out.bytes / MB },
       cadence,
@@ -345,6 +366,7 @@ export async function benchmarkCadenceScale(options: {
       read,
       afterOnePercent: { ...again, addedRows: added, incremental: again.refitKind === "incremental" },
       afterOnePercentOverFull: again.seconds / cadence.seconds,
+      afterOnePercentReadStepsOverFull: readSteps(again) / readSteps(cadence),
       workers,
       load1: [load1Start, loadavg()[0] as number],
     };
@@ -365,7 +387,7 @@ function describe(r: CadenceScaleResult): string {
   const run = (label: string, c: CadenceRun): string =>
     `  ${label}: ${s(c.seconds)} (${steps(c)}); judged ${c.judged}, read ${c.rowsRead}, gate ${c.gatePassed ? "passed" : "failed"}, peak RSS +${c.peakRssGrowthMb.toFixed(0)} MB, CPU ${c.cpuSeconds.toFixed(1)} s`;
   return [
-    `${r.rows.toLocaleString("en")} prod rows, d = ${r.dimension} (load average ${r.load1[0].toFixed(2)} → ${r.load1[1].toFixed(2)})`,
+    `${r.rows.toLocaleString("en")} prod rows, d = ${r.dimension}, ${r.resamples ?? 1000} resamples (load average ${r.load1[0].toFixed(2)} → ${r.load1[1].toFixed(2)})`,
     `  load (binary COPY FROM STDIN): ${s(r.load.seconds)}, ${rate(r.load.rowsPerSecond)}; VACUUM ANALYZE ${s(r.load.vacuumSeconds)}`,
     `  floor (binary COPY TO STDOUT, ${r.copyOut.megabytes.toFixed(0)} MB): ${s(r.copyOut.seconds)}, ${rate(r.copyOut.rowsPerSecond)}`,
     run("whole cadence", r.cadence),
@@ -375,7 +397,7 @@ function describe(r: CadenceScaleResult): string {
       `+${r.afterOnePercent.addedRows} rows (1%), ${r.afterOnePercent.incremental ? "incremental" : `full re-run: incremental refit ${r.afterOnePercent.refitKind === null ? "not available in this build" : "not taken"}`}`,
       r.afterOnePercent,
     ),
-    `  +1% run / full run: ${(100 * r.afterOnePercentOverFull).toFixed(1)}% (target ≤ 10% when incremental)`,
+    `  +1% run / full run: ${(100 * r.afterOnePercentOverFull).toFixed(1)}% (target ≤ 10% when incremental); judge + split + refit: ${(100 * r.afterOnePercentReadStepsOverFull).toFixed(1)}%`,
     ...(r.workers.available
       ? [
           run("1 worker thread", r.workers.one),
@@ -393,6 +415,7 @@ async function main(): Promise<void> {
       rows: { type: "string", default: "1000000" },
       "database-url": { type: "string" },
       seed: { type: "string", default: "20261205" },
+      resamples: { type: "string" },
       json: { type: "boolean", default: false },
     },
   });
@@ -405,11 +428,12 @@ async function main(): Promise<void> {
       throw new Error(`--rows must be integers ≥ 1000; received ${values.rows}`);
   }
   const seed = Number(values.seed);
+  const resamples = values.resamples === undefined ? undefined : Number(values.resamples);
   const results: CadenceScaleResult[] = [];
   for (const rows of sizes) {
     const log = (line: string): void => void process.stderr.write(`${line}\n`);
     log(`cadence-scale: ${rows} rows`);
-    const result = await benchmarkCadenceScale({ rows, databaseUrl, seed, log });
+    const result = await benchmarkCadenceScale({ rows, databaseUrl, seed, resamples, log });
     results.push(result);
     if (!values.json) process.stdout.write(`${describe(result)}\n\n`);
   }

@@ -9,7 +9,7 @@
  *
  * For each back end it builds `rows` unjudged prod rows at d = 16 (plus 10% shadow and synthetic
  * rows the judge must skip) in a scratch database and then, in order: judges them with the
- * watermark; reads the corpus (rewards computed at read time); writes the same rewards into the rows
+ * watermark; reads the corpus twice (a warm-up, then timed: rewards computed at read time); writes the same rewards into the rows
  * with one plain UPDATE (the floor of any judge that writes verdicts into the wide rows — what the
  * set-based judge did before migration 010) and drops the watermark; compacts the table (VACUUM FULL)
  * and reads it again (rewards stored); resets the rewards and judges through the batch path.
@@ -143,6 +143,7 @@ export async function benchmarkStoreJudge(options: { rows: number; databaseUrl?:
     const sql = await timed(() =>
       judgeUnlabelledInSql(db, { table, judgeModel: judge.name, reward: judge.sqlReward! }),
     );
+    await timedRead(db, sql.judged); // warm-up: the decoder's JIT and the table's pages, for both reads alike
     const readComputed = await timedRead(db, sql.judged);
     // The old way: every verdict written into its row (the same rewards), the watermark dropped.
     const reward = judgedRewardSql(await readJudgeWatermarks(db, table));
