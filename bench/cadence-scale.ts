@@ -2,7 +2,8 @@
  * The whole prod cadence at scale (issue 14 item 6), on PostgreSQL. A plain script, runnable after
  * the build:
  *
- *   node dist/bench/cadence-scale.js [--rows 1000000[,10000000]] [--database-url URL] [--seed S] [--resamples R] [--json]
+ *   node --expose-gc dist/bench/cadence-scale.js [--rows 1000000[,10000000]] [--database-url URL]
+ *     [--seed S] [--resamples R] [--json]
  *
  * (DATABASE_URL is used when --database-url is not given.) For each corpus size, in a scratch
  * database it drops afterwards:
@@ -107,7 +108,12 @@ function* generateRows(
 }
 
 const COPY_TARGET =
-  "routing_outcomes (created_at, agent_id, cell, model, features, propensity, completed, hallucinated, refused, source)";
+  "routing_outcomes (created_at, agent_id, cell, model, features, propensity, completed, hallucinated, refused, " +
+  "source)";
+/** The columns the corpus reader reads, of the same rows: what the floor copies out. */
+const READER_COLUMNS =
+  "SELECT id, cell, model, features, propensity, reward, created_at, source, agent_id " +
+  "FROM routing_outcomes WHERE source = 'prod'";
 
 /** A timed step. */
 export interface Timed {
@@ -160,7 +166,7 @@ export interface CadenceScaleResult {
   /** 1% new rows, then the cadence again. */
   readonly afterOnePercent: CadenceRun & { readonly addedRows: number; readonly incremental: boolean };
   readonly afterOnePercentOverFull: number;
-  /** The same for the read-bound steps only (judge + split + refit): the evaluation's share differs between the runs. */
+  /** The same for the steps that scan the corpus (judge, split, refit): the runs evaluate different slices. */
   readonly afterOnePercentReadStepsOverFull: number;
   /** 1 vs 2 workers on read + accumulate: the cadence's refit step with the training slice read on N threads. */
   readonly workers: WorkerComparison;
@@ -335,9 +341,7 @@ export async function benchmarkCadenceScale(options: {
 
     log("  the floor: binary COPY TO STDOUT of the same rows");
     started = performance.now();
-    const out = new CountingCopyOut(
-      "SELECT id, cell, model, features, propensity, reward, created_at, source, agent_id FROM routing_outcomes WHERE source = 'prod'",
-    );
+    const out = new CountingCopyOut(READER_COLUMNS);
     client.query(out);
     const copied = await out.done;
     const copySeconds = (performance.now() - started) / 1000;
@@ -385,19 +389,28 @@ function describe(r: CadenceScaleResult): string {
       .map(([step, seconds]) => `${step} ${seconds.toFixed(2)}`)
       .join(", ");
   const run = (label: string, c: CadenceRun): string =>
-    `  ${label}: ${s(c.seconds)} (${steps(c)}); judged ${c.judged}, read ${c.rowsRead}, gate ${c.gatePassed ? "passed" : "failed"}, peak RSS +${c.peakRssGrowthMb.toFixed(0)} MB, CPU ${c.cpuSeconds.toFixed(1)} s`;
+    `  ${label}: ${s(c.seconds)} (${steps(c)}); judged ${c.judged}, read ${c.rowsRead}, ` +
+    `gate ${c.gatePassed ? "passed" : "failed"}, peak RSS +${c.peakRssGrowthMb.toFixed(0)} MB, ` +
+    `CPU ${c.cpuSeconds.toFixed(1)} s`;
+  const added = r.afterOnePercent;
+  const addedKind = added.incremental
+    ? "incremental"
+    : `full re-run: incremental refit ${added.refitKind === null ? "not available in this build" : "not taken"}`;
+  const percent = (ratio: number): string => `${(100 * ratio).toFixed(1)}%`;
   return [
-    `${r.rows.toLocaleString("en")} prod rows, d = ${r.dimension}, ${r.resamples ?? 1000} resamples (load average ${r.load1[0].toFixed(2)} → ${r.load1[1].toFixed(2)})`,
-    `  load (binary COPY FROM STDIN): ${s(r.load.seconds)}, ${rate(r.load.rowsPerSecond)}; VACUUM ANALYZE ${s(r.load.vacuumSeconds)}`,
-    `  floor (binary COPY TO STDOUT, ${r.copyOut.megabytes.toFixed(0)} MB): ${s(r.copyOut.seconds)}, ${rate(r.copyOut.rowsPerSecond)}`,
+    `${r.rows.toLocaleString("en")} prod rows, d = ${r.dimension}, ${r.resamples ?? 1000} resamples ` +
+      `(load average ${r.load1[0].toFixed(2)} → ${r.load1[1].toFixed(2)})`,
+    `  load (binary COPY FROM STDIN): ${s(r.load.seconds)}, ${rate(r.load.rowsPerSecond)}; ` +
+      `VACUUM ANALYZE ${s(r.load.vacuumSeconds)}`,
+    `  floor (binary COPY TO STDOUT, ${r.copyOut.megabytes.toFixed(0)} MB): ${s(r.copyOut.seconds)}, ` +
+      rate(r.copyOut.rowsPerSecond),
     run("whole cadence", r.cadence),
     `  whole cadence / floor: ${r.cadenceOverCopy.toFixed(2)}× (target ≤ 3×)`,
-    `  corpus reader alone: ${s(r.read.seconds)}, ${rate(r.read.rowsPerSecond)}, peak RSS +${r.read.peakRssGrowthMb.toFixed(0)} MB`,
-    run(
-      `+${r.afterOnePercent.addedRows} rows (1%), ${r.afterOnePercent.incremental ? "incremental" : `full re-run: incremental refit ${r.afterOnePercent.refitKind === null ? "not available in this build" : "not taken"}`}`,
-      r.afterOnePercent,
-    ),
-    `  +1% run / full run: ${(100 * r.afterOnePercentOverFull).toFixed(1)}% (target ≤ 10% when incremental); judge + split + refit: ${(100 * r.afterOnePercentReadStepsOverFull).toFixed(1)}%`,
+    `  corpus reader alone: ${s(r.read.seconds)}, ${rate(r.read.rowsPerSecond)}, ` +
+      `peak RSS +${r.read.peakRssGrowthMb.toFixed(0)} MB`,
+    run(`+${added.addedRows} rows (1%), ${addedKind}`, added),
+    `  +1% run / full run: ${percent(r.afterOnePercentOverFull)} (target ≤ 10% when incremental); ` +
+      `judge + split + refit: ${percent(r.afterOnePercentReadStepsOverFull)}`,
     ...(r.workers.available
       ? [
           run("1 worker thread", r.workers.one),

@@ -9,10 +9,11 @@
  *
  * For each back end it builds `rows` unjudged prod rows at d = 16 (plus 10% shadow and synthetic
  * rows the judge must skip) in a scratch database and then, in order: judges them with the
- * watermark; reads the corpus twice (a warm-up, then timed: rewards computed at read time); writes the same rewards into the rows
- * with one plain UPDATE (the floor of any judge that writes verdicts into the wide rows — what the
- * set-based judge did before migration 010) and drops the watermark; compacts the table (VACUUM FULL)
- * and reads it again (rewards stored); resets the rewards and judges through the batch path.
+ * watermark; reads the corpus twice (a warm-up, then timed: rewards computed at read time); writes
+ * the same rewards into the rows with one plain UPDATE (the floor of any judge that writes verdicts
+ * into the wide rows — what the set-based judge did before migration 010) and drops the watermark;
+ * compacts the table (VACUUM FULL) and reads it again (rewards stored); resets the rewards and judges
+ * through the batch path.
  * Target: ≥ 200k rows/s for the judge on PostgreSQL, the read with computed rewards as fast as with
  * stored ones.
  */

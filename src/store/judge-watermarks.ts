@@ -85,10 +85,10 @@ export function linearRewardSql(hallucinationPenalty: string, refusalPenalty: st
  */
 export function judgedRewardSql(marks: readonly JudgeWatermark[], column = ""): string {
   if (marks.length === 0) return `${column}reward`;
-  const branches = marks.map(
-    (mark) =>
-      `WHEN ${column}id <= ${mark.throughId} THEN ${linearRewardSql(float8(mark.hallucinationPenalty), float8(mark.refusalPenalty), column)}`,
-  );
+  const branches = marks.map((mark) => {
+    const reward = linearRewardSql(float8(mark.hallucinationPenalty), float8(mark.refusalPenalty), column);
+    return `WHEN ${column}id <= ${mark.throughId} THEN ${reward}`;
+  });
   // The ranges are contiguous from id 0, so the first throughId not below the id picks the watermark.
   return `COALESCE(${column}reward, CASE ${branches.join(" ")} END)`;
 }

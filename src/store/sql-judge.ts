@@ -57,7 +57,8 @@ function checkOptions(options: JudgeUnlabelledInSqlOptions): void {
     throw new TypeError(`judgeModel must be a non-empty string; received ${describeValue(judgeModel)}`);
   if (typeof reward !== "object" || reward === null || reward.kind !== "linear-outcome") {
     throw new TypeError(
-      `reward must be { kind: 'linear-outcome', hallucinationPenalty, refusalPenalty }; received ${describeValue(reward)}`,
+      "reward must be { kind: 'linear-outcome', hallucinationPenalty, refusalPenalty }; " +
+        `received ${describeValue(reward)}`,
     );
   }
   for (const name of ["hallucinationPenalty", "refusalPenalty"] as const) {
@@ -102,7 +103,8 @@ async function markJudged(tx: Queryable, options: JudgeUnlabelledInSqlOptions): 
     );
   } else {
     await tx.query(
-      `INSERT INTO judge_watermarks (corpus_table, judge_model, hallucination_penalty, refusal_penalty, from_id, through_id, judged_rows)
+      `INSERT INTO judge_watermarks
+         (corpus_table, judge_model, hallucination_penalty, refusal_penalty, from_id, through_id, judged_rows)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [table, judgeModel, reward.hallucinationPenalty, reward.refusalPenalty, fromId, throughId, judged],
     );

@@ -5,11 +5,13 @@ const MARKED_REWARD = `(CASE WHEN o.completed THEN 1::float8 ELSE 0::float8 END)
       - (CASE WHEN o.hallucinated THEN m.hallucination_penalty ELSE 0::float8 END)
       - (CASE WHEN o.refused THEN m.refusal_penalty ELSE 0::float8 END)`;
 
-/** Writes the verdicts a table's watermarks stand for into its rows, as the judge did before this migration. */
+/** Writes the verdicts of a table's watermarks into its rows, as the judge did before this migration. */
 function materialise(table: string, corpus: string): string {
-  return `UPDATE ${table} AS o SET reward = ${MARKED_REWARD}, judge_score = ${MARKED_REWARD}, judge_model = m.judge_model
+  return `UPDATE ${table} AS o
+SET reward = ${MARKED_REWARD}, judge_score = ${MARKED_REWARD}, judge_model = m.judge_model
 FROM judge_watermarks AS m
-WHERE m.corpus_table = '${table}' AND o.id > m.from_id AND o.id <= m.through_id AND o.reward IS NULL AND ${corpus};`;
+WHERE m.corpus_table = '${table}' AND o.id > m.from_id AND o.id <= m.through_id
+  AND o.reward IS NULL AND ${corpus};`;
 }
 
 /**
@@ -33,15 +35,15 @@ export const migration: Migration = {
   up: `
 CREATE TABLE judge_watermarks (
   id                     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  corpus_table           text NOT NULL
-    CONSTRAINT judge_watermarks_corpus_table_check CHECK (corpus_table IN ('routing_outcomes', 'routing_outcomes_synthetic')),
+  corpus_table           text NOT NULL CONSTRAINT judge_watermarks_corpus_table_check
+                           CHECK (corpus_table IN ('routing_outcomes', 'routing_outcomes_synthetic')),
   -- The judge's name (and version), as judge_model holds it on the rows it labels explicitly.
   judge_model            text NOT NULL CONSTRAINT judge_watermarks_judge_model_check CHECK (judge_model <> ''),
   -- reward = completed − hallucination_penalty · hallucinated − refusal_penalty · refused, in float8.
-  hallucination_penalty  float8 NOT NULL
-    CONSTRAINT judge_watermarks_hallucination_penalty_check CHECK (hallucination_penalty > '-Infinity' AND hallucination_penalty < 'Infinity'),
-  refusal_penalty        float8 NOT NULL
-    CONSTRAINT judge_watermarks_refusal_penalty_check CHECK (refusal_penalty > '-Infinity' AND refusal_penalty < 'Infinity'),
+  hallucination_penalty  float8 NOT NULL CONSTRAINT judge_watermarks_hallucination_penalty_check
+                           CHECK (hallucination_penalty > '-Infinity' AND hallucination_penalty < 'Infinity'),
+  refusal_penalty        float8 NOT NULL CONSTRAINT judge_watermarks_refusal_penalty_check
+                           CHECK (refusal_penalty > '-Infinity' AND refusal_penalty < 'Infinity'),
   -- The ids judged: from_id < id ≤ through_id (the corpus's highest id when the judge last ran).
   from_id                bigint NOT NULL,
   through_id             bigint NOT NULL,
