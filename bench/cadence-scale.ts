@@ -1,6 +1,6 @@
 /**
- * The whole prod cadence at scale (issue 14 item 6), on PostgreSQL. A plain script, runnable after
- * the build:
+ * The whole prod cadence at scale (issue 14 item 6), on PostgreSQL. `npm run bench:scale -- [options]`
+ * (builds first), or after the build:
  *
  *   node --expose-gc dist/bench/cadence-scale.js [--rows 1000000[,10000000]] [--database-url URL]
  *     [--seed S] [--resamples R] [--json]
