@@ -24,6 +24,7 @@ import {
   writeReportFiles,
   type ReportFiles,
 } from "../../report/index.js";
+import { threadTrainingReader } from "../../scale/sharded-training.js";
 import { DEFAULT_DATA_DIR, StoreError, openDatabase, type Db } from "../../store/index.js";
 import {
   afterTheWork,
@@ -71,6 +72,9 @@ Options:
   --lambda L                fixed per-cell ridge toward the pooled prior (default: estimated from the data)
   --min-propensity P        rows logged with a propensity below P are rejected, 0 < P ≤ 1 (default: ${CADENCE_DEFAULTS.minPropensity})
   --max-feature-magnitude M rows with a feature beyond ±M are rejected, M > 0 (default: ${CADENCE_DEFAULTS.maxFeatureMagnitude})
+  --workers N               prod: read the training slice on N worker threads, split by id range into
+                            equal row counts, each with its own connection (PostgreSQL only; the
+                            embedded database reads in-process). Same models as one reader, to 1e-12
   --hallucination-penalty H judge: reward lost for a hallucination, 0..2 (default: ${DEFAULT_REWARD_FUNCTION.hallucinationPenalty})
   --refusal-penalty R       judge: reward lost for a refusal, 0..2 (default: ${DEFAULT_REWARD_FUNCTION.refusalPenalty})
   -h, --help                show this help
@@ -160,6 +164,7 @@ export const command: Command = {
       "refusal-penalty": { type: "string" },
       "min-propensity": { type: "string" },
       "max-feature-magnitude": { type: "string" },
+      workers: { type: "string" },
     });
     const mode = values.mode;
     if (mode !== "warmup" && mode !== "prod") {
@@ -169,6 +174,10 @@ export const command: Command = {
     }
     if (values["no-report"] && values["report-dir"] !== undefined)
       throw new UsageError("give --report-dir or --no-report, not both");
+    if (mode === "warmup" && values.workers !== undefined)
+      throw new UsageError(
+        `--workers applies to --mode prod only; received --workers ${JSON.stringify(values.workers)}`,
+      );
     if (mode === "prod" && values.n !== undefined)
       throw new UsageError(
         `--n applies to --mode warmup only; received --n ${JSON.stringify(values.n)} with --mode prod`,
@@ -250,6 +259,15 @@ export const command: Command = {
       progress: terminalProgress(io.stderr),
     };
     const databaseChoice = databaseOptions(values, io, "cadence");
+    const workers = values.workers === undefined ? undefined : integerOption(values.workers, "--workers", 1, 256, 1);
+    const readTraining =
+      workers === undefined
+        ? {}
+        : {
+            readTraining: threadTrainingReader(workers, databaseChoice.databaseUrl, (reason) =>
+              io.stderr.write(`linucb cadence: --workers ${workers}: ${reason}\n`),
+            ),
+          };
     if (!values["no-report"]) assertWritableFolder(values["report-dir"] ?? DEFAULT_REPORT_DIR, "--report-dir");
 
     let db: Db | undefined;
@@ -272,7 +290,7 @@ export const command: Command = {
         `linucb cadence: database done in ${((performance.now() - opening) / 1000).toFixed(2)} s: ${db.backend === "postgres" ? "PostgreSQL at" : "embedded database in"} ${db.location}\n`,
       );
 
-      const result = await runCadence(db, options);
+      const result = await runCadence(db, { ...options, ...readTraining });
       let files: ReportFiles | null = null;
       if (!values["no-report"]) {
         const reportDir = values["report-dir"] ?? DEFAULT_REPORT_DIR;
