@@ -21,6 +21,7 @@ import { runShardsOnThreads } from "./thread-shards.js";
 export type ShardRunner = (
   requests: readonly ShardRequest[],
   onProgress: (scanned: number) => void,
+  db: Db,
 ) => Promise<ShardResult[]>;
 
 /** Why a sharded read must run in-process on this database and engine, or null if it need not. */
@@ -79,7 +80,7 @@ export function shardedTrainingReader(
       return readInProcess(db, engine, slice, observers);
     }
     const { requests, highWaterId } = await planShardRequests(db, engine, slice, shards);
-    const results = await run(requests, observers.onProgress);
+    const results = await run(requests, observers.onProgress, db);
     if (results.length !== requests.length) {
       throw new Error(`${requests.length} shards were planned but ${results.length} results came back`);
     }

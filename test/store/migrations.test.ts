@@ -25,6 +25,7 @@ async function tinySnapshot(seed: number): Promise<Uint8Array> {
 const TABLES = [
   "active_policy",
   "policy_versions",
+  "refit_shard_results",
   "routing_decisions",
   "routing_outcomes",
   "routing_outcomes_synthetic",

@@ -1,0 +1,65 @@
+/**
+ * The shard results of a distributed refit (table refit_shard_results, migration 012): written by
+ * the queue worker that read the shard, read and deleted by the coordinator. The statistics are
+ * opaque bytes here (the store never imports the engine); the summary is JSON.
+ */
+import type { Queryable } from "./db.js";
+import type { JsonObject } from "./training-runs.js";
+
+/** One shard's stored result. */
+export interface StoredShardResult {
+  readonly batchId: string;
+  readonly shardIndex: number;
+  readonly statistics: Uint8Array;
+  readonly summary: JsonObject;
+  /** Who wrote it (host and process id), for messages. */
+  readonly worker: string;
+}
+
+/**
+ * Writes (or, from a retried job, rewrites: the same shard gives the same result) one shard's
+ * result.
+ */
+export async function writeShardResult(q: Queryable, result: StoredShardResult): Promise<void> {
+  await q.query(
+    `INSERT INTO refit_shard_results (batch_id, shard_index, statistics, summary, worker)
+     VALUES ($1::uuid, $2, $3, $4::text::jsonb, $5)
+     ON CONFLICT (batch_id, shard_index)
+     DO UPDATE SET statistics = EXCLUDED.statistics, summary = EXCLUDED.summary, worker = EXCLUDED.worker, created_at = now()`,
+    [result.batchId, result.shardIndex, result.statistics, JSON.stringify(result.summary), result.worker],
+  );
+}
+
+/** The shard indices of a batch that have a result. */
+export async function finishedShards(q: Queryable, batchId: string): Promise<number[]> {
+  const { rows } = await q.query<{ shard_index: number }>(
+    "SELECT shard_index FROM refit_shard_results WHERE batch_id = $1::uuid ORDER BY shard_index",
+    [batchId],
+  );
+  return rows.map((row) => row.shard_index);
+}
+
+/** Every result of a batch, in shard order. */
+export async function readShardResults(q: Queryable, batchId: string): Promise<StoredShardResult[]> {
+  const { rows } = await q.query<{
+    shard_index: number;
+    statistics: Uint8Array;
+    summary: JsonObject;
+    worker: string;
+  }>(
+    "SELECT shard_index, statistics, summary, worker FROM refit_shard_results WHERE batch_id = $1::uuid ORDER BY shard_index",
+    [batchId],
+  );
+  return rows.map((row) => ({
+    batchId,
+    shardIndex: row.shard_index,
+    statistics: row.statistics,
+    summary: row.summary,
+    worker: row.worker,
+  }));
+}
+
+/** Deletes a batch's results (merged, or the run failed). */
+export async function deleteShardResults(q: Queryable, batchId: string): Promise<void> {
+  await q.query("DELETE FROM refit_shard_results WHERE batch_id = $1::uuid", [batchId]);
+}
