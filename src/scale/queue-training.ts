@@ -7,12 +7,19 @@
  *
  * It fails the read — and so the run, which then promotes nothing — when a shard has failed on
  * every attempt (its retries spent), or when the results are not all in by the timeout; it then
- * cancels the batch's jobs still waiting and deletes the batch's results (a worker still reading
- * may write one after: a row of a batch id never reused, harmless).
+ * cancels the batch's jobs still waiting and deletes the batch's results. A shard still being
+ * read then (or the first run of a shard taken for dead and retried) may write after its batch is
+ * closed: a row of a batch id never reused, harmless, and deleted by a later refit.
  */
 import { randomUUID } from "node:crypto";
 import type { TrainingReader } from "../cadence/training-reader.js";
-import { type Db, deleteShardResults, finishedShards, readShardResults } from "../store/index.js";
+import {
+  type Db,
+  deleteShardResults,
+  deleteStaleShardResults,
+  finishedShards,
+  readShardResults,
+} from "../store/index.js";
 import { shardedTrainingReader } from "./sharded-training.js";
 import { SHARD_QUEUE, type ShardJob, queueTimings, startQueue, type QueueTimings } from "./shard-queue.js";
 import type { ShardRequest, ShardResult } from "./shard-work.js";
@@ -32,6 +39,9 @@ export interface QueueTrainingOptions {
   /** Told when the read runs in-process instead (embedded database, discount below 1). */
   readonly onFallback?: (reason: string) => void;
 }
+
+/** Results older than this (two days) belong to no running batch: a batch waits at most its timeout. */
+const STALE_RESULT_SECONDS = 2 * 86_400;
 
 /** How often the coordinator looks at the batch. */
 const POLL_MS = 250;
@@ -61,6 +71,8 @@ async function runShardsOnQueue(
   const batchId = randomUUID();
   const jobIds: string[] = [];
   try {
+    // Leftovers of closed batches (see deleteStaleShardResults), long after any run could use them.
+    await deleteStaleShardResults(db, STALE_RESULT_SECONDS);
     for (const request of requests) {
       const job: ShardJob = { batchId, request };
       const id = await boss.send(SHARD_QUEUE, job as unknown as object, {

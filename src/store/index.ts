@@ -73,6 +73,7 @@ export {
 export { tryAcquireAdvisoryLock, withAdvisoryLock, type AdvisoryLock } from "./advisory-lock.js";
 export {
   deleteShardResults,
+  deleteStaleShardResults,
   finishedShards,
   readShardResults,
   writeShardResult,

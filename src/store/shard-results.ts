@@ -63,3 +63,15 @@ export async function readShardResults(q: Queryable, batchId: string): Promise<S
 export async function deleteShardResults(q: Queryable, batchId: string): Promise<void> {
   await q.query("DELETE FROM refit_shard_results WHERE batch_id = $1::uuid", [batchId]);
 }
+
+/**
+ * Deletes results older than `seconds` of any batch: the leftovers of shards that finished after
+ * their batch was closed (a job taken for dead and retried while its first run was still going).
+ */
+export async function deleteStaleShardResults(q: Queryable, seconds: number): Promise<number> {
+  const { rowCount } = await q.query(
+    "DELETE FROM refit_shard_results WHERE created_at < now() - make_interval(secs => $1)",
+    [seconds],
+  );
+  return rowCount;
+}
