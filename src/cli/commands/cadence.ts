@@ -215,10 +215,10 @@ export const command: Command = {
     }
     if (values["no-report"] && values["report-dir"] !== undefined)
       throw new UsageError("give --report-dir or --no-report, not both");
-    if (mode === "warmup" && values.workers !== undefined)
-      throw new UsageError(
-        `--workers applies to --mode prod only; received --workers ${JSON.stringify(values.workers)}`,
-      );
+    if (mode === "warmup" && (values.workers !== undefined || values.queue))
+      throw new UsageError("--workers and --queue apply to --mode prod only");
+    if (!values.queue && (values["queue-timeout"] !== undefined || values["shard-expire"] !== undefined))
+      throw new UsageError("--queue-timeout and --shard-expire apply with --queue only");
     if (mode === "prod" && values.n !== undefined)
       throw new UsageError(
         `--n applies to --mode warmup only; received --n ${JSON.stringify(values.n)} with --mode prod`,
