@@ -24,11 +24,25 @@ export type ShardRunner = (
   db: Db,
 ) => Promise<ShardResult[]>;
 
-/** Why a sharded read must run in-process on this database and engine, or null if it need not. */
-export function inProcessReason(db: Db, engine: LinUCBEngine): string | null {
+/**
+ * What an incremental refit adds to a slice read (issue 14 item 3: `idAfter`, the base's
+ * high-water mark, and `forgetting`, the per-day discount by row age), read structurally so that
+ * this reader honours them whichever lands first.
+ */
+interface IncrementalFields {
+  readonly idAfter?: number;
+  readonly forgetting?: { readonly dailyDiscount: number };
+}
+
+/** Why a sharded read must run in-process on this database, engine and slice, or null if it need not. */
+export function inProcessReason(db: Db, engine: LinUCBEngine, slice?: SliceRead): string | null {
   if (db.backend === "pglite") return "the embedded database is one in-process connection: read in-process";
   if (engine.options.discount !== 1) {
     return `a discount of ${engine.options.discount} makes the order of rows matter: read in-process`;
+  }
+  const forgetting = (slice as IncrementalFields | undefined)?.forgetting;
+  if (forgetting !== undefined && forgetting.dailyDiscount !== 1) {
+    return `the shards do not weigh rows by age yet (daily discount ${forgetting.dailyDiscount}): read in-process`;
   }
   return null;
 }
@@ -39,8 +53,9 @@ export async function planShardRequests(
   engine: LinUCBEngine,
   slice: SliceRead,
   count: number,
-): Promise<{ requests: ShardRequest[]; highWaterId: number | null }> {
+): Promise<{ requests: ShardRequest[]; highWaterId: number | null; afterId: number }> {
   const bounds = resolveRowBounds(slice.bounds, "bounds");
+  const afterId = (slice as IncrementalFields).idAfter ?? 0;
   const read = {
     table: slice.table,
     dimension: slice.dimension,
@@ -50,7 +65,7 @@ export async function planShardRequests(
     // Not used by the refit; refused rather than silently widened.
     throw new RangeError("a sharded read takes the split side, not createdFrom / createdBefore");
   }
-  const plan = await planCorpusShards(db, read, count);
+  const plan = await planCorpusShards(db, { ...read, afterId }, count);
   const requests = plan.shards.map(
     (shard): ShardRequest => ({
       ...read,
@@ -61,7 +76,7 @@ export async function planShardRequests(
       shard,
     }),
   );
-  return { requests, highWaterId: plan.highWaterId };
+  return { requests, highWaterId: plan.highWaterId, afterId };
 }
 
 /**
@@ -74,18 +89,19 @@ export function shardedTrainingReader(
   onFallback: (reason: string) => void = () => undefined,
 ): TrainingReader {
   return async (db, engine, slice, observers): Promise<CorpusReadTotals> => {
-    const reason = inProcessReason(db, engine);
+    const reason = inProcessReason(db, engine, slice);
     if (reason !== null) {
       onFallback(reason);
       return readInProcess(db, engine, slice, observers);
     }
-    const { requests, highWaterId } = await planShardRequests(db, engine, slice, shards);
+    const { requests, highWaterId, afterId } = await planShardRequests(db, engine, slice, shards);
     const results = await run(requests, observers.onProgress, db);
     if (results.length !== requests.length) {
       throw new Error(`${requests.length} shards were planned but ${results.length} results came back`);
     }
     applyShards(results, engine, observers);
-    return mergeShardTotals(results, highWaterId ?? 0, 0);
+    // As the single reader: the high-water id is the read's lower bound when no row matched.
+    return mergeShardTotals(results, highWaterId ?? afterId, afterId);
   };
 }
 

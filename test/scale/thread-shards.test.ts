@@ -103,6 +103,26 @@ describeOnBackends("training read sharded over worker threads", (backend) => {
       }
     });
 
+    it("starts the shards after an incremental refit's high-water mark (idAfter)", async () => {
+      const engine = await createLinUCB(ENGINE);
+      const { requests, afterId } = await planShardRequests(
+        database.db,
+        engine,
+        { ...slice, idAfter: 3000 } as SliceRead,
+        2,
+      );
+      expect(afterId).toBe(3000);
+      expect(requests[0]!.shard.afterId).toBe(3000);
+      expect(requests[1]!.shard.afterId).toBeGreaterThan(3000);
+      const reasons: string[] = [];
+      const forgetting = { dailyDiscount: 0.99, asOfMs: 0 };
+      const sharded = await threadRead(database.db, { ...slice, forgetting } as SliceRead, 2, undefined, (r) =>
+        reasons.push(r),
+      );
+      expect(reasons).toEqual([expect.stringContaining("daily discount 0.99")]);
+      expect(sharded.totals.accepted).toBe(single.totals.accepted);
+    });
+
     it("fails the whole read when one shard fails, leaving the engine untouched and no thread running", async () => {
       const engine = await createLinUCB(ENGINE);
       const { requests } = await planShardRequests(database.db, engine, slice, 2);
