@@ -107,8 +107,9 @@ async function waitForBatch(
 ): Promise<void> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
-    const done = new Set(await finishedShards(db, batchId));
-    onProgress(done.size);
+    const finished = await finishedShards(db, batchId);
+    const done = new Set(finished.map((shard) => shard.shardIndex));
+    onProgress(finished.reduce((sum, shard) => sum + shard.scanned, 0));
     if (done.size === requests.length) return;
     for (const [i, request] of requests.entries()) {
       if (done.has(request.shard.index)) continue;

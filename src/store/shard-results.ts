@@ -30,13 +30,17 @@ export async function writeShardResult(q: Queryable, result: StoredShardResult):
   );
 }
 
-/** The shard indices of a batch that have a result. */
-export async function finishedShards(q: Queryable, batchId: string): Promise<number[]> {
-  const { rows } = await q.query<{ shard_index: number }>(
-    "SELECT shard_index FROM refit_shard_results WHERE batch_id = $1::uuid ORDER BY shard_index",
+/** The shards of a batch that have a result, with the rows each scanned (its summary's `totals.scanned`). */
+export async function finishedShards(
+  q: Queryable,
+  batchId: string,
+): Promise<{ readonly shardIndex: number; readonly scanned: number }[]> {
+  const { rows } = await q.query<{ shard_index: number; scanned: number | null }>(
+    `SELECT shard_index, (summary -> 'totals' ->> 'scanned')::int8 AS scanned
+     FROM refit_shard_results WHERE batch_id = $1::uuid ORDER BY shard_index`,
     [batchId],
   );
-  return rows.map((row) => row.shard_index);
+  return rows.map((row) => ({ shardIndex: row.shard_index, scanned: row.scanned ?? 0 }));
 }
 
 /** Every result of a batch, in shard order. */

@@ -2,13 +2,15 @@
  * Read + accumulate of a prod training read: one in-process reader against the same read split by
  * id range over 1 and 2 worker threads (src/scale), on PostgreSQL. A plain script, after the build:
  *
- *   DATABASE_URL=postgres://… node --experimental-wasm-relaxed-simd dist/bench/shards.js [--rows N] [--dimension D] [--repeats R] [--json]
+ *   DATABASE_URL=postgres://… node --experimental-wasm-relaxed-simd dist/bench/store-shards.js \
+ *     [--rows N] [--dimension D] [--repeats R] [--quick] [--json]
  *
  * It builds a corpus of judged prod rows (plus 10% shadow rows the read skips) in a scratch
  * database, then runs the three variants interleaved `repeats` times (so machine drift hits them
  * alike) and reports the median wall time, rows/s, and the CPU time of this process (all threads;
  * the server's CPU is not in it), with the load average before and after. Target (issue 14):
- * 2 workers ≥ 1.6× one. Exported for the whole-cadence benchmark (bench/cadence-scale.ts).
+ * 2 workers ≥ 1.6× one. Also run by `npm run bench -- --store` (`--quick`: 100k rows, once; skipped
+ * without DATABASE_URL). Exported for the whole-cadence benchmark (bench/cadence-scale.ts).
  */
 import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
@@ -156,12 +158,14 @@ export async function benchmarkShards(options: {
 
 function describe(result: ShardBenchmarkResult): string {
   const load = (l: readonly number[]) => l.map((x) => x.toFixed(2)).join(" ");
+  const seconds = (x: number) => x.toFixed(2).padStart(7);
+  const line = (v: ShardVariant) =>
+    `  ${v.name.padEnd(20)} ${seconds(v.wallSeconds)} s wall ${seconds(v.cpuSeconds)} s CPU  ` +
+    `${Math.round(v.rowsPerSecond).toLocaleString("en-US").padStart(10)} rows/s`;
   return [
-    `read + accumulate, ${result.rows} prod rows, d = ${result.dimension}, median of ${result.repeats} (load ${load(result.loadBefore)} → ${load(result.loadAfter)})`,
-    ...result.variants.map(
-      (v) =>
-        `  ${v.name.padEnd(20)} ${v.wallSeconds.toFixed(2).padStart(7)} s wall ${v.cpuSeconds.toFixed(2).padStart(7)} s CPU  ${Math.round(v.rowsPerSecond).toLocaleString("en-US").padStart(10)} rows/s`,
-    ),
+    `read + accumulate, ${result.rows} prod rows, d = ${result.dimension}, median of ${result.repeats} ` +
+      `(load ${load(result.loadBefore)} → ${load(result.loadAfter)})`,
+    ...result.variants.map(line),
     `  2 workers / 1 worker: ${result.speedupTwoOverOne.toFixed(2)}× (target ≥ 1.6×)`,
   ].join("\n");
 }
@@ -175,22 +179,28 @@ async function main(): Promise<void> {
       repeats: { type: "string" },
       "database-url": { type: "string" },
       json: { type: "boolean", default: false },
+      quick: { type: "boolean", default: false },
     },
   });
   const databaseUrl = values["database-url"] ?? process.env.DATABASE_URL;
-  if (databaseUrl === undefined || databaseUrl === "") throw new Error("needs --database-url or DATABASE_URL");
+  if (databaseUrl === undefined || databaseUrl === "") {
+    process.stderr.write("store-shards: no DATABASE_URL: the sharded read needs PostgreSQL; skipped\n");
+    return;
+  }
+  const rows = values.rows ?? (values.quick ? "100000" : undefined);
+  const repeats = values.repeats ?? (values.quick ? "1" : undefined);
   const result = await benchmarkShards({
     databaseUrl,
-    ...(values.rows === undefined ? {} : { rows: Number(values.rows) }),
+    ...(rows === undefined ? {} : { rows: Number(rows) }),
     ...(values.dimension === undefined ? {} : { dimension: Number(values.dimension) }),
-    ...(values.repeats === undefined ? {} : { repeats: Number(values.repeats) }),
+    ...(repeats === undefined ? {} : { repeats: Number(repeats) }),
   });
   process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${describe(result)}\n`);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
-    process.stderr.write(`shards: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`store-shards: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   });
 }
