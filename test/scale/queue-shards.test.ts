@@ -48,7 +48,7 @@ function startWorker(databaseUrl: string, extra: readonly string[] = []): Worker
   const worker: WorkerProcess = {
     child,
     log: "",
-    waitFor: (pattern, timeoutMs = 30_000) =>
+    waitFor: (pattern, timeoutMs = 100_000) =>
       new Promise((resolve, reject) => {
         const timer = setTimeout(
           () => reject(new Error(`no ${pattern} in the worker's log:\n${worker.log}`)),
@@ -125,17 +125,22 @@ describeOnBackends("training read distributed over the job queue", (backend) => 
     return;
   }
 
-  it("equals the single-threaded read with 4 shards over 2 worker processes (1e-12)", async () => {
+  beforeAll(async () => {
     const url = database.fresh.options.databaseUrl!;
     workers.push(startWorker(url), startWorker(url));
+    // A loaded machine may take long to start two processes that create the queue's schema at once.
     await Promise.all(workers.map((worker) => worker.waitFor(/taking shard jobs/)));
+  }, 240_000);
+
+  it("equals the single-threaded read with 4 shards over 2 worker processes (1e-12)", async () => {
+    const url = database.fresh.options.databaseUrl!;
     const sharded = await queueRead(database.db, slice, { databaseUrl: url, shards: 4, timeoutSeconds: 60 });
     expect(sharded.fallbacks).toEqual([]);
     expectSameRead(sharded, single);
     // Both processes took shards, and the coordinator left no result behind.
     for (const worker of workers) expect(worker.log).toMatch(/done batch [0-9a-f-]+ shard \d/);
     expect(await leftoverResults(database.db)).toBe(0);
-  });
+  }, 240_000);
 
   it("retries the shard of a worker killed mid-read on the other worker, and still equals the single read", async () => {
     const url = database.fresh.options.databaseUrl!;
@@ -158,7 +163,7 @@ describeOnBackends("training read distributed over the job queue", (backend) => 
     // The survivor read its own shard and the victim's retried one (a loaded machine may even see a
     // slow retry expire and run again: at least twice, then).
     expect(survivor!.log.match(/done batch/g)?.length).toBeGreaterThanOrEqual(2);
-  });
+  }, 240_000);
 
   it("fails the read, with nothing merged, when a shard fails for good or no worker takes the shards", async () => {
     const url = database.fresh.options.databaseUrl!;
@@ -188,7 +193,7 @@ describeOnBackends("training read distributed over the job queue", (backend) => 
     expect(integrity.read.accepted).toBe(0);
     expect(coverage.finish().rows).toBe(0);
     expect(await leftoverResults(database.db)).toBe(0);
-  });
+  }, 240_000);
 
   it("registers the daily cadence on the queue's cron, and a cadence job runs the prod cadence sharded over the workers", async () => {
     const url = database.fresh.options.databaseUrl!;
@@ -216,5 +221,5 @@ describeOnBackends("training read distributed over the job queue", (backend) => 
     expect(run.rows[0]).toEqual({ cadence: "prod", status: "succeeded" });
     // Its training read went through the queue: the workers logged its shards.
     expect(scheduler.log + helper.log).toMatch(/done batch [0-9a-f-]+ shard 1/);
-  });
+  }, 240_000);
 });
