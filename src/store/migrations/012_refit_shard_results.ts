@@ -11,7 +11,7 @@ import type { Migration } from "./migration.js";
  * 012 by agreement, its version follows the migrations merged before it.
  */
 export const migration: Migration = {
-  version: 9,
+  version: 10,
   name: "refit_shard_results",
   up: `
 CREATE TABLE refit_shard_results (
