@@ -94,13 +94,35 @@ export async function startQueue(
   });
   boss.on("error", options.onError);
   await boss.start();
-  await boss.createQueue(SHARD_QUEUE, {
-    name: SHARD_QUEUE,
-    retryLimit: timings.retryLimit,
-    retryDelay: timings.retryDelaySeconds,
-    expireInSeconds: timings.expireInSeconds,
-  });
+  await retryOnDeadlock(() =>
+    boss.createQueue(SHARD_QUEUE, {
+      name: SHARD_QUEUE,
+      retryLimit: timings.retryLimit,
+      retryDelay: timings.retryDelaySeconds,
+      expireInSeconds: timings.expireInSeconds,
+    }),
+  );
   // A failed cadence run is recorded as failed; the next tick runs again (no retry of a day's run).
-  await boss.createQueue(CADENCE_QUEUE, { name: CADENCE_QUEUE, retryLimit: 0 });
+  await retryOnDeadlock(() => boss.createQueue(CADENCE_QUEUE, { name: CADENCE_QUEUE, retryLimit: 0 }));
   return boss;
+}
+
+/** PostgreSQL's SQLSTATE for a deadlock: the transaction was rolled back and may simply be retried. */
+const DEADLOCK_DETECTED = "40P01";
+
+/**
+ * Runs `operation`, retrying it (up to 5 attempts, with a short random back-off) when PostgreSQL
+ * breaks a deadlock by rolling it back. Workers that start together each create the same queues,
+ * and pg-boss's queue creation (a row plus a partition table) can deadlock with itself across
+ * processes: seen in CI with two `linucb worker` processes started at once.
+ */
+async function retryOnDeadlock<T>(operation: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== DEADLOCK_DETECTED || attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80 * attempt));
+    }
+  }
 }
