@@ -133,9 +133,16 @@ export interface ServerProcess {
 
 const bin = fileURLToPath(new URL("../src/cli/bin.js", import.meta.url));
 
-/** Starts the built CLI's `serve` with `args` and the token, resolves once it listens. */
-export function startServer(args: readonly string[], token: string): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [bin, "serve", "--port", "0", ...args], {
+/**
+ * Starts the built CLI's `serve` with `args` and the token, resolves once it listens. `nodeFlags`
+ * go to node itself (e.g. `--cpu-prof`, which NODE_OPTIONS does not accept).
+ */
+export function startServer(
+  args: readonly string[],
+  token: string,
+  nodeFlags: readonly string[] = [],
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeFlags, bin, "serve", "--port", "0", ...args], {
     env: { ...process.env, LINUCB_TOKEN: token },
     stdio: ["ignore", "ignore", "pipe"],
   });
