@@ -1,7 +1,7 @@
 /**
  * The decision log (table routing_decisions, migration 007): what `linucb serve` decided for each
  * request, kept so that an outcome posted later is written from the server's own record. Bulk
- * insert (one unnest statement per group commit), lookup by id with the outcome already written
+ * insert (one json_to_recordset statement per group commit), lookup by id with the outcome already written
  * for it (if any), and retention by age.
  */
 import type { Queryable } from "./db.js";
