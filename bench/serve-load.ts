@@ -6,7 +6,9 @@
  * together. Besides rates and latencies it reports what does not depend on the crowd: CPU time per
  * request of the server, the client and the PostgreSQL backends, over a fixed request count.
  *
- *   node dist/bench/serve-load.js [--quick] [--requests N] [--duration S] [--json PATH]
+ *   node dist/bench/serve-load.js [--quick] [--requests N] [--duration S] [--json PATH] [--cpu-prof DIR]
+ *
+ * (--cpu-prof DIR: the server runs under `node --cpu-prof` and writes its profile to DIR on exit.)
  *
  * 1. route, CPU per request: N requests (closed loop, 16 connections); the server's CPU from /proc,
  *    the PostgreSQL backends' (the decision log's INSERTs), the client's own;
@@ -130,6 +132,7 @@ async function main(argv: readonly string[]): Promise<number> {
       duration: { type: "string" },
       quick: { type: "boolean", default: false },
       json: { type: "string" },
+      "cpu-prof": { type: "string" },
       "database-url": { type: "string" },
     },
   });
@@ -149,7 +152,12 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     await migrateUp(db);
     const { versionId, snapshot } = await promoteBenchPolicy(db, DEFAULT_WORKLOAD, 1);
-    server = await startServer(["--database-url", scratch.url], TOKEN);
+    const profile = values["cpu-prof"];
+    server = await startServer(
+      ["--database-url", scratch.url],
+      TOKEN,
+      profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profile}`],
+    );
     const serverPid = server.child.pid!;
     log(
       `serve bench: server at ${server.url}, policy version ${versionId}, ${os.availableParallelism()} CPUs shared by client, server and PostgreSQL, load ${loadAtStart}`,
