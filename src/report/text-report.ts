@@ -152,7 +152,10 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
     `integrity     ${integrity.ok ? "ok" : "FAILED"}: engine ${integrity.engineRows} rows = SQL ${integrity.sqlRows} rows over ${integrity.models} (cell, model) pairs`,
   );
   lines.push(
-    `coverage      ${coverage.coveredCells} of ${coverage.cells.length} cells with ≥ ${coverage.minRowsPerModel} rows of every model`,
+    // Not the warm-up gate's "coverage" line (training slice, also ≥ minRows per cell): this one
+    // counts every row the refit read.
+    `corpus        ${coverage.coveredCells} of ${coverage.cells.length} cells hold ≥ ${coverage.minRowsPerModel} rows ` +
+      `of every model (all rows read)`,
   );
   lines.push(`gate          ${gate.passed ? "PASSED" : "FAILED"}: ${gate.reason}`);
   if (result.mode === "prod" && result.gate.support !== null) lines.push(...formatSupport(result.gate.support));
