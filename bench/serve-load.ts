@@ -16,9 +16,10 @@
  *    best concurrency for comparison (its client costs more CPU per request);
  * 3. route, latency at 50% and 90% of that maximum: evenly paced open loops, latency from each
  *    request's scheduled time, with what makes the tail visible: how late the client's own timer
- *    fired, and how long the server's event loop waited for a CPU (run-queue wait, /proc schedstat);
+ *    fired, how long the server's event loop waited for a CPU (run-queue wait, /proc schedstat), and
+ *    from the server's /metrics its event-loop delay and GC time over the run;
  * 4. the engine's share: `select` (as the server calls it) in CPU µs against the server's per route;
- * 5. outcomes: single outcomes and batches of 100 for decisions made above, each acknowledged only
+ * 5. outcomes: batches of 100 (16 connections) and single outcomes (32) for decisions made above, each acknowledged only
  *    after its group commit; rows counted afterwards (acknowledged = stored).
  * Workload: a promoted policy of 5 models, d = 16, 60 cells, ε = 0.05 (seed 1). About 2 minutes
  * (40 s with --quick).
@@ -91,6 +92,45 @@ class CpuMeter {
     );
     return new Map(backends.rows.map((r) => [r.pid, processCpuSeconds(r.pid) || 0]));
   }
+}
+
+/** The server's own view of a stretch of time, from two scrapes of its /metrics. */
+interface ServerView {
+  /** Event-loop delay over the stretch (prom-client's monitorEventLoopDelay, reset at each scrape), ms. */
+  readonly loopDelayP99Ms: number;
+  readonly loopDelayMaxMs: number;
+  /** Garbage collection: pauses and ms per second, over the stretch. */
+  readonly gcPauses: number;
+  readonly gcMsPerSecond: number;
+}
+
+/** The GC totals (seconds, count) and the loop-delay figures since the last scrape. */
+async function scrape(url: string): Promise<{ gcSeconds: number; gcCount: number; p99: number; max: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const sum = (pattern: RegExp): number =>
+    [...text.matchAll(pattern)].reduce((total, match) => total + Number(match[1]), 0);
+  return {
+    gcSeconds: sum(/^linucb_nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/gm),
+    gcCount: sum(/^linucb_nodejs_gc_duration_seconds_count\{[^}]*\} (\S+)$/gm),
+    p99: sum(/^linucb_nodejs_eventloop_lag_p99_seconds (\S+)$/gm),
+    max: sum(/^linucb_nodejs_eventloop_lag_max_seconds (\S+)$/gm),
+  };
+}
+
+/** Starts watching the server; the returned function gives its view since. */
+async function watchServer(url: string): Promise<() => Promise<ServerView>> {
+  const before = await scrape(url);
+  const started = performance.now();
+  return async () => {
+    const after = await scrape(url);
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      loopDelayP99Ms: round1(after.p99 * 1000),
+      loopDelayMaxMs: round1(after.max * 1000),
+      gcPauses: after.gcCount - before.gcCount,
+      gcMsPerSecond: round1(((after.gcSeconds - before.gcSeconds) * 1000) / seconds),
+    };
+  };
 }
 
 /** CPU µs per engine.select on the served snapshot, called as the server calls it. */
@@ -208,16 +248,19 @@ async function main(argv: readonly string[]): Promise<number> {
     // 3. Latency at 50% and 90% of the maximum, paced.
     const paced = async (
       share: number,
-    ): Promise<PacedResult & { serverWaitMsPerSecond: number; serverCpuMicros: number }> => {
+    ): Promise<PacedResult & ServerView & { serverWaitMsPerSecond: number; serverCpuMicros: number }> => {
       const during = await meter.start();
+      const view = await watchServer(server!.url);
       const result = await pacedLoad({ ...route, rate: Math.round(maxRate * share), durationSeconds: duration });
       const cpu = await during(result.completed);
+      const seen = await view();
       log(
         `route paced at ${share * 100}% (${result.targetRate}/s): ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p90 ${result.p90Ms} ms, ` +
           `p99 ${result.p99Ms} ms, max ${result.maxMs} ms, non-2xx ${result.non2xx}, errors ${result.errors}; client timer late p99 ${result.timerLateP99Ms} ms, ` +
-          `server waited for a CPU ${cpu.serverWaitMsPerSecond} ms/s; load ${load1()}`,
+          `server waited for a CPU ${cpu.serverWaitMsPerSecond} ms/s, its event loop delay p99 ${seen.loopDelayP99Ms} ms ` +
+          `(max ${seen.loopDelayMaxMs} ms), GC ${seen.gcMsPerSecond} ms/s in ${seen.gcPauses} pauses; load ${load1()}`,
       );
-      return { ...result, serverWaitMsPerSecond: cpu.serverWaitMsPerSecond, serverCpuMicros: cpu.server };
+      return { ...result, ...seen, serverWaitMsPerSecond: cpu.serverWaitMsPerSecond, serverCpuMicros: cpu.server };
     };
     const half = await paced(0.5);
     const ninety = await paced(0.9);
@@ -252,7 +295,7 @@ async function main(argv: readonly string[]): Promise<number> {
       }),
     );
     const outcomeCpu = await meter.start();
-    const batches = await closedLoad({ ...outcomes, bodies: batchBodies, connections: 8, amount: batchBodies.length });
+    const batches = await closedLoad({ ...outcomes, bodies: batchBodies, connections: 16, amount: batchBodies.length });
     const batchCpu = await outcomeCpu(batches.completed * batchSize);
     const batchRate = Math.round(batches.requestsPerSecond * batchSize);
     log(
