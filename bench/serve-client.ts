@@ -22,6 +22,8 @@ export interface ClientResult {
   readonly requestsPerSecond: number;
   readonly completed: number;
   readonly non2xx: number;
+  /** Count of each non-2xx status code (e.g. 503 while decisions cannot be stored fast enough). */
+  readonly non2xxByStatus: Record<string, number>;
   readonly errors: number;
   readonly p50Ms: number;
   readonly p90Ms: number;
@@ -105,6 +107,13 @@ async function openConnections(
   );
 }
 
+/** Adds one response status to the non-2xx tally; returns whether it was one. */
+function tallyStatus(byStatus: Record<string, number>, status: number): boolean {
+  if (status >= 200 && status < 300) return false;
+  byStatus[status] = (byStatus[status] ?? 0) + 1;
+  return true;
+}
+
 /** Percentiles of latencies (ms, 3 decimals). */
 function latencyFigures(
   latencies: Float64Array,
@@ -128,21 +137,26 @@ const cpuMicros = (since: NodeJS.CpuUsage): number => {
 
 /**
  * `amount` requests over `connections` sockets, each sending its next request when the previous
- * response arrived (closed loop, no pipelining). Latency from each request's send.
+ * response arrived (closed loop, no pipelining). Latency from each request's send. No request is
+ * sent after `maxSeconds` (default 60): on a crowded machine the run ends early rather than late.
  */
-export async function closedLoad(target: Target & { readonly amount: number }): Promise<ClientResult> {
+export async function closedLoad(
+  target: Target & { readonly amount: number; readonly maxSeconds?: number },
+): Promise<ClientResult> {
   const requests = requestBuffers(target);
   const latencies = new Float64Array(target.amount);
   let sent = 0;
   let completed = 0;
   let non2xx = 0;
+  const non2xxByStatus: Record<string, number> = {};
   let errors = 0;
   let finish: () => void = () => undefined;
   const done = new Promise<void>((resolve) => {
     finish = resolve;
   });
+  let deadline = Number.POSITIVE_INFINITY;
   const send = (connection: Connection): void => {
-    if (sent >= target.amount) return;
+    if (sent >= target.amount || performance.now() > deadline) return;
     connection.waiting.push(performance.now());
     connection.socket.write(requests[sent++ % requests.length]!);
   };
@@ -150,18 +164,19 @@ export async function closedLoad(target: Target & { readonly amount: number }): 
     target,
     (connection, status, startedAt) => {
       latencies[completed++] = performance.now() - startedAt;
-      if (status < 200 || status >= 300) non2xx++;
-      if (completed + errors >= target.amount) finish();
-      else send(connection);
+      if (tallyStatus(non2xxByStatus, status)) non2xx++;
+      send(connection);
+      if (completed + errors >= sent) finish();
     },
     (connection) => {
       errors += connection.waiting.length;
       connection.waiting.length = 0;
-      if (completed + errors >= target.amount) finish();
+      if (completed + errors >= sent) finish();
     },
   );
   const cpu = process.cpuUsage();
   const started = performance.now();
+  deadline = started + (target.maxSeconds ?? 60) * 1000;
   for (const connection of connections) send(connection);
   await done;
   const seconds = (performance.now() - started) / 1000;
@@ -171,6 +186,7 @@ export async function closedLoad(target: Target & { readonly amount: number }): 
     requestsPerSecond: Math.round(completed / seconds),
     completed,
     non2xx,
+    non2xxByStatus,
     errors,
     ...latencyFigures(latencies, completed),
     durationSeconds: Number(seconds.toFixed(3)),
@@ -192,12 +208,13 @@ export async function pacedLoad(
   const lateness: number[] = [];
   let completed = 0;
   let non2xx = 0;
+  const non2xxByStatus: Record<string, number> = {};
   let errors = 0;
   const connections = await openConnections(
     target,
     (_connection, status, scheduled) => {
       latencies[completed++] = performance.now() - scheduled;
-      if (status < 200 || status >= 300) non2xx++;
+      if (tallyStatus(non2xxByStatus, status)) non2xx++;
     },
     (connection) => {
       errors += connection.waiting.length;
@@ -244,6 +261,7 @@ export async function pacedLoad(
     requestsPerSecond: Math.round(completed / seconds),
     completed,
     non2xx,
+    non2xxByStatus,
     errors,
     ...latencyFigures(latencies, completed),
     durationSeconds: Number(seconds.toFixed(3)),

@@ -22,7 +22,8 @@
  * 5. outcomes: batches of 100 (16 connections) and single outcomes (32) for decisions made above, each acknowledged only
  *    after its group commit; rows counted afterwards (acknowledged = stored).
  * Workload: a promoted policy of 5 models, d = 16, 60 cells, ε = 0.05 (seed 1). About 2 minutes
- * (40 s with --quick).
+ * (40 s with --quick); every closed loop stops sending at a time cap, so a crowded machine cannot
+ * make it run past ~4 minutes.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -148,8 +149,15 @@ async function engineSelectMicros(snapshot: Uint8Array, bodies: readonly string[
   return Number(((used.user + used.system) / rounds).toFixed(2));
 }
 
+/** "0", or the count and its status codes ("12 (503: 12)"). */
+function non2xx(result: ClientResult): string {
+  if (result.non2xx === 0) return "0";
+  const codes = Object.entries(result.non2xxByStatus).map(([status, n]) => `${status}: ${n}`);
+  return `${result.non2xx} (${codes.join(", ")})`;
+}
+
 function describe(result: ClientResult): string {
-  return `${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}, errors ${result.errors}`;
+  return `${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, non-2xx ${non2xx(result)}, errors ${result.errors}`;
 }
 
 function autocannonSummary(result: LoadResult): Record<string, number> {
@@ -204,12 +212,12 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     const bodies = routeBodies(DEFAULT_WORKLOAD, 512, 1);
     const route = { url: `${server.url}/v1/route`, headers: HEADERS, bodies };
-    await closedLoad({ ...route, connections: 16, amount: 20_000 }); // warm-up: JIT, pool, first cells
+    await closedLoad({ ...route, connections: 16, amount: 20_000, maxSeconds: 15 }); // warm-up: JIT, pool, first cells
     const meter = new CpuMeter(db, serverPid, new URL(scratch.url).pathname.slice(1));
 
     // 1. CPU per route over a fixed request count.
     const measure = await meter.start();
-    const fixed = await closedLoad({ ...route, connections: 16, amount: requests });
+    const fixed = await closedLoad({ ...route, connections: 16, amount: requests, maxSeconds: 40 });
     const perRoute = { ...(await measure(fixed.completed)), client: fixed.clientCpuMicros };
     const totalMicros = perRoute.server + perRoute.postgres + perRoute.client;
     log(
@@ -220,7 +228,7 @@ async function main(argv: readonly string[]): Promise<number> {
     // 2. The maximum: the best closed loop over concurrencies (on 2 shared cores fewer can be faster).
     const sweep: { connections: number; result: ClientResult }[] = [{ connections: 16, result: fixed }];
     for (const connections of [1, 4, 32]) {
-      const result = await closedLoad({ ...route, connections, amount: Math.round(requests / 2) });
+      const result = await closedLoad({ ...route, connections, amount: Math.round(requests / 2), maxSeconds: 15 });
       sweep.push({ connections, result });
       log(
         `route, closed loop, ${connections} connections: ${describe(result)}, client ${result.clientCpuMicros} µs/req`,
@@ -256,7 +264,7 @@ async function main(argv: readonly string[]): Promise<number> {
       const seen = await view();
       log(
         `route paced at ${share * 100}% (${result.targetRate}/s): ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p90 ${result.p90Ms} ms, ` +
-          `p99 ${result.p99Ms} ms, max ${result.maxMs} ms, non-2xx ${result.non2xx}, errors ${result.errors}; client timer late p99 ${result.timerLateP99Ms} ms, ` +
+          `p99 ${result.p99Ms} ms, max ${result.maxMs} ms, non-2xx ${non2xx(result)}, errors ${result.errors}; client timer late p99 ${result.timerLateP99Ms} ms, ` +
           `server waited for a CPU ${cpu.serverWaitMsPerSecond} ms/s, its event loop delay p99 ${seen.loopDelayP99Ms} ms ` +
           `(max ${seen.loopDelayMaxMs} ms), GC ${seen.gcMsPerSecond} ms/s in ${seen.gcPauses} pauses; load ${load1()}`,
       );
@@ -295,12 +303,18 @@ async function main(argv: readonly string[]): Promise<number> {
       }),
     );
     const outcomeCpu = await meter.start();
-    const batches = await closedLoad({ ...outcomes, bodies: batchBodies, connections: 16, amount: batchBodies.length });
+    const batches = await closedLoad({
+      ...outcomes,
+      bodies: batchBodies,
+      connections: 16,
+      amount: batchBodies.length,
+      maxSeconds: 30,
+    });
     const batchCpu = await outcomeCpu(batches.completed * batchSize);
     const batchRate = Math.round(batches.requestsPerSecond * batchSize);
     log(
       `outcomes, batches of ${batchSize}: ${batchRate} outcomes/s durable, per batch p50 ${batches.p50Ms} ms, p99 ${batches.p99Ms} ms, ` +
-        `non-2xx ${batches.non2xx}; CPU per outcome: server ${batchCpu.server} µs, PostgreSQL ${batchCpu.postgres} µs; load ${load1()}`,
+        `non-2xx ${non2xx(batches)}; CPU per outcome: server ${batchCpu.server} µs, PostgreSQL ${batchCpu.postgres} µs; load ${load1()}`,
     );
     const singleBodies = ids
       .slice(batchCount * batchSize, batchCount * batchSize + singleCount)
@@ -311,11 +325,12 @@ async function main(argv: readonly string[]): Promise<number> {
       bodies: singleBodies,
       connections: 32,
       amount: singleBodies.length,
+      maxSeconds: 20,
     });
     const singleCpu = await singleCpuStart(single.completed);
     log(
       `outcomes, one per request: ${single.requestsPerSecond} outcomes/s durable, p50 ${single.p50Ms} ms, p99 ${single.p99Ms} ms, ` +
-        `non-2xx ${single.non2xx}; CPU per outcome: server ${singleCpu.server} µs, PostgreSQL ${singleCpu.postgres} µs`,
+        `non-2xx ${non2xx(single)}; CPU per outcome: server ${singleCpu.server} µs, PostgreSQL ${singleCpu.postgres} µs`,
     );
     const acknowledged = single.completed - single.non2xx + (batches.completed - batches.non2xx) * batchSize;
     const stored = Number(
