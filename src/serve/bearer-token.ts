@@ -12,8 +12,9 @@ const BEARER = /^Bearer\s+(.+)$/i;
 /** A check of `Authorization` header values against `token`. */
 export function bearerTokenCheck(token: string): (authorization: string | undefined) => boolean {
   const expected = Buffer.from(token, "utf8");
-  // Room for the expected token and at least one byte more, so that a longer token never fits exactly.
-  const received = Buffer.alloc(Math.max(1024, expected.length + 1));
+  // Room for the expected token and a whole UTF-8 character more (write() stops before a character
+  // that does not fit), so that a longer token always writes more bytes than the expected one.
+  const received = Buffer.alloc(Math.max(1024, expected.length + 4));
   const head = received.subarray(0, expected.length);
   return (authorization) => {
     const match = authorization === undefined ? null : BEARER.exec(authorization);
