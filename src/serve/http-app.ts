@@ -7,6 +7,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { WritableSource } from "../store/outcome-writes.js";
 import { StoreError } from "../store/errors.js";
 import { bearerTokenCheck } from "./bearer-token.js";
+import type { Decision } from "../store/decisions.js";
 import type { DecisionLog } from "./decision-log.js";
 import { HttpError } from "./http-error.js";
 import type { RouterMetrics } from "./metrics.js";
@@ -26,6 +27,8 @@ export interface HttpAppDependencies {
   readonly token: string | null;
   /** Whether /v1/route needs the token too. */
   readonly routeAuth: boolean;
+  /** Whether /v1/route answers only once its decision is committed (else right away; stored within ms). */
+  readonly durableDecisions: boolean;
   /** Largest request body in bytes (413 beyond). */
   readonly bodyLimit: number;
   /** Where unexpected errors are reported. */
@@ -139,7 +142,7 @@ export function createHttpApp(deps: HttpAppDependencies): FastifyInstance {
     const { armIndex, propensity } = choice;
     const parts = replyOf(policy);
     const decisionId = randomUUID();
-    decisions.record({
+    const decision: Decision = {
       id: decisionId,
       createdAt: new Date(),
       requestId: body.requestId,
@@ -151,11 +154,22 @@ export function createHttpApp(deps: HttpAppDependencies): FastifyInstance {
       policyVersionId: policy.versionId,
       exploration: policy.exploration,
       source,
-    });
+    };
     parts.decisions[armIndex]! += 1;
-    void reply
-      .header("content-type", "application/json; charset=utf-8")
-      .send(`{"decisionId":"${decisionId}","model":${parts.models[armIndex]},"propensity":${propensity}${parts.tail}`);
+    const text = `{"decisionId":"${decisionId}","model":${parts.models[armIndex]},"propensity":${propensity}${parts.tail}`;
+    void reply.header("content-type", "application/json; charset=utf-8");
+    if (!deps.durableDecisions) {
+      decisions.record(decision);
+      void reply.send(text);
+      return;
+    }
+    // Answer once the decision's group write has committed.
+    return decisions.recordDurably(decision).then(
+      () => text,
+      (error: Error) => {
+        throw new HttpError(503, `the decision could not be stored, retry later: ${error.message}`);
+      },
+    );
   });
 
   app.post("/v1/outcomes", { onRequest: requireToken, onResponse: observe("/v1/outcomes") }, async (request) => {
