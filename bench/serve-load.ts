@@ -18,6 +18,7 @@
  *    request's scheduled time, with what makes the tail visible: how late the client's own timer
  *    fired, how long the server's event loop waited for a CPU (run-queue wait, /proc schedstat), and
  *    from the server's /metrics its event-loop delay and GC time over the run;
+ *    then 50% again on a second server started with --durable-decisions (answers after the commit);
  * 4. the engine's share: `select` (as the server calls it) in CPU µs against the server's per route;
  * 5. outcomes: batches of 100 (16 connections) and single outcomes (32) for decisions made above, each acknowledged only
  *    after its group commit; rows counted afterwards (acknowledged = stored).
@@ -272,6 +273,29 @@ async function main(argv: readonly string[]): Promise<number> {
     };
     const half = await paced(0.5);
     const ninety = await paced(0.9);
+    // The same half load on a second server that answers each route only once its decision is
+    // committed (--durable-decisions): what that guarantee costs in latency.
+    const durableServer = await startServer(["--database-url", scratch.url, "--durable-decisions"], TOKEN);
+    let durable: PacedResult;
+    try {
+      const durableRoute = { ...route, url: `${durableServer.url}/v1/route` };
+      await closedLoad({ ...durableRoute, connections: 64, amount: 10_000, maxSeconds: 10 }); // warm-up
+      // Each answer waits for a commit, and a socket answers its pipelined requests in order: 256
+      // sockets, so that the rate is not capped by one commit per socket at a time.
+      durable = await pacedLoad({
+        ...durableRoute,
+        rate: Math.round(maxRate * 0.5),
+        durationSeconds: duration / 2,
+        connections: 256,
+      });
+    } finally {
+      durableServer.child.kill("SIGTERM");
+      await durableServer.exited;
+    }
+    log(
+      `route paced at 50% with --durable-decisions (${durable.targetRate}/s): ${durable.requestsPerSecond} req/s, ` +
+        `p50 ${durable.p50Ms} ms, p90 ${durable.p90Ms} ms, p99 ${durable.p99Ms} ms, non-2xx ${non2xx(durable)}; load ${load1()}`,
+    );
 
     // 4. The engine's share.
     const selectMicros = await engineSelectMicros(snapshot, bodies);
@@ -365,6 +389,7 @@ async function main(argv: readonly string[]): Promise<number> {
         },
         pacedAtHalf: half,
         pacedAtNinety: ninety,
+        pacedAtHalfDurableDecisions: durable,
         engineSelectMicros: selectMicros,
         engineSharePercent: engineShare,
       },
