@@ -65,7 +65,8 @@ function requestBuffers(target: Target): Buffer[] {
     .join("");
   return target.bodies.map((body) =>
     Buffer.from(
-      `POST ${url.pathname} HTTP/1.1\r\nhost: ${url.host}\r\n${headers}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      `POST ${url.pathname} HTTP/1.1\r\nhost: ${url.host}\r\n${headers}` +
+        `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     ),
   );
 }

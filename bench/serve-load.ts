@@ -20,8 +20,8 @@
  *    from the server's /metrics its event-loop delay and GC time over the run;
  *    then 50% again on a second server started with --durable-decisions (answers after the commit);
  * 4. the engine's share: `select` (as the server calls it) in CPU µs against the server's per route;
- * 5. outcomes: batches of 100 (16 connections) and single outcomes (32) for decisions made above, each acknowledged only
- *    after its group commit; rows counted afterwards (acknowledged = stored).
+ * 5. outcomes: batches of 100 (16 connections) and single outcomes (32) for decisions made above,
+ *    each acknowledged only after its group commit; rows counted afterwards (acknowledged = stored).
  * Workload: a promoted policy of 5 models, d = 16, 60 cells, ε = 0.05 (seed 1). About 2 minutes
  * (40 s with --quick); every closed loop stops sending at a time cap, so a crowded machine cannot
  * make it run past ~4 minutes.

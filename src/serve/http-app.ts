@@ -156,7 +156,8 @@ export function createHttpApp(deps: HttpAppDependencies): FastifyInstance {
       source,
     };
     parts.decisions[armIndex]! += 1;
-    const text = `{"decisionId":"${decisionId}","model":${parts.models[armIndex]},"propensity":${propensity}${parts.tail}`;
+    const head = `{"decisionId":"${decisionId}","model":${parts.models[armIndex]}`;
+    const text = `${head},"propensity":${propensity}${parts.tail}`;
     void reply.header("content-type", "application/json; charset=utf-8");
     if (!deps.durableDecisions) {
       decisions.record(decision);
