@@ -83,7 +83,8 @@ export const usage = `usage: npm run bench -- [options]
   --no-memory        skip the 10,000-cell memory probes
   --store            also run the Postgres read-throughput bench (bench/store-*.ts), if present
   --serve            instead, the linucb serve benchmark (bench/serve-load.ts: route and outcome
-                     throughput and latency; needs DATABASE_URL; --quick, --duration S, --connections N)
+                     throughput, latency and CPU per request; needs DATABASE_URL; --quick, --requests N,
+                     --duration S, --cpu-prof DIR)
   --readme           rewrite the figures section of bench/README.md from this run
   --time MS          timed ms per measurement (default 1000, quick 25)
   --rounds N         interleaved rounds per group (default 4, quick 1)

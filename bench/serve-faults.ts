@@ -1,11 +1,13 @@
 /**
  * Fault tests of `linucb serve` (issue 13 item 5), as a script because they kill and restart
- * processes: `node dist/bench/serve-faults.js [--only kill|promote|restart]`, with DATABASE_URL
+ * processes: `node dist/bench/serve-faults.js [--only kill|kill-durable|promote|restart]`, with DATABASE_URL
  * (the first two use a scratch database on it; the third starts its own throwaway PostgreSQL
  * cluster on a free port as user postgres, like .ci/run, and never touches DATABASE_URL's server).
  *
  * - kill: kill -9 the server during an outcome load; every outcome acknowledged before the kill
  *   must be in routing_outcomes (the client's acknowledged ids are compared with the rows).
+ * - kill-durable: kill -9 a server started with --durable-decisions during a route load; every
+ *   decision answered with 200 must be in routing_decisions.
  * - promote: a promotion lands during a route load; no request may fail and the version changes.
  * - restart: the throwaway PostgreSQL is stopped and started again during a route load; requests
  *   must fail fast (503, p99 under a second as the client sees it — the server answers without
@@ -97,6 +99,53 @@ async function killDuringOutcomes(db: Db, url: string): Promise<Record<string, u
     failedOrCutOff: failures,
   };
   log(`kill -9 during outcomes: ${JSON.stringify(result)}`);
+  return { ...result, passed: present === acknowledged.length && acknowledged.length > 0 };
+}
+
+/**
+ * kill -9 during a route load on a server started with --durable-decisions: every decision
+ * answered with 200 before the kill is in routing_decisions.
+ */
+async function killDuringDurableRoutes(db: Db, url: string): Promise<Record<string, unknown>> {
+  // A 50 ms group window: at the kill, tens of decisions are queued or being written.
+  const server = await startServer(["--database-url", url, "--durable-decisions", "--group-commit-ms", "50"], TOKEN);
+  const bodies = routeBodies(DEFAULT_WORKLOAD, 256, 4);
+  const acknowledged: string[] = [];
+  let failures = 0;
+  let stop = false;
+  const worker = async (offset: number): Promise<void> => {
+    for (let i = offset; !stop; i += 32) {
+      try {
+        const response = await fetch(`${server.url}/v1/route`, {
+          method: "POST",
+          headers: HEADERS,
+          body: bodies[i % bodies.length]!,
+        });
+        if (response.status === 200) acknowledged.push(((await response.json()) as { decisionId: string }).decisionId);
+        else failures++;
+      } catch {
+        failures++;
+        stop = true;
+      }
+    }
+  };
+  const workers = Array.from({ length: 32 }, (_, i) => worker(i));
+  await sleep(3000);
+  server.child.kill("SIGKILL");
+  await Promise.all(workers);
+  await server.exited;
+  const stored = await db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM routing_decisions WHERE id = ANY($1::uuid[])",
+    [acknowledged],
+  );
+  const present = stored.rows[0]!.n;
+  const result = {
+    acknowledged: acknowledged.length,
+    presentAfterKill: present,
+    missing: acknowledged.length - present,
+    failedOrCutOff: failures,
+  };
+  log(`kill -9 during routes with --durable-decisions: ${JSON.stringify(result)}`);
   return { ...result, passed: present === acknowledged.length && acknowledged.length > 0 };
 }
 
@@ -312,7 +361,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const results: Record<string, unknown> = {};
   const baseUrl = process.env.DATABASE_URL;
   if ((only === undefined || only !== "restart") && (baseUrl === undefined || baseUrl === "")) {
-    log("serve faults: the kill and promote tests need DATABASE_URL (a scratch database is made on it)");
+    log("serve faults: the kill, kill-durable and promote tests need DATABASE_URL (a scratch database is made on it)");
     return 2;
   }
   for (const [name, run] of [
@@ -325,6 +374,21 @@ async function main(argv: readonly string[]): Promise<number> {
           await migrateUp(db);
           await promoteBenchPolicy(db, DEFAULT_WORKLOAD, 1);
           return await killDuringOutcomes(db, scratch.url);
+        } finally {
+          await db.close();
+          await scratch.drop();
+        }
+      },
+    ],
+    [
+      "kill-durable",
+      async () => {
+        const scratch = await scratchDatabase(baseUrl!, "linucb_fault_killd");
+        const db = await openDatabase({ databaseUrl: scratch.url, onWarning: () => undefined });
+        try {
+          await migrateUp(db);
+          await promoteBenchPolicy(db, DEFAULT_WORKLOAD, 1);
+          return await killDuringDurableRoutes(db, scratch.url);
         } finally {
           await db.close();
           await scratch.drop();

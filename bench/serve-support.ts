@@ -133,9 +133,16 @@ export interface ServerProcess {
 
 const bin = fileURLToPath(new URL("../src/cli/bin.js", import.meta.url));
 
-/** Starts the built CLI's `serve` with `args` and the token, resolves once it listens. */
-export function startServer(args: readonly string[], token: string): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [bin, "serve", "--port", "0", ...args], {
+/**
+ * Starts the built CLI's `serve` with `args` and the token, resolves once it listens. `nodeFlags`
+ * go to node itself (e.g. `--cpu-prof`, which NODE_OPTIONS does not accept).
+ */
+export function startServer(
+  args: readonly string[],
+  token: string,
+  nodeFlags: readonly string[] = [],
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeFlags, bin, "serve", "--port", "0", ...args], {
     env: { ...process.env, LINUCB_TOKEN: token },
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -158,6 +165,20 @@ export function percentiles(values: readonly number[]): { p50: number; p99: numb
   return { p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? Number.NaN };
 }
 
+/**
+ * Scheduler figures of a process's main thread (the event loop), from /proc/PID/schedstat (Linux):
+ * nanoseconds on a CPU, and nanoseconds it was runnable but waiting for one (the machine's
+ * crowding, as this thread felt it). NaN elsewhere.
+ */
+export function schedulerNanos(pid: number): { readonly running: number; readonly waiting: number } {
+  try {
+    const [running, waiting] = readFileSync(`/proc/${pid}/schedstat`, "utf8").trim().split(" ").map(Number);
+    return { running: running!, waiting: waiting! };
+  } catch {
+    return { running: Number.NaN, waiting: Number.NaN };
+  }
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
 export function processCpuSeconds(pid: number): number {
   try {
@@ -168,122 +189,4 @@ export function processCpuSeconds(pid: number): number {
   } catch {
     return Number.NaN;
   }
-}
-
-/** What a {@link pacedLoad} run measured; latencies in ms, from each request's scheduled start. */
-export interface PacedResult {
-  readonly targetRate: number;
-  readonly requestsPerSecond: number;
-  readonly completed: number;
-  readonly non2xx: number;
-  readonly errors: number;
-  readonly p50Ms: number;
-  readonly p90Ms: number;
-  readonly p99Ms: number;
-  readonly maxMs: number;
-}
-
-/**
- * An open-loop load at a steady `rate`: requests spread evenly over each millisecond tick (not sent
- * in per-second bursts, as autocannon's overallRate does), over `connections` keep-alive sockets
- * with HTTP/1.1 pipelining (a request due while its socket is busy queues behind it, as it would at
- * a real client), latencies measured from each request's scheduled time (no coordinated omission)
- * at µs resolution. A minimal raw-socket client, since Node's http client costs several times
- * autocannon's CPU per request and would itself be the bottleneck on 2 shared cores. Responses
- * must carry Content-Length (fastify's JSON replies do).
- */
-export async function pacedLoad(options: {
-  readonly url: string;
-  readonly headers: Record<string, string>;
-  readonly bodies: readonly string[];
-  readonly rate: number;
-  readonly durationSeconds: number;
-  readonly connections?: number;
-}): Promise<PacedResult> {
-  const { connect } = await import("node:net");
-  const target = new URL(options.url);
-  const head = (body: string): string =>
-    `POST ${target.pathname} HTTP/1.1\r\nhost: ${target.host}\r\n` +
-    Object.entries(options.headers)
-      .map(([name, value]) => `${name}: ${value}\r\n`)
-      .join("") +
-    `content-length: ${Buffer.byteLength(body)}\r\n\r\n`;
-  const requests = options.bodies.map((body) => Buffer.from(head(body) + body));
-  const latencies: number[] = [];
-  let non2xx = 0;
-  let errors = 0;
-  const sockets = await Promise.all(
-    Array.from(
-      { length: options.connections ?? 16 },
-      () =>
-        new Promise<{ socket: import("node:net").Socket; waiting: number[] }>((resolve, reject) => {
-          const socket = connect(Number(target.port), target.hostname, () => resolve({ socket, waiting }));
-          const waiting: number[] = [];
-          let buffer: Buffer = Buffer.alloc(0);
-          socket.setNoDelay(true);
-          socket.on("error", (error) => {
-            errors += waiting.length;
-            waiting.length = 0;
-            reject(error);
-          });
-          socket.on("data", (chunk: Buffer) => {
-            buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
-            for (;;) {
-              const end = buffer.indexOf("\r\n\r\n");
-              if (end < 0) return;
-              const header = buffer.subarray(0, end).toString("latin1");
-              const length = Number(/content-length:\s*(\d+)/i.exec(header)?.[1] ?? 0);
-              if (buffer.length < end + 4 + length) return;
-              buffer = buffer.subarray(end + 4 + length);
-              const status = Number(header.slice(9, 12));
-              if (status < 200 || status >= 300) non2xx++;
-              latencies.push(performance.now() - waiting.shift()!);
-            }
-          });
-        }),
-    ),
-  );
-  let sent = 0;
-  const started = performance.now();
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const elapsed = (performance.now() - started) / 1000;
-      if (elapsed >= options.durationSeconds) {
-        clearInterval(timer);
-        resolve();
-        return;
-      }
-      // Send what the schedule owes up to now, each stamped with its own scheduled time, to the
-      // socket with the fewest requests outstanding.
-      const due = Math.floor(elapsed * options.rate);
-      for (; sent < due; sent++) {
-        let target = sockets[0]!;
-        for (const candidate of sockets) if (candidate.waiting.length < target.waiting.length) target = candidate;
-        target.waiting.push(started + (sent / options.rate) * 1000);
-        target.socket.write(requests[sent % requests.length]!);
-      }
-    }, 1);
-  });
-  const deadline = performance.now() + 10_000;
-  while (sockets.some((s) => s.waiting.length > 0) && performance.now() < deadline)
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  for (const { socket, waiting } of sockets) {
-    errors += waiting.length;
-    socket.destroy();
-  }
-  const elapsed = (performance.now() - started) / 1000;
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number): number =>
-    Number((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN).toFixed(3));
-  return {
-    targetRate: options.rate,
-    requestsPerSecond: Math.round(latencies.length / elapsed),
-    completed: latencies.length,
-    non2xx,
-    errors,
-    p50Ms: at(0.5),
-    p90Ms: at(0.9),
-    p99Ms: at(0.99),
-    maxMs: Number((sorted.at(-1) ?? Number.NaN).toFixed(3)),
-  };
 }

@@ -6,6 +6,10 @@
  * decisions of the last interval, whose outcomes then answer 404 — the documented price of a
  * route that does not wait for a commit.
  *
+ * With `durable` on, {@link DecisionLog.recordDurably} instead resolves only once the group write
+ * holding the decision has committed (the route then answers after it: no decision acknowledged
+ * is ever lost, at the price of the write's latency in every answer).
+ *
  * When a write fails (the database is down) the decisions stay queued and are retried, the log
  * reports itself unhealthy, and the route answers 503 at once instead of piling up decisions that
  * may never be stored; the first successful retry (or probe) makes it healthy again.
@@ -33,6 +37,8 @@ export interface DecisionLogOptions {
 export class DecisionLog {
   private readonly unwritten = new Map<string, Decision>();
   private queue: Decision[] = [];
+  /** Who waits for each queued decision's commit (recordDurably), by decision id. */
+  private readonly waiters = new Map<string, { resolve: () => void; reject: (error: Error) => void }>();
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private failure: string | null = null;
@@ -73,6 +79,17 @@ export class DecisionLog {
     this.unwritten.set(decision.id, decision);
     this.queue.push(decision);
     this.schedule(this.options.intervalMs);
+  }
+
+  /**
+   * Queues a decision and resolves once the write that holds it has committed; rejects when that
+   * write fails (the decision stays queued and may still be stored by a retry).
+   */
+  recordDurably(decision: Decision): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiters.set(decision.id, { resolve, reject });
+      this.record(decision);
+    });
   }
 
   /** Writes everything queued; resolves when all is stored or rejects with the write's error. */
@@ -125,12 +142,25 @@ export class DecisionLog {
           `storing ${batch.length} decisions failed (will retry every ${this.options.retryMs} ms): ${message}`,
         );
       this.failure = message;
+      this.settleWaiters(batch, new Error(message));
       return;
     }
     this.queue.splice(0, batch.length);
     for (const decision of batch) this.unwritten.delete(decision.id);
+    this.settleWaiters(batch, null);
     if (this.failure !== null) this.options.onError("the database is reachable again: decisions are being stored");
     this.failure = null;
     if (batch.length > 0) this.options.onWritten?.(batch.length);
+  }
+
+  private settleWaiters(batch: readonly Decision[], error: Error | null): void {
+    if (this.waiters.size === 0) return;
+    for (const { id } of batch) {
+      const waiter = this.waiters.get(id);
+      if (waiter === undefined) continue;
+      this.waiters.delete(id);
+      if (error === null) waiter.resolve();
+      else waiter.reject(error);
+    }
   }
 }

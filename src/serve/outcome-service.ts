@@ -1,7 +1,9 @@
 /**
  * `POST /v1/outcomes`: turns validated outcomes into routing_outcomes rows built from the server's
  * own decision records, idempotently, through a group commit (the decision look-ups are grouped
- * the same way: one SELECT for the decisions of many concurrent requests).
+ * the same way: one SELECT for the decisions of many concurrent requests; it asks only whether each
+ * decision exists and what outcome it has — a stored decision's context is joined in the INSERT,
+ * src/store/decision-outcomes.ts).
  *
  * A request (one outcome or a batch) is checked whole before anything is queued: every decision
  * must be known (else 404 naming them) and no outcome may contradict one already stored or another
@@ -13,14 +15,9 @@
  * gets 409 (in a batch, its other outcomes are then written: retrying them is harmless).
  */
 import type { Db } from "../store/db.js";
-import { decisionOutcomeKey, readDecisions, type Decision, type StoredDecision } from "../store/decisions.js";
-import {
-  insertOutcomeRows,
-  readOutcomesByKey,
-  type OutcomeRowInput,
-  type StoredOutcome,
-  type WritableSource,
-} from "../store/outcome-writes.js";
+import { insertDecisionOutcomes, readDecisionOutcomes, type DecisionOutcomeInput } from "../store/decision-outcomes.js";
+import { decisionOutcomeKey, type Decision } from "../store/decisions.js";
+import { readOutcomesByKey, type StoredOutcome, type WritableSource } from "../store/outcome-writes.js";
 import type { DecisionLog } from "./decision-log.js";
 import { GroupCommit, type ItemResult } from "./group-commit.js";
 import { HttpError } from "./http-error.js";
@@ -67,9 +64,12 @@ export interface OutcomeServiceOptions {
 
 /** See the module comment. */
 export class OutcomeService {
-  private readonly commit: GroupCommit<OutcomeRowInput, number>;
-  /** Decision look-ups grouped like the writes: one SELECT for the ids of many requests. */
-  private readonly reads: GroupCommit<string, StoredDecision | null>;
+  private readonly commit: GroupCommit<DecisionOutcomeInput, number>;
+  /**
+   * Decision look-ups grouped like the writes: one SELECT for the ids of many requests. Each
+   * resolves with the decision's stored outcome or null, or undefined for an unknown decision.
+   */
+  private readonly reads: GroupCommit<string, StoredOutcome | null | undefined>;
 
   constructor(
     private readonly db: Db,
@@ -82,8 +82,8 @@ export class OutcomeService {
     });
     this.reads = new GroupCommit(
       async (ids) => {
-        const found = await readDecisions(this.db, [...new Set(ids)]);
-        return ids.map((id) => ({ ok: found.get(id) ?? null }));
+        const found = await readDecisionOutcomes(this.db, [...new Set(ids)]);
+        return ids.map((id) => ({ ok: found.get(id) }));
       },
       { intervalMs: options.intervalMs, maxBatch: options.maxBatch },
     );
@@ -112,23 +112,24 @@ export class OutcomeService {
       );
     }
     const acks = new Map<string, Promise<number>>();
-    const toWrite: OutcomeRowInput[] = [];
+    const toWrite: DecisionOutcomeInput[] = [];
     for (const [decisionId, outcome] of byDecision) {
       const { decision, stored } = records.get(decisionId)!;
       if (stored !== null) {
         if (!sameOutcome(stored, outcome)) throw conflict(decisionId, stored, outcome);
         acks.set(decisionId, Promise.resolve(stored.id));
       } else {
-        toWrite.push(this.rowOf(decision, outcome));
+        toWrite.push({ ...outcome, decisionId, decision, source: this.options.source });
       }
     }
-    for (const row of toWrite) acks.set(row.dedupeKey.slice("decision:".length), this.commit.submit(row));
-    const settled = await Promise.allSettled(
-      outcomes.map(async (o) => ({ decisionId: o.decisionId, outcomeId: await acks.get(o.decisionId)! })),
-    );
+    for (const item of toWrite) acks.set(item.decisionId, this.commit.submit(item));
+    const settled = await Promise.allSettled(outcomes.map((o) => acks.get(o.decisionId)!));
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failed !== undefined) throw failed.reason;
-    return settled.map((s) => (s as PromiseFulfilledResult<OutcomeAck>).value);
+    return settled.map((s, i) => ({
+      decisionId: outcomes[i]!.decisionId,
+      outcomeId: (s as PromiseFulfilledResult<number>).value,
+    }));
   }
 
   /** Writes what is queued (shutdown). */
@@ -136,11 +137,14 @@ export class OutcomeService {
     return this.commit.drain();
   }
 
-  /** Each decision (from memory if not yet stored, else from the table) with its stored outcome. */
+  /**
+   * Each known decision with its stored outcome: the decision itself when the server still holds
+   * it (not yet stored), null for one already in the table (the write joins it there).
+   */
   private async lookUp(
     ids: readonly string[],
-  ): Promise<Map<string, { decision: Decision; stored: StoredOutcome | null }>> {
-    const found = new Map<string, { decision: Decision; stored: StoredOutcome | null }>();
+  ): Promise<Map<string, { decision: Decision | null; stored: StoredOutcome | null }>> {
+    const found = new Map<string, { decision: Decision | null; stored: StoredOutcome | null }>();
     const unwritten: string[] = [];
     const toRead: string[] = [];
     for (const id of ids) {
@@ -157,55 +161,38 @@ export class OutcomeService {
       // An outcome may already be stored for a decision whose own write is still queued.
       readOutcomesByKey(this.db, unwritten.map(decisionOutcomeKey)),
     ]);
-    for (const record of stored)
-      if (record !== null) found.set(record.id, { decision: record, stored: record.outcome });
+    toRead.forEach((id, i) => {
+      const outcome = stored[i];
+      if (outcome !== undefined) found.set(id, { decision: null, stored: outcome });
+    });
     for (const id of unwritten)
       found.set(id, { decision: found.get(id)!.decision, stored: outcomes.get(decisionOutcomeKey(id)) ?? null });
     return found;
   }
 
-  private rowOf(decision: Decision, outcome: OutcomeRequest): OutcomeRowInput {
-    return {
-      dedupeKey: decisionOutcomeKey(decision.id),
-      createdAt: null,
-      agentId: decision.agentId,
-      cell: decision.cell,
-      model: decision.model,
-      features: decision.features,
-      propensity: decision.propensity,
-      completed: outcome.completed,
-      hallucinated: outcome.hallucinated,
-      refused: outcome.refused,
-      judgeScore: outcome.judgeScore,
-      judgeModel: null,
-      reward: null,
-      policyVersion: decision.policyVersionId === null ? "uniform" : String(decision.policyVersionId),
-      source: this.options.source,
-    };
-  }
-
   /** One group write: insert, then settle every item (new id, same outcome again, or 409). */
-  private async writeRows(rows: readonly OutcomeRowInput[]): Promise<ItemResult<number>[]> {
-    const written = await insertOutcomeRows(this.db, rows);
-    const firstOfKey = new Map<string, OutcomeRowInput>();
+  private async writeRows(items: readonly DecisionOutcomeInput[]): Promise<ItemResult<number>[]> {
+    const written = await insertDecisionOutcomes(this.db, items);
+    const firstOfKey = new Map<string, DecisionOutcomeInput>();
     const notWritten: string[] = [];
-    for (const row of rows) {
-      if (!firstOfKey.has(row.dedupeKey)) firstOfKey.set(row.dedupeKey, row);
-      if (!written.has(row.dedupeKey)) notWritten.push(row.dedupeKey);
+    for (const item of items) {
+      const key = decisionOutcomeKey(item.decisionId);
+      if (!firstOfKey.has(key)) firstOfKey.set(key, item);
+      if (!written.has(key)) notWritten.push(key);
     }
     const existing = await readOutcomesByKey(this.db, notWritten);
     this.options.onWritten?.(written.size);
-    return rows.map((row) => {
-      const decisionId = row.dedupeKey.slice("decision:".length);
-      const newId = written.get(row.dedupeKey);
+    return items.map((item) => {
+      const key = decisionOutcomeKey(item.decisionId);
+      const newId = written.get(key);
       if (newId !== undefined) {
-        const first = firstOfKey.get(row.dedupeKey)!;
-        return sameOutcome(first, row) ? { ok: newId } : { error: conflict(decisionId, first, row) };
+        const first = firstOfKey.get(key)!;
+        return sameOutcome(first, item) ? { ok: newId } : { error: conflict(item.decisionId, first, item) };
       }
-      const stored = existing.get(row.dedupeKey);
+      const stored = existing.get(key);
       if (stored === undefined)
-        return { error: new Error(`the outcome of decision ${decisionId} was neither written nor found`) };
-      return sameOutcome(stored, row) ? { ok: stored.id } : { error: conflict(decisionId, stored, row) };
+        return { error: new Error(`the outcome of decision ${item.decisionId} was neither written nor found`) };
+      return sameOutcome(stored, item) ? { ok: stored.id } : { error: conflict(item.decisionId, stored, item) };
     });
   }
 }

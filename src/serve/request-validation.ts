@@ -3,7 +3,7 @@
  * must name the field and quote the value received (Ajv's do not quote it), feature vectors are
  * checked against the live policy's dimension, and a single outcome and each item of a batch share
  * one validator (whose field names then carry the item's index). Cheap enough for the route's hot
- * path: one pass over the features, no allocation besides the Float64Array handed to the engine.
+ * path: one pass over the features, no allocation (the parsed array itself goes to the engine).
  */
 import { describeValue } from "../shared/describe-value.js";
 import { DEFAULT_ROW_BOUNDS } from "../store/row-bounds.js";
@@ -13,7 +13,8 @@ import { HttpError } from "./http-error.js";
 export interface RouteRequest {
   readonly cell: string;
   readonly agentId: string;
-  readonly features: Float64Array;
+  /** The parsed JSON array, checked: exactly the policy's dimension of finite numbers. */
+  readonly features: readonly number[];
   readonly requestId: string | null;
 }
 
@@ -69,8 +70,8 @@ function flag(body: Record<string, unknown>, key: string, prefix: string): boole
   return value;
 }
 
-/** The features as a Float64Array of exactly `dimension` finite numbers. */
-function features(value: unknown, dimension: number): Float64Array {
+/** The features, checked to be an array of exactly `dimension` finite numbers. */
+function features(value: unknown, dimension: number): readonly number[] {
   if (!Array.isArray(value)) throw badRequest("features", `an array of ${dimension} finite numbers`, value);
   if (value.length !== dimension) {
     throw new HttpError(
@@ -78,16 +79,14 @@ function features(value: unknown, dimension: number): Float64Array {
       `features must have ${dimension} numbers (the active policy's dimension); received ${value.length}`,
     );
   }
-  const out = new Float64Array(dimension);
   for (let i = 0; i < dimension; i++) {
     const x: unknown = value[i];
     // JSON has no NaN or Infinity, but 1e999 parses to Infinity. Beyond the corpus reader's bound the
     // outcome row would never reach a refit, so such a request is refused here.
     if (typeof x !== "number" || !(Math.abs(x) <= MAX_FEATURE))
       throw badRequest(`features[${i}]`, `a finite number within ±${MAX_FEATURE}`, x);
-    out[i] = x;
   }
-  return out;
+  return value as number[];
 }
 
 const ROUTE_FIELDS = ["cell", "agentId", "features", "requestId"];

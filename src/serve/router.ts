@@ -59,6 +59,12 @@ export interface RouterOptions {
   readonly pollMs?: number;
   /** Group-commit window of decisions and outcomes, ms. @default 2 */
   readonly groupCommitMs?: number;
+  /**
+   * Whether /v1/route answers only once its decision is committed (no decision acknowledged is lost
+   * to a crash; every answer waits for a group write). @default false: it answers at once, and a
+   * crash loses the decisions of the last few milliseconds.
+   */
+  readonly durableDecisions?: boolean;
   /** Unstored decisions held at most before /v1/route answers 503. @default 100000 */
   readonly maxPendingDecisions?: number;
   /** Where operational messages go (reloads, database trouble). @default stderr */
@@ -180,6 +186,7 @@ export async function openRouter(options: RouterOptions = {}): Promise<Router> {
       source,
       token,
       routeAuth: options.routeAuth ?? true,
+      durableDecisions: options.durableDecisions ?? false,
       bodyLimit,
       log,
     });

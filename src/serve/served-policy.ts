@@ -6,12 +6,14 @@
  */
 import { restoreLinUCB, type LinUCB } from "../engine/linucb.js";
 import { resolveExploration } from "../engine/options.js";
-import type { Exploration } from "../engine/types.js";
+import type { Exploration, SelectionTarget } from "../engine/types.js";
 import type { ActivePolicy, JsonObject } from "../store/index.js";
 
 /** One routing choice and the exact probability with which it was made. */
 export interface PolicyChoice {
   readonly model: string;
+  /** The model's index in `models`. */
+  readonly armIndex: number;
   readonly propensity: number;
 }
 
@@ -29,8 +31,11 @@ export interface ServedPolicy {
   readonly models: readonly string[];
   /** The feature dimension every request must have. */
   readonly dimension: number;
-  /** Chooses a model for one request; `features` has length `dimension` and is finite. */
-  choose(cell: string, features: Float64Array): PolicyChoice;
+  /**
+   * Chooses a model for one request; `features` has length `dimension` and is finite. The result
+   * may be an object the policy reuses for its next choice: read it before choosing again.
+   */
+  choose(cell: string, features: ArrayLike<number>): PolicyChoice;
 }
 
 /** The uniform policy over `models` (before any promotion): each model with probability 1/K. */
@@ -42,6 +47,7 @@ export function uniformPolicy(
   const sorted = [...new Set(models)].sort();
   if (sorted.length === 0) throw new RangeError("the uniform policy needs at least one model; received none");
   const propensity = 1 / sorted.length;
+  const choice = { model: sorted[0]!, armIndex: 0, propensity };
   return {
     versionId: null,
     activatedAt: null,
@@ -49,8 +55,22 @@ export function uniformPolicy(
     exploration: "uniform",
     models: sorted,
     dimension,
-    choose: () => ({ model: sorted[Math.min(sorted.length - 1, Math.floor(random() * sorted.length))]!, propensity }),
+    choose() {
+      choice.armIndex = Math.min(sorted.length - 1, Math.floor(random() * sorted.length));
+      choice.model = sorted[choice.armIndex]!;
+      return choice;
+    },
   };
+}
+
+/** The engine's selection target, read as a {@link PolicyChoice} (`model`: the chosen arm). */
+class EngineChoice implements SelectionTarget, PolicyChoice {
+  arm = "";
+  armIndex = 0;
+  propensity = 0;
+  get model(): string {
+    return this.arm;
+  }
 }
 
 /**
@@ -70,6 +90,7 @@ export async function activeVersionPolicy(
 ): Promise<ServedPolicy> {
   const exploration = explorationOf(active.parameters, fallbackExploration);
   const engine: LinUCB = await restoreLinUCB(active.snapshot, { exploration });
+  const selection = new EngineChoice();
   return {
     versionId: active.id,
     activatedAt: active.activatedAt,
@@ -77,9 +98,7 @@ export async function activeVersionPolicy(
     exploration,
     models: [...engine.arms],
     dimension: engine.dimension,
-    choose(cell, features) {
-      const selection = engine.select(cell, features);
-      return { model: selection.arm, propensity: selection.propensity };
-    },
+    // One selection target per policy, filled in place: the route's hot path allocates nothing here.
+    choose: (cell, features) => engine.select(cell, features, selection),
   };
 }

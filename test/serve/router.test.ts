@@ -295,6 +295,39 @@ describeOnBackends("linucb serve: shadow source and start-up checks", (backend) 
     await migrateUp(database.db);
   });
 
+  it("with durableDecisions, answers a route only once its decision is stored (without, within the group window)", async () => {
+    const storedOf = async (ids: string[]): Promise<number> =>
+      count(
+        { query: (sql: string) => database.db.query(sql, [ids]) },
+        "SELECT count(*) AS n FROM routing_decisions WHERE id = ANY($1::uuid[])",
+      );
+    for (const durableDecisions of [true, false]) {
+      const router = await openRouter({
+        db: database.db,
+        port: 0,
+        token: null,
+        models: ["x", "y"],
+        dimension: 2,
+        durableDecisions,
+        // Without waiting, a window far longer than the test: no write happens before the count.
+        groupCommitMs: durableDecisions ? 50 : 60_000,
+        log: () => undefined,
+      });
+      try {
+        const replies = await Promise.all(
+          Array.from({ length: 20 }, () =>
+            post(`${router.url}/v1/route`, { cell: "c", agentId: "a", features: [0, 1] }, null),
+          ),
+        );
+        expect(replies.every((r) => r.status === 200)).toBe(true);
+        const ids = replies.map((r) => r.body.decisionId as string);
+        expect(await storedOf(ids)).toBe(durableDecisions ? 20 : 0);
+      } finally {
+        await router.close();
+      }
+    }
+  });
+
   it("writes the server's --source on every row (shadow), whatever the client sends", async () => {
     const router = await openRouter({
       db: database.db,

@@ -33,6 +33,8 @@ Options:
   --poll-ms MS              how often the active policy is checked (default: ${ROUTER_DEFAULTS.pollMs};
                             PostgreSQL also LISTENs)
   --group-commit-ms MS      group-commit window of decisions and outcomes (default: ${ROUTER_DEFAULTS.groupCommitMs})
+  --durable-decisions       answer /v1/route only once its decision is committed (default: at once; a crash
+                            then loses the decisions of the last few milliseconds)
   -h, --help                show this help
 
 Environment: LINUCB_TOKEN, the bearer token required on POST /v1/outcomes and (unless
@@ -98,6 +100,7 @@ export const command: Command = {
       "decision-retention-days": { type: "string" },
       "poll-ms": { type: "string" },
       "group-commit-ms": { type: "string" },
+      "durable-decisions": { type: "boolean" },
     });
     const database = databaseOptions(values, io, "serve");
     const log = (message: string): void => void io.stderr.write(`linucb serve: ${message}\n`);
@@ -128,6 +131,7 @@ export const command: Command = {
         0,
         1000,
       ),
+      durableDecisions: values["durable-decisions"] === true,
       log,
     };
     const stopped = stopSignal();
