@@ -199,10 +199,11 @@ export function describeIntegrityFailure(report: IntegrityReport): string {
   const example =
     first === undefined
       ? ""
-      : `; e.g. cell ${JSON.stringify(first.cell)}, model ${JSON.stringify(first.model)}: ` +
-        `engine ${first.engine.rows} rows / Σr ${first.engine.rewardSum}, SQL ${first.sql.rows} rows / Σr ${first.sql.rewardSum}`;
+      : `; e.g. cell ${JSON.stringify(first.cell)}, model ${JSON.stringify(first.model)}: engine ` +
+        `${first.engine.rows} rows / Σr ${first.engine.rewardSum}, SQL ${first.sql.rows} rows / Σr ` +
+        `${first.sql.rewardSum}`;
   return (
-    `integrity check failed: the engine's statistics differ from SQL over the same rows in ${report.mismatchCount} of ` +
-    `${report.models} (cell, model) pairs (engine ${report.engineRows} rows, SQL ${report.sqlRows})${example}`
+    `integrity check failed: the engine's statistics differ from SQL over the same rows in ${report.mismatchCount} ` +
+    `of ${report.models} (cell, model) pairs (engine ${report.engineRows} rows, SQL ${report.sqlRows})${example}`
   );
 }
