@@ -3,6 +3,7 @@
  * TypeError / RangeError naming the option and quoting the value received, thrown before anything
  * touches the database.
  */
+import type { TrainingReader } from "./training-reader.js";
 import { resolveExploration } from "../engine/options.js";
 import type { Exploration, LinUCBOptions } from "../engine/types.js";
 import { describeValue } from "../shared/describe-value.js";
@@ -70,6 +71,11 @@ export interface CadenceOptions {
   readonly maxFeatureMagnitude?: number;
   /** Where steps and progress go. @default silent */
   readonly progress?: CadenceProgress;
+  /**
+   * Who reads the prod refit's training slice: a sharded reader from src/scale (worker threads,
+   * queue workers; ./training-reader.ts). The warm-up always reads in-process. @default in-process
+   */
+  readonly readTraining?: TrainingReader;
 }
 
 /** Options with defaults applied. */
@@ -91,6 +97,7 @@ export interface ResolvedCadenceOptions {
   readonly threshold: number;
   readonly minPropensity: number;
   readonly maxFeatureMagnitude: number;
+  readonly readTraining: TrainingReader | undefined;
 }
 
 /**
@@ -226,7 +233,14 @@ export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceO
       "maxFeatureMagnitude",
       Number.MAX_VALUE,
     ),
+    readTraining: trainingReader(options.readTraining),
   };
+}
+
+function trainingReader(reader: unknown): TrainingReader | undefined {
+  if (reader !== undefined && typeof reader !== "function")
+    throw new TypeError(`\`readTraining\` must be a function; received ${describeValue(reader)}`);
+  return reader as TrainingReader | undefined;
 }
 
 /**

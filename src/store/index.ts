@@ -71,6 +71,15 @@ export {
   type PolicyVersionInfo,
 } from "./policy-versions.js";
 export { tryAcquireAdvisoryLock, withAdvisoryLock, type AdvisoryLock } from "./advisory-lock.js";
+export {
+  deleteShardResults,
+  deleteStaleShardResults,
+  finishedShards,
+  readShardResults,
+  writeShardResult,
+  type StoredShardResult,
+} from "./shard-results.js";
+export { MAX_SHARDS, planCorpusShards, type CorpusShard, type CorpusShardPlan } from "./corpus-shards.js";
 export { splitCorpusByTime, type CorpusSplit, type CorpusSplitOptions } from "./corpus-split.js";
 export {
   judgeUnlabelled,

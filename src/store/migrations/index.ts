@@ -13,6 +13,7 @@ import { migration as nonemptyIdsAbandonedRuns } from "./006_nonempty_ids_abando
 import { migration as routingDecisions } from "./007_routing_decisions.js";
 import { migration as routingOutcomesDedupeKey } from "./008_routing_outcomes_dedupe_key.js";
 import { migration as judgeWatermarks } from "./010_judge_watermarks.js";
+import { migration as refitShardResults } from "./012_refit_shard_results.js";
 
 export type { Migration } from "./migration.js";
 
@@ -27,4 +28,5 @@ export const migrations: readonly Migration[] = [
   routingDecisions,
   routingOutcomesDedupeKey,
   judgeWatermarks,
+  refitShardResults,
 ];
