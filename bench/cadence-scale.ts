@@ -34,6 +34,7 @@ import pg from "pg";
 import { runCadence } from "../src/cadence/run-cadence.js";
 import type { CadenceProgress } from "../src/cadence/progress.js";
 import { readCorpus } from "../src/store/corpus-reader.js";
+import { judgedRewardSql, readJudgeWatermarks } from "../src/store/judge-watermarks.js";
 import type { Db } from "../src/store/db.js";
 import { migrateUp } from "../src/store/migrator.js";
 import { openDatabase } from "../src/store/open-database.js";
@@ -161,6 +162,8 @@ export interface CadenceScaleResult {
   readonly cadence: CadenceRun;
   /** The whole cadence over the floor. Target ≤ 3 at 10⁶ rows. */
   readonly cadenceOverCopy: number;
+  /** The refit's integrity check's SQL alone (per-(cell, model) sums over the rows read; inside the refit step). */
+  readonly integritySql: Timed;
   /** The corpus reader alone over the same rows. */
   readonly read: Timed & { readonly peakRssGrowthMb: number };
   /** 1% new rows, then the cadence again. */
@@ -266,6 +269,22 @@ async function timedRead(db: Db, rows: number): Promise<Timed & { peakRssGrowthM
   return { seconds, rowsPerSecond: rows / seconds, peakRssGrowthMb };
 }
 
+/** The integrity check's aggregate (src/cadence/integrity.ts) over every prod row, as the refit step runs it. */
+async function timedIntegritySql(db: Db, rows: number): Promise<Timed> {
+  const reward = judgedRewardSql(await readJudgeWatermarks(db, "routing_outcomes"));
+  const started = performance.now();
+  const result = await db.query<{ rows: number }>(
+    `SELECT sum(n)::float8 AS rows FROM (
+       SELECT cell, model, count(*) AS n, sum(r * features[1]) AS reward_sum, sum(r * r) AS reward_squares
+       FROM routing_outcomes, LATERAL (SELECT ${reward} AS r) AS judged
+       WHERE id BETWEEN 1 AND ${rows} AND r IS NOT NULL AND NOT (id = ANY('{}'::int8[])) AND source = 'prod'
+       GROUP BY cell, model) AS totals`,
+  );
+  const seconds = (performance.now() - started) / 1000;
+  if (Number(result.rows[0]?.rows) !== rows) throw new Error(`the integrity SQL counted ${result.rows[0]?.rows} rows`);
+  return { seconds, rowsPerSecond: rows / seconds };
+}
+
 /** A scratch database on the server, and how to drop it. */
 async function scratchDatabase(databaseUrl: string, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const admin = new pg.Client({ connectionString: databaseUrl });
@@ -352,6 +371,8 @@ export async function benchmarkCadenceScale(options: {
     log(`  ${cadence.seconds.toFixed(1)} s: ${JSON.stringify(cadence.steps)}`);
     log("  the corpus reader alone");
     const read = await timedRead(db, rows);
+    log("  the integrity check's SQL alone");
+    const integritySql = await timedIntegritySql(db, rows);
 
     const added = Math.max(1, Math.round(rows / 100));
     log(`  +${added} rows, then the cadence again`);
@@ -368,6 +389,7 @@ export async function benchmarkCadenceScale(options: {
       cadence,
       cadenceOverCopy: cadence.seconds / copySeconds,
       read,
+      integritySql,
       afterOnePercent: { ...again, addedRows: added, incremental: again.refitKind === "incremental" },
       afterOnePercentOverFull: again.seconds / cadence.seconds,
       afterOnePercentReadStepsOverFull: readSteps(again) / readSteps(cadence),
@@ -408,6 +430,7 @@ function describe(r: CadenceScaleResult): string {
     `  whole cadence / floor: ${r.cadenceOverCopy.toFixed(2)}× (target ≤ 3×)`,
     `  corpus reader alone: ${s(r.read.seconds)}, ${rate(r.read.rowsPerSecond)}, ` +
       `peak RSS +${r.read.peakRssGrowthMb.toFixed(0)} MB`,
+    `  integrity check SQL alone: ${s(r.integritySql.seconds)}, ${rate(r.integritySql.rowsPerSecond)}`,
     run(`+${added.addedRows} rows (1%), ${addedKind}`, added),
     `  +1% run / full run: ${percent(r.afterOnePercentOverFull)} (target ≤ 10% when incremental); ` +
       `judge + split + refit: ${percent(r.afterOnePercentReadStepsOverFull)}`,
