@@ -52,6 +52,12 @@ export interface CorpusSplit {
   readonly models: readonly string[];
   /** The most common feature length of valid rows (the corpus's dimension); null when there is none. */
   readonly dimension: number | null;
+  /**
+   * The newest created_at of the corpus, in milliseconds since the epoch (the reader's own
+   * conversion, so equal to a chunk's createdAtMs); null when it is empty. A refit with a daily
+   * discount weighs each row by its age relative to this instant.
+   */
+  readonly newestAtMs: number | null;
 }
 
 function checkTable(table: unknown): asserts table is CorpusTable {
@@ -70,6 +76,7 @@ interface SplitRow {
   held_out: number;
   models: string[] | null;
   dimension: number | null;
+  newest_at_ms: number | null;
 }
 
 /** Computes the split of `options.table`'s corpus; see the module comment. */
@@ -102,6 +109,7 @@ export async function splitCorpusByTime(q: Queryable, options: CorpusSplitOption
           shape AS (SELECT mode() WITHIN GROUP (ORDER BY length) AS dimension FROM corpus WHERE valid),
           candidates AS (SELECT DISTINCT model FROM corpus, shape WHERE valid AND length = shape.dimension)
      SELECT (SELECT count(*) FROM corpus)::int8 AS total,
+            (SELECT (extract(epoch FROM max(created_at)) * 1000)::float8 FROM corpus) AS newest_at_ms,
             (SELECT n FROM eligible) AS eligible,
             to_char(cut.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cutoff_at,
             cut.id AS cutoff_id,
@@ -128,5 +136,6 @@ export async function splitCorpusByTime(q: Queryable, options: CorpusSplitOption
     heldOut,
     models: row?.models ?? [],
     dimension: row?.dimension ?? null,
+    newestAtMs: row?.newest_at_ms == null ? null : Number(row.newest_at_ms),
   };
 }

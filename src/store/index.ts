@@ -72,6 +72,7 @@ export {
 } from "./policy-versions.js";
 export { tryAcquireAdvisoryLock, withAdvisoryLock, type AdvisoryLock } from "./advisory-lock.js";
 export { splitCorpusByTime, type CorpusSplit, type CorpusSplitOptions } from "./corpus-split.js";
+export { corpusPrefixFingerprint, describePrefixChange, type CorpusPrefixFingerprint } from "./corpus-prefix.js";
 export {
   judgeUnlabelled,
   type JudgeUnlabelledOptions,

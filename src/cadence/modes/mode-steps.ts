@@ -20,6 +20,7 @@ import type {
 } from "../../store/index.js";
 import type { CadenceResult, CadenceResultBase, IncumbentInfo } from "../cadence-result.js";
 import type { ReplayComparison } from "../offline-evaluation.js";
+import type { RefitPlan } from "../refit-plan.js";
 import type { ResolvedCadenceOptions } from "../options.js";
 import type { StepRunner } from "../progress.js";
 
@@ -40,6 +41,8 @@ export interface Preparation {
   /** The policy the candidate is compared with: an engine, or the uniform policy. */
   readonly incumbent: LinUCBEngine | "uniform";
   readonly incumbentInfo: IncumbentInfo;
+  /** How the refit starts (src/cadence/refit-plan.ts). @default a full refit (the warm-up's) */
+  readonly refitPlan?: RefitPlan;
 }
 
 /** What the shared steps produced, for the mode to end the run with. */

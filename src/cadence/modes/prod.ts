@@ -9,6 +9,11 @@
  * (`parameters.corpus.highWaterId`); the next run holds out only rows above it, so the incumbent is
  * never scored on rows it learned from. It also records the exploration it is to be served with
  * (`parameters.exploration`, the engine's Exploration JSON; the snapshot carries it too).
+ *
+ * Incremental refits (../refit-plan.ts): the active policy is also the refit's base — its stored
+ * statistics, and only the rows after its high-water mark read — unless `--full` or the base cannot
+ * be used (the result's `refit` says which and why). A promoted version stores Σr² beside its
+ * snapshot and records its basis (`parameters.corpus.basis`) for the next run.
  */
 import { restoreLinUCB } from "../../engine/linucb.js";
 import {
@@ -24,8 +29,10 @@ import {
 } from "../../store/index.js";
 import type { ProdCadenceResult } from "../cadence-result.js";
 import { nothingToCompareGate, prodGate, type ProdGateDecision } from "../gate.js";
-import type { ResolvedCadenceOptions } from "../options.js";
+import { forgettingOf } from "../daily-discount.js";
+import { rowBoundsOf, type ResolvedCadenceOptions } from "../options.js";
 import { prodEngineOptions } from "../prod-defaults.js";
+import { basisAfterRefit, planRefit, type RefitPlan } from "../refit-plan.js";
 import { validatePolicySnapshot } from "../snapshot-check.js";
 import type { ModeSteps, Preparation, RunContext, SharedOutcome } from "./mode-steps.js";
 
@@ -53,8 +60,9 @@ export function assertPromotable(
   }
 }
 
-/** Arms from the corpus and the active policy, the active policy as the incumbent. */
+/** Arms from the corpus and the active policy, the active policy as the incumbent and the refit's base. */
 async function prepareProd(
+  db: Db,
   active: ActivePolicy | null,
   o: ResolvedCadenceOptions,
   split: CorpusSplit,
@@ -69,7 +77,18 @@ async function prepareProd(
     );
   }
   const arms = [...new Set([...split.models, ...(incumbent?.arms ?? [])])].sort();
+  const refitPlan = await planRefit(db, {
+    table: "routing_outcomes",
+    active,
+    incumbent,
+    dimension,
+    arms,
+    bounds: rowBoundsOf(o, o.judge.rewardRange),
+    forgetting: forgettingOf(o.dailyDiscount, split),
+    full: o.full,
+  });
   return {
+    refitPlan,
     // The refit never selects, so its exploration only travels into the snapshot it is served from.
     engineOptions: { ...prodEngineOptions(o.engine), dimension, arms, exploration: o.serveExploration },
     incumbent: incumbent ?? "uniform",
@@ -97,8 +116,36 @@ function trainedHighWaterId(outcome: SharedOutcome<ProdGateDecision>): number {
   return Math.max(training.highWaterId ?? 0, heldOut.highWaterId ?? 0, training.lastId, heldOut.lastId);
 }
 
-/** Promotes the candidate (gate passed) or records the run finished (not promoted). */
-async function promoteOrRecord(context: RunContext, outcome: SharedOutcome<ProdGateDecision>): Promise<number | null> {
+/** What a promoted version records of its corpus: its high-water mark, and its refit basis or why it has none. */
+async function corpusRecord(
+  context: RunContext,
+  outcome: SharedOutcome<ProdGateDecision>,
+  plan: RefitPlan,
+): Promise<JsonObject> {
+  const highWaterId = trainedHighWaterId(outcome);
+  const { corpus } = outcome.base;
+  const split = corpus.split;
+  const recorded = await basisAfterRefit(context.db, corpus.table, {
+    plan,
+    scanned: corpus.training.scanned + corpus.heldOut.scanned,
+    highWaterId,
+    dimension: outcome.engine.dimension,
+    bounds: corpus.bounds,
+    forgetting: forgettingOf(context.options.dailyDiscount, split),
+  });
+  const basis = "basis" in recorded ? { basis: JSON.parse(JSON.stringify(recorded.basis)) as JsonObject } : {};
+  return { highWaterId, ...basis, ...("notRecorded" in recorded ? { basisNotRecorded: recorded.notRecorded } : {}) };
+}
+
+/**
+ * Promotes the candidate (gate passed) or records the run finished (not promoted). Resolves to the
+ * promoted version's id (null when none) and, when promoted without a basis, why.
+ */
+async function promoteOrRecord(
+  context: RunContext,
+  outcome: SharedOutcome<ProdGateDecision>,
+  plan: RefitPlan,
+): Promise<{ readonly policyVersionId: number | null; readonly basisNotRecorded: string | null }> {
   const { db, run, steps } = context;
   if (!outcome.gate.passed) {
     await steps.run(
@@ -107,20 +154,24 @@ async function promoteOrRecord(context: RunContext, outcome: SharedOutcome<ProdG
       () => finishTrainingRun(db, run.id, outcome.finish),
       (r) => `training run ${r.id} ${r.status}`,
     );
-    return null;
+    return { policyVersionId: null, basisNotRecorded: null };
   }
-  const parameters: JsonObject = {
-    engine: outcome.base.engine,
-    gate: JSON.parse(JSON.stringify(outcome.gate)) as JsonObject,
-    exploration: JSON.parse(JSON.stringify(context.options.serveExploration)) as JsonObject,
-    corpus: { highWaterId: trainedHighWaterId(outcome) },
-  };
+  let corpus: JsonObject = {};
   const promotion = await steps.run(
     "promote",
     "writing the policy version, flipping the active pointer and finishing the run, in one transaction",
-    () => {
+    async () => {
       assertPromotable(run, [outcome.base.corpus.table]);
+      corpus = await corpusRecord(context, outcome, plan);
+      const parameters: JsonObject = {
+        engine: outcome.base.engine,
+        gate: JSON.parse(JSON.stringify(outcome.gate)) as JsonObject,
+        exploration: JSON.parse(JSON.stringify(context.options.serveExploration)) as JsonObject,
+        corpus,
+      };
       const snapshot = outcome.engine.snapshot();
+      // Σr² in the snapshot's model order (the export's: every cell, in the engine's order).
+      const rewardSquares = outcome.engine.exportStatistics().yy;
       const finish = outcome.finish;
       return promoteTrainingRun(db, {
         trainingRunId: run.id,
@@ -128,11 +179,13 @@ async function promoteOrRecord(context: RunContext, outcome: SharedOutcome<ProdG
         parameters,
         finish,
         validateSnapshot: validatePolicySnapshot,
+        ...(rewardSquares === undefined || "basisNotRecorded" in corpus ? {} : { rewardSquares }),
       });
     },
     (p) => `policy version ${p.version.id} is active (was ${p.activation.previousPolicyVersionId ?? "none"})`,
   );
-  return promotion.version.id;
+  const note = corpus.basisNotRecorded;
+  return { policyVersionId: promotion.version.id, basisNotRecorded: typeof note === "string" ? note : null };
 }
 
 /** The production mode of one run; see the module comment. */
@@ -141,6 +194,7 @@ export function prodMode(o: ResolvedCadenceOptions): ModeSteps<ProdCadenceResult
   // (an activation between two reads would pair one policy's mark with another's models).
   let active: Promise<ActivePolicy | null> | undefined;
   const activePolicy = (db: Db): Promise<ActivePolicy | null> => (active ??= readActivePolicy(db));
+  let plan: RefitPlan | undefined;
   return {
     mode: "prod",
     trainingCadence: "prod",
@@ -150,7 +204,11 @@ export function prodMode(o: ResolvedCadenceOptions): ModeSteps<ProdCadenceResult
     parameters: () => ({}),
     beforeJudge: async () => undefined,
     newerThanId: async (context) => incumbentHighWaterId(await activePolicy(context.db)),
-    prepare: async (context, split) => prepareProd(await activePolicy(context.db), o, split),
+    prepare: async (context, split) => {
+      const prepared = await prepareProd(context.db, await activePolicy(context.db), o, split);
+      plan = prepared.refitPlan;
+      return prepared;
+    },
     afterChunk: () => undefined,
     gateDetail: `the paired ${o.gateEstimator.toUpperCase()} lower bound on candidate − incumbent, and the logs' support`,
     gate(_engine, comparison) {
@@ -168,8 +226,10 @@ export function prodMode(o: ResolvedCadenceOptions): ModeSteps<ProdCadenceResult
     },
     metrics: () => ({}),
     async finish(context, outcome) {
-      const policyVersionId = await promoteOrRecord(context, outcome);
-      return { mode: "prod", ...outcome.base, gate: outcome.gate, promoted: policyVersionId !== null, policyVersionId };
+      const { policyVersionId, basisNotRecorded } = await promoteOrRecord(context, outcome, plan!);
+      const refit = { ...outcome.base.refit, basisNotRecorded };
+      const promoted = policyVersionId !== null;
+      return { mode: "prod", ...outcome.base, refit, gate: outcome.gate, promoted, policyVersionId };
     },
   };
 }

@@ -12,6 +12,7 @@ import { migration as policyVersions } from "./005_policy_versions.js";
 import { migration as nonemptyIdsAbandonedRuns } from "./006_nonempty_ids_abandoned_runs.js";
 import { migration as routingDecisions } from "./007_routing_decisions.js";
 import { migration as routingOutcomesDedupeKey } from "./008_routing_outcomes_dedupe_key.js";
+import { migration as policyVersionsRewardSquares } from "./009_policy_versions_reward_squares.js";
 
 export type { Migration } from "./migration.js";
 
@@ -25,4 +26,5 @@ export const migrations: readonly Migration[] = [
   nonemptyIdsAbandonedRuns,
   routingDecisions,
   routingOutcomesDedupeKey,
+  policyVersionsRewardSquares,
 ];
