@@ -172,7 +172,8 @@ describeOnBackends("prod cadence behind the synthetic wall", (backend) => {
         skip: 1,
         message: "injected: connection lost during the read",
       });
-      const error = await runCadence(faulty, { ...PROD, chunkSize: 500 }).catch((e: unknown) => e);
+      // --full: an incremental run would have no page to read (no rows were added since `before`).
+      const error = await runCadence(faulty, { ...PROD, chunkSize: 500, full: true }).catch((e: unknown) => e);
       expect(faulty.tripped).toBe(true);
       await expectFailedRun(error, "refit", /injected: connection lost during the read/);
       expect(await activeVersion(db)).toBe(before.policyVersionId);
