@@ -32,6 +32,7 @@ import {
   corpusPrefixFingerprint,
   describePrefixChange,
   type ActivePolicy,
+  type CorpusPrefix,
   type CorpusPrefixFingerprint,
   type CorpusTable,
   type Db,
@@ -81,38 +82,80 @@ export interface RefitSummary {
   readonly basisNotRecorded: string | null;
 }
 
-/** What {@link planRefit} decides from. */
-export interface RefitPlanInput {
+/** What {@link checkBase} decides from. */
+export interface BaseCheckInput {
   readonly table: CorpusTable;
   readonly active: ActivePolicy | null;
   /** The active policy restored (it holds the base's Σxxᵀ, Σrx and n). */
   readonly incumbent: LinUCBEngine | null;
-  /** This run's engine: dimension and arms. */
-  readonly dimension: number;
-  readonly arms: readonly string[];
+  /** The high-water mark the split holds rows out above (the active policy's). */
+  readonly highWaterId: number;
   readonly bounds: RowBounds;
-  readonly forgetting: Forgetting;
+  readonly dailyDiscount: number;
   /** `--full`. */
   readonly full: boolean;
 }
 
-/** Decides how this run refits; see the module comment. Reads the prefix fingerprint when a base is usable. */
-export async function planRefit(db: Db, input: RefitPlanInput): Promise<RefitPlan> {
-  if (input.full) return { kind: "full", reason: "--full: a refit from scratch was asked for" };
+/** Whether the active policy can be the refit's base, checked before the split (which then scans only the new rows). */
+export type BaseCheck =
+  | { readonly usable: false; readonly reason: string }
+  | {
+      readonly usable: true;
+      readonly active: ActivePolicy;
+      readonly incumbent: LinUCBEngine;
+      readonly basis: RefitBasis;
+      /** The prefix as it is now (equal to the basis's where it counts). */
+      readonly now: CorpusPrefixFingerprint;
+    };
+
+/**
+ * Checks whether the active policy can be the base (see the module comment): its basis, its Σr²,
+ * its options, and — one scan of the rows at or below its mark — that those rows are still the ones
+ * it was fitted on. The dimension and the arms are checked by {@link planRefit}, after the split.
+ */
+export async function checkBase(db: Db, input: BaseCheckInput): Promise<BaseCheck> {
+  if (input.full) return { usable: false, reason: "--full: a refit from scratch was asked for" };
   const { active, incumbent } = input;
-  if (active === null || incumbent === null) return { kind: "full", reason: "no active policy to start from" };
+  if (active === null || incumbent === null) return { usable: false, reason: "no active policy to start from" };
   const v = `the active policy (version ${active.id})`;
   const basis = readBasis(active.parameters);
-  if (basis === null) {
-    return { kind: "full", reason: `${v} records no refit basis (${basisAbsence(active.parameters)})` };
-  }
+  if (basis === null)
+    return { usable: false, reason: `${v} records no refit basis (${basisAbsence(active.parameters)})` };
   const mismatch = basisMismatch(basis, input, incumbent, active);
-  if (mismatch !== null) return { kind: "full", reason: `${v} ${mismatch}` };
+  if (mismatch !== null) return { usable: false, reason: `${v} ${mismatch}` };
   const now = await corpusPrefixFingerprint(db, input.table, basis.fingerprint.highWaterId);
   const change = describePrefixChange(basis.fingerprint, now);
-  if (change !== null) return { kind: "full", reason: `${v} cannot be extended: ${change}` };
+  if (change !== null) return { usable: false, reason: `${v} cannot be extended: ${change}` };
+  return { usable: true, active, incumbent, basis, now };
+}
+
+/** What the split may take as known of the rows at or below the base's mark; undefined without a base. */
+export function knownPrefix(check: BaseCheck): CorpusPrefix | undefined {
+  if (!check.usable) return undefined;
+  const { now, basis, incumbent } = check;
+  return { rows: now.rows, dimension: basis.dimension, models: incumbent.arms, newestAtMs: now.newestAtMs };
+}
+
+/** What {@link planRefit} adds to the base check: this run's engine shape and clock. */
+export interface RefitShape {
+  readonly dimension: number;
+  readonly arms: readonly string[];
+  readonly forgetting: Forgetting;
+}
+
+/** How this run refits: from the checked base (its statistics in this run's arms, on its clock), or whole. */
+export function planRefit(check: BaseCheck, shape: RefitShape): RefitPlan {
+  if (!check.usable) return { kind: "full", reason: check.reason };
+  const { active, incumbent, basis } = check;
+  const v = `the active policy (version ${active.id})`;
+  if (basis.dimension !== shape.dimension || incumbent.dimension !== shape.dimension) {
+    return { kind: "full", reason: `${v} has dimension ${basis.dimension}, the corpus ${shape.dimension}` };
+  }
+  const missing = incumbent.arms.filter((arm) => !shape.arms.includes(arm));
+  if (missing.length > 0)
+    return { kind: "full", reason: `${v} has models this run does not: ${JSON.stringify(missing)}` };
   const exported = { ...incumbent.exportStatistics(), yy: active.rewardSquares! };
-  const factor = discountFactor(basis.dailyDiscount, basis.asOfMs, input.forgetting.asOfMs);
+  const factor = discountFactor(basis.dailyDiscount, basis.asOfMs, shape.forgetting.asOfMs);
   return {
     kind: "incremental",
     reason:
@@ -121,34 +164,32 @@ export async function planRefit(db: Db, input: RefitPlanInput): Promise<RefitPla
       ", and the rows after them",
     baseVersionId: active.id,
     basis,
-    statistics: discountStatistics(withArms(exported, input.arms), factor),
+    statistics: discountStatistics(withArms(exported, shape.arms), factor),
   };
 }
 
 /** Why the base's statistics do not fit this run, or null when they do. */
 function basisMismatch(
   basis: RefitBasis,
-  input: RefitPlanInput,
+  input: BaseCheckInput,
   incumbent: LinUCBEngine,
   active: ActivePolicy,
 ): string | null {
+  if (basis.fingerprint.highWaterId !== input.highWaterId) {
+    return `records statistics up to id ${basis.fingerprint.highWaterId} but a high-water mark of ${input.highWaterId}`;
+  }
   if (!incumbent.options.statistics) return "was fitted without statistics";
   if (incumbent.options.discount !== 1) return `forgets per update (engine discount ${incumbent.options.discount})`;
   const models = incumbent.cells().length * incumbent.arms.length;
   if (active.rewardSquares === null || active.rewardSquares.length !== models) {
     return `stored ${active.rewardSquares === null ? "no" : active.rewardSquares.length} Σr² values for its ${models} models`;
   }
-  if (basis.dimension !== input.dimension || incumbent.dimension !== input.dimension) {
-    return `has dimension ${basis.dimension}, the corpus ${input.dimension}`;
-  }
-  if (basis.dailyDiscount !== input.forgetting.dailyDiscount) {
-    return `was fitted with a daily discount of ${basis.dailyDiscount}, this run uses ${input.forgetting.dailyDiscount}`;
+  if (basis.dailyDiscount !== input.dailyDiscount) {
+    return `was fitted with a daily discount of ${basis.dailyDiscount}, this run uses ${input.dailyDiscount}`;
   }
   if (!sameBounds(basis.bounds, input.bounds)) {
     return `was fitted with the row bounds ${JSON.stringify(basis.bounds)}, this run uses ${JSON.stringify(input.bounds)}`;
   }
-  const missing = incumbent.arms.filter((arm) => !input.arms.includes(arm));
-  if (missing.length > 0) return `has models this run does not: ${JSON.stringify(missing)}`;
   return null;
 }
 
@@ -201,6 +242,7 @@ export function readBasis(parameters: JsonObject): RefitBasis | null {
     Number.isSafeInteger(f.judged) &&
     typeof f.idSum === "string" &&
     typeof f.judgedIdSum === "string" &&
+    (f.newestAtMs === null || Number.isFinite(f.newestAtMs)) &&
     Number.isInteger(basis.dimension) &&
     typeof basis.bounds === "object" &&
     basis.bounds !== null &&

@@ -184,12 +184,14 @@ async function splitStep(context: RunContext, mode: ModeSteps<CadenceResult>, bo
   const { db, options: o, steps } = context;
   const table = mode.table;
   const newerThanId = (await mode.newerThanId?.(context)) ?? 0;
+  const prefix = await mode.knownPrefix?.(context);
   return steps.run(
     "split",
     `holding out the newest ${(o.heldOutShare * 100).toFixed(0)}% of ${table} by (created_at, id)` +
       (newerThanId > 0 ? ` among the rows after id ${newerThanId} (the incumbent's training)` : ""),
     async () => {
-      const s = await splitCorpusByTime(db, { table, heldOutShare: o.heldOutShare, newerThanId, bounds });
+      const known = prefix === undefined ? {} : { prefix };
+      const s = await splitCorpusByTime(db, { table, heldOutShare: o.heldOutShare, newerThanId, bounds, ...known });
       if (s.total === 0) throw new RangeError(`${table} holds no ${mode.corpusRows}: there is nothing to refit on`);
       if (s.training === 0) {
         throw new RangeError(

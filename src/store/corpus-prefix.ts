@@ -30,6 +30,8 @@ export interface CorpusPrefixFingerprint {
   readonly judged: number;
   /** Σ id over the judged ones, as an exact decimal string. */
   readonly judgedIdSum: string;
+  /** The newest created_at of those rows, in ms since the epoch (the reader's conversion); null when none. */
+  readonly newestAtMs: number | null;
 }
 
 /** Computes the fingerprint of the rows of `table`'s corpus with id ≤ `highWaterId` (one scan). */
@@ -45,9 +47,16 @@ export async function corpusPrefixFingerprint(
   }
   if (!Number.isSafeInteger(highWaterId) || highWaterId < 0)
     throw new RangeError(`highWaterId must be a non-negative integer; received ${describeValue(highWaterId)}`);
-  const result = await q.query<{ rows: string; id_sum: string; judged: string; judged_id_sum: string }>(
+  const result = await q.query<{
+    rows: string;
+    id_sum: string;
+    judged: string;
+    judged_id_sum: string;
+    newest_at_ms: number | null;
+  }>(
     `SELECT count(*)::text AS rows, coalesce(sum(id), 0)::text AS id_sum,
-            count(reward)::text AS judged, coalesce(sum(id) FILTER (WHERE reward IS NOT NULL), 0)::text AS judged_id_sum
+            count(reward)::text AS judged, coalesce(sum(id) FILTER (WHERE reward IS NOT NULL), 0)::text AS judged_id_sum,
+            (extract(epoch FROM max(created_at)) * 1000)::float8 AS newest_at_ms
      FROM ${table} WHERE ${CORPUS_FILTER[table]} AND id <= $1::int8`,
     [highWaterId],
   );
@@ -58,6 +67,7 @@ export async function corpusPrefixFingerprint(
     idSum: row.id_sum,
     judged: Number(row.judged),
     judgedIdSum: row.judged_id_sum,
+    newestAtMs: row.newest_at_ms === null ? null : Number(row.newest_at_ms),
   };
 }
 

@@ -71,7 +71,12 @@ export {
   type PolicyVersionInfo,
 } from "./policy-versions.js";
 export { tryAcquireAdvisoryLock, withAdvisoryLock, type AdvisoryLock } from "./advisory-lock.js";
-export { splitCorpusByTime, type CorpusSplit, type CorpusSplitOptions } from "./corpus-split.js";
+export {
+  splitCorpusByTime,
+  type CorpusPrefix,
+  type CorpusSplit,
+  type CorpusSplitOptions,
+} from "./corpus-split.js";
 export { corpusPrefixFingerprint, describePrefixChange, type CorpusPrefixFingerprint } from "./corpus-prefix.js";
 export {
   judgeUnlabelled,

@@ -8,6 +8,7 @@ import {
   insertPolicyVersion,
   migrateUp,
   readActivePolicy,
+  splitCorpusByTime,
   startTrainingRun,
   finishTrainingRun,
 } from "../../src/store/index.js";
@@ -31,7 +32,8 @@ describeOnBackends("corpus prefix fingerprint", (backend) => {
     await insertOutcomes(db, { n: 5, source: "shadow" });
     const all = await corpusPrefixFingerprint(db, "routing_outcomes", 45);
     // ids 1..40 are prod (1..30 judged), 41..45 shadow: never counted.
-    expect(all).toEqual({ highWaterId: 45, rows: 40, idSum: "820", judged: 30, judgedIdSum: "465" });
+    expect(all).toMatchObject({ highWaterId: 45, rows: 40, idSum: "820", judged: 30, judgedIdSum: "465" });
+    expect(all.newestAtMs).toBeGreaterThan(Date.UTC(2025, 0, 1));
     expect(await corpusPrefixFingerprint(db, "routing_outcomes", 10)).toMatchObject({ rows: 10, idSum: "55" });
     expect(await corpusPrefixFingerprint(db, "routing_outcomes", 0)).toMatchObject({ rows: 0, idSum: "0" });
     await expect(corpusPrefixFingerprint(db, "routing_outcomes", -1)).rejects.toThrow(
@@ -63,6 +65,23 @@ describeOnBackends("corpus prefix fingerprint", (backend) => {
     expect(describePrefixChange(moved, await corpusPrefixFingerprint(db, "routing_outcomes", 26))).toMatch(
       /different marks/,
     );
+  });
+
+  it("splits with a known prefix as it splits the whole corpus, and splits whole when the dimension may have moved", async () => {
+    const { db } = database;
+    await insertOutcomes(db, { n: 300, source: "prod" });
+    await insertOutcomes(db, { n: 80, seed: 3, source: "prod", offsetDays: 20 });
+    const options = { table: "routing_outcomes", heldOutShare: 0.25, newerThanId: 300 } as const;
+    const whole = await splitCorpusByTime(db, options);
+    const before = await splitCorpusByTime(db, { ...options, newerThanId: 0 });
+    const now = await corpusPrefixFingerprint(db, "routing_outcomes", 300);
+    const prefix = { rows: now.rows, dimension: before.dimension!, models: ["model-a"], newestAtMs: now.newestAtMs };
+    expect(await splitCorpusByTime(db, { ...options, prefix })).toEqual(whole);
+    // New rows of another length, more of them than of the prefix's among the new rows: split whole.
+    await db.query("UPDATE routing_outcomes SET features = features || 1.0::float8 WHERE id > 330");
+    const moved = await splitCorpusByTime(db, { ...options, prefix: { ...prefix, models: ["nothing"] } });
+    expect(moved).toEqual(await splitCorpusByTime(db, options));
+    expect(moved.models).not.toContain("nothing");
   });
 
   it("stores Σr² beside a version exactly, and refuses non-finite or negative values", async () => {

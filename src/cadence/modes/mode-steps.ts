@@ -9,6 +9,7 @@
 import type { LinUCBEngine, LinUCBOptions } from "../../engine/types.js";
 import type {
   CorpusChunk,
+  CorpusPrefix,
   CorpusSplit,
   CorpusTable,
   Db,
@@ -76,6 +77,11 @@ export interface ModeSteps<R extends CadenceResult> {
    * active policy's recorded high-water id). @default 0 (every row may be held out)
    */
   newerThanId?(context: RunContext): Promise<number>;
+  /**
+   * What is known of the rows with ids up to `newerThanId` (prod: the base of an incremental refit,
+   * checked), so that the split scans only the rows above. @default nothing (the split scans every row)
+   */
+  knownPrefix?(context: RunContext): Promise<CorpusPrefix | undefined>;
   /** The engine options and the incumbent, once the split is known. */
   prepare(context: RunContext, split: CorpusSplit): Promise<Preparation>;
   /** Called after each refit chunk was accumulated into `engine`; `rowsFed` counts both slices so far. */

@@ -16,6 +16,7 @@
  * snapshot and records its basis (`parameters.corpus.basis`) for the next run.
  */
 import { restoreLinUCB } from "../../engine/linucb.js";
+import type { LinUCBEngine } from "../../engine/types.js";
 import {
   finishTrainingRun,
   promoteTrainingRun,
@@ -32,7 +33,7 @@ import { nothingToCompareGate, prodGate, type ProdGateDecision } from "../gate.j
 import { forgettingOf } from "../daily-discount.js";
 import { rowBoundsOf, type ResolvedCadenceOptions } from "../options.js";
 import { prodEngineOptions } from "../prod-defaults.js";
-import { basisAfterRefit, planRefit, type RefitPlan } from "../refit-plan.js";
+import { basisAfterRefit, checkBase, knownPrefix, planRefit, type BaseCheck, type RefitPlan } from "../refit-plan.js";
 import { validatePolicySnapshot } from "../snapshot-check.js";
 import type { ModeSteps, Preparation, RunContext, SharedOutcome } from "./mode-steps.js";
 
@@ -60,14 +61,14 @@ export function assertPromotable(
   }
 }
 
-/** Arms from the corpus and the active policy, the active policy as the incumbent and the refit's base. */
-async function prepareProd(
-  db: Db,
+/** Arms from the corpus and the active policy, the active policy as the incumbent, the checked base as the refit's. */
+function prepareProd(
   active: ActivePolicy | null,
+  incumbent: LinUCBEngine | null,
+  base: BaseCheck,
   o: ResolvedCadenceOptions,
   split: CorpusSplit,
-): Promise<Preparation> {
-  const incumbent = active === null ? null : await restoreLinUCB(active.snapshot);
+): Preparation {
   const dimension = split.dimension;
   if (dimension === null) throw new RangeError("the production corpus has no rows to take the feature dimension from");
   if (incumbent !== null && incumbent.dimension !== dimension) {
@@ -77,16 +78,7 @@ async function prepareProd(
     );
   }
   const arms = [...new Set([...split.models, ...(incumbent?.arms ?? [])])].sort();
-  const refitPlan = await planRefit(db, {
-    table: "routing_outcomes",
-    active,
-    incumbent,
-    dimension,
-    arms,
-    bounds: rowBoundsOf(o, o.judge.rewardRange),
-    forgetting: forgettingOf(o.dailyDiscount, split),
-    full: o.full,
-  });
+  const refitPlan = planRefit(base, { dimension, arms, forgetting: forgettingOf(o.dailyDiscount, split) });
   return {
     refitPlan,
     // The refit never selects, so its exploration only travels into the snapshot it is served from.
@@ -95,6 +87,30 @@ async function prepareProd(
     incumbentInfo:
       active === null ? { kind: "uniform", policyVersionId: null } : { kind: "active", policyVersionId: active.id },
   };
+}
+
+/** The base step: whether the active policy's statistics can start the refit (one scan of the rows below its mark). */
+function checkBaseStep(
+  { db, steps }: RunContext,
+  active: ActivePolicy | null,
+  incumbent: LinUCBEngine | null,
+  o: ResolvedCadenceOptions,
+): Promise<BaseCheck> {
+  return steps.run(
+    "base",
+    "checking whether the refit can start from the active policy's statistics",
+    () =>
+      checkBase(db, {
+        table: "routing_outcomes",
+        active,
+        incumbent,
+        highWaterId: incumbentHighWaterId(active),
+        bounds: rowBoundsOf(o, o.judge.rewardRange),
+        dailyDiscount: o.dailyDiscount,
+        full: o.full,
+      }),
+    (check) => (check.usable ? `usable: ${check.now.rows} rows up to id ${check.now.highWaterId}` : check.reason),
+  );
 }
 
 /**
@@ -194,6 +210,10 @@ export function prodMode(o: ResolvedCadenceOptions): ModeSteps<ProdCadenceResult
   // (an activation between two reads would pair one policy's mark with another's models).
   let active: Promise<ActivePolicy | null> | undefined;
   const activePolicy = (db: Db): Promise<ActivePolicy | null> => (active ??= readActivePolicy(db));
+  let incumbent: Promise<LinUCBEngine | null> | undefined;
+  const incumbentOf = async (db: Db): Promise<LinUCBEngine | null> =>
+    (incumbent ??= activePolicy(db).then((a) => (a === null ? null : restoreLinUCB(a.snapshot))));
+  let base: BaseCheck | undefined;
   let plan: RefitPlan | undefined;
   return {
     mode: "prod",
@@ -204,8 +224,12 @@ export function prodMode(o: ResolvedCadenceOptions): ModeSteps<ProdCadenceResult
     parameters: () => ({}),
     beforeJudge: async () => undefined,
     newerThanId: async (context) => incumbentHighWaterId(await activePolicy(context.db)),
+    knownPrefix: async (context) => {
+      base = await checkBaseStep(context, await activePolicy(context.db), await incumbentOf(context.db), o);
+      return knownPrefix(base);
+    },
     prepare: async (context, split) => {
-      const prepared = await prepareProd(context.db, await activePolicy(context.db), o, split);
+      const prepared = prepareProd(await activePolicy(context.db), await incumbentOf(context.db), base!, o, split);
       plan = prepared.refitPlan;
       return prepared;
     },
