@@ -2,7 +2,12 @@
  * Calibration of the promotion gate (README "Promotion gate"): seeded simulations at the evaluation
  * level (bench/gate-world.ts), the gate exactly as the cadence runs it.
  *
- *   npm run build:ts && nice node dist/bench/gate-calibration.js [--quick] [--json bench/gate-calibration-results.json]
+ *   npm run build:ts && nice node dist/bench/gate-calibration.js [--quick] [--groups G] [--json bench/gate-calibration-results.json]
+ *
+ * The bootstrap resamples groups' sums (src/evaluation/resampling-groups.ts): with the default
+ * maximum of 4,096 groups, every event is its own group up to 4,000 held-out rows (the row
+ * bootstrap) and events share groups at 8,000 and 16,000; `--groups G` sets the maximum, e.g. 512 to
+ * make every case a grouped one.
  *
  * Parts (seeds in the output; tuning seeds 1000–1999 / 5000–5999 were used to choose the bound's
  * flavour and the informative-evidence minimum, and are never used here):
@@ -17,12 +22,15 @@
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import type { Exploration } from "../src/engine/types.js";
-import { inverseNormal } from "../src/evaluation/index.js";
+import { DEFAULT_MAX_GROUPS, inverseNormal } from "../src/evaluation/index.js";
 import { drawWorld, runGate, type GateScenario } from "./gate-world.js";
 
 const quick = process.argv.includes("--quick");
 const jsonAt = process.argv.indexOf("--json");
 const jsonPath = jsonAt > 0 ? process.argv[jsonAt + 1] : "bench/gate-calibration-results.json";
+const groupsAt = process.argv.indexOf("--groups");
+/** The most resampling groups (undefined: the library's default). */
+const GROUPS = groupsAt > 0 ? Number(process.argv[groupsAt + 1]) : undefined;
 /** Report seeds: worlds from 100000, logs from 200000 (never used for tuning). */
 const WORLD_SEED = 100_000;
 const LOG_SEED = 200_000;
@@ -58,7 +66,10 @@ function simulate(
     const world = drawWorld(scenario, WORLD_SEED + offset + i);
     plantedMin = Math.min(plantedMin, world.delta);
     plantedMax = Math.max(plantedMax, world.delta);
-    const decision = runGate(world, scenario, LOG_SEED + offset + i, { resamples });
+    const decision = runGate(world, scenario, LOG_SEED + offset + i, {
+      resamples,
+      ...(GROUPS === undefined ? {} : { groups: GROUPS }),
+    });
     if (decision.passed) promoted++;
     const problems = decision.support?.problems ?? [];
     if (problems.length > 0) refused++;
@@ -93,6 +104,7 @@ const results: Record<string, unknown> = {
   date: new Date().toISOString(),
   alpha: ALPHA,
   quick,
+  groups: GROUPS ?? DEFAULT_MAX_GROUPS,
 };
 
 // 1. Deterministic logs.

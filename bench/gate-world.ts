@@ -113,6 +113,8 @@ export interface GateRunSettings {
   readonly method?: PairedBoundMethod;
   readonly minEffectiveSampleSize?: number;
   readonly margin?: number;
+  /** The most resampling groups of the bootstrap. @default 4096 (src/evaluation/resampling-groups.ts) */
+  readonly groups?: number;
 }
 
 /** One gate run on a fresh log of the world: the decision, with every bound flavour in it. */
@@ -155,6 +157,7 @@ export function runGate(
     // A stream of its own: the bootstrap must not replay the draws that wrote the log.
     seed: (seed ^ 0x5bd1e995) >>> 0,
     method: settings.method ?? "studentized",
+    ...(settings.groups === undefined ? {} : { groups: settings.groups }),
     // DR with the true means as q̂ would flatter it; a constant model keeps DR honest here.
     ...(settings.estimator === "dr" ? { rewardModel: new Float64Array(n * k).fill(0.5) } : {}),
   });

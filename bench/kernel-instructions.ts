@@ -149,27 +149,23 @@ async function runTask(task: KernelTask, build: ConcreteBuild, d: number, reps: 
     discount: 1,
   });
   kernel.ensureModels(cells * arms);
-  const k = kernel.exports;
-  k.initModels(0, cells * arms);
-  const f64 = kernel.f64View;
-  const i32 = kernel.i32View;
+  kernel.initModels(0, cells * arms);
   let seed = 5;
   const random = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5;
-  const contexts = kernel.contextsPtr;
-  const rewards = kernel.rewardsPtr;
-  const models = kernel.modelsPtr;
-  for (let i = 0; i < events * d; i++) f64[contexts / 8 + i] = random() * 0.5;
+  const contexts = kernel.contextsView;
+  const rewards = kernel.rewardsView;
+  const models = kernel.modelsView;
+  for (let i = 0; i < events * d; i++) contexts[i] = random() * 0.5;
   for (let i = 0; i < events; i++) {
-    f64[rewards / 8 + i] = random();
-    i32[models / 4 + i] = Math.floor((random() + 0.5) * cells * arms);
+    rewards[i] = random();
+    models[i] = Math.floor((random() + 0.5) * cells * arms);
   }
   for (let r = 0; r < reps; r++) {
-    if (task === "update") k.updateBatch(events, 0);
-    else if (task === "select") k.scoreCellBatch(3, events);
+    if (task === "update") kernel.updateBatch(events, false);
+    else if (task === "select") kernel.scoreCellBatch(3, events);
     else if (task === "update-one")
-      for (let e = 0; e < events; e++)
-        k.updateOne(i32[models / 4 + e]!, contexts + e * d * 8, f64[rewards / 8 + e]!, 0);
-    else for (let e = 0; e < events; e++) k.scoreCell((e * 7) % cells, contexts + e * d * 8, kernel.scoresPtr);
+      for (let e = 0; e < events; e++) kernel.updateStaged(models[e]!, rewards[e]!, false, e);
+    else for (let e = 0; e < events; e++) kernel.scoreStaged((e * 7) % cells, e);
   }
 }
 

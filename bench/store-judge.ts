@@ -1,26 +1,33 @@
 /**
- * Judge throughput (issue 14 item 1): the built-in judge labelling unjudged prod rows in SQL
- * (judgeUnlabelledInSql, one UPDATE per batch) next to the batch path every pluggable judge takes
+ * Judge throughput (issue 14 item 1): the built-in judge labelling unjudged prod rows with one
+ * watermark (judgeUnlabelledInSql, migration 010) next to the batch path every pluggable judge takes
  * (judgeUnlabelled: rows to JavaScript and verdicts back), on PostgreSQL (DATABASE_URL or
- * --database-url) and PGlite. A plain script, runnable after the build:
+ * --database-url) and PGlite; and what the watermark costs the corpus reader, which then computes
+ * each reward from the row's flags. A plain script, runnable after the build:
  *
- *   node dist/bench/store-judge.js [--rows N] [--batch-size B] [--backend pglite|postgres|both] [--quick] [--json]
+ *   node dist/bench/store-judge.js [--rows N] [--backend pglite|postgres|both] [--quick] [--json]
  *
  * For each back end it builds `rows` unjudged prod rows at d = 16 (plus 10% shadow and synthetic
- * rows the judge must skip) in a scratch database, judges them in SQL, then through the batch path,
- * and last times one plain `UPDATE … SET reward = 1` of the same rows (each pass after the same
- * reset of the rewards and a VACUUM) — the floor of any judge that writes its verdicts into the table (each update writes
- * a new heap tuple and an entry in each of the table's indexes). Target: ≥ 200k rows/s in SQL on PostgreSQL.
+ * rows the judge must skip) in a scratch database and then, in order: judges them with the
+ * watermark; reads the corpus twice (a warm-up, then timed: rewards computed at read time); writes
+ * the same rewards into the rows with one plain UPDATE (the floor of any judge that writes verdicts
+ * into the wide rows — what the set-based judge did before migration 010) and drops the watermark;
+ * compacts the table (VACUUM FULL) and reads it again (rewards stored); resets the rewards and judges
+ * through the batch path.
+ * Target: ≥ 200k rows/s for the judge on PostgreSQL, the read with computed rewards as fast as with
+ * stored ones.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { outcomeRewardJudge } from "../src/cadence/judge.js";
 import type { Db } from "../src/store/db.js";
+import { readCorpus } from "../src/store/corpus-reader.js";
 import { judgeUnlabelled } from "../src/store/judge-queue.js";
+import { judgedRewardSql, readJudgeWatermarks } from "../src/store/judge-watermarks.js";
 import { migrateUp } from "../src/store/migrator.js";
 import { openDatabase } from "../src/store/open-database.js";
 import { judgeUnlabelledInSql } from "../src/store/sql-judge.js";
@@ -32,16 +39,31 @@ export interface JudgeMeasurement {
   readonly rowsPerSecond: number;
 }
 
+/** One full corpus read. */
+export interface ReadMeasurement {
+  readonly rows: number;
+  readonly seconds: number;
+  readonly rowsPerSecond: number;
+  /** This process's CPU time (user + system) per row read, µs: the decoding side, load-independent. */
+  readonly cpuMicrosPerRow: number;
+}
+
 /** What one back end measured. */
 export interface StoreJudgeResult {
   readonly backend: "pglite" | "postgres";
   readonly rows: number;
-  readonly sqlBatchSize: number;
+  /** The built-in judge: one watermark. */
   readonly sql: JudgeMeasurement;
   readonly batches: JudgeMeasurement;
-  /** One plain `UPDATE … SET reward = 1` of the same rows: the floor of any judge that writes the table. */
+  /** One plain UPDATE writing the same rewards into the rows: the floor of any judge that writes the table. */
   readonly plainUpdate: JudgeMeasurement;
+  /** The corpus read with rewards computed from the watermark. */
+  readonly readComputed: ReadMeasurement;
+  /** The same read with the rewards stored in the rows (after the plain UPDATE and VACUUM FULL). */
+  readonly readStored: ReadMeasurement;
   readonly targetRowsPerSecond: number | null;
+  /** 1-minute load average when the back end's run started and ended. */
+  readonly load: readonly [number, number];
 }
 
 const DIMENSION = 16;
@@ -93,50 +115,62 @@ async function scratchDatabase(databaseUrl: string | undefined): Promise<{ db: D
   return { db, cleanup };
 }
 
+/** Reads the whole prod corpus once; the rewards must all be there. */
+async function timedRead(db: Db, expected: number): Promise<ReadMeasurement> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const reader = readCorpus(db, { table: "routing_outcomes", dimension: DIMENSION });
+  for await (const _chunk of reader) {
+    // Decoding is the work measured.
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const rows = reader.totals.accepted;
+  if (rows !== expected) throw new Error(`the read yielded ${rows} judged rows, expected ${expected}`);
+  return { rows, seconds, rowsPerSecond: rows / seconds, cpuMicrosPerRow: (used.user + used.system) / rows };
+}
+
 /** Runs the benchmark on one back end (PostgreSQL if `databaseUrl` is given, else PGlite). */
-export async function benchmarkStoreJudge(options: {
-  rows: number;
-  sqlBatchSize: number;
-  databaseUrl?: string;
-}): Promise<StoreJudgeResult> {
+export async function benchmarkStoreJudge(options: { rows: number; databaseUrl?: string }): Promise<StoreJudgeResult> {
   const backend = options.databaseUrl === undefined ? "pglite" : "postgres";
   const { db, cleanup } = await scratchDatabase(options.databaseUrl);
   const judge = outcomeRewardJudge();
   const table = "routing_outcomes";
+  const loadBefore = loadavg()[0] as number;
   try {
     await migrateUp(db);
     await buildUnjudgedCorpus(db, options.rows);
-    const reset = async (): Promise<void> => {
-      await db.exec("UPDATE routing_outcomes SET reward = NULL, judge_score = NULL, judge_model = NULL");
-      await db.exec("VACUUM ANALYZE routing_outcomes");
-    };
-    // Every pass starts from the same state: all rewards null after one reset, dead tuples vacuumed.
-    await reset();
+    await db.exec("VACUUM ANALYZE routing_outcomes");
     const sql = await timed(() =>
-      judgeUnlabelledInSql(db, {
-        table,
-        judgeModel: judge.name,
-        reward: judge.sqlReward!,
-        batchSize: options.sqlBatchSize,
-      }),
+      judgeUnlabelledInSql(db, { table, judgeModel: judge.name, reward: judge.sqlReward! }),
     );
-    await reset();
+    await timedRead(db, sql.judged); // warm-up: the decoder's JIT and the table's pages, for both reads alike
+    const readComputed = await timedRead(db, sql.judged);
+    // The old way: every verdict written into its row (the same rewards), the watermark dropped.
+    const reward = judgedRewardSql(await readJudgeWatermarks(db, table));
+    const plainUpdate = await timed(async () => ({
+      judged: (
+        await db.query(`UPDATE routing_outcomes SET reward = ${reward} WHERE source = 'prod' AND reward IS NULL`)
+      ).rowCount,
+    }));
+    await db.exec("DELETE FROM judge_watermarks");
+    await db.exec("VACUUM FULL ANALYZE routing_outcomes");
+    const readStored = await timedRead(db, sql.judged);
+    await db.exec("UPDATE routing_outcomes SET reward = NULL, judge_score = NULL, judge_model = NULL");
+    await db.exec("VACUUM ANALYZE routing_outcomes");
     const batches = await timed(() =>
       judgeUnlabelled(db, { table, judgeModel: judge.name, judge: (rows) => judge.judge(rows) }),
     );
-    await reset();
-    const plainUpdate = await timed(async () => ({
-      judged: (await db.query("UPDATE routing_outcomes SET reward = 1 WHERE source = 'prod' AND reward IS NULL"))
-        .rowCount,
-    }));
     return {
       backend,
       rows: sql.judged,
-      sqlBatchSize: options.sqlBatchSize,
       sql,
       batches,
       plainUpdate,
+      readComputed,
+      readStored,
       targetRowsPerSecond: backend === "postgres" ? 200_000 : null,
+      load: [loadBefore, loadavg()[0] as number],
     };
   } finally {
     await cleanup();
@@ -144,20 +178,25 @@ export async function benchmarkStoreJudge(options: {
 }
 
 function describe(result: StoreJudgeResult): string {
+  const rate = (perSecond: number): string => Math.round(perSecond).toLocaleString("en").padStart(11);
   const line = (label: string, m: JudgeMeasurement): string =>
-    `  ${label.padEnd(28)} ${String(m.judged).padStart(8)} rows  ${m.seconds.toFixed(2).padStart(6)} s  ${Math.round(m.rowsPerSecond).toLocaleString("en").padStart(9)} rows/s`;
+    `  ${label.padEnd(34)} ${String(m.judged).padStart(8)} rows  ${m.seconds.toFixed(3).padStart(7)} s  ${rate(m.rowsPerSecond)} rows/s`;
+  const read = (label: string, m: ReadMeasurement): string =>
+    `  ${label.padEnd(34)} ${String(m.rows).padStart(8)} rows  ${m.seconds.toFixed(3).padStart(7)} s  ${rate(m.rowsPerSecond)} rows/s  ${m.cpuMicrosPerRow.toFixed(2)} µs CPU/row`;
   const target = result.targetRowsPerSecond;
   const verdict =
     target === null
       ? []
       : [
-          `  ${result.sql.rowsPerSecond >= target ? "meets" : "MISSES"} the target of ${target.toLocaleString("en")} rows/s in SQL`,
+          `  ${result.sql.rowsPerSecond >= target ? "meets" : "MISSES"} the target of ${target.toLocaleString("en")} rows/s`,
         ];
   return [
-    `${result.backend}: judge ${result.rows} unjudged prod rows, d = ${DIMENSION}`,
-    line(`SQL (batches of ${result.sqlBatchSize})`, result.sql),
-    line("JS batches of 1000", result.batches),
-    line("floor: one plain UPDATE", result.plainUpdate),
+    `${result.backend}: judge ${result.rows} unjudged prod rows, d = ${DIMENSION} (load ${result.load[0].toFixed(2)} → ${result.load[1].toFixed(2)})`,
+    line("built-in judge: one watermark", result.sql),
+    line("pluggable: JS batches of 1000", result.batches),
+    line("floor of row writes: plain UPDATE", result.plainUpdate),
+    read("read, rewards computed (watermark)", result.readComputed),
+    read("read, rewards stored", result.readStored),
     ...verdict,
   ].join("\n");
 }
@@ -167,7 +206,6 @@ async function main(): Promise<void> {
     strict: true,
     options: {
       rows: { type: "string" },
-      "batch-size": { type: "string", default: "50000" },
       backend: { type: "string", default: "both" },
       "database-url": { type: "string" },
       quick: { type: "boolean", default: false },
@@ -179,15 +217,14 @@ async function main(): Promise<void> {
   if (wanted !== "both" && wanted !== "pglite" && wanted !== "postgres")
     throw new Error(`--backend must be pglite, postgres or both; received ${JSON.stringify(wanted)}`);
   const rows = values.rows === undefined ? (values.quick ? 20_000 : 200_000) : Number(values.rows);
-  const sqlBatchSize = Number(values["batch-size"]);
   const results: StoreJudgeResult[] = [];
-  if (wanted !== "postgres") results.push(await benchmarkStoreJudge({ rows: Math.min(rows, 50_000), sqlBatchSize }));
+  if (wanted !== "postgres") results.push(await benchmarkStoreJudge({ rows: Math.min(rows, 50_000) }));
   if (wanted !== "pglite") {
     if (databaseUrl === undefined || databaseUrl === "") {
       if (wanted === "postgres") throw new Error("--backend postgres needs --database-url or DATABASE_URL");
       process.stderr.write("store-judge: no DATABASE_URL: PostgreSQL skipped\n");
     } else {
-      results.push(await benchmarkStoreJudge({ rows, sqlBatchSize, databaseUrl }));
+      results.push(await benchmarkStoreJudge({ rows, databaseUrl }));
     }
   }
   process.stdout.write(

@@ -82,7 +82,10 @@ export interface CadenceResultBase {
   readonly engine: JsonObject;
   /** Null when no row was held out (prod: no rows newer than the incumbent's training). */
   readonly evaluation: EvaluationSummary | null;
-  /** Where the recorded policy, the incumbent and the logging policy route the held-out requests (for the report pages); null with no held-out row. */
+  /**
+   * Where the recorded policy, the incumbent and the logging policy route the held-out requests (for the report pages);
+   * null with no held-out row.
+   */
   readonly routing: RoutingSummary | null;
   /** Runs of this mode left 'running' by a process that died, marked 'abandoned' before this run started. */
   readonly abandonedRuns: readonly number[];

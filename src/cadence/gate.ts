@@ -64,6 +64,8 @@ export interface ProdGateDecision extends GateDecision {
   readonly difference: number;
   readonly lowerBound: number;
   readonly standardError: number;
+  /** Resampling groups the bootstrap drew per resample (the held-out events, up to the maximum); null when nothing was compared. */
+  readonly groups: number | null;
   readonly candidateValue: number;
   readonly incumbentValue: number;
   readonly minEffectiveSampleSize: number;
@@ -127,6 +129,7 @@ export function prodGate(comparison: PolicyComparison, settings: PromotionGateSe
     difference: paired.difference,
     lowerBound: paired.lowerBound,
     standardError: paired.standardError,
+    groups: paired.groups,
     candidateValue: paired.candidateValue,
     incumbentValue: paired.incumbentValue,
     minEffectiveSampleSize: settings.minEffectiveSampleSize,
@@ -159,6 +162,7 @@ export function nothingToCompareGate(
     difference: Number.NaN,
     lowerBound: Number.NaN,
     standardError: Number.NaN,
+    groups: null,
     candidateValue: Number.NaN,
     incumbentValue: Number.NaN,
     minEffectiveSampleSize: settings.minEffectiveSampleSize,

@@ -4,7 +4,8 @@
  * wrong join, an off-by-one arm mapping, a truncated read) fails here, whatever it learned.
  *
  * Which rows: the ones the refit read — ids from the first to the last id of the chunks it consumed
- * (the reader's keyset bounds), judged (reward not null), production only on `routing_outcomes`,
+ * (the reader's keyset bounds), judged (a stored reward, or one a judge watermark gives:
+ * src/store/judge-watermarks.ts), production only on `routing_outcomes`,
  * minus the rows the reader rejected (by id). Both slices of a run (training and held-out) are
  * read into the engine, so no time bound is needed. The run holds the cadence lock, so no judge
  * writes rewards into that id range meanwhile.
@@ -22,6 +23,7 @@
 import type { LinUCBEngine, LinUCBStatistics } from "../engine/types.js";
 import type { Queryable } from "../store/db.js";
 import type { CorpusTable, RejectedRow } from "../store/corpus-reader.js";
+import { judgedRewardSql, readJudgeWatermarks } from "../store/judge-watermarks.js";
 
 /** The columns of a consumed chunk the check needs. */
 export interface IntegrityChunk {
@@ -104,6 +106,8 @@ async function sqlTotals(
 ): Promise<Map<string, Totals>> {
   const totals = new Map<string, Totals>();
   if (!(read.lastId >= read.firstId)) return totals;
+  // The reward the reader saw: stored, or given by a judge watermark.
+  const reward = judgedRewardSql(await readJudgeWatermarks(db, table));
   const result = await db.query<{
     cell: string;
     model: string;
@@ -111,10 +115,10 @@ async function sqlTotals(
     reward_sum: number;
     reward_squares: number;
   }>(
-    `SELECT cell, model, count(*)::float8 AS rows, coalesce(sum(reward * features[$4::int]), 0)::float8 AS reward_sum,
-            coalesce(sum(reward * reward), 0)::float8 AS reward_squares
-     FROM ${table === "routing_outcomes" ? "routing_outcomes" : "routing_outcomes_synthetic"}
-     WHERE id BETWEEN $1 AND $2 AND reward IS NOT NULL AND NOT (id = ANY($3::int8[]))
+    `SELECT cell, model, count(*)::float8 AS rows, coalesce(sum(r * features[$4::int]), 0)::float8 AS reward_sum,
+            coalesce(sum(r * r), 0)::float8 AS reward_squares
+     FROM ${table === "routing_outcomes" ? "routing_outcomes" : "routing_outcomes_synthetic"}, LATERAL (SELECT ${reward} AS r) AS judged
+     WHERE id BETWEEN $1 AND $2 AND r IS NOT NULL AND NOT (id = ANY($3::int8[]))
        ${table === "routing_outcomes" ? "AND source = 'prod'" : ""}
      GROUP BY cell, model`,
     [read.firstId, read.lastId, [...read.rejectedIds], interceptIndex + 1],
@@ -227,10 +231,11 @@ export function describeIntegrityFailure(report: IntegrityReport): string {
   const example =
     first === undefined
       ? ""
-      : `; e.g. cell ${JSON.stringify(first.cell)}, model ${JSON.stringify(first.model)}: ` +
-        `engine ${first.engine.rows} rows / Σr ${first.engine.rewardSum}, SQL ${first.sql.rows} rows / Σr ${first.sql.rewardSum}`;
+      : `; e.g. cell ${JSON.stringify(first.cell)}, model ${JSON.stringify(first.model)}: engine ` +
+        `${first.engine.rows} rows / Σr ${first.engine.rewardSum}, SQL ${first.sql.rows} rows / Σr ` +
+        `${first.sql.rewardSum}`;
   return (
-    `integrity check failed: the engine's statistics differ from SQL over the same rows in ${report.mismatchCount} of ` +
-    `${report.models} (cell, model) pairs (engine ${report.engineRows} rows, SQL ${report.sqlRows})${example}`
+    `integrity check failed: the engine's statistics differ from SQL over the same rows in ${report.mismatchCount} ` +
+    `of ${report.models} (cell, model) pairs (engine ${report.engineRows} rows, SQL ${report.sqlRows})${example}`
   );
 }

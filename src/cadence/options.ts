@@ -26,9 +26,15 @@ export interface CadenceOptions {
   readonly seed?: number;
   /** Warm-up: outcomes of the seed's world loaded into routing_outcomes_synthetic. @default 4000 */
   readonly n?: number;
-  /** Share of the newest rows (by (created_at, id), above the incumbent's training) held out for evaluation, in (0, 1). @default 0.2 */
+  /**
+   * Share of the newest rows (by (created_at, id), above the incumbent's training) held out for evaluation, in (0, 1).
+   * @default 0.2
+   */
   readonly heldOutShare?: number;
-  /** Rows per corpus chunk (and per warm-up learning-curve point). @default warm-up: n / 20 within [500, 10000]; prod: 10000 */
+  /**
+   * Rows per corpus chunk (and per warm-up learning-curve point).
+   * @default warm-up: n / 20 within [500, 10000]; prod: 10000
+   */
   readonly chunkSize?: number;
   /** Engine options over the defaults (pooled LinUCB: PROD_ENGINE_DEFAULTS, the warm-up's warmupEngineOptions). */
   readonly engine?: Partial<Pick<LinUCBOptions, "alpha" | "lambda" | "pooling">>;

@@ -102,7 +102,10 @@ function kishEss(sum: number, squares: number): number {
   return squares > 0 ? (sum * sum) / squares : 0;
 }
 
-/** The greedy choice (argmax θᵀx, ties to the first arm) of `engine` at one context per cell. Read-only: never creates a cell. */
+/**
+ * The greedy choice (argmax θᵀx, ties to the first arm) of `engine` at one context per cell. Read-only: never creates a
+ * cell.
+ */
 function greedyChoices(
   engine: LinUCBEngine,
   contexts: ReadonlyMap<string, { mean: Float64Array }>,

@@ -177,64 +177,59 @@ function checkMemoryLimit(needed: number, limit: MemoryLimit): void {
 }
 
 /**
- * One configured kernel instance and its memory. Offsets below are in bytes (divide by 8 to index
- * `f64View`, by 4 for `i32View`). The views are rebuilt whenever the memory grows, so read them
- * afresh from the getters after `ensureModels` instead of keeping an old one.
+ * Element offsets (Float64Array indices) of the parts of one model record, from the record's start
+ * (assembly/layout.ts). The header's first two values are the event count n and the weight w left
+ * on the prior.
+ */
+export interface RecordLayout {
+  /** f64 elements per record. */
+  readonly length: number;
+  /** θ = A⁻¹b (d values, padded to DP). */
+  readonly theta: number;
+  /** b = wλθ₀ + Σ γ-weighted r·x (d values). */
+  readonly b: number;
+  /** [n, w, …]: events seen and the weight left on the prior. */
+  readonly header: number;
+  /** Σ γ-weighted r·x (d values; only when statistics are kept). */
+  readonly sxr: number;
+}
+
+/** Status a kernel step returns when it applied (assembly/linucb.ts). */
+const applied = 0;
+
+/**
+ * One configured kernel instance and its memory, as a facade: the engine sees typed views over
+ * the regions it reads and writes (staged contexts, rewards, model indices, scores, priors, the
+ * exchange matrix, model records) and element offsets into them, and calls operations by model
+ * and cell index; byte pointers and the raw exports stay in here.
+ *
+ * Growth replaces `memory.buffer` and detaches every view over the old one (writes through them
+ * are silently dropped), so the views are rebuilt in {@link growTo}: only this class grows the
+ * memory (the kernel has no allocator), so no per-call check is needed — but read a view from its
+ * getter after {@link ensureModels} instead of keeping an old one.
  */
 export class Kernel {
   /** The build running in this instance. */
   readonly build: ConcreteBuild;
-  /** The raw exports, for the engine's hot paths. */
-  readonly exports: KernelExports;
-  /** Padded dimension DP (d rounded up to a multiple of 4). */
+  /** Padded dimension DP (d rounded up to a multiple of 4): the row stride of priors and exchange. */
   readonly paddedDimension: number;
-  /** Bytes per model record. */
+  /** Bytes per model record (memory accounting). */
   readonly recordBytes: number;
-  /** Byte offsets inside a record. */
-  readonly thetaOffset: number;
-  readonly bOffset: number;
-  readonly headerOffset: number;
-  readonly sxxOffset: number;
-  readonly sxrOffset: number;
-  /** Byte offsets of scratch and staging regions. */
-  readonly priorsPtr: number;
-  readonly basePriorsPtr: number;
-  readonly contextsPtr: number;
-  readonly rewardsPtr: number;
-  readonly modelsPtr: number;
-  readonly armsOutPtr: number;
-  readonly scoresPtr: number;
-  readonly modelsBase: number;
-  /** Byte offset of the exchange area (a row-major DP×DP matrix) for one model's A⁻¹ or Σxxᵀ. */
-  readonly exchangePtr: number;
+  /** Where each part of a model record is, in f64 elements from the record's start. */
+  readonly record: RecordLayout;
   /** Staging capacity in rows. */
   readonly stageRows: number;
 
-  /**
-   * Sets the ridge λ of the next finalizes and of models initialised from now on (data-chosen
-   * shrinkage). `configure` with the same shape places every region where it already is and only
-   * replaces the hyper-parameters, so no ABI change is needed; the layout is checked to be sure.
-   */
-  setLambda(lambda: number): void {
-    const c = this.config;
-    const base = this.exports.configure(
-      c.dimension,
-      c.arms,
-      c.stageRows,
-      c.statistics ? 1 : 0,
-      c.alpha,
-      lambda,
-      c.discount,
-    );
-    if (base !== this.modelsBase)
-      throw new LinUCBError("INCOMPATIBLE", `kernel layout moved on reconfiguration (${base} ≠ ${this.modelsBase})`);
-    this.config = { ...c, lambda };
-  }
-
-  private capacity = 0;
-  private f64 = new Float64Array(0);
-  private i32 = new Int32Array(0);
+  private readonly exports: KernelExports;
   private config: KernelConfig;
+  private capacity = 0;
+  /** Byte offsets of the regions (assembly/layout.ts); only this class does byte arithmetic. */
+  private readonly pointers: RegionPointers;
+  private views: RegionViews = noViews;
+  /** The per-event calls' pointers, as plain fields: they sit on the hot path. */
+  private readonly contextsPointer: number;
+  private readonly contextBytes: number;
+  private readonly scoresPointer: number;
 
   private constructor(build: ConcreteBuild, exports: KernelExports, config: KernelConfig, limit?: MemoryLimit) {
     this.build = build;
@@ -242,33 +237,32 @@ export class Kernel {
     this.config = config;
     this.stageRows = config.stageRows;
     this.paddedDimension = (config.dimension + 3) & ~3;
-    exports.configure(
-      config.dimension,
-      config.arms,
-      config.stageRows,
-      config.statistics ? 1 : 0,
-      config.alpha,
-      config.lambda,
-      config.discount,
-    );
+    configureExports(exports, config);
     this.recordBytes = exports.recordBytes();
-    this.thetaOffset = exports.thetaOffset();
-    this.bOffset = exports.bOffset();
-    this.headerOffset = exports.headerOffset();
-    this.sxxOffset = exports.sxxOffset();
-    this.sxrOffset = exports.sxrOffset();
-    this.priorsPtr = exports.priorsPtr();
-    this.basePriorsPtr = exports.basePriorsPtr();
-    this.contextsPtr = exports.contextsPtr();
-    this.rewardsPtr = exports.rewardsPtr();
-    this.modelsPtr = exports.modelsPtr();
-    this.armsOutPtr = exports.armsOutPtr();
-    this.scoresPtr = exports.scoresPtr();
-    this.modelsBase = exports.modelsBase();
-    this.exchangePtr = exports.exchangePtr();
+    this.record = {
+      length: this.recordBytes / f64Bytes,
+      theta: exports.thetaOffset() / f64Bytes,
+      b: exports.bOffset() / f64Bytes,
+      header: exports.headerOffset() / f64Bytes,
+      sxr: exports.sxrOffset() / f64Bytes,
+    };
+    this.pointers = {
+      priors: exports.priorsPtr(),
+      basePriors: exports.basePriorsPtr(),
+      contexts: exports.contextsPtr(),
+      rewards: exports.rewardsPtr(),
+      models: exports.modelsPtr(),
+      armsOut: exports.armsOutPtr(),
+      scores: exports.scoresPtr(),
+      exchange: exports.exchangePtr(),
+      modelsBase: exports.modelsBase(),
+    };
+    this.contextsPointer = this.pointers.contexts;
+    this.contextBytes = config.dimension * f64Bytes;
+    this.scoresPointer = this.pointers.scores;
     if (limit !== undefined) checkMemoryLimit(exports.requiredBytes(limit.models), limit);
-    this.refresh();
-    this.growTo(this.modelsBase);
+    this.growTo(this.pointers.modelsBase);
+    this.views = this.buildViews();
     exports.prepare();
   }
 
@@ -291,8 +285,14 @@ export class Kernel {
         { abi },
       );
     }
-    const kernel = new Kernel(build, exports, config, limit);
-    return kernel;
+    return new Kernel(build, exports, config, limit);
+  }
+
+  // ── memory ──────────────────────────────────────────────────────────────────────────────────
+
+  /** Bytes of linear memory the instance holds now. */
+  get memoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
   }
 
   /** Bytes of linear memory needed for `models` models. */
@@ -310,14 +310,15 @@ export class Kernel {
     if (needed > maxMemoryBytes) {
       throw new LinUCBError(
         "CAPACITY_EXCEEDED",
-        `${models} models need ${formatBytes(needed)}, more than one WebAssembly instance can hold (4 GiB); shard the cells across several engines`,
+        `${models} models need ${formatBytes(needed)}, more than one WebAssembly instance can hold (4 GiB); ` +
+          "shard the cells across several engines",
         { models, bytes: needed, limit: maxMemoryBytes },
       );
     }
-    const current = this.exports.memory.buffer.byteLength;
+    const current = this.memoryBytes;
     const target = Math.min(maxMemoryBytes, Math.max(needed, Math.min(current * 2, this.bytesFor(models * 2))));
     this.growTo(target);
-    this.capacity = Math.floor((this.exports.memory.buffer.byteLength - this.modelsBase) / this.recordBytes);
+    this.capacity = Math.floor((this.memoryBytes - this.pointers.modelsBase) / this.recordBytes);
   }
 
   private growTo(bytes: number): void {
@@ -327,7 +328,7 @@ export class Kernel {
     const pages = Math.ceil((bytes - have) / pageBytes);
     try {
       memory.grow(pages);
-      this.refresh();
+      this.views = this.buildViews();
     } catch (error) {
       throw new LinUCBError(
         "CAPACITY_EXCEEDED",
@@ -337,30 +338,231 @@ export class Kernel {
     }
   }
 
-  /**
-   * Float64 view over the whole memory. Growth replaces `memory.buffer` and detaches old views
-   * (writes through them are silently dropped), so views are rebuilt in `growTo`: only this class
-   * grows the memory (the kernel has no allocator), so no per-call check is needed.
-   */
-  get f64View(): Float64Array {
-    return this.f64;
-  }
-
-  /** Int32 view over the whole memory (see f64View). */
-  get i32View(): Int32Array {
-    return this.i32;
-  }
-
-  private refresh(): void {
+  /** Views over every region of the current `memory.buffer`. */
+  private buildViews(): RegionViews {
     const buffer = this.exports.memory.buffer;
-    this.f64 = new Float64Array(buffer);
-    this.i32 = new Int32Array(buffer);
+    const { dimension: d, arms: k } = this.config;
+    const rows = this.stageRows;
+    const dp = this.paddedDimension;
+    const p = this.pointers;
+    const f64 = (pointer: number, length: number): Float64Array => new Float64Array(buffer, pointer, length);
+    const i32 = (pointer: number, length: number): Int32Array => new Int32Array(buffer, pointer, length);
+    return {
+      f64: new Float64Array(buffer),
+      contexts: f64(p.contexts, rows * d),
+      rewards: f64(p.rewards, rows),
+      models: i32(p.models, rows),
+      armsOut: i32(p.armsOut, rows),
+      scores: f64(p.scores, rows * k),
+      priors: f64(p.priors, k * dp),
+      basePriors: f64(p.basePriors, k * dp),
+      exchange: f64(p.exchange, dp * dp),
+    };
   }
 
-  /** Byte offset of model m's record. */
-  modelPtr(model: number): number {
-    return this.modelsBase + model * this.recordBytes;
+  // ── typed views (read them afresh after ensureModels) ─────────────────────────────────────────
+
+  /** The whole memory as f64: model records, at {@link recordStart} + the {@link record} offsets. */
+  get f64(): Float64Array {
+    return this.views.f64;
   }
+
+  /** Staged contexts: stageRows × d, row-major, dense (row 0 is the per-event context). */
+  get contextsView(): Float64Array {
+    return this.views.contexts;
+  }
+
+  /** Staged rewards, one per row. */
+  get rewardsView(): Float64Array {
+    return this.views.rewards;
+  }
+
+  /** Staged model index (cell·K + arm) of each row. */
+  get modelsView(): Int32Array {
+    return this.views.models;
+  }
+
+  /** The argmax arm of each context of the last batched score. */
+  get armsOutView(): Int32Array {
+    return this.views.armsOut;
+  }
+
+  /** UCB scores of the last score call: rows × K, row-major (a per-event score fills row 0). */
+  get scoresView(): Float64Array {
+    return this.views.scores;
+  }
+
+  /** Each arm's prior mean in effect, K rows of DP (zero-padded). */
+  get priorsView(): Float64Array {
+    return this.views.priors;
+  }
+
+  /** Each arm's prior mean as configured, K rows of DP (zero-padded). */
+  get basePriorsView(): Float64Array {
+    return this.views.basePriors;
+  }
+
+  /** The exchange matrix: DP × DP, row-major, where one model's A⁻¹ or Σxxᵀ is read or written. */
+  get exchangeView(): Float64Array {
+    return this.views.exchange;
+  }
+
+  /** Element index in {@link f64} of model m's record. */
+  recordStart(model: number): number {
+    return (this.pointers.modelsBase + model * this.recordBytes) / f64Bytes;
+  }
+
+  // ── operations ──────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Sets the ridge λ of the next finalizes and of models initialised from now on (data-chosen
+   * shrinkage). `configure` with the same shape places every region where it already is and only
+   * replaces the hyper-parameters, so no ABI change is needed; the layout is checked to be sure.
+   */
+  setLambda(lambda: number): void {
+    const config = { ...this.config, lambda };
+    const base = configureExports(this.exports, config);
+    if (base !== this.pointers.modelsBase) {
+      throw new LinUCBError(
+        "INCOMPATIBLE",
+        `kernel layout moved on reconfiguration (${base} ≠ ${this.pointers.modelsBase})`,
+      );
+    }
+    this.config = config;
+  }
+
+  /** Sets `count` models from `first` on to their arm's prior in effect. */
+  initModels(first: number, count: number): void {
+    this.exports.initModels(first, count);
+  }
+
+  /**
+   * One online update of `model` with the context staged in `row` (default 0). `guard`: check the
+   * step for overflow first (values of 2¹²⁸ or more). Returns false, the model unchanged, when the
+   * step would overflow f64.
+   */
+  updateStaged(model: number, reward: number, guard: boolean, row = 0): boolean {
+    return this.exports.updateOne(model, this.rowPointer(row), reward, guard ? 1 : 0) === applied;
+  }
+
+  /** Scores every arm of `cell` for the context staged in `row` into row 0 of the scores; returns the argmax. */
+  scoreStaged(cell: number, row = 0): number {
+    return this.exports.scoreCell(cell, this.rowPointer(row), this.scoresPointer);
+  }
+
+  /** Byte offset of staged context `row`. */
+  private rowPointer(row: number): number {
+    return this.contextsPointer + row * this.contextBytes;
+  }
+
+  /** Online updates of the first `count` staged rows, in order; returns how many were applied. */
+  updateBatch(count: number, guard: boolean): number {
+    return this.exports.updateBatch(count, guard ? 1 : 0);
+  }
+
+  /** Scores the first `count` staged contexts in `cell`: scores and argmax of each row. */
+  scoreCellBatch(cell: number, count: number): void {
+    this.exports.scoreCellBatch(cell, count);
+  }
+
+  /** Adds the first `count` staged rows to the statistics; returns how many were added. */
+  accumulateBatch(count: number, guard: boolean): number {
+    return this.exports.accumulateBatch(count, guard ? 1 : 0);
+  }
+
+  /** Refits one model from its statistics; returns the kernel's status (0 when fitted). */
+  finalizeModel(model: number): number {
+    return this.exports.finalizeModel(model);
+  }
+
+  /** The last finalize's conditioning estimate of a model (0 if none). */
+  conditionOf(model: number): number {
+    return this.exports.conditionOf(model);
+  }
+
+  /** Puts back the faded part of a model's prior when its weight is below the floor; returns a status. */
+  refreshPriorOf(model: number): number {
+    return this.exports.refreshPriorOf(model);
+  }
+
+  /** Refits one arm's prior in effect from the statistics of the first `cells` cells; returns a status. */
+  poolArm(arm: number, cells: number, ridge: number): number {
+    return this.exports.poolArm(arm, cells, ridge);
+  }
+
+  /** Writes a model's A⁻¹ into the exchange matrix (row-major upper triangle). */
+  inverseToExchange(model: number): void {
+    this.exports.inverseToScratch(model);
+  }
+
+  /** Sets a model's A⁻¹ from the exchange matrix's upper triangle. */
+  inverseFromExchange(model: number): void {
+    this.exports.inverseFromScratch(model);
+  }
+
+  /** Writes a model's Σxxᵀ into the exchange matrix (row-major upper triangle). */
+  statisticsToExchange(model: number): void {
+    this.exports.statisticsToScratch(model);
+  }
+
+  /** Sets a model's Σxxᵀ from the exchange matrix's upper triangle. */
+  statisticsFromExchange(model: number): void {
+    this.exports.statisticsFromScratch(model);
+  }
+}
+
+/** Bytes per f64. */
+const f64Bytes = 8;
+
+/** Byte offsets of the kernel's fixed regions. */
+interface RegionPointers {
+  readonly priors: number;
+  readonly basePriors: number;
+  readonly contexts: number;
+  readonly rewards: number;
+  readonly models: number;
+  readonly armsOut: number;
+  readonly scores: number;
+  readonly exchange: number;
+  readonly modelsBase: number;
+}
+
+/** Typed views over the current memory buffer. */
+interface RegionViews {
+  readonly f64: Float64Array;
+  readonly contexts: Float64Array;
+  readonly rewards: Float64Array;
+  readonly models: Int32Array;
+  readonly armsOut: Int32Array;
+  readonly scores: Float64Array;
+  readonly priors: Float64Array;
+  readonly basePriors: Float64Array;
+  readonly exchange: Float64Array;
+}
+
+const noViews: RegionViews = {
+  f64: new Float64Array(0),
+  contexts: new Float64Array(0),
+  rewards: new Float64Array(0),
+  models: new Int32Array(0),
+  armsOut: new Int32Array(0),
+  scores: new Float64Array(0),
+  priors: new Float64Array(0),
+  basePriors: new Float64Array(0),
+  exchange: new Float64Array(0),
+};
+
+/** Configures the instance; returns the byte offset where model storage begins. */
+function configureExports(exports: KernelExports, config: KernelConfig): number {
+  return exports.configure(
+    config.dimension,
+    config.arms,
+    config.stageRows,
+    config.statistics ? 1 : 0,
+    config.alpha,
+    config.lambda,
+    config.discount,
+  );
 }
 
 function formatBytes(bytes: number): string {

@@ -46,21 +46,20 @@ export class LinUCB extends EngineBase {
     super(options);
     this.kernel = kernel;
     this.build = kernel.build;
-    const f64 = kernel.f64View;
     const dp = kernel.paddedDimension;
     options.priorMeans.forEach((mean, arm) => {
-      f64.set(mean, kernel.basePriorsPtr / 8 + arm * dp);
-      f64.set(mean, kernel.priorsPtr / 8 + arm * dp);
+      kernel.basePriorsView.set(mean, arm * dp);
+      kernel.priorsView.set(mean, arm * dp);
     });
   }
 
   protected effectivePrior(arm: number): Float64Array {
-    const at = this.kernel.priorsPtr / 8 + arm * this.kernel.paddedDimension;
-    return this.kernel.f64View.slice(at, at + this.dimension);
+    const at = arm * this.kernel.paddedDimension;
+    return this.kernel.priorsView.slice(at, at + this.dimension);
   }
 
   private setEffectivePrior(arm: number, mean: Float64Array): void {
-    this.kernel.f64View.set(mean, this.kernel.priorsPtr / 8 + arm * this.kernel.paddedDimension);
+    this.kernel.priorsView.set(mean, arm * this.kernel.paddedDimension);
   }
 
   /** Bytes of linear memory each (cell, arm) model occupies (hot part plus statistics if kept). */
@@ -70,7 +69,7 @@ export class LinUCB extends EngineBase {
 
   /** Bytes of linear memory the engine holds now. */
   get memoryBytes(): number {
-    return this.kernel.exports.memory.buffer.byteLength;
+    return this.kernel.memoryBytes;
   }
 
   protected growCells(cellCount: number): void {
@@ -82,28 +81,27 @@ export class LinUCB extends EngineBase {
       grown.set(this.marked);
       this.marked = grown;
     }
-    this.kernel.exports.initModels(this.modelCount, models - this.modelCount);
+    this.kernel.initModels(this.modelCount, models - this.modelCount);
     this.modelCount = models;
   }
+
+  /** Whether the staged context has a value of 2¹²⁸ or more (its update then checks the statistics). */
+  private stagedLarge = false;
 
   /**
    * Validates and copies one context into the kernel's staging row in a single pass (the per-event
    * hot path); anything but a finite Float64Array of the right length goes through the general
    * check, which throws the precise error.
    */
-  /** Whether the staged context has a value of 2¹²⁸ or more (its update then checks the statistics). */
-  private stagedLarge = false;
-
   protected stageContext(context: unknown): void {
-    this.stagedLarge = !copyContext(context, this.dimension, this.kernel.f64View, this.kernel.contextsPtr / 8);
+    this.stagedLarge = !copyContext(context, this.dimension, this.kernel.contextsView, 0);
   }
 
   protected scoreStaged(cell: number, out: Float64Array): number {
     const kernel = this.kernel;
-    const f64 = kernel.f64View;
-    const best = kernel.exports.scoreCell(cell, kernel.contextsPtr, kernel.scoresPtr);
-    const from = kernel.scoresPtr / 8;
-    for (let a = 0; a < out.length; a++) out[a] = f64[from + a]!;
+    const best = kernel.scoreStaged(cell);
+    const scores = kernel.scoresView;
+    for (let a = 0; a < out.length; a++) out[a] = scores[a]!;
     return best;
   }
 
@@ -120,11 +118,10 @@ export class LinUCB extends EngineBase {
     const rows = kernel.stageRows;
     for (let start = 0; start < count; start += rows) {
       const n = Math.min(rows, count - start);
-      kernel.f64View.set(contexts.subarray(start * d, (start + n) * d), kernel.contextsPtr / 8);
-      kernel.exports.scoreCellBatch(cell, n);
-      const f64 = kernel.f64View;
-      scores.set(f64.subarray(kernel.scoresPtr / 8, kernel.scoresPtr / 8 + n * k), start * k);
-      best.set(kernel.i32View.subarray(kernel.armsOutPtr / 4, kernel.armsOutPtr / 4 + n), start);
+      kernel.contextsView.set(contexts.subarray(start * d, (start + n) * d));
+      kernel.scoreCellBatch(cell, n);
+      scores.set(kernel.scoresView.subarray(0, n * k), start * k);
+      best.set(kernel.armsOutView.subarray(0, n), start);
     }
   }
 
@@ -137,15 +134,15 @@ export class LinUCB extends EngineBase {
     const scratch = this.registry.size;
     const k = this.arms.length;
     this.kernel.ensureModels((scratch + 1) * k);
-    this.kernel.exports.initModels(scratch * k, k);
+    this.kernel.initModels(scratch * k, k);
     this.scoreCellMany(scratch, contexts, count, scores, best);
   }
 
   protected modelTheta(cell: number | null, arm: number): ArrayLike<number> {
     // A fresh cell's θ is its arm's prior in effect, copied as it is (initModels).
     if (cell === null) return this.effectivePrior(arm);
-    const at = (this.kernel.modelPtr(cell * this.arms.length + arm) + this.kernel.thetaOffset) / 8;
-    return this.kernel.f64View.subarray(at, at + this.dimension);
+    const at = this.kernel.recordStart(cell * this.arms.length + arm) + this.kernel.record.theta;
+    return this.kernel.f64.subarray(at, at + this.dimension);
   }
 
   protected copy(): Promise<LinUCB> {
@@ -154,9 +151,9 @@ export class LinUCB extends EngineBase {
 
   protected updateStaged(model: number, reward: number): boolean {
     this.poolStale = true;
-    const guard = this.stagedLarge || !isModerate(reward) ? 1 : 0;
-    const applied = this.kernel.exports.updateOne(model, this.kernel.contextsPtr, reward, guard) === 0;
-    if (applied && guard === 1) this.largeState = true;
+    const guard = this.stagedLarge || !isModerate(reward);
+    const applied = this.kernel.updateStaged(model, reward, guard);
+    if (applied && guard) this.largeState = true;
     return applied;
   }
 
@@ -171,8 +168,9 @@ export class LinUCB extends EngineBase {
     const id = cell < this.registry.size ? JSON.stringify(this.registry.idAt(cell)) : `#${cell}`;
     return new LinUCBError(
       "NON_FINITE",
-      `batch row ${row}: the ${what} of cell ${id} arm ${JSON.stringify(arm)} overflows f64 (a value would be NaN or ±Infinity); ` +
-        "that row and the rest are not applied and the previous state is kept — check the scale of the contexts and rewards",
+      `batch row ${row}: the ${what} of cell ${id} arm ${JSON.stringify(arm)} overflows f64 (a value would be NaN ` +
+        `or ±Infinity); that row and the rest are not applied and the previous state is kept — check the scale of ` +
+        `the contexts and rewards`,
       { row },
     );
   }
@@ -182,12 +180,10 @@ export class LinUCB extends EngineBase {
     const kernel = this.kernel;
     const d = this.dimension;
     const k = this.arms.length;
-    const f64 = kernel.f64View;
-    const i32 = kernel.i32View;
-    f64.set(batch.contexts.subarray(start * d, (start + n) * d), kernel.contextsPtr / 8);
-    f64.set(batch.rewards.subarray(start, start + n), kernel.rewardsPtr / 8);
-    const models = kernel.modelsPtr / 4;
-    for (let i = 0; i < n; i++) i32[models + i] = batch.cellIndices[start + i]! * k + batch.armIndices[start + i]!;
+    kernel.contextsView.set(batch.contexts.subarray(start * d, (start + n) * d));
+    kernel.rewardsView.set(batch.rewards.subarray(start, start + n));
+    const models = kernel.modelsView;
+    for (let i = 0; i < n; i++) models[i] = batch.cellIndices[start + i]! * k + batch.armIndices[start + i]!;
   }
 
   protected updateRows(batch: ResolvedBatch): void {
@@ -196,7 +192,7 @@ export class LinUCB extends EngineBase {
     for (let start = 0; start < batch.length; start += rows) {
       const n = Math.min(rows, batch.length - start);
       this.stage(batch, start, n);
-      const applied = this.kernel.exports.updateBatch(n, batch.moderate ? 0 : 1);
+      const applied = this.kernel.updateBatch(n, !batch.moderate);
       if (applied < n) throw this.rowOverflow(batch, start + applied, "update");
     }
   }
@@ -210,7 +206,7 @@ export class LinUCB extends EngineBase {
     for (let start = 0; start < batch.length; start += rows) {
       const n = Math.min(rows, batch.length - start);
       this.stage(batch, start, n);
-      const applied = this.kernel.exports.accumulateBatch(n, batch.moderate ? 0 : 1);
+      const applied = this.kernel.accumulateBatch(n, !batch.moderate);
       if (applied < n) throw this.rowOverflow(batch, start + applied, "statistics");
     }
   }
@@ -248,26 +244,22 @@ export class LinUCB extends EngineBase {
       const model = batch.cellIndices[i]! * k + batch.armIndices[i]!;
       if (seen[model] === 0) {
         seen[model] = 1;
-        redo[model] = this.kernel.exports.conditionOf(model) > replayCondition ? 1 : 0;
+        redo[model] = this.kernel.conditionOf(model) > replayCondition ? 1 : 0;
       }
       if (redo[model] === 1) rows.push(i);
     }
     if (rows.length === 0) return;
-    redo.forEach((flag, model) => flag === 1 && this.kernel.exports.initModels(model, 1));
+    redo.forEach((flag, model) => flag === 1 && this.kernel.initModels(model, 1));
     // The replay leaves the statistics as they were: the pooled priors stay current.
     const poolStale = this.poolStale;
     this.updateRows(subBatch(batch, rows, this.dimension));
     this.poolStale = poolStale;
   }
 
-  /** Element range [from, to) of model m's record in the f64 view. */
-  private recordStart(model: number): number {
-    return this.kernel.modelPtr(model) / 8;
-  }
-
+  /** A copy of model m's whole record. */
   private copyRecord(model: number): Float64Array {
-    const from = this.recordStart(model);
-    return this.kernel.f64View.slice(from, from + this.kernel.recordBytes / 8);
+    const from = this.kernel.recordStart(model);
+    return this.kernel.f64.slice(from, from + this.kernel.record.length);
   }
 
   /** Forgets the marks and their backups (after a finalize that succeeded, or a reset). */
@@ -279,8 +271,8 @@ export class LinUCB extends EngineBase {
 
   /** Puts every marked model back as it was before it was marked, and forgets the marks. */
   private rollbackMarks(): void {
-    const f64 = this.kernel.f64View;
-    for (const [model, record] of this.backups) f64.set(record, this.recordStart(model));
+    const f64 = this.kernel.f64;
+    for (const [model, record] of this.backups) f64.set(record, this.kernel.recordStart(model));
     this.clearMarks();
   }
 
@@ -299,7 +291,7 @@ export class LinUCB extends EngineBase {
   private pool(): void {
     const k = this.arms.length;
     for (let arm = 0; arm < k; arm++) {
-      const status = this.kernel.exports.poolArm(arm, this.registry.size, this.options.poolingRidge);
+      const status = this.kernel.poolArm(arm, this.registry.size, this.options.poolingRidge);
       if (status !== 0 || !allFinite(this.effectivePrior(arm))) {
         const name = JSON.stringify(this.arms[arm]);
         const details = { arm: this.arms[arm] };
@@ -343,14 +335,15 @@ export class LinUCB extends EngineBase {
     const failed: number[] = [];
     const overflowed: number[] = [];
     for (const model of this.markedList) {
-      const status = this.kernel.exports.finalizeModel(model);
+      const status = this.kernel.finalizeModel(model);
       if (status === statusNotPositiveDefinite) failed.push(model);
       else if (status !== 0) overflowed.push(model);
     }
     if (failed.length > 0) {
       throw new LinUCBError(
         "NOT_POSITIVE_DEFINITE",
-        `A = wλI + Σxxᵀ is not positive definite to working precision for ${this.describeModels(failed)}; ${keptMessage}`,
+        `A = wλI + Σxxᵀ is not positive definite to working precision for ${this.describeModels(failed)}; ` +
+          `${keptMessage}`,
         { models: failed },
       );
     }
@@ -367,18 +360,16 @@ export class LinUCB extends EngineBase {
   protected resetModels(): void {
     this.poolStale = true;
     const kernel = this.kernel;
-    const f64 = kernel.f64View;
-    const span = this.arms.length * kernel.paddedDimension;
-    f64.copyWithin(kernel.priorsPtr / 8, kernel.basePriorsPtr / 8, kernel.basePriorsPtr / 8 + span);
-    kernel.exports.initModels(0, this.modelCount);
+    kernel.priorsView.set(kernel.basePriorsView);
+    kernel.initModels(0, this.modelCount);
     this.clearMarks();
   }
 
   protected saveModels(): SavedModels {
     const kernel = this.kernel;
-    const from = this.recordStart(0);
+    const from = kernel.recordStart(0);
     return {
-      records: kernel.f64View.slice(from, from + (this.modelCount * kernel.recordBytes) / 8),
+      records: kernel.f64.slice(from, from + this.modelCount * kernel.record.length),
       priors: this.arms.map((_, arm) => this.effectivePrior(arm)),
       marked: this.markedList.slice(),
       backups: new Map(this.backups),
@@ -390,7 +381,7 @@ export class LinUCB extends EngineBase {
     const { records, priors, marked, backups, poolStale } = saved as SavedModels;
     this.clearMarks();
     const models = cellCount * this.arms.length;
-    this.kernel.f64View.set(records.subarray(0, (models * this.kernel.recordBytes) / 8), this.recordStart(0));
+    this.kernel.f64.set(records.subarray(0, models * this.kernel.record.length), this.kernel.recordStart(0));
     priors.forEach((mean, arm) => this.setEffectivePrior(arm, mean));
     this.modelCount = models;
     for (const model of marked) {
@@ -401,67 +392,71 @@ export class LinUCB extends EngineBase {
     this.poolStale = poolStale;
   }
 
-  /** Reads the row-major upper triangle the kernel left in its exchange area, packed. */
-  private readExchange(pointer: number): Float64Array {
+  /** Reads the row-major upper triangle the kernel left in its exchange matrix, packed. */
+  private readExchange(): Float64Array {
     const packed = new Float64Array(packedLength(this.dimension));
-    packUpper(this.kernel.f64View, pointer / 8, this.kernel.paddedDimension, this.dimension, packed, 0);
+    packUpper(this.kernel.exchangeView, 0, this.kernel.paddedDimension, this.dimension, packed, 0);
     return packed;
   }
 
-  /** Writes a packed upper triangle into the kernel's exchange area as a row-major matrix. */
+  /** Writes a packed upper triangle into the kernel's exchange matrix as a row-major matrix. */
   private writeExchange(packed: Float64Array, offset: number): void {
     const kernel = this.kernel;
-    unpackUpper(packed, offset, this.dimension, kernel.f64View, kernel.exchangePtr / 8, kernel.paddedDimension);
+    unpackUpper(packed, offset, this.dimension, kernel.exchangeView, 0, kernel.paddedDimension);
   }
 
   protected readModel(model: number): ModelRecord {
     const kernel = this.kernel;
     const d = this.dimension;
-    const inverse = this.readExchange(kernel.exports.inverseToScratch(model));
-    const f64 = kernel.f64View;
-    const base = kernel.modelPtr(model) / 8;
-    const header = base + kernel.headerOffset / 8;
+    kernel.inverseToExchange(model);
+    const inverse = this.readExchange();
+    const f64 = kernel.f64;
+    const { theta, b, header, sxr } = kernel.record;
+    const base = kernel.recordStart(model);
     const record: ModelRecord = {
       inverse,
-      theta: f64.slice(base + kernel.thetaOffset / 8, base + kernel.thetaOffset / 8 + d),
-      b: f64.slice(base + kernel.bOffset / 8, base + kernel.bOffset / 8 + d),
-      count: f64[header]!,
-      priorWeight: f64[header + 1]!,
+      theta: f64.slice(base + theta, base + theta + d),
+      b: f64.slice(base + b, base + b + d),
+      count: f64[base + header]!,
+      priorWeight: f64[base + header + 1]!,
     };
     if (!this.options.statistics) return record;
-    const xx = this.readExchange(kernel.exports.statisticsToScratch(model));
-    const sxr = base + kernel.sxrOffset / 8;
-    return { ...record, xx, xr: kernel.f64View.slice(sxr, sxr + d) };
+    kernel.statisticsToExchange(model);
+    const xx = this.readExchange();
+    return { ...record, xx, xr: f64.slice(base + sxr, base + sxr + d) };
   }
 
   /** Overwrites one model's full state (restore). */
   private writeModel(model: number, record: ModelRecord): void {
     const kernel = this.kernel;
-    kernel.exports.initModels(model, 1);
+    kernel.initModels(model, 1);
     this.writeExchange(record.inverse, 0);
-    kernel.exports.inverseFromScratch(model);
-    const f64 = kernel.f64View;
-    const base = kernel.modelPtr(model) / 8;
-    f64.set(record.theta, base + kernel.thetaOffset / 8);
-    f64.set(record.b, base + kernel.bOffset / 8);
-    f64[base + kernel.headerOffset / 8] = record.count;
-    f64[base + kernel.headerOffset / 8 + 1] = record.priorWeight;
+    kernel.inverseFromExchange(model);
+    const f64 = kernel.f64;
+    const { theta, b, header, sxr } = kernel.record;
+    const base = kernel.recordStart(model);
+    f64.set(record.theta, base + theta);
+    f64.set(record.b, base + b);
+    f64[base + header] = record.count;
+    f64[base + header + 1] = record.priorWeight;
     if (this.options.statistics) {
       this.writeExchange(record.xx!, 0);
-      kernel.exports.statisticsFromScratch(model);
-      f64.set(record.xr!, base + kernel.sxrOffset / 8);
+      kernel.statisticsFromExchange(model);
+      f64.set(record.xr!, base + sxr);
     }
   }
 
   protected readStatistics(model: number, slot: ModelStatisticsSlot): void {
     const kernel = this.kernel;
     const d = this.dimension;
-    slot.xx.set(this.readExchange(kernel.exports.statisticsToScratch(model)), slot.model * packedLength(d));
-    const f64 = kernel.f64View;
-    const base = kernel.modelPtr(model) / 8;
-    slot.xr.set(f64.subarray(base + kernel.sxrOffset / 8, base + kernel.sxrOffset / 8 + d), slot.model * d);
-    slot.counts[slot.model] = f64[base + kernel.headerOffset / 8]!;
-    slot.priorWeights[slot.model] = f64[base + kernel.headerOffset / 8 + 1]!;
+    kernel.statisticsToExchange(model);
+    slot.xx.set(this.readExchange(), slot.model * packedLength(d));
+    const f64 = kernel.f64;
+    const { header, sxr } = kernel.record;
+    const base = kernel.recordStart(model);
+    slot.xr.set(f64.subarray(base + sxr, base + sxr + d), slot.model * d);
+    slot.counts[slot.model] = f64[base + header]!;
+    slot.priorWeights[slot.model] = f64[base + header + 1]!;
   }
 
   protected writeStatistics(model: number, slot: ModelStatisticsSlot): void {
@@ -469,12 +464,13 @@ export class LinUCB extends EngineBase {
     const kernel = this.kernel;
     const d = this.dimension;
     this.writeExchange(slot.xx, slot.model * packedLength(d));
-    kernel.exports.statisticsFromScratch(model);
-    const f64 = kernel.f64View;
-    const base = kernel.modelPtr(model) / 8;
-    f64.set(slot.xr.subarray(slot.model * d, slot.model * d + d), base + kernel.sxrOffset / 8);
-    f64[base + kernel.headerOffset / 8] = slot.counts[slot.model]!;
-    f64[base + kernel.headerOffset / 8 + 1] = slot.priorWeights[slot.model]!;
+    kernel.statisticsFromExchange(model);
+    const f64 = kernel.f64;
+    const { header, sxr } = kernel.record;
+    const base = kernel.recordStart(model);
+    f64.set(slot.xr.subarray(slot.model * d, slot.model * d + d), base + sxr);
+    f64[base + header] = slot.counts[slot.model]!;
+    f64[base + header + 1] = slot.priorWeights[slot.model]!;
     this.pendingFinalize = true;
     this.poolStale = true;
   }
@@ -490,7 +486,7 @@ export class LinUCB extends EngineBase {
         if (!ordinaryRecord(record)) this.largeState = true;
         this.writeModel(c * k + a, record);
         // A snapshot of an older version may hold a prior weight below today's floor.
-        this.kernel.exports.refreshPriorOf(c * k + a);
+        this.kernel.refreshPriorOf(c * k + a);
       }
     }
     this.random.setState(decoded.randomState);

@@ -180,8 +180,10 @@ export function resolveOptions(options: LinUCBOptions): ResolvedOptions {
     if (!seen.has(key))
       fail("range", "priors", `keyed by known arm ids (${arms.map((a) => JSON.stringify(a)).join(", ")})`, key);
   }
+  // Own properties only: an arm named like an Object.prototype member ("toString") has no prior
+  // unless the caller gave one.
   const priorMeans = arms.map((arm) =>
-    priors[arm] === undefined
+    !Object.hasOwn(priors, arm) || priors[arm] === undefined
       ? new Float64Array(dimension)
       : resolvePrior(arm, priors[arm] as ArmPrior, dimension, interceptIndex),
   );

@@ -264,7 +264,9 @@ export class ReferenceLinUCB extends EngineBase {
           batch.rewards[i]!,
         )
       ) {
-        const message = `batch row ${i}: the statistics overflow f64; that row and the rest are not applied and the previous state is kept`;
+        const message =
+          `batch row ${i}: the statistics overflow f64; that row and the rest are not applied and ` +
+          `the previous state is kept`;
         throw new LinUCBError("NON_FINITE", message, { row: i });
       }
     }

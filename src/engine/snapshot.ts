@@ -232,7 +232,8 @@ export function decodeSnapshot(input: Uint8Array): DecodedSnapshot {
   if (!readableFormats.includes(format) || !readableAbiVersions.includes(abi)) {
     throw new LinUCBError(
       "SNAPSHOT_VERSION",
-      `snapshot format ${format} / kernel ABI ${abi} cannot be read by this build (format ${snapshotFormatVersion} / ABI ${snapshotAbiVersion})`,
+      `snapshot format ${format} / kernel ABI ${abi} cannot be read by this build (format ${snapshotFormatVersion} ` +
+        `/ ABI ${snapshotAbiVersion})`,
       { format, abi },
     );
   }

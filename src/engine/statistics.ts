@@ -83,7 +83,8 @@ export function checkStatistics(
   if (!Array.isArray(stats.arms) || stats.arms.length !== arms.length || stats.arms.some((arm, i) => arm !== arms[i])) {
     throw new LinUCBError(
       "INCOMPATIBLE",
-      `\`stats.arms\` ${describeValue(stats.arms)} differ from the engine's arms ${describeValue(arms)} (same ids, same order)`,
+      `\`stats.arms\` ${describeValue(stats.arms)} differ from the engine's arms ${describeValue(arms)} (same ids, ` +
+        `same order)`,
       { arms: stats.arms },
     );
   }
@@ -218,7 +219,8 @@ export function mergeModelStatistics(
   if (discount !== 1 && nTarget > 0) {
     throw new LinUCBError(
       "INCOMPATIBLE",
-      `cannot merge discounted statistics of cell ${JSON.stringify(cell)}, arm ${JSON.stringify(arm)}: both sides saw rows and their order is unknown`,
+      `cannot merge discounted statistics of cell ${JSON.stringify(cell)}, arm ${JSON.stringify(arm)}: both sides ` +
+        `saw rows and their order is unknown`,
       { cell, arm },
     );
   }

@@ -48,6 +48,10 @@ export function checkFiniteRows(values: Float64Array, dimension: number, name: s
  * array-like whose getters answer differently on a second read cannot slip a NaN past the check.
  * Throws like {@link checkContext}; on a throw `target` may hold part of the copy (it is scratch).
  * Returns whether every value is below 2¹²⁸ ({@link allModerate}).
+ *
+ * Only the common case (a Float64Array of the right length, every value moderate) is handled here,
+ * so that this function stays small enough for V8 to inline into the per-event calls; anything
+ * else goes through {@link copyContextChecked}.
  */
 export function copyContext(
   context: unknown,
@@ -59,9 +63,18 @@ export function copyContext(
   if (context instanceof Float64Array && context.length === dimension) {
     target.set(context, offset);
     if (allModerateRange(target, offset, offset + dimension)) return true;
-    checkContext(target.subarray(offset, offset + dimension), dimension, name);
-    return false;
   }
+  return copyContextChecked(context, dimension, target, offset, name);
+}
+
+/** {@link copyContext} for any input: copies value by value, each checked as it is read. */
+function copyContextChecked(
+  context: unknown,
+  dimension: number,
+  target: Float64Array,
+  offset: number,
+  name: string,
+): boolean {
   if (context === null || typeof context !== "object" || typeof (context as ArrayLike<number>).length !== "number") {
     throw new TypeError(
       `\`${name}\` must be an array or typed array of ${dimension} numbers; received ${describeValue(context)}`,
@@ -161,7 +174,8 @@ export function resolveArm(arm: unknown, armIndex: ReadonlyMap<string, number>, 
   if (index === undefined) {
     throw new LinUCBError(
       "UNKNOWN_ARM",
-      `\`${name}\` ${describeValue(arm)} is not one of the engine's arms (${[...armIndex.keys()].map((a) => JSON.stringify(a)).join(", ")})`,
+      `\`${name}\` ${describeValue(arm)} is not one of the engine's arms ` +
+        `(${[...armIndex.keys()].map((a) => JSON.stringify(a)).join(", ")})`,
       { arm },
     );
   }
@@ -218,7 +232,8 @@ export function resolveBatch(
   }
   if (contexts.length !== length * dimension) {
     throw new RangeError(
-      `\`batch.contexts\` must hold rows × dimension = ${length} × ${dimension} = ${length * dimension} values; received ${contexts.length}`,
+      `\`batch.contexts\` must hold rows × dimension = ${length} × ${dimension} = ${length * dimension} values; ` +
+        `received ${contexts.length}`,
     );
   }
 

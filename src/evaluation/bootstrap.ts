@@ -3,8 +3,12 @@
  * a mean (vᵢ = 1: IPS, DR, DM), a self-normalised mean (vᵢ = wᵢ: SNIPS) or a mean over kept events
  * (vᵢ = kept: replay). Resampling events and recomputing the ratio keeps the randomness of the
  * denominator — for replay, how many events were kept — inside the interval.
+ *
+ * A resample needs only Σu and Σv, so it is drawn over resampling groups' sums, not over events
+ * (src/evaluation/resampling-groups.ts): the cost is rows + resamples × groups, and with at most
+ * `groups` events every event is its own group and the draws are the row bootstrap's.
  */
-import { createSeededRandom } from "./random.js";
+import { checkMaxGroups, GroupSums, resampleSums, resamplingGroups } from "./resampling-groups.js";
 import { checkLevel, checkPositiveInteger, checkSeed, describeValue } from "./validate.js";
 
 /** Options of the bootstrap interval. */
@@ -15,6 +19,12 @@ export interface BootstrapOptions {
   readonly resamples?: number;
   /** Seed of the resampling stream (unsigned 32-bit integer); the same seed gives the same interval. @default 0 */
   readonly seed?: number;
+  /**
+   * The most resampling groups G: with more events than this, events are dealt into G groups of
+   * near-equal size (seeded) and resamples draw groups, so the cost no longer grows with
+   * resamples × events. @default 4096 (see src/evaluation/resampling-groups.ts)
+   */
+  readonly groups?: number;
 }
 
 /** A percentile bootstrap confidence interval. */
@@ -33,6 +43,8 @@ export interface ConfidenceInterval {
    * estimate and are left out of the quantiles.
    */
   readonly degenerate: number;
+  /** Resampling groups drawn per resample: the events when there are at most `groups` of them. */
+  readonly groups: number;
 }
 
 /** Bootstrap options with defaults applied and values checked. */
@@ -40,6 +52,8 @@ export interface ResolvedBootstrapOptions {
   readonly level: number;
   readonly resamples: number;
   readonly seed: number;
+  /** The most resampling groups. */
+  readonly groups: number;
 }
 
 /** Applies the defaults of {@link BootstrapOptions} and validates them. */
@@ -48,6 +62,7 @@ export function resolveBootstrapOptions(options: BootstrapOptions = {}): Resolve
     level: options.level === undefined ? 0.95 : checkLevel(options.level, "level"),
     resamples: options.resamples === undefined ? 1000 : checkPositiveInteger(options.resamples, "resamples"),
     seed: options.seed === undefined ? 0 : checkSeed(options.seed, "seed"),
+    groups: checkMaxGroups(options.groups),
   };
 }
 
@@ -81,7 +96,7 @@ export function bootstrapRatios(
   statistics: readonly RatioStatistic[],
   options: BootstrapOptions = {},
 ): ConfidenceInterval[] {
-  const { level, resamples, seed } = resolveBootstrapOptions(options);
+  const { level, resamples, seed, groups } = resolveBootstrapOptions(options);
   if (!Array.isArray(statistics) || statistics.length === 0) {
     throw new TypeError(
       `\`statistics\` must be a non-empty array of { numerators, denominators? }; received ${describeValue(statistics)}`,
@@ -105,41 +120,55 @@ export function bootstrapRatios(
       );
     }
   }
-  const random = createSeededRandom(seed);
-  const indices = new Int32Array(n);
-  const estimates = statistics.map(() => new Float64Array(resamples));
-  const valid = new Int32Array(statistics.length);
+  const table = new GroupSums(resamplingGroups(n, groups, seed));
+  const columns = statistics.map(({ numerators, denominators }) => ratioColumns(table, numerators, denominators));
+  const sums = resampleSums(table, resamples, seed);
+  return columns.map((ratio) => ratioInterval(sums, table.columns.length, ratio, { level, resamples, seed }, table));
+}
+
+/** The column indices of a ratio's numerator and denominator in a {@link GroupSums} table. @internal */
+export interface RatioColumns {
+  readonly top: number;
+  readonly bottom: number;
+}
+
+/** Adds a ratio's numerator and denominator (1 per event when undefined) to the table. @internal */
+export function ratioColumns(
+  table: GroupSums,
+  numerators: Float64Array,
+  denominators: Float64Array | undefined,
+): RatioColumns {
+  return { top: table.add(numerators), bottom: table.add(denominators) };
+}
+
+/**
+ * The percentile interval of a ratio from resampled column sums (resamples × `width`, row-major).
+ * @internal
+ */
+export function ratioInterval(
+  sums: Float64Array,
+  width: number,
+  { top, bottom }: RatioColumns,
+  { level, resamples, seed }: Omit<ResolvedBootstrapOptions, "groups">,
+  table: GroupSums,
+): ConfidenceInterval {
+  const estimates = new Float64Array(resamples);
+  let valid = 0;
   for (let b = 0; b < resamples; b++) {
-    random.fillBelow(indices, n);
-    for (let s = 0; s < statistics.length; s++) {
-      const { numerators, denominators } = statistics[s];
-      let top = 0;
-      let bottom = n;
-      if (denominators === undefined) {
-        for (let j = 0; j < n; j++) top += numerators[indices[j]];
-      } else {
-        bottom = 0;
-        for (let j = 0; j < n; j++) {
-          const i = indices[j];
-          top += numerators[i];
-          bottom += denominators[i];
-        }
-      }
-      if (bottom !== 0) estimates[s][valid[s]++] = top / bottom;
-    }
+    const denominator = sums[b * width + bottom]!;
+    if (denominator !== 0) estimates[valid++] = sums[b * width + top]! / denominator;
   }
-  return estimates.map((all, s) => {
-    const kept = all.subarray(0, valid[s]).sort();
-    return {
-      lower: quantile(kept, (1 - level) / 2),
-      upper: quantile(kept, (1 + level) / 2),
-      level,
-      standardError: standardDeviation(kept),
-      resamples,
-      seed,
-      degenerate: resamples - valid[s],
-    };
-  });
+  const kept = estimates.subarray(0, valid).sort();
+  return {
+    lower: quantile(kept, (1 - level) / 2),
+    upper: quantile(kept, (1 + level) / 2),
+    level,
+    standardError: standardDeviation(kept),
+    resamples,
+    seed,
+    degenerate: resamples - valid,
+    groups: table.groups.count,
+  };
 }
 
 /** Quantile of sorted values by linear interpolation between order statistics (R's type 7). NaN when empty. */

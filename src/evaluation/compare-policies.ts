@@ -31,6 +31,8 @@ export interface ComparePoliciesOptions {
   readonly seed?: number;
   /** @default 'studentized' */
   readonly method?: PairedBoundMethod;
+  /** The most resampling groups of the bootstrap (src/evaluation/resampling-groups.ts). @default 4096 */
+  readonly groups?: number;
 }
 
 /** What the logging policy's propensities look like. */
@@ -66,7 +68,8 @@ export interface PolicyComparison {
   readonly informative: InformativeEvents;
 }
 
-function informativeEvents(candidate: Float64Array, incumbent: Float64Array): InformativeEvents {
+/** The informative events of two policies' weights. @internal */
+export function informativeEvents(candidate: Float64Array, incumbent: Float64Array): InformativeEvents {
   let events = 0;
   let cs = 0;
   let cq = 0;
@@ -89,7 +92,8 @@ function informativeEvents(candidate: Float64Array, incumbent: Float64Array): In
   };
 }
 
-function loggingDiagnostics(events: LoggedEvents): LoggingDiagnostics {
+/** What the logged propensities look like. @internal */
+export function loggingDiagnostics(events: LoggedEvents): LoggingDiagnostics {
   let ones = 0;
   let min = Infinity;
   for (let i = 0; i < events.length; i++) {
@@ -100,6 +104,18 @@ function loggingDiagnostics(events: LoggedEvents): LoggingDiagnostics {
   return { events: events.length, deterministicShare: ones / events.length, minPropensity: min };
 }
 
+/** Checks the paired estimator (default 'snips') and that DR has its reward model. @internal */
+export function checkPairedEstimator(value: unknown, rewardModel: RewardModel | undefined): PairedEstimator {
+  const estimator = value ?? "snips";
+  if (estimator !== "snips" && estimator !== "ips" && estimator !== "dr") {
+    throw new RangeError(`\`estimator\` must be 'snips', 'ips' or 'dr'; received ${describeValue(estimator)}`);
+  }
+  if (estimator === "dr" && rewardModel === undefined) {
+    throw new TypeError("`rewardModel` is required by the 'dr' estimator; received undefined");
+  }
+  return estimator;
+}
+
 /** Compares two target policies on `events`; see the module comment. */
 export function comparePolicies(
   events: LoggedEvents,
@@ -108,13 +124,7 @@ export function comparePolicies(
   options: ComparePoliciesOptions = {},
 ): PolicyComparison {
   checkEvents(events);
-  const estimator = options.estimator ?? "snips";
-  if (estimator !== "snips" && estimator !== "ips" && estimator !== "dr") {
-    throw new RangeError(`\`estimator\` must be 'snips', 'ips' or 'dr'; received ${describeValue(estimator)}`);
-  }
-  if (estimator === "dr" && options.rewardModel === undefined) {
-    throw new TypeError("`rewardModel` is required by the 'dr' estimator; received undefined");
-  }
+  const estimator = checkPairedEstimator(options.estimator, options.rewardModel);
   const model = estimator === "dr" ? options.rewardModel : undefined;
   const statisticOf = (
     policy: TargetPolicy,
@@ -137,6 +147,7 @@ export function comparePolicies(
     ...(options.resamples === undefined ? {} : { resamples: options.resamples }),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.method === undefined ? {} : { method: options.method }),
+    ...(options.groups === undefined ? {} : { groups: options.groups }),
   });
   return {
     estimator,

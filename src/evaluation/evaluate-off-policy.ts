@@ -4,7 +4,7 @@
  */
 import { directMethodFromTerms, checkModelGiven } from "./direct-method.js";
 import { doublyRobustFromTerms } from "./doubly-robust.js";
-import { bootstrapRatios } from "./bootstrap.js";
+import { bootstrapRatios, type ConfidenceInterval, type RatioStatistic } from "./bootstrap.js";
 import {
   checkEvents,
   resolveEstimateOptions,
@@ -12,6 +12,8 @@ import {
   type EstimateOptions,
   type OffPolicyEstimate,
   type PendingEstimate,
+  type ResolvedEstimateOptions,
+  type Weighting,
 } from "./estimate.js";
 import { ipsFromWeights } from "./inverse-propensity.js";
 import type { LoggedEvents } from "./logged-events.js";
@@ -34,10 +36,63 @@ export interface OffPolicyEvaluation {
   readonly dm: OffPolicyEstimate | undefined;
 }
 
+/** Every estimator of one target, with its interval still to be drawn. @internal */
+export interface PendingEvaluation {
+  readonly replay: PendingEstimate<ReplayEstimate>;
+  readonly ips: PendingEstimate;
+  readonly snips: PendingEstimate;
+  readonly dr: PendingEstimate | undefined;
+  readonly dm: PendingEstimate | undefined;
+  /** The target's (clipped) importance weights. */
+  readonly weighting: Weighting;
+}
+
+/** Reads the policy (and the reward model) once and prepares every estimator. @internal */
+export function pendingEvaluation(
+  events: LoggedEvents,
+  policy: TargetPolicy,
+  resolved: ResolvedEstimateOptions,
+  rewardModel: RewardModel | undefined,
+): PendingEvaluation {
+  const terms = policyTerms(events, policy, rewardModel, replayChooser(resolved.seed));
+  const weights = weighting(events, terms, resolved.clip);
+  return {
+    replay: replayFromTerms(events, terms),
+    ips: ipsFromWeights(events, weights),
+    snips: snipsFromWeights(events, weights),
+    dr: rewardModel === undefined ? undefined : doublyRobustFromTerms(events, terms, weights),
+    dm: rewardModel === undefined ? undefined : directMethodFromTerms(events, terms, weights),
+    weighting: weights,
+  };
+}
+
+/** The statistics to resample, in the order {@link completeEvaluation} takes their intervals. @internal */
+export function pendingStatistics(pending: PendingEvaluation): RatioStatistic[] {
+  const { replay, ips, snips, dr, dm } = pending;
+  return [replay, ips, snips, ...(dr === undefined ? [] : [dr]), ...(dm === undefined ? [] : [dm])].map(
+    (estimate) => estimate.statistic,
+  );
+}
+
+/** Completes every estimate with its interval (in the order of {@link pendingStatistics}). @internal */
+export function completeEvaluation(
+  pending: PendingEvaluation,
+  intervals: readonly ConfidenceInterval[],
+): OffPolicyEvaluation {
+  return {
+    replay: pending.replay.complete(intervals[0]!),
+    ips: pending.ips.complete(intervals[1]!),
+    snips: pending.snips.complete(intervals[2]!),
+    dr: pending.dr?.complete(intervals[3]!),
+    dm: pending.dm?.complete(intervals[4]!),
+  };
+}
+
 /**
  * Runs replay, IPS, SNIPS and — with `rewardModel` — DR and DM on the same events and target. Each
- * estimate gets the same options (level, resamples, seed, clip) and therefore the same bootstrap
- * stream, so the results equal those of the single-estimator functions called with these options.
+ * estimate gets the same options (level, resamples, seed, clip, groups) and therefore the same
+ * bootstrap stream, so the results equal those of the single-estimator functions called with these
+ * options.
  */
 export function evaluateOffPolicy(
   events: LoggedEvents,
@@ -47,30 +102,7 @@ export function evaluateOffPolicy(
   checkEvents(events);
   const resolved = resolveEstimateOptions(options);
   const rewardModel = options.rewardModel === undefined ? undefined : checkModelGiven(options.rewardModel);
-  const terms = policyTerms(events, policy, rewardModel, replayChooser(resolved.seed));
-  const weights = weighting(events, terms, resolved.clip);
-  const replay = replayFromTerms(events, terms);
-  const ips = ipsFromWeights(events, weights);
-  const snips = snipsFromWeights(events, weights);
-  const dr = rewardModel === undefined ? undefined : doublyRobustFromTerms(events, terms, weights);
-  const dm = rewardModel === undefined ? undefined : directMethodFromTerms(events, terms, weights);
-  const pending: PendingEstimate[] = [
-    replay,
-    ips,
-    snips,
-    ...(dr === undefined ? [] : [dr]),
-    ...(dm === undefined ? [] : [dm]),
-  ];
+  const pending = pendingEvaluation(events, policy, resolved, rewardModel);
   // One pass of resampling for all estimators: the same draws each would make alone with this seed.
-  const intervals = bootstrapRatios(
-    pending.map((estimate) => estimate.statistic),
-    resolved,
-  );
-  return {
-    replay: replay.complete(intervals[0]),
-    ips: ips.complete(intervals[1]),
-    snips: snips.complete(intervals[2]),
-    dr: dr?.complete(intervals[3]),
-    dm: dm?.complete(intervals[4]),
-  };
+  return completeEvaluation(pending, bootstrapRatios(pendingStatistics(pending), resolved));
 }

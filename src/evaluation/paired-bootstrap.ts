@@ -15,10 +15,18 @@
  *   small n (measured: bench/gate-calibration.ts).
  * - percentile: the α quantile of Δ*.
  * - basic: 2Δ̂ − the (1 − α) quantile of Δ*.
+ *
+ * A resample is drawn over resampling groups' sums (src/evaluation/resampling-groups.ts), not over
+ * events: Δ* needs Σu and Σv of each policy, and SE* needs Σψ*², where
+ * ψ*ⱼ = (u_cⱼ − θ*_c v_cⱼ)/v̄*_c − (u_iⱼ − θ*_i v_iⱼ)/v̄*_i is linear in four per-event terms with
+ * coefficients that depend only on the resample's sums — so Σψ*² is a quadratic form in the ten
+ * resampled second moments of those terms. The terms are the full-sample residuals and weights as
+ * sums and differences of the two policies (x_c ∓ x_i, y_c ∓ y_i with x = (u − θ̂v)/v̄, y = v/v̄): for
+ * two policies with the same per-event terms the differences are exactly 0 and so is SE*.
  */
 import { quantile } from "./bootstrap.js";
-import type { RatioStatistic } from "./bootstrap.js";
-import { createSeededRandom } from "./random.js";
+import type { BootstrapOptions, RatioStatistic } from "./bootstrap.js";
+import { checkMaxGroups, GroupSums, resampleSums, resamplingGroups } from "./resampling-groups.js";
 import { checkPositiveInteger, checkSeed, describeValue } from "./validate.js";
 
 /** The bootstrap flavours of the lower bound. */
@@ -34,6 +42,8 @@ export interface PairedBootstrapOptions {
   readonly seed?: number;
   /** Which bound is `lowerBound`. @default 'studentized' */
   readonly method?: PairedBoundMethod;
+  /** The most resampling groups (see {@link BootstrapOptions.groups}). @default 4096 */
+  readonly groups?: number;
 }
 
 /** The paired estimate of Δ = V(candidate) − V(incumbent) and its one-sided lower bounds. */
@@ -55,14 +65,18 @@ export interface PairedDifference {
   readonly seed: number;
   /** Resamples in which a ratio's denominator was 0 (no estimate; left out of the quantiles). */
   readonly degenerate: number;
+  /** Resampling groups drawn per resample: the events when there are at most `groups` of them. */
+  readonly groups: number;
 }
 
-interface Ratio {
+/** A ratio's per-event numerator u and denominator v (1 per event when undefined). @internal */
+export interface Ratio {
   readonly u: Float64Array;
   readonly v: Float64Array | undefined;
 }
 
-function checkStatistic(statistic: RatioStatistic, name: string, n: number | undefined): Ratio {
+/** Checks one side of a paired comparison. @internal */
+export function checkStatistic(statistic: RatioStatistic, name: string, n: number | undefined): Ratio {
   const { numerators, denominators } = statistic ?? ({} as RatioStatistic);
   if (!(numerators instanceof Float64Array)) {
     throw new TypeError(`\`${name}.numerators\` must be a Float64Array; received ${describeValue(numerators)}`);
@@ -91,25 +105,24 @@ interface PairedPoint {
   readonly i: number;
 }
 
-/** Σ u and Σ v of a ratio over `indices` (all events when null). */
-function sums(ratio: Ratio, indices: Int32Array | null, n: number): [number, number] {
+/** Σ u and Σ v of a ratio over all events. */
+function sums(ratio: Ratio, n: number): [number, number] {
   let top = 0;
   let bottom = ratio.v === undefined ? n : 0;
   for (let j = 0; j < n; j++) {
-    const i = indices === null ? j : indices[j]!;
-    top += ratio.u[i]!;
-    if (ratio.v !== undefined) bottom += ratio.v[i]!;
+    top += ratio.u[j]!;
+    if (ratio.v !== undefined) bottom += ratio.v[j]!;
   }
   return [top, bottom];
 }
 
 /**
- * Δ̂ and its delta-method standard error over `indices` (all events when null): with
+ * Δ̂ and its delta-method standard error on all events: with
  * ψⱼ = (u_cⱼ − θ_c v_cⱼ)/v̄_c − (u_iⱼ − θ_i v_iⱼ)/v̄_i, Δ̂ − Δ ≈ mean(ψ) and SE = √(Σψ²)/n.
  */
-function differenceAndError(c: Ratio, i: Ratio, indices: Int32Array | null, n: number): PairedPoint {
-  const [cu, cv] = sums(c, indices, n);
-  const [iu, iv] = sums(i, indices, n);
+function differenceAndError(c: Ratio, i: Ratio, n: number): PairedPoint {
+  const [cu, cv] = sums(c, n);
+  const [iu, iv] = sums(i, n);
   if (cv === 0 || iv === 0) {
     return {
       delta: Number.NaN,
@@ -124,49 +137,123 @@ function differenceAndError(c: Ratio, i: Ratio, indices: Int32Array | null, n: n
   const meanI = iv / n;
   let squares = 0;
   for (let j = 0; j < n; j++) {
-    const e = indices === null ? j : indices[j]!;
-    const candidateTerm = (c.u[e]! - thetaC * (c.v === undefined ? 1 : c.v[e]!)) / meanC;
-    const psi = candidateTerm - (i.u[e]! - thetaI * (i.v === undefined ? 1 : i.v[e]!)) / meanI;
+    const candidateTerm = (c.u[j]! - thetaC * (c.v === undefined ? 1 : c.v[j]!)) / meanC;
+    const psi = candidateTerm - (i.u[j]! - thetaI * (i.v === undefined ? 1 : i.v[j]!)) / meanI;
     squares += psi * psi;
   }
   return { delta: thetaC - thetaI, se: Math.sqrt(squares) / n, c: thetaC, i: thetaI };
 }
 
-/**
- * The paired bootstrap of Δ = ratio(candidate) − ratio(incumbent) over the same events; see the
- * module comment. Deterministic given the seed.
- */
-export function pairedDifference(
-  candidate: RatioStatistic,
-  incumbent: RatioStatistic,
-  options: PairedBootstrapOptions = {},
-): PairedDifference {
-  const c = checkStatistic(candidate, "candidate", undefined);
-  const n = c.u.length;
-  const i = checkStatistic(incumbent, "incumbent", n);
-  if (n === 0) throw new RangeError("the paired bootstrap needs at least one event; received 0");
-  const alpha = options.alpha ?? 0.025;
-  if (typeof alpha !== "number" || !(alpha > 0 && alpha < 0.5)) {
-    throw new RangeError(`\`alpha\` must be a number in (0, 0.5); received ${describeValue(alpha)}`);
-  }
-  const resamples = checkPositiveInteger(options.resamples ?? 1000, "resamples");
-  const seed = checkSeed(options.seed ?? 0, "seed");
-  const method = options.method ?? "studentized";
-  if (method !== "studentized" && method !== "percentile" && method !== "basic") {
-    throw new RangeError(
-      `\`method\` must be 'studentized', 'percentile' or 'basic'; received ${describeValue(method)}`,
-    );
-  }
+/** Where a paired comparison's sums live in a {@link GroupSums} table, with its full-sample point. @internal */
+export interface PairedColumns {
+  readonly full: PairedPoint;
+  readonly candidateTop: number;
+  readonly candidateBottom: number;
+  readonly incumbentTop: number;
+  readonly incumbentBottom: number;
+  readonly rows: number;
+  /** The ten second moments of (x_c − x_i, x_c + x_i, y_c − y_i, y_c + y_i), upper triangle row by row; null when Δ̂ is undefined. */
+  readonly moments: Int32Array | null;
+  /** v̄ of each policy on all events. */
+  readonly candidateMean: number;
+  readonly incumbentMean: number;
+}
 
-  const full = differenceAndError(c, i, null, n);
+/** Adds a paired comparison's columns to the table (see the module comment). @internal */
+export function pairedColumns(table: GroupSums, c: Ratio, i: Ratio): PairedColumns {
+  const n = c.u.length;
+  const full = differenceAndError(c, i, n);
+  const candidateTop = table.add(c.u);
+  const candidateBottom = table.add(c.v);
+  const incumbentTop = table.add(i.u);
+  const incumbentBottom = table.add(i.v);
+  const rows = table.rows();
+  const candidateMean = c.v === undefined ? 1 : sums(c, n)[1] / n;
+  const incumbentMean = i.v === undefined ? 1 : sums(i, n)[1] / n;
+  let moments: Int32Array | null = null;
+  if (!Number.isNaN(full.delta)) {
+    const terms = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)] as const;
+    for (let j = 0; j < n; j++) {
+      const cw = c.v === undefined ? 1 : c.v[j]!;
+      const iw = i.v === undefined ? 1 : i.v[j]!;
+      const xc = (c.u[j]! - full.c * cw) / candidateMean;
+      const xi = (i.u[j]! - full.i * iw) / incumbentMean;
+      const yc = cw / candidateMean;
+      const yi = iw / incumbentMean;
+      terms[0][j] = xc - xi;
+      terms[1][j] = xc + xi;
+      terms[2][j] = yc - yi;
+      terms[3][j] = yc + yi;
+    }
+    moments = new Int32Array(10);
+    let m = 0;
+    for (let p = 0; p < 4; p++) for (let q = p; q < 4; q++) moments[m++] = table.addProduct(terms[p], terms[q]);
+  }
+  return {
+    full,
+    candidateTop,
+    candidateBottom,
+    incumbentTop,
+    incumbentBottom,
+    rows,
+    moments,
+    candidateMean,
+    incumbentMean,
+  };
+}
+
+/** The resolved options of a paired bound. @internal */
+export interface PairedBoundSettings {
+  readonly alpha: number;
+  readonly resamples: number;
+  readonly seed: number;
+  readonly method: PairedBoundMethod;
+}
+
+/** Δ* and SE* of resample `b` from its column sums (`at` = b × width); NaN delta when a denominator is 0. */
+function resampledPoint(sums: Float64Array, at: number, plan: PairedColumns): { delta: number; se: number } {
+  const rows = sums[at + plan.rows]!;
+  const cv = sums[at + plan.candidateBottom]!;
+  const iv = sums[at + plan.incumbentBottom]!;
+  if (cv === 0 || iv === 0) return { delta: Number.NaN, se: Number.NaN };
+  const thetaC = sums[at + plan.candidateTop]! / cv;
+  const thetaI = sums[at + plan.incumbentTop]! / iv;
+  // ψ*ⱼ = ρ_c (x_c − δ_c y_c) − ρ_i (x_i − δ_i y_i), written on the sum/difference terms.
+  const rhoC = (plan.candidateMean * rows) / cv;
+  const rhoI = (plan.incumbentMean * rows) / iv;
+  const shiftC = rhoC * (thetaC - plan.full.c);
+  const shiftI = rhoI * (thetaI - plan.full.i);
+  const coefficients = [(rhoC + rhoI) / 2, (rhoC - rhoI) / 2, -(shiftC + shiftI) / 2, -(shiftC - shiftI) / 2];
+  const moments = plan.moments!;
+  let squares = 0;
+  let m = 0;
+  for (let p = 0; p < 4; p++) {
+    for (let q = p; q < 4; q++) {
+      const product = coefficients[p]! * coefficients[q]! * sums[at + moments[m++]!]!;
+      squares += p === q ? product : 2 * product;
+    }
+  }
+  return { delta: thetaC - thetaI, se: Math.sqrt(Math.max(0, squares)) / rows };
+}
+
+/**
+ * The paired estimate and bounds from resampled column sums (resamples × `width`, row-major).
+ * @internal
+ */
+export function pairedBounds(
+  sums: Float64Array,
+  width: number,
+  plan: PairedColumns,
+  { alpha, resamples, seed, method }: PairedBoundSettings,
+  groups: number,
+): PairedDifference {
+  const { full } = plan;
   const deltas = new Float64Array(resamples);
   const ts = new Float64Array(resamples);
   let kept = 0;
-  const random = createSeededRandom(seed);
-  const indices = new Int32Array(n);
   for (let b = 0; b < resamples; b++) {
-    random.fillBelow(indices, n);
-    const r = differenceAndError(c, i, indices, n);
+    if (plan.moments === null) break;
+    const r = resampledPoint(sums, b * width, plan);
     if (Number.isNaN(r.delta)) continue;
     deltas[kept] = r.delta;
     // A resample without spread has an infinite t unless it landed exactly on Δ̂.
@@ -174,6 +261,7 @@ export function pairedDifference(
     ts[kept] = r.se > 0 ? gap / r.se : gap === 0 ? 0 : gap * Infinity;
     kept++;
   }
+  if (plan.moments === null) kept = countDefined(sums, width, plan, resamples);
   const sortedDeltas = deltas.subarray(0, kept).sort();
   const sortedTs = ts.subarray(0, kept).sort();
   let bounds: Record<PairedBoundMethod, number>;
@@ -201,5 +289,52 @@ export function pairedDifference(
     resamples,
     seed,
     degenerate: resamples - kept,
+    groups,
   };
+}
+
+/** Resamples in which both denominators are non-zero (when Δ̂ itself is undefined). */
+function countDefined(sums: Float64Array, width: number, plan: PairedColumns, resamples: number): number {
+  let defined = 0;
+  for (let b = 0; b < resamples; b++) {
+    if (sums[b * width + plan.candidateBottom] !== 0 && sums[b * width + plan.incumbentBottom] !== 0) defined++;
+  }
+  return defined;
+}
+
+/** Checks and resolves the options of a paired bound. @internal */
+export function resolvePairedOptions(options: PairedBootstrapOptions): PairedBoundSettings & { groups: number } {
+  const alpha = options.alpha ?? 0.025;
+  if (typeof alpha !== "number" || !(alpha > 0 && alpha < 0.5)) {
+    throw new RangeError(`\`alpha\` must be a number in (0, 0.5); received ${describeValue(alpha)}`);
+  }
+  const resamples = checkPositiveInteger(options.resamples ?? 1000, "resamples");
+  const seed = checkSeed(options.seed ?? 0, "seed");
+  const method = options.method ?? "studentized";
+  if (method !== "studentized" && method !== "percentile" && method !== "basic") {
+    throw new RangeError(
+      `\`method\` must be 'studentized', 'percentile' or 'basic'; received ${describeValue(method)}`,
+    );
+  }
+  return { alpha, resamples, seed, method, groups: checkMaxGroups(options.groups) };
+}
+
+/**
+ * The paired bootstrap of Δ = ratio(candidate) − ratio(incumbent) over the same events; see the
+ * module comment. Deterministic given the seed.
+ */
+export function pairedDifference(
+  candidate: RatioStatistic,
+  incumbent: RatioStatistic,
+  options: PairedBootstrapOptions = {},
+): PairedDifference {
+  const c = checkStatistic(candidate, "candidate", undefined);
+  const n = c.u.length;
+  const i = checkStatistic(incumbent, "incumbent", n);
+  if (n === 0) throw new RangeError("the paired bootstrap needs at least one event; received 0");
+  const settings = resolvePairedOptions(options);
+  const table = new GroupSums(resamplingGroups(n, settings.groups, settings.seed));
+  const plan = pairedColumns(table, c, i);
+  const resampled = resampleSums(table, settings.resamples, settings.seed);
+  return pairedBounds(resampled, table.columns.length, plan, settings, table.groups.count);
 }

@@ -151,19 +151,21 @@ export function coverageChart(input: CoverageInput): string {
   const header = input.models
     .map(
       (m, a) =>
-        `<text x="${(left + (a + 0.5) * cellWidth).toFixed(1)}" y="${top - 8}" text-anchor="middle" class="label">${escapeHtml(m)}</text>`,
+        `<text x="${(left + (a + 0.5) * cellWidth).toFixed(1)}" y="${top - 8}" text-anchor="middle" ` +
+        `class="label">${escapeHtml(m)}</text>`,
     )
     .join("");
   const pattern =
-    `<defs><pattern id="undecided-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">` +
-    `<rect width="6" height="6" fill="#ffffff" fill-opacity="0.55"/><line x1="3" y1="0" x2="3" y2="6" stroke="${ROLE.fail}" ` +
-    `stroke-width="1.5"/></pattern></defs>`;
+    `<defs><pattern id="undecided-hatch" width="6" height="6" patternUnits="userSpaceOnUse" ` +
+    `patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff" fill-opacity="0.55"/><line x1="3" ` +
+    `y1="0" x2="3" y2="6" stroke="${ROLE.fail}" stroke-width="1.5"/></pattern></defs>`;
   const rows = input.cells.map((c, r) => {
     const y = top + r * rowHeight;
     const flag = c.undecided === null ? "" : "? ";
+    const why = c.undecided === null ? "" : `<title>${escapeHtml(c.undecided)}</title>`;
     const label =
-      `<text x="${left - 6}" y="${y + 12}" text-anchor="end" class="label${c.undecided === null ? "" : " undecided"}">` +
-      `${c.undecided === null ? "" : `<title>${escapeHtml(c.undecided)}</title>`}${escapeHtml(flag + c.cell)}</text>`;
+      `<text x="${left - 6}" y="${y + 12}" text-anchor="end" ` +
+      `class="label${c.undecided === null ? "" : " undecided"}">${why}${escapeHtml(flag + c.cell)}</text>`;
     const squares = input.models.map((model, a) => {
       const rowsLogged = c.rows[a] ?? 0;
       const ess = c.ess[a] ?? 0;
@@ -173,15 +175,17 @@ export function coverageChart(input: CoverageInput): string {
       const outline = isChoice ? ` stroke="${ROLE.text}" stroke-width="2"` : "";
       const hatch =
         isChoice && c.undecided !== null
-          ? `<rect x="${x + 1}" y="${y + 1}" width="${cellWidth - 2}" height="${rowHeight - 2}" fill="url(#undecided-hatch)" ` +
-            `class="undecided"/>`
+          ? `<rect x="${x + 1}" y="${y + 1}" width="${cellWidth - 2}" height="${rowHeight - 2}" ` +
+            `fill="url(#undecided-hatch)" class="undecided"/>`
           : "";
       const text = rowsLogged === 0 ? "0" : `${rowsLogged} · ${fixed(ess, ess < 10 ? 1 : 0)}`;
-      const tip = `${c.cell} → ${model}: ${rowsLogged} ${input.scope}, ESS ${fixed(ess, 1)}${isChoice ? " (the new policy's choice)" : ""}`;
+      const tip =
+        `${c.cell} → ${model}: ${rowsLogged} ${input.scope}, ESS ` +
+        `${fixed(ess, 1)}${isChoice ? " (the new policy's choice)" : ""}`;
       return (
-        `<g><title>${escapeHtml(tip)}</title><rect x="${x + 1}" y="${y + 1}" width="${cellWidth - 2}" height="${rowHeight - 2}" ` +
-        `fill="${fill}"${outline}/>${hatch}` +
-        `<text x="${(x + cellWidth / 2).toFixed(1)}" y="${y + 12}" text-anchor="middle" class="small" ` +
+        `<g><title>${escapeHtml(tip)}</title><rect x="${x + 1}" y="${y + 1}" width="${cellWidth - 2}" ` +
+        `height="${rowHeight - 2}" fill="${fill}"${outline}/>${hatch}<text x="${(x + cellWidth / 2).toFixed(1)}" ` +
+        `y="${y + 12}" text-anchor="middle" class="small" ` +
         `fill="${rowsLogged === 0 ? ROLE.muted : textOn(fill)}">${text}</text></g>`
       );
     });

@@ -4,10 +4,10 @@
  * and only the diagnostics it has.
  */
 import type { CadenceResult } from "../cadence/index.js";
-import type { OffPolicyEstimate } from "../evaluation/index.js";
+import { estimateParts, type OffPolicyEstimate } from "../evaluation/index.js";
 import { diagnosticsOf, ESTIMATOR_NOTES, ESTIMATORS } from "./estimator-notes.js";
 import { ROLE } from "./palette.js";
-import { escapeHtml, fixed, scale, svgFrame, ticks, xAxis } from "./svg.js";
+import { escapeHtml, scale, svgFrame, ticks, xAxis } from "./svg.js";
 
 /** One row of the forest plot. */
 export interface EstimateRow {
@@ -56,8 +56,8 @@ export function estimatesChart(result: CadenceResult): string {
     const e = r.estimate;
     const whisker =
       Number.isFinite(e.interval.lower) && Number.isFinite(e.interval.upper)
-        ? `<line x1="${x(e.interval.lower).toFixed(1)}" x2="${x(e.interval.upper).toFixed(1)}" y1="${yy}" y2="${yy}" stroke="${color}" ` +
-          `stroke-width="2"/>`
+        ? `<line x1="${x(e.interval.lower).toFixed(1)}" x2="${x(e.interval.upper).toFixed(1)}" y1="${yy}" ` +
+          `y2="${yy}" stroke="${color}" stroke-width="2"/>`
         : "";
     // Shapes as well as colours: a dot for the candidate, a square for the incumbent.
     const point = !Number.isFinite(e.value)
@@ -65,21 +65,21 @@ export function estimatesChart(result: CadenceResult): string {
       : r.who === "candidate"
         ? `<circle cx="${x(e.value).toFixed(1)}" cy="${yy}" r="4" fill="${color}"/>`
         : `<rect x="${(x(e.value) - 4).toFixed(1)}" y="${yy - 4}" width="8" height="8" fill="${color}"/>`;
-    const ess = r.estimator === "dm" ? "" : `, ESS ${fixed(e.effectiveSampleSize, 1)}`;
+    const parts = estimateParts(e, { notation: "fixed" });
+    const ess = r.estimator === "dm" ? "" : `, ESS ${parts.effectiveSampleSize}`;
     return (
-      `<g><title>${r.who} ${r.estimator.toUpperCase()}: ${fixed(e.value, 4)} [${fixed(e.interval.lower, 4)}, ` +
-      `${fixed(e.interval.upper, 4)}]${ess}</title>` +
+      `<g><title>${r.who} ${r.estimator.toUpperCase()}: ${parts.value} ${parts.interval}${ess}</title>` +
       `<text x="${left - 8}" y="${yy + 4}" text-anchor="end" class="label">${r.estimator.toUpperCase()} · ` +
       `${r.who}</text>${whisker}${point}</g>`
     );
   });
   const level = Math.round((candidate.snips.interval.level ?? 0.95) * 100);
   const body =
-    `<text x="8" y="14" class="tick">expected reward per request with ${level}% bootstrap intervals: ● candidate, ■ incumbent; dashed ` +
-    `line: the logged mean reward</text>\n` +
-    `${xAxis(x, ticks(lo - pad, hi + pad), axisY, top, (v) => v.toFixed(2))}\n` +
-    `<line x1="${x(loggedValue).toFixed(1)}" x2="${x(loggedValue).toFixed(1)}" y1="${top}" y2="${axisY}" stroke="${ROLE.muted}" ` +
-    `stroke-dasharray="4 3"/>\n${marks.join("\n")}`;
+    `<text x="8" y="14" class="tick">expected reward per request with ${level}% bootstrap intervals: ● candidate, ` +
+    `■ incumbent; dashed line: the logged mean ` +
+    `reward</text>\n${xAxis(x, ticks(lo - pad, hi + pad), axisY, top, (v) => v.toFixed(2))}\n<line ` +
+    `x1="${x(loggedValue).toFixed(1)}" x2="${x(loggedValue).toFixed(1)}" y1="${top}" y2="${axisY}" ` +
+    `stroke="${ROLE.muted}" stroke-dasharray="4 3"/>\n${marks.join("\n")}`;
   return svgFrame(width, height, "off-policy estimates of the candidate and the incumbent", body, "estimates");
 }
 
@@ -88,10 +88,8 @@ function estimateCells(e: OffPolicyEstimate | undefined): string {
   const diagnostics = diagnosticsOf(e)
     .map((d) => `${escapeHtml(d.name)} ${escapeHtml(d.value)}`)
     .join("<br>");
-  return (
-    `<td>${fixed(e.value, 4)}</td><td class="nowrap">[${fixed(e.interval.lower, 4)}, ${fixed(e.interval.upper, 4)}]</td><td ` +
-    `class="diag">${diagnostics}</td>`
-  );
+  const parts = estimateParts(e, { notation: "fixed" });
+  return `<td>${parts.value}</td><td class="nowrap">${parts.interval}</td><td class="diag">${diagnostics}</td>`;
 }
 
 /** The table: one line on each estimator, its value and interval, and its own diagnostics, for both policies. */

@@ -14,18 +14,18 @@ export type EstimatorKey = (typeof ESTIMATORS)[number];
 /** One line per estimator: what it computes and when to trust it. */
 export const ESTIMATOR_NOTES: Readonly<Record<EstimatorKey, string>> = {
   replay:
-    "Mean reward of the held-out requests where the policy would have chosen the logged model; unbiased only when the log was uniformly " +
-    "random.",
+    "Mean reward of the held-out requests where the policy would have chosen the logged model; unbiased only when " +
+    "the log was uniformly random.",
   ips:
-    "Every logged reward weighted by π(choice)/propensity: unbiased when the propensities are right, noisy when a few requests carry " +
-    "large weights.",
+    "Every logged reward weighted by π(choice)/propensity: unbiased when the propensities are right, noisy when a " +
+    "few requests carry large weights.",
   snips: "IPS divided by the mean weight: slightly biased, much steadier; the default gate estimator.",
   dr:
-    "The reward model's prediction for the policy's choice, corrected by IPS-weighted residuals: unbiased if the propensities are " +
-    "right, steadier when the model is good.",
+    "The reward model's prediction for the policy's choice, corrected by IPS-weighted residuals: unbiased if the " +
+    "propensities are right, steadier when the model is good.",
   dm:
-    "The reward model's prediction (the candidate's θᵀx, fitted on the training slice) for the policy's choice; no weights, so it is " +
-    "as biased as the model.",
+    "The reward model's prediction (the candidate's θᵀx, fitted on the training slice) for the policy's choice; no " +
+    "weights, so it is as biased as the model.",
 };
 
 /** A diagnostic: its name and value as text. */

@@ -97,23 +97,21 @@ function supportSentences(who: string, s: Support, critical: number, minEss: num
   if (Math.abs(n(s.meanWeightZ)) > critical) {
     out.push(
       `The log barely covers ${who}'s choices: its mean importance weight is ${fixed(s.meanWeight, 3)} ` +
-        `(±${fixed(s.meanWeightStandardError, 3)}), where a log that ` +
-        `covers a policy gives 1. It routes requests to models the logging policy (almost) never chose for them, so no weighted estimate ` +
-        `of its value can be trusted.`,
+        `(±${fixed(s.meanWeightStandardError, 3)}), where a log that covers a policy gives 1. It routes requests to ` +
+        `models the logging policy (almost) never chose for them, so no weighted estimate of its value can be trusted.`,
     );
   }
   if (s.zeroWeightExcessZ !== null && n(s.zeroWeightExcessZ) > critical) {
     out.push(
-      `${capitalise(who)} disagrees with the logged model on ${percent(s.zeroWeightShare)} of requests, where the logging policy's own ` +
-        `propensities allow only ` +
-        `${percent(n(s.expectedZeroWeightShare))}: the log cannot have produced that, so the propensities or the policy's arms do not ` +
-        `match the log.`,
+      `${capitalise(who)} disagrees with the logged model on ${percent(s.zeroWeightShare)} of requests, where the ` +
+        `logging policy's own propensities allow only ${percent(n(s.expectedZeroWeightShare))}: the log cannot have ` +
+        `produced that, so the propensities or the policy's arms do not match the log.`,
     );
   }
   if (!(n(s.effectiveSampleSize) >= minEss)) {
     out.push(
-      `Too little evidence about ${who}: the log holds the equivalent of ${fixed(s.effectiveSampleSize, 1)} requests routed its way; the ` +
-        `gate asks for ${minEss}.`,
+      `Too little evidence about ${who}: the log holds the equivalent of ${fixed(s.effectiveSampleSize, 1)} ` +
+        `requests routed its way; the gate asks for ${minEss}.`,
     );
   }
   return out;
@@ -130,9 +128,9 @@ function pairedSentences(result: CadenceResult, f: PairedFigures): string[] {
   if (s !== null) {
     if (s.logging.deterministicShare === 1) {
       out.push(
-        `The log cannot judge a new policy: all ${s.logging.events} held-out requests were routed deterministically (propensity 1), so ` +
-          `it only shows what ` +
-          "the serving policy did. Serve with randomised exploration (epsilon or softmax) to make the next policy evaluable.",
+        `The log cannot judge a new policy: all ${s.logging.events} held-out requests were routed ` +
+          `deterministically (propensity 1), so it only shows what the serving policy did. Serve with randomised ` +
+          `exploration (epsilon or softmax) to make the next policy evaluable.`,
       );
     }
     out.push(...supportSentences("the candidate", s.candidate, s.critical, f.minEffectiveSampleSize));
@@ -143,10 +141,10 @@ function pairedSentences(result: CadenceResult, f: PairedFigures): string[] {
     );
     if (s.informative.events > 0 && !(least >= s.minInformativeEffectiveSampleSize)) {
       out.push(
-        `Too little evidence about the difference: the two policies route ${s.informative.events} held-out requests differently, worth ` +
-          `${fixed(s.informative.candidateEffectiveSampleSize, 1)} (candidate) and ` +
-          `${fixed(s.informative.incumbentEffectiveSampleSize, 1)} (incumbent) effective requests; ` +
-          `the gate asks for ${s.minInformativeEffectiveSampleSize}. More traffic in the cells where they disagree adds evidence.`,
+        `Too little evidence about the difference: the two policies route ${s.informative.events} held-out ` +
+          `requests differently, worth ${fixed(s.informative.candidateEffectiveSampleSize, 1)} (candidate) and ` +
+          `${fixed(s.informative.incumbentEffectiveSampleSize, 1)} (incumbent) effective requests; the gate asks for ` +
+          `${s.minInformativeEffectiveSampleSize}. More traffic in the cells where they disagree adds evidence.`,
       );
     }
   }
@@ -156,12 +154,10 @@ function pairedSentences(result: CadenceResult, f: PairedFigures): string[] {
     out.push(
       f.difference > f.margin
         ? `Not clearly better: the candidate's estimated gain over ${incumbentName(result)} is ${gain} (${name} ` +
-            `${fixed(f.candidateValue, 4)} against ` +
-            `${fixed(f.incumbentValue, 4)}), but the ${level} lower bound on that gain is ${fixed(f.lowerBound, 4)}, not above the ` +
-            `margin ${f.margin}: the gain could be noise.`
-        : `Not better: the candidate's estimated gain over ${incumbentName(result)} is ${gain} (${name} ${fixed(f.candidateValue, 4)} ` +
-            `against ` +
-            `${fixed(f.incumbentValue, 4)}), not above the margin ${f.margin}.`,
+            `${fixed(f.candidateValue, 4)} against ${fixed(f.incumbentValue, 4)}), but the ${level} lower bound on ` +
+            `that gain is ${fixed(f.lowerBound, 4)}, not above the margin ${f.margin}: the gain could be noise.`
+        : `Not better: the candidate's estimated gain over ${incumbentName(result)} is ${gain} (${name} ` +
+            `${fixed(f.candidateValue, 4)} against ${fixed(f.incumbentValue, 4)}), not above the margin ${f.margin}.`,
     );
   }
   return out;
@@ -174,21 +170,21 @@ function lowerBoundSentences(result: CadenceResult, f: LowerBoundFigures): strin
   const out: string[] = [];
   if (!(f.effectiveSampleSize >= f.minEffectiveSampleSize)) {
     out.push(
-      `Too little evidence: the candidate's ${name} estimate rests on ${fixed(f.effectiveSampleSize, 1)} effective requests, and the ` +
-        `gate asks for at least ${f.minEffectiveSampleSize}. ` +
-        "The held-out log rarely routed requests the way the candidate would, so its value cannot be measured well yet; more logged " +
-        "traffic (with exploration) adds evidence.",
+      `Too little evidence: the candidate's ${name} estimate rests on ${fixed(f.effectiveSampleSize, 1)} effective ` +
+        `requests, and the gate asks for at least ${f.minEffectiveSampleSize}. The held-out log rarely routed ` +
+        `requests the way the candidate would, so its value cannot be measured well yet; more logged traffic (with ` +
+        `exploration) adds evidence.`,
     );
   }
   if (!(f.candidateLower > f.incumbentValue)) {
     out.push(
       f.candidateValue <= f.incumbentValue
-        ? `Not better: the candidate's ${name} estimate ${fixed(f.candidateValue, 4)} is not above the ${fixed(f.incumbentValue, 4)} of ` +
-            `${incumbent}.`
-        : `Not clearly better: the candidate's ${name} estimate ${fixed(f.candidateValue, 4)} is above the ${fixed(f.incumbentValue, 4)} ` +
-            `of ${incumbent}, ` +
-            `but the low end of its ${level}% interval, ${fixed(f.candidateLower, 4)}, is not — the gap could be noise. The gate ` +
-            `promotes only when even the low end beats the incumbent.`,
+        ? `Not better: the candidate's ${name} estimate ${fixed(f.candidateValue, 4)} is not above the ` +
+            `${fixed(f.incumbentValue, 4)} of ${incumbent}.`
+        : `Not clearly better: the candidate's ${name} estimate ${fixed(f.candidateValue, 4)} is above the ` +
+            `${fixed(f.incumbentValue, 4)} of ${incumbent}, but the low end of its ${level}% interval, ` +
+            `${fixed(f.candidateLower, 4)}, is not — the gap could be noise. The gate promotes only when even the ` +
+            `low end beats the incumbent.`,
     );
   }
   return out;
@@ -199,24 +195,22 @@ function warmupSentences(c: ConvergenceReport): string[] {
   const out: string[] = [];
   if (c.coveredCells < c.minCoveredCells) {
     out.push(
-      `Too few cells to grade: ${c.coveredCells} are covered (≥ ${c.minRows} rows, ≥ ${c.minRowsPerModel} of every model), the gate ` +
-        `needs ${c.minCoveredCells}. ` +
-        "Load more rows (--n) so that every model is tried in most cells.",
+      `Too few cells to grade: ${c.coveredCells} are covered (≥ ${c.minRows} rows, ≥ ${c.minRowsPerModel} of every ` +
+        `model), the gate needs ${c.minCoveredCells}. Load more rows (--n) so that every model is tried in most cells.`,
     );
   }
   if (!c.completeness.complete) {
     out.push(
-      `The fit is incomplete: the engine holds ${c.completeness.fittedRows} of the ${c.completeness.loggedRows} logged rows, and ` +
-        `${c.completeness.mismatches} ` +
-        "(cell, model) counts differ from the log — the pipeline loses, duplicates or misfiles rows, whatever it learned.",
+      `The fit is incomplete: the engine holds ${c.completeness.fittedRows} of the ${c.completeness.loggedRows} ` +
+        `logged rows, and ${c.completeness.mismatches} (cell, model) counts differ from the log — the pipeline ` +
+        `loses, duplicates or misfiles rows, whatever it learned.`,
     );
   }
   if (c.matchShare < c.threshold) {
     out.push(
-      `Only ${c.matches} of ${c.coveredCells} covered cells (${percent(c.matchShare)}) choose the planted optimum; the warm-up needs ` +
-        `${percent(c.threshold)}. ` +
-        "The refit cannot find an answer planted in the data: check the features, the rewards and the engine options before trusting a " +
-        "production run.",
+      `Only ${c.matches} of ${c.coveredCells} covered cells (${percent(c.matchShare)}) choose the planted optimum; ` +
+        `the warm-up needs ${percent(c.threshold)}. The refit cannot find an answer planted in the data: check the ` +
+        `features, the rewards and the engine options before trusting a production run.`,
     );
   }
   return out;

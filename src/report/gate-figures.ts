@@ -65,11 +65,14 @@ function supportRow(
   const meanFails = Math.abs(s.meanWeightZ ?? Number.POSITIVE_INFINITY) > critical;
   const zeroFails = s.zeroWeightExcessZ !== null && s.zeroWeightExcessZ > critical;
   const expected = s.expectedZeroWeightShare === null ? "" : ` (log predicts ${percent(s.expectedZeroWeightShare)})`;
+  const essFails = !(s.effectiveSampleSize >= minEss);
+  const informativeFails = !(informativeEss >= minInformative);
   return (
-    `<tr><th>${escapeHtml(who)}</th><td>${fixed(s.meanWeight, 3)} ± ${fixed(s.meanWeightStandardError, 3)}${mark(meanFails)}</td>` +
-    `<td class="text">${percent(s.zeroWeightShare)}${expected}${mark(zeroFails)}</td>` +
-    `<td>${fixed(s.effectiveSampleSize, 1)}${mark(!(s.effectiveSampleSize >= minEss))}</td>` +
-    `<td>${fixed(informativeEss, 1)}${mark(!(informativeEss >= minInformative))}</td></tr>`
+    `<tr><th>${escapeHtml(who)}</th><td>${fixed(s.meanWeight, 3)} ± ` +
+    `${fixed(s.meanWeightStandardError, 3)}${mark(meanFails)}</td><td ` +
+    `class="text">${percent(s.zeroWeightShare)}${expected}${mark(zeroFails)}</td>` +
+    `<td>${fixed(s.effectiveSampleSize, 1)}${mark(essFails)}</td>` +
+    `<td>${fixed(informativeEss, 1)}${mark(informativeFails)}</td></tr>`
   );
 }
 
@@ -77,8 +80,8 @@ function pairedTable(g: PairedGate): string {
   // Nothing was compared (no held-out row): the verdict already says why; there are no figures.
   if (g.support === null && (g.difference === null || !Number.isFinite(g.difference))) return "";
   const name = g.estimator.toUpperCase();
-  const bound = `<p>Paired ${escapeHtml(g.method ?? "")} bootstrap of ${escapeHtml(name)} over the same held-out requests: estimated gain
-Δ = ${fixed(g.difference, 4)}
+  const bound = `<p>Paired ${escapeHtml(g.method ?? "")} bootstrap of ${escapeHtml(name)}
+over the same held-out requests: estimated gain Δ = ${fixed(g.difference, 4)}
 (standard error ${fixed(g.standardError, 4)}), ${percent(1 - g.alpha, 1)} lower bound ${fixed(g.lowerBound, 4)}
 against the margin ${g.margin}.</p>`;
   const s = g.support;
@@ -102,11 +105,13 @@ against the margin ${g.margin}.</p>`;
     ),
   ].join("");
   return `${bound}
-<table class="chart" data-chart="gate-support"><thead><tr><th>support of the log</th><th>mean weight (1 if covered)</th><th>zero weight</th>
-<th>ESS (min ${g.minEffectiveSampleSize})</th><th>ESS where they differ (min ${s.minInformativeEffectiveSampleSize},
+<table class="chart" data-chart="gate-support"><thead><tr><th>support of the log</th><th>mean weight (1 if covered)</th>
+<th>zero weight</th><th>ESS (min ${g.minEffectiveSampleSize})</th>
+<th>ESS where they differ (min ${s.minInformativeEffectiveSampleSize},
 ${s.informative.events} requests)</th></tr></thead>
 <tbody>${rows}</tbody></table>
-<p class="muted">${rows.includes("✗") ? "✗: the check failed. " : ""}The weight tests allow ${fixed(s.critical, 2)} standard errors.</p>`;
+<p class="muted">${rows.includes("✗") ? "✗: the check failed. " : ""}The weight tests allow ${fixed(s.critical, 2)}
+standard errors.</p>`;
 }
 
 function lowerBoundTable(g: LowerBoundGate): string {

@@ -70,8 +70,8 @@ function gateSection(result: CadenceResult): string {
 function corpusLine(result: CadenceResult): string {
   const { corpus } = result;
   const filter = corpus.sourceFilter === null ? "" : ` WHERE source = '${escapeHtml(corpus.sourceFilter)}'`;
-  return `<p class="muted">Corpus ${escapeHtml(corpus.table)}${filter}: ${corpus.split.total} rows, ${corpus.rowsRead} fitted,
-${corpus.rowsRejected} rejected, ${corpus.cells} cells;
+  return `<p class="muted">Corpus ${escapeHtml(corpus.table)}${filter}: ${corpus.split.total} rows,
+${corpus.rowsRead} fitted, ${corpus.rowsRejected} rejected, ${corpus.cells} cells;
 held out ${corpus.split.heldOut} rows created from ${escapeHtml(corpus.split.cutoff?.createdAt ?? "—")}. Steps:
 ${result.timings.map((t) => `${t.step} ${t.seconds.toFixed(2)} s`).join(", ")}.</p>
 ${rejectedRows(result)}${abandonedRuns(result)}`;
@@ -80,7 +80,10 @@ ${rejectedRows(result)}${abandonedRuns(result)}`;
 /** Runs of this mode a dead process left running, marked abandoned before this run started. */
 function abandonedRuns(result: CadenceResult): string {
   if (result.abandonedRuns.length === 0) return "";
-  return `<p class="muted">Abandoned runs ${result.abandonedRuns.join(", ")}: left running by a process that died, marked abandoned.</p>`;
+  return (
+    `<p class="muted">Abandoned runs ${result.abandonedRuns.join(", ")}: left running by a process that died, ` +
+    `marked abandoned.</p>`
+  );
 }
 
 /** The rows the reader refused, by reason, with the examples the cadence kept. */
@@ -95,17 +98,20 @@ function rejectedRows(result: CadenceResult): string {
     corpus.rowsRejected > corpus.rejectedExamples.length
       ? `<li>… and ${corpus.rowsRejected - corpus.rejectedExamples.length} more</li>`
       : "";
-  return `<p class="muted">${corpus.rowsRejected} rows rejected (${reasons}), never fitted:</p><ul class="muted">${examples}${more}</ul>`;
+  return (
+    `<p class="muted">${corpus.rowsRejected} rows rejected (${reasons}), never fitted:</p><ul ` +
+    `class="muted">${examples}${more}</ul>`
+  );
 }
 
 function routingSection(result: CadenceResult): string {
   const data = routingMapData(result);
   if (data === null) return `<h2>Where each cell routes</h2>\n${NOTHING_HELD_OUT}`;
   const how = data.warmup
-    ? "The new policy's greedy choice per cell (the model fitted on every row, at the cell's mean context) beside the planted optimum; ✗ " +
-      "marks a miss."
-    : "Each policy's greedy choice per cell (θᵀx at the cell's mean held-out context); the new policy is the model fitted on every row — " +
-      "the one promoted if the gate passes.";
+    ? "The new policy's greedy choice per cell (the model fitted on every row, at the cell's mean context) beside " +
+      "the planted optimum; ✗ marks a miss."
+    : "Each policy's greedy choice per cell (θᵀx at the cell's mean held-out context); the new policy is the model " +
+      "fitted on every row — the one promoted if the gate passes.";
   const counts = [
     `${data.cells.length} cells`,
     data.incumbentHasChoices
@@ -124,7 +130,8 @@ function trafficSection(result: CadenceResult): string {
   return `<h2>Traffic shift</h2>
 <p>Share of the ${data.requests} held-out requests each model gets: as logged (the logging policy), under the
 ${escapeHtml(incumbentName(result))} and under the new policy
-(its exploration-free choice per request). At least ${percent(data.moved)} of requests would go to another model than under the
+(its exploration-free choice per request). At least ${percent(data.moved)} of requests would go to another model than
+under the
 incumbent; the figure in brackets is each model's change.</p>
 ${trafficShiftChart(data, incumbentName(result))}`;
 }
@@ -137,9 +144,11 @@ function estimatesSection(result: CadenceResult): string {
       ? `the active policy (version ${evaluation.incumbent.policyVersionId})`
       : "the uniform policy (no active policy)";
   return `<h2>Off-policy estimates on the held-out slice</h2>
-<p>The candidate (refitted on the training slice only) against ${incumbent}, on ${evaluation.events} held-out requests; logged mean
+<p>The candidate (refitted on the training slice only) against ${incumbent}, on ${evaluation.events} held-out
+requests; logged mean
 reward ${fixed(evaluation.loggedValue, 4)}.
-Estimators disagree when their assumptions do: read the line under each name. ESS is the effective number of requests behind a weighted
+Estimators disagree when their assumptions do: read the line under each name. ESS is the effective number of requests
+behind a weighted
 estimate.</p>
 ${estimatesChart(result)}
 ${estimatesTable(result)}`;
@@ -149,9 +158,11 @@ function coverageSection(coverage: CoverageInput | null): string {
   if (coverage === null) return `<h2>Coverage of the log</h2>\n${NOTHING_HELD_OUT}`;
   const counts = coverageSummary(coverage);
   return `<h2>Coverage of the log</h2>
-<p>Per cell and model: ${escapeHtml(coverage.scope)} (rows) · their effective sample size (ESS, weights 1/propensity); darker is more
+<p>Per cell and model: ${escapeHtml(coverage.scope)} (rows) · their effective sample size (ESS, weights 1/propensity);
+darker is more
 evidence, blank is none.
-The new policy's choice is outlined; “?” and hatching mark the ${counts.undecided} cells the gate could not decide (hover a cell label
+The new policy's choice is outlined; “?” and hatching mark the ${counts.undecided} cells the gate could not decide
+(hover a cell label
 for why).
 ${counts.empty} of ${counts.pairs} (cell, model) pairs have no logged request.</p>
 ${coverageChart(coverage)}`;
@@ -161,9 +172,11 @@ function warmupSections(result: CadenceResult): string {
   if (result.mode !== "warmup") return "";
   const conv = result.convergence;
   return `<h2>Learned against planted, per cell</h2>
-<p>${conv.matches} of ${conv.coveredCells} covered cells (${percent(conv.matchShare)}) choose the planted optimum. Value per request over
+<p>${conv.matches} of ${conv.coveredCells} covered cells (${percent(conv.matchShare)}) choose the planted optimum.
+Value per request over
 covered cells:
-optimum ${fixed(conv.value.optimum, 4)}, learned ${fixed(conv.value.learned, 4)}, logging policy ${fixed(conv.value.logging, 4)} (regret
+optimum ${fixed(conv.value.optimum, 4)}, learned ${fixed(conv.value.learned, 4)}, logging policy
+${fixed(conv.value.logging, 4)} (regret
 ${fixed(conv.value.regret, 4)}, ${percent(conv.value.relativeRegret)} of the optimum).
 Synthetic results are pipeline QA, never evidence about real traffic.</p>
 ${cellsChart(conv)}
@@ -174,7 +187,9 @@ ${learningCurveChart(result)}`;
 
 /** Options of {@link renderHtmlReport}. */
 export interface HtmlReportOptions {
-  /** The coverage to draw; by default the run's coverage table, else the held-out slice's (from the routing summary). */
+  /**
+   * The coverage to draw; by default the run's coverage table, else the held-out slice's (from the routing summary).
+   */
   readonly coverage?: CoverageInput;
 }
 

@@ -22,7 +22,8 @@ export function trendChart(history: History, mode: string): string {
   if (points.length === 0) return "";
   const kind = points[0]!.headline!.kind;
   const warmup = kind === "match-share";
-  // Drawn as a dashed line: the warm-up's threshold, the paired gate's margin. Else a square per run (the incumbent's estimate).
+  // Drawn as a dashed line: the warm-up's threshold, the paired gate's margin. Else a square per run (the incumbent's
+  // estimate).
   const lineReference = kind !== "estimate";
   const width = 540;
   const height = 190;
@@ -43,8 +44,9 @@ export function trendChart(history: History, mode: string): string {
   const grid = ticks(lo - pad, hi + pad, 4)
     .map(
       (v) =>
-        `<line x1="${left}" x2="${width - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/><text x="${left - 6}" ` +
-        `y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${format(v)}</text>`,
+        `<line x1="${left}" x2="${width - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" ` +
+        `class="grid"/><text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" ` +
+        `class="tick">${format(v)}</text>`,
     )
     .join("");
   const marks = points.map((p, i) => {
@@ -53,20 +55,23 @@ export function trendChart(history: History, mode: string): string {
     const verdict = p.passed ? "passed" : "failed";
     const promotion = p.promoted ? `promoted v${p.policyVersionId}` : "not promoted";
     const tip = warmup
-      ? `run ${p.runId}: ${percent(h.value)} of covered cells match (threshold ${percent(h.reference ?? NaN)}), gate ${verdict}`
+      ? `run ${p.runId}: ${percent(h.value)} of covered cells match (threshold ${percent(h.reference ?? NaN)}), ` +
+        `gate ${verdict}`
       : kind === "difference"
-        ? `run ${p.runId}: ${h.name} ${fixed(h.value, 4)} (lower bound ${fixed(h.lower, 4)}, margin ${fixed(h.reference, 4)}), ${promotion}`
+        ? `run ${p.runId}: ${h.name} ${fixed(h.value, 4)} (lower bound ${fixed(h.lower, 4)}, margin ` +
+          `${fixed(h.reference, 4)}), ${promotion}`
         : `run ${p.runId}: candidate ${h.name} ${fixed(h.value, 4)} (lower bound ${fixed(h.lower, 4)}), incumbent ` +
           `${fixed(h.reference, 4)}, ${promotion}`;
     const whisker =
       h.lower === null
         ? ""
-        : `<line x1="${cx}" x2="${cx}" y1="${y(h.lower).toFixed(1)}" y2="${y(h.value).toFixed(1)}" stroke="${ROLE.candidate}" ` +
-          `stroke-width="2"/>`;
+        : `<line x1="${cx}" x2="${cx}" y1="${y(h.lower).toFixed(1)}" y2="${y(h.value).toFixed(1)}" ` +
+          `stroke="${ROLE.candidate}" stroke-width="2"/>`;
     const reference =
       lineReference || h.reference === null
         ? ""
-        : `<rect x="${(x(i) + 5).toFixed(1)}" y="${(y(h.reference) - 4).toFixed(1)}" width="8" height="8" fill="${ROLE.incumbent}"/>`;
+        : `<rect x="${(x(i) + 5).toFixed(1)}" y="${(y(h.reference) - 4).toFixed(1)}" width="8" height="8" ` +
+          `fill="${ROLE.incumbent}"/>`;
     const dot =
       `<circle cx="${cx}" cy="${y(h.value).toFixed(1)}" r="4.5" fill="${p.passed ? ROLE.candidate : "#ffffff"}" ` +
       `stroke="${ROLE.candidate}" stroke-width="2"/>`;
@@ -79,12 +84,10 @@ export function trendChart(history: History, mode: string): string {
   const thresholdLine =
     threshold === null
       ? ""
-      : `<line x1="${left}" x2="${width - right}" y1="${y(threshold).toFixed(1)}" y2="${y(threshold).toFixed(1)}" stroke="${ROLE.fail}" ` +
-        `stroke-dasharray="5 4"/>`;
-  const path = warmup
-    ? `<path d="${points.map((p, i) => `${i === 0 ? "M" : "L"}${x(i).toFixed(1)},${y(p.headline!.value).toFixed(1)}`).join(" ")}" ` +
-      `fill="none" stroke="${ROLE.candidate}"/>`
-    : "";
+      : `<line x1="${left}" x2="${width - right}" y1="${y(threshold).toFixed(1)}" y2="${y(threshold).toFixed(1)}" ` +
+        `stroke="${ROLE.fail}" stroke-dasharray="5 4"/>`;
+  const vertices = points.map((p, i) => `${i === 0 ? "M" : "L"}${x(i).toFixed(1)},${y(p.headline!.value).toFixed(1)}`);
+  const path = warmup ? `<path d="${vertices.join(" ")}" fill="none" stroke="${ROLE.candidate}"/>` : "";
   const name = points[0]!.headline!.name;
   const caption = warmup
     ? ["warm-up: share of covered cells matching the planted optimum", "● passed, ○ failed; dashed: the threshold"]
@@ -110,8 +113,14 @@ function figures(e: HistoryEntry): string {
   if (h === null) return escapeHtml(e.reason);
   if (h.kind === "match-share") return `match share ${percent(h.value)} (threshold ${percent(h.reference ?? NaN)})`;
   if (h.kind === "difference")
-    return `${escapeHtml(h.name)} ${fixed(h.value, 4)}, lower bound ${fixed(h.lower, 4)} vs margin ${fixed(h.reference, 4)}`;
-  return `${escapeHtml(h.name)} ${fixed(h.value, 4)}, lower bound ${fixed(h.lower, 4)} vs incumbent ${fixed(h.reference, 4)}`;
+    return (
+      `${escapeHtml(h.name)} ${fixed(h.value, 4)}, lower bound ${fixed(h.lower, 4)} vs margin ` +
+      `${fixed(h.reference, 4)}`
+    );
+  return (
+    `${escapeHtml(h.name)} ${fixed(h.value, 4)}, lower bound ${fixed(h.lower, 4)} vs incumbent ` +
+    `${fixed(h.reference, 4)}`
+  );
 }
 
 function row(e: HistoryEntry): string {
@@ -137,8 +146,8 @@ export function renderIndexPage(history: History): string {
   const table =
     history.entries.length === 0
       ? "<p>No run has written a report here yet.</p>"
-      : `<table class="chart" data-chart="runs"><thead><tr><th>run</th><th>mode</th><th>date (UTC)</th><th>gate</th><th>gate
-figures</th><th>compared with</th><th>promoted</th><th></th></tr></thead>
+      : `<table class="chart" data-chart="runs"><thead><tr><th>run</th><th>mode</th><th>date (UTC)</th><th>gate</th>
+<th>gate figures</th><th>compared with</th><th>promoted</th><th></th></tr></thead>
 <tbody>${history.entries.map(row).join("\n")}</tbody></table>`;
   const unreadable =
     history.unreadable.length === 0
@@ -147,7 +156,8 @@ figures</th><th>compared with</th><th>promoted</th><th></th></tr></thead>
         `${history.unreadable.map((u) => `${escapeHtml(u.file)} — ${escapeHtml(u.error)}`).join("; ")}.</p>`;
   const promotions = history.entries.filter((e) => e.promoted).length;
   const body = `<h1>linucb cadence runs</h1>
-<p>${history.entries.length} runs with a report in this folder, ${promotions} promoted; newest first. Rewritten after every run.
+<p>${history.entries.length} runs with a report in this folder, ${promotions} promoted; newest first.
+Rewritten after every run.
 A run that failed wrote no report and is not listed here (<code>linucb runs</code> lists every run of a database).</p>
 ${trends.length === 0 ? "" : `<h2>Trend</h2><div class="trends">${trends.join("\n")}</div>`}
 <h2>Runs</h2>

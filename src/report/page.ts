@@ -7,8 +7,10 @@ import { ROLE } from "./palette.js";
 import { escapeHtml } from "./svg.js";
 
 const STYLE = `
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:${ROLE.text};max-width:1120px;margin:2em auto;padding:0 1.5em}
-h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;margin-top:1.8em;border-bottom:1px solid #d0d7de;padding-bottom:.2em}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:${ROLE.text};
+max-width:1120px;margin:2em auto;padding:0 1.5em}
+h1{font-size:1.5em;margin-bottom:.2em}
+h2{font-size:1.15em;margin-top:1.8em;border-bottom:1px solid #d0d7de;padding-bottom:.2em}
 a{color:${ROLE.candidate}}
 nav{font-size:.9em;margin-bottom:1em}
 .verdict{display:inline-block;padding:.15em .6em;border-radius:1em;color:#fff;font-weight:600}
@@ -16,7 +18,8 @@ nav{font-size:.9em;margin-bottom:1em}
 .box{border-left:4px solid ${ROLE.fail};background:#fdf3ec;padding:.6em 1em;margin:1em 0}
 .box h2{border:0;margin:.2em 0 .4em;font-size:1.05em}.box p{margin:.4em 0}
 table{border-collapse:collapse;margin:.6em 0}
-td,th{padding:.25em .6em;border-bottom:1px solid #eaeef2;text-align:right;font-variant-numeric:tabular-nums;vertical-align:top}
+td,th{padding:.25em .6em;border-bottom:1px solid #eaeef2;text-align:right;font-variant-numeric:tabular-nums;
+vertical-align:top}
 th{text-align:left}td.model,td.text{text-align:left}
 table.estimates th .note{font-weight:400;color:${ROLE.muted};font-size:.85em;min-width:20em;max-width:28em}
 td.diag{font-size:.85em;color:${ROLE.muted};text-align:left;white-space:nowrap}
@@ -30,7 +33,8 @@ margin-right:.35em;vertical-align:-.1em;border:1px solid rgba(0,0,0,.25)}
 .muted{color:${ROLE.muted}}.flag{color:${ROLE.fail};font-weight:700}.nowrap{white-space:nowrap}
 .trends{display:flex;flex-wrap:wrap;gap:1em 2em}.trends svg{margin:0}
 footer{margin-top:2.5em;font-size:.85em;color:${ROLE.muted}}
-@media print{body{max-width:none;margin:0;padding:0;font-size:11px}nav{display:none}svg,table,.box{break-inside:avoid}h2{break-after:avoid}
+@media print{body{max-width:none;margin:0;padding:0;font-size:11px}nav{display:none}
+svg,table,.box{break-inside:avoid}h2{break-after:avoid}
 td,th{padding:.2em .4em}table.estimates th .note{min-width:10em}td.diag,.nowrap{white-space:normal}}
 `;
 
@@ -41,7 +45,8 @@ export function page(title: string, body: string): string {
 <title>${escapeHtml(title)}</title>
 <style>${STYLE}</style></head><body>
 ${body}
-<footer>Colours: the Okabe–Ito palette, readable with every common colour-vision deficiency; every colour also has a label or a shape.
+<footer>Colours: the Okabe–Ito palette, readable with every common colour-vision deficiency; every colour also has a
+label or a shape.
 One self-contained file: no scripts, no network.</footer>
 </body></html>
 `;

@@ -134,17 +134,20 @@ function gridSvg(data: RoutingMapData, grid: CellGrid, panels: readonly Panel[])
   const parts: string[] = [];
   grid.rows.forEach((row, r) => {
     parts.push(
-      `<text x="${labelWidth - 6}" y="${top + r * CELL_HEIGHT + 14}" text-anchor="end" class="label">${escapeHtml(row)}</text>`,
+      `<text x="${labelWidth - 6}" y="${top + r * CELL_HEIGHT + 14}" text-anchor="end" ` +
+        `class="label">${escapeHtml(row)}</text>`,
     );
   });
   panels.forEach((panel, p) => {
     const left = labelWidth + p * (panelWidth + PANEL_GAP);
     parts.push(
-      `<text x="${left + panelWidth / 2}" y="12" text-anchor="middle" class="label strong">${escapeHtml(panel.title)}</text>`,
+      `<text x="${left + panelWidth / 2}" y="12" text-anchor="middle" class="label ` +
+        `strong">${escapeHtml(panel.title)}</text>`,
     );
     grid.columns.forEach((column, k) => {
       parts.push(
-        `<text x="${left + (k + 0.5) * cellWidth}" y="32" text-anchor="middle" class="tick">${escapeHtml(column)}</text>`,
+        `<text x="${left + (k + 0.5) * cellWidth}" y="32" text-anchor="middle" ` +
+          `class="tick">${escapeHtml(column)}</text>`,
       );
     });
     grid.rows.forEach((row, r) => {
@@ -156,7 +159,9 @@ function gridSvg(data: RoutingMapData, grid: CellGrid, panels: readonly Panel[])
       });
     });
   });
-  const label = `routing map: ${panels.map((p) => p.title).join(", ")}, per cell (${grid.rows.length} × ${grid.columns.length})`;
+  const label =
+    `routing map: ${panels.map((p) => p.title).join(", ")}, per cell (${grid.rows.length} × ` +
+    `${grid.columns.length})`;
   return svgFrame(width, height, label, parts.join("\n"), "routing-map");
 }
 
@@ -169,12 +174,16 @@ function gridCell(
 ): string {
   const { x, y, w } = at;
   const box = (fill: string, extra = ""): string =>
-    `<rect x="${x + 1}" y="${y + 1}" width="${(w - 2).toFixed(1)}" height="${CELL_HEIGHT - 2}" rx="2" fill="${fill}"${extra}/>`;
+    `<rect x="${x + 1}" y="${y + 1}" width="${(w - 2).toFixed(1)}" height="${CELL_HEIGHT - 2}" rx="2" ` +
+    `fill="${fill}"${extra}/>`;
   if (cell === undefined) return box("none", ` stroke="${ROLE.grid}"`);
   const model = panel.choice(cell);
   const title = `<title>${escapeHtml(cellTitle(cell, panel))}</title>`;
   if (model === null) {
-    return `<g>${title}${box(ROLE.empty)}<text x="${x + w / 2}" y="${y + 14}" text-anchor="middle" class="tick">—</text></g>`;
+    return (
+      `<g>${title}${box(ROLE.empty)}<text x="${x + w / 2}" y="${y + 14}" text-anchor="middle" ` +
+      `class="tick">—</text></g>`
+    );
   }
   const fill = colors.get(model) ?? ROLE.empty;
   const ink = textOn(fill);
@@ -214,8 +223,8 @@ function listTable(data: RoutingMapData, panels: readonly Panel[]): string {
     const choices = panels.map((p) => `<td class="model">${swatch(p.choice(c), colors)}</td>`).join("");
     return `<tr><th>${escapeHtml(c.cell)}</th><td>${c.requests}</td>${choices}<td>${marks}</td></tr>`;
   });
-  return `<table class="chart" data-chart="routing-map"><thead><tr><th>cell</th><th>requests</th>${head}<th></th></tr></thead>
-<tbody>${rows.join("")}</tbody></table>`;
+  return `<table class="chart" data-chart="routing-map"><thead><tr><th>cell</th><th>requests</th>${head}<th></th></tr>
+</thead><tbody>${rows.join("")}</tbody></table>`;
 }
 
 /** The legend: each model's colour and full id, and the marks. */
@@ -225,8 +234,8 @@ function legend(data: RoutingMapData): string {
   const models = data.models
     .map(
       (m) =>
-        `<span class="key"><span class="swatch" ` +
-        `style="background:${colors.get(m)}"></span>${escapeHtml(labels.get(m) === m ? m : `${labels.get(m)} = ${m}`)}</span>`,
+        `<span class="key"><span class="swatch" style="background:${colors.get(m)}"></span>` +
+        `${escapeHtml(labels.get(m) === m ? m : `${labels.get(m)} = ${m}`)}</span>`,
     )
     .join("");
   const marks = [

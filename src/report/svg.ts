@@ -11,10 +11,7 @@ export function escapeHtml(text: string): string {
   );
 }
 
-/** `x` with `digits` decimals, or an em dash when there is no finite number. */
-export function fixed(x: number | null | undefined, digits = 3): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? "—" : x.toFixed(digits);
-}
+export { fixed } from "../shared/format-number.js";
 
 /** `share` (0..1) as a percentage. */
 export function percent(share: number, digits = 1): string {
@@ -58,7 +55,8 @@ export function xAxis(
 /** An `<svg>` element that scales down with the page (never up), with an accessible name. */
 export function svgFrame(width: number, height: number, label: string, body: string, chart: string): string {
   return (
-    `<svg class="chart" data-chart="${escapeHtml(chart)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" ` +
-    `role="img" aria-label="${escapeHtml(label)}"><title>${escapeHtml(label)}</title>\n${body}\n</svg>`
+    `<svg class="chart" data-chart="${escapeHtml(chart)}" viewBox="0 0 ${width} ${height}" width="${width}" ` +
+    `height="${height}" role="img" ` +
+    `aria-label="${escapeHtml(label)}"><title>${escapeHtml(label)}</title>\n${body}\n</svg>`
   );
 }

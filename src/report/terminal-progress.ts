@@ -48,7 +48,8 @@ export function terminalProgress(
         lastDraw = now;
         const filled = Math.round(share * width);
         stream.write(
-          `\r\x1b[2K  ${step} [${"█".repeat(filled)}${"░".repeat(width - filled)}] ${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} ${(share * 100).toFixed(0)}%`,
+          `\r\x1b[2K  ${step} [${"█".repeat(filled)}${"░".repeat(width - filled)}] ` +
+            `${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} ${(share * 100).toFixed(0)}%`,
         );
         barShown = true;
         return;

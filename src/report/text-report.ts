@@ -12,10 +12,7 @@ import {
 } from "../evaluation/index.js";
 import { formatConvergenceReport } from "../synthetic/index.js";
 import { ESTIMATORS } from "./estimator-notes.js";
-
-function fixed(x: number, digits = 4): string {
-  return Number.isFinite(x) ? x.toFixed(digits) : String(x);
-}
+import { fixed } from "./svg.js";
 
 function estimateCell(estimate: OffPolicyEstimate | undefined): string {
   if (estimate === undefined) return "—";
@@ -54,14 +51,16 @@ export function formatEstimates(
 /** The production gate's support diagnostics, one line per policy. */
 function formatSupport(support: NonNullable<ProdGateDecision["support"]>): string[] {
   const who = (name: string, d: SupportDiagnostics): string =>
-    `support       ${name.padEnd(9)} mean weight ${fixed(d.meanWeight)} ± ${fixed(d.meanWeightStandardError)}, ` +
-    `zero weights ${fixed(100 * d.zeroWeightShare)}%` +
-    (d.expectedZeroWeightShare === null ? "" : ` (propensities predict ${fixed(100 * d.expectedZeroWeightShare)}%)`) +
+    `support       ${name.padEnd(9)} mean weight ${fixed(d.meanWeight, 4)} ± ${fixed(d.meanWeightStandardError, 4)}, ` +
+    `zero weights ${fixed(100 * d.zeroWeightShare, 4)}%` +
+    (d.expectedZeroWeightShare === null
+      ? ""
+      : ` (propensities predict ${fixed(100 * d.expectedZeroWeightShare, 4)}%)`) +
     `, effective sample size ${d.effectiveSampleSize.toFixed(1)}`;
   const { logging, informative } = support;
   return [
-    `support       logs      ${logging.events} events, ${fixed(100 * logging.deterministicShare)}% logged with propensity 1, ` +
-      `smallest propensity ${fixed(logging.minPropensity)}`,
+    `support       logs      ${logging.events} events, ${fixed(100 * logging.deterministicShare, 4)}% logged with ` +
+      `propensity 1, smallest propensity ${fixed(logging.minPropensity, 4)}`,
     who("candidate", support.candidate),
     who("incumbent", support.incumbent),
     `support       evidence  ${informative.events} events where the weights differ; ` +
@@ -97,26 +96,30 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
   const lines = [
     `Cadence ${result.mode}: training run ${result.runId}`,
     "",
-    `corpus        ${corpus.table}${corpus.sourceFilter === null ? "" : ` WHERE source = '${corpus.sourceFilter}'`}: ${corpus.split.total} rows, ${corpus.rowsRead} fitted, ${corpus.rowsRejected} rejected, ${corpus.cells} cells`,
+    `corpus        ` +
+      `${corpus.table}${corpus.sourceFilter === null ? "" : ` WHERE source = '${corpus.sourceFilter}'`}: ` +
+      `${corpus.split.total} rows, ${corpus.rowsRead} fitted, ${corpus.rowsRejected} rejected, ${corpus.cells} cells`,
     `split         ${corpus.split.training} training rows, ${corpus.split.heldOut} held out ` +
       `from ${corpus.split.cutoff?.createdAt ?? "—"} (id ${corpus.split.cutoff?.id ?? "—"})`,
     ...formatRejected(corpus),
     ...(result.abandonedRuns.length === 0
       ? []
       : [
-          `abandoned     runs ${result.abandonedRuns.join(", ")}: left running by a process that died, marked abandoned`,
+          `abandoned     runs ${result.abandonedRuns.join(", ")}: left running by a process that died, marked ` +
+            `abandoned`,
         ]),
     ...(result.mode === "prod"
       ? []
       : [
-          `load          ${result.load.source} seed ${result.load.seed}, n ${result.load.n}: ${result.load.inserted} written, ${result.load.skipped} already present`,
+          `load          ${result.load.source} seed ${result.load.seed}, n ${result.load.n}: ` +
+            `${result.load.inserted} written, ${result.load.skipped} already present`,
         ]),
     `judge         ${result.judge.judged} rows judged by ${result.judge.judge}`,
     "",
     ...(evaluation === null
       ? ["Held-out evaluation: none (no rows newer than the incumbent's training)", ""]
       : [
-          `Held-out evaluation: ${evaluation.events} events, logged reward ${fixed(evaluation.loggedValue)} ` +
+          `Held-out evaluation: ${evaluation.events} events, logged reward ${fixed(evaluation.loggedValue, 4)} ` +
             `(value [${level}% interval] effective sample size)`,
           "",
           formatEstimates(evaluation.candidate, evaluation.incumbentEstimates, incumbentLabel),
@@ -146,19 +149,25 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
     `shrinkage     ${shrinkage.mode}: per-cell ridge λ = ${shrinkage.strength.toPrecision(4)}` +
       (estimate === null
         ? ""
-        : ` (σ² ${estimate.noiseVariance.toFixed(4)}, between-cell τ² ${estimate.betweenCellVariance.toExponential(2)}, ${estimate.rows} rows)`),
+        : ` (σ² ${estimate.noiseVariance.toFixed(4)}, between-cell τ² ` +
+          `${estimate.betweenCellVariance.toExponential(2)}, ${estimate.rows} rows)`),
   );
   lines.push(
-    `integrity     ${integrity.ok ? "ok" : "FAILED"}: engine ${integrity.engineRows} rows = SQL ${integrity.sqlRows} rows over ${integrity.models} (cell, model) pairs`,
+    `integrity     ${integrity.ok ? "ok" : "FAILED"}: engine ${integrity.engineRows} rows = SQL ` +
+      `${integrity.sqlRows} rows over ${integrity.models} (cell, model) pairs`,
   );
   lines.push(
-    `coverage      ${coverage.coveredCells} of ${coverage.cells.length} cells with ≥ ${coverage.minRowsPerModel} rows of every model`,
+    // Not the warm-up gate's "coverage" line (training slice, also ≥ minRows per cell): this one
+    // counts every row the refit read.
+    `corpus        ${coverage.coveredCells} of ${coverage.cells.length} cells hold ≥ ${coverage.minRowsPerModel} ` +
+      `rows of every model (all rows read)`,
   );
   lines.push(`gate          ${gate.passed ? "PASSED" : "FAILED"}: ${gate.reason}`);
   if (result.mode === "prod" && result.gate.support !== null) lines.push(...formatSupport(result.gate.support));
   lines.push(
     result.mode === "warmup"
-      ? "promotion     none: a warm-up never promotes (synthetic results are pipeline QA, not evidence about real traffic)"
+      ? "promotion     none: a warm-up never promotes (synthetic results are pipeline QA, not evidence about real " +
+          "traffic)"
       : result.promoted
         ? `promotion     policy version ${result.policyVersionId} is now the active policy`
         : "promotion     none: the active policy is unchanged",

@@ -61,25 +61,27 @@ export function trafficShiftChart(data: TrafficShiftData, incumbentLabel: string
   const keyX = [left, left + 150, left + 300];
   const key = SERIES.map(
     (s, i) =>
-      `<rect x="${keyX[i]}" y="6" width="12" height="10" fill="${s.color}"/>` +
-      `<text x="${(keyX[i] as number) + 16}" y="15" class="label">${escapeHtml(s.key === "incumbent" ? incumbentLabel : s.label)}</text>`,
+      `<rect x="${keyX[i]}" y="6" width="12" height="10" fill="${s.color}"/><text x="${(keyX[i] as number) + 16}" ` +
+      `y="15" class="label">${escapeHtml(s.key === "incumbent" ? incumbentLabel : s.label)}</text>`,
   ).join("");
   const groups = data.rows.map((r, g) => {
     const y0 = top + g * group + 4;
     const bars = SERIES.map((s, i) => {
       const value = r[s.key];
       const y = y0 + i * bar;
+      const tip = `${r.model}, ${s.key === "incumbent" ? incumbentLabel : s.label}: ${percent(value)}`;
       return (
-        `<rect x="${left}" y="${y}" width="${Math.max(0, x(value) - left).toFixed(1)}" height="${bar - 1}" fill="${s.color}">` +
-        `<title>${escapeHtml(`${r.model}, ${s.key === "incumbent" ? incumbentLabel : s.label}: ${percent(value)}`)}</title></rect>` +
+        `<rect x="${left}" y="${y}" width="${Math.max(0, x(value) - left).toFixed(1)}" height="${bar - 1}" ` +
+        `fill="${s.color}"><title>${escapeHtml(tip)}</title></rect>` +
         `<text x="${(x(value) + 4).toFixed(1)}" y="${y + bar - 1.5}" class="tick small">${percent(value)}</text>`
       );
     }).join("");
     const swatch = `<rect x="${left - 14}" y="${y0 + 4}" width="9" height="9" fill="${colors.get(r.model)}"/>`;
     const shift = r.shift === 0 ? "" : ` (${r.shift > 0 ? "+" : "−"}${percent(Math.abs(r.shift))})`;
     return (
-      `<g><text x="${left - 20}" y="${y0 + 13}" text-anchor="end" class="label">${escapeHtml(r.model)}</text>` +
-      `<text x="${left - 20}" y="${y0 + 24}" text-anchor="end" class="tick small">${escapeHtml(shift)}</text>${swatch}${bars}</g>`
+      `<g><text x="${left - 20}" y="${y0 + 13}" text-anchor="end" class="label">${escapeHtml(r.model)}</text><text ` +
+      `x="${left - 20}" y="${y0 + 24}" text-anchor="end" class="tick ` +
+      `small">${escapeHtml(shift)}</text>${swatch}${bars}</g>`
     );
   });
   const body = `${key}\n${xAxis(x, ticks(0, max), axisY, top, (v) => percent(v, 0))}\n${groups.join("\n")}`;

@@ -11,13 +11,14 @@
  *  - a row that was unjudged when the statistics were fitted (so it was skipped) and is judged now.
  *
  * The fingerprint is the count and the sum of the ids of every row of the corpus at or below the
- * mark, and the same two of the judged ones. A late row or a removed one changes the first pair, a
+ * mark, and the same two of the judged ones (a stored reward, or an id under a judge watermark). A late row or a removed one changes the first pair, a
  * newly judged one the second (a late commit and a removal in one interval would have to cancel in
  * both count and id sum to go unseen). Id sums are exact decimal strings (int8 sums can pass 2⁵³).
  */
 import { CORPUS_FILTER, type CorpusTable } from "./corpus-reader.js";
 import type { Queryable } from "./db.js";
 import { describeValue } from "./errors.js";
+import { judgedRewardSql, readJudgeWatermarks } from "./judge-watermarks.js";
 
 /** Which rows of a corpus have ids at or below `highWaterId`, in four numbers. JSON-able. */
 export interface CorpusPrefixFingerprint {
@@ -47,6 +48,8 @@ export async function corpusPrefixFingerprint(
   }
   if (!Number.isSafeInteger(highWaterId) || highWaterId < 0)
     throw new RangeError(`highWaterId must be a non-negative integer; received ${describeValue(highWaterId)}`);
+  // Judged as the reader sees it: a stored reward, or an id under a judge watermark.
+  const reward = judgedRewardSql(await readJudgeWatermarks(q, table));
   const result = await q.query<{
     rows: string;
     id_sum: string;
@@ -55,7 +58,8 @@ export async function corpusPrefixFingerprint(
     newest_at_ms: number | null;
   }>(
     `SELECT count(*)::text AS rows, coalesce(sum(id), 0)::text AS id_sum,
-            count(reward)::text AS judged, coalesce(sum(id) FILTER (WHERE reward IS NOT NULL), 0)::text AS judged_id_sum,
+            count(${reward})::text AS judged,
+            coalesce(sum(id) FILTER (WHERE ${reward} IS NOT NULL), 0)::text AS judged_id_sum,
             (extract(epoch FROM max(created_at)) * 1000)::float8 AS newest_at_ms
      FROM ${table} WHERE ${CORPUS_FILTER[table]} AND id <= $1::int8`,
     [highWaterId],

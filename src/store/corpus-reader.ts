@@ -21,11 +21,13 @@
  * the table; cell, model and agent_id non-empty. Invalid rows are skipped, counted by reason and
  * reported by id with the reason (the first {@link MAX_REJECTED_EXAMPLES} of a read kept in its
  * totals); rows without a reward (unjudged) are skipped and counted apart. Neither ever reaches the
- * engine, and a read never fails because of a row.
+ * engine, and a read never fails because of a row. A row's reward is the stored one, else the one
+ * its judge watermark gives (./judge-watermarks.ts), computed in the page query.
  */
 import { ArrayRead, BinaryCopyReader } from "./binary-copy.js";
 import type { Db } from "./db.js";
 import { StoreError, describeValue } from "./errors.js";
+import { judgedRewardSql, readJudgeWatermarks } from "./judge-watermarks.js";
 import { resolveRowBounds, type RowBounds } from "./row-bounds.js";
 
 /** The tables a corpus can be read from. */
@@ -279,10 +281,13 @@ function boundsQuery(options: ResolvedOptions): string {
     : `SELECT min(id) AS low, max(id) AS high FROM ${options.table} WHERE ${where}`;
 }
 
-/** The page query: one keyset page, columns in the order the decoder reads them. */
-function pageQuery(options: ResolvedOptions, afterId: number, highWaterId: number): string {
+/**
+ * The page query: one keyset page, columns in the order the decoder reads them. `reward` is the
+ * row's reward as SQL ({@link judgedRewardSql}: stored, or computed under a judge watermark).
+ */
+function pageQuery(options: ResolvedOptions, afterId: number, highWaterId: number, reward: string): string {
   const conditions = [...baseConditions(options), `id > ${afterId}`, `id <= ${highWaterId}`];
-  return `SELECT id, cell, model, features, propensity, reward, (extract(epoch FROM created_at) * 1000)::float8, source, agent_id
+  return `SELECT id, cell, model, features, propensity, ${reward}, (extract(epoch FROM created_at) * 1000)::float8, source, agent_id
 FROM ${options.table}
 WHERE ${conditions.join(" AND ")}
 ORDER BY id
@@ -326,13 +331,19 @@ export function readCorpus(db: Db, options: CorpusReadOptions): CorpusReader {
         .catch((error: unknown) => {
           throw failure(error);
         });
+      // The verdicts as they stand when the read starts: a judge running meanwhile changes no page.
+      const reward = judgedRewardSql(
+        await readJudgeWatermarks(connection, resolved.table).catch((error: unknown) => {
+          throw failure(error);
+        }),
+      );
       const low = bounds.rows[0]?.low ?? null;
       const highWaterId = bounds.rows[0]?.high ?? resolved.afterId;
       totals.highWaterId = highWaterId;
       // One page is always in flight ahead of the consumer: the server produces page k + 1 while
       // the consumer works on chunk k (its start id is known as soon as page k is decoded).
       const fetchPage = (after: number): Promise<Buffer> => {
-        const page = connection.copyOutBinary(pageQuery(resolved, after, highWaterId));
+        const page = connection.copyOutBinary(pageQuery(resolved, after, highWaterId, reward));
         page.catch(() => undefined); // handled where it is awaited; never an unhandled rejection
         return page;
       };

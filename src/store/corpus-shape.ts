@@ -14,7 +14,8 @@ export interface CorpusShape {
 /** Reads {@link CorpusShape} of routing_outcomes' prod rows (one scan; for start-up). */
 export async function readProdCorpusShape(q: Queryable): Promise<CorpusShape> {
   const result = await q.query<{ models: string[] | null; dimension: number | null }>(
-    `SELECT array_agg(DISTINCT model ORDER BY model) AS models, mode() WITHIN GROUP (ORDER BY cardinality(features)) AS dimension
+    `SELECT array_agg(DISTINCT model ORDER BY model) AS models,
+            mode() WITHIN GROUP (ORDER BY cardinality(features)) AS dimension
      FROM routing_outcomes WHERE source = 'prod'`,
   );
   const row = result.rows[0];

@@ -28,6 +28,7 @@
 import { CORPUS_FILTER, type CorpusPosition, type CorpusTable } from "./corpus-reader.js";
 import type { Queryable } from "./db.js";
 import { describeValue } from "./errors.js";
+import { judgedRewardSql, readJudgeWatermarks } from "./judge-watermarks.js";
 import { cheapValidRowSql, featureMagnitudeSql, resolveRowBounds, type RowBounds } from "./row-bounds.js";
 
 /** Options of {@link splitCorpusByTime}. */
@@ -143,7 +144,8 @@ async function querySplit(
   // magnitude bound, which reads every value, only until one row of each candidate model passes
   // (a LIMIT 1 probe of the table per model). The cutoff is the k-th newest eligible row,
   // k = max(1, round(share × eligible)): an OFFSET of k − 1.
-  const cheap = cheapValidRowSql(bounds);
+  // Rewards as the reader sees them: stored, or given by a judge watermark.
+  const cheap = cheapValidRowSql(bounds, judgedRewardSql(await readJudgeWatermarks(q, table)));
   const bounded = featureMagnitudeSql(bounds, "r.features");
   const shape =
     prefix === undefined

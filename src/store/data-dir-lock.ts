@@ -88,31 +88,36 @@ export function acquireDataDirLock(dataDir: string, onWarning: (message: string)
     if (current === null) {
       throw new StoreError(
         "LOCKED",
-        `the database folder ${resolve(dataDir)} is locked by ${path}, which cannot be read; if no other linucb process uses the folder, delete that file`,
+        `the database folder ${resolve(dataDir)} is locked by ${path}, which cannot be read; if no other linucb ` +
+          `process uses the folder, delete that file`,
       );
     }
     if (current.hostname !== owner.hostname) {
       throw new StoreError(
         "LOCKED",
-        `the database folder ${resolve(dataDir)} is in use by process ${current.pid} on host ${current.hostname} (since ${current.since}); if that process is gone, delete ${path}`,
+        `the database folder ${resolve(dataDir)} is in use by process ${current.pid} on host ${current.hostname} ` +
+          `(since ${current.since}); if that process is gone, delete ${path}`,
       );
     }
     if (current.pid === process.pid) {
       throw new StoreError(
         "LOCKED",
-        `the database folder ${resolve(dataDir)} is already open in this process (since ${current.since}); close the other handle first, or share it`,
+        `the database folder ${resolve(dataDir)} is already open in this process (since ${current.since}); close ` +
+          `the other handle first, or share it`,
       );
     }
     if (isAlive(current.pid)) {
       throw new StoreError(
         "LOCKED",
-        `the database folder ${resolve(dataDir)} is in use by process ${current.pid} (since ${current.since}); close that process first, or, if it is not a linucb process any more, delete ${path}`,
+        `the database folder ${resolve(dataDir)} is in use by process ${current.pid} (since ${current.since}); ` +
+          `close that process first, or, if it is not a linucb process any more, delete ${path}`,
       );
     }
     const takeover = takeOverStaleLock(path, current, owner);
     if (takeover === "removed") {
       onWarning(
-        `taking over the lock of ${resolve(dataDir)} from process ${current.pid}, which no longer runs (locked since ${current.since}; it did not close the database)`,
+        `taking over the lock of ${resolve(dataDir)} from process ${current.pid}, which no longer runs (locked ` +
+          `since ${current.since}; it did not close the database)`,
       );
     } else if (takeover === "busy") {
       // Another opener is taking the same stale lock over right now: give it a moment.

@@ -86,6 +86,12 @@ export {
   type UnjudgedOutcome,
 } from "./judge-queue.js";
 export { judgeUnlabelledInSql, type JudgeUnlabelledInSqlOptions, type LinearOutcomeRewardSql } from "./sql-judge.js";
+export {
+  judgedRewardSql,
+  judgedThroughId,
+  readJudgeWatermarks,
+  type JudgeWatermark,
+} from "./judge-watermarks.js";
 export { promoteTrainingRun, type Promotion, type PromotionResult } from "./promote.js";
 export { listSyntheticRuns, type SyntheticRunRows } from "./synthetic-runs.js";
 export {

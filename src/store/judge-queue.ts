@@ -9,11 +9,13 @@
  * judges running at once never overwrite each other's verdicts.
  *
  * Which rows: those of the table's corpus (CORPUS_FILTER), so a production judge never spends a
- * verdict on the synthetic or shadow rows of routing_outcomes.
+ * verdict on the synthetic or shadow rows of routing_outcomes; and only above the set-based judge's
+ * watermarks (./judge-watermarks.ts): rows under one are judged already.
  */
 import { CORPUS_FILTER, type CorpusTable } from "./corpus-reader.js";
 import type { Db } from "./db.js";
 import { describeValue } from "./errors.js";
+import { judgedThroughId, readJudgeWatermarks } from "./judge-watermarks.js";
 
 /** What a judge sees of an unjudged row. */
 export interface UnjudgedOutcome {
@@ -70,7 +72,7 @@ export async function judgeUnlabelled(db: Db, options: JudgeUnlabelledOptions): 
     throw new RangeError(`batchSize must be an integer from 1 to 100000; received ${describeValue(batchSize)}`);
   }
   const where = CORPUS_FILTER[table];
-  let afterId = 0;
+  let afterId = judgedThroughId(await readJudgeWatermarks(db, table));
   let judged = 0;
   let batches = 0;
   for (;;) {

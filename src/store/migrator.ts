@@ -88,7 +88,8 @@ function validateList(list: readonly Migration[]): void {
   list.forEach((migration, index) => {
     if (migration.version !== index + 1) {
       throw new RangeError(
-        `migrations must be numbered 1, 2, 3, … in order; entry ${index} has version ${describeValue(migration.version)}`,
+        `migrations must be numbered 1, 2, 3, … in order; entry ${index} has version ` +
+          `${describeValue(migration.version)}`,
       );
     }
   });
@@ -152,7 +153,8 @@ export async function migrateUp(db: Db, options: MigrateOptions = {}): Promise<M
       if (unknown.length > 0) {
         throw new StoreError(
           "SCHEMA",
-          `the database at ${db.location} has migrations this version of linucb does not know (${unknown.map((row) => `${row.version} ${row.name}`).join(", ")}); upgrade linucb`,
+          `the database at ${db.location} has migrations this version of linucb does not know ` +
+            `(${unknown.map((row) => `${row.version} ${row.name}`).join(", ")}); upgrade linucb`,
         );
       }
       const appliedVersions = new Set(applied.map((row) => row.version));
@@ -204,8 +206,8 @@ export async function migrateDown(db: Db, options: MigrateDownOptions = {}): Pro
       );
       throw new StoreError(
         "DATA_LOSS",
-        `reverting would drop stored data: ${what.join("; ")}. Nothing was changed; back the data up and revert with force ` +
-          "(linucb migrate down --force) if that is intended",
+        `reverting would drop stored data: ${what.join("; ")}. Nothing was changed; back the data up and revert ` +
+          `with force (linucb migrate down --force) if that is intended`,
       );
     }
   }
@@ -220,7 +222,8 @@ export async function migrateDown(db: Db, options: MigrateDownOptions = {}): Pro
       if (migration === undefined) {
         throw new StoreError(
           "SCHEMA",
-          `cannot revert migration ${newest.version} (${newest.name}): this version of linucb does not know it; use the release that applied it`,
+          `cannot revert migration ${newest.version} (${newest.name}): this version of linucb does not know it; ` +
+            `use the release that applied it`,
         );
       }
       // Measured again under the lock: rows may have arrived since the rehearsal.
@@ -238,7 +241,8 @@ export async function migrateDown(db: Db, options: MigrateDownOptions = {}): Pro
       } catch (error) {
         throw new StoreError(
           "SCHEMA",
-          `reverting migration ${migration.version} (${migration.name}) failed and was rolled back: ${(error as Error).message}`,
+          `reverting migration ${migration.version} (${migration.name}) failed and was rolled back: ` +
+            `${(error as Error).message}`,
           { cause: error },
         );
       }

@@ -68,7 +68,8 @@ export async function loadDriver<T>(load: () => Promise<T>, driver: string, purp
       (error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" &&
       (error as Error).message.includes(`'${driver}'`);
     if (!missing) throw error;
-    const message = `${purpose} needs the package ${driver}, an optional peer dependency of linucb: npm install ${driver}`;
+    const message =
+      `${purpose} needs the package ${driver}, an optional peer dependency of linucb: npm install ` + `${driver}`;
     throw new StoreError("CONNECTION", message, { cause: error });
   }
 }

@@ -63,8 +63,9 @@ function damagedFolderError(dataDir: string, error: unknown): StoreError {
   const detail = /Aborted\(|-sASSERTIONS/.test(raw) ? "" : ` (${raw.split("\n")[0]})`;
   return new StoreError(
     "CONNECTION",
-    `the embedded database in ${dataDir} cannot be opened: it is damaged, or was written by another version of PGlite${detail}; ` +
-      `restore the folder from a backup, or move it aside (mv ${dataDir} ${dataDir}.damaged) and the next run creates a new, empty one`,
+    `the embedded database in ${dataDir} cannot be opened: it is damaged, or was written by another version of ` +
+      `PGlite${detail}; restore the folder from a backup, or move it aside (mv ${dataDir} ${dataDir}.damaged) and ` +
+      `the next run creates a new, empty one`,
     { cause: error },
   );
 }

@@ -4,8 +4,8 @@
  * a rolled-back promotion); {@link listenForActivations} keeps a dedicated `pg` connection
  * LISTENing on PostgreSQL, reconnecting after errors. The embedded store has no second process to
  * hear from (its folder is locked by one process at a time), so servers poll
- * `readActivePolicyVersionId` (policy-versions.ts) — cheap, one row — on both back ends, which also covers notifications
- * missed while the listening connection was down.
+ * `readActivePolicyVersionId` (policy-versions.ts) — cheap, one row — on both back ends, which also
+ * covers notifications missed while the listening connection was down.
  */
 import type pg from "pg";
 

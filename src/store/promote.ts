@@ -85,14 +85,16 @@ export async function promoteTrainingRun(db: Db, promotion: Promotion): Promise<
     if (run.cadence !== "prod" || run.corpus_table !== "routing_outcomes" || run.source_filter !== "prod") {
       throw new StoreError(
         "NOT_FOUND",
-        `refusing to promote training run ${trainingRunId}: only a prod run over routing_outcomes filtered to source 'prod' can be promoted; ` +
-          `this one is cadence ${describeValue(run.cadence)}, corpus ${describeValue(run.corpus_table)}, source filter ${describeValue(run.source_filter)}`,
+        `refusing to promote training run ${trainingRunId}: only a prod run over routing_outcomes filtered to ` +
+          `source 'prod' can be promoted; this one is cadence ${describeValue(run.cadence)}, corpus ` +
+          `${describeValue(run.corpus_table)}, source filter ${describeValue(run.source_filter)}`,
       );
     }
     if (!(Number.isSafeInteger(finish.rowsRead) && finish.rowsRead > 0)) {
       throw new StoreError(
         "NOT_FOUND",
-        `refusing to promote training run ${trainingRunId}: it read ${describeValue(finish.rowsRead)} rows; a promoted policy must be fitted on some`,
+        `refusing to promote training run ${trainingRunId}: it read ${describeValue(finish.rowsRead)} rows; a ` +
+          `promoted policy must be fitted on some`,
       );
     }
     const version = await insertPolicyVersion(tx, {

@@ -82,30 +82,33 @@ function float8(value: number): string {
 
 /**
  * The SQL condition a row of either corpus table meets exactly when the reader would accept it
- * (judged or not), given the corpus's dimension as an SQL expression. NULLs make it not true. It is
- * {@link cheapValidRowSql} and the length and {@link featureMagnitudeSql}.
+ * (judged or not), given the corpus's dimension as an SQL expression and the row's reward as SQL
+ * (see {@link cheapValidRowSql}). NULLs make it not true. It is {@link cheapValidRowSql} and the
+ * length and {@link featureMagnitudeSql}.
  */
-export function validRowSql(bounds: RowBounds, dimension: string): string {
-  return `${cheapValidRowSql(bounds)} AND cardinality(features) = ${dimension} AND ${featureMagnitudeSql(bounds, "features")}`;
+export function validRowSql(bounds: RowBounds, dimension: string, reward = "reward"): string {
+  return `${cheapValidRowSql(bounds, reward)} AND cardinality(features) = ${dimension} AND ${featureMagnitudeSql(bounds, "features")}`;
 }
 
 /**
  * Every check of {@link validRowSql} but two: the features' length and their magnitude bound (the one
  * check that needs each value, so the costly one: on 1M rows of d = 16 it takes seconds). Non-finite
  * features are caught here, by array overlap (PostgreSQL's float8 equality matches NaN with NaN).
+ * `reward` is the row's reward as SQL: the column, or judgedRewardSql (./judge-watermarks.ts).
  */
-export function cheapValidRowSql(bounds: RowBounds): string {
-  const reward =
+export function cheapValidRowSql(bounds: RowBounds, reward = "reward"): string {
+  const value = `(${reward})`;
+  const inRange =
     bounds.reward === null
-      ? `(reward > '-Infinity'::float8 AND reward < 'Infinity'::float8)`
-      : `(reward >= ${float8(bounds.reward.min)} AND reward <= ${float8(bounds.reward.max)})`;
+      ? `(${value} > '-Infinity'::float8 AND ${value} < 'Infinity'::float8)`
+      : `(${value} >= ${float8(bounds.reward.min)} AND ${value} <= ${float8(bounds.reward.max)})`;
   // PostgreSQL orders NaN above every number, so NaN fails each `<=` below, as ±Infinity does.
   return [
     "cell <> ''",
     "model <> ''",
     "agent_id <> ''",
     `propensity >= ${float8(bounds.minPropensity)} AND propensity <= 1`,
-    `(reward IS NULL OR ${reward})`,
+    `(${value} IS NULL OR ${inRange})`,
     "array_ndims(features) = 1 AND array_position(features, NULL) IS NULL",
     "NOT (features && '{NaN,Infinity,-Infinity}'::float8[])",
   ].join(" AND ");

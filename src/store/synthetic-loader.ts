@@ -46,10 +46,12 @@ const INSERT = `
 INSERT INTO routing_outcomes_synthetic
   (created_at, agent_id, cell, model, features, propensity, completed, hallucinated, refused,
    judge_score, judge_model, reward, policy_version, source, synthetic, seed, seq, affinity_version, difficulty)
-SELECT coalesce(created_at::timestamptz, now()), agent_id, cell, model, features::float8[], propensity, completed, hallucinated, refused,
-   judge_score, judge_model, reward, policy_version, source, true, seed, seq, affinity_version, difficulty
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::bool[], $8::bool[], $9::bool[],
-            $10::float8[], $11::text[], $12::float8[], $13::text[], $14::text[], $15::int8[], $16::int8[], $17::text[], $18::float8[])
+SELECT coalesce(created_at::timestamptz, now()), agent_id, cell, model, features::float8[], propensity, completed,
+   hallucinated, refused, judge_score, judge_model, reward, policy_version, source, true, seed, seq, affinity_version,
+   difficulty
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::bool[], $8::bool[],
+            $9::bool[], $10::float8[], $11::text[], $12::float8[], $13::text[], $14::text[], $15::int8[], $16::int8[],
+            $17::text[], $18::float8[])
   AS input(created_at, agent_id, cell, model, features, propensity, completed, hallucinated, refused,
            judge_score, judge_model, reward, policy_version, source, seed, seq, affinity_version, difficulty)
 ON CONFLICT (source, seed, seq) DO NOTHING`;
@@ -152,7 +154,8 @@ function validateRow(row: SyntheticOutcomeInput, index: number): void {
   text("policyVersion", true);
   if (!row.source.startsWith("synthetic")) {
     throw new RangeError(
-      `${at}.source must name a synthetic generator (start with 'synthetic'); received ${describeValue(row.source)} — production rows never go through the synthetic loader`,
+      `${at}.source must name a synthetic generator (start with 'synthetic'); received ` +
+        `${describeValue(row.source)} — production rows never go through the synthetic loader`,
     );
   }
   if (row.synthetic !== true)

@@ -16,7 +16,8 @@ export interface SyntheticRunRows {
 /** The generator runs present in routing_outcomes_synthetic, by source then seed. */
 export async function listSyntheticRuns(q: Queryable): Promise<SyntheticRunRows[]> {
   const result = await q.query<{ source: string; seed: number; rows: number }>(
-    "SELECT source, seed, count(*)::int8 AS rows FROM routing_outcomes_synthetic GROUP BY source, seed ORDER BY source, seed",
+    "SELECT source, seed, count(*)::int8 AS rows FROM routing_outcomes_synthetic GROUP BY source, seed ORDER BY " +
+      "source, seed",
   );
   return result.rows.map((row) => ({ source: row.source, seed: row.seed, rows: row.rows }));
 }

@@ -90,7 +90,8 @@ interface TrainingRunRow {
 }
 
 const COLUMNS =
-  "id, cadence, started_at, finished_at, status, corpus_table, source_filter, rows_read, rows_rejected, cells, seed, parameters, metrics, policy_version_id, promoted, error";
+  "id, cadence, started_at, finished_at, status, corpus_table, source_filter, rows_read, rows_rejected, cells, " +
+  "seed, parameters, metrics, policy_version_id, promoted, error";
 
 function toTrainingRun(row: TrainingRunRow): TrainingRun {
   return {

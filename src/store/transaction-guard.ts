@@ -23,7 +23,8 @@ export function assertOutsideTransaction(owner: object, method: string): void {
   if (insideTransactionOf.getStore()?.has(owner) === true) {
     throw new StoreError(
       "MISUSE",
-      `db.${method}() was called inside db.transaction(); use the \`tx\` argument of the callback instead (on PGlite the outer handle would wait for the transaction forever)`,
+      `db.${method}() was called inside db.transaction(); use the \`tx\` argument of the callback instead (on ` +
+        `PGlite the outer handle would wait for the transaction forever)`,
     );
   }
 }

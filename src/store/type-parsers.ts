@@ -31,7 +31,8 @@ export function parseInt8(text: string): number {
   if (!Number.isSafeInteger(value)) {
     throw new StoreError(
       "UNREPRESENTABLE",
-      `the database returned the int8 ${text}, beyond the exact range of a JavaScript number (±${Number.MAX_SAFE_INTEGER})`,
+      `the database returned the int8 ${text}, beyond the exact range of a JavaScript number ` +
+        `(±${Number.MAX_SAFE_INTEGER})`,
     );
   }
   return value;

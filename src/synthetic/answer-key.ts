@@ -88,7 +88,8 @@ export interface PlantedOptimum {
 
 /** The definition of the optimal model, as written into the answer key. */
 export const OPTIMAL_CHOICE_DEFINITION =
-  "argmax over models of the expected reward averaged over the cell's context distribution (= theta(cell, model) · mean context of the cell, by linearity)";
+  "argmax over models of the expected reward averaged over the cell's context distribution (= theta(cell, model) · " +
+  "mean context of the cell, by linearity)";
 
 function byModel(models: readonly string[], values: ArrayLike<number>): Record<string, number> {
   return Object.fromEntries(models.map((id, m) => [id, values[m]]));

@@ -32,6 +32,7 @@ import { AGENT_FEATURE_COUNT, FeatureIndex } from "./features.js";
 import type { SyntheticColumns } from "./generator.js";
 import { checkInteger, checkNumber, checkOptionsObject } from "./validation.js";
 import { checkWorld, type SyntheticWorld } from "./world.js";
+import { fixed } from "../shared/format-number.js";
 
 /** The members of an engine the report reads. Both engines (WebAssembly, reference) have them. */
 export type ConvergenceEngine = Pick<LinUCBEngine, "dimension" | "arms" | "hasCell" | "model">;
@@ -284,7 +285,8 @@ function checkEngine(world: SyntheticWorld, engine: unknown): ConvergenceEngine 
   }
   if (candidate.dimension !== world.dimension) {
     throw new RangeError(
-      `\`engine.dimension\` must be the world's dimension ${world.dimension}, received ${describeValue(candidate.dimension)}`,
+      `\`engine.dimension\` must be the world's dimension ${world.dimension}, received ` +
+        `${describeValue(candidate.dimension)}`,
     );
   }
   for (const arm of candidate.arms) {
@@ -540,10 +542,6 @@ function pad(text: string, width: number, right = false): string {
   return right ? text.padStart(width) : text.padEnd(width);
 }
 
-function fixed(value: number | null, digits = 3): string {
-  return value === null ? "—" : value.toFixed(digits);
-}
-
 /** A readable table of a convergence report: one line per cell, then the summary. */
 export function formatConvergenceReport(report: ConvergenceReport): string {
   const cellWidth = Math.max(4, ...report.cells.map((c) => c.cell.length));
@@ -579,18 +577,21 @@ export function formatConvergenceReport(report: ConvergenceReport): string {
     "-".repeat(header.length),
     ...lines,
     "",
-    `coverage      ${report.coveredCells}/${report.totalCells} cells with ≥ ${report.minRows} rows and ≥ ${report.minRowsPerModel} of every ` +
-      `model (${percent(report.coverage)} of cells, ${percent(report.coveredTraffic)} of requests; ${report.minCoveredCells} needed)`,
-    `match share   ${report.matches}/${report.coveredCells} = ${percent(report.matchShare)} (gate threshold ${percent(report.threshold)}; ` +
-      `plan target ${percent(report.headline.target)}: ${report.headline.met ? "met" : "not met"})`,
+    `coverage      ${report.coveredCells}/${report.totalCells} cells with ≥ ${report.minRows} rows and ≥ ` +
+      `${report.minRowsPerModel} of every model (${percent(report.coverage)} of cells, ` +
+      `${percent(report.coveredTraffic)} of requests; ${report.minCoveredCells} needed)`,
+    `match share   ${report.matches}/${report.coveredCells} = ${percent(report.matchShare)} (gate threshold ` +
+      `${percent(report.threshold)}; plan target ${percent(report.headline.target)}: ` +
+      `${report.headline.met ? "met" : "not met"})`,
     `completeness  ${report.completeness.fittedRows} of ${report.completeness.loggedRows} logged rows fitted` +
       (report.completeness.complete
         ? ""
         : `, ${report.completeness.mismatches} (cell, model) counts differ from the log`),
-    `deviating     ${report.deviating.matches}/${report.deviating.covered} covered cells where the pooled choice (*) is not ` +
-      "the optimum match",
+    `deviating     ${report.deviating.matches}/${report.deviating.covered} covered cells where the pooled choice ` +
+      `(*) is not the optimum match`,
     `value         optimum ${v.optimum.toFixed(4)}   learned ${v.learned.toFixed(4)}   logging ${v.logging.toFixed(4)}`,
-    `regret        ${v.regret.toFixed(4)} (${percent(v.relativeRegret)} of the optimum; the logging policy's: ${v.loggingRegret.toFixed(4)})`,
+    `regret        ${v.regret.toFixed(4)} (${percent(v.relativeRegret)} of the optimum; the logging policy's: ` +
+      `${v.loggingRegret.toFixed(4)})`,
     `result        ${report.pass ? "PASS" : "FAIL"}`,
   ].join("\n");
 }

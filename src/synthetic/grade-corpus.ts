@@ -88,7 +88,8 @@ export async function readCorpus(outcomesPath: string): Promise<CorpusRows> {
       throw new Error(`${outcomesPath}:${number}: the row has no reward (unjudged); the gate grades judged rows`);
     if (row.features.length !== SYNTHETIC_DIMENSION) {
       throw new Error(
-        `${outcomesPath}:${number}: \`features\` must have ${SYNTHETIC_DIMENSION} values, received ${row.features.length}`,
+        `${outcomesPath}:${number}: \`features\` must have ${SYNTHETIC_DIMENSION} values, received ` +
+          `${row.features.length}`,
       );
     }
     rows.cells.push(row.cell);

@@ -58,7 +58,9 @@ export function* outcomeJsonChunks(
     const j = Math.round(value * FEATURE_GRID);
     return j >= 0 && j <= FEATURE_GRID && j / FEATURE_GRID === value ? gridValues[j] : String(value);
   };
-  const tail = `,"policy_version":null,"source":${JSON.stringify(world.source)},"synthetic":true,"seed":${columns.seed},"affinity_version":${JSON.stringify(world.affinityVersion)},"difficulty":`;
+  const tail =
+    `,"policy_version":null,"source":${JSON.stringify(world.source)},"synthetic":true,` +
+    `"seed":${columns.seed},"affinity_version":${JSON.stringify(world.affinityVersion)},"difficulty":`;
   const judge = `,"judge_model":${JSON.stringify(SYNTHETIC_JUDGE_MODEL)},"reward":`;
   const x = columns.contexts;
   for (let start = 0; start < columns.count; start += chunkRows) {
@@ -71,13 +73,15 @@ export function* outcomeJsonChunks(
       const model = columns.modelIndices[i];
       const difficulty = gridValue(x[row + FeatureIndex.difficulty]);
       const reward = String(columns.rewards[i]);
+      const inputSize = gridValue(x[row + FeatureIndex.inputSize]);
+      const propensity = propensities[(cell * world.agents.length + agent) * models + model];
       lines[i - start] =
-        `{"id":${i + 1},"created_at":"${new Date(columns.createdAtMs[i]).toISOString()}"` +
-        `,"agent_id":${agentIds[agent]},"cell":${cellIds[cell]},"model":${modelIds[model]}` +
-        `,"features":[1,${difficulty}${agentFeatures[agent]}${taskFeatures[cell]},${gridValue(x[row + FeatureIndex.inputSize])}]` +
-        `,"propensity":${propensities[(cell * world.agents.length + agent) * models + model]}` +
-        `,"completed":${columns.completed[i] === 1},"hallucinated":${columns.hallucinated[i] === 1}` +
-        `,"refused":${columns.refused[i] === 1},"judge_score":${reward}${judge}${reward}${tail}${difficulty}}\n`;
+        `{"id":${i + 1},"created_at":"${new Date(columns.createdAtMs[i]).toISOString()}",` +
+        `"agent_id":${agentIds[agent]},"cell":${cellIds[cell]},"model":${modelIds[model]},` +
+        `"features":[1,${difficulty}${agentFeatures[agent]}${taskFeatures[cell]},${inputSize}],` +
+        `"propensity":${propensity},"completed":${columns.completed[i] === 1},` +
+        `"hallucinated":${columns.hallucinated[i] === 1},"refused":${columns.refused[i] === 1},` +
+        `"judge_score":${reward}${judge}${reward}${tail}${difficulty}}\n`;
     }
     yield lines.join("");
   }

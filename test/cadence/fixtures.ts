@@ -70,7 +70,7 @@ export function activeVersion(db: Queryable): Promise<number | null> {
 /** Empties every table the cadence writes. */
 export async function resetTables(db: Db): Promise<void> {
   await db.exec(
-    "DELETE FROM active_policy; UPDATE training_runs SET policy_version_id = NULL; DELETE FROM policy_versions; DELETE FROM training_runs; TRUNCATE routing_outcomes, routing_outcomes_synthetic RESTART IDENTITY",
+    "DELETE FROM active_policy; UPDATE training_runs SET policy_version_id = NULL; DELETE FROM policy_versions; DELETE FROM training_runs; TRUNCATE routing_outcomes, routing_outcomes_synthetic, judge_watermarks RESTART IDENTITY",
   );
 }
 

@@ -9,7 +9,7 @@ import {
 } from "../../src/cadence/index.js";
 import { createLinUCB } from "../../src/engine/linucb.js";
 import type { LinUCBEngine } from "../../src/engine/types.js";
-import { evaluateOffPolicy, uniformPolicy } from "../../src/evaluation/index.js";
+import { comparePolicies, evaluateOffPolicy, uniformPolicy } from "../../src/evaluation/index.js";
 import type { CorpusChunk } from "../../src/store/index.js";
 import { generateColumns, generateWorld, syntheticEngineOptions, toEventBatch } from "../../src/synthetic/index.js";
 
@@ -101,6 +101,15 @@ describe("offline evaluation of a refitted engine", () => {
     expect(comparison.candidate).toEqual(direct);
     expect(comparison.incumbent).toEqual(
       evaluateOffPolicy(slice.events, uniformPolicy(k()), { ...settings, rewardModel }),
+    );
+    // One bootstrap pass for all three: the paired comparison equals comparePolicies' on the same seed.
+    expect(comparison.paired).toEqual(
+      comparePolicies(slice.events, policyChoices(engine, slice), uniformPolicy(k()), {
+        rewardModel,
+        alpha: (1 - 0.9) / 2,
+        resamples: 300,
+        seed: 5,
+      }),
     );
     expect(comparison.paired.estimator).toBe("snips");
     expect(comparison.paired.paired.alpha).toBeCloseTo(0.05, 12);

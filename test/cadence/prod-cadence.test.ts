@@ -10,9 +10,11 @@ import {
 } from "../../src/cadence/index.js";
 import { restoreLinUCB } from "../../src/engine/linucb.js";
 import {
+  judgedRewardSql,
   loadSyntheticOutcomes,
   migrateUp,
   promoteTrainingRun,
+  readJudgeWatermarks,
   readPolicyVersion,
   startTrainingRun,
   StoreError,
@@ -241,12 +243,14 @@ describeOnBackends("prod cadence judge step", (backend) => {
     const result = await runCadence(db, { ...PROD, judge, minEffectiveSampleSize: 0 });
     expect(result.judge).toEqual({ judge: judge.name, judged: 1500 });
     expect(result.corpus.rowsRead).toBe(1500);
+    // One watermark over the prod rows (migration 010); the rewards read under it are the judge's.
+    const marks = await readJudgeWatermarks(db, "routing_outcomes");
+    expect(marks.map((m) => [m.judgeModel, m.judgedRows])).toEqual([[judge.name, 1500]]);
     const wrong = await scalar(
       db,
       `SELECT count(*)::int8 AS value FROM routing_outcomes
-       WHERE source = 'prod' AND (judge_model IS DISTINCT FROM $1
-         OR reward IS DISTINCT FROM (completed::int - 1.0 * hallucinated::int - 0.1 * refused::int))`,
-      [judge.name],
+       WHERE source = 'prod'
+         AND ${judgedRewardSql(marks)} IS DISTINCT FROM (completed::int - 1.0 * hallucinated::int - 0.1 * refused::int)`,
     );
     expect(wrong).toBe(0);
     expect(

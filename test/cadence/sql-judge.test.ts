@@ -1,7 +1,17 @@
 import { beforeAll, beforeEach, expect, it } from "vitest";
 import { outcomeRewardJudge, runCadence, type Judge } from "../../src/cadence/index.js";
 import type { Db } from "../../src/store/db.js";
-import { judgeUnlabelledInSql, migrateUp, type UnjudgedOutcome } from "../../src/store/index.js";
+import {
+  type CorpusTable,
+  judgedRewardSql,
+  judgeUnlabelledInSql,
+  migrateDown,
+  migrateUp,
+  migrations,
+  readCorpus,
+  readJudgeWatermarks,
+  type UnjudgedOutcome,
+} from "../../src/store/index.js";
 import { describeOnBackends, useFreshDatabase } from "../store/backends.js";
 import { insertOutcomes, resetTables, scalar } from "./fixtures.js";
 
@@ -20,21 +30,40 @@ async function insertFlagCombinations(db: Db, copies: number): Promise<void> {
 }
 
 interface StoredVerdict extends UnjudgedOutcome {
+  /** The stored reward column. */
   readonly reward: number | null;
+  /** The reward as every reader sees it: stored, or given by a judge watermark. */
+  readonly judged: number | null;
   readonly judge_score: number | null;
   readonly judge_model: string | null;
 }
 
 async function prodRows(db: Db, where: string, params: unknown[] = []): Promise<StoredVerdict[]> {
+  const judged = judgedRewardSql(await readJudgeWatermarks(db, "routing_outcomes"));
   const result = await db.query<StoredVerdict>(
-    `SELECT id, cell, model, completed, hallucinated, refused, reward, judge_score, judge_model FROM routing_outcomes
-     WHERE source = 'prod' AND ${where} ORDER BY id`,
+    `SELECT id, cell, model, completed, hallucinated, refused, reward, ${judged} AS judged, judge_score, judge_model
+     FROM routing_outcomes WHERE source = 'prod' AND ${where} ORDER BY id`,
     params,
   );
   return result.rows;
 }
 
-/** The set-based judge: the built-in judge's rewards computed in SQL, bit for bit the JS judge's. */
+/** Every reward the corpus reader yields, by id. */
+async function readerRewards(
+  db: Db,
+  table: CorpusTable = "routing_outcomes",
+  dimension = 2,
+): Promise<Map<number, number>> {
+  const rewards = new Map<number, number>();
+  for await (const chunk of readCorpus(db, { table, dimension, chunkSize: 9 })) {
+    for (let i = 0; i < chunk.length; i++) rewards.set(chunk.ids[i]!, chunk.rewards[i]!);
+  }
+  return rewards;
+}
+
+const judgeOf = (judge: Judge) => ({ judgeModel: judge.name, reward: judge.sqlReward! }) as const;
+
+/** The set-based judge: the built-in judge's rewards as a watermark, read back bit for bit the JS judge's. */
 describeOnBackends("set-based judge", (backend) => {
   const database = useFreshDatabase(backend);
 
@@ -59,37 +88,41 @@ describeOnBackends("set-based judge", (backend) => {
       await insertFlagCombinations(db, 5);
       const unjudged = await prodRows(db, "reward IS NULL");
       expect(unjudged).toHaveLength(40);
+      expect(unjudged.every((row) => row.judged === null)).toBe(true);
       const progress: number[] = [];
-      const options = { table: "routing_outcomes", judgeModel: judge.name, reward: judge.sqlReward! } as const;
-      const result = await judgeUnlabelledInSql(db, { ...options, batchSize: 7, onProgress: (n) => progress.push(n) });
-      expect(result).toEqual({ judged: 40, batches: 6 });
-      expect(progress).toEqual([7, 14, 21, 28, 35, 40]);
+      const options = { table: "routing_outcomes", ...judgeOf(judge) } as const;
+      const result = await judgeUnlabelledInSql(db, { ...options, onProgress: (n) => progress.push(n) });
+      expect(result).toEqual({ judged: 40, batches: 1 });
+      expect(progress).toEqual([40]);
 
       const expected = await judge.judge(unjudged);
       const stored = await prodRows(db, "id = ANY($1::int8[])", [unjudged.map((row) => row.id)]);
+      const read = await readerRewards(db);
       expect(stored.map((row) => row.id)).toEqual(unjudged.map((row) => row.id));
       stored.forEach((row, i) => {
         // Object.is: the same float8, not merely close (−0 and 0 would differ too).
-        expect(Object.is(row.reward, expected[i].reward), `row ${row.id}: ${row.reward} vs ${expected[i].reward}`).toBe(
-          true,
-        );
-        expect(Object.is(row.judge_score, expected[i].score), `row ${row.id} score`).toBe(true);
-        expect(row.judge_model).toBe(judge.name);
+        const want = expected[i].reward;
+        expect(Object.is(row.judged, want), `row ${row.id} in SQL: ${row.judged} vs ${want}`).toBe(true);
+        expect(Object.is(read.get(row.id), want), `row ${row.id} read: ${read.get(row.id)} vs ${want}`).toBe(true);
+        // Nothing written into the row: the client's score and the empty judge_model stay.
+        expect([row.reward, row.judge_score, row.judge_model]).toEqual([null, null, null]);
       });
       // All eight flag combinations were there, so every reward the function can give was compared.
       expect(new Set(stored.map((row) => `${row.completed}${row.hallucinated}${row.refused}`)).size).toBe(8);
-      expect(
-        await scalar(
-          db,
-          "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source <> 'prod' AND reward IS NULL",
-        ),
-      ).toBe(32);
-      expect(
-        await scalar(
-          db,
-          "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE judge_model = 'earlier-judge' AND reward = 0.42",
-        ),
-      ).toBe(8);
+      // Shadow and synthetic rows of routing_outcomes are not in the corpus: the reader never yields them.
+      expect(read.size).toBe(48);
+      const earlier = await prodRows(db, "judge_model = 'earlier-judge'");
+      expect(earlier.map((row) => [row.judged, read.get(row.id)])).toEqual(Array(8).fill([0.42, 0.42]));
+      expect(await readJudgeWatermarks(db, "routing_outcomes")).toEqual([
+        {
+          judgeModel: judge.name,
+          hallucinationPenalty: judge.sqlReward!.hallucinationPenalty,
+          refusalPenalty: judge.sqlReward!.refusalPenalty,
+          fromId: 0,
+          throughId: Math.max(...stored.map((row) => row.id), ...earlier.map((row) => row.id)),
+          judgedRows: 40,
+        },
+      ]);
       // Nothing left: a second run does nothing.
       expect(await judgeUnlabelledInSql(db, options)).toEqual({ judged: 0, batches: 0 });
     });
@@ -103,26 +136,48 @@ describeOnBackends("set-based judge", (backend) => {
     );
     const before = await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE judge_model = 'other'");
     const judge = outcomeRewardJudge();
-    const result = await judgeUnlabelledInSql(db, {
-      table: "routing_outcomes",
-      judgeModel: judge.name,
-      reward: judge.sqlReward!,
-      batchSize: 5,
-    });
-    expect(result.judged).toBe(32 - before!);
-    expect(result.batches).toBe(Math.ceil((32 - before!) / 5));
-    expect(
-      await scalar(
-        db,
-        "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE judge_model = 'other' AND reward = -0.5 AND judge_score = 7",
-      ),
-    ).toBe(before);
-    expect(
-      await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source = 'prod' AND reward IS NULL"),
-    ).toBe(0);
+    const result = await judgeUnlabelledInSql(db, { table: "routing_outcomes", ...judgeOf(judge) });
+    expect(result).toEqual({ judged: 32 - before!, batches: 1 });
+    const rows = await prodRows(db, "true");
+    const read = await readerRewards(db);
+    for (const row of rows) {
+      const want =
+        row.judge_model === "other" ? -0.5 : row.judge_model === null ? (await judge.judge([row]))[0]!.reward : 0.42;
+      expect([row.judged, read.get(row.id)], `row ${row.id}`).toEqual([want, want]);
+    }
   });
 
-  it("judges only the synthetic corpus of routing_outcomes_synthetic, in one batch by default", async () => {
+  it("extends its watermark on the next run, and a judge with other penalties starts a new one", async () => {
+    const { db } = database;
+    const first = outcomeRewardJudge();
+    const second = outcomeRewardJudge({ hallucinationPenalty: 1, refusalPenalty: 1 });
+    const table = "routing_outcomes";
+    await insertFlagCombinations(db, 1);
+    const firstIds = (await prodRows(db, "reward IS NULL")).map((row) => row.id);
+    expect(await judgeUnlabelledInSql(db, { table, ...judgeOf(first) })).toEqual({ judged: 8, batches: 1 });
+    await insertFlagCombinations(db, 1);
+    expect(await judgeUnlabelledInSql(db, { table, ...judgeOf(first) })).toEqual({ judged: 8, batches: 1 });
+    expect((await readJudgeWatermarks(db, table)).map((m) => [m.fromId, m.judgedRows])).toEqual([[0, 16]]);
+    await insertFlagCombinations(db, 1);
+    const thirdIds = (await prodRows(db, "reward IS NULL")).filter((row) => row.judged === null).map((row) => row.id);
+    expect(thirdIds).toHaveLength(8);
+    expect(await judgeUnlabelledInSql(db, { table, ...judgeOf(second) })).toEqual({ judged: 8, batches: 1 });
+    const marks = await readJudgeWatermarks(db, table);
+    expect(marks.map((m) => [m.judgeModel, m.judgedRows])).toEqual([
+      [first.name, 16],
+      [second.name, 8],
+    ]);
+    expect(marks[1].fromId).toBe(marks[0].throughId);
+    // Each row keeps the verdict of the judge whose watermark covers it.
+    const read = await readerRewards(db);
+    for (const row of await prodRows(db, "reward IS NULL")) {
+      const judge = thirdIds.includes(row.id) ? second : first;
+      expect(Object.is(read.get(row.id), (await judge.judge([row]))[0]!.reward), `row ${row.id}`).toBe(true);
+    }
+    expect(firstIds.every((id) => read.has(id))).toBe(true);
+  });
+
+  it("judges only the synthetic corpus of routing_outcomes_synthetic", async () => {
     const { db } = database;
     await db.query(
       `INSERT INTO routing_outcomes_synthetic (agent_id, cell, model, features, propensity, completed, hallucinated, refused,
@@ -130,19 +185,18 @@ describeOnBackends("set-based judge", (backend) => {
        SELECT 'a', 'c', 'm', '{1}', 1, i % 2 = 0, false, i % 3 = 0, 'synthetic_test', 1, i, 'v1', 0.5 FROM generate_series(1, 30) AS i`,
     );
     const judge = outcomeRewardJudge();
-    expect(
-      await judgeUnlabelledInSql(db, {
-        table: "routing_outcomes_synthetic",
-        judgeModel: judge.name,
-        reward: judge.sqlReward!,
-      }),
-    ).toEqual({ judged: 30, batches: 1 });
+    const table = "routing_outcomes_synthetic";
+    expect(await judgeUnlabelledInSql(db, { table, ...judgeOf(judge) })).toEqual({ judged: 30, batches: 1 });
+    const read = await readerRewards(db, table, 1);
+    expect(read.size).toBe(30);
+    const judged = judgedRewardSql(await readJudgeWatermarks(db, table));
     expect(
       await scalar(
         db,
-        "SELECT count(*)::int8 AS value FROM routing_outcomes_synthetic WHERE reward IS DISTINCT FROM completed::int - 0.25 * refused::int",
+        `SELECT count(*)::int8 AS value FROM routing_outcomes_synthetic WHERE ${judged} IS DISTINCT FROM completed::int - 0.25 * refused::int`,
       ),
     ).toBe(0);
+    expect(await readJudgeWatermarks(db, "routing_outcomes")).toEqual([]);
   });
 
   it("rejects bad options by name and value, changing nothing", async () => {
@@ -160,10 +214,36 @@ describeOnBackends("set-based judge", (backend) => {
     await expect(call({ reward: { kind: "llm" } })).rejects.toThrow(
       /reward must be \{ kind: 'linear-outcome'.*received/,
     );
-    await expect(call({ batchSize: 0 })).rejects.toThrow(/batchSize must be an integer from 1 to 1000000; received 0/);
     await expect(call({ table: "outcomes" })).rejects.toThrow(/table must be .*; received "outcomes"/);
     await expect(call({ judgeModel: "" })).rejects.toThrow(/judgeModel must be a non-empty string; received ""/);
-    expect(await scalar(db, "SELECT count(*)::int8 AS value FROM routing_outcomes WHERE reward IS NOT NULL")).toBe(8);
+    expect(await scalar(db, "SELECT count(*)::int8 AS value FROM judge_watermarks")).toBe(0);
+  });
+
+  it("a forced migration down writes the watermarks' verdicts into the rows, as the judge did before", async () => {
+    const { db } = database;
+    const judge = outcomeRewardJudge({ hallucinationPenalty: 1 / 3, refusalPenalty: 0.7000000000000001 });
+    await insertFlagCombinations(db, 2);
+    await judgeUnlabelledInSql(db, { table: "routing_outcomes", ...judgeOf(judge) });
+    const before = await readerRewards(db);
+    const target = migrations.findIndex((m) => m.name === "judge_watermarks");
+    await expect(migrateDown(db, { to: target })).rejects.toThrow(/judge_watermarks: 1 row/);
+    try {
+      await migrateDown(db, { to: target, force: true });
+      // The rewards now stored in the rows are, bit for bit, the ones the reader computed.
+      const stored = await db.query<{ id: number; reward: number }>(
+        "SELECT id, reward FROM routing_outcomes WHERE source = 'prod' ORDER BY id",
+      );
+      expect(new Map(stored.rows.map((row) => [row.id, row.reward]))).toEqual(before);
+      const wrong = await scalar(
+        db,
+        `SELECT count(*)::int8 AS value FROM routing_outcomes WHERE source = 'prod' AND judge_model IS DISTINCT FROM 'earlier-judge'
+           AND (judge_model IS DISTINCT FROM $1 OR judge_score IS DISTINCT FROM reward)`,
+        [judge.name],
+      );
+      expect(wrong).toBe(0);
+    } finally {
+      await migrateUp(db);
+    }
   });
 });
 
@@ -188,13 +268,31 @@ describeOnBackends("cadence judge step dispatch", (backend) => {
     const result = await runCadence(db, { ...PROD, judge });
     expect(result.judge).toEqual({ judge: builtIn.name, judged: 1200 });
     expect(calls).toBe(0);
+    // The refit read every row with the watermark's rewards, and the integrity check agreed in SQL.
+    expect(result.corpus.rowsRead).toBe(1200);
+    expect(result.learned.integrity).toMatchObject({ ok: true, engineRows: 1200, sqlRows: 1200, sumsCompared: true });
+    const judged = judgedRewardSql(await readJudgeWatermarks(db, "routing_outcomes"));
     const wrong = await scalar(
       db,
-      `SELECT count(*)::int8 AS value FROM routing_outcomes WHERE judge_model IS DISTINCT FROM $1
-         OR reward IS DISTINCT FROM (completed::int - 1.0 * hallucinated::int - 0.1 * refused::int) OR judge_score IS DISTINCT FROM reward`,
-      [builtIn.name],
+      `SELECT count(*)::int8 AS value FROM routing_outcomes
+       WHERE ${judged} IS DISTINCT FROM (completed::int - 1.0 * hallucinated::int - 0.1 * refused::int) OR reward IS NOT NULL`,
     );
     expect(wrong).toBe(0);
+  });
+
+  it("hands a pluggable judge only the rows above the built-in judge's watermark", async () => {
+    const { db } = database;
+    await runCadence(db, { ...PROD, judge: outcomeRewardJudge() });
+    await insertOutcomes(db, { n: 300, source: "prod", judged: false, offsetDays: 14 });
+    const seen: number[] = [];
+    const judge: Judge = {
+      name: "custom-judge-v1",
+      rewardRange: { min: 0, max: 1 },
+      judge: (rows) => rows.map((row) => (seen.push(row.id), { reward: row.completed ? 1 : 0, score: null })),
+    };
+    const result = await runCadence(db, { ...PROD, judge });
+    expect(result.judge).toEqual({ judge: "custom-judge-v1", judged: 300 });
+    expect(Math.min(...seen)).toBe(1201);
   });
 
   it("hands a pluggable judge (no sqlReward) its rows in batches, as before", async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { estimateParts } from "../../src/evaluation/index.js";
 import {
   coverageChart,
   coverageFromRouting,
@@ -10,7 +11,7 @@ import { estimatesTable, estimateRows } from "../../src/report/estimates-chart.j
 import { luminance, MODEL_COLORS, modelColors, OKABE_ITO, sequential, textOn } from "../../src/report/palette.js";
 import { trafficShiftChart, trafficShiftData } from "../../src/report/traffic-shift.js";
 import { renderHtmlReport } from "../../src/report/html-report.js";
-import { formatCadenceReport } from "../../src/report/text-report.js";
+import { formatCadenceReport, formatEstimates } from "../../src/report/text-report.js";
 import { learningCurveCaption, learningCurveChart } from "../../src/report/warmup-charts.js";
 import { convergenceCell, prodResult, routing, warmupResult } from "./fake-result.js";
 
@@ -140,6 +141,17 @@ describe("estimators", () => {
     const table = estimatesTable(result);
     expect(table.match(/none \(no ESS\)/g)).toHaveLength(2);
     expect(estimateRows(result)).toHaveLength(10);
+  });
+
+  it("writes every estimate as the text report and `linucb evaluate` do (one formatter: estimateParts)", () => {
+    const { candidate, incumbentEstimates } = result.evaluation!;
+    const table = estimatesTable(result);
+    const text = formatEstimates(candidate, incumbentEstimates, "incumbent");
+    for (const name of ESTIMATORS) {
+      const parts = estimateParts(candidate[name]!, { notation: "fixed" });
+      expect(table).toContain(`<td>${parts.value}</td><td class="nowrap">${parts.interval}</td>`);
+      expect(text).toContain(`${parts.value} ${parts.interval}`);
+    }
   });
 });
 

@@ -74,7 +74,7 @@ describeOnBackends("corpus reader", (backend) => {
     await migrateUp(database.db);
   });
   beforeEach(async () => {
-    await database.db.exec("TRUNCATE routing_outcomes, routing_outcomes_synthetic RESTART IDENTITY");
+    await database.db.exec("TRUNCATE routing_outcomes, routing_outcomes_synthetic, judge_watermarks RESTART IDENTITY");
   });
 
   it("yields every judged prod row once, in id order, as columnar chunks equal to the SQL view of the rows", async () => {

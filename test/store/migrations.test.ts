@@ -24,6 +24,7 @@ async function tinySnapshot(seed: number): Promise<Uint8Array> {
 /** Tables of the schema, by the migration that creates them. */
 const TABLES = [
   "active_policy",
+  "judge_watermarks",
   "policy_versions",
   "routing_decisions",
   "routing_outcomes",

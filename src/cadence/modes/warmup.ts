@@ -28,7 +28,10 @@ function describeRows(rows: { source: string; seed: number; rows: number }): str
   return `${rows.source} seed ${rows.seed}: ${rows.rows} rows`;
 }
 
-/** Loads the world's outcomes; refuses a table that also holds other worlds' rows (they would be graded against the wrong answer). */
+/**
+ * Loads the world's outcomes; refuses a table that also holds other worlds' rows (they would be graded against the
+ * wrong answer).
+ */
 async function loadWorld(context: RunContext, world: SyntheticWorld): Promise<WarmupLoad> {
   const { db, options: o, steps } = context;
   return steps.run(
@@ -44,8 +47,9 @@ async function loadWorld(context: RunContext, world: SyntheticWorld): Promise<Wa
       const others = present.filter((r) => r.source !== world.source || r.seed !== o.seed);
       if (others.length > 0) {
         throw new RangeError(
-          `routing_outcomes_synthetic also holds rows of other synthetic worlds (${others.map(describeRows).join(", ")}); ` +
-            `the warm-up grades against the planted optimum of seed ${o.seed} only — remove those rows or run with --seed set to theirs`,
+          `routing_outcomes_synthetic also holds rows of other synthetic worlds ` +
+            `(${others.map(describeRows).join(", ")}); the warm-up grades against the planted optimum of seed ` +
+            `${o.seed} only — remove those rows or run with --seed set to theirs`,
         );
       }
       return { source: world.source, seed: o.seed, n: o.n, ...written };
@@ -58,8 +62,8 @@ async function loadWorld(context: RunContext, world: SyntheticWorld): Promise<Wa
 function describeVerdict(report: ConvergenceReport, verdict: GateVerdict): string {
   const percent = (x: number): string => `${(100 * x).toFixed(1)}%`;
   const headline =
-    `${report.matches} of ${report.coveredCells} covered cells (${percent(report.matchShare)}) match the planted optimum` +
-    " (plan's target 70%)";
+    `${report.matches} of ${report.coveredCells} covered cells (${percent(report.matchShare)}) match the planted ` +
+    `optimum (plan's target 70%)`;
   const figures =
     `relative regret ${verdict.relativeRegret.toFixed(4)}, structure error ${verdict.structureError.toFixed(3)}, ` +
     `${percent(verdict.deviatingMatchShare)} of deviating cells matched`;

@@ -98,7 +98,10 @@ export const CadenceExit = {
   locked: 4,
 } as const;
 
-/** Whether an error means "someone else holds the lock" (nothing was done): the cadence's advisory lock or the data folder's. */
+/**
+ * Whether an error means "someone else holds the lock" (nothing was done): the cadence's advisory lock or the data
+ * folder's.
+ */
 function isLocked(error: unknown): boolean {
   const cause = error instanceof CadenceError && error.runId === null ? error.cause : error;
   return cause instanceof StoreError && cause.code === "LOCKED";
@@ -278,7 +281,8 @@ export const command: Command = {
         throw error;
       }
       io.stderr.write(
-        `linucb cadence: database done in ${((performance.now() - opening) / 1000).toFixed(2)} s: ${db.backend === "postgres" ? "PostgreSQL at" : "embedded database in"} ${db.location}\n`,
+        `linucb cadence: database done in ${((performance.now() - opening) / 1000).toFixed(2)} s: ` +
+          `${db.backend === "postgres" ? "PostgreSQL at" : "embedded database in"} ${db.location}\n`,
       );
 
       const result = await runCadence(db, options);
@@ -295,9 +299,8 @@ export const command: Command = {
         );
       }
       io.stderr.write(
-        `linucb cadence: ${mode} run ${result.runId} ${result.gate.passed ? "PASSED" : "FAILED"} its gate` +
-          `${mode === "prod" ? (result.promoted ? `, promoted policy version ${result.policyVersionId}` : ", not promoted") : ""}` +
-          `${files === null ? "" : `; report: ${files.html}`}\n`,
+        `linucb cadence: ${mode} run ${result.runId} ${result.gate.passed ? "PASSED" : "FAILED"} its ` +
+          `gate${mode === "prod" ? (result.promoted ? `, promoted policy version ${result.policyVersionId}` : ", not promoted") : ""}${files === null ? "" : `; report: ${files.html}`}\n`,
       );
       return result.gate.passed ? CadenceExit.passed : CadenceExit.gateNotPassed;
     } catch (error) {

@@ -79,7 +79,8 @@ export const command: Command = {
     });
     if (positionals.length !== 1) {
       throw new UsageError(
-        `expected exactly one FILE; received ${positionals.length === 0 ? "none" : positionals.map((p) => JSON.stringify(p)).join(", ")}`,
+        `expected exactly one FILE; received ` +
+          `${positionals.length === 0 ? "none" : positionals.map((p) => JSON.stringify(p)).join(", ")}`,
       );
     }
     const [file] = positionals;
@@ -134,9 +135,8 @@ export const command: Command = {
       (estimate): estimate is OffPolicyEstimate => estimate !== undefined,
     );
     if (values.json) {
-      io.stdout.write(
-        `${JSON.stringify({ file, events: events.length, actions: events.actionCount, policy: values.policy, ...evaluation }, jsonNumbers, 2)}\n`,
-      );
+      const result = { file, events: events.length, actions: events.actionCount, policy: values.policy, ...evaluation };
+      io.stdout.write(`${JSON.stringify(result, jsonNumbers, 2)}\n`);
     } else {
       io.stdout.write(`${table(estimates)}\n`);
       for (const estimate of estimates)

@@ -53,7 +53,8 @@ Options:
   --threshold T            share of covered cells that must match, 0..1 (default: ${WARMUP_GATE.threshold})
   --max-regret X           largest relative regret of the learned choices (default: ${WARMUP_GATE.maxRegret})
   --max-structure-error X  largest structure error (default: ${WARMUP_GATE.maxStructureError})
-  --min-deviating S        share of covered deviating cells that must match (default: ${WARMUP_GATE.minDeviatingMatchShare})
+  --min-deviating S        share of covered deviating cells that must match
+                           (default: ${WARMUP_GATE.minDeviatingMatchShare})
   --min-rows R             rows a cell needs to be covered (default: ${DEFAULT_MIN_ROWS})
   --min-rows-per-model M   rows of every model a cell needs to be covered (default: ${WARMUP_GATE.minRowsPerModel})
   --min-covered C          covered cells needed (default: ${WARMUP_GATE.minCoveredCells})
@@ -116,9 +117,9 @@ function calibrationTable(summaries: readonly VariantSummary[]): string {
 
 function verdictLine(verdict: GateVerdict, what: string, seconds: number, threshold: number): string {
   return (
-    `gate ${verdict.pass ? "PASSED" : "FAILED"}: ${(verdict.matchShare * 100).toFixed(1)}% of covered cells match the planted optimum ` +
-    `(threshold ${(threshold * 100).toFixed(0)}%; the plan's target 70%)` +
-    `, relative regret ${verdict.relativeRegret.toFixed(4)}, structure error ${verdict.structureError.toFixed(3)}` +
+    `gate ${verdict.pass ? "PASSED" : "FAILED"}: ${(verdict.matchShare * 100).toFixed(1)}% of covered cells match ` +
+    `the planted optimum (threshold ${(threshold * 100).toFixed(0)}%; the plan's target 70%), relative regret ` +
+    `${verdict.relativeRegret.toFixed(4)}, structure error ${verdict.structureError.toFixed(3)}` +
     (verdict.reasons.length > 0 ? ` — ${verdict.reasons.join("; ")}` : "") +
     `, ${what}, ${seconds.toFixed(2)} s\n`
   );
@@ -193,7 +194,8 @@ export const command: Command = {
       const json = { seeds: [seeds[0], seeds.at(-1)], rule: options, variants: summaries };
       io.stdout.write(values.json ? `${JSON.stringify(json, null, 2)}\n` : `${calibrationTable(summaries)}\n`);
       io.stderr.write(
-        `gate calibration: ${summaries.length} variants × ${seeds.length} seeds (${values.seeds}) in ${seconds().toFixed(1)} s\n`,
+        `gate calibration: ${summaries.length} variants × ${seeds.length} seeds (${values.seeds}) in ` +
+          `${seconds().toFixed(1)} s\n`,
       );
       return ExitCode.ok;
     }

@@ -178,8 +178,8 @@ export const command: Command = {
         })}\n`,
       );
       io.stderr.write(
-        `linucb import: ${result.inserted} rows added to routing_outcomes (source ${source}), ${result.duplicates} already there, ` +
-          `${result.rejected.length} lines rejected, in ${seconds.toFixed(2)} s\n`,
+        `linucb import: ${result.inserted} rows added to routing_outcomes (source ${source}), ${result.duplicates} ` +
+          `already there, ${result.rejected.length} lines rejected, in ${seconds.toFixed(2)} s\n`,
       );
       return result.rejected.length === 0 ? ExitCode.ok : ExitCode.failed;
     } catch (error) {

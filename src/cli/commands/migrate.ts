@@ -139,7 +139,8 @@ export const command: Command = {
         throw new UsageError(`--to must be at most the latest version, ${latest}; received ${to}`);
       const onDataLoss = (m: Migration, losses: readonly DataLoss[]): void => {
         io.stderr.write(
-          `linucb migrate: reverting ${String(m.version).padStart(3, "0")}_${m.name} dropped ${describeDataLoss(losses)}\n`,
+          `linucb migrate: reverting ${String(m.version).padStart(3, "0")}_${m.name} dropped ` +
+            `${describeDataLoss(losses)}\n`,
         );
       };
       const changed =

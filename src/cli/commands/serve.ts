@@ -16,7 +16,8 @@ Before any promotion it serves the uniform policy (propensity 1/K) over --models
 models of the production rows). A promotion is picked up without restart.
 
 Options:
-  --host HOST               address to listen on (default: ${ROUTER_DEFAULTS.host}); any other than loopback needs LINUCB_TOKEN
+  --host HOST               address to listen on (default: ${ROUTER_DEFAULTS.host}); any other than loopback
+                            needs LINUCB_TOKEN
   --port PORT               port (default: ${ROUTER_DEFAULTS.port}; 0: any free port)
   --database-url URL        PostgreSQL to use (default: $DATABASE_URL)
   --data-dir DIR            embedded database folder, when there is no URL (default: ${DEFAULT_DATA_DIR});
@@ -29,7 +30,8 @@ Options:
   --no-route-auth           let /v1/route through without the token (writes still need it)
   --body-limit BYTES        largest request body (default: ${ROUTER_DEFAULTS.bodyLimit}); 413 beyond
   --decision-retention-days N  delete decisions older than N days (default: ${ROUTER_DEFAULTS.decisionRetentionDays})
-  --poll-ms MS              how often the active policy is checked (default: ${ROUTER_DEFAULTS.pollMs}; PostgreSQL also LISTENs)
+  --poll-ms MS              how often the active policy is checked (default: ${ROUTER_DEFAULTS.pollMs};
+                            PostgreSQL also LISTENs)
   --group-commit-ms MS      group-commit window of decisions and outcomes (default: ${ROUTER_DEFAULTS.groupCommitMs})
   -h, --help                show this help
 
@@ -51,7 +53,8 @@ function explorationOption(text: string | undefined): RouterOptions["fallbackExp
     return resolveExploration(JSON.parse(text) as unknown, "--exploration");
   } catch (error) {
     throw new UsageError(
-      `--exploration must be JSON: "ucb", {"epsilon": e} or {"softmax": t}; received ${JSON.stringify(text)} (${(error as Error).message})`,
+      `--exploration must be JSON: "ucb", {"epsilon": e} or {"softmax": t}; received ${JSON.stringify(text)} ` +
+        `(${(error as Error).message})`,
     );
   }
 }
@@ -145,7 +148,8 @@ export const command: Command = {
         ? `the uniform policy over ${policy.models.length} models (nothing promoted yet)`
         : `policy version ${policy.versionId}`;
     log(
-      `listening on ${router.url}, serving ${serving}, dimension ${policy.dimension}, source ${options.source ?? "prod"}` +
+      `listening on ${router.url}, serving ${serving}, dimension ${policy.dimension}, source ` +
+        `${options.source ?? "prod"}` +
         (options.token === null ? ", no token (loopback only)" : ""),
     );
     const signal = await stopped;

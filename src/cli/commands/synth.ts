@@ -82,7 +82,8 @@ export const command: Command = {
           `wrote ${summary.rows} outcomes to ${summary.outcomes} (${summary.outcomeBytes} bytes)`,
           `wrote the answer key to ${summary.answerKey}`,
           `seed ${seed}: completion ${summary.completionRate === null ? "—" : summary.completionRate.toFixed(3)}, ` +
-            `policy value optimum ${key.policyValue.optimum.toFixed(4)} vs logging ${key.policyValue.logging.toFixed(4)}, ` +
+            `policy value optimum ${key.policyValue.optimum.toFixed(4)} ` +
+            `vs logging ${key.policyValue.logging.toFixed(4)}, ` +
             `gaps ${key.gaps.min.toFixed(3)}–${key.gaps.max.toFixed(3)} (median ${key.gaps.median.toFixed(3)}), ` +
             `logging prefers a non-optimal model in ${key.loggingPrefersNonOptimal}/${key.cells.length} cells`,
         ].join("\n")}\n`,

@@ -12,6 +12,8 @@ import { migration as policyVersions } from "./005_policy_versions.js";
 import { migration as nonemptyIdsAbandonedRuns } from "./006_nonempty_ids_abandoned_runs.js";
 import { migration as routingDecisions } from "./007_routing_decisions.js";
 import { migration as routingOutcomesDedupeKey } from "./008_routing_outcomes_dedupe_key.js";
+import { migration as judgeWatermarks } from "./010_judge_watermarks.js";
+// Reserved as 009; it landed after 010 (version 9), so it is version 10: versions are positions.
 import { migration as policyVersionsRewardSquares } from "./009_policy_versions_reward_squares.js";
 
 export type { Migration } from "./migration.js";
@@ -26,5 +28,6 @@ export const migrations: readonly Migration[] = [
   nonemptyIdsAbandonedRuns,
   routingDecisions,
   routingOutcomesDedupeKey,
+  judgeWatermarks,
   policyVersionsRewardSquares,
 ];

@@ -1,0 +1,143 @@
+/**
+ * The bootstrap's resampling units and their sufficient sums. Every estimator here is a smooth
+ * function of a few sums over events (Σu, Σv and, for the studentized bound, the second moments of a
+ * handful of per-event terms), so a resample only needs those sums — not the events. The events are
+ * dealt into G groups, each group is reduced to its column sums in one pass, and a resample draws G
+ * groups with replacement (multinomial, like drawing events) and adds up their sums: the cost is
+ * rows + resamples × G × columns instead of resamples × rows × statistics.
+ *
+ * - n ≤ G (the default G is {@link DEFAULT_MAX_GROUPS}): every event is its own group, in order, and
+ *   the draws are the event indices the row bootstrap drew with the same seed — the same resamples:
+ *   the same intervals as before, up to rounding (the sums are taken in another order).
+ * - n > G: events are dealt into G groups of ⌊n/G⌋ or ⌈n/G⌉ by a seeded shuffle (a stream of its own,
+ *   derived from the bootstrap seed), so the groups are exchangeable and a group sum is a sum of
+ *   ⌈n/G⌉ independent events. Resampling groups keeps the first three cumulants of the total, so the
+ *   percentile and studentized intervals target the same distribution as the row bootstrap; what it
+ *   adds is the noise of estimating the variance from G group sums instead of n events — a relative
+ *   standard deviation of about 1/√(2G) on the standard error (1.1% at G = 4096), below the Monte
+ *   Carlo error of 1,000 resamples (2.2%). Tested against the row bootstrap in
+ *   test/evaluation/grouped-bootstrap.test.ts; calibrated in bench/gate-calibration.ts.
+ */
+import { createSeededRandom } from "./random.js";
+import { checkPositiveInteger, describeValue } from "./validate.js";
+
+/**
+ * The most resampling groups by default: 4 × the default 1,000 resamples, so the grouping's noise on
+ * the standard error (≈ 1/√(2G)) stays below the resampling's (≈ 1/√(2B)).
+ */
+export const DEFAULT_MAX_GROUPS = 4096;
+
+/** Seed offset of the grouping stream, so that the deal and the draws use different numbers. */
+const GROUPING_STREAM = 0x2545f491;
+
+/** How the events are dealt into resampling groups. */
+export interface ResamplingGroups {
+  /** Events n. */
+  readonly rows: number;
+  /** Groups G = min(n, the maximum). */
+  readonly count: number;
+  /** The group of each event, or `null` when every event is its own group (event i in group i). */
+  readonly groupOf: Int32Array | null;
+}
+
+/** Checks the `groups` option: an integer ≥ 1. */
+export function checkMaxGroups(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_GROUPS;
+  return checkPositiveInteger(value as number, "groups");
+}
+
+/**
+ * Deals `rows` events into min(rows, maxGroups) groups of near-equal size by a seeded shuffle (none
+ * when every event is its own group).
+ */
+export function resamplingGroups(rows: number, maxGroups: number, seed: number): ResamplingGroups {
+  if (rows <= maxGroups) return { rows, count: rows, groupOf: null };
+  const groupOf = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) groupOf[i] = i % maxGroups;
+  const random = createSeededRandom((seed ^ GROUPING_STREAM) >>> 0);
+  for (let i = rows - 1; i > 0; i--) {
+    const j = random.nextBelow(i + 1);
+    const t = groupOf[i]!;
+    groupOf[i] = groupOf[j]!;
+    groupOf[j] = t;
+  }
+  return { rows, count: maxGroups, groupOf };
+}
+
+/**
+ * Per-group sums of per-event columns: the bootstrap's sufficient statistics. A column is added once
+ * per array (adding the same Float64Array again returns its index).
+ */
+export class GroupSums {
+  /** One Float64Array of G group sums per column. */
+  readonly columns: Float64Array[] = [];
+  private readonly known = new Map<Float64Array, number>();
+  private rowsColumn = -1;
+
+  constructor(readonly groups: ResamplingGroups) {}
+
+  /** Adds Σ values per group; `undefined` stands for 1 per event (the group's size). Returns the column index. */
+  add(values: Float64Array | undefined): number {
+    if (values === undefined) return this.rows();
+    const seen = this.known.get(values);
+    if (seen !== undefined) return seen;
+    if (values.length !== this.groups.rows) {
+      throw new RangeError(`a column must have one value per event (${this.groups.rows}); received ${values.length}`);
+    }
+    const { groupOf, count } = this.groups;
+    const sums = groupOf === null ? Float64Array.from(values) : new Float64Array(count);
+    if (groupOf !== null) for (let i = 0; i < values.length; i++) sums[groupOf[i]!]! += values[i];
+    this.known.set(values, this.columns.length);
+    return this.columns.push(sums) - 1;
+  }
+
+  /** Adds Σ x·y per group. Returns the column index. */
+  addProduct(x: Float64Array, y: Float64Array): number {
+    const { groupOf, count, rows } = this.groups;
+    const sums = new Float64Array(count);
+    if (groupOf === null) for (let i = 0; i < rows; i++) sums[i] = x[i]! * y[i]!;
+    else for (let i = 0; i < rows; i++) sums[groupOf[i]!]! += x[i]! * y[i]!;
+    return this.columns.push(sums) - 1;
+  }
+
+  /** The column of group sizes (events per group). */
+  rows(): number {
+    if (this.rowsColumn >= 0) return this.rowsColumn;
+    const { groupOf, count, rows } = this.groups;
+    const sizes = new Float64Array(count);
+    if (groupOf === null) sizes.fill(1);
+    else for (let i = 0; i < rows; i++) sizes[groupOf[i]!]!++;
+    this.rowsColumn = this.columns.push(sizes) - 1;
+    return this.rowsColumn;
+  }
+}
+
+/**
+ * The column sums of `resamples` bootstrap resamples: each draws G groups uniformly with replacement
+ * from the seeded stream (the same draws as the row bootstrap's event indices when every event is its
+ * own group), counts how often each group was drawn, and takes each column's count-weighted sum.
+ * Returns resamples × columns, row-major.
+ */
+export function resampleSums(table: GroupSums, resamples: number, seed: number): Float64Array {
+  const g = table.groups.count;
+  const width = table.columns.length;
+  if (width === 0) throw new RangeError(`resampleSums needs at least one column; received ${describeValue(width)}`);
+  const out = new Float64Array(resamples * width);
+  const draws = new Int32Array(g);
+  const counts = new Float64Array(g);
+  const random = createSeededRandom(seed);
+  for (let b = 0; b < resamples; b++) {
+    random.fillBelow(draws, g);
+    counts.fill(0);
+    for (let j = 0; j < g; j++) counts[draws[j]!]!++;
+    // Column by column over contiguous arrays: measured 1.7–2.4× faster than adding each drawn
+    // group's row of sums (bench/eval-scale.ts).
+    for (let k = 0; k < width; k++) {
+      const column = table.columns[k]!;
+      let total = 0;
+      for (let j = 0; j < g; j++) total += counts[j]! * column[j]!;
+      out[b * width + k] = total;
+    }
+  }
+  return out;
+}
