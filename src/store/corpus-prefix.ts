@@ -10,26 +10,26 @@
  *  - a row deleted, or moved out of the corpus (its source changed);
  *  - a row that was unjudged when the statistics were fitted (so it was skipped) and is judged now.
  *
- * The fingerprint is the count and the sum of the ids of every row of the corpus at or below the
+ * The fingerprint is the count and the sum of the ids (modulo 2³¹ − 1) of every row of the corpus at or below the
  * mark, and the same two of the judged ones (a stored reward, or an id under a judge watermark). A late row or a removed one changes the first pair, a
  * newly judged one the second (a late commit and a removal in one interval would have to cancel in
- * both count and id sum to go unseen). Id sums are exact decimal strings (int8 sums can pass 2⁵³).
+ * both count and id sum to go unseen). Id sums are exact decimal strings.
  */
 import { CORPUS_FILTER, type CorpusTable } from "./corpus-reader.js";
 import type { Queryable } from "./db.js";
 import { describeValue } from "./errors.js";
-import { judgedRewardSql, readJudgeWatermarks } from "./judge-watermarks.js";
+import { judgedThroughId, readJudgeWatermarks } from "./judge-watermarks.js";
 
 /** Which rows of a corpus have ids at or below `highWaterId`, in four numbers. JSON-able. */
 export interface CorpusPrefixFingerprint {
   readonly highWaterId: number;
   /** Rows of the corpus (judged or not) with id ≤ highWaterId. */
   readonly rows: number;
-  /** Σ id over those rows, as an exact decimal string. */
+  /** Σ (id mod 2³¹ − 1) over those rows, as an exact decimal string. */
   readonly idSum: string;
   /** Judged rows (reward not null) with id ≤ highWaterId. */
   readonly judged: number;
-  /** Σ id over the judged ones, as an exact decimal string. */
+  /** Σ (id mod 2³¹ − 1) over the judged ones, as an exact decimal string. */
   readonly judgedIdSum: string;
   /** The newest created_at of those rows, in ms since the epoch (the reader's conversion); null when none. */
   readonly newestAtMs: number | null;
@@ -48,8 +48,13 @@ export async function corpusPrefixFingerprint(
   }
   if (!Number.isSafeInteger(highWaterId) || highWaterId < 0)
     throw new RangeError(`highWaterId must be a non-negative integer; received ${describeValue(highWaterId)}`);
-  // Judged as the reader sees it: a stored reward, or an id under a judge watermark.
-  const reward = judgedRewardSql(await readJudgeWatermarks(q, table));
+  // Judged as the reader sees it: a stored reward, or an id under a judge watermark (they cover ids
+  // 0 … throughId without gaps). The id sum is taken modulo 2³¹ − 1 as int4, so that PostgreSQL
+  // sums in int8 (exact below 4·10⁹ rows) instead of numeric: a late or deleted id changes it
+  // unless the ids differ by a multiple of 2³¹ − 1.
+  const through = judgedThroughId(await readJudgeWatermarks(q, table));
+  const judged = `(reward IS NOT NULL OR id <= ${through})`;
+  const residue = "(id % 2147483647)::int4";
   const result = await q.query<{
     rows: string;
     id_sum: string;
@@ -57,9 +62,9 @@ export async function corpusPrefixFingerprint(
     judged_id_sum: string;
     newest_at_ms: number | null;
   }>(
-    `SELECT count(*)::text AS rows, coalesce(sum(id), 0)::text AS id_sum,
-            count(${reward})::text AS judged,
-            coalesce(sum(id) FILTER (WHERE ${reward} IS NOT NULL), 0)::text AS judged_id_sum,
+    `SELECT count(*)::text AS rows, coalesce(sum(${residue}), 0)::text AS id_sum,
+            count(*) FILTER (WHERE ${judged})::text AS judged,
+            coalesce(sum(${residue}) FILTER (WHERE ${judged}), 0)::text AS judged_id_sum,
             (extract(epoch FROM max(created_at)) * 1000)::float8 AS newest_at_ms
      FROM ${table} WHERE ${CORPUS_FILTER[table]} AND id <= $1::int8`,
     [highWaterId],

@@ -4,6 +4,8 @@
 // whole; and every case where the base cannot be used falls back to a full refit that says why.
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCadence, type CadenceOptions, type ProdCadenceResult } from "../../src/cadence/index.js";
+import { formatCadenceReport } from "../../src/report/index.js";
+import { runCli as linucb } from "../cli-run.js";
 import { restoreLinUCB } from "../../src/engine/linucb.js";
 import type { LinUCBEngine } from "../../src/engine/types.js";
 import { migrateUp, readActivePolicy, type Db } from "../../src/store/index.js";
@@ -171,6 +173,13 @@ describeOnBackends("incremental refits", (backend) => {
     expect(second.corpus.rowsRead).toBe(1500);
     expect(second.promoted).toBe(false);
     expect(second.gate.reason).toMatch(/^nothing to evaluate on/);
+    expect(formatCadenceReport(second)).toMatch(
+      new RegExp(
+        `\\nrefit +incremental from version ${first.policyVersionId} \\(1500 rows up to id 1500\\) \\+ 0 rows read\\n`,
+      ),
+    );
+    expect(formatCadenceReport(first)).toMatch(/\nrefit +full, 1500 rows read: no active policy to start from\n/);
+    expect(second.timings.map((t) => t.step)).toContain("base");
   });
 
   describe("falls back to a full refit, and says why", () => {
@@ -253,4 +262,15 @@ describeOnBackends("incremental refits", (backend) => {
       expect(result.refit.kind).toBe("full");
     });
   });
+});
+
+it("linucb cadence: --daily-discount is checked as a usage error (exit 2); --full and it are in the help", async () => {
+  for (const value of ["0", "1.5", "x"]) {
+    const run = await linucb(["cadence", "--mode", "prod", "--daily-discount", value]);
+    expect(run.code, value).toBe(2);
+    expect(run.stderr).toMatch(/--daily-discount`? must be a number in [[(]0, 1\]; received "/);
+  }
+  const help = (await linucb(["cadence", "--help"])).stdout;
+  expect(help).toMatch(/--full +prod: refit from scratch/);
+  expect(help).toMatch(/--daily-discount G +forgetting: a row weighs G\^\(age in days\)/);
 });
