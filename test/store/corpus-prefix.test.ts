@@ -6,6 +6,7 @@ import {
   corpusPrefixFingerprint,
   describePrefixChange,
   insertPolicyVersion,
+  judgeUnlabelledInSql,
   migrateUp,
   readActivePolicy,
   splitCorpusByTime,
@@ -49,6 +50,19 @@ describeOnBackends("corpus prefix fingerprint", (backend) => {
     const then = await corpusPrefixFingerprint(db, "routing_outcomes", 25);
     expect(describePrefixChange(then, await corpusPrefixFingerprint(db, "routing_outcomes", 25))).toBeNull();
 
+    // Judged by the set-based judge: a watermark over ids up to 25, no row written.
+    await judgeUnlabelledInSql(db, {
+      table: "routing_outcomes",
+      judgeModel: "test",
+      reward: { kind: "linear-outcome", hallucinationPenalty: 0.5, refusalPenalty: 0.25 },
+    });
+    const marked = await corpusPrefixFingerprint(db, "routing_outcomes", 25);
+    expect(marked).toMatchObject({ rows: 25, judged: 25 });
+    expect(describePrefixChange(then, marked)).toBe(
+      "5 row(s) at or below id 25 were judged after the statistics were fitted (they were skipped then, unjudged)",
+    );
+    // Back to no watermark; one row judged by a stored reward instead.
+    await db.query("DELETE FROM judge_watermarks");
     await db.query("UPDATE routing_outcomes SET reward = 0.5 WHERE id = 22");
     const judged = await corpusPrefixFingerprint(db, "routing_outcomes", 25);
     expect(describePrefixChange(then, judged)).toBe(
