@@ -133,7 +133,13 @@ export async function checkBase(db: Db, input: BaseCheckInput): Promise<BaseChec
 export function knownPrefix(check: BaseCheck): CorpusPrefix | undefined {
   if (!check.usable) return undefined;
   const { now, basis, incumbent } = check;
-  return { rows: now.rows, dimension: basis.dimension, models: incumbent.arms, newestAtMs: now.newestAtMs };
+  return {
+    throughId: now.highWaterId,
+    rows: now.rows,
+    dimension: basis.dimension,
+    models: incumbent.arms,
+    newestAtMs: now.newestAtMs,
+  };
 }
 
 /** What {@link planRefit} adds to the base check: this run's engine shape and clock. */
@@ -175,8 +181,8 @@ function basisMismatch(
   incumbent: LinUCBEngine,
   active: ActivePolicy,
 ): string | null {
-  if (basis.fingerprint.highWaterId !== input.highWaterId) {
-    return `records statistics up to id ${basis.fingerprint.highWaterId} but a high-water mark of ${input.highWaterId}`;
+  if (basis.fingerprint.highWaterId > input.highWaterId) {
+    return `records statistics up to id ${basis.fingerprint.highWaterId}, above its high-water mark ${input.highWaterId}`;
   }
   if (!incumbent.options.statistics) return "was fitted without statistics";
   if (incumbent.options.discount !== 1) return `forgets per update (engine discount ${incumbent.options.discount})`;
@@ -242,6 +248,7 @@ export function readBasis(parameters: JsonObject): RefitBasis | null {
     Number.isSafeInteger(f.judged) &&
     typeof f.idSum === "string" &&
     typeof f.judgedIdSum === "string" &&
+    Number.isSafeInteger(f.lastJudgedId) &&
     (f.newestAtMs === null || Number.isFinite(f.newestAtMs)) &&
     Number.isInteger(basis.dimension) &&
     typeof basis.bounds === "object" &&
@@ -277,22 +284,30 @@ export interface RefitReadCounts {
  * scanned). A row that committed late below the mark while the run read (sequence ids are not
  * commit order) would be in the corpus but not in the statistics: then no basis is recorded and the
  * next run refits whole.
+ *
+ * The basis's own mark is the last judged row at or below the high-water mark, not the mark itself:
+ * rows above it were unjudged when read (outcomes written while the run judged and split, say), so
+ * none of them is in the statistics, and the next run — by then they are judged — reads them with
+ * the rest. Were the mark the high-water mark, their judgement would change the prefix and force a
+ * full refit at every run of a busy system.
  */
 export async function basisAfterRefit(
   db: Db,
   table: CorpusTable,
   read: RefitReadCounts,
 ): Promise<{ readonly basis: RefitBasis } | { readonly notRecorded: string }> {
-  const fingerprint = await corpusPrefixFingerprint(db, table, read.highWaterId);
+  const whole = await corpusPrefixFingerprint(db, table, read.highWaterId);
   const fromBase = read.plan.kind === "incremental" ? read.plan.basis.fingerprint.rows : 0;
   const expected = fromBase + read.scanned;
-  if (fingerprint.rows !== expected) {
+  if (whole.rows !== expected) {
     return {
       notRecorded:
-        `the corpus held ${fingerprint.rows} rows at or below id ${read.highWaterId} after the refit, ` +
+        `the corpus held ${whole.rows} rows at or below id ${read.highWaterId} after the refit, ` +
         `which covers ${expected}: rows committed late or were removed while it read`,
     };
   }
+  const fingerprint =
+    whole.lastJudgedId === whole.highWaterId ? whole : await corpusPrefixFingerprint(db, table, whole.lastJudgedId);
   const { dimension, bounds, forgetting } = read;
   return {
     basis: { fingerprint, dimension, bounds, dailyDiscount: forgetting.dailyDiscount, asOfMs: forgetting.asOfMs },

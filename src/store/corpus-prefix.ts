@@ -33,6 +33,8 @@ export interface CorpusPrefixFingerprint {
   readonly judgedIdSum: string;
   /** The newest created_at of those rows, in ms since the epoch (the reader's conversion); null when none. */
   readonly newestAtMs: number | null;
+  /** The highest id of the judged ones (0: none). */
+  readonly lastJudgedId: number;
 }
 
 /** Computes the fingerprint of the rows of `table`'s corpus with id ≤ `highWaterId` (one scan). */
@@ -61,11 +63,13 @@ export async function corpusPrefixFingerprint(
     judged: string;
     judged_id_sum: string;
     newest_at_ms: number | null;
+    last_judged_id: number | null;
   }>(
     `SELECT count(*)::text AS rows, coalesce(sum(${residue}), 0)::text AS id_sum,
             count(*) FILTER (WHERE ${judged})::text AS judged,
             coalesce(sum(${residue}) FILTER (WHERE ${judged}), 0)::text AS judged_id_sum,
-            (extract(epoch FROM max(created_at)) * 1000)::float8 AS newest_at_ms
+            (extract(epoch FROM max(created_at)) * 1000)::float8 AS newest_at_ms,
+            max(id) FILTER (WHERE ${judged}) AS last_judged_id
      FROM ${table} WHERE ${CORPUS_FILTER[table]} AND id <= $1::int8`,
     [highWaterId],
   );
@@ -77,6 +81,7 @@ export async function corpusPrefixFingerprint(
     judged: Number(row.judged),
     judgedIdSum: row.judged_id_sum,
     newestAtMs: row.newest_at_ms === null ? null : Number(row.newest_at_ms),
+    lastJudgedId: Number(row.last_judged_id ?? 0),
   };
 }
 

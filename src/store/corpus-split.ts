@@ -18,9 +18,9 @@
  * million rows; the models need it on one row per model only). The counts are of every row, as
  * the reader scans them.
  *
- * With a known prefix (an incremental refit: the rows at or below `newerThanId` are those its base
- * was fitted on), only the rows above it are scanned — the held-out slice is drawn from them anyway
- * — and the prefix's figures are added: the total, the models (a union), the newest instant (a
+ * With a known prefix (an incremental refit: the rows at or below `prefix.throughId` ≤ newerThanId
+ * are those its base was fitted on), only the rows above it are scanned — the held-out slice is
+ * drawn from them anyway — and the prefix's figures are added: the total, the models (a union), the newest instant (a
  * maximum). The dimension stays the prefix's when it is also strictly the commonest valid length
  * of the new rows (or they have none): then it is the commonest of all rows, since it was of the
  * prefix. Otherwise the whole corpus is split as without a prefix.
@@ -41,8 +41,9 @@ export interface CorpusSplitOptions {
   /** The reader's row bounds: only rows inside them give models and the dimension. @default DEFAULT_ROW_BOUNDS */
   readonly bounds?: Partial<RowBounds>;
   /**
-   * What is already known of the rows with id ≤ newerThanId (an incremental refit's base, checked
-   * against the corpus by its fingerprint): then only the rows above are scanned. @default none: every row
+   * What is already known of the rows with id ≤ prefix.throughId (at most newerThanId; an incremental
+   * refit's base, checked against the corpus by its fingerprint): then only the rows above are
+   * scanned. @default none: every row
    */
   readonly prefix?: CorpusPrefix;
 }
@@ -53,6 +54,8 @@ export interface CorpusSplitOptions {
  * incumbent's arms anyway) and their newest created_at.
  */
 export interface CorpusPrefix {
+  /** The rows known are those with id ≤ throughId. */
+  readonly throughId: number;
   readonly rows: number;
   readonly dimension: number;
   readonly models: readonly string[];
@@ -118,6 +121,11 @@ export async function splitCorpusByTime(q: Queryable, options: CorpusSplitOption
   }
   const bounds = resolveRowBounds(options.bounds, "bounds");
   const prefix = options.prefix;
+  if (prefix !== undefined && !(Number.isSafeInteger(prefix.throughId) && prefix.throughId <= newerThanId)) {
+    throw new RangeError(
+      `prefix.throughId must be an integer no larger than newerThanId (${newerThanId}); received ${describeValue(prefix.throughId)}`,
+    );
+  }
   if (prefix !== undefined) {
     const known = await querySplit(q, table, heldOutShare, newerThanId, bounds, prefix);
     if (known !== undefined && known.dimension !== null) return splitOf(known, newerThanId, prefix);
@@ -127,7 +135,7 @@ export async function splitCorpusByTime(q: Queryable, options: CorpusSplitOption
 
 /**
  * The split's one statement. Without a prefix over every row; with one over the rows above
- * `newerThanId` only, its dimension null when the prefix's is not strictly the new rows' commonest.
+ * `prefix.throughId` only (a checked integer, so a literal), its dimension null when the prefix's is not strictly the new rows' commonest.
  */
 async function querySplit(
   q: Queryable,
@@ -138,8 +146,8 @@ async function querySplit(
   prefix: CorpusPrefix | undefined,
 ): Promise<SplitRow | undefined> {
   const where = CORPUS_FILTER[table];
-  const above = prefix === undefined ? "" : " AND id > $2::int8";
-  const probeAbove = prefix === undefined ? "" : " AND r.id > $2::int8";
+  const above = prefix === undefined ? "" : ` AND id > ${prefix.throughId}`;
+  const probeAbove = prefix === undefined ? "" : ` AND r.id > ${prefix.throughId}`;
   // The cheap checks once per row (the CTE is read several times, so it is materialised); the
   // magnitude bound, which reads every value, only until one row of each candidate model passes
   // (a LIMIT 1 probe of the table per model). The cutoff is the k-th newest eligible row,

@@ -182,6 +182,42 @@ describeOnBackends("incremental refits", (backend) => {
     expect(second.timings.map((t) => t.step)).toContain("base");
   });
 
+  it("stays incremental when outcomes arrive unjudged while a run reads: the basis stops at the last judged row", async () => {
+    const db = one.db;
+    await resetTables(db);
+    await insertOutcomes(db, { n: 1500, source: "prod" });
+    // 30 outcomes written (unjudged) after the judge step, before the split: the read skips them.
+    let arrived = false;
+    const busy = new Proxy(db, {
+      get(target, key) {
+        if (key !== "query") return Reflect.get(target, key);
+        return async (sql: string, params?: readonly unknown[]) => {
+          if (!arrived && /^WITH corpus AS/.test(sql)) {
+            arrived = true;
+            await insertOutcomes(target, { n: 30, seed: 5, source: "prod", offsetDays: 20, judged: false });
+          }
+          return target.query(sql, params);
+        };
+      },
+    }) as Db;
+    const first = await runCadence(busy, ALWAYS);
+    expect(arrived && first.promoted).toBe(true);
+    expect(first.corpus.training.unjudged + first.corpus.heldOut.unjudged).toBe(30);
+    expect((await readActivePolicy(db))?.parameters.corpus).toMatchObject({
+      highWaterId: 1530,
+      basis: { fingerprint: { highWaterId: 1500, rows: 1500, lastJudgedId: 1500 } },
+    });
+    await insertOutcomes(db, { n: 200, seed: 6, source: "prod", offsetDays: 25, judged: false });
+    const never = { ...ALWAYS, gateMargin: 1e9 };
+    const next = await runCadence(db, never);
+    expect(next.refit).toMatchObject({ kind: "incremental", baseHighWaterId: 1500, rowsRead: 230 });
+    expect(next.corpus.rowsRead).toBe(1730);
+    const full = await runCadence(db, { ...never, full: true });
+    expect(full.corpus.split).toEqual(next.corpus.split);
+    expectClose(numbersOf(next.learned.shrinkage), numbersOf(full.learned.shrinkage), "shrinkage", 1e-6);
+    expectClose(numbersOf(next.evaluation), numbersOf(full.evaluation), "evaluation", 1e-6);
+  });
+
   describe("falls back to a full refit, and says why", () => {
     async function promotedBase(db: Db): Promise<ProdCadenceResult> {
       await resetTables(db);
