@@ -89,7 +89,13 @@ describeOnBackends("corpus prefix fingerprint", (backend) => {
     const whole = await splitCorpusByTime(db, options);
     const before = await splitCorpusByTime(db, { ...options, newerThanId: 0 });
     const now = await corpusPrefixFingerprint(db, "routing_outcomes", 300);
-    const prefix = { throughId: 300, rows: now.rows, dimension: before.dimension!, models: ["model-a"], newestAtMs: now.newestAtMs };
+    const prefix = {
+      throughId: 300,
+      rows: now.rows,
+      dimension: before.dimension!,
+      models: ["model-a"],
+      newestAtMs: now.newestAtMs,
+    };
     expect(await splitCorpusByTime(db, { ...options, prefix })).toEqual(whole);
     // New rows of another length, more of them than of the prefix's among the new rows: split whole.
     await db.query("UPDATE routing_outcomes SET features = features || 1.0::float8 WHERE id > 330");
