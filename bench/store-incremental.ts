@@ -4,7 +4,7 @@
  * --database-url) on a real PostgreSQL. A plain script, runnable after the build:
  *
  *   node dist/bench/store-incremental.js [--rows N] [--new-share S] [--dimension D] [--repeats R]
- *                                        [--backend pglite|postgres|both] [--json]
+ *                                        [--backend pglite|postgres|both] [--json] [--quick]
  *
  * It builds a corpus of judged prod rows in a scratch database (generated in SQL on the server),
  * promotes a policy fitted on it (the base), appends `newShare` of the corpus as newer rows, and
@@ -247,6 +247,7 @@ async function main(): Promise<void> {
       backend: { type: "string", default: "both" },
       "database-url": { type: "string" },
       json: { type: "boolean", default: false },
+      quick: { type: "boolean", default: false },
     },
   });
   const databaseUrl = values["database-url"] ?? process.env.DATABASE_URL;
@@ -259,12 +260,14 @@ async function main(): Promise<void> {
     if (!(value > 0)) throw new Error(`--${name} must be a positive number; received ${JSON.stringify(text)}`);
     return value;
   };
+  // --quick (npm run bench -- --quick --store: the CI smoke test): small corpora, one run each way.
+  const quick = values.quick ? { repeats: 1 } : {};
   const common = {
     ...(values["new-share"] === undefined ? {} : { newShare: number(values["new-share"], "new-share")! }),
     ...(values.dimension === undefined ? {} : { dimension: number(values.dimension, "dimension")! }),
-    ...(values.repeats === undefined ? {} : { repeats: number(values.repeats, "repeats")! }),
+    ...(values.repeats === undefined ? quick : { repeats: number(values.repeats, "repeats")! }),
   };
-  const rows = number(values.rows, "rows");
+  const rows = number(values.rows, "rows") ?? (values.quick ? 20_000 : undefined);
   const results: Awaited<ReturnType<typeof benchmarkIncrementalRefit>>[] = [];
   if (wanted !== "postgres") results.push(await benchmarkIncrementalRefit({ rows: rows ?? 100_000, ...common }));
   if (wanted !== "pglite") {
