@@ -47,15 +47,24 @@ export interface CoverageTable {
 /** Rows of every model a cell needs to be covered, unless the caller says otherwise (the gate's). */
 export const DEFAULT_COVERAGE_ROWS_PER_MODEL = 5;
 
-interface Sums {
+/** The running sums of one (cell, model): rows, Σ 1/π and Σ 1/π². */
+export interface CoverageSums {
   rows: number;
   weights: number;
   squaredWeights: number;
 }
 
+/** A collector's sums, cells in first-seen order: what a shard sends back to be merged. */
+export type CoverageSumsByCell = readonly (readonly [
+  cell: string,
+  byModel: readonly (readonly [string, CoverageSums])[],
+])[];
+
+type Sums = CoverageSums;
+
 /** Accumulates a coverage table chunk by chunk. */
 export class CoverageCollector {
-  private readonly sums = new Map<string, Map<string, Sums>>();
+  private readonly byCell = new Map<string, Map<string, Sums>>();
   private readonly knownModels: string[];
   private total = 0;
 
@@ -69,8 +78,8 @@ export class CoverageCollector {
     for (let i = 0; i < chunk.length; i++) {
       const cell = chunk.cells[i]!;
       const model = chunk.arms[i]!;
-      let byModel = this.sums.get(cell);
-      if (byModel === undefined) this.sums.set(cell, (byModel = new Map()));
+      let byModel = this.byCell.get(cell);
+      if (byModel === undefined) this.byCell.set(cell, (byModel = new Map()));
       let sums = byModel.get(model);
       if (sums === undefined) {
         byModel.set(model, (sums = { rows: 0, weights: 0, squaredWeights: 0 }));
@@ -84,9 +93,39 @@ export class CoverageCollector {
     this.total += chunk.length;
   }
 
+  /** The sums so far (a copy), cells and models in first-seen order. */
+  sums(): CoverageSumsByCell {
+    return [...this.byCell].map(([cell, byModel]) => [
+      cell,
+      [...byModel].map(([model, s]) => [model, { ...s }] as const),
+    ]);
+  }
+
+  /**
+   * Adds another collector's sums (a shard's): merged in shard order, cells keep the first-seen
+   * order of the single read.
+   */
+  addSums(other: CoverageSumsByCell): void {
+    for (const [cell, byModel] of other) {
+      let mine = this.byCell.get(cell);
+      if (mine === undefined) this.byCell.set(cell, (mine = new Map()));
+      for (const [model, s] of byModel) {
+        let sums = mine.get(model);
+        if (sums === undefined) {
+          mine.set(model, (sums = { rows: 0, weights: 0, squaredWeights: 0 }));
+          if (!this.knownModels.includes(model)) this.knownModels.push(model);
+        }
+        sums.rows += s.rows;
+        sums.weights += s.weights;
+        sums.squaredWeights += s.squaredWeights;
+        this.total += s.rows;
+      }
+    }
+  }
+
   /** The table so far; cells in first-seen order, models in the given order then first-seen. */
   finish(minRowsPerModel = DEFAULT_COVERAGE_ROWS_PER_MODEL): CoverageTable {
-    const cells = [...this.sums].map(([cell, byModel]): CellCoverage => {
+    const cells = [...this.byCell].map(([cell, byModel]): CellCoverage => {
       const models = Object.fromEntries(
         this.knownModels.map((model) => {
           const s = byModel.get(model);

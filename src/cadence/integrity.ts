@@ -49,6 +49,16 @@ export class IntegrityCollector {
     this.accepted += chunk.length;
   }
 
+  /** Adds what another collector read (a shard of the same refit, disjoint ids). */
+  addRead(read: IntegrityCollector["read"]): void {
+    if (read.accepted > 0 || read.rejectedIds.length > 0) {
+      this.extend(read.firstId);
+      this.extend(read.lastId);
+    }
+    this.rejectedIds.push(...read.rejectedIds);
+    this.accepted += read.accepted;
+  }
+
   private extend(id: number): void {
     if (id < this.first) this.first = id;
     if (id > this.last) this.last = id;

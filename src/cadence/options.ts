@@ -3,6 +3,7 @@
  * TypeError / RangeError naming the option and quoting the value received, thrown before anything
  * touches the database.
  */
+import type { TrainingReader } from "./training-reader.js";
 import { resolveExploration } from "../engine/options.js";
 import type { Exploration, LinUCBOptions } from "../engine/types.js";
 import { describeValue } from "../shared/describe-value.js";
@@ -80,6 +81,11 @@ export interface CadenceOptions {
   readonly dailyDiscount?: number;
   /** Where steps and progress go. @default silent */
   readonly progress?: CadenceProgress;
+  /**
+   * Who reads the prod refit's training slice: a sharded reader from src/scale (worker threads,
+   * queue workers; ./training-reader.ts). The warm-up always reads in-process. @default in-process
+   */
+  readonly readTraining?: TrainingReader;
 }
 
 /** Options with defaults applied. */
@@ -103,6 +109,7 @@ export interface ResolvedCadenceOptions {
   readonly maxFeatureMagnitude: number;
   readonly full: boolean;
   readonly dailyDiscount: number;
+  readonly readTraining: TrainingReader | undefined;
 }
 
 /**
@@ -241,6 +248,7 @@ export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceO
     ),
     full: flag(options.full ?? false, "full"),
     dailyDiscount: positive(options.dailyDiscount ?? CADENCE_DEFAULTS.dailyDiscount, "dailyDiscount", 1),
+    readTraining: trainingReader(options.readTraining),
   };
 }
 
@@ -253,6 +261,12 @@ function flag(value: unknown, name: string): boolean {
 /** The bounds of a valid corpus row in a run: the judge's (or the mode's) reward range and the options' floors. */
 export function rowBoundsOf(o: ResolvedCadenceOptions, reward: RewardBounds): RowBounds {
   return { reward, minPropensity: o.minPropensity, maxFeatureMagnitude: o.maxFeatureMagnitude };
+}
+
+function trainingReader(reader: unknown): TrainingReader | undefined {
+  if (reader !== undefined && typeof reader !== "function")
+    throw new TypeError(`\`readTraining\` must be a function; received ${describeValue(reader)}`);
+  return reader as TrainingReader | undefined;
 }
 
 /**

@@ -255,9 +255,18 @@ async function refitStep(
       const cutoff = split.cutoff;
       const side = (which: "training" | "heldOut") =>
         cutoff === null ? {} : { split: { side: which, cutoff, newerThanId: split.newerThanId } };
-      const training = await accumulateSlice(db, engine, { ...slice, ...side("training") }, (chunk, totals) => {
-        afterChunk(chunk, totals.scanned);
-      });
+      const trainingSlice = { ...slice, ...side("training") };
+      // A sharded reader (o.readTraining, prod only) reports per shard, not per chunk.
+      const sharded = mode.mode === "prod" ? o.readTraining : undefined;
+      const training =
+        sharded === undefined
+          ? await accumulateSlice(db, engine, trainingSlice, (chunk, totals) => afterChunk(chunk, totals.scanned))
+          : await sharded(db, engine, trainingSlice, {
+              integrity,
+              coverage,
+              onProgress: (scanned) => advance(scanned, toRead),
+            });
+      if (sharded !== undefined) fed += training.accepted;
       engine.finalize();
       // The candidate that is evaluated: the models of the training slice alone, copied exactly.
       const evaluated = await engine.clone();

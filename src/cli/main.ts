@@ -16,6 +16,7 @@ const commands: Readonly<Record<string, () => Promise<{ command: Command }>>> = 
   runs: () => import("./commands/runs.js"),
   serve: () => import("./commands/serve.js"),
   import: () => import("./commands/import.js"),
+  worker: () => import("./commands/worker.js"),
 };
 
 /** The top-level help: every command with its one-line summary (loading each command module). */

@@ -2,7 +2,8 @@
  * The one file that touches `WebAssembly`. It compiles each kernel build once per process, picks
  * the build (feature detection or the caller's choice), instantiates one kernel per engine, keeps
  * typed-array views over its memory fresh across `memory.grow`, and refuses capacity past the
- * 4 GiB of one wasm32 instance before any size arithmetic could wrap.
+ * 4 GiB of one wasm32 instance before any size arithmetic could wrap. The engine sees an instance
+ * through the {@link Kernel} facade only: typed views and element offsets, never a byte pointer.
  *
  * No loader library: the ABI is numbers only (i32, usize, f64), so plain `WebAssembly.instantiate`
  * is all it takes (`@assemblyscript/loader` is deprecated since AssemblyScript 0.20).

@@ -251,17 +251,20 @@ export function pairedBounds(
   const deltas = new Float64Array(resamples);
   const ts = new Float64Array(resamples);
   let kept = 0;
-  for (let b = 0; b < resamples; b++) {
-    if (plan.moments === null) break;
-    const r = resampledPoint(sums, b * width, plan);
-    if (Number.isNaN(r.delta)) continue;
-    deltas[kept] = r.delta;
-    // A resample without spread has an infinite t unless it landed exactly on Δ̂.
-    const gap = r.delta - full.delta;
-    ts[kept] = r.se > 0 ? gap / r.se : gap === 0 ? 0 : gap * Infinity;
-    kept++;
+  if (plan.moments === null) {
+    // Δ̂ is undefined: no bound, but the resamples without an estimate are still counted.
+    kept = countDefined(sums, width, plan, resamples);
+  } else {
+    for (let b = 0; b < resamples; b++) {
+      const r = resampledPoint(sums, b * width, plan);
+      if (Number.isNaN(r.delta)) continue;
+      deltas[kept] = r.delta;
+      // A resample without spread has an infinite t unless it landed exactly on Δ̂.
+      const gap = r.delta - full.delta;
+      ts[kept] = r.se > 0 ? gap / r.se : gap === 0 ? 0 : gap * Infinity;
+      kept++;
+    }
   }
-  if (plan.moments === null) kept = countDefined(sums, width, plan, resamples);
   const sortedDeltas = deltas.subarray(0, kept).sort();
   const sortedTs = ts.subarray(0, kept).sort();
   let bounds: Record<PairedBoundMethod, number>;

@@ -43,6 +43,11 @@ export interface CorpusReadOptions {
   readonly chunkSize?: number;
   /** Resume: read only rows with id > afterId (the `lastId` of the last chunk consumed). @default 0 */
   readonly afterId?: number;
+  /**
+   * Read only rows with id ≤ throughId: with `afterId`, one id range of a sharded read
+   * (src/store/corpus-shards.ts). @default no upper bound (the highest matching id at the start)
+   */
+  readonly throughId?: number;
   /** Only rows with created_at ≥ this instant. */
   readonly createdFrom?: Date;
   /** Only rows with created_at < this instant. */
@@ -164,6 +169,7 @@ interface ResolvedOptions {
   readonly dimension: number;
   readonly chunkSize: number;
   readonly afterId: number;
+  readonly throughId: number | undefined;
   readonly createdFrom: Date | undefined;
   readonly createdBefore: Date | undefined;
   readonly split: CorpusSplitSide | undefined;
@@ -219,6 +225,12 @@ function resolveOptions(options: CorpusReadOptions): ResolvedOptions {
   if (!Number.isSafeInteger(afterId) || afterId < 0) {
     throw new RangeError(`afterId must be a non-negative integer; received ${describeValue(afterId)}`);
   }
+  const { throughId } = options;
+  if (throughId !== undefined && (!Number.isSafeInteger(throughId) || throughId < afterId)) {
+    throw new RangeError(
+      `throughId must be an integer no smaller than afterId (${afterId}); received ${describeValue(throughId)}`,
+    );
+  }
   for (const [name, value] of [
     ["createdFrom", createdFrom],
     ["createdBefore", createdBefore],
@@ -237,11 +249,21 @@ function resolveOptions(options: CorpusReadOptions): ResolvedOptions {
     dimension,
     chunkSize,
     afterId,
+    throughId,
     createdFrom,
     createdBefore,
     split,
     bounds: resolveRowBounds(options.bounds, "bounds"),
   };
+}
+
+/**
+ * The `WHERE` clause of a read's rows (table filter, time bounds, split side; not the id range):
+ * what a shard plan must partition so that the shards together are exactly the single read.
+ * Literals only (validated), so it can go into COPY.
+ */
+export function corpusRowsCondition(options: CorpusReadOptions): string {
+  return baseConditions(resolveOptions(options)).join(" AND ");
 }
 
 /** `WHERE` conditions shared by the bound query and the pages (literals only: COPY takes no parameters). */
@@ -269,7 +291,8 @@ function splitCondition({ side, cutoff, newerThanId }: CorpusSplitSide): string 
 
 /** The lowest and highest matching ids. */
 function boundsQuery(options: ResolvedOptions): string {
-  const where = [...baseConditions(options), `id > ${options.afterId}`].join(" AND ");
+  const range = options.throughId === undefined ? [] : [`id <= ${options.throughId}`];
+  const where = [...baseConditions(options), `id > ${options.afterId}`, ...range].join(" AND ");
   const timeSliced =
     options.createdFrom !== undefined || options.createdBefore !== undefined || options.split !== undefined;
   // Without a time slice, min/max walk the (source, id) index from each end: instant. With one,

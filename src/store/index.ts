@@ -79,6 +79,15 @@ export {
 } from "./corpus-split.js";
 export { corpusPrefixFingerprint, describePrefixChange, type CorpusPrefixFingerprint } from "./corpus-prefix.js";
 export {
+  deleteShardResults,
+  deleteStaleShardResults,
+  finishedShards,
+  readShardResults,
+  writeShardResult,
+  type StoredShardResult,
+} from "./shard-results.js";
+export { MAX_SHARDS, planCorpusShards, type CorpusShard, type CorpusShardPlan } from "./corpus-shards.js";
+export {
   judgeUnlabelled,
   type JudgeUnlabelledOptions,
   type JudgeUnlabelledResult,

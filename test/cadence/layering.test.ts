@@ -71,3 +71,16 @@ it("the constants the cadence restates equal the synthetic world's", () => {
   expect(DEFAULT_REWARD_FUNCTION).toBe(OUTCOME_REWARD);
   expect(rewardOf).toBe(outcomeRewardOf);
 });
+
+it("the cadence never imports src/scale: sharded readers are plugged in through its readTraining option", () => {
+  for (const entry of ["run-cadence.ts", "modes/prod.ts", "options.ts", "index.ts"]) {
+    const files = [...reachable(join(root, "src/cadence", entry))].map((f) => relative(root, f));
+    expect(
+      files.filter((f) => f.startsWith("src/scale/")),
+      entry,
+    ).toEqual([]);
+  }
+  // The walker sees them where they are: the CLI's cadence command plugs them in.
+  const cli = [...reachable(join(root, "src/cli/commands/cadence.ts"))].map((f) => relative(root, f));
+  expect(cli).toContain("src/scale/sharded-training.ts");
+});

@@ -106,6 +106,32 @@ describe("with at most `groups` events: the row bootstrap's answers", () => {
   });
 });
 
+describe("paired bootstrap where a ratio is undefined", () => {
+  it("has no bound when Δ̂ is undefined, and counts the resamples without an estimate as the row bootstrap does", () => {
+    const n = 40;
+    const u = Float64Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const none = pairedDifference(
+      { numerators: new Float64Array(n), denominators: new Float64Array(n) },
+      { numerators: u },
+      { resamples: 50 },
+    );
+    expect(none.difference).toBeNaN();
+    expect(none.bounds).toEqual({ studentized: Number.NaN, percentile: Number.NaN, basic: Number.NaN });
+    expect(none.degenerate).toBe(50);
+    // One event in 40 carries the candidate's weight: about e^-1 of the resamples miss it.
+    const rare = new Float64Array(n);
+    rare[7] = 2;
+    const paired = pairedDifference(
+      { numerators: rare, denominators: rare },
+      { numerators: u },
+      { resamples: 300, seed: 2 },
+    );
+    const row = rowBootstrapRatios({ u: rare, v: rare }, 300, 2);
+    expect(paired.degenerate).toBe(row.filter(Number.isNaN).length);
+    expect(paired.degenerate).toBeGreaterThan(60);
+  });
+});
+
 describe("with more events than groups: the row bootstrap's answers within Monte Carlo error", () => {
   // n = 20,000 events in G = 1,024 groups (≈ 20 per group), 12 bootstrap seeds each way.
   const n = 20_000;

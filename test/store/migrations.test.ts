@@ -26,6 +26,7 @@ const TABLES = [
   "active_policy",
   "judge_watermarks",
   "policy_versions",
+  "refit_shard_results",
   "routing_decisions",
   "routing_outcomes",
   "routing_outcomes_synthetic",

@@ -24,6 +24,8 @@ import {
   writeReportFiles,
   type ReportFiles,
 } from "../../report/index.js";
+import { queueTrainingReader } from "../../scale/queue-training.js";
+import { threadTrainingReader } from "../../scale/sharded-training.js";
 import { DEFAULT_DATA_DIR, StoreError, openDatabase, type Db } from "../../store/index.js";
 import {
   afterTheWork,
@@ -76,6 +78,14 @@ Options:
                             happens anyway when they cannot be used, and the result says why)
   --daily-discount G        forgetting: a row weighs G^(age in days) from the newest row, 0 < G ≤ 1
                             (default: ${CADENCE_DEFAULTS.dailyDiscount}, no forgetting); the prior does not fade
+  --workers N               prod: read the training slice on N worker threads, split by id range into
+                            equal row counts, each with its own connection (PostgreSQL only; the
+                            embedded database reads in-process). Same models as one reader, to 1e-12
+  --queue                   prod: put the N shards (--workers, default 4) on the job queue instead, for
+                            \`linucb worker\` processes on any machine; this run waits, merges and
+                            fails (promoting nothing) if a shard fails after its retries or times out
+  --queue-timeout S         --queue: fail if the shards are not all done in S seconds (default: 3600)
+  --shard-expire S          --queue: a shard running longer is taken for dead and retried (default: 3600)
   --hallucination-penalty H judge: reward lost for a hallucination, 0..2 (default: ${DEFAULT_REWARD_FUNCTION.hallucinationPenalty})
   --refusal-penalty R       judge: reward lost for a refusal, 0..2 (default: ${DEFAULT_REWARD_FUNCTION.refusalPenalty})
   -h, --help                show this help
@@ -138,6 +148,38 @@ function positiveOption(text: string | undefined, name: string, max: number): nu
   return value;
 }
 
+/**
+ * `--workers N` (threads) or `--workers N --queue` (queue jobs): the prod refit's training reader,
+ * as the options to spread into the cadence's (none without either flag).
+ */
+function trainingReaderOption(
+  values: {
+    readonly workers?: string | undefined;
+    readonly queue?: boolean | undefined;
+    readonly "queue-timeout"?: string | undefined;
+    readonly "shard-expire"?: string | undefined;
+  },
+  databaseUrl: string | undefined,
+  io: CommandIO,
+): Pick<CadenceOptions, "readTraining"> {
+  if (values.workers === undefined && !values.queue) return {};
+  const workers = integerOption(values.workers, "--workers", values.queue ? 4 : 1, 4096, 1);
+  const onFallback = (reason: string): void => {
+    io.stderr.write(`linucb cadence: --workers ${workers}: ${reason}\n`);
+  };
+  if (!values.queue) return { readTraining: threadTrainingReader(workers, databaseUrl, onFallback) };
+  if (databaseUrl === undefined) throw new UsageError("--queue needs PostgreSQL: give --database-url or DATABASE_URL");
+  const readTraining = queueTrainingReader({
+    databaseUrl,
+    shards: workers,
+    timeoutSeconds: integerOption(values["queue-timeout"], "--queue-timeout", 3600, 86_400 * 7, 1),
+    timings: { expireInSeconds: integerOption(values["shard-expire"], "--shard-expire", 3600, 86_399, 1) },
+    onQueueError: (error) => io.stderr.write(`linucb cadence: queue: ${error.message}\n`),
+    onFallback,
+  });
+  return { readTraining };
+}
+
 /** The `cadence` command. */
 export const command: Command = {
   summary: "Run the refit cadence: judge, refit, evaluate, gate and (prod) promote",
@@ -170,6 +212,10 @@ export const command: Command = {
       "max-feature-magnitude": { type: "string" },
       full: { type: "boolean", default: false },
       "daily-discount": { type: "string" },
+      workers: { type: "string" },
+      queue: { type: "boolean", default: false },
+      "queue-timeout": { type: "string" },
+      "shard-expire": { type: "string" },
     });
     const mode = values.mode;
     if (mode !== "warmup" && mode !== "prod") {
@@ -179,6 +225,10 @@ export const command: Command = {
     }
     if (values["no-report"] && values["report-dir"] !== undefined)
       throw new UsageError("give --report-dir or --no-report, not both");
+    if (mode === "warmup" && (values.workers !== undefined || values.queue))
+      throw new UsageError("--workers and --queue apply to --mode prod only");
+    if (!values.queue && (values["queue-timeout"] !== undefined || values["shard-expire"] !== undefined))
+      throw new UsageError("--queue-timeout and --shard-expire apply with --queue only");
     if (mode === "prod" && values.n !== undefined)
       throw new UsageError(
         `--n applies to --mode warmup only; received --n ${JSON.stringify(values.n)} with --mode prod`,
@@ -262,6 +312,7 @@ export const command: Command = {
       progress: terminalProgress(io.stderr),
     };
     const databaseChoice = databaseOptions(values, io, "cadence");
+    const readTraining = trainingReaderOption(values, databaseChoice.databaseUrl, io);
     if (!values["no-report"]) assertWritableFolder(values["report-dir"] ?? DEFAULT_REPORT_DIR, "--report-dir");
 
     let db: Db | undefined;
@@ -285,7 +336,7 @@ export const command: Command = {
           `${db.backend === "postgres" ? "PostgreSQL at" : "embedded database in"} ${db.location}\n`,
       );
 
-      const result = await runCadence(db, options);
+      const result = await runCadence(db, { ...options, ...readTraining });
       let files: ReportFiles | null = null;
       if (!values["no-report"]) {
         const reportDir = values["report-dir"] ?? DEFAULT_REPORT_DIR;

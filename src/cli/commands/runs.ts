@@ -106,7 +106,8 @@ export const command: Command = {
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ trainingRuns, policyVersions, activePolicyVersionId }, null, 2)}\n`);
       } else {
-        const activeLine = `active policy: ${activePolicyVersionId === null ? "none" : `version ${activePolicyVersionId}`}`;
+        const active = activePolicyVersionId === null ? "none" : `version ${activePolicyVersionId}`;
+        const activeLine = `active policy: ${active}`;
         io.stdout.write(`${formatRuns(trainingRuns)}\n\n${formatVersions(policyVersions)}\n\n${activeLine}\n`);
       }
       return ExitCode.ok;

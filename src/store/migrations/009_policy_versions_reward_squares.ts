@@ -10,7 +10,7 @@ import type { Migration } from "./migration.js";
  * `parameters.corpus.basis`.
  */
 export const migration: Migration = {
-  version: 10,
+  version: 11,
   name: "policy_versions_reward_squares",
   up: `
 ALTER TABLE policy_versions ADD COLUMN reward_squares bytea

@@ -13,7 +13,8 @@ import { migration as nonemptyIdsAbandonedRuns } from "./006_nonempty_ids_abando
 import { migration as routingDecisions } from "./007_routing_decisions.js";
 import { migration as routingOutcomesDedupeKey } from "./008_routing_outcomes_dedupe_key.js";
 import { migration as judgeWatermarks } from "./010_judge_watermarks.js";
-// Reserved as 009; it landed after 010 (version 9), so it is version 10: versions are positions.
+import { migration as refitShardResults } from "./012_refit_shard_results.js";
+// Reserved as 009; landed after 010 and 012 (versions 9, 10): version 11 (versions are positions).
 import { migration as policyVersionsRewardSquares } from "./009_policy_versions_reward_squares.js";
 
 export type { Migration } from "./migration.js";
@@ -29,5 +30,6 @@ export const migrations: readonly Migration[] = [
   routingDecisions,
   routingOutcomesDedupeKey,
   judgeWatermarks,
+  refitShardResults,
   policyVersionsRewardSquares,
 ];
