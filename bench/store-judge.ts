@@ -1,6 +1,6 @@
 /**
  * Judge throughput (issue 14 item 1): the built-in judge labelling unjudged prod rows with one
- * watermark (judgeUnlabelledInSql, migration 010) next to the batch path every pluggable judge takes
+ * watermark (judgeUnlabelledInSql, migration 009) next to the batch path every pluggable judge takes
  * (judgeUnlabelled: rows to JavaScript and verdicts back), on PostgreSQL (DATABASE_URL or
  * --database-url) and PGlite; and what the watermark costs the corpus reader, which then computes
  * each reward from the row's flags. A plain script, runnable after the build:
@@ -11,7 +11,7 @@
  * rows the judge must skip) in a scratch database and then, in order: judges them with the
  * watermark; reads the corpus twice (a warm-up, then timed: rewards computed at read time); writes
  * the same rewards into the rows with one plain UPDATE (the floor of any judge that writes verdicts
- * into the wide rows — what the set-based judge did before migration 010) and drops the watermark;
+ * into the wide rows — what the set-based judge did before migration 009) and drops the watermark;
  * compacts the table (VACUUM FULL) and reads it again (rewards stored); resets the rewards and judges
  * through the batch path.
  * Target: ≥ 200k rows/s for the judge on PostgreSQL, the read with computed rewards as fast as with

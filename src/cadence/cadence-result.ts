@@ -8,6 +8,7 @@
 import type { ShrinkageState } from "../engine/shrinkage.js";
 import type { CoverageTable } from "./coverage.js";
 import type { IntegrityReport } from "./integrity.js";
+import type { RefitSummary } from "./refit-plan.js";
 import type { OffPolicyEvaluation } from "../evaluation/index.js";
 import type { CorpusReadTotals, CorpusSplit, CorpusTable, JsonObject, RejectedRow, RowBounds } from "../store/index.js";
 import type { ConvergenceReport } from "../synthetic/index.js";
@@ -40,9 +41,12 @@ export interface CorpusSummary {
   readonly heldOut: CorpusReadTotals;
   /** What a valid row may hold: the judge's reward range, the propensity floor, the feature bound. */
   readonly bounds: RowBounds;
-  /** Rows fed to the engine (both slices). */
+  /**
+   * Rows fitted into the engine (both slices). An incremental refit counts the rows of the base's
+   * statistics too (`refit.baseRows`); what this run read is in `training`, `heldOut` and `refit.rowsRead`.
+   */
   readonly rowsRead: number;
-  /** Rows rejected (both slices): never fed, never evaluated. */
+  /** Rows rejected (both slices) by this run's read: never fed, never evaluated. */
   readonly rowsRejected: number;
   /** Rejected rows by reason kind ('reward', 'propensity', 'features', 'cell', 'model', 'agent_id', 'source'). */
   readonly rejectedByReason: Readonly<Record<string, number>>;
@@ -86,6 +90,8 @@ export interface CadenceResultBase {
   /** Runs of this mode left 'running' by a process that died, marked 'abandoned' before this run started. */
   readonly abandonedRuns: readonly number[];
   readonly timings: readonly StepTiming[];
+  /** Incremental or full, from which base version, why, and how many rows were read (src/cadence/refit-plan.ts). */
+  readonly refit: RefitSummary;
   /**
    * What the refit learned about its corpus, in every mode: the integrity check (engine = SQL), the
    * coverage table (rows and ESS per (cell, model)) and the per-cell shrinkage the data chose.

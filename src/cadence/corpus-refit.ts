@@ -3,8 +3,13 @@
  * (accumulate), never held whole. The caller finalizes when it wants the models; the statistics
  * of two reads add up, so the training slice and then the held-out slice can be streamed into the
  * same engine, with a finalize (and a copy of the models) in between.
+ *
+ * An incremental refit (./refit-plan.ts) reads through the same function with `idAfter` set to the
+ * base's high-water mark: only the rows added since. A parallel reader of id ranges can replace it
+ * as long as it applies the same filters and the same weighting.
  */
 import type { LinUCBEngine } from "../engine/types.js";
+import { weightedBatch, type Forgetting } from "./daily-discount.js";
 import {
   readCorpus,
   type CorpusChunk,
@@ -28,6 +33,10 @@ export interface SliceRead {
   readonly split?: CorpusSplitSide;
   /** What a valid row may hold (rows outside are rejected by id, never fed). */
   readonly bounds?: RowBounds;
+  /** Only rows with id above this one (an incremental refit: the base's high-water mark). @default 0 */
+  readonly idAfter?: number;
+  /** Weigh each row by its age (./daily-discount.ts); omitted or a discount of 1: every row weighs 1. */
+  readonly forgetting?: Forgetting;
 }
 
 /**
@@ -48,9 +57,11 @@ export async function accumulateSlice(
     ...(slice.createdBefore === undefined ? {} : { createdBefore: slice.createdBefore }),
     ...(slice.split === undefined ? {} : { split: slice.split }),
     ...(slice.bounds === undefined ? {} : { bounds: slice.bounds }),
+    ...(slice.idAfter === undefined ? {} : { afterId: slice.idAfter }),
   });
+  const forgetting = slice.forgetting?.dailyDiscount === 1 ? undefined : slice.forgetting;
   for await (const chunk of reader) {
-    if (chunk.length > 0) engine.accumulate(chunk);
+    if (chunk.length > 0) engine.accumulate(forgetting === undefined ? chunk : weightedBatch(chunk, forgetting));
     await onChunk(chunk, reader.totals);
   }
   return reader.totals;

@@ -14,8 +14,13 @@
  * Σrx[i], SQL's sum(reward · features[i + 1])); and Σ r² (the engine keeps it for its shrinkage
  * estimate). Sums are compared to a relative 1e-9 (the two sides add in different orders); with a
  * discount below 1 the engine's sums are discounted, so only counts are compared.
+ *
+ * An incremental refit starts from a base's statistics and reads only the rows after its mark: the
+ * check then compares what the engine gained over that baseline with SQL over the rows it read (the
+ * base's own coverage is the prefix fingerprint's to check, src/cadence/refit-plan.ts). Rows
+ * weighted by age (a daily discount) make the sums weighted too: then only counts are compared.
  */
-import type { LinUCBEngine } from "../engine/types.js";
+import type { LinUCBEngine, LinUCBStatistics } from "../engine/types.js";
 import type { Queryable } from "../store/db.js";
 import type { CorpusTable, RejectedRow } from "../store/corpus-reader.js";
 import { judgedRewardSql, readJudgeWatermarks } from "../store/judge-watermarks.js";
@@ -139,11 +144,9 @@ async function sqlTotals(
   return totals;
 }
 
-function engineTotals(engine: LinUCBEngine): Map<string, Totals> {
-  const stats = engine.exportStatistics();
+function statisticsTotals(stats: LinUCBStatistics, interceptIndex: number): Map<string, Totals> {
   const d = stats.dimension;
   const k = stats.arms.length;
-  const i = engine.options.interceptIndex;
   const totals = new Map<string, Totals>();
   stats.cells.forEach((cell, c) => {
     for (let a = 0; a < k; a++) {
@@ -151,13 +154,40 @@ function engineTotals(engine: LinUCBEngine): Map<string, Totals> {
       if (stats.counts[m] === 0) continue;
       const sums = {
         rows: stats.counts[m]!,
-        rewardSum: stats.xr[m * d + i]!,
+        rewardSum: stats.xr[m * d + interceptIndex]!,
         rewardSquares: stats.yy?.[m] ?? Number.NaN,
       };
       totals.set(`${cell}\u0000${stats.arms[a]}`, sums);
     }
   });
   return totals;
+}
+
+/** The engine's totals, less those of the baseline it started from (models left with no rows dropped). */
+function engineTotals(engine: LinUCBEngine, baseline: LinUCBStatistics | undefined): Map<string, Totals> {
+  const i = engine.options.interceptIndex;
+  const totals = statisticsTotals(engine.exportStatistics(), i);
+  if (baseline === undefined) return totals;
+  for (const [key, base] of statisticsTotals(baseline, i)) {
+    const now = totals.get(key);
+    if (now === undefined) continue; // the engine lost rows: left for the comparison to report
+    const gained = {
+      rows: now.rows - base.rows,
+      rewardSum: now.rewardSum - base.rewardSum,
+      rewardSquares: now.rewardSquares - base.rewardSquares,
+    };
+    if (gained.rows === 0) totals.delete(key);
+    else totals.set(key, gained);
+  }
+  return totals;
+}
+
+/** What {@link checkIntegrity} compares beyond the engine and the rows read. */
+export interface IntegrityOptions {
+  /** The statistics an incremental refit started from: the check compares what the engine gained over them. */
+  readonly baseline?: LinUCBStatistics;
+  /** The rows were weighted (a daily discount): compare counts only. */
+  readonly weighted?: boolean;
 }
 
 /**
@@ -169,10 +199,12 @@ export async function checkIntegrity(
   engine: LinUCBEngine,
   table: CorpusTable,
   collector: IntegrityCollector,
+  options: IntegrityOptions = {},
 ): Promise<IntegrityReport> {
   const read = collector.read;
-  const [fromSql, fromEngine] = [await sqlTotals(db, table, read, engine.options.interceptIndex), engineTotals(engine)];
-  const sumsCompared = engine.options.discount === 1;
+  const fromSql = await sqlTotals(db, table, read, engine.options.interceptIndex);
+  const fromEngine = engineTotals(engine, options.baseline);
+  const sumsCompared = engine.options.discount === 1 && options.weighted !== true;
   const none: Totals = { rows: 0, rewardSum: 0, rewardSquares: 0 };
   const mismatches: IntegrityMismatch[] = [];
   let engineRows = 0;

@@ -7,7 +7,7 @@ import type { TrainingReader } from "./training-reader.js";
 import { resolveExploration } from "../engine/options.js";
 import type { Exploration, LinUCBOptions } from "../engine/types.js";
 import { describeValue } from "../shared/describe-value.js";
-import { DEFAULT_ROW_BOUNDS } from "../store/index.js";
+import { DEFAULT_ROW_BOUNDS, type RewardBounds, type RowBounds } from "../store/index.js";
 import { outcomeRewardJudge, type Judge } from "./judge.js";
 import type { CadenceProgress } from "./progress.js";
 
@@ -69,6 +69,16 @@ export interface CadenceOptions {
   readonly minPropensity?: number;
   /** Rows with a feature of larger absolute value are rejected (by id, counted). Positive. @default 1e6 */
   readonly maxFeatureMagnitude?: number;
+  /**
+   * Production: refit from scratch, reading the whole corpus, instead of starting from the active
+   * policy's stored statistics and reading only the rows after its high-water mark. @default false
+   */
+  readonly full?: boolean;
+  /**
+   * Forgetting: each row weighs γ^(age in days), its age measured from the corpus's newest row
+   * (src/cadence/daily-discount.ts), in (0, 1]. The prior does not fade. @default 1 (no forgetting)
+   */
+  readonly dailyDiscount?: number;
   /** Where steps and progress go. @default silent */
   readonly progress?: CadenceProgress;
   /**
@@ -97,6 +107,8 @@ export interface ResolvedCadenceOptions {
   readonly threshold: number;
   readonly minPropensity: number;
   readonly maxFeatureMagnitude: number;
+  readonly full: boolean;
+  readonly dailyDiscount: number;
   readonly readTraining: TrainingReader | undefined;
 }
 
@@ -128,6 +140,7 @@ export const CADENCE_DEFAULTS = {
   threshold: 0.5,
   minPropensity: DEFAULT_ROW_BOUNDS.minPropensity,
   maxFeatureMagnitude: DEFAULT_ROW_BOUNDS.maxFeatureMagnitude,
+  dailyDiscount: 1,
 } as const;
 
 function integer(value: unknown, name: string, min: number, max: number): number {
@@ -233,8 +246,21 @@ export function resolveCadenceOptions(options: CadenceOptions): ResolvedCadenceO
       "maxFeatureMagnitude",
       Number.MAX_VALUE,
     ),
+    full: flag(options.full ?? false, "full"),
+    dailyDiscount: positive(options.dailyDiscount ?? CADENCE_DEFAULTS.dailyDiscount, "dailyDiscount", 1),
     readTraining: trainingReader(options.readTraining),
   };
+}
+
+function flag(value: unknown, name: string): boolean {
+  if (typeof value !== "boolean")
+    throw new TypeError(`\`${name}\` must be a boolean; received ${describeValue(value)}`);
+  return value;
+}
+
+/** The bounds of a valid corpus row in a run: the judge's (or the mode's) reward range and the options' floors. */
+export function rowBoundsOf(o: ResolvedCadenceOptions, reward: RewardBounds): RowBounds {
+  return { reward, minPropensity: o.minPropensity, maxFeatureMagnitude: o.maxFeatureMagnitude };
 }
 
 function trainingReader(reader: unknown): TrainingReader | undefined {

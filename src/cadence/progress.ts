@@ -5,12 +5,16 @@
  * (src/report/terminal-progress.ts for the CLI).
  */
 
-/** The steps of a cadence, in the order they run (the warm-up's `load` and the prod's `promote` are mode-specific). */
+/**
+ * The steps of a cadence, in the order they run (the warm-up's `load`, the prod's `base` — whether
+ * the refit can start from the active policy's statistics — and `promote` are mode-specific).
+ */
 export type CadenceStep =
   | "database"
   | "schema"
   | "load"
   | "judge"
+  | "base"
   | "split"
   | "refit"
   | "evaluate"

@@ -52,6 +52,8 @@ import type {
   WarmupCadenceResult,
 } from "./cadence-result.js";
 import { accumulateSlice } from "./corpus-refit.js";
+import { forgettingOf } from "./daily-discount.js";
+import type { RefitPlan, RefitSummary } from "./refit-plan.js";
 import { CoverageCollector, type CoverageTable } from "./coverage.js";
 import { IntegrityCollector, checkIntegrity, describeIntegrityFailure, type IntegrityReport } from "./integrity.js";
 import { HeldOutCollector } from "./held-out-slice.js";
@@ -59,7 +61,7 @@ import type { ModeSteps, Preparation, RunContext } from "./modes/mode-steps.js";
 import { prodMode } from "./modes/prod.js";
 import { compareOnHeldOut } from "./offline-evaluation.js";
 import { routingSummary } from "./report-data.js";
-import { resolveCadenceOptions, type CadenceOptions, type ResolvedCadenceOptions } from "./options.js";
+import { resolveCadenceOptions, rowBoundsOf, type CadenceOptions, type ResolvedCadenceOptions } from "./options.js";
 import { StepRunner, silentProgress, type CadenceStep } from "./progress.js";
 
 /** A cadence run that failed: which step, which run (null if none was started), and the cause. */
@@ -182,12 +184,14 @@ async function splitStep(context: RunContext, mode: ModeSteps<CadenceResult>, bo
   const { db, options: o, steps } = context;
   const table = mode.table;
   const newerThanId = (await mode.newerThanId?.(context)) ?? 0;
+  const prefix = await mode.knownPrefix?.(context);
   return steps.run(
     "split",
     `holding out the newest ${(o.heldOutShare * 100).toFixed(0)}% of ${table} by (created_at, id)` +
       (newerThanId > 0 ? ` among the rows after id ${newerThanId} (the incumbent's training)` : ""),
     async () => {
-      const s = await splitCorpusByTime(db, { table, heldOutShare: o.heldOutShare, newerThanId, bounds });
+      const known = prefix === undefined ? {} : { prefix };
+      const s = await splitCorpusByTime(db, { table, heldOutShare: o.heldOutShare, newerThanId, bounds, ...known });
       if (s.total === 0) throw new RangeError(`${table} holds no ${mode.corpusRows}: there is nothing to refit on`);
       if (s.training === 0) {
         throw new RangeError(
@@ -205,7 +209,10 @@ async function splitStep(context: RunContext, mode: ModeSteps<CadenceResult>, bo
 
 /**
  * The refit step: the training slice into `engine`, a copy of its models (the candidate that is
- * evaluated), then the held-out slice into the same statistics (kept whole for the evaluation).
+ * evaluated), then the held-out slice into the same statistics (kept whole for the evaluation). An
+ * incremental plan (./refit-plan.ts) first merges the base's statistics and then reads only the
+ * rows after the base's high-water mark, on both sides of the split (every row at or below it is
+ * on the training side, so the base is exactly that part of the training slice).
  */
 async function refitStep(
   context: RunContext,
@@ -218,21 +225,31 @@ async function refitStep(
   const { db, options: o, steps } = context;
   const table = mode.table;
   const dimension = prepared.engineOptions.dimension;
-  const slice = { table, dimension, chunkSize: o.chunkSize, bounds };
+  const plan = prepared.refitPlan ?? WHOLE_CORPUS;
+  const forgetting = forgettingOf(o.dailyDiscount, split);
+  // The base's rows: fitted (its statistics' counts), and scanned (its fingerprint: rejected and unjudged too).
+  const baseRows = plan.kind === "incremental" ? plan.statistics.counts.reduce((sum, n) => sum + n, 0) : 0;
+  const baseScanned = plan.kind === "incremental" ? plan.basis.fingerprint.rows : 0;
+  const idAfter = plan.kind === "incremental" ? { idAfter: plan.basis.fingerprint.highWaterId } : {};
+  const slice = { table, dimension, chunkSize: o.chunkSize, bounds, forgetting, ...idAfter };
   const collector = new HeldOutCollector(prepared.engineOptions.arms, dimension);
   const integrity = new IntegrityCollector();
   const coverage = new CoverageCollector(prepared.engineOptions.arms);
+  const toRead = Math.max(split.total - baseScanned, 0);
   let fed = 0;
   return steps.run(
     "refit",
-    `streaming ${split.total} rows of ${table} into the engine in chunks of ${o.chunkSize}`,
+    plan.kind === "incremental"
+      ? `starting from ${plan.reason}: streaming ${toRead} rows of ${table} in chunks of ${o.chunkSize}`
+      : `streaming ${split.total} rows of ${table} into the engine in chunks of ${o.chunkSize}`,
     async (advance) => {
+      if (plan.kind === "incremental") engine.mergeStatistics(plan.statistics);
       let scannedBefore = 0;
       const afterChunk = (chunk: CorpusChunk, scanned: number): void => {
         fed += chunk.length;
         integrity.add(chunk);
         coverage.add(chunk);
-        advance(scannedBefore + scanned, split.total);
+        advance(scannedBefore + scanned, toRead);
         mode.afterChunk(engine, chunk, fed);
       };
       const cutoff = split.cutoff;
@@ -247,7 +264,7 @@ async function refitStep(
           : await sharded(db, engine, trainingSlice, {
               integrity,
               coverage,
-              onProgress: (scanned) => advance(scanned, split.total),
+              onProgress: (scanned) => advance(scanned, toRead),
             });
       if (sharded !== undefined) fed += training.accepted;
       engine.finalize();
@@ -264,11 +281,32 @@ async function refitStep(
             });
       engine.finalize();
       // Every run: the engine's per-(cell, model) counts and sums must be SQL's over the same rows.
-      const integrityReport = await checkIntegrity(db, engine, table, integrity);
+      const integrityReport = await checkIntegrity(db, engine, table, integrity, {
+        ...(plan.kind === "incremental" ? { baseline: plan.statistics } : {}),
+        weighted: forgetting.dailyDiscount !== 1,
+      });
       if (!integrityReport.ok) throw new Error(describeIntegrityFailure(integrityReport));
-      return { training, heldOut, evaluated, collector, integrity: integrityReport, coverage: coverage.finish() };
+      const summary: RefitSummary = {
+        kind: plan.kind,
+        reason: plan.reason,
+        baseVersionId: plan.kind === "incremental" ? plan.baseVersionId : null,
+        baseHighWaterId: plan.kind === "incremental" ? plan.basis.fingerprint.highWaterId : 0,
+        baseRows,
+        rowsRead: training.scanned + heldOut.scanned,
+        basisNotRecorded: null,
+      };
+      return {
+        training,
+        heldOut,
+        evaluated,
+        collector,
+        integrity: integrityReport,
+        coverage: coverage.finish(),
+        summary,
+      };
     },
     (r) =>
+      `${r.summary.kind === "incremental" ? `${baseRows} base rows + ` : ""}` +
       `${r.training.accepted + r.heldOut.accepted} rows fitted into ${engine.cells().length} cells` +
       (r.training.rejected + r.heldOut.rejected > 0 ? `, ${r.training.rejected + r.heldOut.rejected} rejected` : "") +
       (r.training.unjudged + r.heldOut.unjudged > 0
@@ -276,6 +314,9 @@ async function refitStep(
         : ""),
   );
 }
+
+/** The plan of a mode that does not say: the whole corpus (the warm-up's synthetic world). */
+const WHOLE_CORPUS: RefitPlan = { kind: "full", reason: "the warm-up refits its synthetic corpus whole" };
 
 /** The totals of a read that did not happen. */
 function emptyTotals(lastId: number): CorpusReadTotals {
@@ -298,6 +339,7 @@ interface RefitOutcome {
   readonly collector: HeldOutCollector;
   readonly integrity: IntegrityReport;
   readonly coverage: CoverageTable;
+  readonly summary: RefitSummary;
 }
 
 /** The skeleton: judge, split, prepare, refit, evaluate, gate, then the mode's finish. */
@@ -323,16 +365,13 @@ async function runSteps(
     },
     (r) => (r.judged === 0 ? "nothing to judge" : `${r.judged} rows judged`),
   );
-  const bounds: RowBounds = {
-    reward: mode.rewardRange,
-    minPropensity: o.minPropensity,
-    maxFeatureMagnitude: o.maxFeatureMagnitude,
-  };
+  const bounds = rowBoundsOf(o, mode.rewardRange);
   const split = await splitStep(context, mode, bounds);
   const prepared = await mode.prepare(context, split);
   const engine = await createLinUCB(prepared.engineOptions);
   const refit = await refitStep(context, mode, split, prepared, engine, bounds);
-  onCounts(refit.training.accepted + refit.heldOut.accepted, refit.training.rejected + refit.heldOut.rejected);
+  const rowsFitted = refit.summary.baseRows + refit.training.accepted + refit.heldOut.accepted;
+  onCounts(rowsFitted, refit.training.rejected + refit.heldOut.rejected);
 
   const { incumbentInfo } = prepared;
   const incumbentName =
@@ -377,7 +416,7 @@ async function runSteps(
     training: refit.training,
     heldOut: refit.heldOut,
     bounds,
-    rowsRead: refit.training.accepted + refit.heldOut.accepted,
+    rowsRead: rowsFitted,
     rowsRejected: refit.training.rejected + refit.heldOut.rejected,
     rejectedByReason: sumCounts(refit.training.rejectedByReason, refit.heldOut.rejectedByReason),
     rejectedExamples: [...refit.training.rejectedExamples, ...refit.heldOut.rejectedExamples].slice(
@@ -404,6 +443,7 @@ async function runSteps(
     routing,
     abandonedRuns: context.abandonedRuns,
     timings: steps.timings,
+    refit: refit.summary,
     // Integrity, coverage and the shrinkage the data chose: in every run's result and metrics.
     learned: { integrity: refit.integrity, coverage: refit.coverage, shrinkage: engine.shrinkage() },
   };

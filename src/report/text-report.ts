@@ -86,6 +86,17 @@ export function formatRejected(corpus: CorpusSummary): string[] {
   ];
 }
 
+/** How a prod run refitted: from a base version's statistics and the rows after its mark, or whole (and why). */
+function formatRefit(refit: CadenceResult["refit"]): string {
+  const what =
+    refit.kind === "incremental"
+      ? `incremental from version ${refit.baseVersionId} (${refit.baseRows} rows up to id ${refit.baseHighWaterId})` +
+        ` + ${refit.rowsRead} rows read`
+      : `full, ${refit.rowsRead} rows read: ${refit.reason}`;
+  const note = refit.basisNotRecorded === null ? "" : `; no basis recorded (${refit.basisNotRecorded})`;
+  return `refit         ${what}${note}`;
+}
+
 /** The whole report; see the module comment. */
 export function formatCadenceReport(result: CadenceResult, files: readonly string[] = []): string {
   const { corpus, evaluation, gate } = result;
@@ -102,6 +113,7 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
     `split         ${corpus.split.training} training rows, ${corpus.split.heldOut} held out ` +
       `from ${corpus.split.cutoff?.createdAt ?? "—"} (id ${corpus.split.cutoff?.id ?? "—"})`,
     ...formatRejected(corpus),
+    ...(result.mode === "prod" ? [formatRefit(result.refit)] : []),
     ...(result.abandonedRuns.length === 0
       ? []
       : [

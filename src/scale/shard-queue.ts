@@ -9,7 +9,7 @@
  * another worker within `expireInSeconds` (graphile-worker 0.16/0.17 keeps a crashed worker's job
  * locked for four hours). Its cron (`schedule`) enqueues one job per tick however many workers
  * run it. The queue's result mechanism (a job's output JSON) is not used for statistics: they go,
- * as exact bytes, to the table refit_shard_results (migration 012).
+ * as exact bytes, to the table refit_shard_results (migration 010).
  */
 import type PgBossType from "pg-boss";
 import { StoreError } from "../store/index.js";

@@ -17,6 +17,13 @@
  * check but the feature magnitude bound (checking every value of every row costs seconds per
  * million rows; the models need it on one row per model only). The counts are of every row, as
  * the reader scans them.
+ *
+ * With a known prefix (an incremental refit: the rows at or below `prefix.throughId` ≤ newerThanId
+ * are those its base was fitted on), only the rows above it are scanned — the held-out slice is
+ * drawn from them anyway — and the prefix's figures are added: the total, the models (a union), the newest instant (a
+ * maximum). The dimension stays the prefix's when it is also strictly the commonest valid length
+ * of the new rows (or they have none): then it is the commonest of all rows, since it was of the
+ * prefix. Otherwise the whole corpus is split as without a prefix.
  */
 import { CORPUS_FILTER, type CorpusPosition, type CorpusTable } from "./corpus-reader.js";
 import type { Queryable } from "./db.js";
@@ -33,6 +40,26 @@ export interface CorpusSplitOptions {
   readonly newerThanId?: number;
   /** The reader's row bounds: only rows inside them give models and the dimension. @default DEFAULT_ROW_BOUNDS */
   readonly bounds?: Partial<RowBounds>;
+  /**
+   * What is already known of the rows with id ≤ prefix.throughId (at most newerThanId; an incremental
+   * refit's base, checked against the corpus by its fingerprint): then only the rows above are
+   * scanned. @default none: every row
+   */
+  readonly prefix?: CorpusPrefix;
+}
+
+/**
+ * The rows at or below a high-water mark, as a split needs them: how many, their dimension (the
+ * commonest valid length), the models of their valid rows (a superset is fine: the refit adds the
+ * incumbent's arms anyway) and their newest created_at.
+ */
+export interface CorpusPrefix {
+  /** The rows known are those with id ≤ throughId. */
+  readonly throughId: number;
+  readonly rows: number;
+  readonly dimension: number;
+  readonly models: readonly string[];
+  readonly newestAtMs: number | null;
 }
 
 /** Where a corpus splits and what it holds. */
@@ -53,6 +80,12 @@ export interface CorpusSplit {
   readonly models: readonly string[];
   /** The most common feature length of valid rows (the corpus's dimension); null when there is none. */
   readonly dimension: number | null;
+  /**
+   * The newest created_at of the corpus, in milliseconds since the epoch (the reader's own
+   * conversion, so equal to a chunk's createdAtMs); null when it is empty. A refit with a daily
+   * discount weighs each row by its age relative to this instant.
+   */
+  readonly newestAtMs: number | null;
 }
 
 function checkTable(table: unknown): asserts table is CorpusTable {
@@ -71,6 +104,7 @@ interface SplitRow {
   held_out: number;
   models: string[] | null;
   dimension: number | null;
+  newest_at_ms: number | null;
 }
 
 /** Computes the split of `options.table`'s corpus; see the module comment. */
@@ -85,8 +119,35 @@ export async function splitCorpusByTime(q: Queryable, options: CorpusSplitOption
   if (!Number.isSafeInteger(newerThanId) || newerThanId < 0) {
     throw new RangeError(`newerThanId must be a non-negative integer; received ${describeValue(newerThanId)}`);
   }
-  const where = CORPUS_FILTER[table];
   const bounds = resolveRowBounds(options.bounds, "bounds");
+  const prefix = options.prefix;
+  if (prefix !== undefined && !(Number.isSafeInteger(prefix.throughId) && prefix.throughId <= newerThanId)) {
+    throw new RangeError(
+      `prefix.throughId must be an integer no larger than newerThanId (${newerThanId}); received ${describeValue(prefix.throughId)}`,
+    );
+  }
+  if (prefix !== undefined) {
+    const known = await querySplit(q, table, heldOutShare, newerThanId, bounds, prefix);
+    if (known !== undefined && known.dimension !== null) return splitOf(known, newerThanId, prefix);
+  }
+  return splitOf(await querySplit(q, table, heldOutShare, newerThanId, bounds, undefined), newerThanId, undefined);
+}
+
+/**
+ * The split's one statement. Without a prefix over every row; with one over the rows above
+ * `prefix.throughId` only (a checked integer, so a literal), its dimension null when the prefix's is not strictly the new rows' commonest.
+ */
+async function querySplit(
+  q: Queryable,
+  table: CorpusTable,
+  heldOutShare: number,
+  newerThanId: number,
+  bounds: RowBounds,
+  prefix: CorpusPrefix | undefined,
+): Promise<SplitRow | undefined> {
+  const where = CORPUS_FILTER[table];
+  const above = prefix === undefined ? "" : ` AND id > ${prefix.throughId}`;
+  const probeAbove = prefix === undefined ? "" : ` AND r.id > ${prefix.throughId}`;
   // The cheap checks once per row (the CTE is read several times, so it is materialised); the
   // magnitude bound, which reads every value, only until one row of each candidate model passes
   // (a LIMIT 1 probe of the table per model). The cutoff is the k-th newest eligible row,
@@ -94,31 +155,44 @@ export async function splitCorpusByTime(q: Queryable, options: CorpusSplitOption
   // Rewards as the reader sees them: stored, or given by a judge watermark.
   const cheap = cheapValidRowSql(bounds, judgedRewardSql(await readJudgeWatermarks(q, table)));
   const bounded = featureMagnitudeSql(bounds, "r.features");
+  const shape =
+    prefix === undefined
+      ? "shape AS (SELECT mode() WITHIN GROUP (ORDER BY length) AS dimension FROM corpus WHERE valid)"
+      : `lengths AS (SELECT length, count(*) AS n FROM corpus WHERE valid GROUP BY length),
+          shape AS (SELECT CASE WHEN coalesce((SELECT n FROM lengths WHERE length = $3::int), 0)
+                                     > coalesce((SELECT max(n) FROM lengths WHERE length <> $3::int), 0)
+                                  OR NOT EXISTS (SELECT 1 FROM lengths)
+                             THEN $3::int END AS dimension)`;
   const result = await q.query<SplitRow>(
     `WITH corpus AS (SELECT id, created_at, model, cardinality(features) AS length, coalesce(${cheap}, false) AS valid
-                     FROM ${table} WHERE ${where}),
+                     FROM ${table} WHERE ${where}${above}),
           eligible AS (SELECT count(*)::int8 AS n FROM corpus WHERE id > $2::int8),
           cut AS (SELECT created_at, id FROM corpus WHERE id > $2::int8
                   ORDER BY created_at DESC, id DESC
                   OFFSET (SELECT greatest(round(n * $1::float8), 1)::int8 - 1 FROM eligible) LIMIT 1),
-          shape AS (SELECT mode() WITHIN GROUP (ORDER BY length) AS dimension FROM corpus WHERE valid),
+          ${shape},
           candidates AS (SELECT DISTINCT model FROM corpus, shape WHERE valid AND length = shape.dimension)
      SELECT (SELECT count(*) FROM corpus)::int8 AS total,
+            (SELECT (extract(epoch FROM max(created_at)) * 1000)::float8 FROM corpus) AS newest_at_ms,
             (SELECT n FROM eligible) AS eligible,
             to_char(cut.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cutoff_at,
             cut.id AS cutoff_id,
             (SELECT count(*) FROM corpus c WHERE c.id > $2::int8 AND (c.created_at, c.id) >= (cut.created_at, cut.id))::int8 AS held_out,
             (SELECT array_agg(c.model ORDER BY c.model) FROM candidates c
               CROSS JOIN LATERAL (SELECT 1 FROM ${table} r
-                                  WHERE ${where} AND r.model = c.model AND ${cheap}
+                                  WHERE ${where}${probeAbove} AND r.model = c.model AND ${cheap}
                                     AND cardinality(r.features) = shape.dimension AND ${bounded}
                                   LIMIT 1) AS one) AS models,
             shape.dimension
      FROM shape LEFT JOIN cut ON true`,
-    [heldOutShare, newerThanId],
+    prefix === undefined ? [heldOutShare, newerThanId] : [heldOutShare, newerThanId, prefix.dimension],
   );
-  const row = result.rows[0];
-  const total = Number(row?.total ?? 0);
+  return result.rows[0];
+}
+
+/** The split from the statement's row, with the prefix's figures added when it was used. */
+function splitOf(row: SplitRow | undefined, newerThanId: number, prefix: CorpusPrefix | undefined): CorpusSplit {
+  const total = Number(row?.total ?? 0) + (prefix?.rows ?? 0);
   const hasCut = row?.cutoff_id != null && row.cutoff_at != null;
   const heldOut = hasCut ? Number(row.held_out) : 0;
   return {
@@ -128,7 +202,13 @@ export async function splitCorpusByTime(q: Queryable, options: CorpusSplitOption
     cutoff: hasCut ? { createdAt: row.cutoff_at!, id: Number(row.cutoff_id) } : null,
     training: total - heldOut,
     heldOut,
-    models: row?.models ?? [],
+    models:
+      prefix === undefined ? (row?.models ?? []) : [...new Set([...prefix.models, ...(row?.models ?? [])])].sort(),
     dimension: row?.dimension ?? null,
+    newestAtMs: newest(row?.newest_at_ms == null ? null : Number(row.newest_at_ms), prefix?.newestAtMs ?? null),
   };
+}
+
+function newest(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.max(a, b);
 }

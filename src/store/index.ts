@@ -72,6 +72,13 @@ export {
 } from "./policy-versions.js";
 export { tryAcquireAdvisoryLock, withAdvisoryLock, type AdvisoryLock } from "./advisory-lock.js";
 export {
+  splitCorpusByTime,
+  type CorpusPrefix,
+  type CorpusSplit,
+  type CorpusSplitOptions,
+} from "./corpus-split.js";
+export { corpusPrefixFingerprint, describePrefixChange, type CorpusPrefixFingerprint } from "./corpus-prefix.js";
+export {
   deleteShardResults,
   deleteStaleShardResults,
   finishedShards,
@@ -80,7 +87,6 @@ export {
   type StoredShardResult,
 } from "./shard-results.js";
 export { MAX_SHARDS, planCorpusShards, type CorpusShard, type CorpusShardPlan } from "./corpus-shards.js";
-export { splitCorpusByTime, type CorpusSplit, type CorpusSplitOptions } from "./corpus-split.js";
 export {
   judgeUnlabelled,
   type JudgeUnlabelledOptions,

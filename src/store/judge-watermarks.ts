@@ -1,5 +1,5 @@
 /**
- * Judge watermarks (migration 010): the set-based judge's verdicts as id ranges, and the reward
+ * Judge watermarks (migration 009): the set-based judge's verdicts as id ranges, and the reward
  * every reader computes from them.
  *
  * A watermark says: the rows of a corpus with fromId < id ≤ throughId that have no stored reward

@@ -37,6 +37,11 @@ export interface PolicyVersion extends PolicyVersionInfo {
 /** The active policy: the version, its bytes, and when it became active. */
 export interface ActivePolicy extends PolicyVersion {
   readonly activatedAt: Date;
+  /**
+   * Σr² of every (cell, arm) model in the snapshot's model order (cell-major, then arm), stored
+   * with the version for the next incremental refit (migration 011); null when none was stored.
+   */
+  readonly rewardSquares: Float64Array | null;
 }
 
 /**
@@ -65,6 +70,8 @@ export interface NewPolicyVersion {
   readonly trainingRunId: number;
   readonly snapshot: Uint8Array;
   readonly parameters?: JsonObject;
+  /** Σr² per (cell, arm) model in the snapshot's model order, for the next incremental refit (finite, ≥ 0). */
+  readonly rewardSquares?: Float64Array;
 }
 
 interface PolicyVersionRow {
@@ -76,6 +83,7 @@ interface PolicyVersionRow {
   parameters: JsonObject;
   snapshot?: Uint8Array;
   activated_at?: Date;
+  reward_squares?: Uint8Array | null;
 }
 
 const INFO_COLUMNS =
@@ -115,6 +123,30 @@ function assertId(id: unknown, name: string): asserts id is number {
     throw new RangeError(`${name} must be a positive integer id; received ${describeValue(id)}`);
 }
 
+/** Σr² values as little-endian f64 bytes (the column's format), after checking each is finite and ≥ 0. */
+function rewardSquaresBytes(values: unknown): Uint8Array | null {
+  if (values === undefined) return null;
+  if (!(values instanceof Float64Array))
+    throw new TypeError(`rewardSquares must be a Float64Array; received ${describeValue(values)}`);
+  const bytes = new Uint8Array(values.length * 8);
+  const view = new DataView(bytes.buffer);
+  values.forEach((value, i) => {
+    if (!(value >= 0 && value < Infinity))
+      throw new RangeError(`rewardSquares[${i}] must be finite and ≥ 0; received ${describeValue(value)}`);
+    view.setFloat64(i * 8, value, true);
+  });
+  return bytes;
+}
+
+/** The column's bytes back as values (null stays null). */
+function rewardSquaresValues(bytes: Uint8Array | null | undefined): Float64Array | null {
+  if (bytes === null || bytes === undefined) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const values = new Float64Array(bytes.byteLength / 8);
+  for (let i = 0; i < values.length; i++) values[i] = view.getFloat64(i * 8, true);
+  return values;
+}
+
 /** Stores a snapshot as a new (inactive) policy version, with its checksum. */
 export async function insertPolicyVersion(q: Queryable, version: NewPolicyVersion): Promise<PolicyVersionInfo> {
   if (typeof version !== "object" || version === null)
@@ -127,10 +159,17 @@ export async function insertPolicyVersion(q: Queryable, version: NewPolicyVersio
   if (typeof parameters !== "object" || parameters === null || Array.isArray(parameters)) {
     throw new TypeError(`parameters must be a plain object; received ${describeValue(parameters)}`);
   }
+  const rewardSquares = rewardSquaresBytes(version.rewardSquares);
   const result = await q.query<PolicyVersionRow>(
-    `INSERT INTO policy_versions (training_run_id, snapshot, snapshot_sha256, parameters)
-     VALUES ($1, $2, $3, $4::text::jsonb) RETURNING ${INFO_COLUMNS}`,
-    [version.trainingRunId, version.snapshot, sha256Hex(version.snapshot), jsonParameter(parameters, "parameters")],
+    `INSERT INTO policy_versions (training_run_id, snapshot, snapshot_sha256, parameters, reward_squares)
+     VALUES ($1, $2, $3, $4::text::jsonb, $5) RETURNING ${INFO_COLUMNS}`,
+    [
+      version.trainingRunId,
+      version.snapshot,
+      sha256Hex(version.snapshot),
+      jsonParameter(parameters, "parameters"),
+      rewardSquares,
+    ],
   );
   return toInfo(result.rows[0] as PolicyVersionRow);
 }
@@ -241,9 +280,15 @@ export async function readActivePolicyVersionId(q: Queryable): Promise<number | 
 /** The active policy with verified bytes, or null before the first activation. */
 export async function readActivePolicy(q: Queryable): Promise<ActivePolicy | null> {
   const result = await q.query<PolicyVersionRow>(
-    `SELECT v.id, v.created_at, v.training_run_id, v.snapshot_sha256, octet_length(v.snapshot) AS byte_length, v.parameters, v.snapshot, a.activated_at
+    `SELECT v.id, v.created_at, v.training_run_id, v.snapshot_sha256, octet_length(v.snapshot) AS byte_length, v.parameters, v.snapshot,
+            v.reward_squares, a.activated_at
      FROM active_policy a JOIN policy_versions v ON v.id = a.policy_version_id`,
   );
   const row = result.rows[0];
-  return row === undefined ? null : { ...toVerified(row), activatedAt: row.activated_at as Date };
+  if (row === undefined) return null;
+  return {
+    ...toVerified(row),
+    activatedAt: row.activated_at as Date,
+    rewardSquares: rewardSquaresValues(row.reward_squares),
+  };
 }

@@ -33,6 +33,8 @@ export interface Promotion {
   readonly snapshot: Uint8Array;
   /** Stored with the policy version (engine options, the gate's figures, …). */
   readonly parameters?: JsonObject;
+  /** Σr² per model in the snapshot's order, stored for the next incremental refit (policy_versions.reward_squares). */
+  readonly rewardSquares?: Float64Array;
   /** The run's final counts and metrics; `rowsRead` must be positive. */
   readonly finish: Omit<FinishTrainingRun, "policyVersionId">;
   /** The engine's snapshot check, run on the stored bytes before the pointer flips. */
@@ -54,7 +56,7 @@ export interface PromotionResult {
 export async function promoteTrainingRun(db: Db, promotion: Promotion): Promise<PromotionResult> {
   if (typeof promotion !== "object" || promotion === null)
     throw new TypeError(`promotion must be an object; received ${describeValue(promotion)}`);
-  const { trainingRunId, snapshot, parameters = {}, finish, validateSnapshot } = promotion;
+  const { trainingRunId, snapshot, parameters = {}, finish, validateSnapshot, rewardSquares } = promotion;
   if (!Number.isSafeInteger(trainingRunId) || trainingRunId < 1) {
     throw new RangeError(`trainingRunId must be a positive integer id; received ${describeValue(trainingRunId)}`);
   }
@@ -95,7 +97,12 @@ export async function promoteTrainingRun(db: Db, promotion: Promotion): Promise<
           `promoted policy must be fitted on some`,
       );
     }
-    const version = await insertPolicyVersion(tx, { trainingRunId, snapshot, parameters });
+    const version = await insertPolicyVersion(tx, {
+      trainingRunId,
+      snapshot,
+      parameters,
+      ...(rewardSquares === undefined ? {} : { rewardSquares }),
+    });
     const finished = await finishTrainingRun(tx, trainingRunId, { ...finish, policyVersionId: version.id });
     const activation = await activatePolicyVersion(tx, version.id, validateSnapshot);
     return { version, activation, run: { ...finished, promoted: true } };

@@ -1,5 +1,5 @@
 /**
- * The shard results of a distributed refit (table refit_shard_results, migration 012): written by
+ * The shard results of a distributed refit (table refit_shard_results, migration 010): written by
  * the queue worker that read the shard, read and deleted by the coordinator. The statistics are
  * opaque bytes here (the store never imports the engine); the summary is JSON.
  */

@@ -1,6 +1,6 @@
 /**
  * The set-based judge: the built-in linear judge labels every unjudged row of a corpus with one
- * watermark (migration 010, ./judge-watermarks.ts) instead of writing a reward into each row.
+ * watermark (migration 009, ./judge-watermarks.ts) instead of writing a reward into each row.
  *
  *     reward = completed − hallucinationPenalty · hallucinated − refusalPenalty · refused
  *

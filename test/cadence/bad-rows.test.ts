@@ -157,6 +157,8 @@ describeOnBackends("prod cadence over bad rows", (backend) => {
       reports,
       "--resamples",
       "100",
+      // The twin's earlier runs may have promoted a base: --full reads (and rejects) every row again.
+      "--full",
       ...target,
     ]);
     expect([0, 3], json.stderr).toContain(json.code);
@@ -165,8 +167,11 @@ describeOnBackends("prod cadence over bad rows", (backend) => {
       gate: { passed: boolean; reason: string };
       promoted: boolean;
       corpus: ProdCadenceResult["corpus"];
+      refit: ProdCadenceResult["refit"];
     };
     expect(printed.mode).toBe("prod");
+    expect(printed.refit).toMatchObject({ kind: "full", reason: "--full: a refit from scratch was asked for" });
+    expect(printed.refit.rowsRead).toBe(3000 + BAD_ROWS.length);
     expect(typeof printed.gate.reason).toBe("string");
     expect(printed.corpus).toMatchObject({
       rowsRead: 3000,

@@ -35,7 +35,10 @@ describeOnBackends("prod gate: a fair incumbent", (backend) => {
     expect(first.promoted).toBe(true);
     const active = await readActivePolicy(db);
     const maxId = await scalar(db, "SELECT max(id)::int8 AS value FROM routing_outcomes WHERE source = 'prod'");
-    expect(active?.parameters.corpus).toEqual({ highWaterId: maxId });
+    expect(active?.parameters.corpus).toMatchObject({
+      highWaterId: maxId,
+      basis: { fingerprint: { highWaterId: maxId } },
+    });
     expect(active?.parameters.exploration).toEqual({ epsilon: 0.1 });
     expect((await restoreLinUCB(active!.snapshot)).options.exploration).toEqual({ epsilon: 0.1 });
 

@@ -174,7 +174,8 @@ describeOnBackends("prod cadence behind the synthetic wall", (backend) => {
         skip: 1,
         message: "injected: connection lost during the read",
       });
-      const error = await runCadence(faulty, { ...PROD, chunkSize: 500 }).catch((e: unknown) => e);
+      // --full: an incremental run would have no page to read (no rows were added since `before`).
+      const error = await runCadence(faulty, { ...PROD, chunkSize: 500, full: true }).catch((e: unknown) => e);
       expect(faulty.tripped).toBe(true);
       await expectFailedRun(error, "refit", /injected: connection lost during the read/);
       expect(await activeVersion(db)).toBe(before.policyVersionId);
@@ -242,7 +243,7 @@ describeOnBackends("prod cadence judge step", (backend) => {
     const result = await runCadence(db, { ...PROD, judge, minEffectiveSampleSize: 0 });
     expect(result.judge).toEqual({ judge: judge.name, judged: 1500 });
     expect(result.corpus.rowsRead).toBe(1500);
-    // One watermark over the prod rows (migration 010); the rewards read under it are the judge's.
+    // One watermark over the prod rows (migration 009); the rewards read under it are the judge's.
     const marks = await readJudgeWatermarks(db, "routing_outcomes");
     expect(marks.map((m) => [m.judgeModel, m.judgedRows])).toEqual([[judge.name, 1500]]);
     const wrong = await scalar(

@@ -9,6 +9,7 @@
 import type { LinUCBEngine, LinUCBOptions } from "../../engine/types.js";
 import type {
   CorpusChunk,
+  CorpusPrefix,
   CorpusSplit,
   CorpusTable,
   Db,
@@ -20,6 +21,7 @@ import type {
 } from "../../store/index.js";
 import type { CadenceResult, CadenceResultBase, IncumbentInfo } from "../cadence-result.js";
 import type { ReplayComparison } from "../offline-evaluation.js";
+import type { RefitPlan } from "../refit-plan.js";
 import type { ResolvedCadenceOptions } from "../options.js";
 import type { StepRunner } from "../progress.js";
 
@@ -40,6 +42,8 @@ export interface Preparation {
   /** The policy the candidate is compared with: an engine, or the uniform policy. */
   readonly incumbent: LinUCBEngine | "uniform";
   readonly incumbentInfo: IncumbentInfo;
+  /** How the refit starts (src/cadence/refit-plan.ts). @default a full refit (the warm-up's) */
+  readonly refitPlan?: RefitPlan;
 }
 
 /** What the shared steps produced, for the mode to end the run with. */
@@ -73,6 +77,11 @@ export interface ModeSteps<R extends CadenceResult> {
    * active policy's recorded high-water id). @default 0 (every row may be held out)
    */
   newerThanId?(context: RunContext): Promise<number>;
+  /**
+   * What is known of the rows with ids up to `newerThanId` (prod: the base of an incremental refit,
+   * checked), so that the split scans only the rows above. @default nothing (the split scans every row)
+   */
+  knownPrefix?(context: RunContext): Promise<CorpusPrefix | undefined>;
   /** The engine options and the incumbent, once the split is known. */
   prepare(context: RunContext, split: CorpusSplit): Promise<Preparation>;
   /** Called after each refit chunk was accumulated into `engine`; `rowsFed` counts both slices so far. */

@@ -9,8 +9,14 @@
  * (`parameters.corpus.highWaterId`); the next run holds out only rows above it, so the incumbent is
  * never scored on rows it learned from. It also records the exploration it is to be served with
  * (`parameters.exploration`, the engine's Exploration JSON; the snapshot carries it too).
+ *
+ * Incremental refits (../refit-plan.ts): the active policy is also the refit's base — its stored
+ * statistics, and only the rows after its high-water mark read — unless `--full` or the base cannot
+ * be used (the result's `refit` says which and why). A promoted version stores Σr² beside its
+ * snapshot and records its basis (`parameters.corpus.basis`) for the next run.
  */
 import { restoreLinUCB } from "../../engine/linucb.js";
+import type { LinUCBEngine } from "../../engine/types.js";
 import {
   finishTrainingRun,
   promoteTrainingRun,
@@ -24,8 +30,10 @@ import {
 } from "../../store/index.js";
 import type { ProdCadenceResult } from "../cadence-result.js";
 import { nothingToCompareGate, prodGate, type ProdGateDecision } from "../gate.js";
-import type { ResolvedCadenceOptions } from "../options.js";
+import { forgettingOf } from "../daily-discount.js";
+import { rowBoundsOf, type ResolvedCadenceOptions } from "../options.js";
 import { prodEngineOptions } from "../prod-defaults.js";
+import { basisAfterRefit, checkBase, knownPrefix, planRefit, type BaseCheck, type RefitPlan } from "../refit-plan.js";
 import { validatePolicySnapshot } from "../snapshot-check.js";
 import type { ModeSteps, Preparation, RunContext, SharedOutcome } from "./mode-steps.js";
 
@@ -53,13 +61,14 @@ export function assertPromotable(
   }
 }
 
-/** Arms from the corpus and the active policy, the active policy as the incumbent. */
-async function prepareProd(
+/** Arms from the corpus and the active policy, the active policy as the incumbent, the checked base as the refit's. */
+function prepareProd(
   active: ActivePolicy | null,
+  incumbent: LinUCBEngine | null,
+  base: BaseCheck,
   o: ResolvedCadenceOptions,
   split: CorpusSplit,
-): Promise<Preparation> {
-  const incumbent = active === null ? null : await restoreLinUCB(active.snapshot);
+): Preparation {
   const dimension = split.dimension;
   if (dimension === null) throw new RangeError("the production corpus has no rows to take the feature dimension from");
   if (incumbent !== null && incumbent.dimension !== dimension) {
@@ -69,13 +78,39 @@ async function prepareProd(
     );
   }
   const arms = [...new Set([...split.models, ...(incumbent?.arms ?? [])])].sort();
+  const refitPlan = planRefit(base, { dimension, arms, forgetting: forgettingOf(o.dailyDiscount, split) });
   return {
+    refitPlan,
     // The refit never selects, so its exploration only travels into the snapshot it is served from.
     engineOptions: { ...prodEngineOptions(o.engine), dimension, arms, exploration: o.serveExploration },
     incumbent: incumbent ?? "uniform",
     incumbentInfo:
       active === null ? { kind: "uniform", policyVersionId: null } : { kind: "active", policyVersionId: active.id },
   };
+}
+
+/** The base step: whether the active policy's statistics can start the refit (one scan of the rows below its mark). */
+function checkBaseStep(
+  { db, steps }: RunContext,
+  active: ActivePolicy | null,
+  incumbent: LinUCBEngine | null,
+  o: ResolvedCadenceOptions,
+): Promise<BaseCheck> {
+  return steps.run(
+    "base",
+    "checking whether the refit can start from the active policy's statistics",
+    () =>
+      checkBase(db, {
+        table: "routing_outcomes",
+        active,
+        incumbent,
+        highWaterId: incumbentHighWaterId(active),
+        bounds: rowBoundsOf(o, o.judge.rewardRange),
+        dailyDiscount: o.dailyDiscount,
+        full: o.full,
+      }),
+    (check) => (check.usable ? `usable: ${check.now.rows} rows up to id ${check.now.highWaterId}` : check.reason),
+  );
 }
 
 /**
@@ -97,8 +132,36 @@ function trainedHighWaterId(outcome: SharedOutcome<ProdGateDecision>): number {
   return Math.max(training.highWaterId ?? 0, heldOut.highWaterId ?? 0, training.lastId, heldOut.lastId);
 }
 
-/** Promotes the candidate (gate passed) or records the run finished (not promoted). */
-async function promoteOrRecord(context: RunContext, outcome: SharedOutcome<ProdGateDecision>): Promise<number | null> {
+/** What a promoted version records of its corpus: its high-water mark, and its refit basis or why it has none. */
+async function corpusRecord(
+  context: RunContext,
+  outcome: SharedOutcome<ProdGateDecision>,
+  plan: RefitPlan,
+): Promise<JsonObject> {
+  const highWaterId = trainedHighWaterId(outcome);
+  const { corpus } = outcome.base;
+  const split = corpus.split;
+  const recorded = await basisAfterRefit(context.db, corpus.table, {
+    plan,
+    scanned: corpus.training.scanned + corpus.heldOut.scanned,
+    highWaterId,
+    dimension: outcome.engine.dimension,
+    bounds: corpus.bounds,
+    forgetting: forgettingOf(context.options.dailyDiscount, split),
+  });
+  const basis = "basis" in recorded ? { basis: JSON.parse(JSON.stringify(recorded.basis)) as JsonObject } : {};
+  return { highWaterId, ...basis, ...("notRecorded" in recorded ? { basisNotRecorded: recorded.notRecorded } : {}) };
+}
+
+/**
+ * Promotes the candidate (gate passed) or records the run finished (not promoted). Resolves to the
+ * promoted version's id (null when none) and, when promoted without a basis, why.
+ */
+async function promoteOrRecord(
+  context: RunContext,
+  outcome: SharedOutcome<ProdGateDecision>,
+  plan: RefitPlan,
+): Promise<{ readonly policyVersionId: number | null; readonly basisNotRecorded: string | null }> {
   const { db, run, steps } = context;
   if (!outcome.gate.passed) {
     await steps.run(
@@ -107,20 +170,24 @@ async function promoteOrRecord(context: RunContext, outcome: SharedOutcome<ProdG
       () => finishTrainingRun(db, run.id, outcome.finish),
       (r) => `training run ${r.id} ${r.status}`,
     );
-    return null;
+    return { policyVersionId: null, basisNotRecorded: null };
   }
-  const parameters: JsonObject = {
-    engine: outcome.base.engine,
-    gate: JSON.parse(JSON.stringify(outcome.gate)) as JsonObject,
-    exploration: JSON.parse(JSON.stringify(context.options.serveExploration)) as JsonObject,
-    corpus: { highWaterId: trainedHighWaterId(outcome) },
-  };
+  let corpus: JsonObject = {};
   const promotion = await steps.run(
     "promote",
     "writing the policy version, flipping the active pointer and finishing the run, in one transaction",
-    () => {
+    async () => {
       assertPromotable(run, [outcome.base.corpus.table]);
+      corpus = await corpusRecord(context, outcome, plan);
+      const parameters: JsonObject = {
+        engine: outcome.base.engine,
+        gate: JSON.parse(JSON.stringify(outcome.gate)) as JsonObject,
+        exploration: JSON.parse(JSON.stringify(context.options.serveExploration)) as JsonObject,
+        corpus,
+      };
       const snapshot = outcome.engine.snapshot();
+      // Σr² in the snapshot's model order (the export's: every cell, in the engine's order).
+      const rewardSquares = outcome.engine.exportStatistics().yy;
       const finish = outcome.finish;
       return promoteTrainingRun(db, {
         trainingRunId: run.id,
@@ -128,11 +195,13 @@ async function promoteOrRecord(context: RunContext, outcome: SharedOutcome<ProdG
         parameters,
         finish,
         validateSnapshot: validatePolicySnapshot,
+        ...(rewardSquares === undefined || "basisNotRecorded" in corpus ? {} : { rewardSquares }),
       });
     },
     (p) => `policy version ${p.version.id} is active (was ${p.activation.previousPolicyVersionId ?? "none"})`,
   );
-  return promotion.version.id;
+  const note = corpus.basisNotRecorded;
+  return { policyVersionId: promotion.version.id, basisNotRecorded: typeof note === "string" ? note : null };
 }
 
 /** The production mode of one run; see the module comment. */
@@ -141,6 +210,11 @@ export function prodMode(o: ResolvedCadenceOptions): ModeSteps<ProdCadenceResult
   // (an activation between two reads would pair one policy's mark with another's models).
   let active: Promise<ActivePolicy | null> | undefined;
   const activePolicy = (db: Db): Promise<ActivePolicy | null> => (active ??= readActivePolicy(db));
+  let incumbent: Promise<LinUCBEngine | null> | undefined;
+  const incumbentOf = async (db: Db): Promise<LinUCBEngine | null> =>
+    (incumbent ??= activePolicy(db).then((a) => (a === null ? null : restoreLinUCB(a.snapshot))));
+  let base: BaseCheck | undefined;
+  let plan: RefitPlan | undefined;
   return {
     mode: "prod",
     trainingCadence: "prod",
@@ -150,7 +224,15 @@ export function prodMode(o: ResolvedCadenceOptions): ModeSteps<ProdCadenceResult
     parameters: () => ({}),
     beforeJudge: async () => undefined,
     newerThanId: async (context) => incumbentHighWaterId(await activePolicy(context.db)),
-    prepare: async (context, split) => prepareProd(await activePolicy(context.db), o, split),
+    knownPrefix: async (context) => {
+      base = await checkBaseStep(context, await activePolicy(context.db), await incumbentOf(context.db), o);
+      return knownPrefix(base);
+    },
+    prepare: async (context, split) => {
+      const prepared = prepareProd(await activePolicy(context.db), await incumbentOf(context.db), base!, o, split);
+      plan = prepared.refitPlan;
+      return prepared;
+    },
     afterChunk: () => undefined,
     gateDetail: `the paired ${o.gateEstimator.toUpperCase()} lower bound on candidate − incumbent, and the logs' support`,
     gate(_engine, comparison) {
@@ -168,8 +250,10 @@ export function prodMode(o: ResolvedCadenceOptions): ModeSteps<ProdCadenceResult
     },
     metrics: () => ({}),
     async finish(context, outcome) {
-      const policyVersionId = await promoteOrRecord(context, outcome);
-      return { mode: "prod", ...outcome.base, gate: outcome.gate, promoted: policyVersionId !== null, policyVersionId };
+      const { policyVersionId, basisNotRecorded } = await promoteOrRecord(context, outcome, plan!);
+      const refit = { ...outcome.base.refit, basisNotRecorded };
+      const promoted = policyVersionId !== null;
+      return { mode: "prod", ...outcome.base, refit, gate: outcome.gate, promoted, policyVersionId };
     },
   };
 }

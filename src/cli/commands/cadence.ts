@@ -73,6 +73,11 @@ Options:
   --lambda L                fixed per-cell ridge toward the pooled prior (default: estimated from the data)
   --min-propensity P        rows logged with a propensity below P are rejected, 0 < P ≤ 1 (default: ${CADENCE_DEFAULTS.minPropensity})
   --max-feature-magnitude M rows with a feature beyond ±M are rejected, M > 0 (default: ${CADENCE_DEFAULTS.maxFeatureMagnitude})
+  --full                    prod: refit from scratch on the whole corpus (default: start from the active
+                            policy's stored statistics and read only the rows added since; a full refit
+                            happens anyway when they cannot be used, and the result says why)
+  --daily-discount G        forgetting: a row weighs G^(age in days) from the newest row, 0 < G ≤ 1
+                            (default: ${CADENCE_DEFAULTS.dailyDiscount}, no forgetting); the prior does not fade
   --workers N               prod: read the training slice on N worker threads, split by id range into
                             equal row counts, each with its own connection (PostgreSQL only; the
                             embedded database reads in-process). Same models as one reader, to 1e-12
@@ -205,6 +210,8 @@ export const command: Command = {
       "refusal-penalty": { type: "string" },
       "min-propensity": { type: "string" },
       "max-feature-magnitude": { type: "string" },
+      full: { type: "boolean", default: false },
+      "daily-discount": { type: "string" },
       workers: { type: "string" },
       queue: { type: "boolean", default: false },
       "queue-timeout": { type: "string" },
@@ -298,6 +305,8 @@ export const command: Command = {
         positiveOption(values["max-feature-magnitude"], "--max-feature-magnitude", Number.MAX_VALUE),
         "maxFeatureMagnitude",
       ),
+      ...optional(positiveOption(values["daily-discount"], "--daily-discount", 1), "dailyDiscount"),
+      full: values.full,
       engine: { ...optional(alpha, "alpha"), ...optional(lambda, "lambda") },
       judge: outcomeRewardJudge({ hallucinationPenalty, refusalPenalty }),
       progress: terminalProgress(io.stderr),

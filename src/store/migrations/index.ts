@@ -12,8 +12,9 @@ import { migration as policyVersions } from "./005_policy_versions.js";
 import { migration as nonemptyIdsAbandonedRuns } from "./006_nonempty_ids_abandoned_runs.js";
 import { migration as routingDecisions } from "./007_routing_decisions.js";
 import { migration as routingOutcomesDedupeKey } from "./008_routing_outcomes_dedupe_key.js";
-import { migration as judgeWatermarks } from "./010_judge_watermarks.js";
-import { migration as refitShardResults } from "./012_refit_shard_results.js";
+import { migration as judgeWatermarks } from "./009_judge_watermarks.js";
+import { migration as refitShardResults } from "./010_refit_shard_results.js";
+import { migration as policyVersionsRewardSquares } from "./011_policy_versions_reward_squares.js";
 
 export type { Migration } from "./migration.js";
 
@@ -29,4 +30,5 @@ export const migrations: readonly Migration[] = [
   routingOutcomesDedupeKey,
   judgeWatermarks,
   refitShardResults,
+  policyVersionsRewardSquares,
 ];
