@@ -221,7 +221,7 @@ interface RunSettings {
   readonly resamples: number | undefined;
 }
 
-async function timedCadence(db: Db, settings: RunSettings, readTraining?: unknown): Promise<CadenceRun> {
+async function timedCadence(db: Db, settings: RunSettings, readTraining?: unknown, full = false): Promise<CadenceRun> {
   const steps: Record<string, number> = {};
   const progress: CadenceProgress = {
     stepStarted() {},
@@ -239,6 +239,7 @@ async function timedCadence(db: Db, settings: RunSettings, readTraining?: unknow
       progress,
       ...(settings.resamples === undefined ? {} : { resamples: settings.resamples }),
       ...(readTraining === undefined ? {} : { readTraining }),
+      ...(full ? { full: true } : {}),
     } as Parameters<typeof runCadence>[1] & { mode: "prod" }),
   );
   const seconds = (performance.now() - started) / 1000;
@@ -317,9 +318,10 @@ async function compareWorkers(
     };
   }
   const onFallback = (reason: string): void => log(`  workers: ${reason}`);
-  log("  the cadence on 1 worker thread, then on 2");
-  const one = await timedCadence(db, settings, threadTrainingReader(1, databaseUrl, onFallback));
-  const two = await timedCadence(db, settings, threadTrainingReader(2, databaseUrl, onFallback));
+  // Full refits (--full): an incremental run would read only the rows added since the last promotion.
+  log("  the cadence (--full) on 1 worker thread, then on 2");
+  const one = await timedCadence(db, settings, threadTrainingReader(1, databaseUrl, onFallback), true);
+  const two = await timedCadence(db, settings, threadTrainingReader(2, databaseUrl, onFallback), true);
   return { available: true, one, two, refitSpeedup: (one.steps.refit ?? Number.NaN) / (two.steps.refit ?? Number.NaN) };
 }
 

@@ -55,7 +55,8 @@ export class IntegrityCollector {
       this.extend(read.firstId);
       this.extend(read.lastId);
     }
-    this.rejectedIds.push(...read.rejectedIds);
+    // A loop, not push(...ids): a spread of 10⁵+ ids overflows the stack.
+    for (const id of read.rejectedIds) this.rejectedIds.push(id);
     this.accepted += read.accepted;
   }
 

@@ -81,6 +81,20 @@ export function applyShards(
   }
 }
 
+/**
+ * The results sorted by shard index, checked to be shards 0 … n − 1 exactly once each: results
+ * read back from the database (the queue path) could otherwise merge one shard twice and drop
+ * another without any count changing.
+ */
 function inShardOrder(results: readonly ShardResult[]): ShardResult[] {
-  return [...results].sort((a, b) => a.index - b.index);
+  const sorted = [...results].sort((a, b) => a.index - b.index);
+  sorted.forEach((result, position) => {
+    if (result.index !== position) {
+      const indices = results.map((r) => r.index).join(", ");
+      throw new RangeError(
+        `shard results must be shards 0 … ${results.length - 1} once each; received indices ${indices}`,
+      );
+    }
+  });
+  return sorted;
 }

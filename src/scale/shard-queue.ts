@@ -103,9 +103,21 @@ export async function startQueue(
     }),
   );
   // A failed cadence run is recorded as failed; the next tick runs again (no retry of a day's run).
-  await retryOnDeadlock(() => boss.createQueue(CADENCE_QUEUE, { name: CADENCE_QUEUE, retryLimit: 0 }));
+  // pg-boss expires an active job after 15 minutes by default and records it failed while the run
+  // goes on (and may still promote): a cadence job may run for hours, so it gets the longest expiry
+  // pg-boss allows (under 24 h); the cadence's advisory lock, not the expiry, keeps runs apart.
+  await retryOnDeadlock(() =>
+    boss.createQueue(CADENCE_QUEUE, {
+      name: CADENCE_QUEUE,
+      retryLimit: 0,
+      expireInSeconds: CADENCE_JOB_EXPIRY_SECONDS,
+    }),
+  );
   return boss;
 }
+
+/** How long a scheduled cadence job may run before pg-boss calls it expired: 23 hours. */
+const CADENCE_JOB_EXPIRY_SECONDS = 23 * 60 * 60;
 
 /** PostgreSQL's SQLSTATE for a deadlock: the transaction was rolled back and may simply be retried. */
 const DEADLOCK_DETECTED = "40P01";

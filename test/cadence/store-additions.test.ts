@@ -32,6 +32,7 @@ describeOnBackends("cadence store queries", (backend) => {
       heldOut: 0,
       models: [],
       dimension: null,
+      newestAtMs: null,
     });
     await insertOutcomes(db, { n: 1000, source: "prod" });
     await insertOutcomes(db, { n: 300, seed: 3, source: "shadow", model: "model-poison", offsetDays: 30 });

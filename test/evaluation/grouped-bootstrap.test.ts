@@ -59,11 +59,16 @@ describe("resampling groups", () => {
 
   it("refuses a bad `groups` option by name", () => {
     expect(() => bootstrapRatio(new Float64Array(3), undefined, { groups: 0 })).toThrow(
-      /`groups` must be a positive integer; received 0/,
+      /`groups` must be an integer ≥ 256 .*; received 0/,
     );
     expect(() =>
       pairedDifference({ numerators: new Float64Array(3) }, { numerators: new Float64Array(3) }, { groups: 1.5 }),
-    ).toThrow(/`groups` must be a positive integer; received 1.5/);
+    ).toThrow(/`groups` must be an integer ≥ 256 .*; received 1.5/);
+    // Too few groups: the bound's level does not hold (the measured rates are in resampling-groups.ts).
+    expect(() => bootstrapRatio(new Float64Array(3), undefined, { groups: 255 })).toThrow(
+      /`groups` must be an integer ≥ 256 .*; received 255/,
+    );
+    expect(bootstrapRatio(new Float64Array(3), undefined, { groups: 256 }).groups).toBe(3);
   });
 });
 
@@ -219,7 +224,7 @@ describe("evaluatePolicyPair: one pass equal to the three calls", () => {
       /`alpha` must be a number in \(0, 0.5\); received 0.7/,
     );
     expect(() => evaluatePolicyPair(events, policy, policy, { groups: -1 })).toThrow(
-      /`groups` must be a positive integer/,
+      /`groups` must be an integer ≥ 256/,
     );
   });
 });
