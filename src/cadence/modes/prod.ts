@@ -148,6 +148,7 @@ async function corpusRecord(
     dimension: outcome.engine.dimension,
     bounds: corpus.bounds,
     forgetting: forgettingOf(context.options.dailyDiscount, split),
+    coverage: outcome.coverageSums,
   });
   const basis = "basis" in recorded ? { basis: JSON.parse(JSON.stringify(recorded.basis)) as JsonObject } : {};
   return { highWaterId, ...basis, ...("notRecorded" in recorded ? { basisNotRecorded: recorded.notRecorded } : {}) };
