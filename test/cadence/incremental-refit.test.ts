@@ -333,7 +333,7 @@ describeOnBackends("incremental refits", (backend) => {
       expect(result.refit.kind).toBe("full");
     });
 
-    it("a basis without coverage sums (recorded before them): once, then incremental with the coverage of every row", async () => {
+    it("a basis without coverage sums (recorded before them): one full refit, then incremental again", async () => {
       const db = one.db;
       const first = await promotedBase(db);
       await db.query("UPDATE policy_versions SET parameters = parameters #- '{corpus,basis,coverage}' WHERE id = $1", [
