@@ -2,7 +2,8 @@
  * The coverage table of a corpus: per (cell, model), the rows the refit read and the Kish effective
  * sample size of their importance weights 1/π — what the logged data can decide. Built while the
  * corpus streams (add every chunk), the same way in warm-up and production runs, and written into
- * the run's metrics.
+ * the run's metrics. An incremental refit starts the collector from its base's sums (recorded with
+ * the base, {@link PackedCoverageSums}), so the table covers every row in the models, as a full refit's.
  *
  * A cell is covered when every model has at least `minRowsPerModel` rows in it: a model the logging
  * policy (almost) never tried in a cell cannot be told apart there, however many rows the cell has.
@@ -143,4 +144,61 @@ export class CoverageCollector {
       cells,
     };
   }
+}
+
+/**
+ * A collector's sums packed for JSON, as a refit basis records them (`parameters.corpus.basis.coverage`,
+ * ./refit-plan.ts): per cell, `[rows, Σ 1/π, Σ 1/π²]` of each model in `models` order, flattened, zeros
+ * where the model has no rows — cells × models × 3 numbers, no key repeated per model.
+ *
+ * Raw rows and raw weights 1/π: coverage says what the logs can decide, so it never carries the daily
+ * discount (a full refit counts an old row like a new one). Sums recorded at one clock are therefore
+ * added as they are at any later one — unlike the statistics, which are discounted to the run's clock.
+ */
+export interface PackedCoverageSums {
+  readonly models: readonly string[];
+  readonly cells: readonly (readonly [cell: string, sums: readonly number[]])[];
+}
+
+/** `sums` packed for JSON (see {@link PackedCoverageSums}); models in first-seen order. */
+export function packCoverageSums(sums: CoverageSumsByCell): PackedCoverageSums {
+  const models = [...new Set(sums.flatMap(([, byModel]) => byModel.map(([model]) => model)))];
+  const cells = sums.map(([cell, byModel]): readonly [string, number[]] => {
+    const packed = new Array<number>(models.length * 3).fill(0);
+    for (const [model, s] of byModel) packed.splice(models.indexOf(model) * 3, 3, s.rows, s.weights, s.squaredWeights);
+    return [cell, packed];
+  });
+  return { models, cells };
+}
+
+/** The sums packed by {@link packCoverageSums}, for {@link CoverageCollector.addSums}; models without rows left out. */
+export function unpackCoverageSums(packed: PackedCoverageSums): CoverageSumsByCell {
+  return packed.cells.map(([cell, sums]) => [
+    cell,
+    packed.models
+      .map(
+        (model, m) =>
+          [model, { rows: sums[m * 3]!, weights: sums[m * 3 + 1]!, squaredWeights: sums[m * 3 + 2]! }] as const,
+      )
+      .filter(([, s]) => s.rows > 0),
+  ]);
+}
+
+/** Whether a stored value is well-formed packed sums (a count and two finite sums per model, in every cell). */
+export function isPackedCoverageSums(value: unknown): value is PackedCoverageSums {
+  if (typeof value !== "object" || value === null) return false;
+  const { models, cells } = value as { models?: unknown; cells?: unknown };
+  if (!Array.isArray(models) || !models.every((m) => typeof m === "string")) return false;
+  if (!Array.isArray(cells)) return false;
+  return cells.every(
+    (entry) =>
+      Array.isArray(entry) &&
+      entry.length === 2 &&
+      typeof entry[0] === "string" &&
+      Array.isArray(entry[1]) &&
+      entry[1].length === models.length * 3 &&
+      (entry[1] as unknown[]).every((x, i) =>
+        i % 3 === 0 ? Number.isSafeInteger(x) && (x as number) >= 0 : Number.isFinite(x),
+      ),
+  );
 }

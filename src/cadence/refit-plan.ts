@@ -12,13 +12,14 @@
  * The snapshot of a version fitted with statistics carries Σxxᵀ, Σrx and n of every model bit for
  * bit; Σr² is stored beside it (policy_versions.reward_squares, migration 011); the rest is its
  * basis, `parameters.corpus.basis` ({@link RefitBasis}): H, the fingerprint of the rows at or below
- * H when it was fitted (src/store/corpus-prefix.ts), the discount and its clock, and the row
- * bounds. Candidates that were not promoted leave nothing: statistics of a run whose held-out rows
+ * H when it was fitted (src/store/corpus-prefix.ts), the discount and its clock, the row bounds,
+ * and the coverage sums of every row in its models (./coverage.ts), which the next run's coverage
+ * table starts from. Candidates that were not promoted leave nothing: statistics of a run whose held-out rows
  * were above the incumbent's mark would cover rows the next run may hold out again.
  *
  * A run refits whole — and its result says why ({@link RefitPlan}) — when asked (`--full`), when
- * there is no active policy, when the active version has no basis or no Σr² (it predates them, or
- * rows changed while it was fitted), when it was fitted with another discount or other row bounds
+ * there is no active policy, when the active version has no basis, no coverage sums in it or no Σr²
+ * (it predates them, or rows changed while it was fitted), when it was fitted with another discount or other row bounds
  * (a row's validity or weight would differ), another dimension, or without statistics, or when the
  * rows at or below its mark are no longer those it was fitted on: a row committed late with an id
  * below the mark (sequence ids are handed out at insert, not at commit), a row deleted or moved out
@@ -39,6 +40,12 @@ import {
   type JsonObject,
   type RowBounds,
 } from "../store/index.js";
+import {
+  isPackedCoverageSums,
+  packCoverageSums,
+  type CoverageSumsByCell,
+  type PackedCoverageSums,
+} from "./coverage.js";
 import { discountFactor, discountStatistics, type Forgetting } from "./daily-discount.js";
 
 /** What a promoted version records for the next incremental refit (`parameters.corpus.basis`). JSON-able. */
@@ -51,6 +58,11 @@ export interface RefitBasis {
   readonly dailyDiscount: number;
   /** The discount's clock: the instant the weights are relative to (ms since the epoch). */
   readonly asOfMs: number;
+  /**
+   * The coverage sums of every row in the models (the base's, then the rows the run read, training
+   * and held-out): raw rows and weights 1/π, never discounted (./coverage.ts says why).
+   */
+  readonly coverage: PackedCoverageSums;
 }
 
 /** How a run refits, and why. */
@@ -119,8 +131,7 @@ export async function checkBase(db: Db, input: BaseCheckInput): Promise<BaseChec
   if (active === null || incumbent === null) return { usable: false, reason: "no active policy to start from" };
   const v = `the active policy (version ${active.id})`;
   const basis = readBasis(active.parameters);
-  if (basis === null)
-    return { usable: false, reason: `${v} records no refit basis (${basisAbsence(active.parameters)})` };
+  if (basis === null) return { usable: false, reason: `${v} ${basisAbsence(active.parameters)}` };
   const mismatch = basisMismatch(basis, input, incumbent, active);
   if (mismatch !== null) return { usable: false, reason: `${v} ${mismatch}` };
   const now = await corpusPrefixFingerprint(db, input.table, basis.fingerprint.highWaterId);
@@ -254,15 +265,29 @@ export function readBasis(parameters: JsonObject): RefitBasis | null {
     typeof basis.bounds === "object" &&
     basis.bounds !== null &&
     typeof basis.dailyDiscount === "number" &&
-    Number.isFinite(basis.asOfMs);
+    Number.isFinite(basis.asOfMs) &&
+    isPackedCoverageSums(basis.coverage);
   return ok ? basis : null;
 }
 
-/** Why a version has no basis, from what it recorded instead. */
+/**
+ * Why a version has no (readable) basis, from what it recorded instead. A basis without coverage
+ * sums (recorded before them) is not extended: the run would know the coverage of the rows it reads
+ * only, and the version it promotes could not record the coverage of its models either — so every
+ * later run would under-report until a full refit. One full refit, once, records them.
+ */
 function basisAbsence(parameters: JsonObject): string {
   const corpus = parameters.corpus as JsonObject | undefined;
   const note = typeof corpus === "object" && corpus !== null ? corpus.basisNotRecorded : undefined;
-  return typeof note === "string" ? note : "it predates incremental refits";
+  if (typeof note === "string") return `records no refit basis (${note})`;
+  const basis = typeof corpus === "object" && corpus !== null ? corpus.basis : undefined;
+  if (typeof basis === "object" && basis !== null && !Array.isArray(basis) && !("coverage" in basis)) {
+    return (
+      "records no coverage sums in its refit basis (it predates them): refitting whole, so that the " +
+      "coverage table covers every row in the models"
+    );
+  }
+  return "records no refit basis (it predates incremental refits)";
 }
 
 /** What a run read, for {@link basisAfterRefit}. */
@@ -276,6 +301,8 @@ export interface RefitReadCounts {
   readonly dimension: number;
   readonly bounds: RowBounds;
   readonly forgetting: Forgetting;
+  /** The coverage sums of every row in the run's models (the base's included). */
+  readonly coverage: CoverageSumsByCell;
 }
 
 /**
@@ -309,7 +336,8 @@ export async function basisAfterRefit(
   const fingerprint =
     whole.lastJudgedId === whole.highWaterId ? whole : await corpusPrefixFingerprint(db, table, whole.lastJudgedId);
   const { dimension, bounds, forgetting } = read;
+  const { dailyDiscount, asOfMs } = forgetting;
   return {
-    basis: { fingerprint, dimension, bounds, dailyDiscount: forgetting.dailyDiscount, asOfMs: forgetting.asOfMs },
+    basis: { fingerprint, dimension, bounds, dailyDiscount, asOfMs, coverage: packCoverageSums(read.coverage) },
   };
 }

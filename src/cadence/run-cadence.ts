@@ -54,7 +54,7 @@ import type {
 import { accumulateSlice } from "./corpus-refit.js";
 import { forgettingOf } from "./daily-discount.js";
 import type { RefitPlan, RefitSummary } from "./refit-plan.js";
-import { CoverageCollector, type CoverageTable } from "./coverage.js";
+import { CoverageCollector, unpackCoverageSums, type CoverageSumsByCell, type CoverageTable } from "./coverage.js";
 import { IntegrityCollector, checkIntegrity, describeIntegrityFailure, type IntegrityReport } from "./integrity.js";
 import { HeldOutCollector } from "./held-out-slice.js";
 import type { ModeSteps, Preparation, RunContext } from "./modes/mode-steps.js";
@@ -235,6 +235,9 @@ async function refitStep(
   const collector = new HeldOutCollector(prepared.engineOptions.arms, dimension);
   const integrity = new IntegrityCollector();
   const coverage = new CoverageCollector(prepared.engineOptions.arms);
+  // The coverage of every row in the models, as a full refit's: the base's rows, then the ones read.
+  // Raw rows and weights 1/π, so the base's sums are added as recorded, not discounted like its statistics.
+  if (plan.kind === "incremental") coverage.addSums(unpackCoverageSums(plan.basis.coverage));
   const toRead = Math.max(split.total - baseScanned, 0);
   let fed = 0;
   return steps.run(
@@ -302,6 +305,7 @@ async function refitStep(
         collector,
         integrity: integrityReport,
         coverage: coverage.finish(),
+        coverageSums: coverage.sums(),
         summary,
       };
     },
@@ -339,6 +343,8 @@ interface RefitOutcome {
   readonly collector: HeldOutCollector;
   readonly integrity: IntegrityReport;
   readonly coverage: CoverageTable;
+  /** The sums behind `coverage` (every row in the engine), for the promoted version's basis. */
+  readonly coverageSums: CoverageSumsByCell;
   readonly summary: RefitSummary;
 }
 
@@ -451,5 +457,5 @@ async function runSteps(
   const { learned, ...rest } = recorded;
   const metrics = JSON.parse(JSON.stringify({ ...rest, gate, ...learned, ...mode.metrics() })) as JsonObject;
   const finish = { rowsRead: corpus.rowsRead, rowsRejected: corpus.rowsRejected, cells, metrics };
-  return mode.finish(context, { engine, base, gate, finish });
+  return mode.finish(context, { engine, base, gate, finish, coverageSums: refit.coverageSums });
 }

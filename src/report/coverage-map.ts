@@ -95,12 +95,13 @@ function isCoverageTable(value: unknown): value is CoverageTableLike {
 
 /**
  * Coverage of the whole corpus from the run's coverage table, when it has one (else null): rows and
- * ESS per (cell, model) over every row read. A cell is undecided when the table does not cover it
+ * ESS per (cell, model) over every row fitted into the models (after an incremental refit, the base's
+ * rows too, not only those the run read). A cell is undecided when the table does not cover it
  * (some model has fewer than its minimum rows there) or when the held-out slice holds no request of
  * it routed to the new policy's choice.
  */
 export function coverageFromTable(result: CadenceResult): CoverageInput | null {
-  // The table of every row read: `learned.coverage` in the result (a result of an older shape may lack it).
+  // The table of every row fitted: `learned.coverage` in the result (a result of an older shape may lack it).
   const table = (result as { readonly learned?: { readonly coverage?: unknown } }).learned?.coverage;
   if (!isCoverageTable(table)) return null;
   const heldOut = coverageFromRouting(result);
@@ -113,7 +114,7 @@ export function coverageFromTable(result: CadenceResult): CoverageInput | null {
   const rest = sortCellIds(table.cells.map((c) => c.cell).filter((id) => !(worldOrder ?? []).includes(id)));
   const order = [...(worldOrder ?? []), ...rest];
   return {
-    scope: "rows read",
+    scope: "rows fitted",
     models: table.models,
     cells: order.map((id) => {
       const c = byId.get(id)!;

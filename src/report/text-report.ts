@@ -170,9 +170,9 @@ export function formatCadenceReport(result: CadenceResult, files: readonly strin
   );
   lines.push(
     // Not the warm-up gate's "coverage" line (training slice, also ≥ minRows per cell): this one
-    // counts every row the refit read.
+    // counts every row in the models (after an incremental refit, the base's too).
     `corpus        ${coverage.coveredCells} of ${coverage.cells.length} cells hold ≥ ${coverage.minRowsPerModel} ` +
-      `rows of every model (all rows read)`,
+      `rows of every model (all rows fitted)`,
   );
   lines.push(`gate          ${gate.passed ? "PASSED" : "FAILED"}: ${gate.reason}`);
   if (result.mode === "prod" && result.gate.support !== null) lines.push(...formatSupport(result.gate.support));

@@ -4,6 +4,7 @@
 // whole; and every case where the base cannot be used falls back to a full refit that says why.
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCadence, type CadenceOptions, type ProdCadenceResult } from "../../src/cadence/index.js";
+import type { CoverageTable, PackedCoverageSums } from "../../src/cadence/coverage.js";
 import { formatCadenceReport } from "../../src/report/index.js";
 import { runCli as linucb } from "../cli-run.js";
 import { restoreLinUCB } from "../../src/engine/linucb.js";
@@ -53,6 +54,28 @@ function expectSamePolicy(incremental: LinUCBEngine, full: LinUCBEngine, modelTo
       const mb1 = full.model(cell, a.arms[arm]!);
       expectClose(ma1.theta, mb1.theta, `${where} θ`, modelTolerance);
       expectClose(ma1.covariance, mb1.covariance, `${where} A⁻¹`, modelTolerance);
+    }
+  }
+}
+
+/**
+ * Two coverage tables cover the same rows: the same cells (by id: their order may differ), the same
+ * row counts and coverage, ESS to 1e-12 (sums added in another order).
+ */
+function expectSameCoverage(a: CoverageTable, b: CoverageTable, what: string): void {
+  expect({ ...a, cells: [] }, `${what}: totals`).toEqual({ ...b, cells: [] });
+  expect(a.cells.map((c) => c.cell).sort(), `${what}: cells`).toEqual(b.cells.map((c) => c.cell).sort());
+  const byId = new Map(b.cells.map((c) => [c.cell, c]));
+  for (const cell of a.cells) {
+    const other = byId.get(cell.cell)!;
+    expect({ rows: cell.rows, covered: cell.covered }, `${what}: ${cell.cell}`).toEqual({
+      rows: other.rows,
+      covered: other.covered,
+    });
+    for (const model of a.models) {
+      const [x, y] = [cell.models[model]!, other.models[model]!];
+      expect(x.rows, `${what}: ${cell.cell}/${model} rows`).toBe(y.rows);
+      expectClose([x.ess], [y.ess], `${what}: ${cell.cell}/${model} ESS`);
     }
   }
 }
@@ -138,6 +161,9 @@ describeOnBackends("incremental refits", (backend) => {
         expect(a.learned.integrity.ok).toBe(true);
         expect(a.learned.integrity.engineRows).toBe(sinceBase + n!);
         expect(a.learned.integrity.sumsCompared).toBe(dailyDiscount === 1);
+        // The coverage of every row in the models (the base's and the ones read), not of this run's reads alone.
+        expectSameCoverage(a.learned.coverage, b.learned.coverage, `round ${round} coverage`);
+        expect(a.learned.coverage.rows).toBe(a.corpus.rowsRead);
         // The evaluated candidate (the training slice's models) is the same: so are its estimates.
         expectClose(
           numbersOf([a.evaluation!.candidate, a.gate.difference]),
@@ -157,6 +183,12 @@ describeOnBackends("incremental refits", (backend) => {
         const active = await readActivePolicy(inc);
         expect(active?.rewardSquares?.length).toBe((await activeEngine(inc)).exportStatistics().counts.length);
         expect((await readActivePolicy(full))?.parameters.corpus).toHaveProperty("basis");
+        // Its coverage sums: per cell, three numbers per model.
+        const { coverage } = (active!.parameters.corpus as { basis: { coverage: PackedCoverageSums } }).basis;
+        expect([...coverage.models].sort()).toEqual([...a.learned.coverage.models].sort());
+        expect(coverage.cells.map(([, sums]) => sums.length)).toEqual(
+          a.learned.coverage.cells.map(() => 3 * coverage.models.length),
+        );
       }
       // The chain was extended: an incremental version was the base of the next incremental run.
       expect(promotions).toBeGreaterThanOrEqual(2);
@@ -171,6 +203,9 @@ describeOnBackends("incremental refits", (backend) => {
     const second = await runCadence(db, ALWAYS);
     expect(second.refit).toMatchObject({ kind: "incremental", rowsRead: 0, baseVersionId: first.policyVersionId });
     expect(second.corpus.rowsRead).toBe(1500);
+    // The coverage is the base's: every row in the models, though none was read.
+    expect(second.learned.coverage.rows).toBe(1500);
+    expectSameCoverage(second.learned.coverage, first.learned.coverage, "coverage");
     expect(second.promoted).toBe(false);
     expect(second.gate.reason).toMatch(/^nothing to evaluate on/);
     expect(formatCadenceReport(second)).toMatch(
@@ -296,6 +331,30 @@ describeOnBackends("incremental refits", (backend) => {
         `the active policy (version ${first.policyVersionId}) records no refit basis (it predates incremental refits)`,
       );
       expect(result.refit.kind).toBe("full");
+    });
+
+    it("a basis without coverage sums (recorded before them): one full refit, then incremental again", async () => {
+      const db = one.db;
+      const first = await promotedBase(db);
+      await db.query("UPDATE policy_versions SET parameters = parameters #- '{corpus,basis,coverage}' WHERE id = $1", [
+        first.policyVersionId,
+      ]);
+      // Enough new rows for the candidate to differ from the incumbent where the gate can tell.
+      await insertOutcomes(db, { n: 1500, seed: 11, source: "prod", offsetDays: 25 });
+      const result = await runCadence(db, ALWAYS);
+      expect(result.refit.kind).toBe("full");
+      expect(result.refit.reason).toBe(
+        `the active policy (version ${first.policyVersionId}) records no coverage sums in its refit basis ` +
+          "(it predates them): refitting whole, so that the coverage table covers every row in the models",
+      );
+      expect(result.promoted, result.gate.reason).toBe(true);
+      expect(result.learned.coverage.rows).toBe(3200);
+      await insertOutcomes(db, { n: 300, seed: 4, source: "prod", offsetDays: 30 });
+      const next = await runCadence(db, { ...ALWAYS, gateMargin: 1e9 });
+      expect(next.refit).toMatchObject({ kind: "incremental", baseVersionId: result.policyVersionId, rowsRead: 300 });
+      expect(next.learned.coverage.rows).toBe(3500);
+      const full = await runCadence(db, { ...ALWAYS, gateMargin: 1e9, full: true });
+      expectSameCoverage(next.learned.coverage, full.learned.coverage, "coverage");
     });
   });
 });

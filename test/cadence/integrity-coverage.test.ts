@@ -1,6 +1,12 @@
 import { beforeAll, beforeEach, expect, it } from "vitest";
 import { createLinUCB } from "../../src/engine/linucb.js";
-import { CoverageCollector } from "../../src/cadence/coverage.js";
+import {
+  CoverageCollector,
+  isPackedCoverageSums,
+  packCoverageSums,
+  unpackCoverageSums,
+  type PackedCoverageSums,
+} from "../../src/cadence/coverage.js";
 import { IntegrityCollector, checkIntegrity, describeIntegrityFailure } from "../../src/cadence/integrity.js";
 import { accumulateSlice } from "../../src/cadence/corpus-refit.js";
 import { migrateUp } from "../../src/store/index.js";
@@ -61,6 +67,19 @@ describeOnBackends("integrity check and coverage table", (backend) => {
       for (const m of Object.values(cell.models)) expect(m.ess).toBeLessThanOrEqual(m.rows + 1e-9);
     }
     expect(table.models).not.toContain("model-poison");
+
+    // Packed for a refit basis (JSON, as jsonb stores it) and restored: the same table, number for number.
+    const packed = JSON.parse(JSON.stringify(packCoverageSums(coverage.sums()))) as unknown;
+    expect(isPackedCoverageSums(packed)).toBe(true);
+    const restored = new CoverageCollector(world.models);
+    restored.addSums(unpackCoverageSums(packed as PackedCoverageSums));
+    expect(restored.finish(3)).toEqual(table);
+    const { models, cells } = packed as PackedCoverageSums;
+    expect(cells.every(([, sums]) => sums.length === 3 * models.length)).toBe(true);
+    // Malformed sums are not read as a basis's: a count that is not a whole number, a short cell.
+    const [cell, sums] = cells[0]!;
+    expect(isPackedCoverageSums({ models, cells: [[cell, [0.5, ...sums.slice(1)]]] })).toBe(false);
+    expect(isPackedCoverageSums({ models, cells: [[cell, sums.slice(1)]] })).toBe(false);
   });
 
   it("fails a refit that lost rows, misfiled an arm or changed a reward", async () => {

@@ -96,7 +96,7 @@ describe("coverage heat map", () => {
       ],
     };
     const coverage = coverageFromTable({ ...result, learned: { coverage: table } } as unknown as typeof result);
-    expect(coverage?.scope).toBe("rows read");
+    expect(coverage?.scope).toBe("rows fitted");
     // Sorted by cell id (the table lists cells as first read).
     expect(coverage?.cells.map((c) => [c.cell, c.rows, c.ess, c.chosen])).toEqual([
       ["a:1", [10, 10, 10], [9, 9.5, 10], "m-a"],

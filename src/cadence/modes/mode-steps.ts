@@ -20,6 +20,7 @@ import type {
   TrainingRun,
 } from "../../store/index.js";
 import type { CadenceResult, CadenceResultBase, IncumbentInfo } from "../cadence-result.js";
+import type { CoverageSumsByCell } from "../coverage.js";
 import type { ReplayComparison } from "../offline-evaluation.js";
 import type { RefitPlan } from "../refit-plan.js";
 import type { ResolvedCadenceOptions } from "../options.js";
@@ -55,6 +56,8 @@ export interface SharedOutcome<G> {
   readonly gate: G;
   /** The run's final counts and metrics, to finish (or promote) it with. */
   readonly finish: FinishTrainingRun;
+  /** The coverage sums of every row in `engine` (behind `base.learned.coverage`): a refit basis records them. */
+  readonly coverageSums: CoverageSumsByCell;
 }
 
 /** One cadence mode, as the skeleton drives it. `R` is the mode's result type. */

@@ -13,7 +13,8 @@
  * Incremental refits (../refit-plan.ts): the active policy is also the refit's base — its stored
  * statistics, and only the rows after its high-water mark read — unless `--full` or the base cannot
  * be used (the result's `refit` says which and why). A promoted version stores Σr² beside its
- * snapshot and records its basis (`parameters.corpus.basis`) for the next run.
+ * snapshot and records its basis (`parameters.corpus.basis`, the coverage sums of every row in its
+ * models included) for the next run.
  */
 import { restoreLinUCB } from "../../engine/linucb.js";
 import type { LinUCBEngine } from "../../engine/types.js";
@@ -148,6 +149,7 @@ async function corpusRecord(
     dimension: outcome.engine.dimension,
     bounds: corpus.bounds,
     forgetting: forgettingOf(context.options.dailyDiscount, split),
+    coverage: outcome.coverageSums,
   });
   const basis = "basis" in recorded ? { basis: JSON.parse(JSON.stringify(recorded.basis)) as JsonObject } : {};
   return { highWaterId, ...basis, ...("notRecorded" in recorded ? { basisNotRecorded: recorded.notRecorded } : {}) };
