@@ -64,7 +64,10 @@ export interface ProdGateDecision extends GateDecision {
   readonly difference: number;
   readonly lowerBound: number;
   readonly standardError: number;
-  /** Resampling groups the bootstrap drew per resample (the held-out events, up to the maximum); null when nothing was compared. */
+  /**
+   * Resampling groups the bootstrap drew per resample (the held-out events, up to the maximum);
+   * null when nothing was compared.
+   */
   readonly groups: number | null;
   readonly candidateValue: number;
   readonly incumbentValue: number;
@@ -105,16 +108,20 @@ export function prodGate(comparison: PolicyComparison, settings: PromotionGateSe
   const leastInformative = Math.min(informative.candidateEffectiveSampleSize, informative.incumbentEffectiveSampleSize);
   if (informative.events > 0 && !(leastInformative >= minInformative)) {
     problems.push(
-      `not enough evidence about the difference: on the ${informative.events} events where the two policies' weights differ, ` +
+      `not enough evidence about the difference: on the ${informative.events} events ` +
+        `where the two policies' weights differ, ` +
         `the effective sample sizes are ${informative.candidateEffectiveSampleSize.toFixed(1)} (candidate) and ` +
         `${informative.incumbentEffectiveSampleSize.toFixed(1)} (incumbent), below the minimum ${minInformative}`,
     );
   }
   const name = comparison.estimator.toUpperCase();
   const beats = problems.length === 0 && paired.lowerBound > settings.margin;
-  const figures = `Δ̂ = ${fmt(paired.difference)} (candidate ${fmt(paired.candidateValue)}, incumbent ${fmt(paired.incumbentValue)})`;
+  const figures =
+    `Δ̂ = ${fmt(paired.difference)} ` +
+    `(candidate ${fmt(paired.candidateValue)}, incumbent ${fmt(paired.incumbentValue)})`;
   const level = (100 * (1 - paired.alpha)).toFixed(1);
-  const bound = `the ${level}% lower bound on Δ (paired ${paired.method} bootstrap of ${name}) is ${fmt(paired.lowerBound)}`;
+  const bound =
+    `the ${level}% lower bound on Δ (paired ${paired.method} bootstrap of ${name}) ` + `is ${fmt(paired.lowerBound)}`;
   let reason: string;
   if (problems.length > 0) reason = `refused: ${problems.join("; ")}`;
   else if (beats) reason = `${bound}, above the margin ${settings.margin}: ${figures}`;
@@ -145,7 +152,10 @@ export function prodGate(comparison: PolicyComparison, settings: PromotionGateSe
   };
 }
 
-/** A production gate that had nothing to compare on (e.g. no rows newer than the incumbent's training): not passed, with the reason. */
+/**
+ * A production gate that had nothing to compare on (e.g. no rows newer than the incumbent's training):
+ * not passed, with the reason.
+ */
 export function nothingToCompareGate(
   reason: string,
   estimator: GateEstimator,
@@ -175,6 +185,8 @@ export function warmupGate(report: ConvergenceReport): GateDecision {
   const percent = (x: number): string => `${(100 * x).toFixed(1)}%`;
   return {
     passed: report.pass,
-    reason: `${report.matches} of ${report.coveredCells} covered cells (${percent(report.matchShare)}) match the planted optimum; the threshold is ${percent(report.threshold)}`,
+    reason:
+      `${report.matches} of ${report.coveredCells} covered cells ` +
+      `(${percent(report.matchShare)}) match the planted optimum; the threshold is ${percent(report.threshold)}`,
   };
 }

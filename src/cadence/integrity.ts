@@ -128,7 +128,8 @@ async function sqlTotals(
   }>(
     `SELECT cell, model, count(*)::float8 AS rows, coalesce(sum(r * features[$4::int]), 0)::float8 AS reward_sum,
             coalesce(sum(r * r), 0)::float8 AS reward_squares
-     FROM ${table === "routing_outcomes" ? "routing_outcomes" : "routing_outcomes_synthetic"}, LATERAL (SELECT ${reward} AS r) AS judged
+     FROM ${table === "routing_outcomes" ? "routing_outcomes" : "routing_outcomes_synthetic"}, ` +
+      `LATERAL (SELECT ${reward} AS r) AS judged
      WHERE id BETWEEN $1 AND $2 AND r IS NOT NULL AND NOT (id = ANY($3::int8[]))
        ${table === "routing_outcomes" ? "AND source = 'prod'" : ""}
      GROUP BY cell, model`,

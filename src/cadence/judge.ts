@@ -10,8 +10,8 @@
  *
  * with penalties 0.5 and 0.25 by default, so rewards in [−(0.5 + 0.25), 1]. Every judge declares the
  * range of its rewards: the refit rejects (by id, counted) any row whose reward lies outside it —
- * a row judged elsewhere, or edited by hand — instead of letting it swamp the fit. Synthetic rows arrive already labelled by the planted
- * oracle ('planted_oracle'), so on the warm-up corpus the judge step finds nothing to do.
+ * a row judged elsewhere, or edited by hand — instead of letting it swamp the fit. Synthetic rows arrive already
+ * labelled by the planted oracle ('planted_oracle'), so on the warm-up corpus the judge step finds nothing to do.
  */
 import type { JudgeVerdict, LinearOutcomeRewardSql, UnjudgedOutcome } from "../store/index.js";
 import {

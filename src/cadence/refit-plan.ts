@@ -90,7 +90,9 @@ export interface RefitSummary {
   readonly baseRows: number;
   /** Rows this run read from the corpus (scanned: accepted, rejected and unjudged). */
   readonly rowsRead: number;
-  /** Why the promoted version records no basis (its next refit will be full); null when it does or nothing was promoted. */
+  /**
+   * Why the promoted version records no basis (its next refit will be full); null when it does or nothing was promoted.
+   */
   readonly basisNotRecorded: string | null;
 }
 
@@ -193,19 +195,28 @@ function basisMismatch(
   active: ActivePolicy,
 ): string | null {
   if (basis.fingerprint.highWaterId > input.highWaterId) {
-    return `records statistics up to id ${basis.fingerprint.highWaterId}, above its high-water mark ${input.highWaterId}`;
+    return (
+      `records statistics up to id ${basis.fingerprint.highWaterId}, ` +
+      `above its high-water mark ${input.highWaterId}`
+    );
   }
   if (!incumbent.options.statistics) return "was fitted without statistics";
   if (incumbent.options.discount !== 1) return `forgets per update (engine discount ${incumbent.options.discount})`;
   const models = incumbent.cells().length * incumbent.arms.length;
   if (active.rewardSquares === null || active.rewardSquares.length !== models) {
-    return `stored ${active.rewardSquares === null ? "no" : active.rewardSquares.length} Σr² values for its ${models} models`;
+    return (
+      `stored ${active.rewardSquares === null ? "no" : active.rewardSquares.length} Σr² ` +
+      `values for its ${models} models`
+    );
   }
   if (basis.dailyDiscount !== input.dailyDiscount) {
     return `was fitted with a daily discount of ${basis.dailyDiscount}, this run uses ${input.dailyDiscount}`;
   }
   if (!sameBounds(basis.bounds, input.bounds)) {
-    return `was fitted with the row bounds ${JSON.stringify(basis.bounds)}, this run uses ${JSON.stringify(input.bounds)}`;
+    return (
+      `was fitted with the row bounds ${JSON.stringify(basis.bounds)}, ` +
+      `this run uses ${JSON.stringify(input.bounds)}`
+    );
   }
   return null;
 }

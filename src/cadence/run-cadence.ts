@@ -399,7 +399,10 @@ async function runSteps(
           (c) => {
             const p = c.paired.paired;
             const values = `candidate ${p.candidateValue.toFixed(4)}, incumbent ${p.incumbentValue.toFixed(4)}`;
-            return `${c.paired.estimator.toUpperCase()}: ${values}, Δ ${p.difference.toFixed(4)} (lower bound ${p.lowerBound.toFixed(4)})`;
+            return (
+              `${c.paired.estimator.toUpperCase()}: ${values}, ` +
+              `Δ ${p.difference.toFixed(4)} (lower bound ${p.lowerBound.toFixed(4)})`
+            );
           },
         );
 
@@ -410,7 +413,8 @@ async function runSteps(
     (g) => `${g.passed ? "PASSED" : "FAILED"}: ${g.reason}`,
   );
 
-  // Report data (src/report draws it): where the recorded policy, the incumbent and the logging policy route the held-out requests.
+  // Report data (src/report draws it): where the recorded policy, the incumbent and the logging policy route the
+  // held-out requests.
   const routing =
     heldOut === null ? null : routingSummary({ candidate: engine, incumbent: prepared.incumbent, slice: heldOut });
 

@@ -99,7 +99,8 @@ export function bootstrapRatios(
   const { level, resamples, seed, groups } = resolveBootstrapOptions(options);
   if (!Array.isArray(statistics) || statistics.length === 0) {
     throw new TypeError(
-      `\`statistics\` must be a non-empty array of { numerators, denominators? }; received ${describeValue(statistics)}`,
+      `\`statistics\` must be a non-empty array of { numerators, denominators? }; ` +
+        `received ${describeValue(statistics)}`,
     );
   }
   const n = statistics[0].numerators?.length;
@@ -111,12 +112,14 @@ export function bootstrapRatios(
     }
     if (numerators.length !== n) {
       throw new RangeError(
-        `\`statistics[${s}].numerators\` must have length ${n} like the first statistic; received length ${numerators.length}`,
+        `\`statistics[${s}].numerators\` must have length ${n} like the first statistic; ` +
+          `received length ${numerators.length}`,
       );
     }
     if (denominators !== undefined && (!(denominators instanceof Float64Array) || denominators.length !== n)) {
       throw new RangeError(
-        `\`statistics[${s}].denominators\` must be a Float64Array of length ${n} (one per numerator); received ${describeValue(denominators)}`,
+        `\`statistics[${s}].denominators\` must be a Float64Array of length ${n} (one per numerator); ` +
+          `received ${describeValue(denominators)}`,
       );
     }
   }

@@ -72,7 +72,8 @@ export function checkEvents(events: LoggedEvents): void {
     !(events.propensities instanceof Float64Array)
   ) {
     throw new TypeError(
-      `\`events\` must be LoggedEvents (from createLoggedEvents, loggedEventsFromObjects or a file reader); received ${describeValue(events)}`,
+      `\`events\` must be LoggedEvents (from createLoggedEvents, loggedEventsFromObjects or a file reader); ` +
+        `received ${describeValue(events)}`,
     );
   }
   if (events.length === 0) throw new RangeError("`events` must hold at least one event; received 0 events");

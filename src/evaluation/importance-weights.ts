@@ -5,7 +5,10 @@
 
 /** Diagnostics of a set of importance weights. */
 export interface WeightDiagnostics {
-  /** Kish effective sample size (Σw)² / Σw²: the number of equally weighted events worth as much. 0 when every weight is 0. */
+  /**
+   * Kish effective sample size (Σw)² / Σw²: the number of equally weighted events worth as much.
+   * 0 when every weight is 0.
+   */
   readonly effectiveSampleSize: number;
   /** Mean weight; close to 1 when the propensities are right and the target is supported by the logs. */
   readonly mean: number;

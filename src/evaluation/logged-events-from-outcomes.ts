@@ -39,7 +39,8 @@ export function loggedEventsFromOutcomes(
     const action = lookup!.get(outcome.model);
     if (action === undefined) {
       throw new RangeError(
-        `${where}: \`model\` must be one of the ${actionCount} arms (${arms.join(", ")}); received ${describeValue(outcome.model)}`,
+        `${where}: \`model\` must be one of the ${actionCount} arms (${arms.join(", ")}); ` +
+          `received ${describeValue(outcome.model)}`,
       );
     }
     if (outcome.reward === null) throw new RangeError(`${where}: \`reward\` is null — judge the row before evaluating`);
@@ -49,7 +50,8 @@ export function loggedEventsFromOutcomes(
     if (dimension === -1) dimension = features.length;
     if (features.length !== dimension) {
       throw new RangeError(
-        `${where}: \`features\` must have length ${dimension} like the rows before it; received length ${features.length}`,
+        `${where}: \`features\` must have length ${dimension} like the rows before it; ` +
+          `received length ${features.length}`,
       );
     }
     for (let j = 0; j < dimension; j++) {

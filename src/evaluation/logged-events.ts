@@ -114,7 +114,8 @@ export function createLoggedEvents(init: LoggedEventsInit): LoggedEvents {
       if (!Number.isFinite(contexts[j])) {
         const event = Math.floor(j / dimension);
         throw new RangeError(
-          `\`events.contexts\` value ${j - event * dimension} of event ${event} must be a finite number; received ${describeValue((raw as ArrayLike<unknown>)[j])}`,
+          `\`events.contexts\` value ${j - event * dimension} of event ${event} must be a finite number; ` +
+            `received ${describeValue((raw as ArrayLike<unknown>)[j])}`,
         );
       }
     }
@@ -147,7 +148,8 @@ export function loggedEventsFromObjects(events: Iterable<LoggedEvent>, space: Ac
     typeof (events as Iterable<unknown>)[Symbol.iterator] !== "function"
   ) {
     throw new TypeError(
-      `\`events\` must be an iterable of { action, reward, propensity, context? } objects; received ${describeValue(events)}`,
+      `\`events\` must be an iterable of { action, reward, propensity, context? } objects; ` +
+        `received ${describeValue(events)}`,
     );
   }
   const { actionCount, actionIds, lookup } = resolveActionSpace(space ?? {}, "space");
@@ -171,7 +173,8 @@ export function loggedEventsFromObjects(events: Iterable<LoggedEvent>, space: Ac
     if (dimension === -1) dimension = length;
     if (length !== dimension) {
       throw new RangeError(
-        `\`events[${i}].context\` must have length ${dimension} like the events before it; received ${context === undefined ? "no context" : `length ${length}`}`,
+        `\`events[${i}].context\` must have length ${dimension} like the events before it; ` +
+          `received ${context === undefined ? "no context" : `length ${length}`}`,
       );
     }
     for (let j = 0; j < length; j++) {
@@ -218,7 +221,8 @@ export function resolveActionSpace(
     }
     if (space.actionCount !== undefined && space.actionCount !== ids.length) {
       throw new RangeError(
-        `\`${name}.actionCount\` must equal \`${name}.actionIds.length\` (${ids.length}) when both are given; received ${describeValue(space.actionCount)}`,
+        `\`${name}.actionCount\` must equal \`${name}.actionIds.length\` (${ids.length}) when both are given; ` +
+          `received ${describeValue(space.actionCount)}`,
       );
     }
     return { actionCount: ids.length, actionIds: Object.freeze([...(ids as string[])]), lookup };

@@ -91,7 +91,8 @@ export function checkStatistic(statistic: RatioStatistic, name: string, n: numbe
     (!(denominators instanceof Float64Array) || denominators.length !== numerators.length)
   ) {
     throw new RangeError(
-      `\`${name}.denominators\` must be a Float64Array of length ${numerators.length}; received ${describeValue(denominators)}`,
+      `\`${name}.denominators\` must be a Float64Array of length ${numerators.length}; ` +
+        `received ${describeValue(denominators)}`,
     );
   }
   return { u: numerators, v: denominators };
@@ -152,7 +153,10 @@ export interface PairedColumns {
   readonly incumbentTop: number;
   readonly incumbentBottom: number;
   readonly rows: number;
-  /** The ten second moments of (x_c − x_i, x_c + x_i, y_c − y_i, y_c + y_i), upper triangle row by row; null when Δ̂ is undefined. */
+  /**
+   * The ten second moments of (x_c − x_i, x_c + x_i, y_c − y_i, y_c + y_i), upper triangle row by row;
+   * null when Δ̂ is undefined.
+   */
   readonly moments: Int32Array | null;
   /** v̄ of each policy on all events. */
   readonly candidateMean: number;

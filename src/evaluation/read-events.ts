@@ -65,7 +65,8 @@ export async function readLoggedEvents(
   const format = options.format ?? (typeof source === "string" ? formatFromName(source) : undefined);
   if (format !== "csv" && format !== "jsonl") {
     throw new RangeError(
-      `\`format\` must be "csv" or "jsonl" (inferred from a .csv, .jsonl or .ndjson file name when reading a path); received ${describeValue(format)}` +
+      `\`format\` must be "csv" or "jsonl" (inferred from a .csv, .jsonl or .ndjson file name when reading a path); ` +
+        `received ${describeValue(format)}` +
         (typeof source === "string" ? ` for ${JSON.stringify(source)}` : ""),
     );
   }
@@ -155,7 +156,8 @@ class ColumnBuilder {
     const value = typeof raw === "string" && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
     if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
       throw new RangeError(
-        `\`${field}\` must be an action index (an integer ≥ 0; pass \`actionIds\` to read ids); received ${describeValue(raw)}`,
+        `\`${field}\` must be an action index (an integer ≥ 0; pass \`actionIds\` to read ids); ` +
+          `received ${describeValue(raw)}`,
       );
     }
     if (this.space !== undefined) toActionIndex(value, this.space.actionCount, undefined, field);
@@ -282,7 +284,10 @@ function csvLineParser(options: EventFileOptions, columns: ColumnBuilder): (line
   };
 }
 
-/** A CSV number: `Number` of the trimmed text, except that an empty field is not 0 but stays a string (and fails the check). */
+/**
+ * A CSV number: `Number` of the trimmed text, except that an empty field is not 0 but stays a
+ * string (and fails the check).
+ */
 function parseNumber(text: string): number | string {
   const trimmed = text.trim();
   if (trimmed === "") return text;

@@ -94,8 +94,10 @@ export function replayFromTerms(events: LoggedEvents, terms: PolicyTerms): Pendi
   const warnings: string[] = [];
   if (!uniformLogging) {
     warnings.push(
-      `replay is unbiased only under uniform logging, and these logs are not uniform: propensities range from ${min} to ${max}, ` +
-        `where uniform logging over ${events.actionCount} actions gives ${1 / events.actionCount} everywhere; the replay value may be biased — prefer IPS, SNIPS or DR`,
+      `replay is unbiased only under uniform logging, and these logs are not uniform: propensities range from ` +
+        `${min} to ${max}, ` +
+        `where uniform logging over ${events.actionCount} actions gives ${1 / events.actionCount} everywhere; ` +
+        `the replay value may be biased — prefer IPS, SNIPS or DR`,
     );
   }
   if (kept === 0)

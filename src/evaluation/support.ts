@@ -27,7 +27,9 @@ export interface SupportDiagnostics {
   readonly meanWeightZ: number;
   /** Share of events with weight 0. */
   readonly zeroWeightShare: number;
-  /** The zero-weight share the logged propensities predict under support, mean(w·(1 − p)); null for a stochastic target. */
+  /**
+   * The zero-weight share the logged propensities predict under support, mean(w·(1 − p)); null for a stochastic target.
+   */
   readonly expectedZeroWeightShare: number | null;
   /** (observed − predicted) / SE of their per-event difference; null for a stochastic target. */
   readonly zeroWeightExcessZ: number | null;
@@ -145,8 +147,10 @@ export function supportProblems(
   const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : String(x));
   if (Math.abs(diagnostics.meanWeightZ) > critical) {
     problems.push(
-      `no support for ${who}: its mean importance weight is ${f(diagnostics.meanWeight)} (±${f(diagnostics.meanWeightStandardError)}), ` +
-        `not 1 within ${critical.toFixed(2)} standard errors — it picks arms the logger never or almost never chose there, ` +
+      `no support for ${who}: its mean importance weight is ${f(diagnostics.meanWeight)} ` +
+        `(±${f(diagnostics.meanWeightStandardError)}), ` +
+        `not 1 within ${critical.toFixed(2)} standard errors — ` +
+        `it picks arms the logger never or almost never chose there, ` +
         "or the propensities are wrong",
     );
   }

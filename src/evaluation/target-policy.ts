@@ -46,7 +46,9 @@ export interface PolicyTerms {
   readonly choices: Int32Array | undefined;
 }
 
-/** Tolerance on Σₐ π(a | x) = 1: loose enough for float32-computed softmaxes, tight enough to catch unnormalised scores. */
+/**
+ * Tolerance on Σₐ π(a | x) = 1: loose enough for float32-computed softmaxes, tight enough to catch unnormalised scores.
+ */
 const SUM_TOLERANCE = 1e-6;
 
 /**
@@ -109,7 +111,8 @@ function policyReader(
   if (policy instanceof Int32Array) {
     if (policy.length !== n) {
       throw new RangeError(
-        `\`policy\` (an Int32Array of chosen actions) must have length ${n} (one per event); received length ${policy.length}`,
+        `\`policy\` (an Int32Array of chosen actions) must have length ${n} (one per event); ` +
+          `received length ${policy.length}`,
       );
     }
     for (let i = 0; i < n; i++) {
@@ -122,7 +125,8 @@ function policyReader(
   if (policy instanceof Float64Array) {
     if (policy.length !== n * k) {
       throw new RangeError(
-        `\`policy\` (a Float64Array of probabilities) must have length ${n * k} (${n} events × ${k} actions); received length ${policy.length}`,
+        `\`policy\` (a Float64Array of probabilities) must have length ${n * k} (${n} events × ${k} actions); ` +
+          `received length ${policy.length}`,
       );
     }
     return (i, out) => {
@@ -138,7 +142,9 @@ function policyReader(
     };
   }
   throw new TypeError(
-    `\`policy\` must be a Float64Array (events × actions), an Int32Array (chosen action per event) or a function (event, out) => void; received ${describeValue(policy)}`,
+    `\`policy\` must be a Float64Array (events × actions), ` +
+      `an Int32Array (chosen action per event) or a function (event, out) => void; ` +
+      `received ${describeValue(policy)}`,
   );
 }
 
@@ -147,7 +153,8 @@ function modelReader(model: RewardModel, n: number, k: number): (i: number, out:
   if (model instanceof Float64Array) {
     if (model.length !== n * k) {
       throw new RangeError(
-        `\`rewardModel\` (predicted rewards) must have length ${n * k} (${n} events × ${k} actions); received length ${model.length}`,
+        `\`rewardModel\` (predicted rewards) must have length ${n * k} (${n} events × ${k} actions); ` +
+          `received length ${model.length}`,
       );
     }
     read = (i, out) => out.set(model.subarray(i * k, i * k + k));
@@ -158,7 +165,8 @@ function modelReader(model: RewardModel, n: number, k: number): (i: number, out:
     };
   } else {
     throw new TypeError(
-      `\`rewardModel\` must be a Float64Array (events × actions) or a function (event, out) => void; received ${describeValue(model)}`,
+      `\`rewardModel\` must be a Float64Array (events × actions) ` +
+        `or a function (event, out) => void; received ${describeValue(model)}`,
     );
   }
   return (i, out) => {
@@ -166,7 +174,8 @@ function modelReader(model: RewardModel, n: number, k: number): (i: number, out:
     for (let a = 0; a < k; a++) {
       if (!Number.isFinite(out[a])) {
         throw new RangeError(
-          `\`rewardModel\` prediction for event ${i}, action ${a} must be a finite number; received ${describeValue(out[a])}`,
+          `\`rewardModel\` prediction for event ${i}, action ${a} must be a finite number; ` +
+            `received ${describeValue(out[a])}`,
         );
       }
     }
@@ -186,7 +195,8 @@ function checkDistribution(row: Float64Array, event: number): void {
   }
   if (Math.abs(sum - 1) > SUM_TOLERANCE) {
     throw new RangeError(
-      `\`policy\` row of event ${event} must sum to 1 (a distribution over the ${row.length} actions); received a sum of ${sum}`,
+      `\`policy\` row of event ${event} must sum to 1 (a distribution over the ${row.length} actions); ` +
+        `received a sum of ${sum}`,
     );
   }
 }

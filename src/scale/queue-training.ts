@@ -118,7 +118,8 @@ async function waitForBatch(
         const output = job.output as { message?: string; value?: { message?: string } } | null;
         const why = output?.message ?? output?.value?.message ?? "no message";
         throw new Error(
-          `shard ${request.shard.index} of batch ${batchId} ${job.state} on the queue after ${job.retryCount + 1} attempt(s): ${why}`,
+          `shard ${request.shard.index} of batch ${batchId} ${job.state} on the queue ` +
+            `after ${job.retryCount + 1} attempt(s): ${why}`,
         );
       }
     }

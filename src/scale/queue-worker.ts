@@ -59,7 +59,9 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   for (let i = 0; i < concurrency; i++) {
     await boss.work<ShardJob>(SHARD_QUEUE, work, async ([job]) => {
       const { batchId, request } = job!.data;
-      const shard = `batch ${batchId} shard ${request.shard.index} (ids ${request.shard.afterId + 1}–${request.shard.throughId})`;
+      const shard =
+        `batch ${batchId} shard ${request.shard.index} ` +
+        `(ids ${request.shard.afterId + 1}–${request.shard.throughId})`;
       log(`reading ${shard}`);
       try {
         const result = await accumulateShard(db, request);

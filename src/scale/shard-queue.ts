@@ -68,7 +68,8 @@ async function loadPgBoss(): Promise<typeof PgBossType> {
     if ((error as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw error;
     throw new StoreError(
       "CONNECTION",
-      "the job queue needs the package pg-boss (version 10), an optional peer dependency of linucb: npm install pg-boss@10",
+      "the job queue needs the package pg-boss (version 10), an optional peer dependency of linucb: " +
+        "npm install pg-boss@10",
       { cause: error },
     );
   }

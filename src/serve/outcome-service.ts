@@ -47,7 +47,8 @@ function describeJudged(o: Judged): string {
 function conflict(decisionId: string, stored: Judged, received: Judged): HttpError {
   return new HttpError(
     409,
-    `decision ${decisionId} already has a different outcome (${describeJudged(stored)}); received ${describeJudged(received)}. ` +
+    `decision ${decisionId} already has a different outcome (${describeJudged(stored)}); ` +
+      `received ${describeJudged(received)}. ` +
       "An outcome is written once per decision.",
   );
 }
@@ -108,7 +109,8 @@ export class OutcomeService {
       const shown = missing.slice(0, 5).join(", ") + (missing.length > 5 ? `, … (${missing.length} in all)` : "");
       throw new HttpError(
         404,
-        `unknown decision ${shown}: not made by this server's database, or deleted by the decision retention; nothing was written`,
+        `unknown decision ${shown}: not made by this server's database, ` +
+          `or deleted by the decision retention; nothing was written`,
       );
     }
     const acks = new Map<string, Promise<number>>();

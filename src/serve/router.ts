@@ -39,7 +39,10 @@ export interface RouterOptions {
   readonly host?: string;
   /** Port (0: any free port). @default 8080 */
   readonly port?: number;
-  /** Bearer token for writes (and /v1/route unless `routeAuth` is false). Required off loopback. @default $LINUCB_TOKEN */
+  /**
+   * Bearer token for writes (and /v1/route unless `routeAuth` is false). Required off loopback.
+   * @default $LINUCB_TOKEN
+   */
   readonly token?: string | null;
   /** Whether /v1/route needs the token. @default true */
   readonly routeAuth?: boolean;
@@ -109,7 +112,8 @@ async function initialPolicy(db: Db, options: RouterOptions, fallback: Explorati
   const dimension = options.dimension ?? shape!.dimension;
   if (models.length === 0 || dimension === null) {
     throw new RangeError(
-      "nothing is promoted yet and the production corpus is empty, so the uniform policy has no models or no feature dimension: " +
+      "nothing is promoted yet and the production corpus is empty, so the uniform policy " +
+        "has no models or no feature dimension: " +
         `give them (--models a,b,c --dimension D); received models ${describeValue(options.models ?? null)}, ` +
         `dimension ${describeValue(options.dimension ?? null)}`,
     );
@@ -127,7 +131,8 @@ export async function openRouter(options: RouterOptions = {}): Promise<Router> {
   const token = options.token === undefined ? process.env.LINUCB_TOKEN || null : options.token;
   if (token === null && !isLoopbackHost(host)) {
     throw new RangeError(
-      `refusing to listen on ${describeValue(host)} without a bearer token: set LINUCB_TOKEN (only loopback addresses may run without one)`,
+      `refusing to listen on ${describeValue(host)} without a bearer token: ` +
+        `set LINUCB_TOKEN (only loopback addresses may run without one)`,
     );
   }
   const fallback = resolveExploration(

@@ -11,9 +11,9 @@
  *  - a row that was unjudged when the statistics were fitted (so it was skipped) and is judged now.
  *
  * The fingerprint is the count and the sum of the ids (modulo 2³¹ − 1) of every row of the corpus at or below the
- * mark, and the same two of the judged ones (a stored reward, or an id under a judge watermark). A late row or a removed one changes the first pair, a
- * newly judged one the second (a late commit and a removal in one interval would have to cancel in
- * both count and id sum to go unseen). Id sums are exact decimal strings.
+ * mark, and the same two of the judged ones (a stored reward, or an id under a judge watermark). A late row or a
+ * removed one changes the first pair, a newly judged one the second (a late commit and a removal in one interval
+ * would have to cancel in both count and id sum to go unseen). Id sums are exact decimal strings.
  */
 import { CORPUS_FILTER, type CorpusTable } from "./corpus-reader.js";
 import type { Queryable } from "./db.js";

@@ -54,7 +54,10 @@ export interface CorpusReadOptions {
   readonly createdBefore?: Date;
   /** Only one side of a training / held-out split (from `splitCorpusByTime`). */
   readonly split?: CorpusSplitSide;
-  /** What a valid row's numbers may be. @default DEFAULT_ROW_BOUNDS (no reward range, propensity ≥ 1e-6, |feature| ≤ 1e6) */
+  /**
+   * What a valid row's numbers may be.
+   * @default DEFAULT_ROW_BOUNDS (no reward range, propensity ≥ 1e-6, |feature| ≤ 1e6)
+   */
   readonly bounds?: Partial<RowBounds>;
 }
 
@@ -130,7 +133,9 @@ export interface CorpusReadTotals {
   readonly chunks: number;
   /** The highest id scanned (the resume point), or `afterId` if none was. */
   readonly lastId: number;
-  /** The read's upper bound: the highest matching id when it started (null before it starts; afterId if none matched). */
+  /**
+   * The read's upper bound: the highest matching id when it started (null before it starts; afterId if none matched).
+   */
   readonly highWaterId: number | null;
   /** Rejected rows counted by reason kind (the text before the first colon). */
   readonly rejectedByReason: Readonly<Record<string, number>>;
@@ -190,7 +195,8 @@ function checkSplit(split: unknown): CorpusSplitSide | undefined {
   const at = typeof s.cutoff === "object" && s.cutoff !== null ? s.cutoff.createdAt : undefined;
   if (typeof at !== "string" || !POSITION_INSTANT.test(at)) {
     throw new TypeError(
-      `split.cutoff.createdAt must be an ISO-8601 UTC instant like 2026-01-02T03:04:05.123456Z; received ${describeValue(at)}`,
+      `split.cutoff.createdAt must be an ISO-8601 UTC instant like 2026-01-02T03:04:05.123456Z; ` +
+        `received ${describeValue(at)}`,
     );
   }
   if (!Number.isSafeInteger(s.cutoff.id) || s.cutoff.id < 1) {
@@ -241,7 +247,8 @@ function resolveOptions(options: CorpusReadOptions): ResolvedOptions {
   }
   if (createdFrom !== undefined && createdBefore !== undefined && createdFrom.getTime() > createdBefore.getTime()) {
     throw new RangeError(
-      `createdFrom must not be after createdBefore; received ${createdFrom.toISOString()} and ${createdBefore.toISOString()}`,
+      `createdFrom must not be after createdBefore; ` +
+        `received ${createdFrom.toISOString()} and ${createdBefore.toISOString()}`,
     );
   }
   return {
@@ -310,11 +317,14 @@ function boundsQuery(options: ResolvedOptions): string {
  */
 function pageQuery(options: ResolvedOptions, afterId: number, highWaterId: number, reward: string): string {
   const conditions = [...baseConditions(options), `id > ${afterId}`, `id <= ${highWaterId}`];
-  return `SELECT id, cell, model, features, propensity, ${reward}, (extract(epoch FROM created_at) * 1000)::float8, source, agent_id
+  return (
+    `SELECT id, cell, model, features, propensity, ${reward}, ` +
+    `(extract(epoch FROM created_at) * 1000)::float8, source, agent_id
 FROM ${options.table}
 WHERE ${conditions.join(" AND ")}
 ORDER BY id
-LIMIT ${options.chunkSize}`;
+LIMIT ${options.chunkSize}`
+  );
 }
 
 /**
@@ -414,7 +424,8 @@ export function readCorpus(db: Db, options: CorpusReadOptions): CorpusReader {
         : new StoreError("QUERY", String((error as Error)?.message ?? error), { cause: error });
     return new StoreError(
       cause.code,
-      `corpus read of ${resolved.table} failed after ${totals.scanned} rows (resume with afterId ${totals.lastId}): ${cause.message}`,
+      `corpus read of ${resolved.table} failed after ${totals.scanned} rows (resume with afterId ${totals.lastId}): ` +
+        `${cause.message}`,
       { cause, ...(cause.sqlstate === undefined ? {} : { sqlstate: cause.sqlstate }) },
     );
   }
@@ -492,7 +503,9 @@ function decodeChunk(bytes: Buffer, options: ResolvedOptions, previousLastId: nu
         const x = contexts[base + j] as number;
         // One comparison per value on the common path; NaN fails it too.
         if (!(Math.abs(x) <= maxFeatureMagnitude)) {
-          reason = `features: element ${j} is ${x}${Number.isFinite(x) ? `, beyond the magnitude bound ${maxFeatureMagnitude}` : ""}`;
+          reason =
+            `features: element ${j} ` +
+            `is ${x}${Number.isFinite(x) ? `, beyond the magnitude bound ${maxFeatureMagnitude}` : ""}`;
           break;
         }
       }

@@ -57,7 +57,8 @@ export async function planCorpusShards(
       ? "NULL::float8[] AS cuts"
       : `(percentile_disc(ARRAY[${fractions.join(", ")}]::float8[]) WITHIN GROUP (ORDER BY id))::float8[] AS cuts`;
   const result = await db.query<{ rows: number; high: number | null; cuts: number[] | null }>(
-    `SELECT count(*)::int8 AS rows, max(id) AS high, ${cutsColumn} FROM ${read.table} WHERE ${conditions.join(" AND ")}`,
+    `SELECT count(*)::int8 AS rows, max(id) AS high, ${cutsColumn} ` +
+      `FROM ${read.table} WHERE ${conditions.join(" AND ")}`,
   );
   const row = result.rows[0];
   const rows = Number(row?.rows ?? 0);

@@ -36,7 +36,10 @@ export interface CorpusSplitOptions {
   readonly table: CorpusTable;
   /** Share of the eligible rows to hold out (the newest), in (0, 1). */
   readonly heldOutShare: number;
-  /** Only rows with id above this are eligible for the held-out slice (the incumbent's training high-water id). @default 0 */
+  /**
+   * Only rows with id above this are eligible for the held-out slice (the incumbent's training high-water id).
+   * @default 0
+   */
   readonly newerThanId?: number;
   /** The reader's row bounds: only rows inside them give models and the dimension. @default DEFAULT_ROW_BOUNDS */
   readonly bounds?: Partial<RowBounds>;
@@ -123,7 +126,8 @@ export async function splitCorpusByTime(q: Queryable, options: CorpusSplitOption
   const prefix = options.prefix;
   if (prefix !== undefined && !(Number.isSafeInteger(prefix.throughId) && prefix.throughId <= newerThanId)) {
     throw new RangeError(
-      `prefix.throughId must be an integer no larger than newerThanId (${newerThanId}); received ${describeValue(prefix.throughId)}`,
+      `prefix.throughId must be an integer no larger than newerThanId (${newerThanId}); ` +
+        `received ${describeValue(prefix.throughId)}`,
     );
   }
   if (prefix !== undefined) {
@@ -134,8 +138,8 @@ export async function splitCorpusByTime(q: Queryable, options: CorpusSplitOption
 }
 
 /**
- * The split's one statement. Without a prefix over every row; with one over the rows above
- * `prefix.throughId` only (a checked integer, so a literal), its dimension null when the prefix's is not strictly the new rows' commonest.
+ * The split's one statement. Without a prefix over every row; with one over the rows above `prefix.throughId` only
+ * (a checked integer, so a literal), its dimension null when the prefix's is not strictly the new rows' commonest.
  */
 async function querySplit(
   q: Queryable,
@@ -177,7 +181,8 @@ async function querySplit(
             (SELECT n FROM eligible) AS eligible,
             to_char(cut.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cutoff_at,
             cut.id AS cutoff_id,
-            (SELECT count(*) FROM corpus c WHERE c.id > $2::int8 AND (c.created_at, c.id) >= (cut.created_at, cut.id))::int8 AS held_out,
+            (SELECT count(*) FROM corpus c WHERE c.id > $2::int8 AND ` +
+      `(c.created_at, c.id) >= (cut.created_at, cut.id))::int8 AS held_out,
             (SELECT array_agg(c.model ORDER BY c.model) FROM candidates c
               CROSS JOIN LATERAL (SELECT 1 FROM ${table} r
                                   WHERE ${where}${probeAbove} AND r.model = c.model AND ${cheap}

@@ -38,11 +38,14 @@ export function decisionOutcomeKey(decisionId: string): string {
 // One statement per batch: the rows travel as one JSON array (JSON.stringify is native and cheap on the
 // server's event loop; pg's own array escaping of eleven text[] parameters cost several µs per row),
 // the explorations as a JSON array of the batch's distinct values, each row pointing at one.
-const INSERT = `
-INSERT INTO routing_decisions (id, created_at, request_id, agent_id, cell, model, features, propensity, policy_version_id,
+const INSERT =
+  `
+INSERT INTO routing_decisions (id, created_at, request_id, agent_id, cell, model, features, propensity, ` +
+  `policy_version_id,
                                exploration, source)
 SELECT t.id, to_timestamp(t.t / 1000.0), t.r, t.a, t.c, t.m, t.f, t.p, t.v, $2::jsonb -> t.e, t.s
-FROM json_to_recordset($1::json) AS t(id uuid, t float8, r text, a text, c text, m text, f float8[], p float8, v int8, e int4,
+FROM json_to_recordset($1::json) AS t(id uuid, t float8, r text, a text, c text, m text, f float8[], p float8, ` +
+  `v int8, e int4,
                                       s text)
 ON CONFLICT (id) DO NOTHING`;
 
@@ -128,7 +131,8 @@ export async function readDecisions(q: Queryable, ids: readonly string[]): Promi
   const found = new Map<string, StoredDecision>();
   if (ids.length === 0) return found;
   const result = await q.query<DecisionRow>(
-    `SELECT d.id::text AS id, d.created_at, d.request_id, d.agent_id, d.cell, d.model, d.features, d.propensity, d.policy_version_id,
+    `SELECT d.id::text AS id, d.created_at, d.request_id, d.agent_id, d.cell, d.model, d.features, ` +
+      `d.propensity, d.policy_version_id,
             d.exploration, d.source, o.id AS outcome_id, o.completed, o.hallucinated, o.refused, o.judge_score
      FROM routing_decisions d LEFT JOIN routing_outcomes o ON o.dedupe_key = 'decision:' || d.id::text
      WHERE d.id = ANY($1::uuid[])`,

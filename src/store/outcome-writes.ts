@@ -38,10 +38,12 @@ export interface StoredOutcome {
 
 // The rows travel as one JSON array (one parameter; JSON.stringify is native and cheap, where pg's
 // escaping of fifteen array parameters cost several µs per row on the server's event loop).
-const INSERT = `
+const INSERT =
+  `
 INSERT INTO routing_outcomes (created_at, agent_id, cell, model, features, propensity, completed, hallucinated, refused,
                               judge_score, judge_model, reward, policy_version, source, dedupe_key)
-SELECT coalesce(to_timestamp(t.t / 1000.0), now()), t.a, t.c, t.m, t.f, t.p, t.co, t.h, t.re, t.j, t.jm, t.rw, t.v, t.s, t.k
+SELECT coalesce(to_timestamp(t.t / 1000.0), now()), t.a, t.c, t.m, t.f, t.p, t.co, t.h, t.re, ` +
+  `t.j, t.jm, t.rw, t.v, t.s, t.k
 FROM json_to_recordset($1::json) AS t(t float8, a text, c text, m text, f float8[], p float8, co bool, h bool, re bool,
                                       j float8, jm text, rw float8, v text, s text, k text)
 ON CONFLICT (dedupe_key) DO NOTHING
@@ -90,7 +92,8 @@ export async function readOutcomesByKey(q: Queryable, keys: readonly string[]): 
     refused: boolean;
     judge_score: number | null;
   }>(
-    "SELECT id, dedupe_key, completed, hallucinated, refused, judge_score FROM routing_outcomes WHERE dedupe_key = ANY($1::text[])",
+    "SELECT id, dedupe_key, completed, hallucinated, refused, judge_score FROM routing_outcomes " +
+      "WHERE dedupe_key = ANY($1::text[])",
     [keys],
   );
   for (const row of result.rows) {

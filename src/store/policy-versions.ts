@@ -112,7 +112,8 @@ function toVerified(row: PolicyVersionRow): PolicyVersion {
   if (actual !== row.snapshot_sha256) {
     throw new StoreError(
       "CHECKSUM",
-      `policy version ${row.id}: the stored snapshot (${snapshot.length} bytes) has SHA-256 ${actual}, but ${row.snapshot_sha256} was recorded; the snapshot is damaged`,
+      `policy version ${row.id}: the stored snapshot (${snapshot.length} bytes) has SHA-256 ${actual}, ` +
+        `but ${row.snapshot_sha256} was recorded; the snapshot is damaged`,
     );
   }
   return { ...toInfo(row), snapshot };
@@ -191,7 +192,9 @@ async function validateStored(version: PolicyVersion, validateSnapshot: Snapshot
     await validateSnapshot(version.snapshot);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    const what = `policy version ${version.id} cannot be activated: its ${version.snapshot.length} bytes are not a valid snapshot`;
+    const what =
+      `policy version ${version.id} cannot be activated: its ${version.snapshot.length} bytes ` +
+      `are not a valid snapshot`;
     throw new StoreError("INVALID_SNAPSHOT", `${what} (${reason})`, { cause: error });
   }
 }
@@ -216,7 +219,8 @@ export async function activatePolicyVersion(
   }
   return atomically(target, async (tx) => {
     const found = await tx.query<PolicyVersionRow & { run_status: string }>(
-      `SELECT v.id, v.created_at, v.training_run_id, v.snapshot_sha256, octet_length(v.snapshot) AS byte_length, v.parameters, v.snapshot,
+      `SELECT v.id, v.created_at, v.training_run_id, v.snapshot_sha256, octet_length(v.snapshot) AS byte_length, ` +
+        `v.parameters, v.snapshot,
               r.status AS run_status
        FROM policy_versions v JOIN training_runs r ON r.id = v.training_run_id
        WHERE v.id = $1 FOR SHARE OF r`,
@@ -228,7 +232,8 @@ export async function activatePolicyVersion(
     if (row.run_status !== "succeeded") {
       throw new StoreError(
         "NOT_FOUND",
-        `policy version ${policyVersionId} cannot be activated: its training run ${trainingRunId} has status ${row.run_status}, not succeeded`,
+        `policy version ${policyVersionId} cannot be activated: its training run ${trainingRunId} ` +
+          `has status ${row.run_status}, not succeeded`,
       );
     }
     await validateStored(toVerified(row), validateSnapshot);
@@ -262,7 +267,8 @@ export async function listPolicyVersions(
   if (!Number.isSafeInteger(limit) || limit < 1)
     throw new RangeError(`limit must be a positive integer; received ${describeValue(limit)}`);
   const result = await q.query<PolicyVersionRow & { active: boolean; activated_at: Date | null }>(
-    `SELECT v.id, v.created_at, v.training_run_id, v.snapshot_sha256, octet_length(v.snapshot) AS byte_length, v.parameters,
+    `SELECT v.id, v.created_at, v.training_run_id, v.snapshot_sha256, octet_length(v.snapshot) AS byte_length, ` +
+      `v.parameters,
             a.policy_version_id IS NOT NULL AS active, a.activated_at
      FROM policy_versions v LEFT JOIN active_policy a ON a.policy_version_id = v.id
      ORDER BY v.id DESC LIMIT $1`,
@@ -280,7 +286,8 @@ export async function readActivePolicyVersionId(q: Queryable): Promise<number | 
 /** The active policy with verified bytes, or null before the first activation. */
 export async function readActivePolicy(q: Queryable): Promise<ActivePolicy | null> {
   const result = await q.query<PolicyVersionRow>(
-    `SELECT v.id, v.created_at, v.training_run_id, v.snapshot_sha256, octet_length(v.snapshot) AS byte_length, v.parameters, v.snapshot,
+    `SELECT v.id, v.created_at, v.training_run_id, v.snapshot_sha256, octet_length(v.snapshot) AS byte_length, ` +
+      `v.parameters, v.snapshot,
             v.reward_squares, a.activated_at
      FROM active_policy a JOIN policy_versions v ON v.id = a.policy_version_id`,
   );

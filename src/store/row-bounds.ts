@@ -87,7 +87,10 @@ function float8(value: number): string {
  * length and {@link featureMagnitudeSql}.
  */
 export function validRowSql(bounds: RowBounds, dimension: string, reward = "reward"): string {
-  return `${cheapValidRowSql(bounds, reward)} AND cardinality(features) = ${dimension} AND ${featureMagnitudeSql(bounds, "features")}`;
+  return (
+    `${cheapValidRowSql(bounds, reward)} AND cardinality(features) = ${dimension} AND ` +
+    `${featureMagnitudeSql(bounds, "features")}`
+  );
 }
 
 /**
@@ -114,7 +117,10 @@ export function cheapValidRowSql(bounds: RowBounds, reward = "reward"): string {
   ].join(" AND ");
 }
 
-/** Every value of the float8[] expression `features` within ±maxFeatureMagnitude (NaN fails: PostgreSQL orders it above every number). */
+/**
+ * Every value of the float8[] expression `features` within ±maxFeatureMagnitude
+ * (NaN fails: PostgreSQL orders it above every number).
+ */
 export function featureMagnitudeSql(bounds: RowBounds, features: string): string {
   return `(SELECT max(abs(x)) FROM unnest(${features}) AS x) <= ${float8(bounds.maxFeatureMagnitude)}`;
 }

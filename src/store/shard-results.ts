@@ -25,7 +25,8 @@ export async function writeShardResult(q: Queryable, result: StoredShardResult):
     `INSERT INTO refit_shard_results (batch_id, shard_index, statistics, summary, worker)
      VALUES ($1::uuid, $2, $3, $4::text::jsonb, $5)
      ON CONFLICT (batch_id, shard_index)
-     DO UPDATE SET statistics = EXCLUDED.statistics, summary = EXCLUDED.summary, worker = EXCLUDED.worker, created_at = now()`,
+     DO UPDATE SET statistics = EXCLUDED.statistics, summary = EXCLUDED.summary, ` +
+      `worker = EXCLUDED.worker, created_at = now()`,
     [result.batchId, result.shardIndex, result.statistics, JSON.stringify(result.summary), result.worker],
   );
 }
@@ -51,7 +52,8 @@ export async function readShardResults(q: Queryable, batchId: string): Promise<S
     summary: JsonObject;
     worker: string;
   }>(
-    "SELECT shard_index, statistics, summary, worker FROM refit_shard_results WHERE batch_id = $1::uuid ORDER BY shard_index",
+    "SELECT shard_index, statistics, summary, worker FROM refit_shard_results " +
+      "WHERE batch_id = $1::uuid ORDER BY shard_index",
     [batchId],
   );
   return rows.map((row) => ({

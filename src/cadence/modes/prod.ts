@@ -55,7 +55,8 @@ export function assertPromotable(
     tablesRead.every((table) => table === "routing_outcomes");
   if (!pureProd) {
     throw new RangeError(
-      `refusing to promote training run ${run.id}: its corpus was not pure production (cadence ${JSON.stringify(run.cadence)}, ` +
+      `refusing to promote training run ${run.id}: its corpus was not pure production ` +
+        `(cadence ${JSON.stringify(run.cadence)}, ` +
         `corpus ${JSON.stringify(run.corpusTable)}, source filter ${JSON.stringify(run.sourceFilter)}, ` +
         `tables read ${JSON.stringify(tablesRead)})`,
     );
@@ -217,6 +218,7 @@ export function prodMode(o: ResolvedCadenceOptions): ModeSteps<ProdCadenceResult
     (incumbent ??= activePolicy(db).then((a) => (a === null ? null : restoreLinUCB(a.snapshot))));
   let base: BaseCheck | undefined;
   let plan: RefitPlan | undefined;
+  const estimatorName = o.gateEstimator.toUpperCase();
   return {
     mode: "prod",
     trainingCadence: "prod",
@@ -236,7 +238,7 @@ export function prodMode(o: ResolvedCadenceOptions): ModeSteps<ProdCadenceResult
       return prepared;
     },
     afterChunk: () => undefined,
-    gateDetail: `the paired ${o.gateEstimator.toUpperCase()} lower bound on candidate − incumbent, and the logs' support`,
+    gateDetail: `the paired ${estimatorName} lower bound on candidate − incumbent, and the logs' support`,
     gate(_engine, comparison) {
       const settings = { margin: o.gateMargin, minEffectiveSampleSize: o.minEffectiveSampleSize };
       if (comparison === null) {

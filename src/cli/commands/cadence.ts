@@ -37,7 +37,8 @@ import {
 } from "../arguments.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
 
-const help = `Usage: linucb cadence --mode warmup|prod [options]
+const help =
+  `Usage: linucb cadence --mode warmup|prod [options]
 
 The refit job: judge unjudged rows, refit LinUCB on the corpus (streamed in chunks), evaluate the
 candidate and the incumbent offline on the newest slice of rows, gate, and promote.
@@ -57,22 +58,29 @@ Options:
   --report-dir DIR          where the HTML and JSON report files go (default: ${DEFAULT_REPORT_DIR})
   --no-report               write no report files
   --seed S                  warm-up world seed; bootstrap seed (default: ${CADENCE_DEFAULTS.seed})
-  --n N                     warm-up: synthetic outcomes to load, 1..${MAX_WARMUP_OUTCOMES} (default: ${CADENCE_DEFAULTS.n})
-  --held-out SHARE          newest share of rows held out for evaluation, in (0, 1) (default: ${CADENCE_DEFAULTS.heldOutShare})
-  --chunk-size N            rows per corpus chunk (default: ${CADENCE_DEFAULTS.warmupChunkSize} warm-up, ${CADENCE_DEFAULTS.prodChunkSize} prod)
+  --n N                     warm-up: synthetic outcomes to load, ` +
+  `1..${MAX_WARMUP_OUTCOMES} (default: ${CADENCE_DEFAULTS.n})
+  --held-out SHARE          newest share of rows held out for evaluation, ` +
+  `in (0, 1) (default: ${CADENCE_DEFAULTS.heldOutShare})
+  --chunk-size N            rows per corpus chunk (default: ` +
+  `${CADENCE_DEFAULTS.warmupChunkSize} warm-up, ${CADENCE_DEFAULTS.prodChunkSize} prod)
   --gate-estimator E        prod gate: snips | dr | ips (default: ${CADENCE_DEFAULTS.gateEstimator})
-  --min-ess N               prod gate: minimum effective sample size (default: ${CADENCE_DEFAULTS.minEffectiveSampleSize})
+  --min-ess N               prod gate: minimum effective sample size ` +
+  `(default: ${CADENCE_DEFAULTS.minEffectiveSampleSize})
   --gate-margin M           prod gate: promote only when the lower bound on candidate − incumbent
                             is above M (default: ${CADENCE_DEFAULTS.gateMargin})
-  --serve-exploration X     prod: exploration a promoted policy is served with: ucb | epsilon:E | softmax:T (default: epsilon:0.1)
+  --serve-exploration X     prod: exploration a promoted policy is served with: ` +
+  `ucb | epsilon:E | softmax:T (default: epsilon:0.1)
   --level L                 confidence level of the intervals (default: ${CADENCE_DEFAULTS.level})
   --resamples N             bootstrap resamples (default: ${CADENCE_DEFAULTS.resamples})
   --min-rows R              warm-up gate: rows a cell needs to be covered (default: ${CADENCE_DEFAULTS.minRows})
   --threshold T             warm-up gate: match share needed, 0..1 (default: ${CADENCE_DEFAULTS.threshold})
   --alpha A                 exploration weight of the refitted policy (default: ${PROD_ENGINE_DEFAULTS.alpha})
   --lambda L                fixed per-cell ridge toward the pooled prior (default: estimated from the data)
-  --min-propensity P        rows logged with a propensity below P are rejected, 0 < P ≤ 1 (default: ${CADENCE_DEFAULTS.minPropensity})
-  --max-feature-magnitude M rows with a feature beyond ±M are rejected, M > 0 (default: ${CADENCE_DEFAULTS.maxFeatureMagnitude})
+  --min-propensity P        rows logged with a propensity below P are rejected, ` +
+  `0 < P ≤ 1 (default: ${CADENCE_DEFAULTS.minPropensity})
+  --max-feature-magnitude M rows with a feature beyond ±M are rejected, ` +
+  `M > 0 (default: ${CADENCE_DEFAULTS.maxFeatureMagnitude})
   --full                    prod: refit from scratch on the whole corpus (default: start from the active
                             policy's stored statistics and read only the rows added since; a full refit
                             happens anyway when they cannot be used, and the result says why)
@@ -86,7 +94,8 @@ Options:
                             fails (promoting nothing) if a shard fails after its retries or times out
   --queue-timeout S         --queue: fail if the shards are not all done in S seconds (default: 3600)
   --shard-expire S          --queue: a shard running longer is taken for dead and retried (default: 3600)
-  --hallucination-penalty H judge: reward lost for a hallucination, 0..2 (default: ${DEFAULT_REWARD_FUNCTION.hallucinationPenalty})
+  --hallucination-penalty H judge: reward lost for a hallucination, ` +
+  `0..2 (default: ${DEFAULT_REWARD_FUNCTION.hallucinationPenalty})
   --refusal-penalty R       judge: reward lost for a refusal, 0..2 (default: ${DEFAULT_REWARD_FUNCTION.refusalPenalty})
   -h, --help                show this help
 
@@ -349,9 +358,15 @@ export const command: Command = {
           `${formatCadenceReport(result, files === null ? [] : [files.html, files.json, files.index])}\n`,
         );
       }
+      const promotion =
+        mode === "prod"
+          ? result.promoted
+            ? `, promoted policy version ${result.policyVersionId}`
+            : ", not promoted"
+          : "";
       io.stderr.write(
         `linucb cadence: ${mode} run ${result.runId} ${result.gate.passed ? "PASSED" : "FAILED"} its ` +
-          `gate${mode === "prod" ? (result.promoted ? `, promoted policy version ${result.policyVersionId}` : ", not promoted") : ""}${files === null ? "" : `; report: ${files.html}`}\n`,
+          `gate${promotion}${files === null ? "" : `; report: ${files.html}`}\n`,
       );
       return result.gate.passed ? CadenceExit.passed : CadenceExit.gateNotPassed;
     } catch (error) {
