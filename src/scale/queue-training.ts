@@ -12,6 +12,7 @@
  * closed: a row of a batch id never reused, harmless, and deleted by a later refit.
  */
 import { randomUUID } from "node:crypto";
+import { describeValue } from "../shared/describe-value.js";
 import type { TrainingReader } from "../cadence/training-reader.js";
 import {
   type Db,
@@ -49,7 +50,9 @@ const POLL_MS = 250;
 /** The training reader of `linucb cadence --queue`: see the module comment. */
 export function queueTrainingReader(options: QueueTrainingOptions): TrainingReader {
   const timeoutSeconds = options.timeoutSeconds ?? 3600;
-  if (!(timeoutSeconds > 0)) throw new RangeError(`timeoutSeconds must be positive; received ${timeoutSeconds}`);
+  if (typeof timeoutSeconds !== "number" || !(timeoutSeconds > 0) || !Number.isFinite(timeoutSeconds)) {
+    throw new RangeError(`timeoutSeconds must be a finite number > 0; received ${describeValue(timeoutSeconds)}`);
+  }
   return shardedTrainingReader(
     options.shards,
     (requests, onProgress, db) => runShardsOnQueue(requests, db, { ...options, timeoutSeconds }, onProgress),

@@ -6,6 +6,7 @@
  * it registers the cron (idempotent: every worker may say the same).
  */
 import { hostname } from "node:os";
+import { describeValue } from "../shared/describe-value.js";
 import { type Db, openDatabase, writeShardResult } from "../store/index.js";
 import {
   CADENCE_QUEUE,
@@ -42,7 +43,7 @@ export interface QueueWorker {
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
   const concurrency = options.concurrency ?? 1;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new RangeError(`concurrency must be a positive integer; received ${String(concurrency)}`);
+    throw new RangeError(`concurrency must be a positive integer; received ${describeValue(concurrency)}`);
   }
   const log = options.log ?? (() => undefined);
   const timings = queueTimings(options.timings);

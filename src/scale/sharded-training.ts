@@ -10,6 +10,7 @@
  * within a model matters, and the engine refuses such a merge).
  */
 import { accumulateSlice, type SliceRead } from "../cadence/corpus-refit.js";
+import { describeValue } from "../shared/describe-value.js";
 import type { TrainingReader, TrainingReadObservers } from "../cadence/training-reader.js";
 import type { LinUCBEngine } from "../engine/types.js";
 import { planCorpusShards, resolveRowBounds, type CorpusReadTotals, type Db } from "../store/index.js";
@@ -112,7 +113,7 @@ export function threadTrainingReader(
   onFallback?: (reason: string) => void,
 ): TrainingReader {
   if (!Number.isInteger(workers) || workers < 1) {
-    throw new RangeError(`workers must be a positive integer; received ${String(workers)}`);
+    throw new RangeError(`workers must be a positive integer; received ${describeValue(workers)}`);
   }
   return shardedTrainingReader(
     workers,

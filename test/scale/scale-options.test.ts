@@ -41,6 +41,10 @@ it("linucb worker needs PostgreSQL and a 5-field cron expression", async () => {
 it("the readers refuse a worker count or timeout that is not positive", () => {
   expect(() => threadTrainingReader(0, URL)).toThrow(/workers must be a positive integer; received 0/);
   expect(() => queueTrainingReader({ databaseUrl: URL, shards: 2, timeoutSeconds: 0 })).toThrow(
-    /timeoutSeconds must be positive; received 0/,
+    /timeoutSeconds must be a finite number > 0; received 0/,
   );
+  expect(() => queueTrainingReader({ databaseUrl: URL, shards: 2, timeoutSeconds: Number.POSITIVE_INFINITY })).toThrow(
+    /timeoutSeconds must be a finite number > 0; received Infinity/,
+  );
+  expect(() => threadTrainingReader(1.5, URL)).toThrow(/workers must be a positive integer; received 1.5/);
 });
