@@ -18,7 +18,7 @@
  *   Carlo error of 1,000 resamples (2.2%). Unlike the Monte Carlo error, it is one draw per run (the
  *   grouping is fixed, so it scales every resample's spread alike) and does not average out over
  *   the resamples; it does over runs, and the calibration measures the gate's level with it. Groups
- *   also make the resampled variance (G − 1)/G of the row bootstrap's, a bias of 0.02% on the variance at the
+ *   also make the resampled variance (G − 1)/G of the row bootstrap's, a bias of 0.02% at the
  *   default that no correction is applied for. Tested against the row bootstrap in
  *   test/evaluation/grouped-bootstrap.test.ts; calibrated in bench/gate-calibration.ts.
  */
