@@ -46,8 +46,8 @@ export interface ResamplingGroups {
 
 /**
  * The fewest resampling groups the `groups` option accepts. With few groups the bootstrap sees only
- * G group sums, and its standard error is noisy enough to break a one-sided bound's level (measured
- * with Δ = 0 and α = 2.5%: a bound above 0 in 26.5% of runs at G = 2, 8.0% at G = 5, 4.3% at G = 20,
+ * G group sums, and its standard error is noisy enough to break a one-sided bound's level (a review's
+ * simulation, not in bench/, with Δ = 0 and α = 2.5%: a bound above 0 in 26.5% of runs at G = 2, 8.0% at G = 5, 4.3% at G = 20,
  * 3.0% at the default); at G = 256 the relative noise on the standard error is ≈ 4.4% and the
  * intervals cover at their nominal rate (bench/eval-coverage.ts, README "Evaluation at scale").
  */

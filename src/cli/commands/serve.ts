@@ -7,6 +7,7 @@ import { ROUTER_DEFAULTS, openRouter, type Router, type RouterOptions } from "..
 import { DEFAULT_DATA_DIR, StoreError } from "../../store/index.js";
 import { databaseOptions, integerOption, numberOption, parseOptions } from "../arguments.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
+import { stopSignal } from "../stop-signal.js";
 
 const help = `Usage: linucb serve [options]
 
@@ -66,19 +67,6 @@ function sourceOption(text: string | undefined): RouterOptions["source"] {
   if (text !== "prod" && text !== "shadow")
     throw new UsageError(`--source must be prod or shadow; received ${JSON.stringify(text)}`);
   return text;
-}
-
-/** Resolves when the process gets SIGTERM or SIGINT. */
-function stopSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string): void => {
-      process.off("SIGTERM", stop);
-      process.off("SIGINT", stop);
-      resolve(signal);
-    };
-    process.on("SIGTERM", stop);
-    process.on("SIGINT", stop);
-  });
 }
 
 /** The `serve` command. */

@@ -7,6 +7,7 @@ import { queueTrainingReader } from "../../scale/queue-training.js";
 import { startQueueWorker } from "../../scale/queue-worker.js";
 import { databaseOptions, integerOption, parseOptions } from "../arguments.js";
 import { ExitCode, UsageError, type Command, type CommandIO } from "../command.js";
+import { stopSignal } from "../stop-signal.js";
 
 const help = `Usage: linucb worker --database-url URL [options]
 
@@ -31,19 +32,6 @@ Options:
   -h, --help                show this help
 
 Exit codes: 0 stopped by SIGTERM/SIGINT, 1 failed to start, 2 usage error.`;
-
-/** Resolves when the process gets SIGTERM or SIGINT. */
-function stopSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string): void => {
-      process.off("SIGTERM", stop);
-      process.off("SIGINT", stop);
-      resolve(signal);
-    };
-    process.on("SIGTERM", stop);
-    process.on("SIGINT", stop);
-  });
-}
 
 /** The `worker` command. */
 export const command: Command = {
