@@ -8,7 +8,7 @@
  * outcome's dedupe key (`decision:<uuid>`).
  */
 import type { Queryable } from "./db.js";
-import { decisionOutcomeKey, type Decision } from "./decisions.js";
+import { type Decision, type DecisionOutcomeColumns, outcomeOfDecisionRow } from "./decisions.js";
 import type { StoredOutcome, WritableSource } from "./outcome-writes.js";
 
 /** One outcome to write for a decision. */
@@ -33,34 +33,13 @@ export async function readDecisionOutcomes(
 ): Promise<Map<string, StoredOutcome | null>> {
   const found = new Map<string, StoredOutcome | null>();
   if (ids.length === 0) return found;
-  const result = await q.query<{
-    id: string;
-    outcome_id: number | null;
-    completed: boolean | null;
-    hallucinated: boolean | null;
-    refused: boolean | null;
-    judge_score: number | null;
-  }>(
+  const result = await q.query<DecisionOutcomeColumns>(
     `SELECT d.id::text AS id, o.id AS outcome_id, o.completed, o.hallucinated, o.refused, o.judge_score
      FROM routing_decisions d LEFT JOIN routing_outcomes o ON o.dedupe_key = 'decision:' || d.id::text
      WHERE d.id = ANY($1::uuid[])`,
     [ids],
   );
-  for (const row of result.rows) {
-    found.set(
-      row.id,
-      row.outcome_id === null
-        ? null
-        : {
-            id: row.outcome_id,
-            dedupeKey: decisionOutcomeKey(row.id),
-            completed: row.completed as boolean,
-            hallucinated: row.hallucinated as boolean,
-            refused: row.refused as boolean,
-            judgeScore: row.judge_score,
-          },
-    );
-  }
+  for (const row of result.rows) found.set(row.id, outcomeOfDecisionRow(row));
   return found;
 }
 

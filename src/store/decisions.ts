@@ -77,8 +77,7 @@ export async function insertDecisions(q: Queryable, decisions: readonly Decision
   await q.query(INSERT, [JSON.stringify(rows), JSON.stringify(explorations)]);
 }
 
-interface DecisionRow {
-  id: string;
+interface DecisionRow extends DecisionOutcomeColumns {
   created_at: Date;
   request_id: string | null;
   agent_id: string;
@@ -89,11 +88,6 @@ interface DecisionRow {
   policy_version_id: number | null;
   exploration: unknown;
   source: WritableSource;
-  outcome_id: number | null;
-  completed: boolean | null;
-  hallucinated: boolean | null;
-  refused: boolean | null;
-  judge_score: number | null;
 }
 
 function toStored(row: DecisionRow): StoredDecision {
@@ -109,17 +103,30 @@ function toStored(row: DecisionRow): StoredDecision {
     policyVersionId: row.policy_version_id,
     exploration: row.exploration,
     source: row.source,
-    outcome:
-      row.outcome_id === null
-        ? null
-        : {
-            id: row.outcome_id,
-            dedupeKey: decisionOutcomeKey(row.id),
-            completed: row.completed as boolean,
-            hallucinated: row.hallucinated as boolean,
-            refused: row.refused as boolean,
-            judgeScore: row.judge_score,
-          },
+    outcome: outcomeOfDecisionRow(row),
+  };
+}
+
+/** The outcome columns a decision's row carries when joined with `routing_outcomes` (null: none yet). */
+export interface DecisionOutcomeColumns {
+  id: string;
+  outcome_id: number | null;
+  completed: boolean | null;
+  hallucinated: boolean | null;
+  refused: boolean | null;
+  judge_score: number | null;
+}
+
+/** The stored outcome of a decision, from its row joined with `routing_outcomes` (null: none yet). */
+export function outcomeOfDecisionRow(row: DecisionOutcomeColumns): StoredOutcome | null {
+  if (row.outcome_id === null) return null;
+  return {
+    id: row.outcome_id,
+    dedupeKey: decisionOutcomeKey(row.id),
+    completed: row.completed as boolean,
+    hallucinated: row.hallucinated as boolean,
+    refused: row.refused as boolean,
+    judgeScore: row.judge_score,
   };
 }
 
