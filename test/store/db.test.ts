@@ -174,6 +174,28 @@ describeOnBackends("Db", (backend) => {
     expect((await db.query("SELECT count(*)::int AS n FROM tx_probe")).rows).toEqual([{ n: 0 }]);
   });
 
+  it("keeps refusing the outer handle in later and overlapping transactions, and allows it between them", async () => {
+    const { db } = database;
+    const misuse = { code: "MISUSE", message: expect.stringMatching(/db\.query\(\) was called inside/) };
+    await db.transaction((tx) => tx.query("SELECT 1"));
+    expect((await db.query("SELECT 1 AS n")).rows).toEqual([{ n: 1 }]);
+    // The second starts while the first runs (on PGlite, once it has ended) and misuses the handle
+    // after the first has ended: still inside a transaction.
+    const first = db.transaction(async (tx) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await tx.query("SELECT 1");
+    });
+    const second = db
+      .transaction(async () => {
+        await first;
+        await db.query("SELECT 1");
+      })
+      .catch((e: unknown) => e);
+    expect(await second).toMatchObject(misuse);
+    expect(await db.transaction(async () => db.query("SELECT 1")).catch((e: unknown) => e)).toMatchObject(misuse);
+    expect((await db.query("SELECT 2 AS n")).rows).toEqual([{ n: 2 }]);
+  });
+
   it("keeps one session for a reserved connection", async () => {
     const connection = await database.db.reserve();
     try {
