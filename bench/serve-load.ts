@@ -285,7 +285,8 @@ async function main(argv: readonly string[]): Promise<number> {
         `route paced at ${share * 100}% (${result.targetRate}/s): ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p90 ${result.p90Ms} ms, ` +
           `p99 ${result.p99Ms} ms, max ${result.maxMs} ms, non-2xx ${non2xx(result)}, errors ${result.errors}; client timer late p99 ${result.timerLateP99Ms} ms, ` +
           `client waited for a CPU ${clientWaitMsPerSecond} ms/s, ` +
-          `server waited for a CPU ${cpu.serverWaitMsPerSecond} ms/s, its event loop late p99 ${seen.loopDelayP99Ms} ms ` +
+          `server waited for a CPU ${cpu.serverWaitMsPerSecond} ms/s, ` +
+          `its event loop late p99 ${seen.loopDelayP99Ms} ms ` +
           `(max ${seen.loopDelayMaxMs} ms), GC ${seen.gcMsPerSecond} ms/s in ${seen.gcPauses} pauses; load ${load1()}`,
       );
       return {
