@@ -249,9 +249,11 @@ export class PolicyPairAccumulator {
       this.pointSums[k] = sum;
     }
     const keep = Math.max(0, Math.min(n, this.maxGroups - this.count));
-    this.reserve(this.count + keep);
-    for (let k = 0; k < this.width; k++) this.kept[k]!.set(columns[k]!.subarray(0, keep), this.count);
-    this.count += keep;
+    if (keep > 0) {
+      this.reserve(this.count + keep);
+      for (let k = 0; k < this.width; k++) this.kept[k]!.set(columns[k]!.subarray(0, keep), this.count);
+      this.count += keep;
+    }
     if (keep < n) {
       if (this.groupSums === null) this.dealKept();
       this.addGrouped(columns, keep, n);
