@@ -130,7 +130,35 @@ class PolicyTotals {
   constructor(readonly chooser: SeededRandom) {}
 }
 
-/** The paired terms of the first G events, written when they are dealt into groups. */
+/** The options of a pair evaluation, checked, with their defaults. */
+function resolvePairOptions(options: PolicyPairAccumulatorOptions) {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`\`options\` must be an object; received ${describeValue(options)}`);
+  }
+  const estimator = checkPairedEstimator(
+    options.estimator,
+    options.rewardModel === true ? new Float64Array(0) : undefined,
+  );
+  const resolved = resolveEstimateOptions({
+    ...(options.level === undefined ? {} : { level: options.level }),
+    ...(options.resamples === undefined ? {} : { resamples: options.resamples }),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.groups === undefined ? {} : { groups: options.groups }),
+  });
+  const alpha = options.alpha ?? (1 - resolved.level) / 2;
+  if (typeof alpha !== "number" || !(alpha > 0 && alpha < 0.5)) {
+    throw new RangeError(`\`alpha\` must be a number in (0, 0.5); received ${describeValue(alpha)}`);
+  }
+  const method = options.method ?? "studentized";
+  if (method !== "studentized" && method !== "percentile" && method !== "basic") {
+    throw new RangeError(
+      `\`method\` must be 'studentized', 'percentile' or 'basic'; received ${describeValue(method)}`,
+    );
+  }
+  return { resolved, alpha, method, estimator };
+}
+
+/** The four paired terms of a run of events (see `pairedTerms`). */
 type Terms = readonly [Float64Array, Float64Array, Float64Array, Float64Array];
 
 /** See the module comment. */
@@ -166,27 +194,13 @@ export class PolicyPairAccumulator {
   private informative = { events: 0, cs: 0, cq: 0, is: 0, iq: 0 };
 
   constructor(options: PolicyPairAccumulatorOptions) {
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(`\`options\` must be an object; received ${describeValue(options)}`);
-    }
+    ({
+      resolved: this.resolved,
+      alpha: this.alpha,
+      method: this.method,
+      estimator: this.estimator,
+    } = resolvePairOptions(options));
     this.withModel = options.rewardModel === true;
-    this.estimator = checkPairedEstimator(options.estimator, this.withModel ? new Float64Array(0) : undefined);
-    this.resolved = resolveEstimateOptions({
-      ...(options.level === undefined ? {} : { level: options.level }),
-      ...(options.resamples === undefined ? {} : { resamples: options.resamples }),
-      ...(options.seed === undefined ? {} : { seed: options.seed }),
-      ...(options.groups === undefined ? {} : { groups: options.groups }),
-    });
-    this.alpha = options.alpha ?? (1 - this.resolved.level) / 2;
-    if (typeof this.alpha !== "number" || !(this.alpha > 0 && this.alpha < 0.5)) {
-      throw new RangeError(`\`alpha\` must be a number in (0, 0.5); received ${describeValue(this.alpha)}`);
-    }
-    this.method = options.method ?? "studentized";
-    if (this.method !== "studentized" && this.method !== "percentile" && this.method !== "basic") {
-      throw new RangeError(
-        `\`method\` must be 'studentized', 'percentile' or 'basic'; received ${describeValue(this.method)}`,
-      );
-    }
     this.actionCount = checkPositiveInteger(options.actionCount, "actionCount");
     const expected = checkPositiveInteger(options.expectedEvents, "expectedEvents");
     this.statistics = this.withModel ? 5 : 3;
@@ -196,6 +210,7 @@ export class PolicyPairAccumulator {
     );
     this.width = width;
     this.maxGroups = this.resolved.groups;
+    // Blocks of more than G events, so that past G the first block deals into every group.
     this.deal = groupDealer(Math.max(expected, this.maxGroups + 1), this.maxGroups, this.resolved.seed);
     this.pointSums = new Float64Array(width);
     this.kept = Array.from({ length: width }, () => new Float64Array(Math.min(this.maxGroups, expected, 1024)));
