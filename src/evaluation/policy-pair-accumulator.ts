@@ -373,13 +373,25 @@ export class PolicyPairAccumulator {
     const m = to - from;
     const terms: Terms = [new Float64Array(m), new Float64Array(m), new Float64Array(m), new Float64Array(m)];
     pairedTerms(c, i, m, this.scales!.candidate, this.scales!.incumbent, terms);
+    const groupOf = new Int32Array(m);
     for (let j = 0; j < m; j++) {
       const group = this.deal(this.count + j);
+      groupOf[j] = group;
       sizes[group]!++;
-      for (let k = 0; k < this.width; k++) sums[k]![group]! += columns[k]![from + j];
-      let moment = this.width;
-      for (let p = 0; p < 4; p++) {
-        for (let q = p; q < 4; q++) sums[moment++]![group]! += terms[p][j]! * terms[q][j]!;
+    }
+    // Column by column (contiguous reads); each group still adds its events in event order.
+    for (let k = 0; k < this.width; k++) {
+      const values = columns[k]!;
+      const column = sums[k]!;
+      for (let j = 0; j < m; j++) column[groupOf[j]!]! += values[from + j];
+    }
+    let moment = this.width;
+    for (let p = 0; p < 4; p++) {
+      for (let q = p; q < 4; q++) {
+        const column = sums[moment++]!;
+        const x = terms[p];
+        const y = terms[q];
+        for (let j = 0; j < m; j++) column[groupOf[j]!]! += x[j]! * y[j]!;
       }
     }
     this.count += m;
