@@ -314,7 +314,6 @@ async function refitStep(
       return {
         training,
         heldOut,
-        evaluated,
         evaluation,
         routing,
         integrity: integrityReport,
@@ -349,12 +348,11 @@ function sumCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<strin
   return sum;
 }
 
-/** What the refit step read, and the candidate it evaluates (the training slice's models). */
+/** What the refit step read, and the evaluation it summed on the way. */
 interface RefitOutcome {
   readonly training: CorpusReadTotals;
   readonly heldOut: CorpusReadTotals;
-  readonly evaluated: LinUCBEngine;
-  /** The evaluation of the candidate and the incumbent, summed over the held-out chunks. */
+  /** The evaluation of the candidate (the training slice's models) and the incumbent, summed over the held-out chunks. */
   readonly evaluation: HeldOutEvaluation;
   /** The routing summary's sums over the held-out chunks. */
   readonly routing: RoutingCollector;
