@@ -352,7 +352,7 @@ function sumCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<strin
 interface RefitOutcome {
   readonly training: CorpusReadTotals;
   readonly heldOut: CorpusReadTotals;
-  /** The evaluation of the candidate (the training slice's models) and the incumbent, summed over the held-out chunks. */
+  /** The evaluation of the candidate (the training slice's models) and the incumbent, over the held-out chunks. */
   readonly evaluation: HeldOutEvaluation;
   /** The routing summary's sums over the held-out chunks. */
   readonly routing: RoutingCollector;

@@ -238,7 +238,8 @@ export class PolicyPairAccumulator {
     if (this.withModel !== (rewardModel !== undefined)) {
       throw new TypeError(
         this.withModel
-          ? "`rewardModel` is required for every batch (the accumulator was made with rewardModel: true); received undefined"
+          ? "`rewardModel` is required for every batch (the accumulator was made with rewardModel: true); " +
+              "received undefined"
           : "`rewardModel` was given, but the accumulator was made without one (rewardModel: true enables DR and DM)",
       );
     }
