@@ -141,6 +141,18 @@ describe("PolicyPairAccumulator", () => {
     for (const gap of [...gaps.lower, ...gaps.bound]) expect(Math.abs(gap)).toBeLessThan(0.5 * rowSe);
   });
 
+  it("past G events, a policy compared with itself has Δ̂ = 0, SE = 0 and a bound of exactly 0", () => {
+    const s = scenario(9000, 5);
+    const accumulator = new PolicyPairAccumulator({ actionCount: K, expectedEvents: 12_000, resamples: 100 });
+    for (let from = 0; from < 9000; from += 1000) {
+      const choices = s.candidate.subarray(from, from + 1000);
+      accumulator.add(part(s.events, from, from + 1000), choices, choices);
+    }
+    const { paired } = accumulator.finish().comparison;
+    expect(paired.groups).toBe(4096);
+    expect([paired.difference, paired.standardError, paired.lowerBound]).toEqual([0, 0, 0]);
+  });
+
   it("a bad batch changes nothing, and a batch of another action space or without q̂ is refused by name", () => {
     const s = scenario(5000, 4);
     const options = { resamples: 100, seed: 1, expectedEvents: 5000 };
