@@ -156,9 +156,14 @@ export interface TermScale {
   readonly scale: number;
 }
 
-/** The centre and scale from Σu, Σv over `rows` events (1 and 0 when Σv = 0, so the terms stay finite). @internal */
-export function termScaleOf(top: number, bottom: number, rows: number): TermScale {
-  return bottom === 0 ? { centre: 0, scale: 1 } : { centre: top / bottom, scale: bottom / rows };
+/**
+ * The centre and scale from Σu, Σv over `rows` events. When Σv = 0 (no ratio yet) the centre is
+ * `fallbackCentre` and the scale 1, so the terms stay finite: pass a value on the scale of θ̂ (the
+ * events' mean reward — every ratio here is a weighted mean of rewards), not 0, or the second moments
+ * of rewards far from 0 cancel catastrophically in Σψ*². @internal
+ */
+export function termScaleOf(top: number, bottom: number, rows: number, fallbackCentre = 0): TermScale {
+  return bottom === 0 ? { centre: fallbackCentre, scale: 1 } : { centre: top / bottom, scale: bottom / rows };
 }
 
 /** Where a paired comparison's sums live in a {@link GroupSums} table, with its full-sample point. @internal */

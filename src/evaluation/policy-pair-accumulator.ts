@@ -18,7 +18,8 @@
  *   own group and the draws are exactly the row bootstrap's (as for whole arrays); past G the kept
  *   events are dealt into their groups, and their ratios and mean weights centre and scale the paired
  *   terms whose second moments the studentized bound needs (any centre gives the same sums; one near
- *   θ̂ keeps their rounding small, and θ̂ itself is not known until the last event);
+ *   θ̂ keeps their rounding small, and θ̂ itself is not known until the last event; a policy the first
+ *   G events give no weight is centred on their mean reward, since 0 can be far from θ̂);
  * - diagnostics: running counts and sums, and Welford's update for the two spreads.
  *
  * Memory: about (G kept events + G groups) × 25 columns × 8 B ≈ 1.6 MB at G = 4096, whatever n is.
@@ -187,6 +188,8 @@ export class PolicyPairAccumulator {
   private scales: { candidate: TermScale; incumbent: TermScale } | null = null;
   private count = 0;
   private rewardSum = 0;
+  /** Σ rewards of the kept (first G) events: the centre of a policy they give no weight. */
+  private keptRewardSum = 0;
   private deterministicLogs = 0;
   private minPropensity = Infinity;
   private maxPropensity = -Infinity;
@@ -268,6 +271,7 @@ export class PolicyPairAccumulator {
     if (keep > 0) {
       this.reserve(this.count + keep);
       for (let k = 0; k < this.width; k++) this.kept[k]!.set(columns[k]!.subarray(0, keep), this.count);
+      for (let j = 0; j < keep; j++) this.keptRewardSum += events.rewards[j]!;
       this.count += keep;
     }
     if (keep < n) {
@@ -356,9 +360,11 @@ export class PolicyPairAccumulator {
     const g = this.maxGroups;
     const { c, i } = this.pairedColumnIndices();
     const total = (k: number): number => (k < 0 ? g : this.kept[k]!.reduce((sum, x) => sum + x, 0));
+    // A policy the kept events give no weight is centred on their mean reward (not 0: see termScaleOf).
+    const meanReward = this.keptRewardSum / g;
     this.scales = {
-      candidate: termScaleOf(total(c.top), total(c.bottom), g),
-      incumbent: termScaleOf(total(i.top), total(i.bottom), g),
+      candidate: termScaleOf(total(c.top), total(c.bottom), g, meanReward),
+      incumbent: termScaleOf(total(i.top), total(i.bottom), g, meanReward),
     };
     this.groupSums = Array.from({ length: this.width + 10 }, () => new Float64Array(g));
     this.groupSizes = new Float64Array(g);

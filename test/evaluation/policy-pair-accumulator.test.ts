@@ -8,6 +8,7 @@ import { quantile } from "../../src/evaluation/bootstrap.js";
 import {
   createLoggedEvents,
   evaluatePolicyPair,
+  pairedDifference,
   PolicyPairAccumulator,
   uniformPolicy,
   type LoggedEvents,
@@ -151,6 +152,36 @@ describe("PolicyPairAccumulator", () => {
     const { paired } = accumulator.finish().comparison;
     expect(paired.groups).toBe(4096);
     expect([paired.difference, paired.standardError, paired.lowerBound]).toEqual([0, 0, 0]);
+  });
+
+  it("past G events, the paired SE is the θ̂-centred one when the first G events give a policy no weight", () => {
+    // The candidate agrees with no logged action among the first G events (Σv = 0 there: no ratio to
+    // centre its terms on) and the rewards sit far from 0 (10⁸ + Bernoulli): centred on 0, the second
+    // moments are ≈ 10¹⁶ times the residuals' and their difference loses every digit.
+    const n = 12_000;
+    const s = scenario(n, 7);
+    const rewards = Float64Array.from(s.events.rewards, (r) => 1e8 + r);
+    const candidate = Int32Array.from(s.candidate, (a, i) => (i < 4096 ? (s.events.actions[i]! + 1) % K : a));
+    const events = createLoggedEvents({
+      actions: s.events.actions,
+      rewards,
+      propensities: s.events.propensities,
+      actionCount: K,
+    });
+    const accumulator = new PolicyPairAccumulator({ actionCount: K, expectedEvents: n, resamples: 200, seed: 3 });
+    for (let from = 0; from < n; from += 3000) {
+      accumulator.add(part(events, from, from + 3000), candidate.subarray(from, from + 3000), uniformPolicy(K));
+    }
+    const { paired } = accumulator.finish().comparison;
+    const weights = (choices: Int32Array | null) =>
+      Float64Array.from(events.propensities, (p, i) =>
+        choices === null ? 1 / K / p : choices[i] === events.actions[i] ? 1 / p : 0,
+      );
+    const ratio = (w: Float64Array) => ({ numerators: w.map((x, i) => x * rewards[i]!), denominators: w });
+    const whole = pairedDifference(ratio(weights(candidate)), ratio(weights(null)), { resamples: 200, seed: 3 });
+    expect(paired.groups).toBe(4096);
+    expect(Math.abs(paired.standardError / whole.standardError - 1)).toBeLessThan(1e-6);
+    expect(Number.isFinite(paired.lowerBound)).toBe(true);
   });
 
   it("a bad batch changes nothing, and a batch of another action space or without q̂ is refused by name", () => {
