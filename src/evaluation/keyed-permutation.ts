@@ -14,7 +14,7 @@ import { createSeededRandom } from "./random.js";
 import { describeValue } from "./validate.js";
 
 /** The largest domain: 2³² (two 16-bit halves). */
-const MAX_DOMAIN = 2 ** 32;
+export const MAX_DOMAIN = 2 ** 32;
 
 /** A seeded permutation of [0, size). */
 export class KeyedPermutation {

@@ -62,6 +62,7 @@ import {
 } from "./paired-bootstrap.js";
 import type { SeededRandom } from "./random.js";
 import { isUniformPropensity, replayChooser, replayResult } from "./replay.js";
+import { MAX_DOMAIN } from "./keyed-permutation.js";
 import { GroupSums, groupDealer, resampleSums } from "./resampling-groups.js";
 import { SupportTotals } from "./support.js";
 import type { RewardModel, TargetPolicy } from "./target-policy.js";
@@ -213,8 +214,10 @@ export class PolicyPairAccumulator {
     );
     this.width = width;
     this.maxGroups = this.resolved.groups;
-    // Blocks of more than G events, so that past G the first block deals into every group.
-    this.deal = groupDealer(Math.max(expected, this.maxGroups + 1), this.maxGroups, this.resolved.seed);
+    // Blocks of more than G events, so that past G the first block deals into every group; at most
+    // the permutation's largest domain (a larger bound deals block by block like an exceeded one).
+    const block = Math.min(Math.max(expected, this.maxGroups + 1), MAX_DOMAIN);
+    this.deal = groupDealer(block, this.maxGroups, this.resolved.seed);
     this.pointSums = new Float64Array(width);
     this.kept = Array.from({ length: width }, () => new Float64Array(Math.min(this.maxGroups, expected, 1024)));
     this.candidate = new PolicyTotals(replayChooser(this.resolved.seed));

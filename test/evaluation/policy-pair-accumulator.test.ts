@@ -207,6 +207,8 @@ describe("PolicyPairAccumulator", () => {
     accumulator.add(rest, s.candidate.subarray(4500), uniformPolicy(K), s.rewardModel.subarray(4500 * K));
     expect(accumulator.finish()).toEqual(streamed(s, 2, options));
     expect(() => new PolicyPairAccumulator({ actionCount: K, expectedEvents: 0 })).toThrow(/expectedEvents/);
+    // A bound past the permutation's 2³² domain is still a bound (it used to fail naming `size`).
+    expect(new PolicyPairAccumulator({ actionCount: K, expectedEvents: 2 ** 33 }).events).toBe(0);
     expect(() => new PolicyPairAccumulator({ actionCount: K, expectedEvents: 10 }).finish()).toThrow(
       /at least one event; received 0/,
     );
