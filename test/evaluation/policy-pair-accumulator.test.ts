@@ -215,6 +215,24 @@ describe("PolicyPairAccumulator", () => {
   });
 });
 
+describe("PolicyPairAccumulator: replay's stream", () => {
+  it("a batch refused on the incumbent puts back the draws the stochastic candidate made on it", () => {
+    const s = scenario(6000, 8);
+    const good = s.candidate.subarray(3000);
+    const bad = Int32Array.from(good);
+    bad[2999] = K;
+    const run = (refusedFirst: boolean) => {
+      const accumulator = new PolicyPairAccumulator({ actionCount: K, expectedEvents: 6000, resamples: 100, seed: 2 });
+      accumulator.add(part(s.events, 0, 3000), uniformPolicy(K), s.candidate.subarray(0, 3000));
+      const rest = part(s.events, 3000, 6000);
+      if (refusedFirst) expect(() => accumulator.add(rest, uniformPolicy(K), bad)).toThrow(/`policy\[2999\]`/);
+      accumulator.add(rest, uniformPolicy(K), good);
+      return accumulator.finish();
+    };
+    expect(run(true)).toEqual(run(false));
+  });
+});
+
 describe("keyed permutation and the group dealer", () => {
   it("is a permutation of [0, N) for every N, and depends on the seed", () => {
     for (const size of [1, 2, 3, 17, 1000, 4097, 65_537]) {
