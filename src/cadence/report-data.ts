@@ -18,7 +18,7 @@
  *   ({@link RoutingCollector}); only per-cell sums are kept. The new policy exists only once every
  *   row is read, so its traffic is counted on a uniform sample of the requests (a seeded reservoir
  *   of {@link ROUTING_SAMPLE_VALUES} context values, 65,536 requests at d = 16): exact up to that
- *   many requests, a sampling error of at most 0.2 percentage points on a share at d = 16 beyond.
+ *   many requests; beyond, a share's standard error is at most 0.2 percentage points at d = 16 (±0.4 at 95%).
  */
 import type { LinUCBEngine } from "../engine/types.js";
 import { createLoggedEvents, createSeededRandom, type SeededRandom } from "../evaluation/index.js";
@@ -69,7 +69,7 @@ export interface RoutingInput {
 /** What one cell's held-out requests add up to. */
 interface CellTotals {
   requests: number;
-  /** The mean context (a sum until {@link cellTotals} divides it). */
+  /** The mean context (a sum until {@link RoutingCollector.finish} divides it). */
   readonly mean: Float64Array;
   /** Per model: logged requests, Σw and Σw² of their weights 1/propensity. */
   readonly logged: Float64Array;
@@ -136,7 +136,7 @@ function shares(counts: Float64Array, total: number): number[] {
 
 /**
  * Context values the routing sample keeps: 2²⁰ (8 MB), i.e. 65,536 requests at d = 16. A share's
- * sampling error on that many requests is at most 0.2 percentage points (√(0.25/65,536)).
+ * standard error on that many requests is at most 0.2 percentage points (√(0.25/65,536); ±0.4 at 95%).
  */
 export const ROUTING_SAMPLE_VALUES = 2 ** 20;
 

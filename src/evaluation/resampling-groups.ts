@@ -14,7 +14,7 @@
  *   n — or, for events that stream in (src/evaluation/policy-pair-accumulator.ts), an upper bound on
  *   n known before the first event. With N = n the groups have ⌊n/G⌋ or ⌈n/G⌉ events; with N > n the
  *   sizes vary a little around n/G. Either way the groups are exchangeable and a group sum is a sum of
- * *   about n/G independent events. Resampling groups keeps the first three cumulants of the total, so the
+ *   about n/G independent events. Resampling groups keeps the first three cumulants of the total, so the
  *   percentile and studentized intervals target the same distribution as the row bootstrap; what it
  *   adds is the noise of estimating the variance from G group sums instead of n events — a relative
  *   standard deviation of about 1/√(2G) on the standard error (1.1% at G = 4096), below the Monte
