@@ -354,7 +354,9 @@ export class PolicyPairAccumulator {
   /** The paired ratios of events [from, to) of `columns`. */
   private pairedRatios(columns: readonly Float64Array[], from: number, to: number): { c: Ratio; i: Ratio } {
     const { c, i } = this.pairedColumnIndices();
-    const part = (k: number): Float64Array | undefined => (k < 0 ? undefined : columns[k]!.subarray(from, to));
+    // The column itself when it is all of it, so that GroupSums.add, which knows columns by identity, adds it once.
+    const part = (k: number): Float64Array | undefined =>
+      k < 0 ? undefined : from === 0 && to === columns[k]!.length ? columns[k]! : columns[k]!.subarray(from, to);
     return { c: { u: part(c.top)!, v: part(c.bottom) }, i: { u: part(i.top)!, v: part(i.bottom) } };
   }
 
