@@ -231,7 +231,7 @@ describeOnBackends("linucb serve: routing, outcomes, auth, hot reload", (backend
     expect((await post(`${router.url}/v1/route`, { ...ROUTE, cell: "brand-new-cell" })).status).toBe(200);
   });
 
-  it("refuses ids PostgreSQL cannot store (NUL, unpaired surrogates) with 400: such a route stops no other", async () => {
+  it("refuses ids PostgreSQL cannot store (NUL, unpaired surrogates) with 400: stops no other route", async () => {
     const bad: [Record<string, unknown>, string][] = [
       [{ ...ROUTE, agentId: "a\u0000b" }, 'agentId must not contain NUL or unpaired surrogates; received "a\\u0000b"'],
       [{ ...ROUTE, cell: "c\u0000" }, 'cell must not contain NUL or unpaired surrogates; received "c\\u0000"'],
