@@ -96,6 +96,9 @@ export class DecisionLog {
   /** Writes everything queued; resolves when all is stored or rejects with the write's error. */
   async drain(): Promise<void> {
     this.closed = true;
+    // A window's timer still pending would start a second write of the same batch beside ours.
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
     while (this.queue.length > 0 || this.writing !== null) {
       if (this.writing !== null) {
         await this.writing;

@@ -22,9 +22,12 @@ function decision(): Decision {
   };
 }
 
-/** A database whose every group write takes `writeMs` (fake time) and succeeds. */
-function slowDb(writeMs: number): Db {
-  const write = () => new Promise<number>((resolve) => setTimeout(() => resolve(0), writeMs));
+/** A database whose every group write takes `writeMs` (fake time) and succeeds; `writes` counts them. */
+function slowDb(writeMs: number, writes: { n: number } = { n: 0 }): Db {
+  const write = () => {
+    writes.n += 1;
+    return new Promise<number>((resolve) => setTimeout(() => resolve(0), writeMs));
+  };
   return { copyInBinary: write, query: write } as unknown as Db;
 }
 
@@ -75,5 +78,24 @@ describe("decision log group window", () => {
     await vi.advanceTimersByTimeAsync(3);
     await Promise.all(more);
     expect(sizes).toEqual([1, 3]);
+  });
+
+  it("drains with one write: the window's pending timer does not start a second one alongside", async () => {
+    const writes = { n: 0 };
+    const log = new DecisionLog(slowDb(5, writes), {
+      intervalMs: 10,
+      maxBatch: 100,
+      maxPending: 1000,
+      retryMs: 250,
+      onError: () => undefined,
+    });
+    for (let i = 0; i < 3; i++) log.record(decision());
+    await vi.advanceTimersByTimeAsync(8);
+    const drained = log.drain();
+    await vi.advanceTimersByTimeAsync(10);
+    await drained;
+    log.stop();
+    expect(writes.n).toBe(1);
+    expect(log.backlog).toBe(0);
   });
 });
