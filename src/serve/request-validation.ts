@@ -8,6 +8,7 @@
 import { describeValue } from "../shared/describe-value.js";
 import { DEFAULT_ROW_BOUNDS } from "../store/row-bounds.js";
 import { HttpError } from "./http-error.js";
+import { isStorableText, UNSTORABLE_TEXT } from "./storable-text.js";
 
 /** A validated `POST /v1/route` body. */
 export interface RouteRequest {
@@ -56,25 +57,15 @@ function rejectUnknownFields(body: Record<string, unknown>, allowed: readonly st
   }
 }
 
-/**
- * A UTF-16 half with no other half. Such a string has no UTF-8 form: the binary COPY would store
- * U+FFFD in its place and the JSON INSERT (PGlite, a retried group) fails on it.
- */
-const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 function id(body: Record<string, unknown>, key: string, prefix: string): string {
   const value = body[key];
   if (typeof value !== "string" || value.length === 0 || value.length > MAX_ID_LENGTH) {
     throw badRequest(`${prefix}${key}`, `a non-empty string of at most ${MAX_ID_LENGTH} characters`, value);
   }
-  // PostgreSQL's text cannot hold NUL: accepted, such a decision would fail its group write, and
-  // the retries of that group would stop every route (503) until the server is restarted.
-  if (value.includes("\0") || UNPAIRED_SURROGATE.test(value)) {
-    throw new HttpError(
-      400,
-      `${prefix}${key} must not contain NUL or unpaired surrogates; received ${describeValue(value)}`,
-    );
-  }
+  // Accepted, such a decision would fail its group write, and the retries of that group would stop
+  // every route (503) until the server is restarted.
+  if (!isStorableText(value))
+    throw new HttpError(400, `${prefix}${key} ${UNSTORABLE_TEXT}; received ${describeValue(value)}`);
   return value;
 }
 
