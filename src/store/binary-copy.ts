@@ -28,6 +28,11 @@ export const ArrayRead = {
   hasNull: 3,
 } as const;
 
+/** Microseconds from the Unix epoch to PostgreSQL's (2000-01-01 UTC), the origin of a timestamptz. */
+const POSTGRES_EPOCH_MICROS = 946_684_800_000_000;
+/** 2³², to join the two halves of an int8. */
+const TWO_TO_32 = 4_294_967_296;
+
 /** A forward-only cursor over one binary COPY output. */
 export class BinaryCopyReader {
   private readonly view: DataView;
@@ -36,6 +41,8 @@ export class BinaryCopyReader {
   lastArrayLength = 0;
   /** Index of the NULL element found by the last `hasNull` result. */
   lastNullIndex = -1;
+  /** Where the bytes of the field last passed by {@link skipField} start. */
+  lastFieldStart = 0;
 
   constructor(private readonly bytes: Buffer) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -94,6 +101,38 @@ export class BinaryCopyReader {
     return value;
   }
 
+  /**
+   * Moves past a field without decoding it: its byte length, or −1 for NULL. Its bytes are
+   * `bytes[lastFieldStart, lastFieldStart + length)` of the buffer given to the constructor.
+   */
+  skipField(): number {
+    const length = this.fieldLength();
+    this.lastFieldStart = this.offset;
+    if (length > 0) this.offset += length;
+    return length;
+  }
+
+  /**
+   * A timestamptz field as milliseconds since the Unix epoch, or null: exactly the float8 PostgreSQL
+   * gives for `extract(epoch FROM t) * 1000` (an exact decimal, rounded once to the nearest double),
+   * ±Infinity for ±infinity. The exact microsecond count divided by 1000 in one IEEE operation is
+   * that same rounding; beyond 2⁵³ µs (after the year 2255) it goes through an exact decimal string.
+   */
+  readTimestampMs(): number | null {
+    const length = this.fieldLength();
+    if (length < 0) return null;
+    const high = this.view.getInt32(this.offset);
+    const low = this.view.getUint32(this.offset + 4);
+    this.offset += length;
+    if (high === 0x7fffffff && low === 0xffffffff) return Number.POSITIVE_INFINITY;
+    if (high === -0x80000000 && low === 0) return Number.NEGATIVE_INFINITY;
+    const sincePostgresEpoch = high * TWO_TO_32 + low;
+    const micros = sincePostgresEpoch + POSTGRES_EPOCH_MICROS;
+    if (Number.isSafeInteger(sincePostgresEpoch) && Number.isSafeInteger(micros)) return micros / 1000;
+    const exact = ((BigInt(high) << 32n) | BigInt(low)) + BigInt(POSTGRES_EPOCH_MICROS);
+    return Number(`${exact}e-3`);
+  }
+
   /** A text field (UTF-8), or null. */
   readText(): string | null {
     const length = this.fieldLength();
@@ -139,4 +178,39 @@ export class BinaryCopyReader {
     }
     return ArrayRead.ok;
   }
+}
+
+/** Rows of a binary COPY output and the int8 first field of its last row (the id of a keyset page). */
+export interface CopyPageEnd {
+  readonly rows: number;
+  /** The last row's first field; null when there are no rows. */
+  readonly lastId: number | null;
+}
+
+/**
+ * Walks a binary COPY output's rows by their field lengths only (nothing decoded): how many rows it
+ * holds and the first field (an int8) of the last one — so that the next keyset page can be requested
+ * before this one is decoded.
+ */
+export function copyPageEnd(bytes: Buffer): CopyPageEnd {
+  const reader = new BinaryCopyReader(bytes);
+  let rows = 0;
+  let idStart = -1;
+  let idLength = -1;
+  for (let fields = reader.nextRow(); fields >= 0; fields = reader.nextRow()) {
+    rows++;
+    idLength = fields > 0 ? reader.skipField() : -1;
+    idStart = reader.lastFieldStart;
+    for (let field = 1; field < fields; field++) reader.skipField();
+  }
+  if (idLength !== 8) return { rows, lastId: null };
+  const value = bytes.readBigInt64BE(idStart);
+  const id = Number(value);
+  if (!Number.isSafeInteger(id)) {
+    throw new StoreError(
+      "UNREPRESENTABLE",
+      `the database returned the int8 ${value}, beyond the exact range of a JavaScript number`,
+    );
+  }
+  return { rows, lastId: id };
 }
