@@ -173,8 +173,12 @@ const KNOWN_SOURCE: Readonly<Record<CorpusTable, { readonly bytes: Buffer; reado
   routing_outcomes_synthetic: { bytes: Buffer.from("synthetic", "utf8"), prefix: true },
 };
 
-/** Whether the `length` bytes at `start` of `page` are a known source (see {@link KNOWN_SOURCE}). */
-function isKnownSource(table: CorpusTable, page: Buffer, start: number, length: number): boolean {
+/**
+ * Whether the `length` bytes at `start` of `page` (a source field of a COPY page; −1: NULL) are a
+ * known source for `table`: exactly `prod` for routing_outcomes, beginning with `synthetic` for
+ * routing_outcomes_synthetic. Exported for its tests.
+ */
+export function isKnownSource(table: CorpusTable, page: Buffer, start: number, length: number): boolean {
   const known = KNOWN_SOURCE[table];
   const expected = known.bytes;
   if (known.prefix ? length < expected.length : length !== expected.length) return false;
