@@ -43,6 +43,8 @@ export class BinaryCopyReader {
   lastNullIndex = -1;
   /** Where the bytes of the field last passed by {@link skipField} start. */
   lastFieldStart = 0;
+  /** Bytes before the first row (signature, flags, header extension). */
+  readonly headerLength: number = 0;
 
   constructor(private readonly bytes: Buffer) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -56,6 +58,7 @@ export class BinaryCopyReader {
     }
     const extension = this.view.getInt32(SIGNATURE.length + 4);
     this.offset = HEADER_LENGTH + extension;
+    this.headerLength = this.offset;
   }
 
   /** Starts the next row: its field count, or −1 after the last row. */
@@ -180,31 +183,24 @@ export class BinaryCopyReader {
   }
 }
 
-/** Rows of a binary COPY output and the int8 first field of its last row (the id of a keyset page). */
-export interface CopyPageEnd {
-  readonly rows: number;
-  /** The last row's first field; null when there are no rows. */
-  readonly lastId: number | null;
-}
-
 /**
- * Walks a binary COPY output's rows by their field lengths only (nothing decoded): how many rows it
- * holds and the first field (an int8) of the last one — so that the next keyset page can be requested
- * before this one is decoded.
+ * The last field of the last row of a binary COPY output, when it is an int8, read from the end in
+ * constant time (it sits just before the two-byte trailer, after its length 8); null when the output
+ * holds no row. A keyset page that ends its rows with their id tells its last id this way, so the next
+ * page can be requested before this one is decoded. The caller vouches for the row shape (any 8-byte
+ * field would read as an int8); a StoreError if the output does not even end with 8 bytes and a trailer.
  */
-export function copyPageEnd(bytes: Buffer): CopyPageEnd {
-  const reader = new BinaryCopyReader(bytes);
-  let rows = 0;
-  let idStart = -1;
-  let idLength = -1;
-  for (let fields = reader.nextRow(); fields >= 0; fields = reader.nextRow()) {
-    rows++;
-    idLength = fields > 0 ? reader.skipField() : -1;
-    idStart = reader.lastFieldStart;
-    for (let field = 1; field < fields; field++) reader.skipField();
+export function lastRowTrailingInt8(bytes: Buffer): number | null {
+  if (bytes.length === 0) return null;
+  const header = new BinaryCopyReader(bytes).headerLength;
+  if (bytes.length < header + 2 || bytes.readInt16BE(bytes.length - 2) !== -1) {
+    throw new StoreError("UNREPRESENTABLE", "the server's COPY output does not end with the trailer");
   }
-  if (idLength !== 8) return { rows, lastId: null };
-  const value = bytes.readBigInt64BE(idStart);
+  if (bytes.length === header + 2) return null;
+  if (bytes.length < header + 2 + 2 + 4 + 8 || bytes.readInt32BE(bytes.length - 14) !== 8) {
+    throw new StoreError("UNREPRESENTABLE", "the server's COPY output does not end its last row with an int8");
+  }
+  const value = bytes.readBigInt64BE(bytes.length - 10);
   const id = Number(value);
   if (!Number.isSafeInteger(id)) {
     throw new StoreError(
@@ -212,5 +208,5 @@ export function copyPageEnd(bytes: Buffer): CopyPageEnd {
       `the database returned the int8 ${value}, beyond the exact range of a JavaScript number`,
     );
   }
-  return { rows, lastId: id };
+  return id;
 }

@@ -24,7 +24,7 @@
  * engine, and a read never fails because of a row. A row's reward is the stored one, else the one
  * its judge watermark gives (./judge-watermarks.ts), computed in the page query.
  */
-import { ArrayRead, BinaryCopyReader, copyPageEnd } from "./binary-copy.js";
+import { ArrayRead, BinaryCopyReader, lastRowTrailingInt8 } from "./binary-copy.js";
 import type { Db } from "./db.js";
 import { StoreError, describeValue } from "./errors.js";
 import { judgedRewardSql, readJudgeWatermarks } from "./judge-watermarks.js";
@@ -336,7 +336,9 @@ function pageQuery(options: ResolvedOptions, afterId: number, highWaterId: numbe
   const conditions = [...baseConditions(options), `id > ${afterId}`, `id <= ${highWaterId}`];
   // created_at goes out raw (8 bytes of microseconds) and becomes milliseconds in the decoder, exactly
   // as `(extract(epoch FROM created_at) * 1000)::float8` would, without its numeric arithmetic per row.
-  return `SELECT id, cell, model, features, propensity, ${reward}, created_at, source, agent_id
+  // The id again at the end of each row: the last id of a page is then found in constant time, before
+  // decoding, to request the next page (lastRowTrailingInt8).
+  return `SELECT id, cell, model, features, propensity, ${reward}, created_at, source, agent_id, id
 FROM ${options.table}
 WHERE ${conditions.join(" AND ")}
 ORDER BY id
@@ -410,10 +412,10 @@ export function readCorpus(db: Db, options: CorpusReadOptions): CorpusReader {
           throw failure(error);
         }
         inFlight = undefined;
-        const end = copyPageEnd(bytes);
-        if (end.rows === 0 || end.lastId === null) break;
-        // A short page was the last one.
-        if (end.rows === resolved.chunkSize && end.lastId < highWaterId) inFlight = fetchPage(end.lastId);
+        const pageLastId = lastRowTrailingInt8(bytes);
+        if (pageLastId === null) break;
+        // The read ends at highWaterId, the last matching id: a short page (the last one) ends there too.
+        if (pageLastId < highWaterId) inFlight = fetchPage(pageLastId);
         const chunk = decodeChunk(bytes, resolved, after, texts);
         after = chunk.lastId;
         totals.scanned += chunk.scanned;
@@ -506,7 +508,7 @@ function decodeChunk(
   const reader = new BinaryCopyReader(bytes);
   while (reader.nextRow() >= 0) {
     scanned++;
-    // Columns: id, cell, model, features, propensity, reward, created_at (ms), source, agent_id.
+    // Columns: id, cell, model, features, propensity, reward, created_at, source, agent_id, id.
     const id = reader.readInt8() as number; // primary key: never null
     lastId = id;
     const cellLength = reader.skipField();
@@ -520,6 +522,7 @@ function decodeChunk(
     const sourceLength = reader.skipField();
     const sourceStart = reader.lastFieldStart;
     const agentIdLength = reader.skipField();
+    reader.skipField(); // the id again (see pageQuery)
 
     let reason: string | undefined;
     if (featuresRead === ArrayRead.notOneDimensional || featuresRead === null) {

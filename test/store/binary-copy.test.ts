@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ArrayRead, BinaryCopyReader, copyPageEnd } from "../../src/store/binary-copy.js";
+import { ArrayRead, BinaryCopyReader, lastRowTrailingInt8 } from "../../src/store/binary-copy.js";
 import { StoreError } from "../../src/store/errors.js";
 
 /** Builds binary COPY bytes by hand, per PostgreSQL's "Binary Format" section. */
@@ -180,27 +180,30 @@ describe("binary COPY reader", () => {
     expect(reader.nextRow()).toBe(-1);
   });
 
-  it("finds a page's row count and last id by walking field lengths", () => {
+  it("reads the trailing int8 of a page's last row from its end, and refuses an output that does not end so", () => {
     const page = new CopyWriter();
     for (const id of [3n, 9n, 27n])
       page
         .row(3)
-        .int8(id)
         .text("x".repeat(Number(id)))
-        .float8Array([1, null]);
-    expect(copyPageEnd(page.end())).toEqual({ rows: 3, lastId: 27 });
-    expect(copyPageEnd(new CopyWriter().end())).toEqual({ rows: 0, lastId: null });
-    expect(copyPageEnd(Buffer.alloc(0))).toEqual({ rows: 0, lastId: null });
+        .float8Array([1, null])
+        .int8(id);
+    expect(lastRowTrailingInt8(page.end())).toBe(27);
+    expect(lastRowTrailingInt8(new CopyWriter().end())).toBeNull();
+    expect(lastRowTrailingInt8(Buffer.alloc(0))).toBeNull();
     expect(() =>
-      copyPageEnd(
+      lastRowTrailingInt8(
         new CopyWriter()
           .row(1)
           .int8(2n ** 53n + 1n)
           .end(),
       ),
     ).toThrow(StoreError);
-    const whole = new CopyWriter().row(2).int8(1n).text("abcdef").end();
-    expect(() => copyPageEnd(whole.subarray(0, whole.length - 5))).toThrow(/cut short/);
+    expect(() => lastRowTrailingInt8(new CopyWriter().row(2).int8(1n).text("abc").end())).toThrow(
+      /does not end its last row with an int8/,
+    );
+    const whole = new CopyWriter().row(1).int8(5n).end();
+    expect(() => lastRowTrailingInt8(whole.subarray(0, whole.length - 1))).toThrow(/does not end with the trailer/);
   });
 
   it("reads an empty output as no rows", () => {
