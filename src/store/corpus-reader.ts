@@ -317,12 +317,17 @@ function splitCondition({ side, cutoff, newerThanId }: CorpusSplitSide): string 
 function boundsQuery(options: ResolvedOptions): string {
   const range = options.throughId === undefined ? [] : [`id <= ${options.throughId}`];
   const where = [...baseConditions(options), `id > ${options.afterId}`, ...range].join(" AND ");
+  // Without a time slice, min/max walk the (source, id) index from each end: instant. A slice that
+  // starts later in time (createdFrom, the held-out side) would make that plan filter its way through
+  // every row before the slice, so the OFFSET 0 fence makes Postgres collect the slice's ids through
+  // the created_at index instead (measured on 1M rows: 330 ms → 90 ms for the newest quarter). The
+  // training side of a split, the older part, keeps the walk from each end: its first rows match at
+  // once and the walk back from the last id crosses only the held-out rows (measured on 1M rows with
+  // 20% held out: 293 ms through the fence, a scan of every row, → 59 ms).
+  const olderPart = options.split?.side === "training" && options.createdFrom === undefined;
   const timeSliced =
-    options.createdFrom !== undefined || options.createdBefore !== undefined || options.split !== undefined;
-  // Without a time slice, min/max walk the (source, id) index from each end: instant. With one,
-  // that same plan would filter its way through every row before the slice, so the OFFSET 0 fence
-  // makes Postgres collect the slice's ids through the created_at index instead (measured on
-  // 1M rows: 330 ms → 90 ms for the newest quarter).
+    !olderPart &&
+    (options.createdFrom !== undefined || options.createdBefore !== undefined || options.split !== undefined);
   return timeSliced
     ? `SELECT min(id) AS low, max(id) AS high FROM (SELECT id FROM ${options.table} WHERE ${where} OFFSET 0) AS slice`
     : `SELECT min(id) AS low, max(id) AS high FROM ${options.table} WHERE ${where}`;
