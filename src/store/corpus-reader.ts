@@ -4,8 +4,11 @@
  *
  * How it reads: keyset pages (`id > last ORDER BY id LIMIT chunkSize`) on one reserved connection,
  * each page fetched as binary COPY and decoded straight into typed arrays, with the next page
- * requested before the current chunk is handed out (so the server works while the consumer does;
- * memory: at most two pages, whatever the corpus size). The read is bounded by the lowest and
+ * requested as soon as the current one has arrived, before it is decoded (each row ends with its id
+ * again, so a page's last id is read from its end), so the server produces page k + 1 while this
+ * process decodes page k and the consumer works on its chunk (memory: at most two pages, whatever the
+ * corpus size). Cells and models are interned (./text-interner.ts: one string per distinct name for
+ * the whole read); sources and agent ids are checked on their bytes. The read is bounded by the lowest and
  * highest matching ids when it starts, so rows appended during a refit wait for the next one, and a
  * read can be resumed exactly from the `lastId` of the last chunk it consumed. No transaction is
  * held across pages: on PGlite that would block every other query of the process for the read.
