@@ -3,7 +3,8 @@
  * node-postgres client: `COPY … FROM STDIN (FORMAT binary)` fed from generated chunks, and
  * `COPY (…) TO STDOUT (FORMAT binary)` streamed and only counted — the two floors a cadence over
  * the same rows can be compared with. Custom query objects ("submittables", as src/store/pg-copy-out.ts),
- * so no pg-copy-streams dependency.
+ * so no pg-copy-streams dependency. The rows are written by the store's own writer
+ * (src/store/binary-copy-writer.ts, which the decision log's COPY uses too).
  *
  * The binary COPY format (PostgreSQL docs, "COPY — Binary Format"): a header, then per row an int16
  * field count and per field an int32 length (−1: null) and the value in its binary send format; an
@@ -12,85 +13,11 @@
 import { once } from "node:events";
 import type { Connection, Submittable } from "pg";
 
+export { BinaryCopyWriter } from "../src/store/binary-copy-writer.js";
+
 /** Signature, flags and header-extension length of every binary COPY stream. */
 const HEADER = Buffer.concat([Buffer.from("PGCOPY\n\xff\r\n\0", "latin1"), Buffer.alloc(8)]);
 const TRAILER = Buffer.from([0xff, 0xff]);
-/** PostgreSQL's epoch (2000-01-01) in Unix milliseconds: timestamptz counts microseconds from it. */
-const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
-const FLOAT8_OID = 701;
-
-/** Writes binary COPY rows into a growing buffer. */
-export class BinaryCopyWriter {
-  private buffer: Buffer;
-  private at = 0;
-
-  constructor(initialBytes = 1 << 20) {
-    this.buffer = Buffer.allocUnsafe(initialBytes);
-  }
-
-  private reserve(bytes: number): void {
-    if (this.at + bytes <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.at + bytes));
-    this.buffer.copy(grown, 0, 0, this.at);
-    this.buffer = grown;
-  }
-
-  /** Starts a row of `fields` fields. */
-  row(fields: number): void {
-    this.reserve(2);
-    this.at = this.buffer.writeInt16BE(fields, this.at);
-  }
-
-  timestamptz(unixMs: number): void {
-    this.reserve(12);
-    this.at = this.buffer.writeInt32BE(8, this.at);
-    this.at = this.buffer.writeBigInt64BE(BigInt(Math.round((unixMs - PG_EPOCH_MS) * 1000)), this.at);
-  }
-
-  text(value: string): void {
-    const bytes = Buffer.byteLength(value);
-    this.reserve(4 + bytes);
-    this.at = this.buffer.writeInt32BE(bytes, this.at);
-    this.at += this.buffer.write(value, this.at);
-  }
-
-  float8(value: number): void {
-    this.reserve(12);
-    this.at = this.buffer.writeInt32BE(8, this.at);
-    this.at = this.buffer.writeDoubleBE(value, this.at);
-  }
-
-  bool(value: boolean): void {
-    this.reserve(5);
-    this.at = this.buffer.writeInt32BE(1, this.at);
-    this.at = this.buffer.writeUInt8(value ? 1 : 0, this.at);
-  }
-
-  /** A one-dimensional float8[] of `values[from … from + length)`, no nulls. */
-  float8Array(values: Float64Array, from: number, length: number): void {
-    const bytes = 20 + length * 12;
-    this.reserve(4 + bytes);
-    const b = this.buffer;
-    let at = b.writeInt32BE(bytes, this.at);
-    at = b.writeInt32BE(1, at); // dimensions
-    at = b.writeInt32BE(0, at); // has nulls
-    at = b.writeInt32BE(FLOAT8_OID, at);
-    at = b.writeInt32BE(length, at);
-    at = b.writeInt32BE(1, at); // lower bound
-    for (let j = 0; j < length; j++) {
-      at = b.writeInt32BE(8, at);
-      at = b.writeDoubleBE(values[from + j] as number, at);
-    }
-    this.at = at;
-  }
-
-  /** The rows written since the last take, and a fresh start. */
-  take(): Buffer {
-    const bytes = Buffer.from(this.buffer.subarray(0, this.at));
-    this.at = 0;
-    return bytes;
-  }
-}
 
 /** Driver-level methods of node-postgres's Connection that its type declarations leave out. */
 interface CopyConnection {

@@ -3,7 +3,7 @@
  * (src/evaluation/resampling-groups.ts): seeded logs of known worlds, the share of 95% intervals
  * that contain each estimator's target, per held-out size and maximum group count.
  *
- *   npm run build:ts && nice node dist/bench/eval-coverage.js [--runs 400] [--seed 400000] [--json PATH]
+ *   npm run build:ts && nice node dist/bench/eval-coverage.js [--runs 400] [--seed 400000] [--streamed] [--json PATH]
  *
  * Worlds are bench/gate-world.ts's (40 cells, K = 4 arms, Bernoulli rewards, ε = 0.1 logging by the
  * incumbent's greedy arm); the target policy is the candidate (differs on 25% of cells). Targets:
@@ -13,11 +13,23 @@
  * unbiased only under uniform logging; its interval is about its own limit). Run r uses world seed
  * `seed + r` and log seed `seed + 50000 + r`; tuning used --seed 7000 --runs 100, the report
  * --seed 400000.
+ *
+ * `--streamed`: the logs are evaluated as the cadence evaluates its held-out slice — in chunks of
+ * 10,000 rows into a PolicyPairAccumulator told only an upper bound (1.25 n) on their number, so the
+ * groups are dealt by the keyed permutation of [0, 1.25 n) and are of unequal sizes — instead of
+ * evaluateOffPolicy over the rows whole.
  */
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { createLoggedEvents, createSeededRandom, evaluateOffPolicy } from "../src/evaluation/index.js";
+import {
+  createLoggedEvents,
+  createSeededRandom,
+  evaluateOffPolicy,
+  PolicyPairAccumulator,
+  type LoggedEvents,
+  type OffPolicyEvaluation,
+} from "../src/evaluation/index.js";
 import { drawWorld, loggingProbabilities } from "./gate-world.js";
 
 const { values } = parseArgs({
@@ -25,6 +37,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "400" },
     seed: { type: "string", default: "400000" },
     resamples: { type: "string", default: "1000" },
+    streamed: { type: "boolean", default: false },
     json: { type: "string" },
   },
 });
@@ -34,6 +47,42 @@ const resamples = Number(values.resamples);
 const ESTIMATORS = ["ips", "snips", "dr", "dm", "replay"] as const;
 
 type Covers = Record<(typeof ESTIMATORS)[number], boolean>;
+
+/** Rows per chunk, and the announced bound on the rows as a multiple of their number, of `--streamed`. */
+const STREAMED_CHUNK = 10_000;
+const STREAMED_BOUND = 1.25;
+
+/** The candidate's estimates with the log streamed in chunks, as the cadence evaluates (see `--streamed`). */
+function streamedEvaluation(
+  log: LoggedEvents,
+  policy: Int32Array,
+  rewardModel: Float64Array,
+  seed: number,
+  groups: number,
+): OffPolicyEvaluation {
+  const n = log.length;
+  const k = log.actionCount;
+  const accumulator = new PolicyPairAccumulator({
+    actionCount: k,
+    expectedEvents: Math.ceil(STREAMED_BOUND * n),
+    rewardModel: true,
+    resamples,
+    seed,
+    groups,
+  });
+  for (let from = 0; from < n; from += STREAMED_CHUNK) {
+    const to = Math.min(n, from + STREAMED_CHUNK);
+    const part = createLoggedEvents({
+      actions: log.actions.subarray(from, to),
+      rewards: log.rewards.subarray(from, to),
+      propensities: log.propensities.subarray(from, to),
+      actionCount: k,
+    });
+    const choices = policy.subarray(from, to);
+    accumulator.add(part, choices, choices, rewardModel.subarray(from * k, to * k));
+  }
+  return accumulator.finish().candidate;
+}
 
 /**
  * One run: draws a world and a log, evaluates the candidate with each maximum group count on the
@@ -82,7 +131,9 @@ function coverOnce(events: number, groupCounts: readonly number[], run: number):
   const targets = { ips: value, snips: value, dr: value, dm, replay: keptTop / keptBottom };
   const log = createLoggedEvents({ actions, rewards, propensities, actionCount: k });
   return groupCounts.map((groups) => {
-    const result = evaluateOffPolicy(log, policy, { rewardModel, resamples, seed: run, groups });
+    const result = values.streamed
+      ? streamedEvaluation(log, policy, rewardModel, run, groups)
+      : evaluateOffPolicy(log, policy, { rewardModel, resamples, seed: run, groups });
     const covers = {} as Covers;
     for (const name of ESTIMATORS) {
       const { lower, upper } = result[name]!.interval;
@@ -102,6 +153,7 @@ const results: Record<string, unknown> = {
   resamples,
   seeds: { worlds: `${baseSeed}–${baseSeed + runs - 1}`, logs: `${baseSeed + 50_000}–${baseSeed + 50_000 + runs - 1}` },
   level: 0.95,
+  streamed: values.streamed ? { chunkRows: STREAMED_CHUNK, expectedEventsPerEvent: STREAMED_BOUND } : null,
 };
 // Per held-out size, the maximum group counts evaluated on the same logs; G ≥ n is the row bootstrap.
 const cases: [number, number[]][] = [

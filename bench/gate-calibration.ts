@@ -2,12 +2,15 @@
  * Calibration of the promotion gate (README "Promotion gate"): seeded simulations at the evaluation
  * level (bench/gate-world.ts), the gate exactly as the cadence runs it.
  *
- *   npm run build:ts && nice node dist/bench/gate-calibration.js [--quick] [--groups G] [--json bench/gate-calibration-results.json]
+ *   npm run build:ts && nice node dist/bench/gate-calibration.js [--quick] [--groups G] [--streamed]
+ *     [--json bench/gate-calibration-results.json]
  *
  * The bootstrap resamples groups' sums (src/evaluation/resampling-groups.ts): with the default
  * maximum of 4,096 groups, every event is its own group up to 4,000 held-out rows (the row
  * bootstrap) and events share groups at 8,000 and 16,000; `--groups G` sets the maximum, e.g. 512 to
- * make every case a grouped one.
+ * make every case a grouped one. `--streamed` evaluates as the cadence does: the held-out rows in
+ * chunks of 1,000 into a PolicyPairAccumulator told only an upper bound (1.25 n) on their number
+ * (bench/gate-world.ts), instead of comparePolicies over the rows whole.
  *
  * Parts (seeds in the output; tuning seeds 1000–1999 / 5000–5999 were used to choose the bound's
  * flavour and the informative-evidence minimum, and are never used here):
@@ -23,7 +26,7 @@ import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import type { Exploration } from "../src/engine/types.js";
 import { DEFAULT_MAX_GROUPS, inverseNormal } from "../src/evaluation/index.js";
-import { drawWorld, runGate, type GateScenario } from "./gate-world.js";
+import { drawWorld, runGate, STREAMED_BOUND, type GateScenario } from "./gate-world.js";
 
 const quick = process.argv.includes("--quick");
 const jsonAt = process.argv.indexOf("--json");
@@ -31,6 +34,8 @@ const jsonPath = jsonAt > 0 ? process.argv[jsonAt + 1] : "bench/gate-calibration
 const groupsAt = process.argv.indexOf("--groups");
 /** The most resampling groups (undefined: the library's default). */
 const GROUPS = groupsAt > 0 ? Number(process.argv[groupsAt + 1]) : undefined;
+/** Rows per chunk when the held-out rows are streamed as the cadence streams them (undefined: whole). */
+const STREAMED_CHUNK = process.argv.includes("--streamed") ? 1000 : undefined;
 /** Report seeds: worlds from 100000, logs from 200000 (never used for tuning). */
 const WORLD_SEED = 100_000;
 const LOG_SEED = 200_000;
@@ -69,6 +74,7 @@ function simulate(
     const decision = runGate(world, scenario, LOG_SEED + offset + i, {
       resamples,
       ...(GROUPS === undefined ? {} : { groups: GROUPS }),
+      ...(STREAMED_CHUNK === undefined ? {} : { streamedChunk: STREAMED_CHUNK }),
     });
     if (decision.passed) promoted++;
     const problems = decision.support?.problems ?? [];
@@ -105,6 +111,7 @@ const results: Record<string, unknown> = {
   alpha: ALPHA,
   quick,
   groups: GROUPS ?? DEFAULT_MAX_GROUPS,
+  streamed: STREAMED_CHUNK === undefined ? null : { chunkRows: STREAMED_CHUNK, expectedEventsPerEvent: STREAMED_BOUND },
 };
 
 // 1. Deterministic logs.

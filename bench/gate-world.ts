@@ -12,8 +12,12 @@ import {
   comparePolicies,
   createLoggedEvents,
   createSeededRandom,
+  PolicyPairAccumulator,
   type InformativeEvents,
+  type LoggedEvents,
   type PairedBoundMethod,
+  type PolicyComparison,
+  type PolicyPairAccumulatorOptions,
   type SeededRandom,
 } from "../src/evaluation/index.js";
 
@@ -115,6 +119,49 @@ export interface GateRunSettings {
   readonly margin?: number;
   /** The most resampling groups of the bootstrap. @default 4096 (src/evaluation/resampling-groups.ts) */
   readonly groups?: number;
+  /**
+   * Evaluate as the cadence does: the held-out rows streamed in chunks of this many into a
+   * PolicyPairAccumulator told only an upper bound (1.25 n) on their number. @default whole (comparePolicies)
+   */
+  readonly streamedChunk?: number;
+}
+
+/** The upper bound on the held-out rows a streamed run announces, as a multiple of their number. */
+export const STREAMED_BOUND = 1.25;
+
+/** The paired comparison of events streamed in chunks into a {@link PolicyPairAccumulator}. */
+function streamedComparison(
+  events: LoggedEvents,
+  candidate: Int32Array,
+  incumbent: Int32Array,
+  chunk: number,
+  options: Omit<PolicyPairAccumulatorOptions, "actionCount" | "expectedEvents" | "rewardModel">,
+  rewardModel: Float64Array | undefined,
+): PolicyComparison {
+  const n = events.length;
+  const k = events.actionCount;
+  const accumulator = new PolicyPairAccumulator({
+    ...options,
+    actionCount: k,
+    expectedEvents: Math.ceil(STREAMED_BOUND * n),
+    rewardModel: rewardModel !== undefined,
+  });
+  for (let from = 0; from < n; from += chunk) {
+    const to = Math.min(n, from + chunk);
+    const part = createLoggedEvents({
+      actions: events.actions.subarray(from, to),
+      rewards: events.rewards.subarray(from, to),
+      propensities: events.propensities.subarray(from, to),
+      actionCount: k,
+    });
+    accumulator.add(
+      part,
+      candidate.subarray(from, to),
+      incumbent.subarray(from, to),
+      rewardModel?.subarray(from * k, to * k),
+    );
+  }
+  return accumulator.finish().comparison;
 }
 
 /** One gate run on a fresh log of the world: the decision, with every bound flavour in it. */
@@ -150,7 +197,7 @@ export function runGate(
     incumbent[i] = world.incumbent[x]!;
   }
   const events = createLoggedEvents({ actions, rewards, propensities, actionCount: k });
-  const comparison = comparePolicies(events, candidate, incumbent, {
+  const options = {
     estimator: settings.estimator ?? "snips",
     alpha: settings.alpha ?? 0.025,
     resamples: settings.resamples ?? 1000,
@@ -158,9 +205,16 @@ export function runGate(
     seed: (seed ^ 0x5bd1e995) >>> 0,
     method: settings.method ?? "studentized",
     ...(settings.groups === undefined ? {} : { groups: settings.groups }),
-    // DR with the true means as q̂ would flatter it; a constant model keeps DR honest here.
-    ...(settings.estimator === "dr" ? { rewardModel: new Float64Array(n * k).fill(0.5) } : {}),
-  });
+  } as const;
+  // DR with the true means as q̂ would flatter it; a constant model keeps DR honest here.
+  const rewardModel = settings.estimator === "dr" ? new Float64Array(n * k).fill(0.5) : undefined;
+  const comparison =
+    settings.streamedChunk === undefined
+      ? comparePolicies(events, candidate, incumbent, {
+          ...options,
+          ...(rewardModel === undefined ? {} : { rewardModel }),
+        })
+      : streamedComparison(events, candidate, incumbent, settings.streamedChunk, options, rewardModel);
   const decision = prodGate(comparison, {
     margin: settings.margin ?? 0,
     minEffectiveSampleSize: settings.minEffectiveSampleSize ?? 100,

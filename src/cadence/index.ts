@@ -32,14 +32,18 @@ export { prodGate, warmupGate, type GateDecision, type ProdGateDecision } from "
 export { silentProgress, type CadenceProgress, type CadenceStep, type StepTiming } from "./progress.js";
 export {
   compareOnHeldOut,
+  HeldOutEvaluation,
+  type HeldOutEvaluationInput,
   policyChoices,
   rewardModelOf,
   type ReplayComparison,
   type EvaluationSettings,
 } from "./offline-evaluation.js";
-export { HeldOutCollector, type HeldOutSlice } from "./held-out-slice.js";
+export { heldOutBatch, type HeldOutSlice } from "./held-out-slice.js";
 export {
   routingSummary,
+  RoutingCollector,
+  ROUTING_SAMPLE_VALUES,
   type RoutingSummary,
   type CellRouting,
   type TrafficShares,

@@ -11,15 +11,17 @@
  * - The paired comparison (what the production gate decides from): Δ = V(candidate) − V(incumbent)
  *   with the gate's estimator, one bootstrap over the same resamples for both, one-sided level
  *   α = (1 − level)/2, and each policy's support diagnostics.
- * - One bootstrap pass for all of it (evaluatePolicyPair): the slice is reduced to its resampling
- *   groups' sums once and the resamples are drawn once, for both policies' intervals and the paired
- *   bound (before, each of the three drew the same resamples over every row again).
+ * - One bootstrap pass for all of it: both policies' intervals and the paired bound come from one
+ *   set of resampled group sums (src/evaluation/policy-pair-accumulator.ts).
+ * - Streaming: the slice is never kept. The refit step reads it chunk by chunk after the candidate is
+ *   final; each chunk is scored by both policies and reduced at once to the accumulator's sums
+ *   ({@link HeldOutEvaluation}), so the memory does not grow with the slice (issue 14).
  *
  * Every engine call here is read-only (greedyMany, expectedRewardsMany): evaluating a policy never
  * creates a cell in it, so the candidate's snapshot is what it learned, nothing else.
  */
 import {
-  evaluatePolicyPair,
+  PolicyPairAccumulator,
   uniformPolicy,
   type OffPolicyEvaluation,
   type PolicyComparison,
@@ -116,9 +118,79 @@ export interface ReplayComparison {
   readonly paired: PolicyComparison;
 }
 
+/** The policies and settings of a {@link HeldOutEvaluation}. */
+export interface HeldOutEvaluationInput {
+  /** The candidate: the models of the training slice, final. */
+  readonly candidate: LinUCBEngine;
+  /** The active policy, or `'uniform'` when there is none. */
+  readonly incumbent: LinUCBEngine | "uniform";
+  /** The action space (the run's arms). */
+  readonly arms: readonly string[];
+  readonly settings: EvaluationSettings;
+  /** Held-out rows expected (the split's count, an upper bound on the events): the grouping's N. */
+  readonly expectedRows: number;
+}
+
+/**
+ * The replay step over held-out batches as they are read: each batch is scored by both policies (in
+ * each event's cell, read-only) and added to the bootstrap's sums; nothing per row is kept.
+ */
+export class HeldOutEvaluation {
+  private readonly accumulator: PolicyPairAccumulator;
+
+  constructor(private readonly input: HeldOutEvaluationInput) {
+    const { settings, arms, expectedRows } = input;
+    this.accumulator = new PolicyPairAccumulator({
+      actionCount: arms.length,
+      expectedEvents: Math.max(1, expectedRows),
+      rewardModel: true,
+      estimator: settings.estimator ?? "snips",
+      level: settings.level,
+      alpha: (1 - settings.level) / 2,
+      resamples: settings.resamples,
+      seed: settings.seed,
+      ...(settings.groups === undefined ? {} : { groups: settings.groups }),
+    });
+  }
+
+  /** Events added so far. */
+  get events(): number {
+    return this.accumulator.events;
+  }
+
+  /**
+   * Scores a batch with both policies and adds it. Returns the incumbent's choices on it (null for the
+   * uniform policy), which the routing summary counts too.
+   */
+  add(batch: HeldOutSlice): { readonly incumbentChoices: Int32Array | null } {
+    const { candidate, incumbent } = this.input;
+    const groups = groupByCell(batch);
+    const rewardModel = rewardModelOf(candidate, batch, groups);
+    const candidateChoices = policyChoices(candidate, batch, groups);
+    const incumbentChoices = incumbent === "uniform" ? null : policyChoices(incumbent, batch, groups);
+    const incumbentPolicy = incumbentChoices ?? uniformPolicy(batch.events.actionCount);
+    this.accumulator.add(batch.events, candidateChoices, incumbentPolicy, rewardModel);
+    return { incumbentChoices };
+  }
+
+  /** Every estimate of both policies and their paired comparison over the batches added. */
+  finish(): ReplayComparison {
+    if (this.accumulator.events === 0)
+      throw new RangeError("the held-out slice is empty: there is nothing to evaluate the candidate on");
+    const both = this.accumulator.finish();
+    return {
+      events: this.accumulator.events,
+      loggedValue: this.accumulator.loggedValue(),
+      candidate: both.candidate,
+      incumbent: both.incumbent,
+      paired: both.comparison,
+    };
+  }
+}
+
 /**
  * Evaluates the candidate and the incumbent (an engine, or `'uniform'` when there is no active
- * policy) on the slice with every estimator.
+ * policy) on a slice given whole with every estimator: a {@link HeldOutEvaluation} of one batch.
  */
 export function compareOnHeldOut(
   candidate: LinUCBEngine,
@@ -126,30 +198,14 @@ export function compareOnHeldOut(
   slice: HeldOutSlice,
   settings: EvaluationSettings,
 ): ReplayComparison {
-  if (slice.events.length === 0)
-    throw new RangeError("the held-out slice is empty: there is nothing to evaluate the candidate on");
-  const groups = groupByCell(slice);
-  const rewardModel = rewardModelOf(candidate, slice, groups);
-  const { level, resamples, seed } = settings;
-  const candidatePolicy = policyChoices(candidate, slice, groups);
-  const incumbentPolicy =
-    incumbent === "uniform" ? uniformPolicy(slice.events.actionCount) : policyChoices(incumbent, slice, groups);
-  const both = evaluatePolicyPair(slice.events, candidatePolicy, incumbentPolicy, {
-    estimator: settings.estimator ?? "snips",
-    rewardModel,
-    level,
-    alpha: (1 - level) / 2,
-    resamples,
-    seed,
-    ...(settings.groups === undefined ? {} : { groups: settings.groups }),
+  const arms = slice.events.actionIds ?? [];
+  const evaluation = new HeldOutEvaluation({
+    candidate,
+    incumbent,
+    arms,
+    settings,
+    expectedRows: slice.events.length,
   });
-  let sum = 0;
-  for (let i = 0; i < slice.events.length; i++) sum += slice.events.rewards[i] as number;
-  return {
-    events: slice.events.length,
-    loggedValue: sum / slice.events.length,
-    candidate: both.candidate,
-    incumbent: both.incumbent,
-    paired: both.comparison,
-  };
+  if (slice.events.length > 0) evaluation.add(slice);
+  return evaluation.finish();
 }

@@ -56,11 +56,11 @@ import { forgettingOf } from "./daily-discount.js";
 import type { RefitPlan, RefitSummary } from "./refit-plan.js";
 import { CoverageCollector, unpackCoverageSums, type CoverageSumsByCell, type CoverageTable } from "./coverage.js";
 import { IntegrityCollector, checkIntegrity, describeIntegrityFailure, type IntegrityReport } from "./integrity.js";
-import { HeldOutCollector } from "./held-out-slice.js";
+import { heldOutBatch } from "./held-out-slice.js";
 import type { ModeSteps, Preparation, RunContext } from "./modes/mode-steps.js";
 import { prodMode } from "./modes/prod.js";
-import { compareOnHeldOut } from "./offline-evaluation.js";
-import { routingSummary } from "./report-data.js";
+import { HeldOutEvaluation } from "./offline-evaluation.js";
+import { RoutingCollector } from "./report-data.js";
 import { resolveCadenceOptions, rowBoundsOf, type CadenceOptions, type ResolvedCadenceOptions } from "./options.js";
 import { StepRunner, silentProgress, type CadenceStep } from "./progress.js";
 
@@ -209,7 +209,9 @@ async function splitStep(context: RunContext, mode: ModeSteps<CadenceResult>, bo
 
 /**
  * The refit step: the training slice into `engine`, a copy of its models (the candidate that is
- * evaluated), then the held-out slice into the same statistics (kept whole for the evaluation). An
+ * evaluated), then the held-out slice into the same statistics; each held-out chunk is also scored
+ * by the candidate and the incumbent and summed into the evaluation and the routing summary at once
+ * (nothing per row is kept: the memory does not grow with the slice). An
  * incremental plan (./refit-plan.ts) first merges the base's statistics and then reads only the
  * rows after the base's high-water mark, on both sides of the split (every row at or below it is
  * on the training side, so the base is exactly that part of the training slice).
@@ -232,7 +234,8 @@ async function refitStep(
   const baseScanned = plan.kind === "incremental" ? plan.basis.fingerprint.rows : 0;
   const idAfter = plan.kind === "incremental" ? { idAfter: plan.basis.fingerprint.highWaterId } : {};
   const slice = { table, dimension, chunkSize: o.chunkSize, bounds, forgetting, ...idAfter };
-  const collector = new HeldOutCollector(prepared.engineOptions.arms, dimension);
+  const arms = prepared.engineOptions.arms;
+  const routing = new RoutingCollector(arms, dimension, o.seed);
   const integrity = new IntegrityCollector();
   const coverage = new CoverageCollector(prepared.engineOptions.arms);
   // The coverage of every row in the models, as a full refit's: the base's rows, then the ones read.
@@ -273,13 +276,23 @@ async function refitStep(
       engine.finalize();
       // The candidate that is evaluated: the models of the training slice alone, copied exactly.
       const evaluated = await engine.clone();
+      const evaluation = new HeldOutEvaluation({
+        candidate: evaluated,
+        incumbent: prepared.incumbent,
+        arms,
+        settings: { level: o.level, resamples: o.resamples, seed: o.seed, estimator: o.gateEstimator },
+        expectedRows: split.heldOut,
+      });
       scannedBefore = training.scanned;
       // Nothing held out: no read (an unsliced read would be the whole corpus again).
       const heldOut =
         cutoff === null
           ? emptyTotals(training.highWaterId ?? 0)
           : await accumulateSlice(db, engine, { ...slice, ...side("heldOut") }, (chunk, totals) => {
-              collector.add(chunk);
+              if (chunk.length > 0) {
+                const batch = heldOutBatch(chunk, arms);
+                routing.add(batch, evaluation.add(batch).incumbentChoices);
+              }
               afterChunk(chunk, totals.scanned);
             });
       engine.finalize();
@@ -301,8 +314,8 @@ async function refitStep(
       return {
         training,
         heldOut,
-        evaluated,
-        collector,
+        evaluation,
+        routing,
         integrity: integrityReport,
         coverage: coverage.finish(),
         coverageSums: coverage.sums(),
@@ -335,12 +348,14 @@ function sumCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<strin
   return sum;
 }
 
-/** What the refit step read, and the candidate it evaluates (the training slice's models). */
+/** What the refit step read, and the evaluation it summed on the way. */
 interface RefitOutcome {
   readonly training: CorpusReadTotals;
   readonly heldOut: CorpusReadTotals;
-  readonly evaluated: LinUCBEngine;
-  readonly collector: HeldOutCollector;
+  /** The evaluation of the candidate (the training slice's models) and the incumbent, over the held-out chunks. */
+  readonly evaluation: HeldOutEvaluation;
+  /** The routing summary's sums over the held-out chunks. */
+  readonly routing: RoutingCollector;
   readonly integrity: IntegrityReport;
   readonly coverage: CoverageTable;
   /** The sums behind `coverage` (every row in the engine), for the promoted version's basis. */
@@ -382,20 +397,14 @@ async function runSteps(
   const { incumbentInfo } = prepared;
   const incumbentName =
     incumbentInfo.kind === "active" ? `active policy (version ${incumbentInfo.policyVersionId})` : "uniform policy";
-  const heldOut = refit.collector.length === 0 ? null : refit.collector.finish();
+  const heldOutRows = refit.evaluation.events;
   const comparison =
-    heldOut === null
+    heldOutRows === 0
       ? null
       : await steps.run(
           "evaluate",
-          `evaluating the candidate and the ${incumbentName} on ${refit.collector.length} held-out rows`,
-          () =>
-            compareOnHeldOut(refit.evaluated, prepared.incumbent, heldOut, {
-              level: o.level,
-              resamples: o.resamples,
-              seed: o.seed,
-              estimator: o.gateEstimator,
-            }),
+          `evaluating the candidate and the ${incumbentName} on ${heldOutRows} held-out rows`,
+          () => refit.evaluation.finish(),
           (c) => {
             const p = c.paired.paired;
             const values = `candidate ${p.candidateValue.toFixed(4)}, incumbent ${p.incumbentValue.toFixed(4)}`;
@@ -415,8 +424,7 @@ async function runSteps(
 
   // Report data (src/report draws it): where the recorded policy, the incumbent and the logging policy route the
   // held-out requests.
-  const routing =
-    heldOut === null ? null : routingSummary({ candidate: engine, incumbent: prepared.incumbent, slice: heldOut });
+  const routing = heldOutRows === 0 ? null : refit.routing.finish(engine, prepared.incumbent);
 
   const cells = engine.cells().length;
   const corpus: CorpusSummary = {

@@ -24,6 +24,10 @@ export function estimateDirectMethod(
   return completeAlone(directMethodFromTerms(events, terms, weighting(events, terms, resolved.clip)), resolved);
 }
 
+/** The caution every DM estimate carries. @internal */
+export const DIRECT_METHOD_WARNING =
+  "the direct method is as biased as the reward model; its interval ignores that bias";
+
 /** DM from precomputed terms (shared with {@link evaluateOffPolicy}). @internal */
 export function directMethodFromTerms(
   events: LoggedEvents,
@@ -43,7 +47,7 @@ export function directMethodFromTerms(
       // DM uses no weights, but their ESS still tells how well the logs support the target.
       effectiveSampleSize: diagnostics.effectiveSampleSize,
       weights: diagnostics,
-      warnings: ["the direct method is as biased as the reward model; its interval ignores that bias"],
+      warnings: [DIRECT_METHOD_WARNING],
     }),
   };
 }

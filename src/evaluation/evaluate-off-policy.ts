@@ -19,6 +19,7 @@ import { ipsFromWeights } from "./inverse-propensity.js";
 import type { LoggedEvents } from "./logged-events.js";
 import { replayChooser, replayFromTerms, type ReplayEstimate } from "./replay.js";
 import { snipsFromWeights } from "./self-normalized-ips.js";
+import type { SeededRandom } from "./random.js";
 import { policyTerms, type RewardModel, type TargetPolicy } from "./target-policy.js";
 
 /** Options of {@link evaluateOffPolicy}. */
@@ -47,14 +48,19 @@ export interface PendingEvaluation {
   readonly weighting: Weighting;
 }
 
-/** Reads the policy (and the reward model) once and prepares every estimator. @internal */
+/**
+ * Reads the policy (and the reward model) once and prepares every estimator. `chooser` is replay's
+ * stream for a stochastic target (a fresh one from the seed by default; batches of one stream of
+ * events pass the same one on). @internal
+ */
 export function pendingEvaluation(
   events: LoggedEvents,
   policy: TargetPolicy,
   resolved: ResolvedEstimateOptions,
   rewardModel: RewardModel | undefined,
+  chooser: SeededRandom = replayChooser(resolved.seed),
 ): PendingEvaluation {
-  const terms = policyTerms(events, policy, rewardModel, replayChooser(resolved.seed));
+  const terms = policyTerms(events, policy, rewardModel, chooser);
   const weights = weighting(events, terms, resolved.clip);
   return {
     replay: replayFromTerms(events, terms),

@@ -53,29 +53,50 @@ export function effectiveSampleSize(weights: ArrayLike<number>): number {
   return sumSquares === 0 ? 0 : (sum * sum) / sumSquares;
 }
 
+/** Running sums of {@link WeightDiagnostics} over weights that arrive in batches, in event order. */
+export class WeightTotals {
+  private events = 0;
+  private sum = 0;
+  private squares = 0;
+  private max = 0;
+  private zeros = 0;
+  private clipped = 0;
+
+  /** Adds a batch of weights, of which `clipped` were lowered by the clip. */
+  add(weights: Float64Array, clipped = 0): void {
+    for (let i = 0; i < weights.length; i++) {
+      const w = weights[i]!;
+      this.sum += w;
+      this.squares += w * w;
+      if (w > this.max) this.max = w;
+      if (w === 0) this.zeros++;
+    }
+    this.events += weights.length;
+    this.clipped += clipped;
+  }
+
+  /** The diagnostics of the weights added so far, clipped at `clip`. */
+  finish(clip = Infinity): WeightDiagnostics {
+    const n = this.events;
+    return {
+      effectiveSampleSize: this.squares === 0 ? 0 : (this.sum * this.sum) / this.squares,
+      mean: n === 0 ? Number.NaN : this.sum / n,
+      max: this.max,
+      zeroShare: n === 0 ? Number.NaN : this.zeros / n,
+      clipped: this.clipped,
+      clip,
+    };
+  }
+}
+
 /**
  * Summarises weights: effective sample size, mean, max, share of zeros, how many were clipped.
  * @param unclipped The weights before clipping (to count the clipped ones); omit when clipping is off.
  */
 export function weightDiagnostics(weights: Float64Array, clip = Infinity, unclipped?: Float64Array): WeightDiagnostics {
-  const n = weights.length;
-  let sum = 0;
-  let max = 0;
-  let zeros = 0;
   let clipped = 0;
-  for (let i = 0; i < n; i++) {
-    const w = weights[i];
-    sum += w;
-    if (w > max) max = w;
-    if (w === 0) zeros++;
-    if (unclipped !== undefined && unclipped[i] > w) clipped++;
-  }
-  return {
-    effectiveSampleSize: effectiveSampleSize(weights),
-    mean: n === 0 ? Number.NaN : sum / n,
-    max,
-    zeroShare: n === 0 ? Number.NaN : zeros / n,
-    clipped,
-    clip,
-  };
+  if (unclipped !== undefined) for (let i = 0; i < weights.length; i++) if (unclipped[i]! > weights[i]!) clipped++;
+  const totals = new WeightTotals();
+  totals.add(weights, clipped);
+  return totals.finish(clip);
 }

@@ -36,6 +36,7 @@ export { estimateDirectMethod } from "./direct-method.js";
 export { isUniformLogging, replayEvaluate, type ReplayEstimate } from "./replay.js";
 export { evaluateOffPolicy, type OffPolicyEvaluation, type OffPolicyEvaluationOptions } from "./evaluate-off-policy.js";
 export { evaluatePolicyPair, type PolicyPairEvaluation, type PolicyPairOptions } from "./evaluate-pair.js";
+export { PolicyPairAccumulator, type PolicyPairAccumulatorOptions } from "./policy-pair-accumulator.js";
 export { DEFAULT_MAX_GROUPS } from "./resampling-groups.js";
 export { createSeededRandom, type SeededRandom } from "./random.js";
 export {

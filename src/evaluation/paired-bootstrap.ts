@@ -145,6 +145,22 @@ function differenceAndError(c: Ratio, i: Ratio, n: number): PairedPoint {
   return { delta: thetaC - thetaI, se: Math.sqrt(squares) / n, c: thetaC, i: thetaI };
 }
 
+/**
+ * How a policy's per-event terms are centred and scaled for the second moments: x = (u − centre·v)/scale,
+ * y = v/scale. Any centre and scale give the same Σψ*²; centring near θ̂ keeps its rounding small. Whole
+ * events use θ̂ and v̄ (then x and y are the linearised residual and weight); streamed events use the
+ * ratio and mean v of their first events, known before the rest arrive. @internal
+ */
+export interface TermScale {
+  readonly centre: number;
+  readonly scale: number;
+}
+
+/** The centre and scale from Σu, Σv over `rows` events (1 and 0 when Σv = 0, so the terms stay finite). @internal */
+export function termScaleOf(top: number, bottom: number, rows: number): TermScale {
+  return bottom === 0 ? { centre: 0, scale: 1 } : { centre: top / bottom, scale: bottom / rows };
+}
+
 /** Where a paired comparison's sums live in a {@link GroupSums} table, with its full-sample point. @internal */
 export interface PairedColumns {
   readonly full: PairedPoint;
@@ -158,9 +174,35 @@ export interface PairedColumns {
    * null when Δ̂ is undefined.
    */
   readonly moments: Int32Array | null;
-  /** v̄ of each policy on all events. */
-  readonly candidateMean: number;
-  readonly incumbentMean: number;
+  /** How each policy's x and y were centred and scaled. */
+  readonly candidateScale: TermScale;
+  readonly incumbentScale: TermScale;
+}
+
+/**
+ * Writes the four paired terms (x_c − x_i, x_c + x_i, y_c − y_i, y_c + y_i) of events [0, n) into
+ * `out` (four arrays of length ≥ n). @internal
+ */
+export function pairedTerms(
+  c: Ratio,
+  i: Ratio,
+  n: number,
+  cs: TermScale,
+  is: TermScale,
+  out: readonly [Float64Array, Float64Array, Float64Array, Float64Array],
+): void {
+  for (let j = 0; j < n; j++) {
+    const cw = c.v === undefined ? 1 : c.v[j]!;
+    const iw = i.v === undefined ? 1 : i.v[j]!;
+    const xc = (c.u[j]! - cs.centre * cw) / cs.scale;
+    const xi = (i.u[j]! - is.centre * iw) / is.scale;
+    const yc = cw / cs.scale;
+    const yi = iw / is.scale;
+    out[0][j] = xc - xi;
+    out[1][j] = xc + xi;
+    out[2][j] = yc - yi;
+    out[3][j] = yc + yi;
+  }
 }
 
 /** Adds a paired comparison's columns to the table (see the module comment). @internal */
@@ -172,23 +214,12 @@ export function pairedColumns(table: GroupSums, c: Ratio, i: Ratio): PairedColum
   const incumbentTop = table.add(i.u);
   const incumbentBottom = table.add(i.v);
   const rows = table.rows();
-  const candidateMean = c.v === undefined ? 1 : sums(c, n)[1] / n;
-  const incumbentMean = i.v === undefined ? 1 : sums(i, n)[1] / n;
+  const candidateScale = { centre: full.c, scale: c.v === undefined ? 1 : sums(c, n)[1] / n };
+  const incumbentScale = { centre: full.i, scale: i.v === undefined ? 1 : sums(i, n)[1] / n };
   let moments: Int32Array | null = null;
   if (!Number.isNaN(full.delta)) {
     const terms = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)] as const;
-    for (let j = 0; j < n; j++) {
-      const cw = c.v === undefined ? 1 : c.v[j]!;
-      const iw = i.v === undefined ? 1 : i.v[j]!;
-      const xc = (c.u[j]! - full.c * cw) / candidateMean;
-      const xi = (i.u[j]! - full.i * iw) / incumbentMean;
-      const yc = cw / candidateMean;
-      const yi = iw / incumbentMean;
-      terms[0][j] = xc - xi;
-      terms[1][j] = xc + xi;
-      terms[2][j] = yc - yi;
-      terms[3][j] = yc + yi;
-    }
+    pairedTerms(c, i, n, candidateScale, incumbentScale, terms);
     moments = new Int32Array(10);
     let m = 0;
     for (let p = 0; p < 4; p++) for (let q = p; q < 4; q++) moments[m++] = table.addProduct(terms[p], terms[q]);
@@ -201,9 +232,23 @@ export function pairedColumns(table: GroupSums, c: Ratio, i: Ratio): PairedColum
     incumbentBottom,
     rows,
     moments,
-    candidateMean,
-    incumbentMean,
+    candidateScale,
+    incumbentScale,
   };
+}
+
+/**
+ * Δ̂ and its standard error from the sums over every event (one row of `width` column totals): what
+ * streamed events give, where the per-event residuals are never kept. NaN delta when a denominator is 0.
+ * @internal
+ */
+export function pairedPointOfTotals(totals: Float64Array, plan: Omit<PairedColumns, "full">): PairedPoint {
+  const cv = totals[plan.candidateBottom]!;
+  const iv = totals[plan.incumbentBottom]!;
+  const c = cv === 0 ? Number.NaN : totals[plan.candidateTop]! / cv;
+  const i = iv === 0 ? Number.NaN : totals[plan.incumbentTop]! / iv;
+  if (cv === 0 || iv === 0 || plan.moments === null) return { delta: Number.NaN, se: Number.NaN, c, i };
+  return { ...resampledPoint(totals, 0, plan), c, i };
 }
 
 /** The resolved options of a paired bound. @internal */
@@ -215,18 +260,23 @@ export interface PairedBoundSettings {
 }
 
 /** Δ* and SE* of resample `b` from its column sums (`at` = b × width); NaN delta when a denominator is 0. */
-function resampledPoint(sums: Float64Array, at: number, plan: PairedColumns): { delta: number; se: number } {
+function resampledPoint(
+  sums: Float64Array,
+  at: number,
+  plan: Omit<PairedColumns, "full">,
+): { delta: number; se: number } {
   const rows = sums[at + plan.rows]!;
   const cv = sums[at + plan.candidateBottom]!;
   const iv = sums[at + plan.incumbentBottom]!;
   if (cv === 0 || iv === 0) return { delta: Number.NaN, se: Number.NaN };
   const thetaC = sums[at + plan.candidateTop]! / cv;
   const thetaI = sums[at + plan.incumbentTop]! / iv;
-  // ψ*ⱼ = ρ_c (x_c − δ_c y_c) − ρ_i (x_i − δ_i y_i), written on the sum/difference terms.
-  const rhoC = (plan.candidateMean * rows) / cv;
-  const rhoI = (plan.incumbentMean * rows) / iv;
-  const shiftC = rhoC * (thetaC - plan.full.c);
-  const shiftI = rhoI * (thetaI - plan.full.i);
+  // ψ*ⱼ = (n*/V*_c)(u_c − θ*_c v_c) − (n*/V*_i)(u_i − θ*_i v_i) = ρ_c (x_c − δ_c y_c) − ρ_i (x_i − δ_i y_i)
+  // with ρ = n*·scale/V* and δ = θ* − centre, written on the sum/difference terms.
+  const rhoC = (plan.candidateScale.scale * rows) / cv;
+  const rhoI = (plan.incumbentScale.scale * rows) / iv;
+  const shiftC = rhoC * (thetaC - plan.candidateScale.centre);
+  const shiftI = rhoI * (thetaI - plan.incumbentScale.centre);
   const coefficients = [(rhoC + rhoI) / 2, (rhoC - rhoI) / 2, -(shiftC + shiftI) / 2, -(shiftC - shiftI) / 2];
   const moments = plan.moments!;
   let squares = 0;

@@ -5,9 +5,9 @@
  * under any other logging the kept events are a skewed sample, so the result says so. It keeps
  * about 1/K of the events, which the result reports too.
  */
-import { resolveBootstrapOptions, type BootstrapOptions } from "./bootstrap.js";
+import { resolveBootstrapOptions, type BootstrapOptions, type ConfidenceInterval } from "./bootstrap.js";
 import { checkEvents, completeAlone, type OffPolicyEstimate, type PendingEstimate } from "./estimate.js";
-import { weightDiagnostics } from "./importance-weights.js";
+import { weightDiagnostics, type WeightDiagnostics } from "./importance-weights.js";
 import type { LoggedEvents } from "./logged-events.js";
 import { createSeededRandom, type SeededRandom } from "./random.js";
 import { policyTerms, type PolicyTerms, type TargetPolicy } from "./target-policy.js";
@@ -36,7 +36,7 @@ export function isUniformLogging(events: LoggedEvents): boolean {
   checkEvents(events);
   const k = events.actionCount;
   for (let i = 0; i < events.length; i++) {
-    if (Math.abs(events.propensities[i] * k - 1) > UNIFORM_TOLERANCE) return false;
+    if (!isUniformPropensity(events.propensities[i]!, k)) return false;
   }
   return true;
 }
@@ -90,13 +90,40 @@ export function replayFromTerms(events: LoggedEvents, terms: PolicyTerms): Pendi
       rewardSum += events.rewards[i];
     }
   }
-  const uniformLogging = isUniformLogging(events);
+  const counts = { events: n, kept, rewardSum, min, max, uniformLogging: isUniformLogging(events) };
+  const diagnostics = weightDiagnostics(keptIndicator);
+  return {
+    statistic: { numerators: keptRewards, denominators: keptIndicator },
+    complete: (interval) => replayResult(counts, events.actionCount, diagnostics, interval),
+  };
+}
+
+/** What a replay estimate is computed from: counts and sums over the events, in event order. @internal */
+export interface ReplayCounts {
+  readonly events: number;
+  readonly kept: number;
+  /** Σ rewards of the kept events. */
+  readonly rewardSum: number;
+  /** Smallest and largest logging propensity. */
+  readonly min: number;
+  readonly max: number;
+  readonly uniformLogging: boolean;
+}
+
+/** The replay estimate from its counts, the keep/drop indicators' diagnostics and the interval. @internal */
+export function replayResult(
+  counts: ReplayCounts,
+  actionCount: number,
+  diagnostics: WeightDiagnostics,
+  interval: ConfidenceInterval,
+): ReplayEstimate {
+  const { events: n, kept, rewardSum, min, max, uniformLogging } = counts;
   const warnings: string[] = [];
   if (!uniformLogging) {
     warnings.push(
       `replay is unbiased only under uniform logging, and these logs are not uniform: propensities range from ` +
         `${min} to ${max}, ` +
-        `where uniform logging over ${events.actionCount} actions gives ${1 / events.actionCount} everywhere; ` +
+        `where uniform logging over ${actionCount} actions gives ${1 / actionCount} everywhere; ` +
         `the replay value may be biased — prefer IPS, SNIPS or DR`,
     );
   }
@@ -104,21 +131,22 @@ export function replayFromTerms(events: LoggedEvents, terms: PolicyTerms): Pendi
     warnings.push(
       `replay kept none of the ${n} events: the target never chose a logged action, so there is no estimate`,
     );
-  const diagnostics = weightDiagnostics(keptIndicator);
   return {
-    statistic: { numerators: keptRewards, denominators: keptIndicator },
-    complete: (interval) => ({
-      estimator: "replay",
-      value: kept === 0 ? Number.NaN : rewardSum / kept,
-      interval,
-      events: n,
-      effectiveSampleSize: diagnostics.effectiveSampleSize,
-      weights: diagnostics,
-      warnings,
-      kept,
-      keptShare: kept / n,
-      uniformLogging,
-      propensityRange: { min, max },
-    }),
+    estimator: "replay",
+    value: kept === 0 ? Number.NaN : rewardSum / kept,
+    interval,
+    events: n,
+    effectiveSampleSize: diagnostics.effectiveSampleSize,
+    weights: diagnostics,
+    warnings,
+    kept,
+    keptShare: kept / n,
+    uniformLogging,
+    propensityRange: { min, max },
   };
+}
+
+/** Whether one propensity is 1/K within the uniform-logging tolerance. @internal */
+export function isUniformPropensity(propensity: number, actionCount: number): boolean {
+  return Math.abs(propensity * actionCount - 1) <= UNIFORM_TOLERANCE;
 }

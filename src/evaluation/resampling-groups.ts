@@ -9,9 +9,12 @@
  * - n ≤ G (the default G is {@link DEFAULT_MAX_GROUPS}): every event is its own group, in order, and
  *   the draws are the event indices the row bootstrap drew with the same seed — the same resamples:
  *   the same intervals as before, up to rounding (the sums are taken in another order).
- * - n > G: events are dealt into G groups of ⌊n/G⌋ or ⌈n/G⌉ by a seeded shuffle (a stream of its own,
- *   derived from the bootstrap seed), so the groups are exchangeable and a group sum is a sum of
- *   ⌈n/G⌉ independent events. Resampling groups keeps the first three cumulants of the total, so the
+ * - n > G: event i goes to group π(i) mod G, where π is a seeded pseudo-random permutation of [0, N)
+ *   (src/evaluation/keyed-permutation.ts, a stream of its own derived from the bootstrap seed) and N is
+ *   n — or, for events that stream in (src/evaluation/policy-pair-accumulator.ts), an upper bound on
+ *   n known before the first event. With N = n the groups have ⌊n/G⌋ or ⌈n/G⌉ events; with N > n the
+ *   sizes vary a little around n/G. Either way the groups are exchangeable and a group sum is a sum of
+ * *   about n/G independent events. Resampling groups keeps the first three cumulants of the total, so the
  *   percentile and studentized intervals target the same distribution as the row bootstrap; what it
  *   adds is the noise of estimating the variance from G group sums instead of n events — a relative
  *   standard deviation of about 1/√(2G) on the standard error (1.1% at G = 4096), below the Monte
@@ -22,6 +25,7 @@
  *   default that no correction is applied for. Tested against the row bootstrap in
  *   test/evaluation/grouped-bootstrap.test.ts; calibrated in bench/gate-calibration.ts.
  */
+import { KeyedPermutation } from "./keyed-permutation.js";
 import { createSeededRandom } from "./random.js";
 import { describeValue } from "./validate.js";
 
@@ -66,21 +70,36 @@ export function checkMaxGroups(value: unknown): number {
 }
 
 /**
- * Deals `rows` events into min(rows, maxGroups) groups of near-equal size by a seeded shuffle (none
- * when every event is its own group).
+ * Deals `rows` events into min(rows, maxGroups) groups of near-equal size by a seeded permutation
+ * (none when every event is its own group).
  */
 export function resamplingGroups(rows: number, maxGroups: number, seed: number): ResamplingGroups {
   if (rows <= maxGroups) return { rows, count: rows, groupOf: null };
   const groupOf = new Int32Array(rows);
-  for (let i = 0; i < rows; i++) groupOf[i] = i % maxGroups;
-  const random = createSeededRandom((seed ^ GROUPING_STREAM) >>> 0);
-  for (let i = rows - 1; i > 0; i--) {
-    const j = random.nextBelow(i + 1);
-    const t = groupOf[i]!;
-    groupOf[i] = groupOf[j]!;
-    groupOf[j] = t;
-  }
+  const deal = groupDealer(rows, maxGroups, seed);
+  for (let i = 0; i < rows; i++) groupOf[i] = deal(i);
   return { rows, count: maxGroups, groupOf };
+}
+
+/**
+ * The group of each event index when there are more than `maxGroups` events: π(index) mod maxGroups,
+ * with π the bootstrap seed's permutation of [0, blockSize). Events that stream in get the same groups
+ * as the same events given whole when `blockSize` is their number; the caller passes its best upper
+ * bound. Indices past it (more events than announced) are dealt the same way block by block: block b
+ * is [b·blockSize, (b + 1)·blockSize) with a permutation of its own.
+ */
+export function groupDealer(blockSize: number, maxGroups: number, seed: number): (index: number) => number {
+  const base = (seed ^ GROUPING_STREAM) >>> 0;
+  let block = 0;
+  let permutation = new KeyedPermutation(blockSize, base);
+  return (index) => {
+    const b = Math.floor(index / blockSize);
+    if (b !== block) {
+      block = b;
+      permutation = new KeyedPermutation(blockSize, (base + Math.imul(b, 0x9e3779b9)) >>> 0);
+    }
+    return permutation.at(index - b * blockSize) % maxGroups;
+  };
 }
 
 /**
@@ -117,6 +136,21 @@ export class GroupSums {
     if (groupOf === null) for (let i = 0; i < rows; i++) sums[i] = x[i]! * y[i]!;
     else for (let i = 0; i < rows; i++) sums[groupOf[i]!]! += x[i]! * y[i]!;
     return this.columns.push(sums) - 1;
+  }
+
+  /**
+   * Adds a column already summed per group (G values; streamed events). With `sizes`, it is the
+   * column of group sizes that {@link rows} returns. Returns the column index.
+   */
+  addSums(sums: Float64Array, sizes = false): number {
+    if (sums.length !== this.groups.count) {
+      throw new RangeError(
+        `a column of sums must have one value per group (${this.groups.count}); received ${sums.length}`,
+      );
+    }
+    const index = this.columns.push(sums) - 1;
+    if (sizes) this.rowsColumn = index;
+    return index;
   }
 
   /** The column of group sizes (events per group). */

@@ -15,7 +15,6 @@
  *   deterministic logs the prediction is 0: any disagreement counts).
  * - effective sample size: Kish (Σw)²/Σw², compared with a minimum by the caller.
  */
-import { effectiveSampleSize } from "./importance-weights.js";
 
 /** The support diagnostics of one target policy on logged events. */
 export interface SupportDiagnostics {
@@ -49,6 +48,73 @@ function zScore(difference: number, standardError: number): number {
 }
 
 /**
+ * Running sums of the support diagnostics, for events that arrive in batches (the cadence's held-out
+ * chunks): the sums in event order, and the spreads by Welford's update (one pass; equal to the
+ * two-pass sums of squares up to rounding).
+ */
+export class SupportTotals {
+  private events = 0;
+  private sum = 0;
+  private squares = 0;
+  private sumOfSquares = 0;
+  private zeros = 0;
+  private predicted = 0;
+  private unsupported = 0;
+  /** Welford's running mean and sum of squared deviations of the zero-weight excess zᵢ − wᵢ(1 − pᵢ). */
+  private excessMean = 0;
+  private excessSquares = 0;
+  private weightMean = 0;
+
+  /** Adds events [0, n) of the batch's weights and propensities. */
+  add(weights: Float64Array, propensities: Float64Array, n = weights.length): void {
+    for (let i = 0; i < n; i++) {
+      const w = weights[i]!;
+      const p = propensities[i]!;
+      const count = ++this.events;
+      this.sum += w;
+      this.sumOfSquares += w * w;
+      const zero = w === 0 ? 1 : 0;
+      if (w === 0) {
+        this.zeros++;
+        if (p === 1) this.unsupported++;
+      }
+      this.predicted += w * (1 - p);
+      const wGap = w - this.weightMean;
+      this.weightMean += wGap / count;
+      this.squares += wGap * (w - this.weightMean);
+      const excess = zero - w * (1 - p);
+      const eGap = excess - this.excessMean;
+      this.excessMean += eGap / count;
+      this.excessSquares += eGap * (excess - this.excessMean);
+    }
+  }
+
+  /**
+   * The diagnostics of the events added so far.
+   * @param deterministic Whether the target is one-hot per event (then the zero-weight test applies).
+   */
+  finish(deterministic: boolean): SupportDiagnostics {
+    const n = this.events;
+    const meanWeight = this.sum / n;
+    const zeroShare = this.zeros / n;
+    const predictedShare = this.predicted / n;
+    const meanWeightStandardError = n > 1 ? Math.sqrt(this.squares / (n - 1) / n) : Number.NaN;
+    const excessError = n > 1 ? Math.sqrt(this.excessSquares / (n - 1) / n) : Number.NaN;
+    return {
+      meanWeight,
+      meanWeightStandardError,
+      meanWeightZ: zScore(meanWeight - 1, meanWeightStandardError),
+      zeroWeightShare: zeroShare,
+      expectedZeroWeightShare: deterministic ? predictedShare : null,
+      zeroWeightExcessZ: deterministic ? zScore(zeroShare - predictedShare, excessError) : null,
+      unsupportedEvents: this.unsupported,
+      effectiveSampleSize: this.sumOfSquares === 0 ? 0 : (this.sum * this.sum) / this.sumOfSquares,
+      events: n,
+    };
+  }
+}
+
+/**
  * Diagnostics of the weights w = π(aᵢ|xᵢ)/pᵢ of one target policy.
  * @param deterministic Whether the target is one-hot per event (then the zero-weight test applies).
  */
@@ -57,44 +123,9 @@ export function supportDiagnostics(
   propensities: Float64Array,
   deterministic: boolean,
 ): SupportDiagnostics {
-  const n = weights.length;
-  let sum = 0;
-  let zeros = 0;
-  let predicted = 0;
-  let unsupported = 0;
-  for (let i = 0; i < n; i++) {
-    const w = weights[i]!;
-    sum += w;
-    if (w === 0) {
-      zeros++;
-      if (propensities[i] === 1) unsupported++;
-    }
-    predicted += w * (1 - propensities[i]!);
-  }
-  const meanWeight = sum / n;
-  let squares = 0;
-  let excessSquares = 0;
-  const zeroShare = zeros / n;
-  const predictedShare = predicted / n;
-  for (let i = 0; i < n; i++) {
-    const w = weights[i]!;
-    squares += (w - meanWeight) ** 2;
-    const excess = (w === 0 ? 1 : 0) - w * (1 - propensities[i]!) - (zeroShare - predictedShare);
-    excessSquares += excess * excess;
-  }
-  const meanWeightStandardError = n > 1 ? Math.sqrt(squares / (n - 1) / n) : Number.NaN;
-  const excessError = n > 1 ? Math.sqrt(excessSquares / (n - 1) / n) : Number.NaN;
-  return {
-    meanWeight,
-    meanWeightStandardError,
-    meanWeightZ: zScore(meanWeight - 1, meanWeightStandardError),
-    zeroWeightShare: zeroShare,
-    expectedZeroWeightShare: deterministic ? predictedShare : null,
-    zeroWeightExcessZ: deterministic ? zScore(zeroShare - predictedShare, excessError) : null,
-    unsupportedEvents: unsupported,
-    effectiveSampleSize: effectiveSampleSize(weights),
-    events: n,
-  };
+  const totals = new SupportTotals();
+  totals.add(weights, propensities);
+  return totals.finish(deterministic);
 }
 
 /** Two-sided normal critical value for a false-refusal rate `rate` (Acklam's rational approximation of Φ⁻¹). */

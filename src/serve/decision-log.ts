@@ -1,6 +1,7 @@
 /**
  * The server's decision log: every decision is kept in memory until a group write has stored it
- * in routing_decisions (one INSERT per `intervalMs`, many decisions each), so that `/v1/route`
+ * in routing_decisions (one statement per `intervalMs`, many decisions each: a binary COPY on
+ * PostgreSQL, see ../store/decisions.ts), so that `/v1/route`
  * never waits for the database and an outcome posted before that write still finds its decision
  * here. A decision is durable within about one interval; a crash (kill -9) loses at most the
  * decisions of the last interval, whose outcomes then answer 404 — the documented price of a
@@ -21,7 +22,7 @@ import { insertDecisions, type Decision } from "../store/decisions.js";
 export interface DecisionLogOptions {
   /** How long a decision waits for company before its write starts, in ms. */
   readonly intervalMs: number;
-  /** Decisions per INSERT at most. */
+  /** Decisions per write at most. */
   readonly maxBatch: number;
   /** Decisions held in memory at most (unwritten); beyond it the route answers 503. */
   readonly maxPending: number;

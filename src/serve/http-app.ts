@@ -2,11 +2,11 @@
  * The HTTP surface of `linucb serve` on fastify: the routes, authentication, error replies and the
  * metrics hooks. Everything stateful (policy, decision log, outcome writes) is passed in.
  */
-import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { WritableSource } from "../store/outcome-writes.js";
 import { StoreError } from "../store/errors.js";
 import { bearerTokenCheck } from "./bearer-token.js";
+import { newDecisionId } from "./decision-id.js";
 import type { Decision } from "../store/decisions.js";
 import type { DecisionLog } from "./decision-log.js";
 import { HttpError } from "./http-error.js";
@@ -141,7 +141,7 @@ export function createHttpApp(deps: HttpAppDependencies): FastifyInstance {
     const choice = policy.choose(body.cell, body.features);
     const { armIndex, propensity } = choice;
     const parts = replyOf(policy);
-    const decisionId = randomUUID();
+    const decisionId = newDecisionId();
     const decision: Decision = {
       id: decisionId,
       createdAt: new Date(),

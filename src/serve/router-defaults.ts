@@ -13,5 +13,11 @@ export const ROUTER_DEFAULTS = {
   decisionRetentionDays: 30,
   pollMs: 1000,
   groupCommitMs: 2,
+  /**
+   * Shortest group window of the decision log when no route waits for it (without
+   * `durableDecisions`), ms: ~80 decisions per COPY at half the benchmark's load rather than ~16,
+   * which saves the server and PostgreSQL ~5 µs of CPU per route in per-statement costs.
+   */
+  unawaitedDecisionWindowMs: 10,
   maxPendingDecisions: 100_000,
 } as const;

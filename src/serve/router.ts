@@ -60,12 +60,15 @@ export interface RouterOptions {
   readonly decisionRetentionDays?: number;
   /** How often the active policy is polled, ms. @default 1000 */
   readonly pollMs?: number;
-  /** Group-commit window of decisions and outcomes, ms. @default 2 */
+  /**
+   * Group-commit window of outcomes and (with `durableDecisions`) decisions, ms; decisions nobody
+   * waits for are written at least 10 ms apart. @default 2
+   */
   readonly groupCommitMs?: number;
   /**
    * Whether /v1/route answers only once its decision is committed (no decision acknowledged is lost
    * to a crash; every answer waits for a group write). @default false: it answers at once, and a
-   * crash loses the decisions of the last few milliseconds.
+   * crash loses the decisions of the last ~10 ms (their group window and the write in flight).
    */
   readonly durableDecisions?: boolean;
   /** Unstored decisions held at most before /v1/route answers 503. @default 100000 */
@@ -167,8 +170,11 @@ export async function openRouter(options: RouterOptions = {}): Promise<Router> {
       log,
     );
     const groupCommitMs = options.groupCommitMs ?? ROUTER_DEFAULTS.groupCommitMs;
+    const durableDecisions = options.durableDecisions ?? false;
     const decisions = new DecisionLog(db, {
-      intervalMs: groupCommitMs,
+      // Without durableDecisions nobody waits for a decision's write, so a longer window costs no
+      // latency: only, in a crash, the decisions of that window (documented).
+      intervalMs: durableDecisions ? groupCommitMs : Math.max(groupCommitMs, ROUTER_DEFAULTS.unawaitedDecisionWindowMs),
       maxBatch: 5000,
       maxPending: options.maxPendingDecisions ?? ROUTER_DEFAULTS.maxPendingDecisions,
       retryMs: 250,
@@ -191,7 +197,7 @@ export async function openRouter(options: RouterOptions = {}): Promise<Router> {
       source,
       token,
       routeAuth: options.routeAuth ?? true,
-      durableDecisions: options.durableDecisions ?? false,
+      durableDecisions,
       bodyLimit,
       log,
     });

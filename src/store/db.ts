@@ -39,6 +39,13 @@ export interface Queryable {
    * parameters (COPY does not), so it must contain only validated literals.
    */
   copyOutBinary(select: string): Promise<Buffer>;
+  /**
+   * Runs `COPY target FROM STDIN (FORMAT binary)` with `rows` (rows only, as ./binary-copy-writer.ts
+   * writes them; header and trailer are added) and resolves with the number of rows stored. One
+   * statement: all rows or none. `target` is `table (column, …)` and cannot take parameters. Only on
+   * PostgreSQL (absent on PGlite, whose callers write with INSERTs): the fastest write path there.
+   */
+  copyInBinary?(target: string, rows: Buffer): Promise<number>;
 }
 
 /** A connection kept for a sequence of statements (a chunked read); give it back with `release`. */

@@ -1,10 +1,12 @@
 /**
  * The decision log (table routing_decisions, migration 007): what `linucb serve` decided for each
  * request, kept so that an outcome posted later is written from the server's own record. Bulk
- * insert (one json_to_recordset statement per group commit), lookup by id with the outcome already written
- * for it (if any), and retention by age.
+ * insert (one binary COPY per group commit on PostgreSQL, one json_to_recordset statement on PGlite),
+ * lookup by id with the outcome already written for it (if any), and retention by age.
  */
+import { BinaryCopyWriter } from "./binary-copy-writer.js";
 import type { Queryable } from "./db.js";
+import type { StoreError } from "./errors.js";
 import type { StoredOutcome, WritableSource } from "./outcome-writes.js";
 
 /** One routing decision. */
@@ -49,9 +51,63 @@ FROM json_to_recordset($1::json) AS t(id uuid, t float8, r text, a text, c text,
                                       s text)
 ON CONFLICT (id) DO NOTHING`;
 
-/** Writes `decisions` in one statement (a decision already stored is left as it is). */
+const COPY_TARGET =
+  "routing_decisions (id, created_at, request_id, agent_id, cell, model, features, propensity, " +
+  "policy_version_id, exploration, source)";
+/** SQLSTATE unique_violation. */
+const UNIQUE_VIOLATION = "23505";
+
+/**
+ * Writes `decisions` in one statement (a decision already stored is left as it is). On PostgreSQL a
+ * binary COPY — a third of the server's CPU per row of the INSERT below (no statement to parse and
+ * plan, no JSON to take apart) — unless one of them is stored already (a retry after a write whose
+ * commit was not acknowledged): COPY cannot skip a row, so that group goes through the INSERT, which
+ * can. On PGlite the INSERT.
+ */
 export async function insertDecisions(q: Queryable, decisions: readonly Decision[]): Promise<void> {
   if (decisions.length === 0) return;
+  if (q.copyInBinary !== undefined) {
+    try {
+      await q.copyInBinary(COPY_TARGET, decisionCopyRows(decisions));
+      return;
+    } catch (error) {
+      if ((error as StoreError).sqlstate !== UNIQUE_VIOLATION) throw error;
+    }
+  }
+  await insertDecisionsByJson(q, decisions);
+}
+
+/** The decisions as binary COPY rows of {@link COPY_TARGET}. */
+function decisionCopyRows(decisions: readonly Decision[]): Buffer {
+  const writer = new BinaryCopyWriter(decisions.length * 320);
+  // The explorations are a handful of objects shared by many decisions: each serialised once.
+  const explorationJson = new Map<unknown, string>();
+  for (const d of decisions) {
+    let exploration = explorationJson.get(d.exploration);
+    if (exploration === undefined) {
+      exploration = JSON.stringify(d.exploration);
+      explorationJson.set(d.exploration, exploration);
+    }
+    writer.row(11);
+    writer.uuid(d.id);
+    writer.timestamptz(d.createdAt.getTime());
+    if (d.requestId === null) writer.null();
+    else writer.text(d.requestId);
+    writer.text(d.agentId);
+    writer.text(d.cell);
+    writer.text(d.model);
+    writer.float8Array(d.features);
+    writer.float8(d.propensity);
+    if (d.policyVersionId === null) writer.null();
+    else writer.int8(d.policyVersionId);
+    writer.jsonb(exploration);
+    writer.text(d.source);
+  }
+  return writer.take();
+}
+
+/** The INSERT of {@link insertDecisions}: one statement, rows already stored skipped. */
+async function insertDecisionsByJson(q: Queryable, decisions: readonly Decision[]): Promise<void> {
   const explorations: unknown[] = [];
   const explorationIndex = new Map<unknown, number>();
   const rows = decisions.map((d) => {

@@ -7,6 +7,7 @@ import type { PoolClient } from "pg";
 import type { Db, Queryable, QueryResult, ReservedConnection } from "./db.js";
 import { describeStatement, normaliseParams } from "./db.js";
 import { StoreError, isConnectionError, wrapDriverError } from "./errors.js";
+import { CopyInQuery } from "./pg-copy-in.js";
 import { CopyOutQuery } from "./pg-copy-out.js";
 import { parseDatabaseUrl, redactUrl } from "./redact-url.js";
 import { assertOutsideTransaction, runInsideTransaction } from "./transaction-guard.js";
@@ -112,6 +113,16 @@ class ClientQueryable implements Queryable {
     }
   }
 
+  async copyInBinary(target: string, rows: Buffer): Promise<number> {
+    const statement = `COPY ${target} FROM STDIN (FORMAT binary)`;
+    this.assertUsable(statement);
+    try {
+      return await this.client.query(new CopyInQuery(target, rows)).result;
+    } catch (error) {
+      throw this.fail(error, `running ${describeStatement(statement)}`);
+    }
+  }
+
   /** Gives the client back to the pool; a broken one is destroyed. Idempotent. */
   release(): void {
     if (this.released) return;
@@ -184,6 +195,16 @@ class PostgresDb implements Db {
     }
   }
 
+  async copyInBinary(target: string, rows: Buffer): Promise<number> {
+    this.assertOpen("copyInBinary");
+    const connection = await this.checkOut();
+    try {
+      return await connection.copyInBinary(target, rows);
+    } finally {
+      connection.release();
+    }
+  }
+
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     this.assertOpen("transaction");
     const tx = await this.checkOut();
@@ -211,6 +232,7 @@ class PostgresDb implements Db {
       query: (sql, params) => connection.query(sql, params),
       exec: (sql) => connection.exec(sql),
       copyOutBinary: (select) => connection.copyOutBinary(select),
+      copyInBinary: (target, rows) => connection.copyInBinary(target, rows),
       release: () => {
         if (released) return;
         released = true;

@@ -9,13 +9,26 @@ import { StoreError } from "./errors.js";
 
 /** The handles whose transaction callback is running in the current async context. */
 const insideTransactionOf = new AsyncLocalStorage<ReadonlySet<object>>();
+/** Transaction callbacks running now, in any context. */
+let running = 0;
 
-/** Runs `fn` marked as inside a transaction of `owner`. */
-export function runInsideTransaction<T>(owner: object, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` marked as inside a transaction of `owner`. The storage is switched off again when no
+ * transaction runs: on Node 20 an enabled AsyncLocalStorage hooks every promise and async resource
+ * the process makes, which cost `linucb serve` ~5 µs of CPU per request (13%) although it
+ * runs a transaction only when it reloads a policy. Nothing is lost: outside every transaction the
+ * answer is "not inside one" for every context.
+ */
+export async function runInsideTransaction<T>(owner: object, fn: () => Promise<T>): Promise<T> {
   const outer = insideTransactionOf.getStore();
   const owners = new Set(outer ?? []);
   owners.add(owner);
-  return insideTransactionOf.run(owners, fn);
+  running++;
+  try {
+    return await insideTransactionOf.run(owners, fn);
+  } finally {
+    if (--running === 0) insideTransactionOf.disable();
+  }
 }
 
 /** Throws StoreError `MISUSE` when called from inside a transaction callback of `owner`. */

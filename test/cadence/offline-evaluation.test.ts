@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   compareOnHeldOut,
-  HeldOutCollector,
+  heldOutBatch,
+  HeldOutEvaluation,
   policyChoices,
   prodGate,
   rewardModelOf,
@@ -51,13 +52,10 @@ describe("offline evaluation of a refitted engine", () => {
       contexts: batch.contexts.subarray(0, TRAIN * d),
       rewards: batch.rewards.subarray(0, TRAIN),
     });
-    const collector = new HeldOutCollector(world.models, d);
-    collector.add(chunkOf(TRAIN, 2700));
-    collector.add(chunkOf(2700, 3000));
-    slice = collector.finish();
+    slice = heldOutBatch(chunkOf(TRAIN, 3000), world.models);
   });
 
-  it("collects the held-out chunks into logged events in order, with their cells", () => {
+  it("turns a held-out chunk into logged events in order, with their cells", () => {
     expect(slice.events.length).toBe(600);
     expect(slice.cells).toEqual(batch.cells.slice(TRAIN));
     expect(Array.from(slice.events.rewards)).toEqual(Array.from(batch.rewards.subarray(TRAIN)));
@@ -125,6 +123,37 @@ describe("offline evaluation of a refitted engine", () => {
     expect(() =>
       compareOnHeldOut(engine, "uniform", { ...slice, events: { ...slice.events, length: 0 } }, settings),
     ).toThrow(/held-out slice is empty/);
+  });
+
+  it("streams: the held-out chunks one by one give the comparison of the slice whole", () => {
+    const settings = { level: 0.95, resamples: 200, seed: 9 };
+    for (const incumbent of ["uniform", engine] as const) {
+      const whole = compareOnHeldOut(engine, incumbent, slice, settings);
+      const streamed = new HeldOutEvaluation({
+        candidate: engine,
+        incumbent,
+        arms: world.models,
+        settings,
+        expectedRows: 600,
+      });
+      for (const [from, to] of [
+        [TRAIN, 2401],
+        [2401, 2650],
+        [2650, 3000],
+      ] as const) {
+        streamed.add(heldOutBatch(chunkOf(from, to), world.models));
+      }
+      expect(streamed.events).toBe(600);
+      expect(streamed.finish()).toEqual(whole);
+    }
+    const empty = new HeldOutEvaluation({
+      candidate: engine,
+      incumbent: "uniform",
+      arms: world.models,
+      settings,
+      expectedRows: 5,
+    });
+    expect(() => empty.finish()).toThrow(/held-out slice is empty/);
   });
 });
 

@@ -1,5 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { policyChoices, routingSummary, type HeldOutSlice, type RoutingSummary } from "../../src/cadence/index.js";
+import {
+  policyChoices,
+  RoutingCollector,
+  routingSummary,
+  type HeldOutSlice,
+  type RoutingSummary,
+} from "../../src/cadence/index.js";
 import { createLinUCB } from "../../src/engine/linucb.js";
 import type { LinUCBEngine } from "../../src/engine/types.js";
 import { createLoggedEvents } from "../../src/evaluation/index.js";
@@ -107,6 +113,40 @@ describe("routing summary", () => {
     expect(uniform.cells.every((c) => c.incumbent === null)).toBe(true);
     expect(uniform.traffic.incumbent).toEqual(world.models.map(() => 1 / world.models.length));
     expect(uniform.cells.map((c) => c.candidate)).toEqual(summary.cells.map((c) => c.candidate));
+  });
+
+  it("streams: chunks summed one by one give the summary of the slice whole", () => {
+    const collector = new RoutingCollector(world.models, d, 0);
+    for (const [from, to] of [
+      [TRAIN, 2401],
+      [2401, 2777],
+      [2777, 3000],
+    ] as const) {
+      const part = sliceOf(from, to);
+      collector.add(part, policyChoices(incumbent, part));
+    }
+    expect(collector.length).toBe(600);
+    const streamed = collector.finish(candidate, incumbent);
+    const { traffic, cells, ...rest } = streamed;
+    expect(rest).toEqual({ models: summary.models, requests: summary.requests });
+    expect(traffic).toEqual(summary.traffic);
+    expect(cells).toEqual(summary.cells);
+  });
+
+  it("counts the new policy's traffic on a uniform sample past the sample's size, the rest exactly", () => {
+    // A sample of 150 of the 600 requests (the sample's size is given in context values: d per request).
+    const collector = new RoutingCollector(world.models, d, 3, 150 * d);
+    collector.add(slice, policyChoices(incumbent, slice));
+    const sampled = collector.finish(candidate, incumbent);
+    expect(sampled.traffic.logging).toEqual(summary.traffic.logging);
+    expect(sampled.traffic.incumbent).toEqual(summary.traffic.incumbent);
+    expect(sampled.cells).toEqual(summary.cells);
+    expect(sampled.traffic.candidate.reduce((s, x) => s + x, 0)).toBeCloseTo(1, 12);
+    // 150 of 600 drawn without replacement: a share's standard error is √(p(1 − p)/150 · 450/599) ≤ 0.036.
+    sampled.traffic.candidate.forEach((share, a) =>
+      expect(Math.abs(share - summary.traffic.candidate[a]!)).toBeLessThan(4 * 0.036),
+    );
+    expect(sampled.traffic.candidate).not.toEqual(summary.traffic.candidate);
   });
 
   it("leaves the engines as they were, even for cells they have never seen", async () => {

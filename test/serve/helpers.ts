@@ -90,6 +90,8 @@ export function switchableDb(db: Db): { readonly db: Db; setDown(down: boolean):
       if (key === "query")
         return async (sql: string, params?: readonly unknown[]) => (check(), target.query(sql, params));
       if (key === "exec") return async (sql: string) => (check(), target.exec(sql));
+      if (key === "copyInBinary" && target.copyInBinary !== undefined)
+        return async (copyTarget: string, rows: Buffer) => (check(), target.copyInBinary!(copyTarget, rows));
       if (key === "transaction")
         return async (fn: (tx: Queryable) => Promise<unknown>) => (check(), target.transaction(fn));
       const value = Reflect.get(target, key);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { StoreError } from "../../src/store/errors.js";
 import { loadDriver, openDatabase } from "../../src/store/open-database.js";
 import { parseBytea, parseInt8, parseScalarArray } from "../../src/store/type-parsers.js";
+import { BinaryCopyWriter } from "../../src/store/binary-copy-writer.js";
 import { describeOnBackends, useFreshDatabase } from "./backends.js";
 
 describe("shared type parsers", () => {
@@ -174,6 +175,28 @@ describeOnBackends("Db", (backend) => {
     expect((await db.query("SELECT count(*)::int AS n FROM tx_probe")).rows).toEqual([{ n: 0 }]);
   });
 
+  it("keeps refusing the outer handle in later and overlapping transactions, and allows it between them", async () => {
+    const { db } = database;
+    const misuse = { code: "MISUSE", message: expect.stringMatching(/db\.query\(\) was called inside/) };
+    await db.transaction((tx) => tx.query("SELECT 1"));
+    expect((await db.query("SELECT 1 AS n")).rows).toEqual([{ n: 1 }]);
+    // The second starts while the first runs (on PGlite, once it has ended) and misuses the handle
+    // after the first has ended: still inside a transaction.
+    const first = db.transaction(async (tx) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await tx.query("SELECT 1");
+    });
+    const second = db
+      .transaction(async () => {
+        await first;
+        await db.query("SELECT 1");
+      })
+      .catch((e: unknown) => e);
+    expect(await second).toMatchObject(misuse);
+    expect(await db.transaction(async () => db.query("SELECT 1")).catch((e: unknown) => e)).toMatchObject(misuse);
+    expect((await db.query("SELECT 2 AS n")).rows).toEqual([{ n: 2 }]);
+  });
+
   it("keeps one session for a reserved connection", async () => {
     const connection = await database.db.reserve();
     try {
@@ -195,6 +218,45 @@ describeOnBackends("Db", (backend) => {
       sqlstate: "42P01",
     });
   });
+
+  if (backend.name === "postgres") {
+    it("copies rows in by binary COPY, all or none; a failing COPY leaves its connection usable", async () => {
+      const { db } = database;
+      await db.exec("CREATE TABLE IF NOT EXISTS copy_probe (n int8 NOT NULL, s text); TRUNCATE copy_probe");
+      const writer = new BinaryCopyWriter();
+      for (const [n, s] of [
+        [1, "one"],
+        [2, null],
+      ] as const) {
+        writer.row(2);
+        writer.int8(n);
+        if (s === null) writer.null();
+        else writer.text(s);
+      }
+      const rows = writer.take();
+      expect(await db.copyInBinary!("copy_probe (n, s)", rows)).toBe(2);
+      const connection = await db.reserve();
+      try {
+        // Fails before COPY mode (the data sent along is ignored), then inside it (a null in a NOT NULL column).
+        await expect(connection.copyInBinary!("no_such_table (n)", rows)).rejects.toMatchObject({ sqlstate: "42P01" });
+        writer.row(2);
+        writer.null();
+        writer.text("three");
+        await expect(
+          connection.copyInBinary!("copy_probe (n, s)", Buffer.concat([rows, writer.take()])),
+        ).rejects.toMatchObject({
+          code: "QUERY",
+          sqlstate: "23502",
+        });
+        expect((await connection.query("SELECT n, s FROM copy_probe ORDER BY n")).rows).toEqual([
+          { n: 1, s: "one" },
+          { n: 2, s: null },
+        ]);
+      } finally {
+        connection.release();
+      }
+    });
+  }
 
   if (backend.name === "pglite") {
     it("refuses a second opener of the same folder with a clear message, and reopens it after close with the data kept", async () => {

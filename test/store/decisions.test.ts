@@ -9,6 +9,11 @@ import {
 } from "../../src/store/decisions.js";
 import { migrateDown, migrateUp } from "../../src/store/migrator.js";
 import { insertOutcomeRows, readOutcomesByKey, type OutcomeRowInput } from "../../src/store/outcome-writes.js";
+import { validatePolicySnapshot } from "../../src/cadence/snapshot-check.js";
+import { createLinUCB } from "../../src/engine/linucb.js";
+import type { Db } from "../../src/store/db.js";
+import { promoteTrainingRun } from "../../src/store/promote.js";
+import { startTrainingRun } from "../../src/store/training-runs.js";
 import { describeOnBackends, useFreshDatabase } from "./backends.js";
 import { describeSchema } from "./schema.js";
 
@@ -27,6 +32,19 @@ function decision(overrides: Partial<Decision> = {}): Decision {
     source: "prod",
     ...overrides,
   };
+}
+
+/** A promoted policy version's id (a decision names the version that made it). */
+async function promotedVersion(db: Db): Promise<number> {
+  const run = await startTrainingRun(db, { cadence: "prod" });
+  const snapshot = (await createLinUCB({ dimension: 3, arms: ["m1"], seed: 1 })).snapshot();
+  const promotion = await promoteTrainingRun(db, {
+    trainingRunId: run.id,
+    snapshot,
+    finish: { rowsRead: 1, rowsRejected: 0, cells: 1 },
+    validateSnapshot: validatePolicySnapshot,
+  });
+  return promotion.version.id;
 }
 
 function outcome(key: string, overrides: Partial<OutcomeRowInput> = {}): OutcomeRowInput {
@@ -125,6 +143,49 @@ describeOnBackends("decision log and idempotent outcome writes", (backend) => {
     const stored = await readOutcomesByKey(db, ["k1", "nope"]);
     expect([...stored.keys()]).toEqual(["k1"]);
     expect(stored.get("k1")!.id).toBe(first.get("k1"));
+  });
+
+  it("stores every field exactly (by binary COPY on PostgreSQL): timestamps to the µs, versions", async () => {
+    const { db } = database;
+    expect(db.copyInBinary !== undefined).toBe(backend.name === "postgres");
+    const version = await promotedVersion(db);
+    const createdAt = new Date("2026-03-04T05:06:07.891Z");
+    const decisions = [
+      decision({ createdAt, policyVersionId: version, exploration: { epsilon: 0.05 }, features: [0.1, -2.5e-300, 7] }),
+      decision({ requestId: 'é ☃ "quoted"', agentId: "ägent", cell: "c\tell", policyVersionId: version }),
+      decision({ exploration: { epsilon: 0.05 }, features: Float64Array.from([Number.MIN_VALUE, -1.5, 1e300]) }),
+    ];
+    await insertDecisions(db, decisions);
+    const found = await readDecisions(
+      db,
+      decisions.map((d) => d.id),
+    );
+    for (const d of decisions) {
+      const stored = found.get(d.id)!;
+      expect({ ...stored, features: Array.from(stored.features), outcome: undefined }).toEqual({
+        ...d,
+        features: Array.from(d.features),
+        outcome: undefined,
+      });
+    }
+  });
+
+  it("a batch written again (a retry after an unacknowledged commit) stores each decision once", async () => {
+    const { db } = database;
+    const first = [decision(), decision()];
+    await insertDecisions(db, first);
+    const fresh = decision({ model: "m3" });
+    await insertDecisions(db, [...first, fresh]);
+    const count = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_decisions");
+    expect(count.rows[0]!.n).toBe(3);
+    expect((await readDecisions(db, [fresh.id])).get(fresh.id)?.model).toBe("m3");
+  });
+
+  it("refuses a malformed decision id and stores nothing of its batch", async () => {
+    const { db } = database;
+    const batch = [decision(), decision({ id: "0190a6f2-6c1e-7b7e-8f00-0000000000zz" })];
+    await expect(insertDecisions(db, batch)).rejects.toThrow(/0190a6f2-6c1e-7b7e-8f00-0000000000zz/);
+    expect((await readDecisions(db, [batch[0]!.id])).size).toBe(0);
   });
 
   it("deletes decisions older than the retention cutoff, and only those", async () => {

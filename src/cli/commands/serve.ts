@@ -33,9 +33,11 @@ Options:
   --decision-retention-days N  delete decisions older than N days (default: ${ROUTER_DEFAULTS.decisionRetentionDays})
   --poll-ms MS              how often the active policy is checked (default: ${ROUTER_DEFAULTS.pollMs};
                             PostgreSQL also LISTENs)
-  --group-commit-ms MS      group-commit window of decisions and outcomes (default: ${ROUTER_DEFAULTS.groupCommitMs})
+  --group-commit-ms MS      group-commit window of outcomes and durable decisions
+                            (default: ${ROUTER_DEFAULTS.groupCommitMs}); decisions nobody waits for are written
+                            at least ${ROUTER_DEFAULTS.unawaitedDecisionWindowMs} ms apart
   --durable-decisions       answer /v1/route only once its decision is committed (default: at once; a crash
-                            then loses the decisions of the last few milliseconds)
+                            then loses the decisions of the last ~${ROUTER_DEFAULTS.unawaitedDecisionWindowMs} ms)
   -h, --help                show this help
 
 Environment: LINUCB_TOKEN, the bearer token required on POST /v1/outcomes and (unless

@@ -15,6 +15,7 @@ import { migration as routingOutcomesDedupeKey } from "./008_routing_outcomes_de
 import { migration as judgeWatermarks } from "./009_judge_watermarks.js";
 import { migration as refitShardResults } from "./010_refit_shard_results.js";
 import { migration as policyVersionsRewardSquares } from "./011_policy_versions_reward_squares.js";
+import { migration as routingDecisionsDropVersionFkey } from "./012_routing_decisions_drop_version_fkey.js";
 
 export type { Migration } from "./migration.js";
 
@@ -31,4 +32,5 @@ export const migrations: readonly Migration[] = [
   judgeWatermarks,
   refitShardResults,
   policyVersionsRewardSquares,
+  routingDecisionsDropVersionFkey,
 ];
