@@ -15,8 +15,10 @@
  *    rows, streamed and counted — what any refit has to move at least;
  * 3. the whole `runCadence({ mode: 'prod' })` (what `linucb cadence --mode prod` runs) with its
  *    per-step timings (judge, split, refit = read + accumulate + integrity check, evaluate, gate,
- *    promote, record) and the peak RSS growth of this process during it;
- * 4. the corpus reader alone over the same rows (the read part of the refit step);
+ *    promote, record), the peak RSS growth of this process during it, and the CPU seconds of this
+ *    process and of the scratch database's PostgreSQL backends (bench/server-cpu.ts: load-independent
+ *    proxies next to the wall times, for a machine the benchmark shares);
+ * 4. the corpus reader alone over the same rows (the read part of the refit step), with the same CPU figures;
  * 5. 1% new rows, loaded the same way, and the cadence again: the run an incremental refit
  *    (issue 14 item 3) makes ≤ 10% of the full one — until incremental refits exist, a full re-run,
  *    labelled so;
@@ -40,6 +42,7 @@ import { migrateUp } from "../src/store/migrator.js";
 import { openDatabase } from "../src/store/open-database.js";
 import { BinaryCopyIn, BinaryCopyWriter, CountingCopyOut } from "./binary-copy-in.js";
 import { BenchRandom } from "./random.js";
+import { serverCpuMeter, type ServerCpuMeter } from "./server-cpu.js";
 
 const DIMENSION = 16;
 const CELLS = 12;
@@ -135,6 +138,8 @@ export interface CadenceRun {
   readonly peakRssGrowthMb: number;
   /** This process's CPU seconds (user + system) during the run. */
   readonly cpuSeconds: number;
+  /** The scratch database's PostgreSQL backends' CPU seconds during the run (NaN: server not on this machine). */
+  readonly serverCpuSeconds: number;
   /** The run's `refit.kind` (incremental refits, issue 14 item 3), or null in a build without it. */
   readonly refitKind: string | null;
 }
@@ -157,15 +162,19 @@ export interface CadenceScaleResult {
   /** The cadence's bootstrap resamples (null: its default, 1,000). */
   readonly resamples: number | null;
   readonly load: Timed & { readonly vacuumSeconds: number };
-  /** Binary COPY TO STDOUT of the reader's columns of the same rows: the floor. */
-  readonly copyOut: Timed & { readonly megabytes: number };
+  /** Binary COPY TO STDOUT of the reader's columns of the same rows: the floor (and its PostgreSQL CPU seconds). */
+  readonly copyOut: Timed & { readonly megabytes: number; readonly serverCpuSeconds: number };
   readonly cadence: CadenceRun;
   /** The whole cadence over the floor. Target ≤ 3 at 10⁶ rows. */
   readonly cadenceOverCopy: number;
   /** The refit's integrity check's SQL alone (per-(cell, model) sums over the rows read; inside the refit step). */
   readonly integritySql: Timed;
-  /** The corpus reader alone over the same rows. */
-  readonly read: Timed & { readonly peakRssGrowthMb: number };
+  /** The corpus reader alone over the same rows, with this process's and PostgreSQL's CPU seconds. */
+  readonly read: Timed & {
+    readonly peakRssGrowthMb: number;
+    readonly cpuSeconds: number;
+    readonly serverCpuSeconds: number;
+  };
   /** 1% new rows, then the cadence again. */
   readonly afterOnePercent: CadenceRun & { readonly addedRows: number; readonly incremental: boolean };
   readonly afterOnePercentOverFull: number;
@@ -219,6 +228,8 @@ interface RunSettings {
   readonly seed: number;
   /** Bootstrap resamples; undefined: the cadence's default. */
   readonly resamples: number | undefined;
+  /** The scratch database's PostgreSQL CPU. */
+  readonly serverCpu: ServerCpuMeter;
 }
 
 async function timedCadence(db: Db, settings: RunSettings, readTraining?: unknown, full = false): Promise<CadenceRun> {
@@ -231,6 +242,7 @@ async function timedCadence(db: Db, settings: RunSettings, readTraining?: unknow
     },
   };
   const cpu = process.cpuUsage();
+  settings.serverCpu.start();
   const started = performance.now();
   const { value: result, peakRssGrowthMb } = await withPeakRss(() =>
     runCadence(db, {
@@ -243,6 +255,7 @@ async function timedCadence(db: Db, settings: RunSettings, readTraining?: unknow
     } as Parameters<typeof runCadence>[1] & { mode: "prod" }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const serverCpuSeconds = settings.serverCpu.stop();
   const used = process.cpuUsage(cpu);
   return {
     seconds,
@@ -253,11 +266,14 @@ async function timedCadence(db: Db, settings: RunSettings, readTraining?: unknow
     promoted: result.promoted,
     peakRssGrowthMb,
     cpuSeconds: (used.user + used.system) / 1e6,
+    serverCpuSeconds,
     refitKind: (result as { refit?: { kind?: string } }).refit?.kind ?? null,
   };
 }
 
-async function timedRead(db: Db, rows: number): Promise<Timed & { peakRssGrowthMb: number }> {
+async function timedRead(db: Db, rows: number, serverCpu: ServerCpuMeter): Promise<CadenceScaleResult["read"]> {
+  const cpu = process.cpuUsage();
+  serverCpu.start();
   const started = performance.now();
   const { value: accepted, peakRssGrowthMb } = await withPeakRss(async () => {
     const reader = readCorpus(db, { table: "routing_outcomes", dimension: DIMENSION });
@@ -266,8 +282,16 @@ async function timedRead(db: Db, rows: number): Promise<Timed & { peakRssGrowthM
     return n;
   });
   const seconds = (performance.now() - started) / 1000;
+  const serverCpuSeconds = serverCpu.stop();
+  const used = process.cpuUsage(cpu);
   if (accepted !== rows) throw new Error(`the reader yielded ${accepted} rows, expected ${rows}`);
-  return { seconds, rowsPerSecond: rows / seconds, peakRssGrowthMb };
+  return {
+    seconds,
+    rowsPerSecond: rows / seconds,
+    peakRssGrowthMb,
+    cpuSeconds: (used.user + used.system) / 1e6,
+    serverCpuSeconds,
+  };
 }
 
 /** The integrity check's aggregate (src/cadence/integrity.ts) over every prod row, as the refit step runs it. */
@@ -339,16 +363,18 @@ export async function benchmarkCadenceScale(options: {
   log?: (line: string) => void;
 }): Promise<CadenceScaleResult> {
   const { rows, seed } = options;
-  const settings: RunSettings = { seed, resamples: options.resamples };
   const log = options.log ?? (() => {});
   const load1Start = loadavg()[0] as number;
-  const scratch = await scratchDatabase(options.databaseUrl, `linucb_bench_scale_${process.pid}`);
+  const name = `linucb_bench_scale_${process.pid}`;
+  const scratch = await scratchDatabase(options.databaseUrl, name);
   const client = new pg.Client({ connectionString: scratch.url });
   let db: Db | undefined;
   try {
     await client.connect();
     db = await openDatabase({ databaseUrl: scratch.url });
     await migrateUp(db);
+    const serverCpu = await serverCpuMeter(db, name);
+    const settings: RunSettings = { seed, resamples: options.resamples, serverCpu };
     const world = benchWorld(seed);
 
     log(`  loading ${rows} rows (binary COPY FROM STDIN)`);
@@ -361,18 +387,20 @@ export async function benchmarkCadenceScale(options: {
     const vacuumSeconds = (performance.now() - started) / 1000;
 
     log("  the floor: binary COPY TO STDOUT of the same rows");
+    serverCpu.start();
     started = performance.now();
     const out = new CountingCopyOut(READER_COLUMNS);
     client.query(out);
     const copied = await out.done;
     const copySeconds = (performance.now() - started) / 1000;
+    const copyServerCpu = serverCpu.stop();
     if (copied !== rows) throw new Error(`COPY TO copied ${copied} rows, expected ${rows}`);
 
     log("  the whole prod cadence");
     const cadence = await timedCadence(db, settings);
     log(`  ${cadence.seconds.toFixed(1)} s: ${JSON.stringify(cadence.steps)}`);
     log("  the corpus reader alone");
-    const read = await timedRead(db, rows);
+    const read = await timedRead(db, rows, serverCpu);
     log("  the integrity check's SQL alone");
     const integritySql = await timedIntegritySql(db, rows);
 
@@ -387,7 +415,12 @@ export async function benchmarkCadenceScale(options: {
       dimension: DIMENSION,
       resamples: options.resamples ?? null,
       load: { seconds: loadSeconds, rowsPerSecond: rows / loadSeconds, vacuumSeconds },
-      copyOut: { seconds: copySeconds, rowsPerSecond: rows / copySeconds, megabytes: out.bytes / MB },
+      copyOut: {
+        seconds: copySeconds,
+        rowsPerSecond: rows / copySeconds,
+        megabytes: out.bytes / MB,
+        serverCpuSeconds: copyServerCpu,
+      },
       cadence,
       cadenceOverCopy: cadence.seconds / copySeconds,
       read,
@@ -415,7 +448,7 @@ function describe(r: CadenceScaleResult): string {
   const run = (label: string, c: CadenceRun): string =>
     `  ${label}: ${s(c.seconds)} (${steps(c)}); judged ${c.judged}, read ${c.rowsRead}, ` +
     `gate ${c.gatePassed ? "passed" : "failed"}, peak RSS +${c.peakRssGrowthMb.toFixed(0)} MB, ` +
-    `CPU ${c.cpuSeconds.toFixed(1)} s`;
+    `CPU ${c.cpuSeconds.toFixed(1)} s (PostgreSQL ${c.serverCpuSeconds.toFixed(1)} s)`;
   const added = r.afterOnePercent;
   const addedKind = added.incremental
     ? "incremental"
@@ -427,11 +460,12 @@ function describe(r: CadenceScaleResult): string {
     `  load (binary COPY FROM STDIN): ${s(r.load.seconds)}, ${rate(r.load.rowsPerSecond)}; ` +
       `VACUUM ANALYZE ${s(r.load.vacuumSeconds)}`,
     `  floor (binary COPY TO STDOUT, ${r.copyOut.megabytes.toFixed(0)} MB): ${s(r.copyOut.seconds)}, ` +
-      rate(r.copyOut.rowsPerSecond),
+      `${rate(r.copyOut.rowsPerSecond)} (PostgreSQL CPU ${s(r.copyOut.serverCpuSeconds)})`,
     run("whole cadence", r.cadence),
     `  whole cadence / floor: ${r.cadenceOverCopy.toFixed(2)}× (target ≤ 3×)`,
     `  corpus reader alone: ${s(r.read.seconds)}, ${rate(r.read.rowsPerSecond)}, ` +
-      `peak RSS +${r.read.peakRssGrowthMb.toFixed(0)} MB`,
+      `peak RSS +${r.read.peakRssGrowthMb.toFixed(0)} MB, CPU ${s(r.read.cpuSeconds)} ` +
+      `(PostgreSQL ${s(r.read.serverCpuSeconds)})`,
     `  integrity check SQL alone: ${s(r.integritySql.seconds)}, ${rate(r.integritySql.rowsPerSecond)}`,
     run(`+${added.addedRows} rows (1%), ${addedKind}`, added),
     `  +1% run / full run: ${percent(r.afterOnePercentOverFull)} (target ≤ 10% when incremental); ` +

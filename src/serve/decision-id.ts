@@ -11,7 +11,7 @@ import { randomFillSync } from "node:crypto";
 /** Two lowercase hex digits of each byte value. */
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
-/** Random bytes drawn 4 KiB at a time (one system call per 512 ids). */
+/** Random bytes drawn 4 KiB at a time (one system call per 409 ids, 10 bytes each). */
 const pool = Buffer.alloc(4096);
 let poolAt = pool.length;
 

@@ -96,6 +96,9 @@ export class DecisionLog {
   /** Writes everything queued; resolves when all is stored or rejects with the write's error. */
   async drain(): Promise<void> {
     this.closed = true;
+    // A window's timer still pending would start a second write of the same batch beside ours.
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
     while (this.queue.length > 0 || this.writing !== null) {
       if (this.writing !== null) {
         await this.writing;
@@ -119,8 +122,7 @@ export class DecisionLog {
       this.timer = null;
       this.writing = this.writeNext().finally(() => {
         this.writing = null;
-        if (this.queue.length > 0 || this.failure !== null)
-          this.schedule(this.failure === null ? 0 : this.options.retryMs);
+        if (this.queue.length > 0 || this.failure !== null) this.schedule(this.delayAfterWrite());
       });
     };
     if (this.queue.length >= this.options.maxBatch || delayMs === 0) {
@@ -128,6 +130,17 @@ export class DecisionLog {
     } else {
       this.timer = setTimeout(start, delayMs);
     }
+  }
+
+  /**
+   * When the next write starts after one ended: at once if a route waits for a queued decision
+   * (durable decisions: the write's own duration is then the window), else after a whole window —
+   * started at once, the decisions queued during a write would make the write's duration the window
+   * under load, whatever `intervalMs` says (16 rather than 80 decisions per write at 8,000/s).
+   */
+  private delayAfterWrite(): number {
+    if (this.failure !== null) return this.options.retryMs;
+    return this.waiters.size > 0 ? 0 : this.options.intervalMs;
   }
 
   private async writeNext(): Promise<void> {

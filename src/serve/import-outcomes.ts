@@ -18,6 +18,7 @@ import { analyzeTable } from "../store/table-statistics.js";
 import { describeValue } from "../shared/describe-value.js";
 import { DEFAULT_ROW_BOUNDS } from "../store/row-bounds.js";
 import type { ImportRecord } from "./import-records.js";
+import { isStorableText, UNSTORABLE_TEXT } from "./storable-text.js";
 
 /** Every column an import line may have. */
 export const IMPORT_COLUMNS = [
@@ -84,6 +85,7 @@ function text(fields: Record<string, unknown>, key: string, required: boolean): 
   }
   if (typeof value !== "string" || value.length === 0)
     throw new LineError(`${key} must be a non-empty string; received ${describeValue(value)}`);
+  if (!isStorableText(value)) throw new LineError(`${key} ${UNSTORABLE_TEXT}; received ${describeValue(value)}`);
   return value;
 }
 

@@ -8,6 +8,7 @@
 import { describeValue } from "../shared/describe-value.js";
 import { DEFAULT_ROW_BOUNDS } from "../store/row-bounds.js";
 import { HttpError } from "./http-error.js";
+import { isStorableText, UNSTORABLE_TEXT } from "./storable-text.js";
 
 /** A validated `POST /v1/route` body. */
 export interface RouteRequest {
@@ -61,6 +62,10 @@ function id(body: Record<string, unknown>, key: string, prefix: string): string 
   if (typeof value !== "string" || value.length === 0 || value.length > MAX_ID_LENGTH) {
     throw badRequest(`${prefix}${key}`, `a non-empty string of at most ${MAX_ID_LENGTH} characters`, value);
   }
+  // Accepted, such a decision would fail its group write, and the retries of that group would stop
+  // every route (503) until the server is restarted.
+  if (!isStorableText(value))
+    throw new HttpError(400, `${prefix}${key} ${UNSTORABLE_TEXT}; received ${describeValue(value)}`);
   return value;
 }
 

@@ -28,6 +28,11 @@ export const ArrayRead = {
   hasNull: 3,
 } as const;
 
+/** Microseconds from the Unix epoch to PostgreSQL's (2000-01-01 UTC), the origin of a timestamptz. */
+const POSTGRES_EPOCH_MICROS = 946_684_800_000_000;
+/** 2³², to join the two halves of an int8. */
+const TWO_TO_32 = 4_294_967_296;
+
 /** A forward-only cursor over one binary COPY output. */
 export class BinaryCopyReader {
   private readonly view: DataView;
@@ -36,6 +41,10 @@ export class BinaryCopyReader {
   lastArrayLength = 0;
   /** Index of the NULL element found by the last `hasNull` result. */
   lastNullIndex = -1;
+  /** Where the bytes of the field last passed by {@link skipField} start. */
+  lastFieldStart = 0;
+  /** Bytes before the first row (signature, flags, header extension). */
+  readonly headerLength: number = 0;
 
   constructor(private readonly bytes: Buffer) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -49,6 +58,7 @@ export class BinaryCopyReader {
     }
     const extension = this.view.getInt32(SIGNATURE.length + 4);
     this.offset = HEADER_LENGTH + extension;
+    this.headerLength = this.offset;
   }
 
   /** Starts the next row: its field count, or −1 after the last row. */
@@ -92,6 +102,38 @@ export class BinaryCopyReader {
     const value = this.view.getFloat64(this.offset);
     this.offset += length;
     return value;
+  }
+
+  /**
+   * Moves past a field without decoding it: its byte length, or −1 for NULL. Its bytes are
+   * `bytes[lastFieldStart, lastFieldStart + length)` of the buffer given to the constructor.
+   */
+  skipField(): number {
+    const length = this.fieldLength();
+    this.lastFieldStart = this.offset;
+    if (length > 0) this.offset += length;
+    return length;
+  }
+
+  /**
+   * A timestamptz field as milliseconds since the Unix epoch, or null: exactly the float8 PostgreSQL
+   * gives for `extract(epoch FROM t) * 1000` (an exact decimal, rounded once to the nearest double),
+   * ±Infinity for ±infinity. The exact microsecond count divided by 1000 in one IEEE operation is
+   * that same rounding; beyond 2⁵³ µs (after the year 2255) it goes through an exact decimal string.
+   */
+  readTimestampMs(): number | null {
+    const length = this.fieldLength();
+    if (length < 0) return null;
+    const high = this.view.getInt32(this.offset);
+    const low = this.view.getUint32(this.offset + 4);
+    this.offset += length;
+    if (high === 0x7fffffff && low === 0xffffffff) return Number.POSITIVE_INFINITY;
+    if (high === -0x80000000 && low === 0) return Number.NEGATIVE_INFINITY;
+    const sincePostgresEpoch = high * TWO_TO_32 + low;
+    const micros = sincePostgresEpoch + POSTGRES_EPOCH_MICROS;
+    if (Number.isSafeInteger(sincePostgresEpoch) && Number.isSafeInteger(micros)) return micros / 1000;
+    const exact = ((BigInt(high) << 32n) | BigInt(low)) + BigInt(POSTGRES_EPOCH_MICROS);
+    return Number(`${exact}e-3`);
   }
 
   /** A text field (UTF-8), or null. */
@@ -139,4 +181,32 @@ export class BinaryCopyReader {
     }
     return ArrayRead.ok;
   }
+}
+
+/**
+ * The last field of the last row of a binary COPY output, when it is an int8, read from the end in
+ * constant time (it sits just before the two-byte trailer, after its length 8); null when the output
+ * holds no row. A keyset page that ends its rows with their id tells its last id this way, so the next
+ * page can be requested before this one is decoded. The caller vouches for the row shape (any 8-byte
+ * field would read as an int8); a StoreError if the output does not even end with 8 bytes and a trailer.
+ */
+export function lastRowTrailingInt8(bytes: Buffer): number | null {
+  if (bytes.length === 0) return null;
+  const header = new BinaryCopyReader(bytes).headerLength;
+  if (bytes.length < header + 2 || bytes.readInt16BE(bytes.length - 2) !== -1) {
+    throw new StoreError("UNREPRESENTABLE", "the server's COPY output does not end with the trailer");
+  }
+  if (bytes.length === header + 2) return null;
+  if (bytes.length < header + 2 + 2 + 4 + 8 || bytes.readInt32BE(bytes.length - 14) !== 8) {
+    throw new StoreError("UNREPRESENTABLE", "the server's COPY output does not end its last row with an int8");
+  }
+  const value = bytes.readBigInt64BE(bytes.length - 10);
+  const id = Number(value);
+  if (!Number.isSafeInteger(id)) {
+    throw new StoreError(
+      "UNREPRESENTABLE",
+      `the database returned the int8 ${value}, beyond the exact range of a JavaScript number`,
+    );
+  }
+  return id;
 }

@@ -112,7 +112,8 @@ export function cheapValidRowSql(bounds: RowBounds, reward = "reward"): string {
     "agent_id <> ''",
     `propensity >= ${float8(bounds.minPropensity)} AND propensity <= 1`,
     `(${value} IS NULL OR ${inRange})`,
-    "array_ndims(features) = 1 AND array_position(features, NULL) IS NULL",
+    // array_position raises an error on a multidimensional array, and AND does not promise to stop early: a CASE does.
+    "(CASE WHEN array_ndims(features) = 1 THEN array_position(features, NULL) IS NULL ELSE false END)",
     "NOT (features && '{NaN,Infinity,-Infinity}'::float8[])",
   ].join(" AND ");
 }

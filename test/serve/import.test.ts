@@ -155,6 +155,21 @@ describeOnBackends("linucb import", (backend) => {
     );
   });
 
+  it("rejects a line whose text PostgreSQL cannot store (NUL, unpaired surrogate); the others load", async () => {
+    const path = file("nul.jsonl", [
+      good({ agent_id: "a\u0000b" }),
+      good({ agent_id: "ägent 😀" }),
+      good({ cell: "c\ud800" }),
+      good({ judge_model: "j\u0000" }),
+    ]);
+    const result = await cli(["import", "--file", path, "--source", "prod"]);
+    expect(JSON.parse(result.stdout)).toMatchObject({ lines: 4, inserted: 1, rejected: 3 });
+    expect(result.stderr).toContain(`${path}:1: rejected: agent_id must not contain NUL or unpaired surrogates`);
+    expect(result.stderr).toContain(`${path}:3: rejected: cell must not contain NUL or unpaired surrogates`);
+    expect(result.stderr).toContain(`${path}:4: rejected: judge_model must not contain NUL or unpaired surrogates`);
+    expect((await rows()).map((r) => r.agent_id)).toEqual(["ägent 😀"]);
+  });
+
   it("loads a long file in several bulk statements", async () => {
     const lines = Array.from({ length: 12_345 }, (_, i) => good({ agent_id: `a${i}`, features: [i / 1000, 1] }));
     const path = file("long.jsonl", lines);

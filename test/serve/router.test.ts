@@ -231,6 +231,26 @@ describeOnBackends("linucb serve: routing, outcomes, auth, hot reload", (backend
     expect((await post(`${router.url}/v1/route`, { ...ROUTE, cell: "brand-new-cell" })).status).toBe(200);
   });
 
+  it("refuses ids PostgreSQL cannot store (NUL, unpaired surrogates) with 400: stops no other route", async () => {
+    const bad: [Record<string, unknown>, string][] = [
+      [{ ...ROUTE, agentId: "a\u0000b" }, 'agentId must not contain NUL or unpaired surrogates; received "a\\u0000b"'],
+      [{ ...ROUTE, cell: "c\u0000" }, 'cell must not contain NUL or unpaired surrogates; received "c\\u0000"'],
+      [{ ...ROUTE, requestId: "\u0000" }, 'requestId must not contain NUL or unpaired surrogates; received "\\u0000"'],
+      [{ ...ROUTE, agentId: "a\ud800" }, 'agentId must not contain NUL or unpaired surrogates; received "a\\ud800"'],
+      [{ ...ROUTE, agentId: "\udc00a" }, 'agentId must not contain NUL or unpaired surrogates; received "\\udc00a"'],
+    ];
+    for (const [body, message] of bad)
+      expect(await post(`${router.url}/v1/route`, body)).toEqual({ status: 400, body: { error: message } });
+    const good = await post(`${router.url}/v1/route`, { ...ROUTE, agentId: "ägent 😀", requestId: "r\t1" });
+    expect(good.status).toBe(200);
+    const one = async () => (await count(database.db, "SELECT count(*) AS n FROM routing_decisions")) === 1;
+    expect(await eventually(one)).toBe(true);
+    expect((await get(`${router.url}/healthz`)).status).toBe(200);
+    expect((await post(`${router.url}/v1/route`, ROUTE)).status).toBe(200);
+    const stored = await database.db.query<{ agent_id: string }>("SELECT agent_id FROM routing_decisions");
+    expect(stored.rows).toEqual([{ agent_id: "ägent 😀" }]);
+  });
+
   it("switches to a promoted version without restart; its decisions carry the version and a propensity from its exploration", async () => {
     const before = await post(`${router.url}/v1/route`, ROUTE);
     expect(before.body.uniform).toBe(true);

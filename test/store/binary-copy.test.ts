@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ArrayRead, BinaryCopyReader } from "../../src/store/binary-copy.js";
+import { ArrayRead, BinaryCopyReader, lastRowTrailingInt8 } from "../../src/store/binary-copy.js";
 import { StoreError } from "../../src/store/errors.js";
 
 /** Builds binary COPY bytes by hand, per PostgreSQL's "Binary Format" section. */
@@ -140,6 +140,70 @@ describe("binary COPY reader", () => {
     const cut = new BinaryCopyReader(whole.subarray(0, whole.length - 5));
     cut.nextRow();
     expect(() => cut.readText()).toThrow(/cut short/);
+  });
+
+  it("turns a timestamptz into ms since the epoch exactly as extract(epoch) * 1000 does, infinities included", () => {
+    // Microseconds since 2000-01-01, as PostgreSQL sends a timestamptz; the expected values are the
+    // exact decimal µs / 1000 rounded once (what numeric → float8 gives).
+    const since2000 = (unixMicros: bigint): bigint => unixMicros - 946_684_800_000_000n;
+    const cases: [bigint, number][] = [
+      [since2000(1_735_689_600_123_456n), 1_735_689_600_123.456],
+      [since2000(0n), 0],
+      [since2000(-1n), -0.001],
+      [since2000(-86_400_000_001n), -86_400_000.001],
+      [0n, 946_684_800_000],
+      // Past 2⁵³ µs (the year 2255 and after): through the exact decimal.
+      [since2000(9_007_199_254_740_993n), Number("9007199254740.993")],
+      [since2000(-9_007_199_254_740_993n), Number("-9007199254740.993")],
+      [9_223_372_036_854_775_807n, Number.POSITIVE_INFINITY],
+      [-9_223_372_036_854_775_808n, Number.NEGATIVE_INFINITY],
+    ];
+    const writer = new CopyWriter();
+    for (const [micros] of cases) writer.row(1).int8(micros);
+    const reader = new BinaryCopyReader(writer.row(1).nullField().end());
+    for (const [micros, ms] of cases) {
+      reader.nextRow();
+      expect(reader.readTimestampMs(), `${micros} µs`).toBe(ms);
+    }
+    reader.nextRow();
+    expect(reader.readTimestampMs()).toBeNull();
+  });
+
+  it("moves past a field without decoding it, keeping where its bytes are", () => {
+    const bytes = new CopyWriter().row(3).text("prod").nullField().text("").end();
+    const reader = new BinaryCopyReader(bytes);
+    reader.nextRow();
+    expect(reader.skipField()).toBe(4);
+    expect(bytes.toString("utf8", reader.lastFieldStart, reader.lastFieldStart + 4)).toBe("prod");
+    expect(reader.skipField()).toBe(-1);
+    expect(reader.skipField()).toBe(0);
+    expect(reader.nextRow()).toBe(-1);
+  });
+
+  it("reads the trailing int8 of a page's last row from its end, and refuses an output that does not end so", () => {
+    const page = new CopyWriter();
+    for (const id of [3n, 9n, 27n])
+      page
+        .row(3)
+        .text("x".repeat(Number(id)))
+        .float8Array([1, null])
+        .int8(id);
+    expect(lastRowTrailingInt8(page.end())).toBe(27);
+    expect(lastRowTrailingInt8(new CopyWriter().end())).toBeNull();
+    expect(lastRowTrailingInt8(Buffer.alloc(0))).toBeNull();
+    expect(() =>
+      lastRowTrailingInt8(
+        new CopyWriter()
+          .row(1)
+          .int8(2n ** 53n + 1n)
+          .end(),
+      ),
+    ).toThrow(StoreError);
+    expect(() => lastRowTrailingInt8(new CopyWriter().row(2).int8(1n).text("abc").end())).toThrow(
+      /does not end its last row with an int8/,
+    );
+    const whole = new CopyWriter().row(1).int8(5n).end();
+    expect(() => lastRowTrailingInt8(whole.subarray(0, whole.length - 1))).toThrow(/does not end with the trailer/);
   });
 
   it("reads an empty output as no rows", () => {

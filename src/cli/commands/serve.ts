@@ -37,7 +37,8 @@ Options:
                             (default: ${ROUTER_DEFAULTS.groupCommitMs}); decisions nobody waits for are written
                             at least ${ROUTER_DEFAULTS.unawaitedDecisionWindowMs} ms apart
   --durable-decisions       answer /v1/route only once its decision is committed (default: at once; a crash
-                            then loses the decisions of the last ~${ROUTER_DEFAULTS.unawaitedDecisionWindowMs} ms)
+                            then loses the decisions of the last ~${ROUTER_DEFAULTS.unawaitedDecisionWindowMs} ms,
+                            more while the database falls behind: up to ${ROUTER_DEFAULTS.maxPendingDecisions} queued)
   -h, --help                show this help
 
 Environment: LINUCB_TOKEN, the bearer token required on POST /v1/outcomes and (unless
