@@ -18,7 +18,9 @@
  *    request's scheduled time, with what makes the tail visible: how late the client's own timer
  *    fired, how long the server's event loop waited for a CPU (run-queue wait, /proc schedstat), and
  *    from the server's /metrics its event-loop delay and GC time over the run;
- *    then 50% again on a second server started with --durable-decisions (answers after the commit);
+ *    when 50% of the maximum is above 7,500/s, also at 7,500/s (half of the issue's 15,000/s target,
+ *    which its p99 ≤ 5 ms target is set at); then 50% again on a second server started with
+ *    --durable-decisions (answers after the commit);
  * 4. the engine's share: `select` (as the server calls it) in CPU µs against the server's per route;
  * 5. outcomes: batches of 100 (16 connections) and single outcomes (32) for decisions made above,
  *    each acknowledged only after its group commit; rows counted afterwards (acknowledged = stored).
@@ -54,6 +56,9 @@ function log(message: string): void {
 
 const round1 = (x: number): number => Number(x.toFixed(1));
 const load1 = (): number => round1(os.loadavg()[0]!);
+
+/** The issue's route throughput target (req/s); its latency target is set at half of it. */
+const ROUTE_RATE_TARGET = 15_000;
 
 /** CPU used by the server process and the PostgreSQL backends of the scratch database. */
 class CpuMeter {
@@ -266,7 +271,8 @@ async function main(argv: readonly string[]): Promise<number> {
 
     // 3. Latency at 50% and 90% of the maximum, paced.
     const paced = async (
-      share: number,
+      rate: number,
+      label: string,
     ): Promise<
       PacedResult &
         ServerView & { serverWaitMsPerSecond: number; clientWaitMsPerSecond: number; serverCpuMicros: number }
@@ -274,7 +280,7 @@ async function main(argv: readonly string[]): Promise<number> {
       const during = await meter.start();
       const view = await watchServer(server!.url);
       const clientScheduler = schedulerNanos(process.pid);
-      const result = await pacedLoad({ ...route, rate: Math.round(maxRate * share), durationSeconds: duration });
+      const result = await pacedLoad({ ...route, rate, durationSeconds: duration });
       const cpu = await during(result.completed);
       const seen = await view();
       // The load generator's own run-queue wait: a request it sends late is late in its latency too.
@@ -282,7 +288,7 @@ async function main(argv: readonly string[]): Promise<number> {
         (schedulerNanos(process.pid).waiting - clientScheduler.waiting) / 1e6 / result.durationSeconds,
       );
       log(
-        `route paced at ${share * 100}% (${result.targetRate}/s): ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p90 ${result.p90Ms} ms, ` +
+        `route paced at ${label} (${result.targetRate}/s): ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p90 ${result.p90Ms} ms, ` +
           `p99 ${result.p99Ms} ms, max ${result.maxMs} ms, non-2xx ${non2xx(result)}, errors ${result.errors}; client timer late p99 ${result.timerLateP99Ms} ms, ` +
           `client waited for a CPU ${clientWaitMsPerSecond} ms/s, ` +
           `server waited for a CPU ${cpu.serverWaitMsPerSecond} ms/s, ` +
@@ -297,8 +303,12 @@ async function main(argv: readonly string[]): Promise<number> {
         serverCpuMicros: cpu.server,
       };
     };
-    const half = await paced(0.5);
-    const ninety = await paced(0.9);
+    const half = await paced(Math.round(maxRate * 0.5), "50%");
+    const ninety = await paced(Math.round(maxRate * 0.9), "90%");
+    // The issue's latency target reads "p99 ≤ 5 ms at half of" the 15,000 req/s throughput target:
+    // when the maximum is well above 15,000, 50% of it is a harder test than that, so both are run.
+    const halfTarget =
+      maxRate * 0.5 > ROUTE_RATE_TARGET * 0.5 ? await paced(ROUTE_RATE_TARGET * 0.5, "half the 15,000/s target") : half;
     // The same half load on a second server that answers each route only once its decision is
     // committed (--durable-decisions): what that guarantee costs in latency.
     const durableServer = await startServer(["--database-url", scratch.url, "--durable-decisions"], TOKEN);
@@ -415,6 +425,7 @@ async function main(argv: readonly string[]): Promise<number> {
         },
         pacedAtHalf: half,
         pacedAtNinety: ninety,
+        pacedAtHalfTarget: halfTarget,
         pacedAtHalfDurableDecisions: durable,
         engineSelectMicros: selectMicros,
         engineSharePercent: engineShare,
