@@ -24,18 +24,28 @@
  */
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { parseArgs } from "node:util";
 import type { Exploration } from "../src/engine/types.js";
 import { DEFAULT_MAX_GROUPS, inverseNormal } from "../src/evaluation/index.js";
 import { drawWorld, runGate, STREAMED_BOUND, type GateScenario } from "./gate-world.js";
 
-const quick = process.argv.includes("--quick");
-const jsonAt = process.argv.indexOf("--json");
-const jsonPath = jsonAt > 0 ? process.argv[jsonAt + 1] : "bench/gate-calibration-results.json";
-const groupsAt = process.argv.indexOf("--groups");
+// Strict, so that a mistyped flag (or --help) stops here instead of starting a full run that
+// overwrites the committed results.
+const { values: flags } = parseArgs({
+  strict: true,
+  options: {
+    quick: { type: "boolean", default: false },
+    json: { type: "string", default: "bench/gate-calibration-results.json" },
+    groups: { type: "string" },
+    streamed: { type: "boolean", default: false },
+  },
+});
+const quick = flags.quick;
+const jsonPath = flags.json;
 /** The most resampling groups (undefined: the library's default). */
-const GROUPS = groupsAt > 0 ? Number(process.argv[groupsAt + 1]) : undefined;
+const GROUPS = flags.groups === undefined ? undefined : Number(flags.groups);
 /** Rows per chunk when the held-out rows are streamed as the cadence streams them (undefined: whole). */
-const STREAMED_CHUNK = process.argv.includes("--streamed") ? 1000 : undefined;
+const STREAMED_CHUNK = flags.streamed ? 1000 : undefined;
 /** Report seeds: worlds from 100000, logs from 200000 (never used for tuning). */
 const WORLD_SEED = 100_000;
 const LOG_SEED = 200_000;
