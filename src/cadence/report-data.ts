@@ -69,8 +69,8 @@ export interface RoutingInput {
 /** What one cell's held-out requests add up to. */
 interface CellTotals {
   requests: number;
-  /** The mean context (a sum until {@link RoutingCollector.finish} divides it). */
-  readonly mean: Float64Array;
+  /** The sum of the cell's held-out contexts ({@link meanContexts} divides it). */
+  readonly contextSum: Float64Array;
   /** Per model: logged requests, Σw and Σw² of their weights 1/propensity. */
   readonly logged: Float64Array;
   readonly weightSum: Float64Array;
@@ -85,7 +85,7 @@ function addCellTotals(byCell: Map<string, CellTotals>, slice: HeldOutSlice): vo
     if (t === undefined) {
       t = {
         requests: 0,
-        mean: new Float64Array(d),
+        contextSum: new Float64Array(d),
         logged: new Float64Array(k),
         weightSum: new Float64Array(k),
         weightSquares: new Float64Array(k),
@@ -93,7 +93,7 @@ function addCellTotals(byCell: Map<string, CellTotals>, slice: HeldOutSlice): vo
       byCell.set(cell, t);
     }
     t.requests++;
-    for (let j = 0; j < d; j++) t.mean[j] = (t.mean[j] as number) + (contexts[i * d + j] as number);
+    for (let j = 0; j < d; j++) t.contextSum[j] = (t.contextSum[j] as number) + (contexts[i * d + j] as number);
     const action = actions[i] as number;
     const weight = 1 / (propensities[i] as number);
     t.logged[action] = (t.logged[action] as number) + 1;
@@ -122,6 +122,16 @@ function greedyChoices(
     out.set(cell, engine.arms[best] as string);
   }
   return out;
+}
+
+/**
+ * Each cell's mean held-out context, in new arrays: the totals stay sums, so a collector can be
+ * finished more than once (each time over everything added so far) and go on collecting.
+ */
+function meanContexts(totals: ReadonlyMap<string, CellTotals>): Map<string, { mean: Float64Array }> {
+  const means = new Map<string, { mean: Float64Array }>();
+  for (const [cell, t] of totals) means.set(cell, { mean: t.contextSum.map((sum) => sum / t.requests) });
+  return means;
 }
 
 /** Adds the action indices of `choices` to `counts`. */
@@ -206,7 +216,7 @@ export class RoutingCollector {
    */
   constructor(
     private readonly models: readonly string[],
-    private readonly dimension: number,
+    dimension: number,
     seed: number,
     sampleValues = ROUTING_SAMPLE_VALUES,
   ) {
@@ -232,10 +242,9 @@ export class RoutingCollector {
   /** The summary, with `candidate` the policy the run records and `incumbent` the one it was compared with. */
   finish(candidate: LinUCBEngine, incumbent: LinUCBEngine | "uniform"): RoutingSummary {
     const k = this.models.length;
-    const d = this.dimension;
-    for (const t of this.totals.values()) for (let j = 0; j < d; j++) t.mean[j] = (t.mean[j] as number) / t.requests;
-    const candidateCells = greedyChoices(candidate, this.totals);
-    const incumbentCells = incumbent === "uniform" ? null : greedyChoices(incumbent, this.totals);
+    const means = meanContexts(this.totals);
+    const candidateCells = greedyChoices(candidate, means);
+    const incumbentCells = incumbent === "uniform" ? null : greedyChoices(incumbent, means);
     const cells = [...this.totals.keys()].sort().map((cell): CellRouting => {
       const t = this.totals.get(cell)!;
       return {

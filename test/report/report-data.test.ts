@@ -131,6 +131,21 @@ describe("routing summary", () => {
     expect(rest).toEqual({ models: summary.models, requests: summary.requests });
     expect(traffic).toEqual(summary.traffic);
     expect(cells).toEqual(summary.cells);
+    // Finishing changes nothing collected: a second finish gives the same summary.
+    expect(collector.finish(candidate, incumbent)).toEqual(streamed);
+  });
+
+  it("can be finished part-way and go on collecting: the totals stay sums", async () => {
+    const collector = new RoutingCollector(world.models, d, 0);
+    const first = sliceOf(TRAIN, 2500);
+    collector.add(first, policyChoices(incumbent, first));
+    const partWay = collector.finish(candidate, incumbent);
+    expect(partWay.cells).toEqual((await routingSummary({ candidate, incumbent, slice: first })).cells);
+    const rest = sliceOf(2500, 3000);
+    collector.add(rest, policyChoices(incumbent, rest));
+    const whole = collector.finish(candidate, incumbent);
+    expect(whole.cells).toEqual(summary.cells);
+    expect(whole.traffic).toEqual(summary.traffic);
   });
 
   it("counts the new policy's traffic on a uniform sample past the sample's size, the rest exactly", () => {
