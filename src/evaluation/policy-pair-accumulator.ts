@@ -170,6 +170,8 @@ export class PolicyPairAccumulator {
   private readonly method: PairedBoundMethod;
   private readonly estimator: PairedEstimator;
   private readonly actionCount: number;
+  /** The action ids of the first batch that had them (later ones must match). */
+  private actionIds: readonly string[] | undefined;
   private readonly withModel: boolean;
   private readonly statistics: number;
   /** Per policy (candidate, incumbent) and statistic, its columns. */
@@ -230,6 +232,23 @@ export class PolicyPairAccumulator {
   }
 
   /**
+   * Batches that name their actions must name the same ones, in the same order, as the first batch
+   * that did: the same count under other names would add one action's terms to another's.
+   */
+  private checkActionIds(ids: readonly string[] | undefined): void {
+    if (ids === undefined) return;
+    const known = this.actionIds;
+    if (known === undefined) return;
+    const at = known.findIndex((id, a) => ids[a] !== id);
+    if (at >= 0) {
+      throw new RangeError(
+        `\`events.actionIds\` must be the accumulator's (${known.join(", ")}); ` +
+          `action ${at} is ${JSON.stringify(ids[at])} instead of ${JSON.stringify(known[at])}`,
+      );
+    }
+  }
+
+  /**
    * Adds a batch of events with both policies' targets on them (indexed by the batch's events) and,
    * when the accumulator was made with `rewardModel: true`, q̂ on them. Validates everything before
    * adding anything: a bad batch leaves the sums as they were.
@@ -241,6 +260,7 @@ export class PolicyPairAccumulator {
         `\`events\` must have ${this.actionCount} actions like the accumulator; received ${events.actionCount}`,
       );
     }
+    this.checkActionIds(events.actionIds);
     if (this.withModel !== (rewardModel !== undefined)) {
       throw new TypeError(
         this.withModel
@@ -261,6 +281,8 @@ export class PolicyPairAccumulator {
       this.incumbent.chooser.setState(before[1]);
       throw error;
     }
+    // Accepted: the first batch to name its actions sets them for the rest.
+    if (this.actionIds === undefined && events.actionIds !== undefined) this.actionIds = [...events.actionIds];
     const columns = this.columnsOf(pendingC, pendingI);
     const n = events.length;
     this.addDiagnostics(events, pendingC, pendingI, candidate, incumbent);

@@ -206,6 +206,28 @@ describe("PolicyPairAccumulator", () => {
     expect(accumulator.events).toBe(4500);
     accumulator.add(rest, s.candidate.subarray(4500), uniformPolicy(K), s.rewardModel.subarray(4500 * K));
     expect(accumulator.finish()).toEqual(streamed(s, 2, options));
+  });
+
+  it("refuses a batch whose actions are named otherwise than the first named batch's, and only then", () => {
+    const named = (ids: string[], action: string) =>
+      createLoggedEvents({ actions: [action], actionIds: ids, rewards: [1], propensities: [0.5] });
+    const accumulator = new PolicyPairAccumulator({ actionCount: 2, expectedEvents: 4, resamples: 10, seed: 1 });
+    // A refused batch names nothing: its ids are not the accumulator's.
+    expect(() => accumulator.add(named(["x", "y"], "x"), Int32Array.of(2), Int32Array.of(0))).toThrow(/policy/);
+    accumulator.add(named(["a", "b"], "a"), Int32Array.of(0), Int32Array.of(1));
+    expect(() => accumulator.add(named(["b", "a"], "a"), Int32Array.of(0), Int32Array.of(1))).toThrow(
+      /`events.actionIds` must be the accumulator's \(a, b\); action 0 is "b" instead of "a"/,
+    );
+    accumulator.add(
+      createLoggedEvents({ actions: [1], rewards: [0], propensities: [0.5], actionCount: 2 }),
+      Int32Array.of(1),
+      Int32Array.of(1),
+    );
+    accumulator.add(named(["a", "b"], "b"), Int32Array.of(1), Int32Array.of(0));
+    expect(accumulator.events).toBe(3);
+  });
+
+  it("refuses a bound of no events, takes one past 2³², and finishes only with an event", () => {
     expect(() => new PolicyPairAccumulator({ actionCount: K, expectedEvents: 0 })).toThrow(/expectedEvents/);
     // A bound past the permutation's 2³² domain is still a bound (it used to fail naming `size`).
     expect(new PolicyPairAccumulator({ actionCount: K, expectedEvents: 2 ** 33 }).events).toBe(0);
