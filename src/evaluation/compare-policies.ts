@@ -104,13 +104,13 @@ export function loggingDiagnostics(events: LoggedEvents): LoggingDiagnostics {
   return { events: events.length, deterministicShare: ones / events.length, minPropensity: min };
 }
 
-/** Checks the paired estimator (default 'snips') and that DR has its reward model. @internal */
-export function checkPairedEstimator(value: unknown, rewardModel: RewardModel | undefined): PairedEstimator {
+/** Checks the paired estimator (default 'snips') and that DR has a reward model. @internal */
+export function checkPairedEstimator(value: unknown, hasRewardModel: boolean): PairedEstimator {
   const estimator = value ?? "snips";
   if (estimator !== "snips" && estimator !== "ips" && estimator !== "dr") {
     throw new RangeError(`\`estimator\` must be 'snips', 'ips' or 'dr'; received ${describeValue(estimator)}`);
   }
-  if (estimator === "dr" && rewardModel === undefined) {
+  if (estimator === "dr" && !hasRewardModel) {
     throw new TypeError("`rewardModel` is required by the 'dr' estimator; received undefined");
   }
   return estimator;
@@ -124,7 +124,7 @@ export function comparePolicies(
   options: ComparePoliciesOptions = {},
 ): PolicyComparison {
   checkEvents(events);
-  const estimator = checkPairedEstimator(options.estimator, options.rewardModel);
+  const estimator = checkPairedEstimator(options.estimator, options.rewardModel !== undefined);
   const model = estimator === "dr" ? options.rewardModel : undefined;
   const statisticOf = (
     policy: TargetPolicy,

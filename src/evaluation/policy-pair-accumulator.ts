@@ -54,6 +54,7 @@ import {
   pairedColumns,
   pairedPointOfTotals,
   pairedTerms,
+  resolvePairedOptions,
   termScaleOf,
   type PairedBoundMethod,
   type PairedColumns,
@@ -137,26 +138,21 @@ function resolvePairOptions(options: PolicyPairAccumulatorOptions) {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`\`options\` must be an object; received ${describeValue(options)}`);
   }
-  const estimator = checkPairedEstimator(
-    options.estimator,
-    options.rewardModel === true ? new Float64Array(0) : undefined,
-  );
+  const estimator = checkPairedEstimator(options.estimator, options.rewardModel === true);
   const resolved = resolveEstimateOptions({
     ...(options.level === undefined ? {} : { level: options.level }),
     ...(options.resamples === undefined ? {} : { resamples: options.resamples }),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.groups === undefined ? {} : { groups: options.groups }),
   });
-  const alpha = options.alpha ?? (1 - resolved.level) / 2;
-  if (typeof alpha !== "number" || !(alpha > 0 && alpha < 0.5)) {
-    throw new RangeError(`\`alpha\` must be a number in (0, 0.5); received ${describeValue(alpha)}`);
-  }
-  const method = options.method ?? "studentized";
-  if (method !== "studentized" && method !== "percentile" && method !== "basic") {
-    throw new RangeError(
-      `\`method\` must be 'studentized', 'percentile' or 'basic'; received ${describeValue(method)}`,
-    );
-  }
+  // alpha and method are checked as the paired bootstrap checks them (the rest is resolved already).
+  const { alpha, method } = resolvePairedOptions({
+    alpha: options.alpha ?? (1 - resolved.level) / 2,
+    method: options.method,
+    resamples: resolved.resamples,
+    seed: resolved.seed,
+    groups: resolved.groups,
+  });
   return { resolved, alpha, method, estimator };
 }
 
