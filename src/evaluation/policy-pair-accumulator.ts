@@ -460,12 +460,8 @@ export class PolicyPairAccumulator {
     });
     const spread = pairedPointOfTotals(totals, layout);
     // Δ̂ from the event-order sums (the point estimates'); its standard error from the moments.
-    const point = (top: number, bottom: number): number => {
-      const v = bottom < 0 ? n : this.pointSums[bottom]!;
-      return v === 0 ? Number.NaN : this.pointSums[top]! / v;
-    };
-    const cValue = point(c.top, c.bottom);
-    const iValue = point(i.top, i.bottom);
+    const cValue = this.pointEstimate(c);
+    const iValue = this.pointEstimate(i);
     const defined = !Number.isNaN(cValue) && !Number.isNaN(iValue);
     const full = {
       c: cValue,
@@ -532,6 +528,12 @@ export class PolicyPairAccumulator {
     return this.rewardSum / this.count;
   }
 
+  /** A statistic's point estimate from the event-order sums: Σu/Σv, or Σu/n without a denominator. */
+  private pointEstimate({ top, bottom }: StatisticColumns): number {
+    const v = bottom < 0 ? this.count : this.pointSums[bottom]!;
+    return v === 0 ? Number.NaN : this.pointSums[top]! / v;
+  }
+
   /** One policy's estimates from the sums (Σu/Σv, or Σu/n without a denominator) and their intervals. */
   private estimates(
     policy: 0 | 1,
@@ -540,14 +542,9 @@ export class PolicyPairAccumulator {
   ): OffPolicyEvaluation {
     const n = this.count;
     const diagnostics = totals.weights.finish(this.resolved.clip);
-    const value = (s: number): number => {
-      const { top, bottom } = this.layout[policy]![s]!;
-      const v = bottom < 0 ? n : this.pointSums[bottom]!;
-      return v === 0 ? Number.NaN : this.pointSums[top]! / v;
-    };
     const weighted = (s: number): OffPolicyEstimate => ({
       estimator: STATISTICS[s]!.name,
-      value: value(s),
+      value: this.pointEstimate(this.layout[policy]![s]!),
       interval: intervals[s]!,
       events: n,
       effectiveSampleSize: diagnostics.effectiveSampleSize,
