@@ -28,7 +28,8 @@
 import { ratioInterval, type ConfidenceInterval } from "./bootstrap.js";
 import {
   checkPairedEstimator,
-  type InformativeEvents,
+  InformativeTotals,
+  LoggingTotals,
   type PairedEstimator,
   type PolicyComparison,
 } from "./compare-policies.js";
@@ -189,11 +190,10 @@ export class PolicyPairAccumulator {
   private rewardSum = 0;
   /** Σ rewards of the kept (first G) events: the centre of a policy they give no weight. */
   private keptRewardSum = 0;
-  private deterministicLogs = 0;
-  private minPropensity = Infinity;
+  private readonly logging = new LoggingTotals();
   private maxPropensity = -Infinity;
   private uniformLogging = true;
-  private informative = { events: 0, cs: 0, cq: 0, is: 0, iq: 0 };
+  private readonly informative = new InformativeTotals();
 
   constructor(options: PolicyPairAccumulatorOptions) {
     ({
@@ -342,24 +342,13 @@ export class PolicyPairAccumulator {
       totals.support.add(pending.weighting.weights, events.propensities);
       totals.deterministic &&= policy instanceof Int32Array;
     }
-    const wc = pendingC.weighting.weights;
-    const wi = pendingI.weighting.weights;
-    const info = this.informative;
+    this.logging.add(events);
+    this.informative.add(pendingC.weighting.weights, pendingI.weighting.weights);
     for (let j = 0; j < n; j++) {
       const p = events.propensities[j]!;
       this.rewardSum += events.rewards[j]!;
-      if (p === 1) this.deterministicLogs++;
-      if (p < this.minPropensity) this.minPropensity = p;
       if (p > this.maxPropensity) this.maxPropensity = p;
       if (this.uniformLogging && !isUniformPropensity(p, this.actionCount)) this.uniformLogging = false;
-      const c = wc[j]!;
-      const i = wi[j]!;
-      if (c === i) continue;
-      info.events++;
-      info.cs += c;
-      info.cq += c * c;
-      info.is += i;
-      info.iq += i * i;
     }
   }
 
@@ -503,12 +492,6 @@ export class PolicyPairAccumulator {
       { alpha: this.alpha, resamples, seed, method: this.method },
       table.groups.count,
     );
-    const info = this.informative;
-    const informative: InformativeEvents = {
-      events: info.events,
-      candidateEffectiveSampleSize: info.cq === 0 ? 0 : (info.cs * info.cs) / info.cq,
-      incumbentEffectiveSampleSize: info.iq === 0 ? 0 : (info.is * info.is) / info.iq,
-    };
     return {
       candidate: evaluationOf(0, this.candidate),
       incumbent: evaluationOf(1, this.incumbent),
@@ -517,8 +500,8 @@ export class PolicyPairAccumulator {
         paired,
         candidate: this.candidate.support.finish(this.candidate.deterministic),
         incumbent: this.incumbent.support.finish(this.incumbent.deterministic),
-        logging: { events: n, deterministicShare: this.deterministicLogs / n, minPropensity: this.minPropensity },
-        informative,
+        logging: this.logging.finish(),
+        informative: this.informative.finish(),
       },
     };
   }
@@ -556,7 +539,7 @@ export class PolicyPairAccumulator {
       events: n,
       kept: this.pointSums[replay.bottom]!,
       rewardSum: this.pointSums[replay.top]!,
-      min: this.minPropensity,
+      min: this.logging.minPropensity,
       max: this.maxPropensity,
       uniformLogging: this.uniformLogging,
     };
