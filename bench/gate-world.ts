@@ -16,8 +16,8 @@ import {
   type InformativeEvents,
   type LoggedEvents,
   type PairedBoundMethod,
-  type PolicyComparison,
   type PolicyPairAccumulatorOptions,
+  type PolicyPairEvaluation,
   type SeededRandom,
 } from "../src/evaluation/index.js";
 
@@ -129,15 +129,18 @@ export interface GateRunSettings {
 /** The upper bound on the held-out rows a streamed run announces, as a multiple of their number. */
 export const STREAMED_BOUND = 1.25;
 
-/** The paired comparison of events streamed in chunks into a {@link PolicyPairAccumulator}. */
-function streamedComparison(
+/**
+ * Both policies evaluated as the cadence evaluates its held-out slice: the events streamed in chunks
+ * into a {@link PolicyPairAccumulator} told only an upper bound ({@link STREAMED_BOUND} n) on their number.
+ */
+export function streamedPairEvaluation(
   events: LoggedEvents,
   candidate: Int32Array,
   incumbent: Int32Array,
   chunk: number,
   options: Omit<PolicyPairAccumulatorOptions, "actionCount" | "expectedEvents" | "rewardModel">,
   rewardModel: Float64Array | undefined,
-): PolicyComparison {
+): PolicyPairEvaluation {
   const n = events.length;
   const k = events.actionCount;
   const accumulator = new PolicyPairAccumulator({
@@ -161,7 +164,7 @@ function streamedComparison(
       rewardModel?.subarray(from * k, to * k),
     );
   }
-  return accumulator.finish().comparison;
+  return accumulator.finish();
 }
 
 /** One gate run on a fresh log of the world: the decision, with every bound flavour in it. */
@@ -214,7 +217,7 @@ export function runGate(
           ...options,
           ...(rewardModel === undefined ? {} : { rewardModel }),
         })
-      : streamedComparison(events, candidate, incumbent, settings.streamedChunk, options, rewardModel);
+      : streamedPairEvaluation(events, candidate, incumbent, settings.streamedChunk, options, rewardModel).comparison;
   const decision = prodGate(comparison, {
     margin: settings.margin ?? 0,
     minEffectiveSampleSize: settings.minEffectiveSampleSize ?? 100,
