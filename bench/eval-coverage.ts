@@ -23,7 +23,13 @@ import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { createLoggedEvents, createSeededRandom, evaluateOffPolicy } from "../src/evaluation/index.js";
-import { drawWorld, loggingProbabilities, STREAMED_BOUND, streamedPairEvaluation } from "./gate-world.js";
+import {
+  drawLoggedAction,
+  drawWorld,
+  loggingProbabilities,
+  STREAMED_BOUND,
+  streamedPairEvaluation,
+} from "./gate-world.js";
 
 const { values } = parseArgs({
   options: {
@@ -67,10 +73,7 @@ function coverOnce(events: number, groupCounts: readonly number[], run: number):
   for (let i = 0; i < events; i++) {
     const x = random.nextBelow(c);
     const p = probabilities[x]!;
-    const u = random.nextFloat();
-    let a = 0;
-    let cumulative = p[0]!;
-    while (u >= cumulative && a < k - 1) cumulative += p[++a]!;
+    const a = drawLoggedAction(p, random.nextFloat());
     actions[i] = a;
     propensities[i] = p[a]!;
     rewards[i] = random.nextFloat() < world.meanReward[x * k + a]! ? 1 : 0;

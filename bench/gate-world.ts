@@ -69,6 +69,16 @@ export function loggingProbabilities(scores: Float64Array, exploration: Explorat
   return out;
 }
 
+/** The arm a uniform draw `u` in [0, 1) picks from one context's logging probabilities (never one of probability 0). */
+export function drawLoggedAction(probabilities: Float64Array, u: number): number {
+  const k = probabilities.length;
+  let a = 0;
+  let cumulative = probabilities[0]!;
+  while (u >= cumulative && a < k - 1) cumulative += probabilities[++a]!;
+  while (probabilities[a] === 0 && a > 0) a--;
+  return a;
+}
+
 /** Draws a world with the planted Δ: the candidate's arm on its contexts is worse/better by Δ·C/|S| each. */
 export function drawWorld(scenario: GateScenario, seed: number): GateWorld {
   const random = createSeededRandom(seed);
@@ -188,11 +198,7 @@ export function runGate(
   for (let i = 0; i < n; i++) {
     const x = random.nextBelow(world.contexts);
     const p = probabilities[x]!;
-    const u = random.nextFloat();
-    let a = 0;
-    let cumulative = p[0]!;
-    while (u >= cumulative && a < k - 1) cumulative += p[++a]!;
-    while (p[a] === 0 && a > 0) a--;
+    const a = drawLoggedAction(p, random.nextFloat());
     actions[i] = a;
     propensities[i] = p[a]!;
     rewards[i] = random.nextFloat() < world.meanReward[x * k + a]! ? 1 : 0;
