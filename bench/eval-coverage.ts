@@ -22,15 +22,14 @@
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
+import { createLoggedEvents, createSeededRandom, evaluateOffPolicy } from "../src/evaluation/index.js";
 import {
-  createLoggedEvents,
-  createSeededRandom,
-  evaluateOffPolicy,
-  PolicyPairAccumulator,
-  type LoggedEvents,
-  type OffPolicyEvaluation,
-} from "../src/evaluation/index.js";
-import { drawWorld, loggingProbabilities } from "./gate-world.js";
+  drawLoggedAction,
+  drawWorld,
+  loggingProbabilities,
+  STREAMED_BOUND,
+  streamedPairEvaluation,
+} from "./gate-world.js";
 
 const { values } = parseArgs({
   options: {
@@ -48,41 +47,8 @@ const ESTIMATORS = ["ips", "snips", "dr", "dm", "replay"] as const;
 
 type Covers = Record<(typeof ESTIMATORS)[number], boolean>;
 
-/** Rows per chunk, and the announced bound on the rows as a multiple of their number, of `--streamed`. */
+/** Rows per chunk of `--streamed`. */
 const STREAMED_CHUNK = 10_000;
-const STREAMED_BOUND = 1.25;
-
-/** The candidate's estimates with the log streamed in chunks, as the cadence evaluates (see `--streamed`). */
-function streamedEvaluation(
-  log: LoggedEvents,
-  policy: Int32Array,
-  rewardModel: Float64Array,
-  seed: number,
-  groups: number,
-): OffPolicyEvaluation {
-  const n = log.length;
-  const k = log.actionCount;
-  const accumulator = new PolicyPairAccumulator({
-    actionCount: k,
-    expectedEvents: Math.ceil(STREAMED_BOUND * n),
-    rewardModel: true,
-    resamples,
-    seed,
-    groups,
-  });
-  for (let from = 0; from < n; from += STREAMED_CHUNK) {
-    const to = Math.min(n, from + STREAMED_CHUNK);
-    const part = createLoggedEvents({
-      actions: log.actions.subarray(from, to),
-      rewards: log.rewards.subarray(from, to),
-      propensities: log.propensities.subarray(from, to),
-      actionCount: k,
-    });
-    const choices = policy.subarray(from, to);
-    accumulator.add(part, choices, choices, rewardModel.subarray(from * k, to * k));
-  }
-  return accumulator.finish().candidate;
-}
 
 /**
  * One run: draws a world and a log, evaluates the candidate with each maximum group count on the
@@ -107,10 +73,7 @@ function coverOnce(events: number, groupCounts: readonly number[], run: number):
   for (let i = 0; i < events; i++) {
     const x = random.nextBelow(c);
     const p = probabilities[x]!;
-    const u = random.nextFloat();
-    let a = 0;
-    let cumulative = p[0]!;
-    while (u >= cumulative && a < k - 1) cumulative += p[++a]!;
+    const a = drawLoggedAction(p, random.nextFloat());
     actions[i] = a;
     propensities[i] = p[a]!;
     rewards[i] = random.nextFloat() < world.meanReward[x * k + a]! ? 1 : 0;
@@ -132,7 +95,8 @@ function coverOnce(events: number, groupCounts: readonly number[], run: number):
   const log = createLoggedEvents({ actions, rewards, propensities, actionCount: k });
   return groupCounts.map((groups) => {
     const result = values.streamed
-      ? streamedEvaluation(log, policy, rewardModel, run, groups)
+      ? streamedPairEvaluation(log, policy, policy, STREAMED_CHUNK, { resamples, seed: run, groups }, rewardModel)
+          .candidate
       : evaluateOffPolicy(log, policy, { rewardModel, resamples, seed: run, groups });
     const covers = {} as Covers;
     for (const name of ESTIMATORS) {

@@ -22,7 +22,7 @@ import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type { LoggedEvents, OffPolicyEvaluation, PolicyComparison } from "../src/evaluation/index.js";
 import * as current from "../src/evaluation/index.js";
-import { drawWorld, loggingProbabilities } from "./gate-world.js";
+import { drawLoggedAction, drawWorld, loggingProbabilities } from "./gate-world.js";
 
 type Evaluation = typeof current;
 
@@ -56,10 +56,7 @@ function drawSlice(evaluation: Evaluation, n: number, seed: number) {
   for (let i = 0; i < n; i++) {
     const x = random.nextBelow(world.contexts);
     const p = probabilities[x]!;
-    const u = random.nextFloat();
-    let a = 0;
-    let cumulative = p[0]!;
-    while (u >= cumulative && a < k - 1) cumulative += p[++a]!;
+    const a = drawLoggedAction(p, random.nextFloat());
     actions[i] = a;
     propensities[i] = p[a]!;
     rewards[i] = random.nextFloat() < world.meanReward[x * k + a]! ? 1 : 0;

@@ -16,8 +16,8 @@ import {
   type InformativeEvents,
   type LoggedEvents,
   type PairedBoundMethod,
-  type PolicyComparison,
   type PolicyPairAccumulatorOptions,
+  type PolicyPairEvaluation,
   type SeededRandom,
 } from "../src/evaluation/index.js";
 
@@ -67,6 +67,16 @@ export function loggingProbabilities(scores: Float64Array, exploration: Explorat
     for (let a = 0; a < k; a++) out[a]! /= total;
   }
   return out;
+}
+
+/** The arm a uniform draw `u` in [0, 1) picks from one context's logging probabilities (never one of probability 0). */
+export function drawLoggedAction(probabilities: Float64Array, u: number): number {
+  const k = probabilities.length;
+  let a = 0;
+  let cumulative = probabilities[0]!;
+  while (u >= cumulative && a < k - 1) cumulative += probabilities[++a]!;
+  while (probabilities[a] === 0 && a > 0) a--;
+  return a;
 }
 
 /** Draws a world with the planted Δ: the candidate's arm on its contexts is worse/better by Δ·C/|S| each. */
@@ -129,15 +139,18 @@ export interface GateRunSettings {
 /** The upper bound on the held-out rows a streamed run announces, as a multiple of their number. */
 export const STREAMED_BOUND = 1.25;
 
-/** The paired comparison of events streamed in chunks into a {@link PolicyPairAccumulator}. */
-function streamedComparison(
+/**
+ * Both policies evaluated as the cadence evaluates its held-out slice: the events streamed in chunks
+ * into a {@link PolicyPairAccumulator} told only an upper bound ({@link STREAMED_BOUND} n) on their number.
+ */
+export function streamedPairEvaluation(
   events: LoggedEvents,
   candidate: Int32Array,
   incumbent: Int32Array,
   chunk: number,
   options: Omit<PolicyPairAccumulatorOptions, "actionCount" | "expectedEvents" | "rewardModel">,
   rewardModel: Float64Array | undefined,
-): PolicyComparison {
+): PolicyPairEvaluation {
   const n = events.length;
   const k = events.actionCount;
   const accumulator = new PolicyPairAccumulator({
@@ -161,7 +174,7 @@ function streamedComparison(
       rewardModel?.subarray(from * k, to * k),
     );
   }
-  return accumulator.finish().comparison;
+  return accumulator.finish();
 }
 
 /** One gate run on a fresh log of the world: the decision, with every bound flavour in it. */
@@ -185,11 +198,7 @@ export function runGate(
   for (let i = 0; i < n; i++) {
     const x = random.nextBelow(world.contexts);
     const p = probabilities[x]!;
-    const u = random.nextFloat();
-    let a = 0;
-    let cumulative = p[0]!;
-    while (u >= cumulative && a < k - 1) cumulative += p[++a]!;
-    while (p[a] === 0 && a > 0) a--;
+    const a = drawLoggedAction(p, random.nextFloat());
     actions[i] = a;
     propensities[i] = p[a]!;
     rewards[i] = random.nextFloat() < world.meanReward[x * k + a]! ? 1 : 0;
@@ -214,7 +223,7 @@ export function runGate(
           ...options,
           ...(rewardModel === undefined ? {} : { rewardModel }),
         })
-      : streamedComparison(events, candidate, incumbent, settings.streamedChunk, options, rewardModel);
+      : streamedPairEvaluation(events, candidate, incumbent, settings.streamedChunk, options, rewardModel).comparison;
   const decision = prodGate(comparison, {
     margin: settings.margin ?? 0,
     minEffectiveSampleSize: settings.minEffectiveSampleSize ?? 100,

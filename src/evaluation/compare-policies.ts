@@ -68,49 +68,84 @@ export interface PolicyComparison {
   readonly informative: InformativeEvents;
 }
 
+/** {@link InformativeEvents} summed batch by batch (the same additions in the same order as one batch). @internal */
+export class InformativeTotals {
+  private events = 0;
+  private cs = 0;
+  private cq = 0;
+  private is = 0;
+  private iq = 0;
+
+  /** Adds the events of a batch, given by both policies' weights on them. */
+  add(candidate: Float64Array, incumbent: Float64Array): void {
+    for (let j = 0; j < candidate.length; j++) {
+      const c = candidate[j]!;
+      const i = incumbent[j]!;
+      if (c === i) continue;
+      this.events++;
+      this.cs += c;
+      this.cq += c * c;
+      this.is += i;
+      this.iq += i * i;
+    }
+  }
+
+  finish(): InformativeEvents {
+    return {
+      events: this.events,
+      candidateEffectiveSampleSize: this.cq === 0 ? 0 : (this.cs * this.cs) / this.cq,
+      incumbentEffectiveSampleSize: this.iq === 0 ? 0 : (this.is * this.is) / this.iq,
+    };
+  }
+}
+
 /** The informative events of two policies' weights. @internal */
 export function informativeEvents(candidate: Float64Array, incumbent: Float64Array): InformativeEvents {
-  let events = 0;
-  let cs = 0;
-  let cq = 0;
-  let is = 0;
-  let iq = 0;
-  for (let j = 0; j < candidate.length; j++) {
-    const c = candidate[j]!;
-    const i = incumbent[j]!;
-    if (c === i) continue;
-    events++;
-    cs += c;
-    cq += c * c;
-    is += i;
-    iq += i * i;
+  const totals = new InformativeTotals();
+  totals.add(candidate, incumbent);
+  return totals.finish();
+}
+
+/** {@link LoggingDiagnostics} summed batch by batch. @internal */
+export class LoggingTotals {
+  private events = 0;
+  private ones = 0;
+  private min = Infinity;
+
+  /** Adds the logged propensities of a batch. */
+  add(events: LoggedEvents): void {
+    for (let i = 0; i < events.length; i++) {
+      const p = events.propensities[i]!;
+      if (p === 1) this.ones++;
+      if (p < this.min) this.min = p;
+    }
+    this.events += events.length;
   }
-  return {
-    events,
-    candidateEffectiveSampleSize: cq === 0 ? 0 : (cs * cs) / cq,
-    incumbentEffectiveSampleSize: iq === 0 ? 0 : (is * is) / iq,
-  };
+
+  /** The smallest logged propensity so far. */
+  get minPropensity(): number {
+    return this.min;
+  }
+
+  finish(): LoggingDiagnostics {
+    return { events: this.events, deterministicShare: this.ones / this.events, minPropensity: this.min };
+  }
 }
 
 /** What the logged propensities look like. @internal */
 export function loggingDiagnostics(events: LoggedEvents): LoggingDiagnostics {
-  let ones = 0;
-  let min = Infinity;
-  for (let i = 0; i < events.length; i++) {
-    const p = events.propensities[i]!;
-    if (p === 1) ones++;
-    if (p < min) min = p;
-  }
-  return { events: events.length, deterministicShare: ones / events.length, minPropensity: min };
+  const totals = new LoggingTotals();
+  totals.add(events);
+  return totals.finish();
 }
 
-/** Checks the paired estimator (default 'snips') and that DR has its reward model. @internal */
-export function checkPairedEstimator(value: unknown, rewardModel: RewardModel | undefined): PairedEstimator {
+/** Checks the paired estimator (default 'snips') and that DR has a reward model. @internal */
+export function checkPairedEstimator(value: unknown, hasRewardModel: boolean): PairedEstimator {
   const estimator = value ?? "snips";
   if (estimator !== "snips" && estimator !== "ips" && estimator !== "dr") {
     throw new RangeError(`\`estimator\` must be 'snips', 'ips' or 'dr'; received ${describeValue(estimator)}`);
   }
-  if (estimator === "dr" && rewardModel === undefined) {
+  if (estimator === "dr" && !hasRewardModel) {
     throw new TypeError("`rewardModel` is required by the 'dr' estimator; received undefined");
   }
   return estimator;
@@ -124,7 +159,7 @@ export function comparePolicies(
   options: ComparePoliciesOptions = {},
 ): PolicyComparison {
   checkEvents(events);
-  const estimator = checkPairedEstimator(options.estimator, options.rewardModel);
+  const estimator = checkPairedEstimator(options.estimator, options.rewardModel !== undefined);
   const model = estimator === "dr" ? options.rewardModel : undefined;
   const statisticOf = (
     policy: TargetPolicy,

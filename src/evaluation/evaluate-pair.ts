@@ -30,9 +30,6 @@ export function evaluatePolicyPair(
   }
   const { rewardModel, ...rest } = options;
   const model = rewardModel === undefined ? undefined : checkModelGiven(rewardModel);
-  if (rest.estimator === "dr" && model === undefined) {
-    throw new TypeError("`rewardModel` is required by the 'dr' estimator; received undefined");
-  }
   const accumulator = new PolicyPairAccumulator({
     ...rest,
     actionCount: events.actionCount,

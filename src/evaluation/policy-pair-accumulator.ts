@@ -28,7 +28,8 @@
 import { ratioInterval, type ConfidenceInterval } from "./bootstrap.js";
 import {
   checkPairedEstimator,
-  type InformativeEvents,
+  InformativeTotals,
+  LoggingTotals,
   type PairedEstimator,
   type PolicyComparison,
 } from "./compare-policies.js";
@@ -54,6 +55,7 @@ import {
   pairedColumns,
   pairedPointOfTotals,
   pairedTerms,
+  resolvePairedOptions,
   termScaleOf,
   type PairedBoundMethod,
   type PairedColumns,
@@ -137,26 +139,21 @@ function resolvePairOptions(options: PolicyPairAccumulatorOptions) {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`\`options\` must be an object; received ${describeValue(options)}`);
   }
-  const estimator = checkPairedEstimator(
-    options.estimator,
-    options.rewardModel === true ? new Float64Array(0) : undefined,
-  );
+  const estimator = checkPairedEstimator(options.estimator, options.rewardModel === true);
   const resolved = resolveEstimateOptions({
     ...(options.level === undefined ? {} : { level: options.level }),
     ...(options.resamples === undefined ? {} : { resamples: options.resamples }),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.groups === undefined ? {} : { groups: options.groups }),
   });
-  const alpha = options.alpha ?? (1 - resolved.level) / 2;
-  if (typeof alpha !== "number" || !(alpha > 0 && alpha < 0.5)) {
-    throw new RangeError(`\`alpha\` must be a number in (0, 0.5); received ${describeValue(alpha)}`);
-  }
-  const method = options.method ?? "studentized";
-  if (method !== "studentized" && method !== "percentile" && method !== "basic") {
-    throw new RangeError(
-      `\`method\` must be 'studentized', 'percentile' or 'basic'; received ${describeValue(method)}`,
-    );
-  }
+  // alpha and method are checked as the paired bootstrap checks them (the rest is resolved already).
+  const { alpha, method } = resolvePairedOptions({
+    alpha: options.alpha ?? (1 - resolved.level) / 2,
+    method: options.method,
+    resamples: resolved.resamples,
+    seed: resolved.seed,
+    groups: resolved.groups,
+  });
   return { resolved, alpha, method, estimator };
 }
 
@@ -193,11 +190,10 @@ export class PolicyPairAccumulator {
   private rewardSum = 0;
   /** Σ rewards of the kept (first G) events: the centre of a policy they give no weight. */
   private keptRewardSum = 0;
-  private deterministicLogs = 0;
-  private minPropensity = Infinity;
+  private readonly logging = new LoggingTotals();
   private maxPropensity = -Infinity;
   private uniformLogging = true;
-  private informative = { events: 0, cs: 0, cq: 0, is: 0, iq: 0 };
+  private readonly informative = new InformativeTotals();
 
   constructor(options: PolicyPairAccumulatorOptions) {
     ({
@@ -346,24 +342,13 @@ export class PolicyPairAccumulator {
       totals.support.add(pending.weighting.weights, events.propensities);
       totals.deterministic &&= policy instanceof Int32Array;
     }
-    const wc = pendingC.weighting.weights;
-    const wi = pendingI.weighting.weights;
-    const info = this.informative;
+    this.logging.add(events);
+    this.informative.add(pendingC.weighting.weights, pendingI.weighting.weights);
     for (let j = 0; j < n; j++) {
       const p = events.propensities[j]!;
       this.rewardSum += events.rewards[j]!;
-      if (p === 1) this.deterministicLogs++;
-      if (p < this.minPropensity) this.minPropensity = p;
       if (p > this.maxPropensity) this.maxPropensity = p;
       if (this.uniformLogging && !isUniformPropensity(p, this.actionCount)) this.uniformLogging = false;
-      const c = wc[j]!;
-      const i = wi[j]!;
-      if (c === i) continue;
-      info.events++;
-      info.cs += c;
-      info.cq += c * c;
-      info.is += i;
-      info.iq += i * i;
     }
   }
 
@@ -464,12 +449,8 @@ export class PolicyPairAccumulator {
     });
     const spread = pairedPointOfTotals(totals, layout);
     // Δ̂ from the event-order sums (the point estimates'); its standard error from the moments.
-    const point = (top: number, bottom: number): number => {
-      const v = bottom < 0 ? n : this.pointSums[bottom]!;
-      return v === 0 ? Number.NaN : this.pointSums[top]! / v;
-    };
-    const cValue = point(c.top, c.bottom);
-    const iValue = point(i.top, i.bottom);
+    const cValue = this.pointEstimate(c);
+    const iValue = this.pointEstimate(i);
     const defined = !Number.isNaN(cValue) && !Number.isNaN(iValue);
     const full = {
       c: cValue,
@@ -511,12 +492,6 @@ export class PolicyPairAccumulator {
       { alpha: this.alpha, resamples, seed, method: this.method },
       table.groups.count,
     );
-    const info = this.informative;
-    const informative: InformativeEvents = {
-      events: info.events,
-      candidateEffectiveSampleSize: info.cq === 0 ? 0 : (info.cs * info.cs) / info.cq,
-      incumbentEffectiveSampleSize: info.iq === 0 ? 0 : (info.is * info.is) / info.iq,
-    };
     return {
       candidate: evaluationOf(0, this.candidate),
       incumbent: evaluationOf(1, this.incumbent),
@@ -525,8 +500,8 @@ export class PolicyPairAccumulator {
         paired,
         candidate: this.candidate.support.finish(this.candidate.deterministic),
         incumbent: this.incumbent.support.finish(this.incumbent.deterministic),
-        logging: { events: n, deterministicShare: this.deterministicLogs / n, minPropensity: this.minPropensity },
-        informative,
+        logging: this.logging.finish(),
+        informative: this.informative.finish(),
       },
     };
   }
@@ -534,6 +509,12 @@ export class PolicyPairAccumulator {
   /** Mean observed reward of the events: the logging policy's value. */
   loggedValue(): number {
     return this.rewardSum / this.count;
+  }
+
+  /** A statistic's point estimate from the event-order sums: Σu/Σv, or Σu/n without a denominator. */
+  private pointEstimate({ top, bottom }: StatisticColumns): number {
+    const v = bottom < 0 ? this.count : this.pointSums[bottom]!;
+    return v === 0 ? Number.NaN : this.pointSums[top]! / v;
   }
 
   /** One policy's estimates from the sums (Σu/Σv, or Σu/n without a denominator) and their intervals. */
@@ -544,14 +525,9 @@ export class PolicyPairAccumulator {
   ): OffPolicyEvaluation {
     const n = this.count;
     const diagnostics = totals.weights.finish(this.resolved.clip);
-    const value = (s: number): number => {
-      const { top, bottom } = this.layout[policy]![s]!;
-      const v = bottom < 0 ? n : this.pointSums[bottom]!;
-      return v === 0 ? Number.NaN : this.pointSums[top]! / v;
-    };
     const weighted = (s: number): OffPolicyEstimate => ({
       estimator: STATISTICS[s]!.name,
-      value: value(s),
+      value: this.pointEstimate(this.layout[policy]![s]!),
       interval: intervals[s]!,
       events: n,
       effectiveSampleSize: diagnostics.effectiveSampleSize,
@@ -563,7 +539,7 @@ export class PolicyPairAccumulator {
       events: n,
       kept: this.pointSums[replay.bottom]!,
       rewardSum: this.pointSums[replay.top]!,
-      min: this.minPropensity,
+      min: this.logging.minPropensity,
       max: this.maxPropensity,
       uniformLogging: this.uniformLogging,
     };
