@@ -13,11 +13,9 @@
 import { once } from "node:events";
 import type { Connection, Submittable } from "pg";
 
-export { BinaryCopyWriter } from "../src/store/binary-copy-writer.js";
+import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER } from "../src/store/binary-copy-writer.js";
 
-/** Signature, flags and header-extension length of every binary COPY stream. */
-const HEADER = Buffer.concat([Buffer.from("PGCOPY\n\xff\r\n\0", "latin1"), Buffer.alloc(8)]);
-const TRAILER = Buffer.from([0xff, 0xff]);
+export { BinaryCopyWriter } from "../src/store/binary-copy-writer.js";
 
 /** Driver-level methods of node-postgres's Connection that its type declarations leave out. */
 interface CopyConnection {
@@ -85,12 +83,12 @@ export class BinaryCopyIn extends CopyQuery {
 
   private async pump(connection: CopyConnection): Promise<void> {
     try {
-      connection.sendCopyFromChunk(HEADER);
+      connection.sendCopyFromChunk(BINARY_COPY_HEADER);
       for await (const chunk of this.chunks) {
         connection.sendCopyFromChunk(chunk);
         if (connection.stream.writableNeedDrain === true) await once(connection.stream, "drain");
       }
-      connection.sendCopyFromChunk(TRAILER);
+      connection.sendCopyFromChunk(BINARY_COPY_TRAILER);
       connection.endCopyFrom();
     } catch (error) {
       connection.sendCopyFail(`the generator failed: ${(error as Error).message}`);

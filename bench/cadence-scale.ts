@@ -42,6 +42,7 @@ import { migrateUp } from "../src/store/migrator.js";
 import { openDatabase } from "../src/store/open-database.js";
 import { BinaryCopyIn, BinaryCopyWriter, CountingCopyOut } from "./binary-copy-in.js";
 import { BenchRandom } from "./random.js";
+import { scratchPostgres } from "./scratch-database.js";
 import { serverCpuMeter, type ServerCpuMeter } from "./server-cpu.js";
 
 const DIMENSION = 16;
@@ -310,23 +311,6 @@ async function timedIntegritySql(db: Db, rows: number): Promise<Timed> {
   return { seconds, rowsPerSecond: rows / seconds };
 }
 
-/** A scratch database on the server, and how to drop it. */
-async function scratchDatabase(databaseUrl: string, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(databaseUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
-
 /** The cadence with its training slice read on 1, then 2 worker threads (nothing new to judge). */
 async function compareWorkers(
   db: Db,
@@ -366,7 +350,7 @@ export async function benchmarkCadenceScale(options: {
   const log = options.log ?? (() => {});
   const load1Start = loadavg()[0] as number;
   const name = `linucb_bench_scale_${process.pid}`;
-  const scratch = await scratchDatabase(options.databaseUrl, name);
+  const scratch = await scratchPostgres(options.databaseUrl, name);
   const client = new pg.Client({ connectionString: scratch.url });
   let db: Db | undefined;
   try {

@@ -355,6 +355,27 @@ async function restartPostgres(): Promise<Record<string, unknown>> {
   }
 }
 
+/**
+ * Runs one fault test on a scratch database (made on `baseUrl`, migrated, the bench policy promoted as version 1),
+ * closing and dropping it afterwards whatever the test's outcome.
+ */
+async function onPromotedScratch(
+  baseUrl: string,
+  prefix: string,
+  test: (db: Db, url: string) => Promise<Record<string, unknown>>,
+): Promise<Record<string, unknown>> {
+  const scratch = await scratchDatabase(baseUrl, prefix);
+  const db = await openDatabase({ databaseUrl: scratch.url, onWarning: () => undefined });
+  try {
+    await migrateUp(db);
+    await promoteBenchPolicy(db, DEFAULT_WORKLOAD, 1);
+    return await test(db, scratch.url);
+  } finally {
+    await db.close();
+    await scratch.drop();
+  }
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({ args: [...argv], strict: true, options: { only: { type: "string" } } });
   const only = values.only;
@@ -365,51 +386,9 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   for (const [name, run] of [
-    [
-      "kill",
-      async () => {
-        const scratch = await scratchDatabase(baseUrl!, "linucb_fault_kill");
-        const db = await openDatabase({ databaseUrl: scratch.url, onWarning: () => undefined });
-        try {
-          await migrateUp(db);
-          await promoteBenchPolicy(db, DEFAULT_WORKLOAD, 1);
-          return await killDuringOutcomes(db, scratch.url);
-        } finally {
-          await db.close();
-          await scratch.drop();
-        }
-      },
-    ],
-    [
-      "kill-durable",
-      async () => {
-        const scratch = await scratchDatabase(baseUrl!, "linucb_fault_killd");
-        const db = await openDatabase({ databaseUrl: scratch.url, onWarning: () => undefined });
-        try {
-          await migrateUp(db);
-          await promoteBenchPolicy(db, DEFAULT_WORKLOAD, 1);
-          return await killDuringDurableRoutes(db, scratch.url);
-        } finally {
-          await db.close();
-          await scratch.drop();
-        }
-      },
-    ],
-    [
-      "promote",
-      async () => {
-        const scratch = await scratchDatabase(baseUrl!, "linucb_fault_promote");
-        const db = await openDatabase({ databaseUrl: scratch.url, onWarning: () => undefined });
-        try {
-          await migrateUp(db);
-          await promoteBenchPolicy(db, DEFAULT_WORKLOAD, 1);
-          return await promoteDuringRoutes(db, scratch.url);
-        } finally {
-          await db.close();
-          await scratch.drop();
-        }
-      },
-    ],
+    ["kill", () => onPromotedScratch(baseUrl!, "linucb_fault_kill", killDuringOutcomes)],
+    ["kill-durable", () => onPromotedScratch(baseUrl!, "linucb_fault_killd", killDuringDurableRoutes)],
+    ["promote", () => onPromotedScratch(baseUrl!, "linucb_fault_promote", promoteDuringRoutes)],
     ["restart", restartPostgres],
   ] as const) {
     if (only !== undefined && only !== name) continue;

@@ -17,16 +17,13 @@
  * {@link measureIncrementalRefit} is the measurement alone, on a database that already holds a
  * corpus: the whole-cadence benchmark (bench/cadence-scale.ts) can call it on its own corpus.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { runCadence, type CadenceOptions, type ProdCadenceResult } from "../src/cadence/index.js";
 import type { Db } from "../src/store/db.js";
 import { migrateUp } from "../src/store/migrator.js";
-import { openDatabase } from "../src/store/open-database.js";
+import { scratchDb } from "./scratch-database.js";
 
 /** Options of {@link measureIncrementalRefit}. */
 export interface IncrementalRefitMeasureOptions {
@@ -166,42 +163,11 @@ export async function measureIncrementalRefit(
   };
 }
 
-/** A scratch database on `databaseUrl` (created and dropped) or a fresh PGlite folder. */
-async function scratchDatabase(databaseUrl: string | undefined): Promise<{ db: Db; cleanup: () => Promise<void> }> {
-  if (databaseUrl === undefined) {
-    const folder = mkdtempSync(join(tmpdir(), "linucb-bench-incremental-"));
-    const db = await openDatabase({ dataDir: join(folder, "db") });
-    return {
-      db,
-      cleanup: async () => {
-        await db.close();
-        rmSync(folder, { recursive: true, force: true });
-      },
-    };
-  }
-  const name = `linucb_bench_incremental_${process.pid}`;
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(databaseUrl);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: url.toString() });
-  return {
-    db,
-    cleanup: async () => {
-      await db.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
-
 /** Builds a scratch corpus of `rows` rows and measures on it. */
 export async function benchmarkIncrementalRefit(
   options: { rows: number; databaseUrl?: string } & IncrementalRefitMeasureOptions,
 ): Promise<IncrementalRefitMeasurement & { backend: "pglite" | "postgres"; loadSeconds: number }> {
-  const { db, cleanup } = await scratchDatabase(options.databaseUrl);
+  const { db, cleanup } = await scratchDb(options.databaseUrl, `linucb_bench_incremental_${process.pid}`);
   try {
     await migrateUp(db);
     const started = performance.now();

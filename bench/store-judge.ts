@@ -17,20 +17,17 @@
  * Target: ≥ 200k rows/s for the judge on PostgreSQL, the read with computed rewards as fast as with
  * stored ones.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { outcomeRewardJudge } from "../src/cadence/judge.js";
 import type { Db } from "../src/store/db.js";
 import { readCorpus } from "../src/store/corpus-reader.js";
 import { judgeUnlabelled } from "../src/store/judge-queue.js";
 import { judgedRewardSql, readJudgeWatermarks } from "../src/store/judge-watermarks.js";
 import { migrateUp } from "../src/store/migrator.js";
-import { openDatabase } from "../src/store/open-database.js";
 import { judgeUnlabelledInSql } from "../src/store/sql-judge.js";
+import { scratchDb } from "./scratch-database.js";
 
 /** One judging pass. */
 export interface JudgeMeasurement {
@@ -92,29 +89,6 @@ async function timed(run: () => Promise<{ judged: number }>): Promise<JudgeMeasu
   return { judged, seconds, rowsPerSecond: judged / seconds };
 }
 
-/** A scratch database on the back end, and how to get rid of it. */
-async function scratchDatabase(databaseUrl: string | undefined): Promise<{ db: Db; cleanup: () => Promise<void> }> {
-  if (databaseUrl === undefined) {
-    const folder = mkdtempSync(join(tmpdir(), "linucb-bench-judge-"));
-    const db = await openDatabase({ dataDir: join(folder, "db") });
-    return { db, cleanup: async () => (await db.close(), rmSync(folder, { recursive: true, force: true })) };
-  }
-  const name = `linucb_bench_judge_${process.pid}`;
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(databaseUrl);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: url.toString() });
-  const cleanup = async (): Promise<void> => {
-    await db.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  };
-  return { db, cleanup };
-}
-
 /** Reads the whole prod corpus once; the rewards must all be there. */
 async function timedRead(db: Db, expected: number): Promise<ReadMeasurement> {
   const cpu = process.cpuUsage();
@@ -133,7 +107,7 @@ async function timedRead(db: Db, expected: number): Promise<ReadMeasurement> {
 /** Runs the benchmark on one back end (PostgreSQL if `databaseUrl` is given, else PGlite). */
 export async function benchmarkStoreJudge(options: { rows: number; databaseUrl?: string }): Promise<StoreJudgeResult> {
   const backend = options.databaseUrl === undefined ? "pglite" : "postgres";
-  const { db, cleanup } = await scratchDatabase(options.databaseUrl);
+  const { db, cleanup } = await scratchDb(options.databaseUrl, `linucb_bench_judge_${process.pid}`);
   const judge = outcomeRewardJudge();
   const table = "routing_outcomes";
   const loadBefore = loadavg()[0] as number;

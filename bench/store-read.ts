@@ -11,16 +11,12 @@
  * as the corpus grows. Targets (issue 5, d = 16): ≥ 150k rows/s from PostgreSQL, ≥ 40k rows/s from
  * PGlite.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { readCorpus } from "../src/store/corpus-reader.js";
 import type { Db } from "../src/store/db.js";
 import { migrateUp } from "../src/store/migrator.js";
-import { openDatabase } from "../src/store/open-database.js";
+import { scratchDb } from "./scratch-database.js";
 
 /** Options of {@link benchmarkStoreRead}. */
 export interface StoreReadBenchmarkOptions {
@@ -114,30 +110,7 @@ export async function benchmarkStoreRead(options: StoreReadBenchmarkOptions = {}
   const rows = options.rows ?? (backend === "pglite" ? 200_000 : 1_000_000);
   const dimension = options.dimension ?? 16;
   const chunkSize = options.chunkSize ?? 10_000;
-  let cleanup: () => Promise<void>;
-  let db: Db;
-  if (options.databaseUrl === undefined) {
-    const folder = mkdtempSync(join(tmpdir(), "linucb-bench-store-"));
-    db = await openDatabase({ dataDir: join(folder, "db") });
-    cleanup = async () => {
-      await db.close();
-      rmSync(folder, { recursive: true, force: true });
-    };
-  } else {
-    const name = `linucb_bench_${process.pid}`;
-    const admin = new pg.Client({ connectionString: options.databaseUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(options.databaseUrl);
-    url.pathname = `/${name}`;
-    db = await openDatabase({ databaseUrl: url.toString() });
-    cleanup = async () => {
-      await db.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    };
-  }
+  const { db, cleanup } = await scratchDb(options.databaseUrl, `linucb_bench_${process.pid}`);
   try {
     await migrateUp(db);
     const loadStarted = performance.now();

@@ -21,7 +21,6 @@
 import { availableParallelism, loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { accumulateSlice } from "../src/cadence/corpus-refit.js";
 import { CoverageCollector } from "../src/cadence/coverage.js";
 import { IntegrityCollector } from "../src/cadence/integrity.js";
@@ -31,6 +30,7 @@ import { threadTrainingReader } from "../src/scale/sharded-training.js";
 import type { Db } from "../src/store/db.js";
 import { migrateUp } from "../src/store/migrator.js";
 import { openDatabase } from "../src/store/open-database.js";
+import { scratchPostgres } from "./scratch-database.js";
 import { serverCpuMeter, type ServerCpuMeter } from "./server-cpu.js";
 
 /** One variant's median run. */
@@ -120,13 +120,8 @@ export async function benchmarkShards(options: {
 }): Promise<ShardBenchmarkResult> {
   const { databaseUrl, rows = 1_000_000, dimension = 16, repeats = 3 } = options;
   const name = `linucb_bench_shards_${process.pid}`;
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(databaseUrl);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: url.toString() });
+  const scratch = await scratchPostgres(databaseUrl, name);
+  const db = await openDatabase({ databaseUrl: scratch.url });
   try {
     await migrateUp(db);
     await buildCorpus(db, rows, dimension);
@@ -146,7 +141,7 @@ export async function benchmarkShards(options: {
         name: `${workers} worker thread${workers > 1 ? "s" : ""}`,
         workers,
         read: async (engine: LinUCBEngine) =>
-          (await threadTrainingReader(workers, url.toString())(db, engine, slice, observers())).accepted,
+          (await threadTrainingReader(workers, scratch.url)(db, engine, slice, observers())).accepted,
       })),
     ];
     const serverCpu = await serverCpuMeter(db, name);
@@ -182,8 +177,7 @@ export async function benchmarkShards(options: {
     };
   } finally {
     await db.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
   }
 }
 

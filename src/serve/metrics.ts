@@ -33,7 +33,6 @@ interface DecisionTally {
 
 /** The metrics one router updates. */
 export interface RouterMetrics {
-  readonly registry: Registry;
   /** Content type of {@link RouterMetrics.text}. */
   readonly contentType: string;
   /** Records one answered request: its route (pattern), status code and latency in seconds. */
@@ -110,7 +109,6 @@ export function createRouterMetrics(): RouterMetrics {
     },
   });
   return {
-    registry,
     contentType: registry.contentType,
     observeRequest(route, status, seconds) {
       let tally = routes.get(route);

@@ -8,6 +8,11 @@
  * −1 ends the data. This writer produces the rows only; the COPY query adds header and trailer.
  */
 
+/** What every binary COPY stream starts with: signature, flags and header-extension length (both 0). */
+export const BINARY_COPY_HEADER = Buffer.concat([Buffer.from("PGCOPY\n\xff\r\n\0", "latin1"), Buffer.alloc(8)]);
+/** What ends every binary COPY stream: a field count of −1. */
+export const BINARY_COPY_TRAILER = Buffer.from([0xff, 0xff]);
+
 /** PostgreSQL's epoch (2000-01-01) in Unix milliseconds: timestamptz counts microseconds from it. */
 const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
 const FLOAT8_OID = 701;

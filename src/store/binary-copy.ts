@@ -85,14 +85,7 @@ export class BinaryCopyReader {
     if (length < 0) return null;
     const value = this.view.getBigInt64(this.offset);
     this.offset += length;
-    const number = Number(value);
-    if (!Number.isSafeInteger(number)) {
-      throw new StoreError(
-        "UNREPRESENTABLE",
-        `the database returned the int8 ${value}, beyond the exact range of a JavaScript number`,
-      );
-    }
-    return number;
+    return int8Number(value);
   }
 
   /** A float8 field, or null. */
@@ -200,13 +193,17 @@ export function lastRowTrailingInt8(bytes: Buffer): number | null {
   if (bytes.length < header + 2 + 2 + 4 + 8 || bytes.readInt32BE(bytes.length - 14) !== 8) {
     throw new StoreError("UNREPRESENTABLE", "the server's COPY output does not end its last row with an int8");
   }
-  const value = bytes.readBigInt64BE(bytes.length - 10);
-  const id = Number(value);
-  if (!Number.isSafeInteger(id)) {
+  return int8Number(bytes.readBigInt64BE(bytes.length - 10));
+}
+
+/** An int8 as a number; a StoreError when it lies beyond the safe integers (it would be rounded). */
+function int8Number(value: bigint): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number)) {
     throw new StoreError(
       "UNREPRESENTABLE",
       `the database returned the int8 ${value}, beyond the exact range of a JavaScript number`,
     );
   }
-  return id;
+  return number;
 }

@@ -9,7 +9,7 @@
  */
 import type { Queryable } from "./db.js";
 import { type Decision, type DecisionOutcomeColumns, outcomeOfDecisionRow } from "./decisions.js";
-import type { StoredOutcome, WritableSource } from "./outcome-writes.js";
+import { plainArray, type StoredOutcome, type WritableSource } from "./outcome-writes.js";
 
 /** One outcome to write for a decision. */
 export interface DecisionOutcomeInput {
@@ -78,7 +78,7 @@ export async function insertDecisionOutcomes(
           a: d.agentId,
           c: d.cell,
           m: d.model,
-          f: Array.isArray(d.features) ? d.features : Array.from(d.features),
+          f: plainArray(d.features),
           p: d.propensity,
           v: d.policyVersionId === null ? "uniform" : String(d.policyVersionId),
         }),

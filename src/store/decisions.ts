@@ -7,7 +7,7 @@
 import { BinaryCopyWriter } from "./binary-copy-writer.js";
 import type { Queryable } from "./db.js";
 import type { StoreError } from "./errors.js";
-import type { StoredOutcome, WritableSource } from "./outcome-writes.js";
+import { plainArray, type StoredOutcome, type WritableSource } from "./outcome-writes.js";
 
 /** One routing decision. */
 export interface Decision {
@@ -123,7 +123,7 @@ async function insertDecisionsByJson(q: Queryable, decisions: readonly Decision[
       a: d.agentId,
       c: d.cell,
       m: d.model,
-      f: Array.isArray(d.features) ? d.features : Array.from(d.features),
+      f: plainArray(d.features),
       p: d.propensity,
       v: d.policyVersionId,
       e,

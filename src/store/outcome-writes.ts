@@ -36,6 +36,14 @@ export interface StoredOutcome {
   readonly judgeScore: number | null;
 }
 
+/**
+ * `values` as something JSON.stringify writes as an array of numbers: a typed array would become an
+ * object keyed by index. Used by the JSON-array statements of the outcome and decision writes.
+ */
+export function plainArray(values: ArrayLike<number>): ArrayLike<number> {
+  return Array.isArray(values) ? values : Array.from(values);
+}
+
 // The rows travel as one JSON array (one parameter; JSON.stringify is native and cheap, where pg's
 // escaping of fifteen array parameters cost several µs per row on the server's event loop).
 const INSERT =
@@ -62,7 +70,7 @@ export async function insertOutcomeRows(q: Queryable, rows: readonly OutcomeRowI
       a: r.agentId,
       c: r.cell,
       m: r.model,
-      f: Array.isArray(r.features) ? r.features : Array.from(r.features),
+      f: plainArray(r.features),
       p: r.propensity,
       co: r.completed,
       h: r.hallucinated,

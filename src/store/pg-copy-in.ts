@@ -6,10 +6,7 @@
  * a bad value) stores none of its rows.
  */
 import type { Connection, Submittable } from "pg";
-
-/** Signature, flags and header-extension length of every binary COPY stream. */
-const HEADER = Buffer.concat([Buffer.from("PGCOPY\n\xff\r\n\0", "latin1"), Buffer.alloc(8)]);
-const TRAILER = Buffer.from([0xff, 0xff]);
+import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER } from "./binary-copy-writer.js";
 
 /** Driver-level methods of node-postgres's Connection that its type declarations leave out. */
 interface CopyConnection {
@@ -49,7 +46,7 @@ export class CopyInQuery implements Submittable {
     const copy = connection as unknown as CopyConnection;
     copy.stream.cork();
     connection.query(this.text);
-    copy.sendCopyFromChunk(Buffer.concat([HEADER, this.data, TRAILER]));
+    copy.sendCopyFromChunk(Buffer.concat([BINARY_COPY_HEADER, this.data, BINARY_COPY_TRAILER]));
     copy.endCopyFrom();
     copy.stream.uncork();
   }

@@ -85,15 +85,15 @@ async function markJudged(tx: Queryable, options: JudgeUnlabelledInSqlOptions): 
   await tx.exec("LOCK TABLE judge_watermarks IN EXCLUSIVE MODE");
   const marks = await readJudgeWatermarks(tx, table);
   const fromId = judgedThroughId(marks);
-  const where = `${CORPUS_FILTER[table]} AND id > $1`;
-  const high = await tx.query<{ high: number | null }>(`SELECT max(id) AS high FROM ${table} WHERE ${where}`, [fromId]);
-  const throughId = high.rows[0]?.high ?? null;
-  if (throughId === null) return { judged: 0, batches: 0 };
-  const unjudged = await tx.query<{ n: number }>(
-    `SELECT count(*)::int8 AS n FROM ${table} WHERE ${where} AND id <= $2 AND reward IS NULL`,
-    [fromId, throughId],
+  // One scan, one snapshot: the highest corpus id past the last watermark and the unjudged rows up to it.
+  const range = await tx.query<{ high: number | null; n: number }>(
+    `SELECT max(id) AS high, count(*) FILTER (WHERE reward IS NULL)::int8 AS n
+     FROM ${table} WHERE ${CORPUS_FILTER[table]} AND id > $1`,
+    [fromId],
   );
-  const judged = Number(unjudged.rows[0]?.n ?? 0);
+  const throughId = range.rows[0]?.high ?? null;
+  if (throughId === null) return { judged: 0, batches: 0 };
+  const judged = Number(range.rows[0]?.n ?? 0);
   const last = marks[marks.length - 1];
   if (sameJudge(last, judgeModel, reward)) {
     await tx.query(
