@@ -179,14 +179,5 @@ export function schedulerNanos(pid: number): { readonly running: number; readonl
   }
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
-export function processCpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name; clock ticks of 1/100 s.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
+/** CPU seconds a process has used so far (/proc, Linux; NaN elsewhere), re-exported for the serve benches. */
+export { processCpuSeconds } from "./server-cpu.js";

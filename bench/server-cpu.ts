@@ -28,10 +28,13 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
-/** utime + stime (fields 14 and 15) in seconds, or undefined if the process is gone. */
-function cpuSecondsOf(pid: number): number | undefined {
+/**
+ * CPU seconds (user + system: fields 14 and 15 of /proc/PID/stat) a process has used so far; NaN
+ * when it is gone, or off Linux.
+ */
+export function processCpuSeconds(pid: number): number {
   const fields = statFields(pid);
-  return fields === undefined ? undefined : (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  return fields === undefined ? Number.NaN : (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
 function readText(path: string): string | undefined {
@@ -78,8 +81,8 @@ export async function serverCpuMeter(db: Db, databaseName: string): Promise<Serv
     for (const word of children.split(" ")) {
       const pid = Number(word);
       if (word === "" || !belongs(pid)) continue;
-      const seconds = cpuSecondsOf(pid);
-      if (seconds === undefined) continue;
+      const seconds = processCpuSeconds(pid);
+      if (Number.isNaN(seconds)) continue;
       // A backend first seen after the start was born during the run: all of its time counts.
       if (!baseline.has(pid)) baseline.set(pid, timer === undefined ? seconds : 0);
       latest.set(pid, seconds);
